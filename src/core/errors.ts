@@ -1,0 +1,91 @@
+/**
+ * One base error with a stable `code`; subclasses end in `Error`. Messages are prefixed with their
+ * source (`[sessions:sqlite] …`). Errors are surfaced in exactly two places: the HTTP `onError`
+ * handler and the bot's `bot.catch` — everything else throws or returns them.
+ */
+export class OmniError extends Error {
+  /** Stable machine-readable code (API responses, logs, metrics). */
+  readonly code: string;
+  /** Suggested HTTP status when this error reaches the API boundary. */
+  readonly status: number;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = options?.status ?? 500;
+  }
+}
+
+/** An id or key failed validation (hostile or malformed input). */
+export class InvalidIdError extends OmniError {
+  constructor(message: string) {
+    super('invalid_id', message, { status: 400 });
+  }
+}
+
+/** One problem in one configuration file. */
+export interface ConfigIssue {
+  file: string;
+  field: string;
+  message: string;
+}
+
+/** A configuration folder or file is invalid; `issues` lists every problem found (file + field). */
+export class ConfigError extends OmniError {
+  readonly issues: ConfigIssue[];
+
+  constructor(issues: ConfigIssue[]) {
+    super('invalid_config', formatConfigIssues(issues), { status: 500 });
+    this.issues = issues;
+  }
+}
+
+export function formatConfigIssues(issues: ConfigIssue[]): string {
+  const lines = issues.map((i) => `  ${i.file}${i.field ? ` → ${i.field}` : ''}: ${i.message}`);
+  return `[config] ${issues.length} problem${issues.length === 1 ? '' : 's'} in the agent configuration:\n${lines.join('\n')}`;
+}
+
+/** The storage backend failed (after bounded retries where retrying made sense). */
+export class StorageError extends OmniError {
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'storage_error', message, { cause: options?.cause, status: 503 });
+  }
+}
+
+/**
+ * The conversation map points at a session whose history is missing or truncated. Never replaced
+ * by a silent empty session: the caller must decide (report, or `/new`).
+ */
+export class SessionHistoryError extends OmniError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('session_history_unavailable', message, { cause: options?.cause, status: 409 });
+  }
+}
+
+/** Another writer holds the conversation's lease (or ours was lost: fenced). */
+export class LeaseConflictError extends OmniError {
+  constructor(message: string) {
+    super('conversation_busy', message, { status: 409 });
+  }
+}
+
+/** A write was attempted with a fencing token that is no longer current. */
+export class FencedWriteError extends OmniError {
+  constructor(message: string) {
+    super('fenced_write', message, { status: 409 });
+  }
+}
+
+/** The turn's transcript could not be persisted (SDK `mirror_error`): history would be lost. */
+export class PersistenceError extends OmniError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('history_not_persisted', message, { cause: options?.cause, status: 503 });
+  }
+}
+
+/** Narrow an unknown thrown value to a message without leaking stack traces. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
