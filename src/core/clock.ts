@@ -9,3 +9,28 @@ export const systemClock: Clock = { now: () => Date.now() };
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Conversations expire this long after their last turn (DynamoDB TTL / S3 lifecycle use the same horizon). */
 export const CONVERSATION_RETENTION_DAYS = 25;
+
+/** A `Clock` that only moves when told to (tests, the storage conformance suite). */
+export class ManualClock implements Clock {
+  private current: number;
+
+  constructor(start: number = Date.UTC(2025, 0, 1)) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  /** Move time forward by `ms` (must be ≥ 0); returns the new time. */
+  advance(ms: number): number {
+    if (!(ms >= 0)) throw new RangeError(`[clock] cannot advance by ${ms} ms`);
+    this.current += ms;
+    return this.current;
+  }
+
+  /** Jump to an absolute time (epoch ms). */
+  set(epochMs: number): void {
+    this.current = epochMs;
+  }
+}

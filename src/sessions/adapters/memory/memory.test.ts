@@ -1,0 +1,41 @@
+import type { SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
+import { ManualClock } from '../../../core/clock.js';
+import type { TenantId } from '../../../core/ids.js';
+import { runStorageConformance, type RawBackend } from '../../conformance.js';
+import { createMemoryStorage, type MemoryState } from './index.js';
+
+/** Reads the memory backend's maps directly, with its own key naming. */
+function memoryRaw(state: MemoryState): RawBackend {
+  const streamKeys = () => [...state.streams.keys()];
+  return {
+    async readEntries(key) {
+      const stream = state.streams.get([key.projectKey, key.sessionId, key.subpath ?? ''].join('#'));
+      return stream ? stream.lines.map((line) => JSON.parse(line) as SessionStoreEntry) : null;
+    },
+    async listTenantKeys(tenant: TenantId) {
+      const mine = (k: string, sep: string) => k.startsWith(`${tenant}${sep}`);
+      return [
+        ...[...state.streams].filter(([, s]) => s.tenant === tenant).map(([k]) => k),
+        ...[...state.conversations.keys()].filter((k) => mine(k, ':')),
+        ...[...state.leases.keys()].filter((k) => mine(k, ':')),
+      ];
+    },
+    async readConversation(key) {
+      const record = state.conversations.get(`${key.tenant}:${key.chat}:${key.thread}`);
+      return record ? { sessionId: record.sessionId, expiresAt: record.expiresAt } : null;
+    },
+    async listAllKeys() {
+      return [...streamKeys(), ...state.conversations.keys(), ...state.leases.keys()];
+    },
+  };
+}
+
+runStorageConformance({
+  name: 'memory',
+  mtimeFromClock: true,
+  async create() {
+    const clock = new ManualClock();
+    const storage = createMemoryStorage({ clock });
+    return { storage, raw: memoryRaw(storage.state), clock, cleanup: () => storage.close() };
+  },
+});

@@ -1,0 +1,83 @@
+import type Database from 'better-sqlite3';
+import { CONVERSATION_RETENTION_DAYS, DAY_MS, type Clock } from '../../../core/clock.js';
+import { parseSessionId, type SessionId, type TenantId } from '../../../core/ids.js';
+import { conversationKey, type ConversationKey } from '../../../core/keys.js';
+import type { ConversationMap, ConversationRecord } from '../../types.js';
+import { guarded } from './errors.js';
+
+const RETENTION_MS = CONVERSATION_RETENTION_DAYS * DAY_MS;
+
+interface Row {
+  tenant: string;
+  chat: string;
+  thread: string;
+  session_id: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+  turns: number;
+}
+
+function toRecord(row: Row): ConversationRecord {
+  return {
+    key: conversationKey({ tenant: row.tenant, chat: row.chat, thread: row.thread }),
+    sessionId: parseSessionId(row.session_id),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    turns: row.turns,
+  };
+}
+
+/**
+ * The conversation map in one table. A record is live while `now < expires_at`; expired rows read
+ * as absent and a `touch` on one starts it afresh (one upsert statement, atomic across processes).
+ */
+export function createSqliteConversations(db: Database.Database, clock: Clock): ConversationMap {
+  const q = {
+    get: db.prepare<[string, string, string, number], Row>(
+      'SELECT * FROM conversations WHERE tenant = ? AND chat = ? AND thread = ? AND expires_at > ?',
+    ),
+    touch: db.prepare<Record<string, string | number>, Row>(
+      `INSERT INTO conversations (tenant, chat, thread, session_id, created_at, updated_at, expires_at, turns)
+       VALUES (@tenant, @chat, @thread, @sessionId, @now, @now, @expiresAt, 1)
+       ON CONFLICT (tenant, chat, thread) DO UPDATE SET
+         created_at = CASE WHEN conversations.expires_at <= @now THEN @now ELSE conversations.created_at END,
+         turns = CASE WHEN conversations.expires_at <= @now THEN 1 ELSE conversations.turns + 1 END,
+         session_id = @sessionId, updated_at = @now, expires_at = @expiresAt
+       RETURNING *`,
+    ),
+    remove: db.prepare<[string, string, string], Row>(
+      'DELETE FROM conversations WHERE tenant = ? AND chat = ? AND thread = ? RETURNING *',
+    ),
+    list: db.prepare<[string, number], Row>(
+      'SELECT * FROM conversations WHERE tenant = ? AND expires_at > ? ORDER BY updated_at DESC, chat, thread',
+    ),
+  };
+
+  return {
+    async get(key: ConversationKey) {
+      const row = guarded('conversations.get', () =>
+        q.get.get(key.tenant, key.chat, key.thread, clock.now()),
+      );
+      return row ? toRecord(row) : null;
+    },
+
+    async touch(key: ConversationKey, sessionId: SessionId) {
+      const now = Math.floor(clock.now());
+      const params = { ...key, sessionId: parseSessionId(sessionId), now, expiresAt: now + RETENTION_MS };
+      const row = guarded('conversations.touch', () => q.touch.get(params));
+      if (!row) throw new Error('[sessions:sqlite] conversations.touch returned no row');
+      return toRecord(row);
+    },
+
+    async remove(key: ConversationKey) {
+      const row = guarded('conversations.remove', () => q.remove.get(key.tenant, key.chat, key.thread));
+      return row && row.expires_at > clock.now() ? toRecord(row) : null;
+    },
+
+    async list(tenant: TenantId) {
+      return guarded('conversations.list', () => q.list.all(tenant, clock.now())).map(toRecord);
+    },
+  };
+}

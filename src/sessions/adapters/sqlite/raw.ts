@@ -1,0 +1,62 @@
+import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
+import Database from 'better-sqlite3';
+import type { TenantId } from '../../../core/ids.js';
+import type { ConversationKey } from '../../../core/keys.js';
+import type { RawBackend } from '../../conformance.js';
+
+/**
+ * Test-only: reads an adapter's database file with its own connection and its own SQL (never the
+ * adapter's statements or key builders), for the conformance suite's write checks.
+ */
+export function openSqliteRaw(file: string): RawBackend & { close(): void } {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  const id = (key: SessionKey) => [key.projectKey, key.sessionId, key.subpath ?? ''].join('#');
+
+  return {
+    async readEntries(key) {
+      const rows = db
+        .prepare('SELECT json FROM entries WHERE transcript = ? ORDER BY seq')
+        .pluck()
+        .all(id(key)) as string[];
+      return rows.length === 0 ? null : rows.map((row) => JSON.parse(row) as SessionStoreEntry);
+    },
+
+    async listTenantKeys(tenant: TenantId) {
+      const rows = db
+        .prepare(
+          `SELECT id FROM transcripts WHERE tenant = @tenant
+           UNION SELECT e.transcript FROM entries e JOIN transcripts t ON t.id = e.transcript WHERE t.tenant = @tenant
+           UNION SELECT tenant || ':' || chat || ':' || thread FROM conversations WHERE tenant = @tenant
+           UNION SELECT conversation FROM leases WHERE substr(conversation, 1, length(@tenant) + 1) = @tenant || ':'`,
+        )
+        .pluck()
+        .all({ tenant }) as string[];
+      return rows.sort();
+    },
+
+    async readConversation(key: ConversationKey) {
+      const row = db
+        .prepare(
+          'SELECT session_id, expires_at FROM conversations WHERE tenant = ? AND chat = ? AND thread = ?',
+        )
+        .get(key.tenant, key.chat, key.thread) as { session_id: string; expires_at: number } | undefined;
+      return row ? { sessionId: row.session_id, expiresAt: row.expires_at } : null;
+    },
+
+    async listAllKeys() {
+      const rows = db
+        .prepare(
+          `SELECT id FROM transcripts UNION SELECT transcript FROM entries
+           UNION SELECT tenant || ':' || chat || ':' || thread FROM conversations UNION SELECT conversation FROM leases`,
+        )
+        .pluck()
+        .all() as string[];
+      return rows.sort();
+    },
+
+    close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type Database from 'better-sqlite3';
+
+/** Bumped when the schema changes incompatibly; stored in `PRAGMA user_version`. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * One database file holds everything. `transcripts` is the per-stream metadata (listSessions,
+ * listSubkeys, stat, SDK summary sidecar); `entries` holds the JSON lines in `seq` order, deduped
+ * by the partial unique index on (transcript, uuid). `leases` rows are never deleted, so a
+ * conversation's fence token only ever grows.
+ */
+const DDL = `
+CREATE TABLE IF NOT EXISTS transcripts (
+  id          TEXT PRIMARY KEY,
+  tenant      TEXT NOT NULL,
+  session_id  TEXT NOT NULL,
+  subpath     TEXT NOT NULL,
+  next_seq    INTEGER NOT NULL,
+  entries     INTEGER NOT NULL,
+  bytes       INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  mtime       INTEGER NOT NULL,
+  summary     TEXT
+);
+CREATE INDEX IF NOT EXISTS transcripts_by_session ON transcripts (tenant, session_id, subpath);
+
+CREATE TABLE IF NOT EXISTS entries (
+  transcript  TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  uuid        TEXT,
+  json        TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS entries_by_seq ON entries (transcript, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS entries_by_uuid ON entries (transcript, uuid) WHERE uuid IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS conversations (
+  tenant      TEXT NOT NULL,
+  chat        TEXT NOT NULL,
+  thread      TEXT NOT NULL,
+  session_id  TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  turns       INTEGER NOT NULL,
+  PRIMARY KEY (tenant, chat, thread)
+);
+CREATE INDEX IF NOT EXISTS conversations_by_expiry ON conversations (expires_at);
+
+CREATE TABLE IF NOT EXISTS leases (
+  conversation TEXT PRIMARY KEY,
+  token        INTEGER NOT NULL,
+  owner        TEXT NOT NULL,
+  expires_at   INTEGER NOT NULL
+);
+`;
+
+/** Connection settings safe for several processes on one file, then the schema (idempotent). */
+export function prepareDatabase(db: Database.Database, busyTimeoutMs: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`database schema v${version} is newer than this build (v${SCHEMA_VERSION})`);
+    }
+    db.exec(DDL);
+    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

@@ -1,0 +1,72 @@
+import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
+import { describe } from 'vitest';
+import type { ManualClock } from '../core/clock.js';
+import type { TenantId } from '../core/ids.js';
+import type { ConversationKey } from '../core/keys.js';
+import type { Storage } from './types.js';
+import { conversationTests } from './conformance/conversations.js';
+import { isolationTests } from './conformance/isolation.js';
+import { leaseTests } from './conformance/leases.js';
+import { transcriptTests } from './conformance/transcripts.js';
+
+/**
+ * The storage contract every backend must pass. A backend's test file calls
+ * `runStorageConformance({ name, create })`; each test gets a fresh subject from `create()` and
+ * calls its `cleanup()` afterwards. Every write is also checked through `raw`, which reads the
+ * backend directly (SQL rows, S3 objects), so a bug mirrored in the adapter's read and write paths
+ * still fails.
+ *
+ * Semantics the suite pins down beyond the interface comments in `types.ts`:
+ * - transcripts: an empty batch writes nothing; dedupe is per stream (same uuid in another session
+ *   or subpath is stored again); `listSubkeys` of the main key lists every subpath; `delete` of a
+ *   subkey removes only that stream; `stat().location` contains the session id.
+ * - conversations: live while `now < expiresAt`; `touch` on an expired record starts afresh
+ *   (`turns` 1, new `createdAt`); `remove` returns `null` for absent or expired records.
+ * - leases: live while `now < expiresAt` (injected clock); `waitMs` is wall-clock waiting; the token
+ *   grows on every acquire, also after a release; `release` of a lost lease is silent and leaves
+ *   the new holder alone; `heartbeat` after a release or takeover throws `FencedWriteError`; fenced
+ *   appends fail with `FencedWriteError` after release, expiry or takeover, and write nothing.
+ */
+export interface RawBackend {
+  /** Entries of one transcript stream read directly from the backend (SQL rows / S3 objects), bypassing the adapter; null if absent. */
+  readEntries(key: SessionKey): Promise<SessionStoreEntry[] | null>;
+  /** Every raw storage key (object keys / row ids) belonging to a tenant, as the backend names them. */
+  listTenantKeys(tenant: TenantId): Promise<string[]>;
+  /** The conversation-map row read directly: session id and expiry (epoch ms). */
+  readConversation(key: ConversationKey): Promise<{ sessionId: string; expiresAt: number } | null>;
+  /**
+   * Optional: every raw storage key of the whole backend, whatever the tenant. When present, the
+   * hostile-key tests also prove that nothing at all was written.
+   */
+  listAllKeys?(): Promise<string[]>;
+}
+
+export interface ConformanceSubject {
+  storage: Storage;
+  raw: RawBackend;
+  /** The clock the storage was built with; tests advance it to expire records and leases. */
+  clock: ManualClock;
+  /** Close the storage and remove whatever `create()` made (temp dirs, tables, buckets). */
+  cleanup(): Promise<void>;
+}
+
+export interface ConformanceHarness {
+  name: string;
+  create(): Promise<ConformanceSubject>;
+  /**
+   * Optional: `true` if transcript mtimes (`stat`, `listSessions`) are stamped from the injected
+   * clock, so the suite can assert exact values. Default `false`: only integer-ness and
+   * monotonicity are checked (e.g. S3 `LastModified`).
+   */
+  mtimeFromClock?: boolean;
+}
+
+/** Registers the conformance `describe`/`it` blocks for one backend. */
+export function runStorageConformance(harness: ConformanceHarness): void {
+  describe(`storage conformance: ${harness.name}`, () => {
+    transcriptTests(harness);
+    isolationTests(harness);
+    conversationTests(harness);
+    leaseTests(harness);
+  });
+}
