@@ -1,0 +1,39 @@
+/**
+ * The offline model: a local Anthropic Messages API for the real `claude` binary, with a
+ * deterministic demo model as the default handler. See `README.md` for the demo grammar.
+ */
+export { startModelServer, type ModelServer, type ModelServerOptions } from './server.js';
+export { demoModel, DEMO_LABEL } from './demo-model.js';
+export { parseDemoCommand, type DemoCommand } from './demo-commands.js';
+export { textReply, toolUseReply, errorReply, dropReply, delayReply, replyQueue } from './replies.js';
+export {
+  userTexts,
+  toolNames,
+  systemText,
+  systemMessagesText,
+  isSubagentRequest,
+  isDeferredTool,
+  humanText,
+  toolResultText,
+} from './transcript-view.js';
+export { encodeSseEvent, parseSse, type SseFrame } from './sse.js';
+export {
+  streamEvents,
+  messageJson,
+  partialStreamEvents,
+  errorResponse,
+  errorType,
+  resolveReply,
+  newMessageId,
+  type StreamEvent,
+  type RenderMeta,
+} from './render.js';
+export {
+  parseMessagesBody,
+  maskHeaders,
+  readBody,
+  estimateTokens,
+  InvalidRequestBodyError,
+} from './request.js';
+export { listen, closeServer, clientGone, sendJson, urlHost } from './http.js';
+export type * from './types.js';

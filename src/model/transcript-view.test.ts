@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { isSubagentRequest, systemText, toolNames, userTexts } from './transcript-view.js';
+import type { MessagesRequestBody } from './types.js';
+
+const body: MessagesRequestBody = {
+  system: [
+    { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.332;' },
+    { type: 'text', text: 'You are helpful.' },
+  ],
+  tools: [{ name: 'Bash' }, { name: 'mcp__a__b', defer_loading: true }],
+  messages: [
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: '<system-reminder>\ninjected\n</system-reminder>' },
+        { type: 'text', text: 'typed by a human' },
+      ],
+    },
+    { role: 'system', content: 'The following skills are available …' },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'Bash', input: {} }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: 't', content: 'output' },
+        { type: 'text', text: 'Tool loaded.' },
+      ],
+    },
+    { role: 'user', content: [{ type: 'text', text: '<system-reminder>only injected</system-reminder>' }] },
+    { role: 'user', content: 'plain string' },
+  ],
+};
+
+describe('transcript view', () => {
+  it('returns only human-typed user texts', () => {
+    expect(userTexts({ body })).toEqual(['typed by a human', 'plain string']);
+  });
+
+  it('lists tools and the system prompt', () => {
+    expect(toolNames({ body })).toEqual(['Bash', 'mcp__a__b']);
+    expect(systemText({ body })).toBe('x-anthropic-billing-header: cc_version=2.1.332;\n\nYou are helpful.');
+    expect(isSubagentRequest({ body })).toBe(false);
+    expect(systemText({ body: { messages: [], system: 'plain' } })).toBe('plain');
+  });
+});
