@@ -63,6 +63,8 @@ const INJECTED_PREFIXES = [
   '<command-message>',
   '<local-command-stdout>',
   'Caveat: The messages below',
+  // The runner's own context block (when the user sent the message), not typed by the user.
+  '<message_time>',
 ];
 
 /** Text the binary injected into a user message rather than the human typing it. */

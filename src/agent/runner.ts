@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import { query } from '@anthropic-ai/claude-agent-sdk';
+import { systemClock, type Clock } from '../core/clock.js';
+import { errorMessage, OmniError } from '../core/errors.js';
+import { parseSessionId } from '../core/ids.js';
+import { conversationKeyString, projectKeyForTenant, type ConversationKey } from '../core/keys.js';
+import type { Logger } from '../core/logger.js';
+import type { Lease, Storage } from '../sessions/types.js';
+import { buildChildEnv, type TurnLimits } from './child-env.js';
+import { collectTurn, type CollectedTurn } from './collect.js';
+import { turnOptions, userPrompt } from './options.js';
+import type { TenantAgentResolver } from './profile.js';
+import type { ModelProvider, ModelSelection } from './provider.js';
+import type { AgentRunner, TurnRequest, TurnResult } from './types.js';
+import { verifiedStore } from './verified-store.js';
+
+export interface AgentRunnerDeps {
+  storage: Storage;
+  tenants: TenantAgentResolver;
+  provider: ModelProvider;
+  models: ModelSelection;
+  limits: TurnLimits & { turnTimeoutMs: number; maxTurns: number };
+  /** Single-writer lease: how long one is held without a heartbeat, and how long to wait for one. */
+  lease?: { ttlMs?: number; waitMs?: number };
+  /** PATH for the agent's tools. */
+  path: string;
+  logger: Logger;
+  clock?: Clock;
+  pathToClaudeCodeExecutable?: string;
+}
+
+const EMPTY_USAGE = {
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+};
+
+/**
+ * The agent runner: one turn = lease → map lookup → `query()` with resume + sessionStore →
+ * result mapping → map touch → release. Model/agent failures come back as `is_error` results
+ * with a stable `error_code`; infrastructure failures (lease conflict, storage down) throw
+ * `OmniError`s so a queue can retry them.
+ */
+export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
+  const clock = deps.clock ?? systemClock;
+  const leaseTtlMs = deps.lease?.ttlMs ?? 60_000;
+  const leaseWaitMs = deps.lease?.waitMs ?? 30_000;
+
+  async function runTurn(request: TurnRequest): Promise<TurnResult> {
+    const started = clock.now();
+    const key = request.key;
+    const log = deps.logger.child({ conversation: conversationKeyString(key) });
+    const lease = await deps.storage.leases.acquire(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs });
+    const abort = new AbortController();
+    const stopHeartbeat = keepLease(lease, abort, log);
+    const onCallerAbort = (): void => abort.abort(request.signal?.reason);
+    request.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const timeout = setTimeout(() => abort.abort(new Error('turn timeout')), deps.limits.turnTimeoutMs);
+    try {
+      return await runLeased(request, lease, abort, started, log);
+    } finally {
+      clearTimeout(timeout);
+      request.signal?.removeEventListener('abort', onCallerAbort);
+      stopHeartbeat();
+      await deps.storage.leases.release(lease).catch((err: unknown) => {
+        log.warn('lease release failed', { error: errorMessage(err) });
+      });
+    }
+  }
+
+  function keepLease(initial: Lease, abort: AbortController, log: Logger): () => void {
+    let lease = initial;
+    const timer = setInterval(
+      () => {
+        deps.storage.leases.heartbeat(lease, leaseTtlMs).then(
+          (next) => {
+            lease = next;
+          },
+          (err: unknown) => {
+            log.error('lease lost during the turn; aborting it', { error: errorMessage(err) });
+            abort.abort(err);
+          },
+        );
+      },
+      Math.max(1_000, Math.floor(leaseTtlMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  async function runLeased(
+    request: TurnRequest,
+    lease: Lease,
+    abort: AbortController,
+    started: number,
+    log: Logger,
+  ): Promise<TurnResult> {
+    const key = request.key;
+    const agent = await deps.tenants(key.tenant);
+    const record = await deps.storage.conversations.get(key);
+    const resume = record?.sessionId;
+    const newSessionId = randomUUID();
+    const verified = verifiedStore(deps.storage.transcriptsFor(lease), {
+      resume: resume !== undefined,
+      describe: `conversation ${conversationKeyString(key)}`,
+    });
+    const env = buildChildEnv({
+      provider: deps.provider,
+      models: deps.models,
+      limits: deps.limits,
+      configDir: agent.workspace.configDir,
+      projectDirName: projectKeyForTenant(key.tenant),
+      home: agent.workspace.home,
+      tmpDir: agent.workspace.tmpDir,
+      path: deps.path,
+    });
+    const turn = await collectTurn(
+      query({
+        prompt: userPrompt(request.text, request.messageTime),
+        options: turnOptions({
+          agent,
+          env,
+          store: verified.store,
+          resume,
+          newSessionId,
+          model: request.model,
+          maxTurns: deps.limits.maxTurns,
+          abortController: abort,
+          pathToClaudeCodeExecutable: deps.pathToClaudeCodeExecutable,
+        }),
+      }),
+    );
+    const sessionId = turn.sessionId ?? resume ?? newSessionId;
+    const result = toTurnResult(turn, {
+      sessionId,
+      costBefore: verified.costBefore(),
+      loadFailure: verified.loadFailure(),
+      aborted: abort.signal.aborted ? abort.signal.reason : undefined,
+      durationMs: clock.now() - started,
+    });
+    // A turn is committed once the map points at its session. A new session whose history did not
+    // reach the store is not recorded (the next turn starts clean instead of failing to resume).
+    const persisted = turn.result !== null && turn.mirrorErrors.length === 0;
+    if (persisted || (resume !== undefined && turn.result !== null)) {
+      await deps.storage.conversations.touch(key, parseSessionId(sessionId));
+    }
+    log.info('turn finished', {
+      session_id: sessionId,
+      resumed: resume !== undefined,
+      is_error: result.is_error,
+      error_code: result.error_code,
+      cost_usd: result.cost_usd,
+      duration_ms: result.duration_ms,
+    });
+    return result;
+  }
+
+  return {
+    runTurn,
+    async resetConversation(key: ConversationKey): Promise<void> {
+      const lease = await deps.storage.leases.acquire(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs });
+      try {
+        await deps.storage.conversations.remove(key);
+      } finally {
+        await deps.storage.leases.release(lease);
+      }
+    },
+  };
+}
+
+interface ResultContext {
+  sessionId: string;
+  costBefore: number;
+  loadFailure: Error | undefined;
+  aborted: unknown;
+  durationMs: number;
+}
+
+function failure(ctx: ResultContext, code: string, message: string, turn?: CollectedTurn): TurnResult {
+  return {
+    response: '',
+    session_id: ctx.sessionId,
+    cost_usd: turn?.result ? Math.max(0, turn.result.totalCostUsd - ctx.costBefore) : 0,
+    num_turns: turn?.result?.numTurns ?? 0,
+    is_error: true,
+    error_message: message,
+    error_code: code,
+    usage: turn?.result?.usage ?? EMPTY_USAGE,
+    model: turn?.model ?? null,
+    duration_ms: ctx.durationMs,
+  };
+}
+
+/** Map what the SDK produced to the original's result contract (plus usage and a stable error code). */
+export function toTurnResult(turn: CollectedTurn, ctx: ResultContext): TurnResult {
+  if (ctx.loadFailure) {
+    const code = ctx.loadFailure instanceof OmniError ? ctx.loadFailure.code : 'session_history_unavailable';
+    return failure(ctx, code, ctx.loadFailure.message);
+  }
+  if (ctx.aborted !== undefined && (turn.result === null || turn.result.isError)) {
+    return failure(ctx, 'turn_aborted', `[agent] the turn was stopped: ${errorMessage(ctx.aborted)}`, turn);
+  }
+  if (turn.result === null) {
+    const detail = turn.thrown === undefined ? 'no result' : errorMessage(turn.thrown);
+    return failure(ctx, 'agent_failed', `[agent] the agent process failed: ${detail}`, turn);
+  }
+  if (turn.mirrorErrors.length > 0) {
+    const first = turn.mirrorErrors[0];
+    return failure(
+      ctx,
+      'history_not_persisted',
+      `[agent] this turn could not be saved to the session store (${first?.error ?? 'unknown error'}); ` +
+        'it will be missing from the conversation history',
+      turn,
+    );
+  }
+  const r = turn.result;
+  if (r.isError) {
+    const code =
+      r.terminalReason === 'api_error' || r.apiErrorStatus ? 'model_api_error' : `agent_${r.subtype}`;
+    const detail = r.errors.join('; ') || turn.lastAssistantText || r.subtype;
+    return failure(ctx, code, `[agent] ${detail}`, turn);
+  }
+  return {
+    response: r.text,
+    session_id: ctx.sessionId,
+    cost_usd: Math.max(0, r.totalCostUsd - ctx.costBefore),
+    num_turns: r.numTurns,
+    is_error: false,
+    error_message: null,
+    error_code: null,
+    usage: r.usage,
+    model: turn.model,
+    duration_ms: ctx.durationMs,
+  };
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../core/errors.js';
+
+/**
+ * The only place that reads `process.env`. Everything else receives the parsed `AppEnv`.
+ * The variable names here are the single source of truth: template.yaml and the docs use the same.
+ */
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
+const positiveInt = z.coerce.number().int().positive();
+
+export const ENV_SCHEMA = z.object({
+  /** `production` refuses empty/well-known secrets and the offline model. */
+  OMNICLOUD_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  OMNICLOUD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Embedded storage and per-tenant workspaces live here. */
+  OMNICLOUD_DATA_DIR: z.string().min(1).default('./.data'),
+  /** Agent configuration folder (agents.json, mcp.json, skills/, system_prompt.md). */
+  OMNICLOUD_CONFIG_DIR: z.string().min(1).default('./agent-config'),
+  /** `sqlite` (embedded, default) or `cloud` (S3 + DynamoDB). */
+  OMNICLOUD_STORAGE: z.enum(['sqlite', 'cloud']).default('sqlite'),
+  /** Force the offline demo model even when credentials are present. */
+  OMNICLOUD_OFFLINE_MODEL: bool.default(false),
+  OMNICLOUD_TENANT: z.string().default('default'),
+  /** PATH handed to the agent's tools (Bash, stdio MCP servers). */
+  PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
+
+  // Agent turn limits (a turn must fit a worker's time budget).
+  OMNICLOUD_TURN_TIMEOUT_MS: positiveInt.default(600_000),
+  OMNICLOUD_MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  OMNICLOUD_MODEL_TIMEOUT_MS: positiveInt.default(120_000),
+  OMNICLOUD_MAX_AGENT_TURNS: positiveInt.default(30),
+
+  // Tool permission policy (defaults come from the agent configuration).
+  OMNICLOUD_PERMISSION_MODE: z
+    .enum(['default', 'acceptEdits', 'dontAsk', 'bypassPermissions'])
+    .default('default'),
+  OMNICLOUD_ALLOWED_TOOLS: csv.optional(),
+  OMNICLOUD_DISALLOWED_TOOLS: csv.optional(),
+
+  // Model provider: Anthropic API (key, optional compatible base URL) or Amazon Bedrock.
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_AUTH_TOKEN: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  ANTHROPIC_MODEL: z.string().optional(),
+  ANTHROPIC_DEFAULT_HAIKU_MODEL: z.string().optional(),
+  ANTHROPIC_DEFAULT_SONNET_MODEL: z.string().optional(),
+  ANTHROPIC_DEFAULT_OPUS_MODEL: z.string().optional(),
+  CLAUDE_CODE_USE_BEDROCK: bool.default(false),
+  ANTHROPIC_BEDROCK_BASE_URL: z.string().url().optional(),
+  AWS_REGION: z.string().optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
+  AWS_PROFILE: z.string().optional(),
+  AWS_SHARED_CREDENTIALS_FILE: z.string().optional(),
+  AWS_BEARER_TOKEN_BEDROCK: z.string().optional(),
+  /** The original's dedicated Bedrock credentials (win over the role's when set). */
+  BEDROCK_ACCESS_KEY_ID: z.string().optional(),
+  BEDROCK_SECRET_ACCESS_KEY: z.string().optional(),
+
+  // Cloud storage.
+  SESSION_BUCKET: z.string().optional(),
+  SESSION_TABLE: z.string().optional(),
+  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
+  AWS_ENDPOINT_URL_DYNAMODB: z.string().url().optional(),
+
+  // Telegram.
+  TELEGRAM_BOT_TOKEN: z.string().optional(),
+  TELEGRAM_WEBHOOK_SECRET: z.string().optional(),
+  TELEGRAM_API_ROOT: z.string().url().optional(),
+  TELEGRAM_ALLOWED_USERS: csv.optional(),
+  OMNICLOUD_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+
+  // Queue (AWS).
+  QUEUE_URL: z.string().optional(),
+  /** DynamoDB table of the webhook ingress's idempotency records (update_id dedupe), AWS only. */
+  DEDUPE_TABLE: z.string().optional(),
+  AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
+
+  // Agent HTTP API.
+  API_AUTH_MODE: z.enum(['token', 'iam']).default('token'),
+  API_AUTH_TOKEN: z.string().optional(),
+  /** Tenants the API token (or IAM caller) may address: comma-separated ids, or `*` for all. Default: OMNICLOUD_TENANT. */
+  API_AUTH_TENANTS: csv.optional(),
+
+  // Secrets in AWS: NAMES of SSM SecureString parameters (or `/aws/reference/secretsmanager/<id>`),
+  // resolved at cold start by config/secrets.ts into the variable of the same name without `_PARAM`.
+  TELEGRAM_BOT_TOKEN_PARAM: z.string().optional(),
+  TELEGRAM_WEBHOOK_SECRET_PARAM: z.string().optional(),
+  API_AUTH_TOKEN_PARAM: z.string().optional(),
+  ANTHROPIC_API_KEY_PARAM: z.string().optional(),
+  BEDROCK_ACCESS_KEY_ID_PARAM: z.string().optional(),
+  BEDROCK_SECRET_ACCESS_KEY_PARAM: z.string().optional(),
+  AWS_BEARER_TOKEN_BEDROCK_PARAM: z.string().optional(),
+});
+
+export type AppEnv = z.infer<typeof ENV_SCHEMA>;
+
+/** Parse an environment record (default `process.env`); every problem is reported at once. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): AppEnv {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(ENV_SCHEMA.shape)) {
+    const value = source[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  const result = ENV_SCHEMA.safeParse(picked);
+  if (result.success) return result.data;
+  const issues: ConfigIssue[] = result.error.issues.map((issue) => ({
+    file: 'environment',
+    field: issue.path.join('.'),
+    message: issue.message,
+  }));
+  throw new ConfigError(issues);
+}

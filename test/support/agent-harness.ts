@@ -1,0 +1,72 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentProfile, TenantAgent } from '../../src/agent/profile.js';
+import { createAgentRunner, type AgentRunnerDeps } from '../../src/agent/runner.js';
+import type { AgentRunner } from '../../src/agent/types.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { startModelServer, type ModelServer } from '../../src/model/index.js';
+import { createSqliteStorage } from '../../src/sessions/adapters/sqlite/index.js';
+import type { Storage } from '../../src/sessions/types.js';
+
+/** A minimal profile: no subagents, MCP servers or skills; nothing but the default tools allowed. */
+export const PLAIN_PROFILE: AgentProfile = {
+  agents: {},
+  mcpServers: {},
+  systemPrompt: 'You are a test agent.',
+  skills: [],
+  tools: { allowedTools: [], disallowedTools: [], permissionMode: 'default' },
+};
+
+export interface AgentHarness {
+  model: ModelServer;
+  storage: Storage;
+  runner: AgentRunner;
+  dir: string;
+  /** A runner over the same model and storage with different deps (e.g. a failing store). */
+  runnerWith(overrides: Partial<AgentRunnerDeps>): AgentRunner;
+  close(): Promise<void>;
+}
+
+/**
+ * The real runner, the real SDK binary, the offline model server and SQLite storage in a temp dir.
+ * Each tenant gets a fresh workspace and config dir, like a fresh container.
+ */
+export async function startAgentHarness(profile: AgentProfile = PLAIN_PROFILE): Promise<AgentHarness> {
+  const dir = await mkdtemp(join(tmpdir(), 'omni-e2e-'));
+  const model = await startModelServer();
+  const storage = createSqliteStorage({ dataDir: join(dir, 'data') });
+  const tenants = async (tenant: string): Promise<TenantAgent> => {
+    const base = join(dir, 'tenants', tenant);
+    const workspace = {
+      cwd: join(base, 'work'),
+      configDir: join(base, 'claude'),
+      home: join(base, 'home'),
+      tmpDir: join(base, 'tmp'),
+    };
+    await Promise.all(Object.values(workspace).map((d) => mkdir(d, { recursive: true })));
+    return { profile, workspace };
+  };
+  const deps: AgentRunnerDeps = {
+    storage,
+    tenants,
+    provider: { kind: 'offline', baseUrl: model.url },
+    models: {},
+    limits: { maxRetries: 1, apiTimeoutMs: 20_000, turnTimeoutMs: 60_000, maxTurns: 10 },
+    lease: { ttlMs: 30_000, waitMs: 5_000 },
+    path: process.env['PATH'] ?? '/usr/bin:/bin',
+    logger: silentLogger,
+  };
+  return {
+    model,
+    storage,
+    runner: createAgentRunner(deps),
+    dir,
+    runnerWith: (overrides) => createAgentRunner({ ...deps, ...overrides }),
+    async close() {
+      await model.close();
+      await storage.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
