@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DAY_MS, type Clock } from '../../../core/clock.js';
+import { FencedWriteError, LeaseConflictError } from '../../../core/errors.js';
+import { conversationKeyString, type ConversationKey } from '../../../core/keys.js';
+import type { Lease, LeaseManager } from '../../types.js';
+import { call, isConditionalCheckFailed, translate } from './aws.js';
+import { leaseSk } from './schema.js';
+
+export const DEFAULT_LEASE_TTL_MS = 60_000;
+const POLL_MS = 50;
+
+export interface LeaseDeps {
+  doc: DynamoDBDocumentClient;
+  table: string;
+  clock: Clock;
+  /** Prefix of lease owners (host/process); each acquire adds a random suffix. */
+  ownerPrefix: string;
+}
+
+/**
+ * Leases as one DynamoDB item per conversation. The item is never deleted on release (only
+ * emptied), so `token` — incremented by every successful acquire — is a fencing token that only
+ * grows. Expiry is judged with the injected clock.
+ */
+export function createCloudLeases(deps: LeaseDeps): LeaseManager {
+  const { doc, table, clock } = deps;
+  const source = 'cloud:lease';
+  const ttlSeconds = (expiresAt: number): number => Math.ceil((expiresAt + DAY_MS) / 1000);
+
+  async function tryAcquire(key: ConversationKey, ttlMs: number): Promise<Lease | null> {
+    const now = clock.now();
+    const owner = `${deps.ownerPrefix}/${randomBytes(6).toString('hex')}`;
+    const expiresAt = now + ttlMs;
+    try {
+      const res = await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: key.tenant, sk: leaseSk(key) },
+          UpdateExpression:
+            'SET #token = if_not_exists(#token, :zero) + :one, #owner = :owner, #exp = :exp, #ttl = :ttl, #kind = :kind',
+          ConditionExpression: 'attribute_not_exists(pk) OR #exp <= :now',
+          ExpressionAttributeNames: {
+            '#token': 'token',
+            '#owner': 'owner',
+            '#exp': 'expiresAt',
+            '#ttl': 'ttl',
+            '#kind': 'kind',
+          },
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':owner': owner,
+            ':exp': expiresAt,
+            ':ttl': ttlSeconds(expiresAt),
+            ':kind': 'lease',
+            ':now': now,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const token = Number(res.Attributes?.token);
+      return { key, token, owner, expiresAt };
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return null;
+      throw translate(source, `acquire ${conversationKeyString(key)}`, err);
+    }
+  }
+
+  return {
+    async acquire(key, options) {
+      const ttlMs = options?.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+      const deadline = Date.now() + (options?.waitMs ?? 0);
+      for (;;) {
+        const lease = await tryAcquire(key, ttlMs);
+        if (lease) return lease;
+        if (Date.now() + POLL_MS > deadline) {
+          throw new LeaseConflictError(
+            `[sessions:cloud] conversation ${conversationKeyString(key)} is busy: another worker holds its lease`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    },
+
+    async heartbeat(lease, ttlMs) {
+      const expiresAt = clock.now() + (ttlMs ?? DEFAULT_LEASE_TTL_MS);
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: lease.key.tenant, sk: leaseSk(lease.key) },
+            UpdateExpression: 'SET #exp = :exp, #ttl = :ttl',
+            ConditionExpression: '#token = :token AND #owner = :owner',
+            ExpressionAttributeNames: {
+              '#token': 'token',
+              '#owner': 'owner',
+              '#exp': 'expiresAt',
+              '#ttl': 'ttl',
+            },
+            ExpressionAttributeValues: {
+              ':token': lease.token,
+              ':owner': lease.owner,
+              ':exp': expiresAt,
+              ':ttl': ttlSeconds(expiresAt),
+            },
+          }),
+        );
+      } catch (err) {
+        if (isConditionalCheckFailed(err)) {
+          throw new FencedWriteError(
+            `[sessions:cloud] lease ${lease.token} on ${conversationKeyString(lease.key)} was lost (released or taken over)`,
+          );
+        }
+        throw translate(source, `heartbeat ${conversationKeyString(lease.key)}`, err);
+      }
+      return { ...lease, expiresAt };
+    },
+
+    async release(lease) {
+      try {
+        await call(source, `release ${conversationKeyString(lease.key)}`, () =>
+          doc.send(
+            new UpdateCommand({
+              TableName: table,
+              Key: { pk: lease.key.tenant, sk: leaseSk(lease.key) },
+              UpdateExpression: 'SET #owner = :empty, #exp = :zero',
+              ConditionExpression: '#token = :token AND #owner = :owner',
+              ExpressionAttributeNames: { '#token': 'token', '#owner': 'owner', '#exp': 'expiresAt' },
+              ExpressionAttributeValues: {
+                ':token': lease.token,
+                ':owner': lease.owner,
+                ':empty': '',
+                ':zero': 0,
+              },
+            }),
+          ),
+        );
+      } catch (err) {
+        if (err instanceof Error && isConditionalCheckFailed((err as { cause?: unknown }).cause)) return;
+        throw err;
+      }
+    },
+  };
+}

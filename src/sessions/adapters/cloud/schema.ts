@@ -1,0 +1,156 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { StorageError } from '../../../core/errors.js';
+import type { TenantId } from '../../../core/ids.js';
+import {
+  conversationKeyString,
+  transcriptId,
+  type ConversationKey,
+  type TranscriptAddress,
+} from '../../../core/keys.js';
+
+/**
+ * Single-table DynamoDB layout. Partition key `pk` = tenant id, so one Query lists a tenant's
+ * sessions or conversations and no key of tenant A can ever address tenant B's partition.
+ *
+ * | item         | sk                                   | written by                       |
+ * |--------------|--------------------------------------|----------------------------------|
+ * | session head | `head#<tenant>#<session>#<subpath?>` | every append (conditional Put)   |
+ * | conversation | `conv#<tenant>:<chat>:<thread>`      | `touch` (conditional Update)     |
+ * | lease        | `lease#<tenant>:<chat>:<thread>`     | acquire/heartbeat/release        |
+ *
+ * `ttl` (epoch seconds) is the table's TTL attribute: conversations 25 days after the last turn,
+ * heads 2× that (the S3 lifecycle horizon), leases a day after expiry.
+ */
+export const PK = 'pk';
+export const SK = 'sk';
+export const TTL_ATTRIBUTE = 'ttl';
+
+export const HEAD_PREFIX = 'head#';
+export const CONVERSATION_PREFIX = 'conv#';
+export const LEASE_PREFIX = 'lease#';
+
+/** `CreateTable` input for the storage table (tests, the deployment template mirrors it). */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: PK, AttributeType: 'S' },
+      { AttributeName: SK, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: PK, KeyType: 'HASH' },
+      { AttributeName: SK, KeyType: 'RANGE' },
+    ],
+  };
+}
+
+export function headSk(addr: TranscriptAddress): string {
+  return `${HEAD_PREFIX}${transcriptId(addr)}`;
+}
+
+/** Prefix of every head (main + subpaths) of one session. */
+export function sessionHeadsPrefix(tenant: TenantId, sessionId: TranscriptAddress['sessionId']): string {
+  return headSk({ tenant, sessionId, subpath: undefined });
+}
+
+export function conversationSk(key: ConversationKey): string {
+  return `${CONVERSATION_PREFIX}${conversationKeyString(key)}`;
+}
+
+export function leaseSk(key: ConversationKey): string {
+  return `${LEASE_PREFIX}${conversationKeyString(key)}`;
+}
+
+/** One immutable S3 object referenced by a head (name is relative to the stream's prefix). */
+export interface ObjectRef {
+  name: string;
+  entries: number;
+  bytes: number;
+  /** Creation time (epoch ms, injected clock): drives the lifecycle refresh. */
+  at: number;
+}
+
+/** A transcript stream's head: everything needed to load it, and the optimistic-concurrency tag. */
+export interface HeadItem {
+  pk: string;
+  sk: string;
+  kind: 'head';
+  tenant: string;
+  sessionId: string;
+  /** '' for the main transcript. */
+  subpath: string;
+  /** Random tag replaced on every commit; every head write is conditional on the previous one. */
+  etag: string;
+  /** Next part sequence number (names sort in append order). */
+  seq: number;
+  entries: number;
+  bytes: number;
+  createdAt: number;
+  mtime: number;
+  ttl: number;
+  /** Compacted prefix of the stream: JSONL segments of at most `segmentBytes` (one larger entry excepted). */
+  segments: ObjectRef[];
+  /** Parts appended after the segments, in order (one per append). */
+  parts: ObjectRef[];
+  /** Fingerprints of the most recent entry uuids (bounded window) for idempotent retries. */
+  recent: string[];
+}
+
+export interface ConversationItem {
+  pk: string;
+  sk: string;
+  kind: 'conversation';
+  chat: string;
+  thread: string;
+  sessionId: string;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  turns: number;
+  ttl: number;
+}
+
+export interface LeaseItem {
+  pk: string;
+  sk: string;
+  kind: 'lease';
+  token: number;
+  owner: string;
+  expiresAt: number;
+  ttl: number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function isRef(value: unknown): value is ObjectRef {
+  return (
+    isRecord(value) &&
+    typeof value.name === 'string' &&
+    typeof value.entries === 'number' &&
+    typeof value.bytes === 'number' &&
+    typeof value.at === 'number'
+  );
+}
+
+/** Validate a head read back from DynamoDB (a malformed head is an operator problem, said clearly). */
+export function parseHead(item: Record<string, unknown> | undefined, where: string): HeadItem | null {
+  if (item === undefined) return null;
+  const ok =
+    item.kind === 'head' &&
+    typeof item.etag === 'string' &&
+    typeof item.seq === 'number' &&
+    typeof item.entries === 'number' &&
+    typeof item.bytes === 'number' &&
+    typeof item.mtime === 'number' &&
+    Array.isArray(item.segments) &&
+    item.segments.every(isRef) &&
+    Array.isArray(item.parts) &&
+    item.parts.every(isRef) &&
+    Array.isArray(item.recent);
+  if (!ok)
+    throw new StorageError(`[sessions:cloud] malformed session head ${where}`, { code: 'storage_corrupt' });
+  return item as unknown as HeadItem;
+}

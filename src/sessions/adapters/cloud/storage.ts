@@ -1,0 +1,78 @@
+import { hostname } from 'node:os';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { systemClock, type Clock } from '../../../core/clock.js';
+import { silentLogger, type Logger } from '../../../core/logger.js';
+import type { Storage } from '../../types.js';
+import { createTranscriptCache } from './cache.js';
+import { toDocumentClient } from './clients.js';
+import { createCloudConversations } from './conversations.js';
+import { createCloudLeases } from './leases.js';
+import { createObjectStore, emptyMetrics, type TransferMetrics } from './objects.js';
+import {
+  createCloudTranscripts,
+  DEFAULT_COMPACTION,
+  type CompactionPolicy,
+  type TranscriptDeps,
+} from './transcripts.js';
+
+export interface CloudStorageOptions {
+  s3: S3Client;
+  /** Either flavour; a plain client is wrapped in a document client. */
+  dynamo: DynamoDBClient | DynamoDBDocumentClient;
+  bucket: string;
+  /** The single table holding heads, the conversation map and leases (see `tableDefinition`). */
+  table: string;
+  clock?: Clock;
+  logger?: Logger;
+  compaction?: Partial<CompactionPolicy>;
+  /** Byte budget of the in-process transcript cache (default 64 MiB; 0 disables warm resume). */
+  cacheBytes?: number;
+  /** Prefix of lease owner ids (default `<hostname>:<pid>`). */
+  owner?: string;
+}
+
+export interface CloudStorage extends Storage {
+  readonly kind: 'cloud';
+  /** Bytes/requests this instance sent to S3 and DynamoDB so far (live object). */
+  readonly metrics: TransferMetrics;
+  /** Drop the in-process transcript cache (tests, benchmarks of cold loads). */
+  clearCache(): void;
+}
+
+/** S3 transcripts + DynamoDB heads/conversation map/leases. Clients are injected and not destroyed by `close()`. */
+export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
+  const doc = toDocumentClient(options.dynamo);
+  const metrics = emptyMetrics();
+  const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
+  const cache = createTranscriptCache(cacheBytes);
+  const clock = options.clock ?? systemClock;
+  const deps: TranscriptDeps = {
+    doc,
+    table: options.table,
+    objects: createObjectStore(options.s3, options.bucket, metrics),
+    cache,
+    clock,
+    logger: options.logger ?? silentLogger,
+    compaction: { ...DEFAULT_COMPACTION, ...options.compaction },
+    metrics,
+    locks: new Map(),
+    heads: new Map(),
+  };
+  return {
+    kind: 'cloud',
+    transcripts: createCloudTranscripts(deps),
+    transcriptsFor: (lease) => createCloudTranscripts(deps, lease),
+    conversations: createCloudConversations({ doc, table: options.table, clock }),
+    leases: createCloudLeases({
+      doc,
+      table: options.table,
+      clock,
+      ownerPrefix: options.owner ?? `${hostname()}:${process.pid}`,
+    }),
+    metrics,
+    clearCache: () => cache.clear(),
+    close: async () => cache.clear(),
+  };
+}

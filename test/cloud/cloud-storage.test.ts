@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import {
+  FencedWriteError,
+  LeaseConflictError,
+  SessionHistoryError,
+  StorageError,
+} from '../../src/core/errors.js';
+import { conversationKey } from '../../src/core/keys.js';
+import {
+  createCloudStorage,
+  type CloudStorage,
+  type CloudStorageOptions,
+} from '../../src/sessions/adapters/cloud/index.js';
+import { startCloudPeers, type CloudPeers } from '../peers/cloud.js';
+import { createRawCloudBackend } from './raw-backend.js';
+
+let peers: CloudPeers;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  peers = await startCloudPeers();
+});
+afterEach(async () => {
+  for (const fn of cleanups.splice(0)) await fn();
+});
+afterAll(async () => {
+  await peers?.stop();
+});
+
+interface World {
+  bucket: string;
+  table: string;
+  clock: ManualClock;
+  raw: ReturnType<typeof createRawCloudBackend>;
+  /** A storage instance as a separate container would have it (own cache, same peers). */
+  container(options?: Partial<CloudStorageOptions>): CloudStorage;
+}
+
+async function world(): Promise<World> {
+  const [bucket, table] = await Promise.all([peers.newBucket(), peers.newTable()]);
+  cleanups.push(() => Promise.all([peers.dropBucket(bucket), peers.dropTable(table)]).then(() => undefined));
+  const clock = new ManualClock();
+  return {
+    bucket,
+    table,
+    clock,
+    raw: createRawCloudBackend({ s3: peers.s3, doc: peers.doc, bucket, table }),
+    container: (options) =>
+      createCloudStorage({ s3: peers.s3, dynamo: peers.doc, bucket, table, clock, ...options }),
+  };
+}
+
+const key = (sessionId: string = randomUUID(), projectKey = 'acme'): SessionKey => ({
+  projectKey,
+  sessionId,
+});
+
+function turn(label: string, n: number, textBytes = 200): SessionStoreEntry[] {
+  return Array.from({ length: n }, (_, i) => ({
+    type: i % 2 === 0 ? 'user' : 'assistant',
+    uuid: randomUUID(),
+    parentUuid: null,
+    timestamp: new Date().toISOString(),
+    message: {
+      role: i % 2 === 0 ? 'user' : 'assistant',
+      content: [{ type: 'text', text: `${label}-${i} ${'x'.repeat(textBytes)}` }],
+    },
+  }));
+}
+
+const uuids = (entries: SessionStoreEntry[] | null): string[] => (entries ?? []).map((e) => String(e.uuid));
+
+describe('cloud storage: idempotent retries', () => {
+  it('a retry after a lost DynamoDB response does not duplicate (uuid overlap)', async () => {
+    const w = await world();
+    let loseNext = false;
+    // A document client whose next head commit succeeds on the server but "loses" the response.
+    const flaky = DynamoDBDocumentClient.from(peers.dynamo);
+    const send = flaky.send.bind(flaky) as (command: unknown) => Promise<unknown>;
+    (flaky as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
+      const result = await send(command);
+      const name = (command as { constructor: { name: string } }).constructor.name;
+      if (loseNext && (name === 'PutCommand' || name === 'TransactWriteCommand')) {
+        loseNext = false;
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+      }
+      return result;
+    };
+    const store = w.container({ dynamo: flaky }).transcripts;
+    const k = key();
+    const [a, b, c] = [turn('a', 3), turn('b', 2), turn('c', 2)];
+    await store.append(k, a);
+    loseNext = true;
+    await expect(store.append(k, b)).rejects.toBeInstanceOf(StorageError);
+    // The SDK retries the batch, possibly with more entries behind it.
+    await store.append(k, [...b, ...c]);
+    await store.append(k, [...c]);
+    const want = uuids([...a, ...b, ...c]);
+    expect(uuids(await w.container().transcripts.load(k))).toEqual(want);
+    expect(uuids(await w.raw.readEntries(k))).toEqual(want);
+    expect((await store.stat(k))!.entries).toBe(7);
+  });
+});
+
+describe('cloud storage: single writer per conversation', () => {
+  it('two workers race for one conversation: exactly one wins, the loser’s late write is rejected', async () => {
+    const w = await world();
+    const conv = conversationKey({ tenant: 'acme', chat: '-100123', thread: 7 });
+    const one = w.container({ owner: 'worker-1' });
+    const two = w.container({ owner: 'worker-2' });
+    const results = await Promise.allSettled([
+      one.leases.acquire(conv, { ttlMs: 30_000 }),
+      two.leases.acquire(conv, { ttlMs: 30_000 }),
+    ]);
+    const winners = results.filter((r) => r.status === 'fulfilled');
+    expect(winners).toHaveLength(1);
+    const loserResult = results.find((r) => r.status === 'rejected');
+    expect((loserResult as PromiseRejectedResult).reason).toBeInstanceOf(LeaseConflictError);
+    const [first, second] = results[0]!.status === 'fulfilled' ? [one, two] : [two, one];
+    const lease1 = (winners[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof one.leases.acquire>>>)
+      .value;
+
+    const k = key();
+    const t1 = turn('t1', 5);
+    await first.transcriptsFor(lease1).append(k, t1);
+
+    // The first worker stalls past its lease; the second takes over and continues the conversation.
+    w.clock.advance(30_001);
+    const lease2 = await second.leases.acquire(conv, { ttlMs: 30_000 });
+    expect(lease2.token).toBeGreaterThan(lease1.token);
+    expect(uuids(await second.transcriptsFor(lease2).load(k))).toEqual(uuids(t1));
+    const t2 = turn('t2', 3);
+    const late = turn('late', 3);
+    const [lateResult, winResult] = await Promise.allSettled([
+      first.transcriptsFor(lease1).append(k, late),
+      second.transcriptsFor(lease2).append(k, t2),
+    ]);
+    expect(winResult.status).toBe('fulfilled');
+    expect(lateResult.status).toBe('rejected');
+    expect((lateResult as PromiseRejectedResult).reason).toBeInstanceOf(FencedWriteError);
+    await expect(first.leases.heartbeat(lease1)).rejects.toBeInstanceOf(FencedWriteError);
+
+    const want = uuids([...t1, ...t2]);
+    expect(uuids(await w.raw.readEntries(k))).toEqual(want);
+    first.clearCache();
+    expect(uuids(await first.transcripts.load(k))).toEqual(want);
+    // The loser's uploaded part is referenced by no head (and was deleted best-effort).
+    const objects = await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/`);
+    for (const o of objects) {
+      const text = (await w.raw.getObject(o)) ?? '';
+      expect(text).not.toContain('late-0');
+    }
+  });
+
+  it('a heartbeat keeps a long turn’s lease; after expiry a takeover fences the old holder', async () => {
+    const w = await world();
+    const conv = conversationKey({ tenant: 'acme', chat: 'long-turn' });
+    const a = w.container();
+    const b = w.container();
+    let lease = await a.leases.acquire(conv, { ttlMs: 10_000 });
+    for (let i = 0; i < 5; i++) {
+      w.clock.advance(8_000);
+      lease = await a.leases.heartbeat(lease, 10_000);
+      await expect(b.leases.acquire(conv, { ttlMs: 10_000 })).rejects.toBeInstanceOf(LeaseConflictError);
+    }
+    const k = key();
+    await a.transcriptsFor(lease).append(k, turn('x', 2));
+    w.clock.advance(10_001);
+    const taken = await b.leases.acquire(conv, { ttlMs: 10_000 });
+    await expect(a.transcriptsFor(lease).append(k, turn('y', 2))).rejects.toBeInstanceOf(FencedWriteError);
+    await b.transcriptsFor(taken).append(k, turn('z', 1));
+    expect(await w.raw.readEntries(k)).toHaveLength(3);
+  });
+});
+
+describe('cloud storage: compaction', () => {
+  it('compacts past the parts threshold while concurrent readers always see a consistent prefix', async () => {
+    const w = await world();
+    const writer = w.container({ compaction: { maxParts: 4 } });
+    const k = key();
+    const batches = Array.from({ length: 30 }, (_, i) => turn(`b${i}`, 3, 100));
+    const all = uuids(batches.flat());
+    let done = false;
+    const seen: number[] = [];
+    const reader = async (): Promise<void> => {
+      const r = w.container({ cacheBytes: 0 });
+      while (!done) {
+        const got = uuids(await r.transcripts.load(k));
+        expect(got).toEqual(all.slice(0, got.length));
+        expect(got.length % 3).toBe(0);
+        seen.push(got.length);
+      }
+    };
+    const readers = [reader(), reader()];
+    for (const b of batches) await writer.transcripts.append(k, b);
+    done = true;
+    await Promise.all(readers);
+    expect(seen.length).toBeGreaterThan(5);
+
+    const cold = w.container({ cacheBytes: 0 });
+    expect(uuids(await cold.transcripts.load(k))).toEqual(all);
+    // Bounded reads: one (small) segment plus at most maxParts parts.
+    expect(cold.metrics.s3Gets).toBeLessThanOrEqual(5);
+    expect(uuids(await w.raw.readEntries(k))).toEqual(all);
+    const objects = await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/main/`);
+    expect(objects.some((o) => o.includes('/seg-'))).toBe(true);
+  });
+});
+
+describe('cloud storage: resume', () => {
+  it('warm resume validates against the head and reads 0 bytes from S3; cold resume reads them', async () => {
+    const w = await world();
+    const container = w.container();
+    const k = key();
+    await container.transcripts.append(k, turn('first', 17, 4000));
+    await container.transcripts.append(k, turn('second', 7, 1000));
+    const before = container.metrics.s3BytesRead;
+    const warm = await container.transcripts.load(k);
+    expect(warm).toHaveLength(24);
+    expect(container.metrics.s3BytesRead - before).toBe(0);
+
+    const other = w.container();
+    await other.transcripts.append(k, turn('elsewhere', 2));
+    // The first container's cache is stale now: the head's etag moved, so it reads again.
+    expect(await container.transcripts.load(k)).toHaveLength(26);
+    expect(container.metrics.s3BytesRead - before).toBeGreaterThan(0);
+  });
+
+  it('a head that references a missing part fails with a SessionHistoryError naming session and part', async () => {
+    const w = await world();
+    const k = key();
+    const writer = w.container();
+    await writer.transcripts.append(k, turn('a', 3));
+    await writer.transcripts.append(k, turn('b', 3));
+    const [, second] = (await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/main/`)).sort();
+    await peers.s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: second! }));
+    const reader = w.container();
+    const err = await reader.transcripts.load(k).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SessionHistoryError);
+    expect((err as Error).message).toContain(k.sessionId);
+    expect((err as Error).message).toContain(second!);
+    expect((err as Error).message).toMatch(/missing/);
+  });
+
+  it('single entries far above 400 KB live in S3', async () => {
+    const w = await world();
+    const k = key();
+    const big = turn('big', 1, 3 * 1024 * 1024);
+    await w.container().transcripts.append(k, big);
+    expect(uuids(await w.container().transcripts.load(k))).toEqual(uuids(big));
+  });
+});
+
+describe('cloud storage: tenants', () => {
+  it("tenant A cannot list or load tenant B's sessions (raw S3 listing agrees)", async () => {
+    const w = await world();
+    const s = w.container();
+    const a = key(randomUUID(), 'acme');
+    const b = key(randomUUID(), 'globex');
+    await s.transcripts.append(a, turn('a', 2));
+    await s.transcripts.append(b, turn('b', 2));
+    expect((await s.transcripts.listSessions('acme')).map((x) => x.sessionId)).toEqual([a.sessionId]);
+    expect(await s.transcripts.load({ projectKey: 'acme', sessionId: b.sessionId })).toBeNull();
+    const rawA = await w.raw.listObjects('tenants/acme/');
+    expect(rawA.length).toBeGreaterThan(0);
+    expect(rawA.every((o) => o.startsWith('tenants/acme/sessions/') && !o.includes(b.sessionId))).toBe(true);
+  });
+});
+
+describe('cloud storage: AWS errors', () => {
+  it('translates a missing bucket into a StorageError naming the operation', async () => {
+    const w = await world();
+    const s = createCloudStorage({
+      s3: peers.s3,
+      dynamo: peers.doc,
+      bucket: 'no-such-bucket',
+      table: w.table,
+      clock: w.clock,
+    });
+    const err = await s.transcripts.append(key(), turn('x', 1)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as Error).message).toMatch(/^\[sessions:s3\] PutObject/);
+  });
+});
+
+describe('cloud storage: large transcripts', () => {
+  for (const mb of [10, 50]) {
+    it(`appends and cold-loads a ${mb} MB transcript`, { timeout: 120_000 }, async () => {
+      const w = await world();
+      const k = key();
+      const writer = w.container({ cacheBytes: 0 });
+      // ~1 MB batches of ~10 KB entries.
+      const batchCount = mb;
+      const expected: string[] = [];
+      for (let i = 0; i < batchCount; i++) {
+        const batch = turn(`m${i}`, 100, 10_000);
+        expected.push(...uuids(batch));
+        await writer.transcripts.append(k, batch);
+      }
+      const stat = await writer.transcripts.stat(k);
+      expect(stat!.bytes).toBeGreaterThan(mb * 1_000_000);
+      const reader = w.container({ cacheBytes: 0 });
+      const started = performance.now();
+      const loaded = await reader.transcripts.load(k);
+      const ms = performance.now() - started;
+      expect(loaded).toHaveLength(expected.length);
+      expect(loaded![0]!.uuid).toBe(expected[0]);
+      expect(loaded![loaded!.length - 1]!.uuid).toBe(expected[expected.length - 1]);
+      // Segments of ≤ 4 MiB plus at most 64 parts (≤ 4 MiB) after them.
+      expect(reader.metrics.s3Gets).toBeLessThanOrEqual(Math.ceil(stat!.bytes / (4 * 1024 * 1024)) + 2);
+      console.log(`[cloud] ${mb} MB: cold load ${ms.toFixed(0)} ms, ${reader.metrics.s3Gets} GETs`);
+    });
+  }
+});
