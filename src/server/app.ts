@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AgentRunner } from '../agent/types.js';
+import { DEFAULT_TENANT } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { Storage } from '../sessions/types.js';
+import type { ApiAuth } from './auth.js';
+import type { ApiEnv } from './context.js';
+import { ApiError, errorResponse, notFound } from './errors.js';
+import { chatRoutes } from './routes/chat.js';
+import { conversationRoutes } from './routes/conversations.js';
+
+export interface ApiAppDeps {
+  runner: AgentRunner;
+  storage: Storage;
+  auth: ApiAuth;
+  logger: Logger;
+  /** Largest accepted request body (default 256 KiB); larger → 413 `payload_too_large`. */
+  maxBodyBytes?: number;
+  /** Tenant of `POST /v1/chat` bodies without `tenant` (default `default`). */
+  defaultTenant?: string;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+const requestContextOf = (env: unknown): unknown =>
+  typeof env === 'object' && env !== null ? (env as { requestContext?: unknown }).requestContext : undefined;
+
+/**
+ * The agent HTTP API, one app for Lambda (`hono/aws-lambda`) and Node (`@hono/node-server`).
+ * `GET /healthz` is open; everything under `/v1` is authenticated, size-limited and answers errors as
+ * `{ error: { code, message } }` through the single `onError`.
+ */
+export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  app.use('*', async (c, next) => {
+    const started = Date.now();
+    const requestId = (c.req.header('x-request-id') ?? '').slice(0, 100) || randomUUID();
+    c.header('x-request-id', requestId);
+    await next();
+    deps.logger.info('[server] request', {
+      request_id: requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Date.now() - started,
+      subject: c.get('principal')?.subject,
+    });
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  app.use('/v1/*', async (c, next) => {
+    const principal = await deps.auth.authorize({
+      request: c.req.raw,
+      requestContext: requestContextOf(c.env),
+    });
+    c.set('principal', principal);
+    await next();
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `request body exceeds ${maxSize} bytes`);
+      },
+    }),
+  );
+
+  app.route(
+    '/v1/chat',
+    chatRoutes({
+      runner: deps.runner,
+      logger: deps.logger,
+      defaultTenant: deps.defaultTenant ?? DEFAULT_TENANT,
+    }),
+  );
+  app.route('/v1/conversations', conversationRoutes({ storage: deps.storage, logger: deps.logger }));
+
+  app.notFound((c) => errorResponse(c, notFound('not_found', 'no such route'), deps.logger));
+  app.onError((err, c) => errorResponse(c, err, deps.logger));
+  return app;
+}

@@ -1,0 +1,19 @@
+/** The agent HTTP API: one Hono app, auth, and its error vocabulary. */
+export { createApiApp, DEFAULT_MAX_BODY_BYTES, type ApiAppDeps } from './app.js';
+export {
+  assertApiAuthConfig,
+  assertTenantAllowed,
+  constantTimeEqual,
+  createApiAuth,
+  createIamAuth,
+  createTokenAuth,
+  tenantScopeFromEnv,
+  type ApiAuth,
+  type ApiPrincipal,
+  type AuthInput,
+  type TenantScope,
+  type TokenGrant,
+} from './auth.js';
+export type { ApiEnv } from './context.js';
+export { ApiError, type ApiErrorBody, type ApiFieldIssue } from './errors.js';
+export { CHAT_REQUEST, type ChatRequest } from './routes/chat.js';

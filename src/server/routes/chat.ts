@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AgentRunner } from '../../agent/types.js';
+import { conversationKey, conversationKeyString } from '../../core/keys.js';
+import type { Logger } from '../../core/logger.js';
+import { assertTenantAllowed } from '../auth.js';
+import type { ApiEnv } from '../context.js';
+import { readJson, validate } from '../validation.js';
+
+const id = z.union([z.string().min(1).max(64), z.number().int()]);
+
+/** Message time: ISO-8601 string or epoch seconds (Telegram `date`); epoch ms accepted when ≥ 1e12. */
+const messageTime = z.union([
+  z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 date-time'),
+  z.number().nonnegative(),
+]);
+
+/** The original's request contract, plus `tenant`. Unknown fields are ignored, as the original did. */
+export const CHAT_REQUEST = z.object({
+  user_message: z.string().min(1, 'must not be empty').max(100_000),
+  chat_id: id,
+  thread_id: id.nullish(),
+  model: z.string().min(1).max(200).optional(),
+  message_time: messageTime.optional(),
+  tenant: z.string().min(1).max(64).optional(),
+});
+export type ChatRequest = z.infer<typeof CHAT_REQUEST>;
+
+function toDate(value: string | number | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return new Date(value);
+  return new Date(value >= 1e12 ? value : value * 1000);
+}
+
+/**
+ * `POST /v1/chat`: one turn through the runner (which holds the conversation's single-writer
+ * lease, like the worker). A client that disconnects does not abort the turn: it completes and is
+ * persisted, so the conversation stays consistent. Responds with the original's contract `{ response, session_id, cost_usd,
+ * num_turns, is_error, error_message }` plus `error_code`, `usage`, `model`, `duration_ms`. A turn
+ * that fails inside the agent is still HTTP 200 with `is_error: true`, as in the original.
+ */
+export function chatRoutes(deps: {
+  runner: AgentRunner;
+  logger: Logger;
+  defaultTenant: string;
+}): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  app.post('/', async (c) => {
+    const body = validate(CHAT_REQUEST, await readJson(c));
+    const key = conversationKey({
+      tenant: body.tenant ?? deps.defaultTenant,
+      chat: body.chat_id,
+      thread: body.thread_id ?? undefined,
+    });
+    assertTenantAllowed(c.get('principal'), key.tenant);
+    const started = Date.now();
+    const result = await deps.runner.runTurn({
+      key,
+      text: body.user_message,
+      messageTime: toDate(body.message_time),
+      model: body.model,
+    });
+    deps.logger.info('[server] chat turn', {
+      conversation: conversationKeyString(key),
+      session_id: result.session_id,
+      is_error: result.is_error,
+      error_code: result.error_code,
+      cost_usd: result.cost_usd,
+      duration_ms: Date.now() - started,
+    });
+    return c.json(result, 200);
+  });
+  return app;
+}
