@@ -1,0 +1,27 @@
+export type {
+  ConversationQueue,
+  DeadLetterHandler,
+  Delivery,
+  QueueConsumer,
+  QueueHandler,
+  QueuedKind,
+  QueuedMessage,
+} from './types.js';
+export { DEFAULT_MAX_RECEIVES } from './types.js';
+export { QueueError, QueueMessageFormatError } from './errors.js';
+export {
+  decodeQueuedMessage,
+  encodeQueuedMessage,
+  messageDeduplicationId,
+  messageGroupId,
+} from './message.js';
+export { createMemoryQueue, type MemoryQueue, type MemoryQueueOptions } from './memory.js';
+export { createSqsQueue, type SqsQueueOptions } from './sqs-producer.js';
+export { createSqsConsumer, type SqsConsumerOptions } from './sqs-consumer.js';
+export {
+  createSqsBatchHandler,
+  type SqsBatchHandlerOptions,
+  type SqsBatchResponse,
+  type SqsEvent,
+  type SqsEventRecord,
+} from './sqs-batch.js';

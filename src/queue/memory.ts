@@ -1,0 +1,159 @@
+import { systemClock, type Clock } from '../core/clock.js';
+import { errorMessage } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { QueueError } from './errors.js';
+import { messageDeduplicationId, messageGroupId } from './message.js';
+import {
+  DEFAULT_MAX_RECEIVES,
+  type ConversationQueue,
+  type DeadLetterHandler,
+  type QueueConsumer,
+  type QueueHandler,
+  type QueuedMessage,
+} from './types.js';
+
+export interface MemoryQueueOptions {
+  handler: QueueHandler;
+  /** Failed receives before a message is dead-lettered (default 5, like the SQS redrive policy). */
+  maxReceives?: number;
+  /** Delay before retrying a failed message (default 1 s × receive count, at most 30 s). */
+  retryDelayMs?: (receiveCount: number) => number;
+  /** Same (tenant, update_id) enqueued again within this window is dropped (default 5 min, like SQS). */
+  dedupeWindowMs?: number;
+  /** Conversations processed at the same time (default 4; each runs one message at a time). */
+  concurrency?: number;
+  onDeadLetter?: DeadLetterHandler;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** The in-process per-conversation FIFO (local mode): same semantics as the SQS FIFO adapter. */
+export interface MemoryQueue extends ConversationQueue, QueueConsumer {
+  /** Resolves when every conversation lane is empty (tests, graceful shutdown). */
+  idle(): Promise<void>;
+}
+
+interface Lane {
+  items: QueuedMessage[];
+  running: Promise<void>;
+}
+
+export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
+  const maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
+  const retryDelayMs = options.retryDelayMs ?? ((n: number) => Math.min(30_000, 1000 * n));
+  const dedupeWindowMs = options.dedupeWindowMs ?? 5 * 60_000;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const lanes = new Map<string, Lane>();
+  const seen = new Map<string, number>();
+  const stopping = new AbortController();
+  const slots = createSemaphore(options.concurrency ?? 4);
+
+  const isDuplicate = (message: QueuedMessage): boolean => {
+    const now = clock.now();
+    for (const [id, at] of seen) {
+      if (now - at < dedupeWindowMs) break; // insertion order = time order
+      seen.delete(id);
+    }
+    const id = messageDeduplicationId(message);
+    if (seen.has(id)) return true;
+    seen.set(id, now);
+    return false;
+  };
+
+  const deliver = async (message: QueuedMessage): Promise<void> => {
+    for (let receiveCount = 1; ; receiveCount++) {
+      const delivery = { receiveCount, maxReceives };
+      try {
+        await slots.run(() => options.handler(message, delivery));
+        return;
+      } catch (err) {
+        if (receiveCount >= maxReceives) {
+          logger.error('queue: message dead-lettered', {
+            group: messageGroupId(message),
+            updateId: message.updateId,
+            error: errorMessage(err),
+          });
+          await options.onDeadLetter?.(message, err, delivery);
+          return;
+        }
+        logger.warn('queue: message failed, will retry', {
+          group: messageGroupId(message),
+          receiveCount,
+          error: errorMessage(err),
+        });
+        if (!(await sleep(retryDelayMs(receiveCount), stopping.signal))) return;
+      }
+    }
+  };
+
+  const drain = async (group: string, lane: Lane): Promise<void> => {
+    while (lane.items.length > 0 && !stopping.signal.aborted) {
+      const message = lane.items[0] as QueuedMessage;
+      try {
+        await deliver(message);
+      } catch (err) {
+        logger.error('queue: dead-letter callback failed', { error: errorMessage(err) });
+      }
+      lane.items.shift();
+    }
+    lanes.delete(group);
+  };
+
+  return {
+    async enqueue(message) {
+      if (stopping.signal.aborted) throw new QueueError('[queue:memory] the queue is stopped');
+      if (isDuplicate(message)) return;
+      const group = messageGroupId(message);
+      const lane = lanes.get(group);
+      if (lane) {
+        lane.items.push(message);
+        return;
+      }
+      const fresh: Lane = { items: [message], running: Promise.resolve() };
+      lanes.set(group, fresh);
+      fresh.running = drain(group, fresh);
+    },
+    async idle() {
+      while (lanes.size > 0) await Promise.all([...lanes.values()].map((l) => l.running));
+    },
+    async stop() {
+      stopping.abort();
+      await Promise.all([...lanes.values()].map((l) => l.running));
+    },
+  };
+}
+
+/** Sleep unless aborted; resolves false when aborted. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function createSemaphore(limit: number): { run<T>(fn: () => Promise<T>): Promise<T> } {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    async run(fn) {
+      if (active < limit) active++;
+      else await new Promise<void>((resolve) => waiting.push(resolve)); // the slot is handed over
+      try {
+        return await fn();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else active--;
+      }
+    },
+  };
+}

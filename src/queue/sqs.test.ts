@@ -1,0 +1,114 @@
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFauxqs, type FauxqsPeer } from '../../test/peers/fauxqs.js';
+import { runQueueConformance, queuedMessage } from './conformance.js';
+import { decodeQueuedMessage, encodeQueuedMessage, messageGroupId } from './message.js';
+import { createSqsConsumer } from './sqs-consumer.js';
+import { createSqsQueue } from './sqs-producer.js';
+
+let peer: FauxqsPeer;
+let client: SQSClient;
+let counter = 0;
+
+beforeAll(async () => {
+  peer = await startFauxqs();
+  client = new SQSClient({ endpoint: peer.endpoint, region: peer.region, credentials: peer.credentials });
+});
+afterAll(async () => {
+  client?.destroy();
+  await peer?.stop();
+});
+
+/** A FIFO queue with a FIFO DLQ after 5 receives, like the deployment's. */
+async function createQueuePair(): Promise<{ queueUrl: string; dlqUrl: string }> {
+  counter++;
+  const dlqUrl = peer.createQueue(`conv-dlq-${counter}.fifo`);
+  const attrs = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const queueUrl = peer.createQueue(`conv-${counter}.fifo`, {
+    VisibilityTimeout: '30',
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: attrs.Attributes?.QueueArn, maxReceiveCount: 5 }),
+  });
+  return { queueUrl, dlqUrl };
+}
+
+runQueueConformance('sqs (fauxqs FIFO)', async () => {
+  const { queueUrl, dlqUrl } = await createQueuePair();
+  return {
+    queue: createSqsQueue({ client, queueUrl }),
+    consume: (handler) =>
+      createSqsConsumer({ client, queueUrl, handler, waitTimeSeconds: 1, retryDelaySeconds: 0 }),
+    deadLetters: async () => {
+      const out = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      return (out.Messages ?? []).map((m) => decodeQueuedMessage(m.Body ?? ''));
+    },
+    close: async () => {},
+  };
+});
+
+describe('SQS FIFO wire format', () => {
+  it('uses tenant:chat:thread as the group and a hash of tenant + update_id for dedupe', async () => {
+    const { queueUrl } = await createQueuePair();
+    const queue = createSqsQueue({ client, queueUrl });
+    await queue.enqueue(queuedMessage('-1001', 10));
+    await queue.enqueue(queuedMessage('-1001', 10)); // Telegram re-delivery
+    // A different tenant with the same update_id is a different message.
+    const other = queuedMessage('-1001', 10);
+    await queue.enqueue({ ...other, key: { ...other.key, tenant: 'acme' as typeof other.key.tenant } });
+    const out = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageSystemAttributeNames: ['MessageGroupId', 'MessageDeduplicationId'],
+      }),
+    );
+    const groups = (out.Messages ?? []).map((m) => m.Attributes?.MessageGroupId).sort();
+    expect(groups).toEqual(['acme:-1001:main', 'default:-1001:main']);
+    expect(out.Messages?.[0]?.Attributes?.MessageDeduplicationId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('dead-letters an undecodable body through the redrive policy', async () => {
+    const { queueUrl, dlqUrl } = await createQueuePair();
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: '{"not":"a queued message"}',
+        MessageGroupId: 'default:1:main',
+        MessageDeduplicationId: 'bad-1',
+      }),
+    );
+    const good = queuedMessage('1', 2);
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: encodeQueuedMessage(good),
+        MessageGroupId: messageGroupId(good),
+        MessageDeduplicationId: 'good-2',
+      }),
+    );
+    const handled: number[] = [];
+    const consumer = createSqsConsumer({
+      client,
+      queueUrl,
+      waitTimeSeconds: 1,
+      retryDelaySeconds: 0,
+      handler: async (m) => {
+        handled.push(m.updateId);
+      },
+    });
+    const deadline = Date.now() + 20_000;
+    while (!handled.includes(2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await consumer.stop();
+    expect(handled).toEqual([2]);
+    const dead = await client.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10 }));
+    expect(dead.Messages?.map((m) => m.Body)).toEqual(['{"not":"a queued message"}']);
+  });
+});

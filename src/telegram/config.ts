@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../core/errors.js';
+
+/** Names the bot handles itself; a config file cannot redefine them. */
+export const BUILTIN_COMMANDS = ['start', 'help', 'newchat', 'new', 'debug', 'cost'] as const;
+export type BuiltinCommand = (typeof BUILTIN_COMMANDS)[number];
+
+const NAME_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+const agentCommand = z.object({
+  type: z.literal('agent'),
+  description: z.string().min(1).max(256),
+  /** The prompt sent to the agent; `{args}` is replaced by the text after the command. */
+  prompt: z.string().min(1).max(4000).optional(),
+});
+const staticCommand = z.object({
+  type: z.literal('static'),
+  description: z.string().min(1).max(256),
+  /** Sent as-is (plain text). */
+  text: z.string().min(1).max(4096),
+});
+
+/** The `commands` file: `{ commands: { <name>: {type: agent|static, …} } }`. */
+export const commandsFileSchema = z.object({
+  commands: z.record(z.string(), z.discriminatedUnion('type', [agentCommand, staticCommand])).default({}),
+});
+
+export type AgentCommand = z.infer<typeof agentCommand>;
+export type StaticCommand = z.infer<typeof staticCommand>;
+export type ConfiguredCommand = AgentCommand | StaticCommand;
+export type CommandsConfig = Record<string, ConfiguredCommand>;
+
+/** Validate a parsed commands file (YAML/JSON already decoded); throws `ConfigError`. */
+export function parseCommandsConfig(value: unknown, file = 'commands.yaml'): CommandsConfig {
+  const parsed = commandsFileSchema.safeParse(value ?? {});
+  const issues: ConfigIssue[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      issues.push({ file, field: issue.path.join('.'), message: issue.message });
+    }
+    throw new ConfigError(issues);
+  }
+  for (const name of Object.keys(parsed.data.commands)) {
+    if (!NAME_RE.test(name)) {
+      issues.push({ file, field: `commands.${name}`, message: 'use 1–32 characters a-z, 0-9, _ and -' });
+    } else if ((BUILTIN_COMMANDS as readonly string[]).includes(name)) {
+      issues.push({
+        file,
+        field: `commands.${name}`,
+        message: `/${name} is built in and cannot be redefined`,
+      });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return parsed.data.commands;
+}
+
+/** Ingress policy (all defaults allow everything the original allowed). */
+export interface AccessPolicy {
+  /** Telegram user ids allowed to talk to the bot and add it to groups; undefined = everyone. */
+  allowedUserIds?: readonly number[];
+  /** Groups without topics: `ignore` (default, as the original) or `respond` (one conversation per group). */
+  nonForumGroups?: 'ignore' | 'respond';
+}
+
+export function isAllowed(policy: AccessPolicy, userId: number | undefined): boolean {
+  if (policy.allowedUserIds === undefined) return true;
+  return userId !== undefined && policy.allowedUserIds.includes(userId);
+}

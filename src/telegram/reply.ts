@@ -1,0 +1,60 @@
+import { GrammyError, type Api } from 'grammy';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { formatForTelegram } from './format.js';
+
+/** Where a reply goes: the chat, the forum topic (if any), and the user's message to reply to. */
+export interface ReplyTarget {
+  chatId: number;
+  threadId?: number;
+  replyToMessageId?: number;
+}
+
+/** Telegram's 400 for MarkdownV2 (or entities) it could not parse. */
+export function isParseEntitiesError(err: unknown): boolean {
+  return (
+    err instanceof GrammyError && err.error_code === 400 && /can't parse entities/i.test(err.description)
+  );
+}
+
+function sendOptions(target: ReplyTarget, first: boolean) {
+  return {
+    ...(target.threadId !== undefined ? { message_thread_id: target.threadId } : {}),
+    ...(first && target.replyToMessageId !== undefined
+      ? { reply_parameters: { message_id: target.replyToMessageId, allow_sending_without_reply: true } }
+      : {}),
+    link_preview_options: { is_disabled: true },
+  };
+}
+
+/**
+ * Send the model's Markdown as one or more messages (split, never truncated), the first as a reply
+ * to the user's message. A piece Telegram cannot parse is re-sent as plain text. Returns the
+ * number of messages sent.
+ */
+export async function sendMarkdown(
+  api: Api,
+  target: ReplyTarget,
+  markdown: string,
+  logger: Logger = silentLogger,
+): Promise<number> {
+  const chunks = formatForTelegram(markdown);
+  for (const [i, chunk] of chunks.entries()) {
+    const options = sendOptions(target, i === 0);
+    try {
+      await api.sendMessage(target.chatId, chunk.markdownV2, { ...options, parse_mode: 'MarkdownV2' });
+    } catch (err) {
+      if (!isParseEntitiesError(err)) throw err;
+      logger.warn('telegram: MarkdownV2 rejected, sending plain text', {
+        chatId: target.chatId,
+        error: (err as GrammyError).description,
+      });
+      await api.sendMessage(target.chatId, chunk.plain, options);
+    }
+  }
+  return chunks.length;
+}
+
+/** A fixed text (status, error) without parse mode, as a reply. */
+export async function sendPlain(api: Api, target: ReplyTarget, text: string): Promise<void> {
+  await api.sendMessage(target.chatId, text, sendOptions(target, true));
+}

@@ -1,0 +1,109 @@
+import type { Bot } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Hono } from 'hono';
+import type { AgentRunner } from '../agent/types.js';
+import type { TenantId } from '../core/ids.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { createMemoryQueue } from '../queue/memory.js';
+import type { ConversationQueue, QueueConsumer, QueueHandler } from '../queue/types.js';
+import { createTelegramBot } from './bot.js';
+import type { AccessPolicy, CommandsConfig } from './config.js';
+import type { UpdateDeduper } from './dedupe.js';
+import { createIngress } from './ingress.js';
+import { startTelegramPolling, type PollingHandle } from './polling.js';
+import { mountTelegramWebhook } from './webhook.js';
+import { createTelegramWorker } from './worker.js';
+import type { TranscriptExporter, UsageReader } from './worker-types.js';
+
+/** Builds the queue around the worker's handler: producer + the consumer that feeds the handler. */
+export type QueueFactory = (handler: QueueHandler) => {
+  queue: ConversationQueue;
+  consumer: QueueConsumer & { idle?(): Promise<void> };
+};
+
+export interface TelegramServiceDeps {
+  token: string;
+  tenant: TenantId;
+  runner: AgentRunner;
+  deduper: UpdateDeduper;
+  apiRoot?: string;
+  botInfo?: UserFromGetMe;
+  commands?: CommandsConfig;
+  policy?: AccessPolicy;
+  exportTranscript?: TranscriptExporter;
+  usage?: UsageReader;
+  /** Default: the in-process queue (`createMemoryQueue`). */
+  queue?: QueueFactory;
+  typingIntervalMs?: number;
+  logger?: Logger;
+}
+
+/** Ingress + queue + worker in one process (local `npm start`, tests, the benchmark). */
+export interface TelegramService {
+  readonly bot: Bot;
+  readonly queue: ConversationQueue;
+  /** Long polling (no public URL needed). */
+  startPolling(): PollingHandle;
+  /** Serve `POST /telegram/<tenant>` on `app` (webhook mode behind a tunnel). */
+  mountWebhook<A extends Hono>(app: A, secretToken: string): A;
+  /** Resolves when the queue is drained (only for queues that can tell, e.g. the in-process one). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createTelegramService(deps: TelegramServiceDeps): TelegramService {
+  const logger = deps.logger ?? silentLogger;
+  const bot = createTelegramBot({
+    token: deps.token,
+    ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
+    ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}),
+    logger,
+  });
+  const handler = createTelegramWorker({
+    api: bot.api,
+    runner: deps.runner,
+    ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
+    ...(deps.usage ? { usage: deps.usage } : {}),
+    ...(deps.typingIntervalMs !== undefined ? { typingIntervalMs: deps.typingIntervalMs } : {}),
+    logger,
+  });
+  const { queue, consumer } = (
+    deps.queue ??
+    ((h) => {
+      const memory = createMemoryQueue({ handler: h, logger });
+      return { queue: memory, consumer: memory };
+    })
+  )(handler);
+  bot.use(
+    createIngress({
+      tenant: deps.tenant,
+      queue,
+      deduper: deps.deduper,
+      ...(deps.commands ? { commands: deps.commands } : {}),
+      ...(deps.policy ? { policy: deps.policy } : {}),
+      logger,
+    }),
+  );
+  let polling: PollingHandle | undefined;
+  return {
+    bot,
+    queue,
+    startPolling() {
+      polling = startTelegramPolling(bot, { logger });
+      return polling;
+    },
+    mountWebhook(app, secretToken) {
+      return mountTelegramWebhook(app, {
+        resolve: (tenant) => (tenant === deps.tenant ? { bot, secretToken } : undefined),
+        logger,
+      });
+    },
+    async idle() {
+      await consumer.idle?.();
+    },
+    async stop() {
+      await polling?.stop();
+      await consumer.stop();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/** Every user-facing sentence of the bot in one place (plain text, no parse mode). */
+export const texts = {
+  start:
+    "Hi! I'm the OmniCloud Ops Agent. Send me a message and I'll answer; I remember this conversation.\n" +
+    'In a group with Topics, every topic is its own conversation: /newchat <text> starts one.\n' +
+    'Send /help for the commands.',
+  generalHint:
+    'This is the General topic. Start a conversation with /newchat <your message> — I will open a new topic for it.',
+  newchatUsage: 'Usage: /newchat <your message> — opens a new topic and starts the conversation there.',
+  newchatNeedsForum:
+    '/newchat needs a group with Topics enabled. Here, just keep writing, or send /new to start over.',
+  newchatNoRights: "I couldn't create a topic: make me an administrator with the 'Manage topics' right.",
+  newchatCreated: (link: string): string => `Started a new conversation: ${link}`,
+  newchatOpening: (author: string, text: string): string => `${author} asked:\n${text}`,
+  textOnly:
+    'I can only read text messages for now. Please describe it in words (a caption alone is not enough).',
+  unknownCommand: (name: string, available: string[]): string =>
+    `Unknown command /${name}. Available: ${available.map((c) => `/${c}`).join(', ')}`,
+  forumReady: 'Ready. Every topic here is its own conversation. Use /newchat <your message> to start one.',
+  forumMissing: (missing: string[]): string =>
+    `To work in this group I need:\n${missing.map((m) => `• ${m}`).join('\n')}`,
+  missingTopics: 'Topics enabled for the group (Group settings → Topics)',
+  missingAdmin: "administrator rights with 'Manage topics'",
+  nonForumIgnored:
+    'This group has no Topics, so I will stay quiet here. Enable Topics and make me an administrator with ' +
+    "'Manage topics' to use me: every topic becomes its own conversation.",
+  resetDone: 'Started a fresh conversation. Earlier messages are no longer used as context.',
+  debugNone: 'There is no transcript for this conversation yet.',
+  debugUnavailable: 'Transcript export is not available in this deployment.',
+  costUnavailable: 'Usage reporting is not available in this deployment.',
+  costNone: 'No usage recorded for this conversation yet.',
+  emptyReply: '(The agent finished without a text reply.)',
+  failed: (code: string): string =>
+    `Sorry, I couldn't answer that message (${code}). Please try again in a moment.`,
+  busy: 'This conversation is still busy with an earlier message. Please wait a moment and try again.',
+  historyUnavailable:
+    "I can't load this conversation's history, so I didn't answer (I won't silently start over). " +
+    'Send /new to start a fresh conversation.',
+  historyNotPersisted:
+    "I couldn't save this turn to the conversation history, so it was discarded. Please try again.",
+  modelError: 'The AI model service returned an error. Please try again in a moment.',
+} as const;

@@ -1,0 +1,142 @@
+import { Bot } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TENANT } from '../core/ids.js';
+import { QueueError } from '../queue/errors.js';
+import type { ConversationQueue, QueuedMessage } from '../queue/types.js';
+import { createMemoryDeduper } from './dedupe.js';
+import { createIngress } from './ingress.js';
+import { createTelegramWebhookLambda, type ApiGatewayV2Event } from './lambda.js';
+import { mountTelegramWebhook } from './webhook.js';
+
+const SECRET = 'correct-horse-battery-staple';
+const botInfo = { id: 1, is_bot: true, first_name: 'Bot', username: 'omni_test_bot' } as UserFromGetMe;
+
+function setup(queue?: ConversationQueue) {
+  const enqueued: QueuedMessage[] = [];
+  const bot = new Bot('1:x', { botInfo });
+  bot.use(
+    createIngress({
+      tenant: DEFAULT_TENANT,
+      queue: queue ?? { enqueue: async (m) => void enqueued.push(m) },
+      deduper: createMemoryDeduper(),
+    }),
+  );
+  const options = { resolve: (t: string) => (t === 'default' ? { bot, secretToken: SECRET } : undefined) };
+  const app = mountTelegramWebhook(new Hono(), options);
+  const post = (body: string, secret: string | null = SECRET, tenant = 'default') =>
+    app.request(`/telegram/${tenant}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(secret !== null ? { 'x-telegram-bot-api-secret-token': secret } : {}),
+      },
+      body,
+    });
+  return { app, post, enqueued, lambda: createTelegramWebhookLambda(options) };
+}
+
+const update = (id: number, text = 'hi') =>
+  JSON.stringify({
+    update_id: id,
+    message: {
+      message_id: 5,
+      date: 1_700_000_000,
+      chat: { id: 42, type: 'private', first_name: 'A' },
+      from: { id: 42, is_bot: false, first_name: 'A' },
+      text,
+    },
+  });
+
+describe('Telegram webhook route', () => {
+  it('refuses a wrong or missing secret with 401 and enqueues nothing', async () => {
+    const { post, enqueued } = setup();
+    expect((await post(update(1), 'wrong')).status).toBe(401);
+    expect((await post(update(1), null)).status).toBe(401);
+    expect((await post(update(1), `${SECRET}x`)).status).toBe(401);
+    expect(enqueued).toEqual([]);
+    expect((await post(update(1))).status).toBe(200);
+    expect(enqueued).toHaveLength(1);
+  });
+
+  it('answers 404 for an unknown tenant', async () => {
+    expect((await setup().post(update(1), SECRET, 'nobody')).status).toBe(404);
+  });
+
+  it('rejects malformed bodies with 4xx and never crashes', async () => {
+    const { post, enqueued } = setup();
+    const bodies = [
+      'not json',
+      '',
+      '[]',
+      'null',
+      '42',
+      '{"update_id":"1"}',
+      '{"update_id":-1}',
+      '{"update_id":1.5}',
+      '{"update_id":1,"message":"hello"}',
+      '{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":"x","type":"private"}}}',
+      '{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":1,"type":"private"},"text":7}}',
+      '{"update_id":1,"my_chat_member":{"chat":{"id":1,"type":"group"}}}',
+    ];
+    for (const body of bodies) {
+      const res = await post(body);
+      expect(res.status, body).toBe(400);
+    }
+    const huge = JSON.stringify({ update_id: 9, message: { text: 'x'.repeat(2 * 1024 * 1024) } });
+    expect((await post(huge)).status).toBe(413);
+    expect(enqueued).toEqual([]);
+  });
+
+  it('acknowledges update kinds it does not handle', async () => {
+    const { post, enqueued } = setup();
+    const callback = JSON.stringify({
+      update_id: 3,
+      callback_query: { id: 'q', from: { id: 1 }, data: 'x' },
+    });
+    expect((await post(callback)).status).toBe(200);
+    expect(enqueued).toEqual([]);
+  });
+
+  it('answers 503 when the queue is down, and processes the re-delivery', async () => {
+    let down = true;
+    const enqueued: QueuedMessage[] = [];
+    const { post } = setup({
+      enqueue: async (m) => {
+        if (down) throw new QueueError('[queue:test] down');
+        enqueued.push(m);
+      },
+    });
+    expect((await post(update(7))).status).toBe(503);
+    down = false;
+    expect((await post(update(7))).status).toBe(200);
+    expect(enqueued.map((m) => m.updateId)).toEqual([7]);
+  });
+});
+
+describe('Telegram webhook as a Lambda handler', () => {
+  const event = (body: string, base64: boolean, secret = SECRET): ApiGatewayV2Event => ({
+    rawPath: '/telegram/default',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+    body: base64 ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded: base64,
+    requestContext: { http: { method: 'POST' } },
+  });
+
+  it('decodes base64 bodies and enqueues', async () => {
+    const { lambda, enqueued } = setup();
+    const res = await lambda(event(update(11, 'héllo ✓'), true));
+    expect(res.statusCode).toBe(200);
+    expect(enqueued.map((m) => m.text)).toEqual(['héllo ✓']);
+    expect((await lambda(event(update(12), false))).statusCode).toBe(200);
+    expect(enqueued).toHaveLength(2);
+  });
+
+  it('refuses a wrong secret and malformed bodies', async () => {
+    const { lambda, enqueued } = setup();
+    expect((await lambda(event(update(13), true, 'nope'))).statusCode).toBe(401);
+    expect((await lambda(event('{{{', true))).statusCode).toBe(400);
+    expect(enqueued).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+import type { AgentRunner, TurnRequest, TurnResult } from '../../src/agent/types.js';
+import { conversationKeyString, type ConversationKey } from '../../src/core/keys.js';
+
+export interface RecordedTurn {
+  conversation: string;
+  text: string;
+  messageTime?: Date;
+  userId?: string;
+  /** Texts of the earlier turns this turn "saw" (its conversation's history). */
+  history: string[];
+  startedAt: number;
+  endedAt?: number;
+}
+
+/**
+ * A fake `AgentRunner` (the real one is another module's; it can replace this one in the pipeline
+ * helper). Keeps per-conversation history, records every call in order, and lets a test choose
+ * the reply, fail a turn or hold a conversation until released.
+ */
+export interface FakeRunner extends AgentRunner {
+  readonly turns: RecordedTurn[];
+  readonly resets: string[];
+  /** Reply for a turn; default `reply #<n> to: <text>`. */
+  respond: (request: TurnRequest, history: string[]) => Partial<TurnResult> | Promise<Partial<TurnResult>>;
+  /** Turns of this conversation wait until `release` is called. */
+  hold(key: ConversationKey): void;
+  release(key: ConversationKey): void;
+}
+
+export function createFakeRunner(): FakeRunner {
+  const histories = new Map<string, string[]>();
+  const holds = new Map<string, { promise: Promise<void>; release: () => void }>();
+  const runner: FakeRunner = {
+    turns: [],
+    resets: [],
+    respond: (request, history) => ({ response: `reply #${history.length + 1} to: ${request.text}` }),
+    hold(key) {
+      let release!: () => void;
+      const promise = new Promise<void>((resolve) => (release = resolve));
+      holds.set(conversationKeyString(key), { promise, release });
+    },
+    release(key) {
+      holds.get(conversationKeyString(key))?.release();
+      holds.delete(conversationKeyString(key));
+    },
+    async runTurn(request) {
+      const conversation = conversationKeyString(request.key);
+      const history = histories.get(conversation) ?? [];
+      const turn: RecordedTurn = {
+        conversation,
+        text: request.text,
+        ...(request.messageTime ? { messageTime: request.messageTime } : {}),
+        ...(request.userId ? { userId: request.userId } : {}),
+        history: [...history],
+        startedAt: Date.now(),
+      };
+      runner.turns.push(turn);
+      await holds.get(conversation)?.promise;
+      const partial = await runner.respond(request, [...history]);
+      histories.set(conversation, [...history, request.text]);
+      turn.endedAt = Date.now();
+      return {
+        response: '',
+        session_id: '00000000-0000-4000-8000-000000000000',
+        cost_usd: 0.001,
+        num_turns: 1,
+        is_error: false,
+        error_message: null,
+        error_code: null,
+        usage: {
+          input_tokens: 10,
+          output_tokens: 5,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+        },
+        model: 'fake',
+        duration_ms: 1,
+        ...partial,
+      };
+    },
+    async resetConversation(key) {
+      runner.resets.push(conversationKeyString(key));
+      histories.delete(conversationKeyString(key));
+    },
+  };
+  return runner;
+}
