@@ -4,10 +4,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
+const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'entry', 'cli.js');
 if (!existsSync(main)) {
   process.stderr.write('omnicloud: not built yet — run `npm run build` (or `npm ci`) first\n');
   process.exit(1);
 }
-const { runCli } = await import(pathToFileURL(main).href);
-process.exitCode = await runCli(process.argv.slice(2));
+await import(pathToFileURL(main).href);

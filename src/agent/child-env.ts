@@ -6,6 +6,8 @@ export interface TurnLimits {
   maxRetries: number;
   /** Per-request model API timeout. */
   apiTimeoutMs: number;
+  /** MCP server connect timeout (the binary's default, ~30 s, would stall a turn on a hanging server). */
+  mcpTimeoutMs?: number;
 }
 
 export interface ChildEnvInput {
@@ -48,6 +50,7 @@ export function buildChildEnv(input: ChildEnvInput): Record<string, string> {
   set('DISABLE_AUTOUPDATER', '1');
   set('CLAUDE_CODE_MAX_RETRIES', String(input.limits.maxRetries));
   set('API_TIMEOUT_MS', String(input.limits.apiTimeoutMs));
+  set('MCP_TIMEOUT', String(input.limits.mcpTimeoutMs ?? 5_000));
 
   set('ANTHROPIC_MODEL', input.models.model);
   set('ANTHROPIC_DEFAULT_HAIKU_MODEL', input.models.haiku);

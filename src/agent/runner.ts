@@ -114,6 +114,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       home: agent.workspace.home,
       tmpDir: agent.workspace.tmpDir,
       path: deps.path,
+      // The binary refuses bypass mode as root unless told it runs in a sandbox; only ever set
+      // when the operator chose bypassPermissions explicitly (logged loudly at start).
+      extra: agent.profile.tools.permissionMode === 'bypassPermissions' ? { IS_SANDBOX: '1' } : undefined,
     });
     const turn = await collectTurn(
       query({

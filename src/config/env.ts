@@ -19,11 +19,12 @@ const positiveInt = z.coerce.number().int().positive();
 export const ENV_SCHEMA = z.object({
   /** `production` refuses empty/well-known secrets and the offline model. */
   OMNICLOUD_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  OMNICLOUD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Default: `warn` in the terminal chat, `info` in servers and Lambda. */
+  OMNICLOUD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   /** Embedded storage and per-tenant workspaces live here. */
   OMNICLOUD_DATA_DIR: z.string().min(1).default('./.data'),
   /** Agent configuration folder (agents.json, mcp.json, skills/, system_prompt.md). */
-  OMNICLOUD_CONFIG_DIR: z.string().min(1).default('./agent-config'),
+  OMNICLOUD_CONFIG_DIR: z.string().min(1).optional(),
   /** `sqlite` (embedded, default) or `cloud` (S3 + DynamoDB). */
   OMNICLOUD_STORAGE: z.enum(['sqlite', 'cloud']).default('sqlite'),
   /** Force the offline demo model even when credentials are present. */
@@ -37,6 +38,10 @@ export const ENV_SCHEMA = z.object({
   OMNICLOUD_MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   OMNICLOUD_MODEL_TIMEOUT_MS: positiveInt.default(120_000),
   OMNICLOUD_MAX_AGENT_TURNS: positiveInt.default(30),
+  /** How long the binary waits for an MCP server to connect (a hanging one stalls the turn this long). */
+  OMNICLOUD_MCP_TIMEOUT_MS: positiveInt.default(5_000),
+  /** MCP servers from mcp.json to enable even if marked `"enabled": false` (comma-separated names). */
+  OMNICLOUD_ENABLE_MCP_SERVERS: csv.optional(),
 
   // Tool permission policy (defaults come from the agent configuration).
   OMNICLOUD_PERMISSION_MODE: z

@@ -1,8 +1,15 @@
 import { Hono, type Context } from 'hono';
 import { SessionHistoryError } from '../../core/errors.js';
-import { conversationKey, parseSubpath, projectKeyForTenant, type ConversationKey } from '../../core/keys.js';
+import { conversationKey, parseSubpath, type ConversationKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
-import type { ConversationRecord, SessionKey, Storage, TranscriptStat } from '../../sessions/types.js';
+import {
+  describeConversation,
+  exportConversation,
+  sessionKeyOf as sessionKey,
+  toJsonl,
+  transcriptFileName,
+} from '../../sessions/conversation-view.js';
+import type { ConversationRecord, Storage, TranscriptStat } from '../../sessions/types.js';
 import { assertTenantAllowed } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import { notFound } from '../errors.js';
@@ -57,57 +64,43 @@ export function conversationRoutes(deps: { storage: Storage; logger: Logger }): 
     if (!record) throw notFound('conversation_not_found', 'no conversation with this tenant/chat/thread');
     return record;
   };
-  const sessionKey = (record: ConversationRecord, subpath?: string): SessionKey => ({
-    projectKey: projectKeyForTenant(record.key.tenant),
-    sessionId: record.sessionId,
-    ...(subpath === undefined ? {} : { subpath }),
-  });
-
   app.get('/:tenant/:chat/:thread', async (c) => {
-    const record = await recordOf(keyOf(c));
-    const main = await storage.transcripts.stat(sessionKey(record));
-    const subpaths = await storage.transcripts.listSubkeys(sessionKey(record));
-    const subagents = [];
-    for (const subpath of subpaths) {
-      const stat = await storage.transcripts.stat(sessionKey(record, subpath));
-      subagents.push({ subpath, ...(stat ? statJson(stat) : { entries: 0, bytes: 0 }) });
-    }
+    const view = await describeConversation(storage, keyOf(c));
+    if (!view) throw notFound('conversation_not_found', 'no conversation with this tenant/chat/thread');
     return c.json({
-      conversation: recordJson(record),
-      transcript: main ? statJson(main) : null,
-      history_available: main !== null,
-      subagents,
+      conversation: recordJson(view.record),
+      transcript: view.main ? statJson(view.main) : null,
+      history_available: view.main !== null,
+      subagents: view.subagents.map(({ subpath, stat }) => ({
+        subpath,
+        ...(stat ? statJson(stat) : { entries: 0, bytes: 0 }),
+      })),
     });
   });
 
   app.get('/:tenant/:chat/:thread/transcript', async (c) => {
-    const record = await recordOf(keyOf(c));
+    const key = keyOf(c);
     const subpath = parseSubpath(c.req.query('subpath'));
-    const load = async (sub?: string) => storage.transcripts.load(sessionKey(record, sub));
 
     if (c.req.query('format') === 'json') {
-      const main = await load();
-      if (!main) throw historyMissing(record);
-      const transcripts: Array<{ subpath: string | null; entries: unknown[] }> = [
-        { subpath: null, entries: main },
-      ];
-      for (const sub of await storage.transcripts.listSubkeys(sessionKey(record))) {
-        transcripts.push({ subpath: sub, entries: (await load(sub)) ?? [] });
-      }
-      return c.json({ session_id: record.sessionId, transcripts });
+      const exported = await exportConversation(storage, key);
+      if (!exported) throw notFound('conversation_not_found', 'no conversation with this tenant/chat/thread');
+      if (!exported.transcripts[0]?.entries) throw historyMissing(exported.sessionId);
+      const transcripts = exported.transcripts.map((t) => ({ subpath: t.subpath, entries: t.entries ?? [] }));
+      return c.json({ session_id: exported.sessionId, transcripts });
     }
 
-    const entries = await load(subpath);
+    const record = await recordOf(key);
+    const entries = await storage.transcripts.load(sessionKey(record, subpath));
     if (!entries) {
-      if (subpath === undefined) throw historyMissing(record);
+      if (subpath === undefined) throw historyMissing(record.sessionId);
       throw notFound(
         'transcript_not_found',
         `no subagent transcript ${JSON.stringify(subpath)} in this session`,
       );
     }
-    const name = `${record.sessionId}${subpath ? `-${subpath.replaceAll('/', '_')}` : ''}.jsonl`;
-    const body = entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length > 0 ? '\n' : '');
-    return c.body(body, 200, {
+    const name = transcriptFileName(record.sessionId, subpath);
+    return c.body(toJsonl(entries), 200, {
       'content-type': 'application/x-ndjson; charset=utf-8',
       'content-disposition': `attachment; filename="${name}"`,
     });
@@ -136,8 +129,8 @@ export function conversationRoutes(deps: { storage: Storage; logger: Logger }): 
   return app;
 }
 
-function historyMissing(record: ConversationRecord): SessionHistoryError {
+function historyMissing(sessionId: string): SessionHistoryError {
   return new SessionHistoryError(
-    `[server] conversation maps to session ${record.sessionId} but its transcript is missing from the store`,
+    `[server] conversation maps to session ${sessionId} but its transcript is missing from the store`,
   );
 }

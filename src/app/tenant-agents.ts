@@ -1,0 +1,107 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type {
+  AgentProfile,
+  AgentWorkspace,
+  TenantAgent,
+  TenantAgentResolver,
+  ToolPolicy,
+} from '../agent/profile.js';
+import type { AppEnv } from '../config/env.js';
+import {
+  defaultAgentConfigDir,
+  defaultToolPolicy,
+  installSkills,
+  loadAgentConfig,
+  type AgentConfig,
+  type EnvRecord,
+} from '../config/agent-config/index.js';
+import type { TenantId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+
+export interface TenantAgentsOptions {
+  /** The raw environment, for `${VAR}` interpolation in mcp.json. */
+  rawEnv: EnvRecord;
+  /** Agent-config folder per tenant (multi-tenant setups); default: the environment's folder for all. */
+  configDirFor?: (tenant: TenantId) => string;
+}
+
+/** Where a tenant's agent runs: everything under `<dataDir>/tenants/<tenant>/`. */
+export function tenantWorkspace(dataDir: string, tenant: TenantId): AgentWorkspace {
+  const base = join(resolve(dataDir), 'tenants', tenant);
+  return {
+    cwd: join(base, 'work'),
+    configDir: join(base, 'claude'),
+    home: join(base, 'home'),
+    tmpDir: join(base, 'tmp'),
+  };
+}
+
+/** The tool policy: the config's default, widened or narrowed only by explicit settings. */
+export function toolPolicy(config: AgentConfig, env: AppEnv, cwd: string): ToolPolicy {
+  const base = defaultToolPolicy(config, { cwd });
+  return {
+    allowedTools: [...base.allowedTools, ...(env.OMNICLOUD_ALLOWED_TOOLS ?? [])],
+    disallowedTools: env.OMNICLOUD_DISALLOWED_TOOLS ?? [],
+    permissionMode: env.OMNICLOUD_PERMISSION_MODE,
+  };
+}
+
+/**
+ * Resolves each tenant's agent once per process: loads and validates its agent-config folder,
+ * prepares its workspace and installs its skills as project-level skills. A tenant's skills and
+ * MCP servers live in its own workspace and profile, never offered to another tenant's agent.
+ */
+export async function createTenantAgents(
+  env: AppEnv,
+  logger: Logger,
+  options: TenantAgentsOptions,
+): Promise<{ resolve: TenantAgentResolver }> {
+  const cache = new Map<TenantId, Promise<TenantAgent>>();
+  const configDirFor = options.configDirFor ?? (() => env.OMNICLOUD_CONFIG_DIR ?? defaultAgentConfigDir());
+
+  async function build(tenant: TenantId): Promise<TenantAgent> {
+    const config = await loadAgentConfig(configDirFor(tenant), {
+      env: options.rawEnv,
+      enableMcpServers: env.OMNICLOUD_ENABLE_MCP_SERVERS,
+    });
+    for (const warning of config.warnings) {
+      logger.info('agent config warning', {
+        tenant,
+        file: warning.file,
+        field: warning.field,
+        message: warning.message,
+      });
+    }
+    const workspace = tenantWorkspace(env.OMNICLOUD_DATA_DIR, tenant);
+    await Promise.all(Object.values(workspace).map((dir) => mkdir(dir, { recursive: true })));
+    await installSkills(config.skills, workspace.cwd);
+    const tools = toolPolicy(config, env, workspace.cwd);
+    if (tools.permissionMode === 'bypassPermissions') {
+      logger.warn('PERMISSIONS BYPASSED: every tool call runs without a check (OMNICLOUD_PERMISSION_MODE)', {
+        tenant,
+      });
+    }
+    const profile: AgentProfile = {
+      agents: config.agents,
+      mcpServers: config.mcpServers,
+      systemPrompt: config.systemPrompt,
+      skills: config.skills.map((s) => s.name),
+      tools,
+    };
+    return { profile, workspace };
+  }
+
+  return {
+    resolve(tenant) {
+      let agent = cache.get(tenant);
+      if (!agent) {
+        agent = build(tenant);
+        cache.set(tenant, agent);
+        // A failed load is not cached: fixing the config must not need a restart.
+        agent.catch(() => cache.delete(tenant));
+      }
+      return agent;
+    },
+  };
+}

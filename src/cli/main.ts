@@ -1,0 +1,71 @@
+import { buildDeps } from '../app/build-deps.js';
+import { parseEnv } from '../config/env.js';
+import { ConfigError, errorMessage, OmniError } from '../core/errors.js';
+import { UsageError } from './args.js';
+import { runChat } from './chat.js';
+import { runConfigCommand } from './config-command.js';
+
+const HELP = `omnicloud — a stateful Claude agent on stateless compute
+
+Commands:
+  chat [-m TEXT] [--tenant T] [--chat C] [--thread H] [--json]   talk to the agent (see: omnicloud chat --help)
+  config check [--config-dir DIR]                                 validate an agent-config folder
+  start                                                           run the local app (same as npm start)
+  telegram set-webhook [--stack NAME] [--url URL]                 register the deployed webhook with Telegram
+  deploy [--guided] [--stack NAME]                                sam build + sam deploy with progress output
+
+Environment: see .env.example (OMNICLOUD_DATA_DIR, OMNICLOUD_CONFIG_DIR, model provider, Telegram).`;
+
+/** Entry of the `omnicloud` binary. Returns the exit code; errors are printed without stack traces. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const out = (s: string): void => void process.stdout.write(`${s}\n`);
+  const err = (s: string): void => void process.stderr.write(`${s}\n`);
+  const rawEnv = process.env;
+  try {
+    switch (command) {
+      case 'chat':
+        return await runChat(
+          rest,
+          { input: process.stdin, out, err, interactive: Boolean(process.stdin.isTTY) },
+          () => buildDeps(parseEnv(rawEnv), { rawEnv, defaultLogLevel: 'warn' }),
+        );
+      case 'config':
+        return await runConfigCommand(rest, { out, err, env: rawEnv });
+      case 'telegram': {
+        const [sub, ...args] = rest;
+        if (sub !== 'set-webhook') throw new UsageError(`unknown telegram command "${sub ?? ''}"`);
+        const { runSetWebhook } = await import('./set-webhook.js');
+        return await runSetWebhook(args, { out, err, env: rawEnv });
+      }
+      case 'deploy': {
+        const { runDeploy } = await import('./deploy.js');
+        return await runDeploy(rest, { out, err, cwd: process.cwd() });
+      }
+      case 'start': {
+        const { runLocal } = await import('../app/local.js');
+        return await runLocal(parseEnv(rawEnv), rawEnv);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        err(`unknown command "${command}"\n\n${HELP}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${e.message}\n\n${HELP}`);
+      return 2;
+    }
+    if (e instanceof ConfigError || e instanceof OmniError) {
+      err(e.message);
+      return 1;
+    }
+    err(`omnicloud: ${errorMessage(e)}`);
+    return 1;
+  }
+}
