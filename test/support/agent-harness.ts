@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentProfile, TenantAgent } from '../../src/agent/profile.js';
+import type { AgentProfile, TenantAgent, TenantAgentResolver } from '../../src/agent/profile.js';
 import { createAgentRunner, type AgentRunnerDeps } from '../../src/agent/runner.js';
 import type { AgentRunner } from '../../src/agent/types.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -32,11 +32,14 @@ export interface AgentHarness {
  * The real runner, the real SDK binary, the offline model server and SQLite storage in a temp dir.
  * Each tenant gets a fresh workspace and config dir, like a fresh container.
  */
-export async function startAgentHarness(profile: AgentProfile = PLAIN_PROFILE): Promise<AgentHarness> {
+export async function startAgentHarness(
+  profile: AgentProfile = PLAIN_PROFILE,
+  options: { tenants?: (dir: string) => Promise<TenantAgentResolver> } = {},
+): Promise<AgentHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'omni-e2e-'));
   const model = await startModelServer();
   const storage = createSqliteStorage({ dataDir: join(dir, 'data') });
-  const tenants = async (tenant: string): Promise<TenantAgent> => {
+  const plainTenants = async (tenant: string): Promise<TenantAgent> => {
     const base = join(dir, 'tenants', tenant);
     const workspace = {
       cwd: join(base, 'work'),
@@ -47,6 +50,7 @@ export async function startAgentHarness(profile: AgentProfile = PLAIN_PROFILE): 
     await Promise.all(Object.values(workspace).map((d) => mkdir(d, { recursive: true })));
     return { profile, workspace };
   };
+  const tenants = options.tenants ? await options.tenants(dir) : plainTenants;
   const deps: AgentRunnerDeps = {
     storage,
     tenants,
