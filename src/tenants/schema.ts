@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { parseSecretRef } from './secret-ref.js';
+import type { SecretRef } from './types.js';
+
+/**
+ * The tenants file (YAML; JSON is valid YAML too). Unknown fields are errors, so a typo never
+ * silently drops a setting. Tenant ids are the keys of `tenants`; they are validated by the loader
+ * with `parseTenantId` so the message matches everywhere else.
+ *
+ * ```yaml
+ * version: 1
+ * admin:
+ *   apiTokens: [{ ssm: /omnicloud/prod/admin-api-token }]
+ * tenants:
+ *   acme:
+ *     configDir: ./acme                # relative to this file
+ *     telegram:
+ *       botToken: { ssm: /omnicloud/prod/acme/bot-token }
+ *       webhookSecret: { ssm: /omnicloud/prod/acme/webhook-secret }
+ *       allowedUsers: [123456789]
+ *     api:
+ *       tokens: [{ env: ACME_API_TOKEN }]
+ *     model: sonnet
+ *     budgets:
+ *       tenant: { dayUsd: 20, monthUsd: 300 }
+ *       user: { dayUsd: 5 }
+ * ```
+ */
+const secretRef = z.unknown().transform((value, ctx): SecretRef => {
+  const parsed = parseSecretRef(value);
+  if ('ref' in parsed) return parsed.ref;
+  ctx.addIssue({ code: 'custom', message: parsed.error });
+  return z.NEVER;
+});
+
+const usd = z
+  .number({ error: 'must be a number of USD' })
+  .finite()
+  .min(0, { error: 'must be ≥ 0 (0 refuses every turn)' });
+
+const budgetLimit = z.strictObject({ dayUsd: usd.optional(), monthUsd: usd.optional() });
+
+const telegramUserId = z.unknown().transform((value, ctx): number => {
+  const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) return n;
+  ctx.addIssue({ code: 'custom', message: 'must be a Telegram user id (a positive integer)' });
+  return z.NEVER;
+});
+
+const tenant = z.strictObject({
+  configDir: z
+    .string({ error: 'must be the path of the agent-config folder (relative to this file)' })
+    .min(1),
+  telegram: z
+    .strictObject({
+      botToken: secretRef,
+      webhookSecret: secretRef.optional(),
+      allowedUsers: z.array(telegramUserId).optional(),
+    })
+    .optional(),
+  api: z.strictObject({ tokens: z.array(secretRef).default([]) }).optional(),
+  model: z
+    .string()
+    .regex(/^[A-Za-z0-9._:/@[\]-]{1,200}$/, { error: 'must be a model alias (haiku, sonnet, opus) or id' })
+    .optional(),
+  provider: z.enum(['anthropic', 'bedrock']).optional(),
+  budgets: z.strictObject({ tenant: budgetLimit.optional(), user: budgetLimit.optional() }).optional(),
+});
+
+export const TENANTS_FILE_SCHEMA = z.strictObject({
+  version: z.literal(1, { error: 'must be 1' }),
+  admin: z.strictObject({ apiTokens: z.array(secretRef).default([]) }).optional(),
+  tenants: z.record(z.string(), tenant, { error: 'must map tenant ids to tenant settings' }),
+});
+
+export type TenantsFile = z.infer<typeof TENANTS_FILE_SCHEMA>;
+export type TenantEntry = z.infer<typeof tenant>;

@@ -1,0 +1,62 @@
+import type { TenantId } from '../core/ids.js';
+import type { Budgets } from '../usage/types.js';
+
+/**
+ * Where a secret lives — never the secret itself. `env`: an environment variable of the process;
+ * `ssm`: an SSM Parameter Store (SecureString) parameter name; `secretsManager`: a Secrets Manager
+ * secret id or ARN.
+ */
+export type SecretRef = { env: string } | { ssm: string } | { secretsManager: string };
+
+export interface TenantTelegram {
+  botToken: SecretRef;
+  /** Required for webhook mode (`/telegram/<tenant>`); long polling does without. */
+  webhookSecret?: SecretRef;
+  /** Telegram user ids allowed to talk to the bot; `undefined` = everyone, `[]` = nobody. */
+  allowedUsers?: readonly number[];
+}
+
+/** One tenant as configured (secrets still references). */
+export interface TenantConfig {
+  id: TenantId;
+  /** Absent for API-only tenants. */
+  telegram?: TenantTelegram;
+  /** Bearer tokens that authorise this tenant (and only it) on the HTTP API. */
+  apiTokens: readonly SecretRef[];
+  /** Absolute path of the tenant's agent-config folder (agents, skills, MCP, system prompt). */
+  configDir: string;
+  /** Model alias (`haiku`, `sonnet`, `opus`) or full id for this tenant's turns. */
+  model?: string;
+  /** Model provider for this tenant; must be one the deployment has credentials for. */
+  provider?: 'anthropic' | 'bedrock';
+  budgets?: Budgets;
+}
+
+/** Every tenant of a deployment, from a tenants file or (single tenant) from the environment. */
+export interface TenantsConfig {
+  /** Absolute path of the tenants file; `null` when built from environment variables. */
+  source: string | null;
+  /** In file order. */
+  tenants: ReadonlyMap<TenantId, TenantConfig>;
+  /** Bearer tokens that authorise every tenant on the HTTP API. */
+  adminApiTokens: readonly SecretRef[];
+}
+
+/** A tenant's secret values (from `resolveSecrets`). Never log these. */
+export interface TenantSecrets {
+  botToken?: string;
+  webhookSecret?: string;
+  apiTokens: string[];
+}
+
+export interface ResolvedTenant extends TenantConfig {
+  secrets: TenantSecrets;
+}
+
+export interface ResolvedTenants {
+  source: string | null;
+  tenants: ReadonlyMap<TenantId, ResolvedTenant>;
+  adminApiTokens: string[];
+  /** Every secret value read, to register with the logger's redaction. */
+  secretValues: string[];
+}

@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { OmniError, StorageError } from '../../../core/errors.js';
+import type { CounterValues, CounterWrite, StoredTurn } from '../../counters.js';
+import { createUsageStore, type UsageBackend, type UsageStoreOptions } from '../../store.js';
+import type { UsageStore } from '../../types.js';
+import { counterSk, turnSk } from './schema.js';
+
+export { USAGE_PREFIX, USAGE_TURN_PREFIX } from './schema.js';
+
+export interface DynamoUsageStoreOptions extends UsageStoreOptions {
+  /** Document client (`removeUndefinedValues`); built by the caller, e.g. `createCloudClients`. */
+  dynamo: DynamoDBDocumentClient;
+  /** The sessions' table (`pk`/`sk` strings, TTL attribute `ttl`). */
+  table: string;
+}
+
+const MAX_ATTEMPTS = 10;
+const NAMES = {
+  '#turns': 'turns',
+  '#in': 'inputTokens',
+  '#out': 'outputTokens',
+  '#cc': 'cacheCreationTokens',
+  '#cr': 'cacheReadTokens',
+  '#cost': 'costMicroUsd',
+  '#kind': 'kind',
+  '#updated': 'updatedAt',
+  '#exp': 'expiresAt',
+  '#ttl': 'ttl',
+};
+
+function awsName(err: unknown): string {
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : 'Error';
+}
+
+function translate(operation: string, err: unknown): Error {
+  if (err instanceof OmniError) return err;
+  const name = awsName(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const throttled = name.includes('Throttl') || name === 'ProvisionedThroughputExceededException';
+  return new StorageError(`[usage:dynamodb] ${operation} failed: ${name}: ${message}`, {
+    cause: err,
+    code: throttled ? 'storage_throttled' : 'storage_error',
+  });
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value ?? 0);
+}
+
+/**
+ * Usage in DynamoDB: every counter is bumped with one atomic `ADD` (no read-modify-write, so
+ * concurrent workers never lose an update); an expired counter still waiting for TTL deletion is
+ * replaced by a conditional Put instead. The raw turn is one Put. Each item is atomic on its own;
+ * the turn's items are written in parallel, not in one transaction (transactions would conflict
+ * on the hot tenant counters).
+ */
+export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageStore {
+  const { dynamo: doc, table } = options;
+
+  async function bump(turn: StoredTurn, counter: CounterWrite, now: number): Promise<void> {
+    const v = turn.values;
+    const key = { pk: turn.tenant, sk: counterSk(counter.key) };
+    const ttl = Math.ceil(counter.expiresAt / 1000);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: key,
+            UpdateExpression:
+              'SET #kind = :kind, #updated = :now, #exp = :exp, #ttl = :ttl ADD #turns :turns, #in :in, #out :out, #cc :cc, #cr :cr, #cost :cost',
+            ConditionExpression: 'attribute_not_exists(pk) OR #exp > :now',
+            ExpressionAttributeNames: NAMES,
+            ExpressionAttributeValues: {
+              ':kind': 'usage-counter',
+              ':now': now,
+              ':exp': counter.expiresAt,
+              ':ttl': ttl,
+              ':turns': v.turns,
+              ':in': v.input,
+              ':out': v.output,
+              ':cc': v.cacheCreation,
+              ':cr': v.cacheRead,
+              ':cost': v.costMicroUsd,
+            },
+          }),
+        );
+        return;
+      } catch (err) {
+        if (awsName(err) !== 'ConditionalCheckFailedException') throw err;
+      }
+      // Expired but not yet deleted by TTL: start it afresh (unless a concurrent writer just did).
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: {
+              ...key,
+              kind: 'usage-counter',
+              turns: v.turns,
+              inputTokens: v.input,
+              outputTokens: v.output,
+              cacheCreationTokens: v.cacheCreation,
+              cacheReadTokens: v.cacheRead,
+              costMicroUsd: v.costMicroUsd,
+              updatedAt: now,
+              expiresAt: counter.expiresAt,
+              ttl,
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR #exp <= :now',
+            ExpressionAttributeNames: { '#exp': 'expiresAt' },
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        );
+        return;
+      } catch (err) {
+        if (awsName(err) !== 'ConditionalCheckFailedException') throw err;
+      }
+    }
+    throw new StorageError(`[usage:dynamodb] counter ${counter.key} of ${turn.tenant} kept conflicting`, {
+      code: 'storage_contention',
+    });
+  }
+
+  async function putTurn(turn: StoredTurn): Promise<void> {
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          pk: turn.tenant,
+          sk: turnSk(turn.at, randomBytes(8).toString('hex')),
+          kind: 'usage-turn',
+          chat: turn.chat,
+          thread: turn.thread,
+          ...(turn.userId === null ? {} : { userId: turn.userId }),
+          sessionId: turn.sessionId,
+          model: turn.model,
+          inputTokens: turn.values.input,
+          outputTokens: turn.values.output,
+          cacheCreationTokens: turn.values.cacheCreation,
+          cacheReadTokens: turn.values.cacheRead,
+          costMicroUsd: turn.values.costMicroUsd,
+          durationMs: turn.durationMs,
+          at: turn.at,
+          expiresAt: turn.expiresAt,
+          ttl: Math.ceil(turn.expiresAt / 1000),
+        },
+      }),
+    );
+  }
+
+  const backend: UsageBackend = {
+    async write(turn, counters, now) {
+      try {
+        await Promise.all([putTurn(turn), ...counters.map((c) => bump(turn, c, now))]);
+      } catch (err) {
+        throw translate(`record for ${turn.tenant}`, err);
+      }
+    },
+
+    async read(tenant, keys, now) {
+      const out = new Map<string, CounterValues>();
+      try {
+        await Promise.all(
+          keys.map(async (key) => {
+            const res = await doc.send(
+              new GetCommand({
+                TableName: table,
+                Key: { pk: tenant, sk: counterSk(key) },
+                ConsistentRead: true,
+              }),
+            );
+            const item = res.Item;
+            if (!item || num(item.expiresAt) <= now) return;
+            out.set(key, {
+              turns: num(item.turns),
+              input: num(item.inputTokens),
+              output: num(item.outputTokens),
+              cacheCreation: num(item.cacheCreationTokens),
+              cacheRead: num(item.cacheReadTokens),
+              costMicroUsd: num(item.costMicroUsd),
+            });
+          }),
+        );
+      } catch (err) {
+        throw translate(`read counters of ${tenant}`, err);
+      }
+      return out;
+    },
+
+    async close() {
+      // The client belongs to the caller.
+    },
+  };
+
+  return createUsageStore(backend, options);
+}
