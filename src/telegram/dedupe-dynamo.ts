@@ -1,0 +1,73 @@
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StorageError } from '../core/errors.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { TenantId } from '../core/ids.js';
+import { DEFAULT_DEDUPE_TTL_MS, type UpdateDeduper } from './dedupe.js';
+
+export interface DynamoDeduperOptions {
+  /** Document client built by the caller (e.g. `createCloudClients`). */
+  dynamo: DynamoDBDocumentClient;
+  /** The dedupe table: hash key `pk` (string), TTL attribute `ttl` (template.yaml `DedupeTable`). */
+  table: string;
+  ttlMs?: number;
+  clock?: Clock;
+}
+
+/** `<tenant>#update#<update_id>`: one item per (tenant, update), tenants never collide. */
+export function dedupeKey(tenant: TenantId, updateId: number): string {
+  return `${tenant}#update#${updateId}`;
+}
+
+/**
+ * `UpdateDeduper` on DynamoDB (the webhook Lambda): a claim is one conditional Put that succeeds if
+ * the item is absent or its `ttl` has passed (DynamoDB deletes expired items lazily, so an expired
+ * one may still be there); release is a Delete. `ttl` is epoch seconds, rounded up so a claim never
+ * expires early. Only PutItem and DeleteItem are used (the ingress role allows nothing else).
+ */
+export function createDynamoDeduper(options: DynamoDeduperOptions): UpdateDeduper {
+  const { dynamo, table } = options;
+  const ttlMs = options.ttlMs ?? DEFAULT_DEDUPE_TTL_MS;
+  const clock = options.clock ?? systemClock;
+
+  return {
+    async claim(tenant, updateId) {
+      const now = clock.now();
+      try {
+        await dynamo.send(
+          new PutCommand({
+            TableName: table,
+            Item: { pk: dedupeKey(tenant, updateId), ttl: Math.ceil((now + ttlMs) / 1000) },
+            // `<=` with the exact time in (fractional) seconds: a claim expires at its `ttl` instant,
+            // like the SQLite and in-memory backends.
+            ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':now': now / 1000 },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (awsName(err) === 'ConditionalCheckFailedException') return false;
+        throw translate('claim', err);
+      }
+    },
+    async release(tenant, updateId) {
+      try {
+        await dynamo.send(new DeleteCommand({ TableName: table, Key: { pk: dedupeKey(tenant, updateId) } }));
+      } catch (err) {
+        throw translate('release', err);
+      }
+    },
+  };
+}
+
+function awsName(err: unknown): string {
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : 'Error';
+}
+
+function translate(operation: string, err: unknown): StorageError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new StorageError(`[telegram:dedupe-dynamo] ${operation} failed: ${awsName(err)}: ${message}`, {
+    cause: err,
+  });
+}
