@@ -85,7 +85,7 @@ describe('cloud storage: idempotent retries', () => {
     (flaky as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
       const result = await send(command);
       const name = (command as { constructor: { name: string } }).constructor.name;
-      if (loseNext && (name === 'PutCommand' || name === 'TransactWriteCommand')) {
+      if (loseNext && ['PutCommand', 'UpdateCommand', 'TransactWriteCommand'].includes(name)) {
         loseNext = false;
         throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
       }
@@ -212,6 +212,60 @@ describe('cloud storage: compaction', () => {
   });
 });
 
+describe('cloud storage: head writes', () => {
+  it('keeps a tiny batch inline in the head; the next part carries it to S3', async () => {
+    const w = await world();
+    const c = w.container();
+    const k = key();
+    const big = turn('big', 3, 2000);
+    const cost: SessionStoreEntry = { type: 'cost-state', sessionId: k.sessionId, totalCostUSD: 0.5 };
+    await c.transcripts.append(k, big);
+    const putsBefore = c.metrics.s3Puts;
+    await c.transcripts.append(k, [cost]);
+    expect(c.metrics.s3Puts).toBe(putsBefore); // one DynamoDB update, no S3 object
+    const head = await w.raw.readHead(k);
+    expect(head?.tail).toHaveLength(1);
+    expect(uuids(await w.raw.readEntries(k))).toEqual(uuids([...big, cost]));
+    const next = turn('next', 2, 2000);
+    await c.transcripts.append(k, next);
+    expect((await w.raw.readHead(k))?.tail).toEqual([]);
+    const objects = await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/main/`);
+    expect(objects).toHaveLength(2);
+    const second = (await w.raw.getObject(objects.sort()[1]!)) ?? '';
+    expect(second.split('\n')[0]).toContain('cost-state');
+    const all = [...big, cost, ...next];
+    expect(await w.container().transcripts.load(k)).toEqual(JSON.parse(JSON.stringify(all)));
+  });
+
+  it('updates the head in place: it stays small and each write sends only what changed', async () => {
+    const w = await world();
+    const c = w.container();
+    const k = key();
+    for (let i = 0; i < 60; i++) {
+      await c.transcripts.append(k, turn(`t${i}`, 3, 1000));
+      await c.transcripts.append(k, [{ type: 'cost-state', sessionId: k.sessionId, totalCostUSD: i }]);
+    }
+    const head = await w.raw.readHead(k);
+    expect(head?.seq).toBe(120);
+    // 60 part tokens (~11 bytes each), a ~300-byte session summary, counters: < 2 KB.
+    expect(JSON.stringify(head).length).toBeLessThan(2048);
+    // Whole-item size is what DynamoDB bills; the requests carried far less.
+    expect(c.metrics.dynamoRequestBytes).toBeLessThan(c.metrics.dynamoBytesWritten / 2);
+    expect(c.metrics.dynamoReads).toBe(1); // the first append's read; later ones start from the known head
+  });
+
+  it('a container holding no copy of the stream still drops a retried overlap (window read back from S3)', async () => {
+    const w = await world();
+    const k = key();
+    const [a, b] = [turn('a', 4, 2000), turn('b', 3, 2000)];
+    await w.container().transcripts.append(k, a);
+    await w.container().transcripts.append(k, b);
+    const retrying = w.container();
+    await retrying.transcripts.append(k, [...b.slice(1), ...turn('c', 1, 2000)]);
+    expect(await w.raw.readEntries(k)).toHaveLength(8);
+  });
+});
+
 describe('cloud storage: resume', () => {
   it('warm resume validates against the head and reads 0 bytes from S3; cold resume reads them', async () => {
     const w = await world();
@@ -265,8 +319,9 @@ describe('cloud storage: tenants', () => {
     const s = w.container();
     const a = key(randomUUID(), 'acme');
     const b = key(randomUUID(), 'globex');
-    await s.transcripts.append(a, turn('a', 2));
-    await s.transcripts.append(b, turn('b', 2));
+    // Large enough to become S3 parts (tiny batches stay inline in the head).
+    await s.transcripts.append(a, turn('a', 2, 2000));
+    await s.transcripts.append(b, turn('b', 2, 2000));
     expect((await s.transcripts.listSessions('acme')).map((x) => x.sessionId)).toEqual([a.sessionId]);
     expect(await s.transcripts.load({ projectKey: 'acme', sessionId: b.sessionId })).toBeNull();
     const rawA = await w.raw.listObjects('tenants/acme/');
@@ -285,7 +340,7 @@ describe('cloud storage: AWS errors', () => {
       table: w.table,
       clock: w.clock,
     });
-    const err = await s.transcripts.append(key(), turn('x', 1)).then(
+    const err = await s.transcripts.append(key(), turn('x', 1, 2000)).then(
       () => null,
       (e: unknown) => e,
     );

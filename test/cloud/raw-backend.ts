@@ -18,6 +18,7 @@ export function createRawCloudBackend(deps: {
 }): RawBackend & {
   listObjects(prefix: string): Promise<string[]>;
   getObject(key: string): Promise<string | null>;
+  readHead(key: SessionKey): Promise<Record<string, unknown> | null>;
 } {
   const { s3, doc, bucket, table } = deps;
 
@@ -44,31 +45,42 @@ export function createRawCloudBackend(deps: {
     }
   }
 
+  async function readHead(key: SessionKey): Promise<Record<string, unknown> | null> {
+    const sk = `head#${key.projectKey}#${key.sessionId}#${key.subpath ?? ''}`;
+    const res = await doc.send(
+      new GetCommand({ TableName: table, Key: { pk: key.projectKey, sk }, ConsistentRead: true }),
+    );
+    return res.Item ?? null;
+  }
+
   return {
     listObjects,
     getObject,
+    readHead,
 
     async readEntries(key: SessionKey) {
-      const sk = `head#${key.projectKey}#${key.sessionId}#${key.subpath ?? ''}`;
-      const res = await doc.send(
-        new GetCommand({ TableName: table, Key: { pk: key.projectKey, sk }, ConsistentRead: true }),
-      );
-      const head = res.Item;
+      const head = await readHead(key);
       if (!head) return null;
       const dir =
         key.subpath === undefined
           ? `tenants/${key.projectKey}/sessions/${key.sessionId}/main/`
           : `tenants/${key.projectKey}/sessions/${key.sessionId}/sub/${key.subpath}/`;
-      const refs = [
-        ...(head.segments as Array<{ name: string }>),
-        ...(head.parts as Array<{ name: string }>),
+      // Segments are `{name}` refs; parts are tokens `<seq base36>.<nonce>` naming
+      // `part-<seq, 12 digits>-<nonce>.jsonl`; `tail` holds inline JSONL lines not yet in S3.
+      const names = [
+        ...(head.segments as Array<{ name: string }>).map((s) => s.name),
+        ...(head.parts as string[]).map((t) => {
+          const [seq36, nonce] = t.split('.');
+          return `part-${String(parseInt(seq36!, 36)).padStart(12, '0')}-${nonce}.jsonl`;
+        }),
       ];
       const out: SessionStoreEntry[] = [];
-      for (const ref of refs) {
-        const text = await getObject(dir + ref.name);
-        if (text === null) throw new Error(`raw: missing object ${dir}${ref.name}`);
+      for (const name of names) {
+        const text = await getObject(dir + name);
+        if (text === null) throw new Error(`raw: missing object ${dir}${name}`);
         for (const line of text.split('\n')) if (line !== '') out.push(JSON.parse(line) as SessionStoreEntry);
       }
+      for (const line of head.tail as string[]) out.push(JSON.parse(line) as SessionStoreEntry);
       return out;
     },
 

@@ -6,5 +6,7 @@ export {
   type CloudClients,
 } from './clients.js';
 export { tableDefinition, TTL_ATTRIBUTE } from './schema.js';
-export { DEFAULT_COMPACTION, HEAD_RETENTION_MS, RECENT_UUIDS, type CompactionPolicy } from './transcripts.js';
+export { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
+export { RECENT_UUIDS } from './dedupe.js';
+export { HEAD_RETENTION_MS } from './transcripts.js';
 export type { TransferMetrics } from './objects.js';

@@ -5,7 +5,6 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { SessionStoreEntry } from '../../types.js';
 import { call, isNotFound, translate } from './aws.js';
 
 /** Bytes and requests that crossed the wire to S3 (benchmarks, `/debug`). */
@@ -16,8 +15,13 @@ export interface TransferMetrics {
   s3Gets: number;
   dynamoReads: number;
   dynamoWrites: number;
-  /** Approximate bytes of items written to DynamoDB (JSON size of the heads). */
+  /**
+   * Bytes DynamoDB accounts for the items written (`itemSize` of the whole item after each write:
+   * the billing basis, however few attributes an update sent).
+   */
   dynamoBytesWritten: number;
+  /** Bytes of values the write requests carried (the changed attributes only). */
+  dynamoRequestBytes: number;
 }
 
 export function emptyMetrics(): TransferMetrics {
@@ -29,6 +33,7 @@ export function emptyMetrics(): TransferMetrics {
     dynamoReads: 0,
     dynamoWrites: 0,
     dynamoBytesWritten: 0,
+    dynamoRequestBytes: 0,
   };
 }
 
@@ -39,6 +44,11 @@ export interface ObjectStore {
   put(key: string, body: Buffer): Promise<void>;
   /** The object's bytes, or `null` if it does not exist. */
   get(key: string): Promise<Buffer | null>;
+  /**
+   * Stream the object's body to `onChunk` as it arrives (nothing is buffered whole); `false` if
+   * the object does not exist.
+   */
+  read(key: string, onChunk: (chunk: Uint8Array) => void): Promise<boolean>;
   list(prefix: string): Promise<Array<{ key: string; lastModified: number }>>;
   deleteMany(keys: string[]): Promise<void>;
 }
@@ -73,6 +83,21 @@ export function createObjectStore(s3: S3Client, bucket: string, metrics: Transfe
         return bytes;
       } catch (err) {
         if (isNotFound(err)) return null;
+        throw translate(SOURCE, `GetObject ${key}`, err);
+      }
+    },
+    async read(key, onChunk) {
+      try {
+        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        metrics.s3Gets += 1;
+        if (!res.Body) return true;
+        for await (const chunk of res.Body as AsyncIterable<Uint8Array>) {
+          metrics.s3BytesRead += chunk.byteLength;
+          onChunk(chunk);
+        }
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
         throw translate(SOURCE, `GetObject ${key}`, err);
       }
     },
@@ -111,34 +136,4 @@ export function createObjectStore(s3: S3Client, bucket: string, metrics: Transfe
       }
     },
   };
-}
-
-/** Serialise entries as JSONL (one `JSON.stringify` per line, trailing newline). */
-export function toJsonl(entries: readonly SessionStoreEntry[]): Buffer {
-  let text = '';
-  for (const entry of entries) text += `${JSON.stringify(entry)}\n`;
-  return Buffer.from(text, 'utf8');
-}
-
-/**
- * Parse JSONL straight from the bytes, one line at a time, so a 50 MB object never becomes one
- * 50 MB string next to its parsed form. Returns `null` if a line is not valid JSON (truncation).
- */
-export function parseJsonl(bytes: Buffer, into: SessionStoreEntry[]): number | null {
-  let start = 0;
-  let count = 0;
-  while (start < bytes.length) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end === -1) end = bytes.length;
-    if (end > start) {
-      try {
-        into.push(JSON.parse(bytes.toString('utf8', start, end)) as SessionStoreEntry);
-      } catch {
-        return null;
-      }
-      count += 1;
-    }
-    start = end + 1;
-  }
-  return count;
 }

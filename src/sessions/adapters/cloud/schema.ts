@@ -14,7 +14,7 @@ import {
  *
  * | item         | sk                                   | written by                       |
  * |--------------|--------------------------------------|----------------------------------|
- * | session head | `head#<tenant>#<session>#<subpath?>` | every append (conditional Put)   |
+ * | session head | `head#<tenant>#<session>#<subpath?>` | every append (conditional Update)|
  * | conversation | `conv#<tenant>:<chat>:<thread>`      | `touch` (conditional Update)     |
  * | lease        | `lease#<tenant>:<chat>:<thread>`     | acquire/heartbeat/release        |
  *
@@ -62,7 +62,7 @@ export function leaseSk(key: ConversationKey): string {
   return `${LEASE_PREFIX}${conversationKeyString(key)}`;
 }
 
-/** One immutable S3 object referenced by a head (name is relative to the stream's prefix). */
+/** One immutable S3 segment referenced by a head (name is relative to the stream's prefix). */
 export interface ObjectRef {
   name: string;
   entries: number;
@@ -71,18 +71,19 @@ export interface ObjectRef {
   at: number;
 }
 
-/** A transcript stream's head: everything needed to load it, and the optimistic-concurrency tag. */
+/**
+ * A transcript stream's head: everything needed to load it, and the optimistic-concurrency
+ * version. Kept small (typically < 1 KB) because every append rewrites it: DynamoDB bills a write
+ * by the size of the whole item, however few attributes an `UpdateItem` changes.
+ * `sessionId`/`subpath` are not stored — they are part of `sk`.
+ */
 export interface HeadItem {
   pk: string;
   sk: string;
   kind: 'head';
-  tenant: string;
-  sessionId: string;
-  /** '' for the main transcript. */
-  subpath: string;
-  /** Random tag replaced on every commit; every head write is conditional on the previous one. */
-  etag: string;
-  /** Next part sequence number (names sort in append order). */
+  /** Random tag of this incarnation of the stream (set at creation); `gen:seq` names a content state. */
+  gen: string;
+  /** Commit counter: +1 on every append; every write is conditional on it. Compaction keeps it. */
   seq: number;
   entries: number;
   bytes: number;
@@ -91,10 +92,32 @@ export interface HeadItem {
   ttl: number;
   /** Compacted prefix of the stream: JSONL segments of at most `segmentBytes` (one larger entry excepted). */
   segments: ObjectRef[];
-  /** Parts appended after the segments, in order (one per append). */
-  parts: ObjectRef[];
-  /** Fingerprints of the most recent entry uuids (bounded window) for idempotent retries. */
-  recent: string[];
+  /** Part tokens `<seq base36>.<nonce>` of the parts after the segments, in order (`partName`). */
+  parts: string[];
+  /** Stored bytes of those parts and the creation time of the oldest (0 if none). */
+  partBytes: number;
+  partsAt: number;
+  /** JSONL lines (no newline) of small batches kept inline until the next part folds them in. */
+  tail: string[];
+  /** Main stream only: the SDK's session summary `data` (foldSessionSummary), as JSON. */
+  summary?: string;
+}
+
+/** S3 object name of a part token (`part-<seq12>-<nonce>.jsonl`, so names sort in append order). */
+export function partName(token: string): string {
+  const dot = token.indexOf('.');
+  const seq = parseInt(token.slice(0, dot), 36);
+  return `part-${String(seq).padStart(12, '0')}-${token.slice(dot + 1)}.jsonl`;
+}
+
+export function partToken(seq: number, nonce: string): string {
+  return `${seq.toString(36)}.${nonce}`;
+}
+
+/** Session id and subpath ('' for main) of a head, from its sort key `head#<tenant>#<session>#<subpath>`. */
+export function headIdentity(sk: string): { sessionId: string; subpath: string } {
+  const parts = sk.split('#');
+  return { sessionId: parts[2] ?? '', subpath: parts.slice(3).join('#') };
 }
 
 export interface ConversationItem {
@@ -140,16 +163,19 @@ export function parseHead(item: Record<string, unknown> | undefined, where: stri
   if (item === undefined) return null;
   const ok =
     item.kind === 'head' &&
-    typeof item.etag === 'string' &&
+    typeof item.gen === 'string' &&
     typeof item.seq === 'number' &&
     typeof item.entries === 'number' &&
     typeof item.bytes === 'number' &&
     typeof item.mtime === 'number' &&
+    typeof item.partBytes === 'number' &&
     Array.isArray(item.segments) &&
     item.segments.every(isRef) &&
     Array.isArray(item.parts) &&
-    item.parts.every(isRef) &&
-    Array.isArray(item.recent);
+    item.parts.every((p) => typeof p === 'string' && /^[0-9a-z]+\.[0-9a-z]+$/.test(p)) &&
+    Array.isArray(item.tail) &&
+    item.tail.every((l) => typeof l === 'string') &&
+    (item.summary === undefined || typeof item.summary === 'string');
   if (!ok)
     throw new StorageError(`[sessions:cloud] malformed session head ${where}`, { code: 'storage_corrupt' });
   return item as unknown as HeadItem;

@@ -10,12 +10,10 @@ import { toDocumentClient } from './clients.js';
 import { createCloudConversations } from './conversations.js';
 import { createCloudLeases } from './leases.js';
 import { createObjectStore, emptyMetrics, type TransferMetrics } from './objects.js';
-import {
-  createCloudTranscripts,
-  DEFAULT_COMPACTION,
-  type CompactionPolicy,
-  type TranscriptDeps,
-} from './transcripts.js';
+import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
+import { createHeadStore } from './head.js';
+import { StreamState } from './state.js';
+import { createCloudTranscripts, type TranscriptDeps } from './transcripts.js';
 
 export interface CloudStorageOptions {
   s3: S3Client;
@@ -49,16 +47,13 @@ export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
   const cache = createTranscriptCache(cacheBytes);
   const clock = options.clock ?? systemClock;
   const deps: TranscriptDeps = {
-    doc,
-    table: options.table,
+    heads: createHeadStore({ doc, table: options.table, clock, metrics }),
     objects: createObjectStore(options.s3, options.bucket, metrics),
     cache,
     clock,
     logger: options.logger ?? silentLogger,
     compaction: { ...DEFAULT_COMPACTION, ...options.compaction },
-    metrics,
-    locks: new Map(),
-    heads: new Map(),
+    state: new StreamState(),
   };
   return {
     kind: 'cloud',

@@ -1,0 +1,196 @@
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../../../core/clock.js';
+import { transcriptId, type TranscriptAddress } from '../../../core/keys.js';
+import type { Lease } from '../../types.js';
+import { call, cancellationCodes, isConditionalCheckFailed, translate } from './aws.js';
+import { itemSize } from './item-size.js';
+import type { TransferMetrics } from './objects.js';
+import { headSk, leaseSk, parseHead, type HeadItem } from './schema.js';
+
+export type CommitResult = 'ok' | 'conflict' | 'fenced';
+
+/** The DynamoDB side of transcript heads: read, conditional commit, query, delete. */
+export interface HeadStore {
+  /** The current head (strongly consistent read), or `null` if the stream was never written. */
+  read(addr: TranscriptAddress): Promise<HeadItem | null>;
+  /**
+   * Write `next` if the stored head is still `prev` (same `seq`; absent for `null`). An existing
+   * head is changed with one `UpdateItem` carrying only the attributes that differ (lists that only
+   * grew are `list_append`ed). With `fence`, the write is a transaction that also checks the lease
+   * item (token, owner, not expired): `'fenced'` if that check failed.
+   */
+  commit(prev: HeadItem | null, next: HeadItem, fence?: Lease): Promise<CommitResult>;
+  /** Heads of a tenant whose sort key starts with `prefix` (projected to `attributes`). */
+  query(tenant: string, prefix: string, attributes: string[]): Promise<Array<Record<string, unknown>>>;
+  remove(tenant: string, sk: string): Promise<void>;
+}
+
+export interface HeadStoreDeps {
+  doc: DynamoDBDocumentClient;
+  table: string;
+  clock: Clock;
+  metrics: TransferMetrics;
+}
+
+const KEY_ATTRIBUTES = new Set(['pk', 'sk']);
+const same = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
+
+interface Update {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}
+
+/** The minimal `UpdateItem` turning `prev` into `next`, conditional on `prev.seq`. */
+export function updateFor(prev: HeadItem, next: HeadItem): Update {
+  const before = prev as unknown as Record<string, unknown>;
+  const after = next as unknown as Record<string, unknown>;
+  const sets: string[] = [];
+  const removes: string[] = [];
+  const names: Record<string, string> = { '#seq': 'seq' };
+  const values: Record<string, unknown> = { ':expectedSeq': prev.seq };
+  const attrs = new Set([...Object.keys(before), ...Object.keys(after)]);
+  for (const attr of attrs) {
+    if (KEY_ATTRIBUTES.has(attr)) continue;
+    const a = before[attr];
+    const b = after[attr];
+    if (same(a, b)) continue;
+    const name = `#${attr}`;
+    names[name] = attr;
+    if (b === undefined) {
+      removes.push(name);
+    } else if (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      b.length > a.length &&
+      a.every((x, i) => same(x, b[i]))
+    ) {
+      sets.push(`${name} = list_append(${name}, :${attr})`);
+      values[`:${attr}`] = b.slice(a.length);
+    } else {
+      sets.push(`${name} = :${attr}`);
+      values[`:${attr}`] = b;
+    }
+  }
+  const expression = [
+    sets.length ? `SET ${sets.join(', ')}` : '',
+    removes.length ? `REMOVE ${removes.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return {
+    UpdateExpression: expression,
+    ConditionExpression: '#seq = :expectedSeq',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+export function createHeadStore(deps: HeadStoreDeps): HeadStore {
+  const { doc, table, clock, metrics } = deps;
+  const source = 'cloud';
+
+  function leaseCheck(fence: Lease) {
+    return {
+      ConditionCheck: {
+        TableName: table,
+        Key: { pk: fence.key.tenant, sk: leaseSk(fence.key) },
+        ConditionExpression: '#token = :token AND #owner = :owner AND #exp > :now',
+        ExpressionAttributeNames: { '#token': 'token', '#owner': 'owner', '#exp': 'expiresAt' },
+        ExpressionAttributeValues: { ':token': fence.token, ':owner': fence.owner, ':now': clock.now() },
+      },
+    };
+  }
+
+  async function commit(prev: HeadItem | null, next: HeadItem, fence?: Lease): Promise<CommitResult> {
+    const key = { pk: next.pk, sk: next.sk };
+    const update = prev ? updateFor(prev, next) : null;
+    if (update && update.UpdateExpression === '') return 'ok';
+    const create = { ConditionExpression: 'attribute_not_exists(pk)' };
+    try {
+      if (fence) {
+        const write = update
+          ? { Update: { TableName: table, Key: key, ...update } }
+          : { Put: { TableName: table, Item: next, ...create } };
+        await doc.send(new TransactWriteCommand({ TransactItems: [leaseCheck(fence), write] }));
+      } else if (update) {
+        await doc.send(new UpdateCommand({ TableName: table, Key: key, ...update }));
+      } else {
+        await doc.send(new PutCommand({ TableName: table, Item: next, ...create }));
+      }
+      metrics.dynamoWrites += 1;
+      metrics.dynamoBytesWritten += itemSize(next as unknown as Record<string, unknown>);
+      metrics.dynamoRequestBytes += update
+        ? Buffer.byteLength(update.UpdateExpression + JSON.stringify(update.ExpressionAttributeValues))
+        : itemSize(next as unknown as Record<string, unknown>);
+      return 'ok';
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return 'conflict';
+      const codes = cancellationCodes(err);
+      if (codes) {
+        if (codes[0] === 'ConditionalCheckFailed') return 'fenced';
+        if (codes.some((c) => c === 'ConditionalCheckFailed' || c === 'TransactionConflict'))
+          return 'conflict';
+      }
+      if (codes === null && String((err as { name?: unknown }).name) === 'TransactionConflictException')
+        return 'conflict';
+      throw translate(source, `commit head ${next.sk}`, err);
+    }
+  }
+
+  return {
+    async read(addr) {
+      const res = await call(source, `GetItem head ${transcriptId(addr)}`, () =>
+        doc.send(
+          new GetCommand({
+            TableName: table,
+            Key: { pk: addr.tenant, sk: headSk(addr) },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      metrics.dynamoReads += 1;
+      return parseHead(res.Item, transcriptId(addr));
+    },
+    commit,
+    async query(tenant, prefix, attributes) {
+      const items: Array<Record<string, unknown>> = [];
+      const names = Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a]));
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await call(source, `Query ${prefix}`, () =>
+          doc.send(
+            new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+              ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
+              ProjectionExpression: Object.keys(names).join(', '),
+              ExpressionAttributeNames: names,
+              ConsistentRead: true,
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        metrics.dynamoReads += 1;
+        items.push(...(res.Items ?? []));
+        start = res.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    async remove(tenant, sk) {
+      await call(source, `DeleteItem ${sk}`, () =>
+        doc.send(new DeleteCommand({ TableName: table, Key: { pk: tenant, sk } })),
+      );
+      metrics.dynamoWrites += 1;
+    },
+  };
+}
