@@ -6,23 +6,10 @@ import { defaultAgentConfigDir } from '../config/agent-config/index.js';
 import type { AppEnv } from '../config/env.js';
 import { ConfigError } from '../core/errors.js';
 import { parseTenantId } from '../core/ids.js';
-import { exportConversation, toJsonl, transcriptFileName } from '../sessions/conversation-view.js';
-import { createSqliteDeduper, createTelegramService, type TranscriptExporter } from '../telegram/index.js';
+import { createSqliteDeduper, createTelegramService } from '../telegram/index.js';
+import { transcriptExporter } from './transcript-exporter.js';
 import type { AppDeps } from './types.js';
 import { loadTelegramCommands } from './telegram-commands.js';
-
-/** `/debug`: the conversation's transcripts as JSONL documents. */
-export function transcriptExporter(app: AppDeps): TranscriptExporter {
-  return async (key) => {
-    const exported = await exportConversation(app.storage, key);
-    if (!exported) return [];
-    return exported.transcripts.flatMap((t) =>
-      t.entries
-        ? [{ filename: transcriptFileName(exported.sessionId, t.subpath), content: toJsonl(t.entries) }]
-        : [],
-    );
-  };
-}
 
 /**
  * The real bot on one machine: ingress + in-process queue + worker + runner. Long polling by

@@ -2,6 +2,7 @@ import type { AppEnv } from '../config/env.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Storage } from '../sessions/types.js';
+import { awsCredentials } from './aws-credentials.js';
 
 /**
  * Build the storage backend named by the environment. The cloud adapter and the AWS SDK are
@@ -23,11 +24,12 @@ export async function buildStorage(env: AppEnv, logger: Logger): Promise<Storage
     );
   }
   const { createCloudClients, createCloudStorage } = await import('../sessions/adapters/cloud/index.js');
-  // Credentials come from the AWS SDK's default chain (the Lambda role, a profile, env keys).
+  const credentials = awsCredentials(env);
   const clients = createCloudClients({
     region: env.AWS_REGION ?? 'us-east-1',
     s3Endpoint: env.AWS_ENDPOINT_URL_S3,
     dynamoEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
+    ...(credentials ? { credentials } : {}),
   });
   const storage = createCloudStorage({
     s3: clients.s3,

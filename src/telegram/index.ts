@@ -10,6 +10,7 @@ export {
 export { menuCommands, helpText } from './commands.js';
 export { createMemoryDeduper, DEFAULT_DEDUPE_TTL_MS, type UpdateDeduper } from './dedupe.js';
 export { createSqliteDeduper, type SqliteDeduperOptions } from './dedupe-sqlite.js';
+export { createDynamoDeduper, dedupeKey, type DynamoDeduperOptions } from './dedupe-dynamo.js';
 export { createIngress, type IngressDeps } from './ingress.js';
 export {
   mountTelegramWebhook,

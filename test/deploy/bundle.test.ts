@@ -1,13 +1,18 @@
-import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 /**
  * The API app bundles for Lambda with esbuild (ESM, node22): proves it has no Node-server-only or
- * unbundleable dependency, and reports its size. The ingress bundle is measured by the lead once
- * src/entry/lambda-ingress.ts exists (docs/benchmarks.md).
+ * unbundleable dependency, and reports its size; the Telegram ingress entry likewise, with its cold
+ * import time (figures in docs/benchmarks.md).
  */
 const ROOT = join(import.meta.dirname, '..', '..');
+const execFileAsync = promisify(execFile);
 
 describe('esbuild bundle of the agent HTTP API app', () => {
   it('bundles src/server for Lambda and stays small', async () => {
@@ -42,5 +47,51 @@ describe('esbuild bundle of the agent HTTP API app', () => {
     expect(bytes).toBeLessThan(600 * 1024);
     // The server never pulls in the agent SDK, the AWS SDK or SQLite: those come through deps.
     expect(inputs.filter((i) => /claude-agent-sdk|@aws-sdk|better-sqlite3/.test(i))).toEqual([]);
+  });
+});
+
+describe('esbuild bundle of the Telegram ingress Lambda', () => {
+  it('bundles src/entry/lambda-ingress.ts without the agent SDK, S3 or SQLite, and imports fast', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'omni-bundle-'));
+    try {
+      const outfile = join(dir, 'lambda-ingress.mjs');
+      // The same options as template.yaml's IngressFunction BuildProperties.
+      const result = await build({
+        entryPoints: [join(ROOT, 'src/entry/lambda-ingress.ts')],
+        bundle: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'esm',
+        minify: true,
+        outfile,
+        metafile: true,
+        logLevel: 'silent',
+        banner: {
+          js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        },
+      });
+      expect(result.errors).toEqual([]);
+      const bytes = (await stat(outfile)).size;
+      const inputs = Object.keys(result.metafile.inputs);
+      expect(inputs.filter((i) => /claude-agent-sdk|better-sqlite3|client-s3|@anthropic-ai/.test(i))).toEqual(
+        [],
+      );
+      // Cold import in a fresh Node process (what a Lambda cold start pays before the handler runs).
+      const started = performance.now();
+      await execFileAsync(process.execPath, ['-e', `import(${JSON.stringify(outfile)})`]);
+      const nodeAndImportMs = performance.now() - started;
+      const emptyStarted = performance.now();
+      await execFileAsync(process.execPath, ['-e', '0']);
+      const nodeOnlyMs = performance.now() - emptyStarted;
+      console.info(
+        `[bundle] lambda-ingress: ${(bytes / 1024).toFixed(1)} KiB minified; cold import ≈ ${Math.max(
+          0,
+          nodeAndImportMs - nodeOnlyMs,
+        ).toFixed(0)} ms over a bare node start (${nodeOnlyMs.toFixed(0)} ms)`,
+      );
+      expect(bytes).toBeLessThan(2 * 1024 * 1024);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -275,13 +275,7 @@ describe('least-privilege IAM per function', () => {
       expect(missing, `actions used by ${[...used.actions.values()].flat().join(', ')}`).toEqual([]);
       // Everything declared is either called by our code or required by the platform.
       const unexplained = spec.actions.filter((a) => !used.actions.has(a) && !PLATFORM_ACTIONS.has(a));
-      if (fnId === 'IngressFunction' && ![...used.actions.keys()].some((a) => a.startsWith('dynamodb:'))) {
-        // The DynamoDB update deduper (claim = conditional Put, release = Delete) is not written yet:
-        // its actions are declared ahead; once it exists this branch is no longer taken.
-        expect(unexplained.filter((a) => !a.startsWith('dynamodb:'))).toEqual([]);
-      } else {
-        expect(unexplained).toEqual([]);
-      }
+      expect(unexplained).toEqual([]);
     });
   }
 

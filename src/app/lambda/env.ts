@@ -1,0 +1,23 @@
+import { parseEnv, type AppEnv } from '../../config/env.js';
+import { createSsmParameterClient, resolveSecrets } from '../../config/secrets.js';
+
+export interface LambdaEnv {
+  env: AppEnv;
+  /** The environment with secrets resolved (for `${VAR}` in mcp.json). */
+  raw: Record<string, string | undefined>;
+  /** Secret values read at cold start (masked in every log line). */
+  secrets: string[];
+}
+
+/**
+ * Cold start: resolve `*_PARAM` secrets from SSM (one GetParameters call), then parse the
+ * environment. Lambda functions always run with OMNICLOUD_ENV=production semantics unless told
+ * otherwise, so weak tokens and the offline model are refused.
+ */
+export async function loadLambdaEnv(source: Record<string, string | undefined>): Promise<LambdaEnv> {
+  const resolved = await resolveSecrets(
+    { OMNICLOUD_ENV: 'production', ...source },
+    { client: () => createSsmParameterClient({ region: source.AWS_REGION }) },
+  );
+  return { env: parseEnv(resolved.env), raw: resolved.env, secrets: resolved.secrets };
+}

@@ -1,0 +1,248 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { handle } from 'hono/aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApiApp } from '../../src/app/lambda/api.js';
+import { loadLambdaEnv, type LambdaEnv } from '../../src/app/lambda/env.js';
+import { buildIngressHandler } from '../../src/app/lambda/ingress.js';
+import { buildWorkerHandler } from '../../src/app/lambda/worker.js';
+import { DEMO_LABEL, startModelServer, type ModelServer } from '../../src/model/index.js';
+import type { SqsEvent } from '../../src/queue/sqs-batch.js';
+import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
+import { startCloudPeers, type CloudPeers } from '../peers/index.js';
+import { privateText, USER } from '../telegram/updates.js';
+
+/**
+ * The three Lambda handlers invoked in-process with real event shapes (API Gateway v2, SQS FIFO
+ * batch, Function URL) against the local peers: webhook in → SQS message → worker turn with the real
+ * SDK binary → reply on the fake Bot API → conversation persisted in the S3/DynamoDB peers.
+ */
+let peers: CloudPeers;
+let telegram: FakeTelegramApi;
+let model: ModelServer;
+let dir: string;
+let env: Record<string, string>;
+let sqs: SQSClient;
+let queueUrl: string;
+let bucket: string;
+let table: string;
+
+const WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef';
+const API_TOKEN = 'api-token-5f1c9a3e7b2d4c6a8e0f1b3d5c7a9e2f';
+
+beforeAll(async () => {
+  [peers, telegram, model] = await Promise.all([
+    startCloudPeers(),
+    startFakeTelegramApi(),
+    startModelServer(),
+  ]);
+  dir = await mkdtemp(join(tmpdir(), 'omni-lambda-'));
+  bucket = await peers.newBucket();
+  table = await peers.newTable();
+  const dedupeTable = `dedupe-${Date.now()}`;
+  await peers.dynamo.send(
+    new CreateTableCommand({
+      TableName: dedupeTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }),
+  );
+  queueUrl = peers.fauxqs.createQueue(`messages-${Date.now()}.fifo`, { ContentBasedDeduplication: 'false' });
+  sqs = new SQSClient({
+    endpoint: peers.fauxqs.endpoint,
+    region: peers.fauxqs.region,
+    credentials: peers.fauxqs.credentials,
+  });
+  env = {
+    AWS_REGION: peers.fauxqs.region,
+    AWS_ACCESS_KEY_ID: peers.fauxqs.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: peers.fauxqs.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_SQS: peers.fauxqs.endpoint,
+    AWS_ENDPOINT_URL_S3: peers.fauxqs.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: peers.dynamodb.endpoint,
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    OMNICLOUD_LOG_LEVEL: 'error',
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    TELEGRAM_API_ROOT: telegram.apiRoot,
+    QUEUE_URL: queueUrl,
+    DEDUPE_TABLE: dedupeTable,
+    OMNICLOUD_STORAGE: 'cloud',
+    SESSION_BUCKET: bucket,
+    SESSION_TABLE: table,
+    OMNICLOUD_DATA_DIR: join(dir, 'data'),
+    // Production semantics (the Lambda default): a real provider is required, so point the
+    // Anthropic provider at the local model server.
+    ANTHROPIC_API_KEY: 'test-key-not-secret',
+    ANTHROPIC_BASE_URL: model.url,
+    API_AUTH_MODE: 'token',
+    API_AUTH_TOKEN: API_TOKEN,
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([telegram?.close(), model?.close()]);
+  await peers?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const lambdaEnv = (overrides: Record<string, string> = {}): Promise<LambdaEnv> =>
+  loadLambdaEnv({ ...env, OMNICLOUD_DATA_DIR: join(dir, `data-${Math.random()}`), ...overrides });
+
+function apiGatewayEvent(body: unknown, secret: string) {
+  return {
+    version: '2.0',
+    routeKey: 'POST /telegram/{tenant}',
+    rawPath: '/telegram/default',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+    requestContext: { http: { method: 'POST', path: '/telegram/default' }, requestId: 'req-1' },
+    pathParameters: { tenant: 'default' },
+    body: Buffer.from(JSON.stringify(body)).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+/** Receive what the ingress enqueued and shape it as the Lambda SQS event source would. */
+async function receiveAsLambdaEvent(): Promise<SqsEvent> {
+  const received = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 2,
+      MessageSystemAttributeNames: ['All'],
+    }),
+  );
+  return {
+    Records: (received.Messages ?? []).map((m) => ({
+      messageId: m.MessageId ?? '',
+      receiptHandle: m.ReceiptHandle ?? '',
+      body: m.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount,
+        MessageGroupId: m.Attributes?.MessageGroupId,
+      },
+      eventSource: 'aws:sqs',
+    })),
+  };
+}
+
+describe('Lambda handlers against local peers', () => {
+  it('webhook → SQS FIFO → worker → Telegram reply, persisted in S3 + DynamoDB; a cold worker resumes', async () => {
+    const ingress = await buildIngressHandler(await lambdaEnv());
+
+    const forged = await ingress(apiGatewayEvent(privateText('hi'), 'not-the-secret'));
+    expect(forged.statusCode).toBe(401);
+
+    const update = privateText('hello from lambda');
+    for (let i = 0; i < 3; i++) {
+      const ack = await ingress(apiGatewayEvent(update, WEBHOOK_SECRET)); // Telegram re-sends
+      expect(ack.statusCode).toBe(200);
+    }
+    const first = await receiveAsLambdaEvent();
+    expect(first.Records).toHaveLength(1); // deduped by update_id
+    expect(first.Records[0]?.attributes.MessageGroupId).toBe(`default:${USER.id}:main`);
+
+    const worker = await buildWorkerHandler(await lambdaEnv());
+    expect(await worker.handler(first)).toEqual({ batchItemFailures: [] });
+    const replies = telegram.sentTexts({ chatId: USER.id });
+    expect(replies.at(-1)).toContain(DEMO_LABEL.replace(/[[\]]/g, ''));
+    expect(replies.at(-1)).toContain('no earlier user messages');
+
+    // Persisted in the peers: transcript parts in S3 under the tenant, the conversation in DynamoDB.
+    const listed = await peers.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'tenants/default/' }),
+    );
+    expect(listed.KeyCount).toBeGreaterThan(0);
+    const conversation = await peers.doc.send(
+      new GetCommand({ TableName: table, Key: { pk: 'default', sk: `conv#default:${USER.id}:main` } }),
+    );
+    expect(conversation.Item?.['ttl']).toBeGreaterThan(Date.now() / 1000 + 24 * 24 * 3600);
+    await worker.app.close();
+
+    // A second message handled by a different (cold) worker: history comes from S3.
+    await ingress(apiGatewayEvent(privateText('second message'), WEBHOOK_SECRET));
+    const second = await receiveAsLambdaEvent();
+    const coldWorker = await buildWorkerHandler(await lambdaEnv());
+    expect(await coldWorker.handler(second)).toEqual({ batchItemFailures: [] });
+    expect(telegram.sentTexts({ chatId: USER.id }).at(-1)).toContain('hello from lambda');
+    await coldWorker.app.close();
+  });
+
+  it('agent API behind a Function URL: bearer auth and the original contract', async () => {
+    const { app, deps } = await buildApiApp(await lambdaEnv());
+    const lambda = handle(app);
+    try {
+      const invoke = async (token?: string) => {
+        const body = JSON.stringify({ user_message: 'hello api', chat_id: 'api-chat' });
+        const event = {
+          version: '2.0',
+          routeKey: '$default',
+          rawPath: '/v1/chat',
+          rawQueryString: '',
+          headers: {
+            'content-type': 'application/json',
+            host: 'abc123.lambda-url.eu-west-1.on.aws',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          requestContext: {
+            accountId: 'anonymous',
+            apiId: 'abc123',
+            domainName: 'abc123.lambda-url.eu-west-1.on.aws',
+            domainPrefix: 'abc123',
+            http: {
+              method: 'POST',
+              path: '/v1/chat',
+              protocol: 'HTTP/1.1',
+              sourceIp: '198.51.100.7',
+              userAgent: 'test',
+            },
+            requestId: 'req-api-1',
+            routeKey: '$default',
+            stage: '$default',
+            time: '25/Nov/2026:15:00:00 +0000',
+            timeEpoch: Date.now(),
+          },
+          body,
+          isBase64Encoded: false,
+        };
+        const result = await lambda(
+          event as unknown as Parameters<typeof lambda>[0],
+          {} as Parameters<typeof lambda>[1],
+        );
+        return result as { statusCode: number; body: string };
+      };
+      expect((await invoke()).statusCode).toBe(401);
+      expect((await invoke('wrong-token')).statusCode).toBe(401);
+      const ok = await invoke(API_TOKEN);
+      expect(ok.statusCode).toBe(200);
+      const body = JSON.parse(ok.body) as Record<string, unknown>;
+      expect(Object.keys(body)).toEqual(
+        expect.arrayContaining([
+          'response',
+          'session_id',
+          'cost_usd',
+          'num_turns',
+          'is_error',
+          'error_message',
+        ]),
+      );
+      expect(body['is_error']).toBe(false);
+      expect(String(body['response'])).toContain('hello api');
+    } finally {
+      await deps.close();
+    }
+  });
+
+  it('refuses to start the API in production with a weak token', async () => {
+    await expect(lambdaEnv({ API_AUTH_TOKEN: 'change-me-in-production' }).then(buildApiApp)).rejects.toThrow(
+      /API_AUTH_TOKEN/,
+    );
+  });
+});
