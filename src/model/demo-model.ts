@@ -80,10 +80,12 @@ function chat(request: RecordedRequest, instruction: string): TextReply {
 }
 
 function subagentChat(request: RecordedRequest, task: string): TextReply {
-  // Blocks: billing header, the SDK's generic preamble, then the subagent's own prompt.
-  const own = systemBlocks(request).find(
-    (b) => !/^(x-anthropic-billing-header:|You are a Claude agent, built on)/.test(b),
-  );
+  // Blocks: billing header, the SDK's (or Claude Code's) preamble, then the subagent's own prompt last.
+  const own = systemBlocks(request)
+    .filter(
+      (b) => !/^(x-anthropic-billing-header:|You are a Claude agent, built on|You are Claude Code)/.test(b),
+    )
+    .at(-1);
   const ownPrompt = own?.split('\n')[0] ?? '';
   return say(`Subagent report: I received the task "${task}". My instructions begin: "${ownPrompt}"`);
 }
