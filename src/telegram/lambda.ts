@@ -28,22 +28,26 @@ export function createTelegramWebhookLambda(
   return async (event) => {
     const method = event.requestContext.http.method.toUpperCase();
     const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(event.headers ?? {})) {
-      if (value !== undefined) headers.set(name, value);
-    }
     const hasBody = event.body !== undefined && method !== 'GET' && method !== 'HEAD';
     const body = hasBody
       ? Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8')
       : undefined;
-    if (body) headers.set('content-length', String(body.length));
-    const response = await app.fetch(
-      new Request(`https://lambda.local${event.rawPath}${query}`, {
-        method,
-        headers,
-        ...(body ? { body } : {}),
-      }),
-    );
+    let request: Request;
+    try {
+      // API Gateway passes header values fetch's `Headers` refuses (e.g. non-Latin-1 characters):
+      // a request we cannot represent is the caller's fault (400), not a rejected invocation (500).
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(event.headers ?? {})) {
+        if (value !== undefined) headers.set(name, value);
+      }
+      if (body) headers.set('content-length', String(body.length));
+      const url = `https://lambda.local${event.rawPath}${query}`;
+      request = new Request(url, { method, headers, ...(body ? { body } : {}) });
+    } catch {
+      const error = JSON.stringify({ ok: false, error: 'malformed request' });
+      return { statusCode: 400, headers: { 'content-type': 'application/json' }, body: error };
+    }
+    const response = await app.fetch(request);
     return {
       statusCode: response.status,
       headers: Object.fromEntries(response.headers.entries()),

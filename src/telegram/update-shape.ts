@@ -2,15 +2,18 @@ import { z } from 'zod';
 import type { Update } from 'grammy/types';
 
 const int = z.number().int().safe();
-const user = z.looseObject({ id: int, is_bot: z.boolean(), first_name: z.string() });
+// Ids, dates and text length are bounded like the queue's wire format (queue/message.ts), so an
+// update accepted here can never become a message the SQS consumer refuses to decode.
+const user = z.looseObject({ id: int.positive(), is_bot: z.boolean(), first_name: z.string() });
 const chat = z.looseObject({ id: int, type: z.enum(['private', 'group', 'supergroup', 'channel']) });
 const message = z.looseObject({
-  message_id: int,
-  date: int,
+  message_id: int.positive(),
+  date: int.nonnegative(),
   chat,
   from: user.optional(),
-  text: z.string().max(65_536).optional(),
-  message_thread_id: int.optional(),
+  // Telegram sends at most 4096 characters; this leaves room for a command template around it.
+  text: z.string().max(16_384).optional(),
+  message_thread_id: int.positive().optional(),
   is_topic_message: z.boolean().optional(),
 });
 const member = z.looseObject({ status: z.string(), user });
