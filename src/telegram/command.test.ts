@@ -59,3 +59,11 @@ describe('commands config', () => {
     );
   });
 });
+
+describe('agent command prompts', () => {
+  it('refuses a template with more than one {args} (its expansion could exceed the queue limit)', () => {
+    expect(() =>
+      parseCommandsConfig({ commands: { x: { type: 'agent', description: 'X', prompt: '{args} {args}' } } }),
+    ).toThrow(/commands\.x\.prompt.*at most once/s);
+  });
+});

@@ -11,7 +11,13 @@ const agentCommand = z.object({
   type: z.literal('agent'),
   description: z.string().min(1).max(256),
   /** The prompt sent to the agent; `{args}` is replaced by the text after the command. */
-  prompt: z.string().min(1).max(4000).optional(),
+  // At most one {args}: the expanded prompt then stays far below the queue's 64,000-character limit.
+  prompt: z
+    .string()
+    .min(1)
+    .max(4000)
+    .refine((p) => p.split('{args}').length <= 2, 'use {args} at most once')
+    .optional(),
 });
 const staticCommand = z.object({
   type: z.literal('static'),
