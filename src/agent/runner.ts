@@ -6,6 +6,8 @@ import { parseSessionId } from '../core/ids.js';
 import { conversationKeyString, projectKeyForTenant, type ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { Lease, Storage } from '../sessions/types.js';
+import type { UsageStore } from '../usage/index.js';
+import { budgetRefusedResult, createTurnAccounting, type TenantPolicyResolver } from './budget.js';
 import { buildChildEnv, type TurnLimits } from './child-env.js';
 import { collectTurn, type CollectedTurn } from './collect.js';
 import { turnOptions, userPrompt } from './options.js';
@@ -27,6 +29,10 @@ export interface AgentRunnerDeps {
   logger: Logger;
   clock?: Clock;
   pathToClaudeCodeExecutable?: string;
+  /** Usage accounting: every turn that reached the model is recorded; budgets are checked before. */
+  usage?: UsageStore;
+  /** Per-tenant default model and budgets (the tenants file). */
+  tenantPolicy?: TenantPolicyResolver;
 }
 
 const EMPTY_USAGE = {
@@ -46,6 +52,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   const clock = deps.clock ?? systemClock;
   const leaseTtlMs = deps.lease?.ttlMs ?? 60_000;
   const leaseWaitMs = deps.lease?.waitMs ?? 30_000;
+  const accounting = deps.usage
+    ? createTurnAccounting({ usage: deps.usage, logger: deps.logger })
+    : undefined;
 
   async function runTurn(request: TurnRequest): Promise<TurnResult> {
     const started = clock.now();
@@ -97,8 +106,18 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     log: Logger,
   ): Promise<TurnResult> {
     const key = request.key;
-    const agent = await deps.tenants(key.tenant);
+    const policy = deps.tenantPolicy?.(key.tenant);
     const record = await deps.storage.conversations.get(key);
+    // Checked under the lease: an earlier turn of this conversation has been recorded by now.
+    const refusal = await accounting?.check(request, policy?.budgets, clock.now());
+    if (refusal) {
+      log.info('turn refused: budget used up', { scope: refusal.scope, period: refusal.period });
+      return budgetRefusedResult(refusal, {
+        sessionId: record?.sessionId ?? '',
+        durationMs: clock.now() - started,
+      });
+    }
+    const agent = await deps.tenants(key.tenant);
     const resume = record?.sessionId;
     const newSessionId = randomUUID();
     const verified = verifiedStore(deps.storage.transcriptsFor(lease), {
@@ -127,7 +146,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
           store: verified.store,
           resume,
           newSessionId,
-          model: request.model,
+          model: request.model ?? policy?.model,
           maxTurns: deps.limits.maxTurns,
           abortController: abort,
           pathToClaudeCodeExecutable: deps.pathToClaudeCodeExecutable,
@@ -145,6 +164,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     // A turn is committed once the map points at its session. A new session whose history did not
     // reach the store is not recorded (the next turn starts clean instead of failing to resume).
     const persisted = turn.result !== null && turn.mirrorErrors.length === 0;
+    await accounting?.record(request, result, clock.now());
     if (persisted || (resume !== undefined && turn.result !== null)) {
       await deps.storage.conversations.touch(key, parseSessionId(sessionId));
     }

@@ -2,14 +2,23 @@ import { createAgentRunner } from '../agent/runner.js';
 import { describeProvider, modelSelection, needsOfflineModel, resolveProvider } from '../agent/provider.js';
 import type { AppEnv } from '../config/env.js';
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js';
-import { buildStorage } from './storage.js';
+import type { SecretResolver } from '../tenants/index.js';
+import { buildStores } from './storage.js';
 import { createTenantAgents } from './tenant-agents.js';
+import { assertTenantProviders, configDirOf, loadResolvedTenants } from './tenants.js';
 import type { AppDeps } from './types.js';
 
 export interface BuildDepsOptions {
-  /** The raw environment (for `${VAR}` in mcp.json); entry points pass `process.env`. */
+  /** The raw environment (for `${VAR}` in mcp.json and `{ env: … }` secret references); entry points pass `process.env`. */
   rawEnv?: Record<string, string | undefined>;
+  /** A ready logger (tests). Otherwise one is built that masks every secret, the tenants' included. */
   logger?: Logger;
+  /** Fields on every line of the built logger (e.g. `{ fn: 'worker' }` in Lambda). */
+  logBase?: Record<string, unknown>;
+  /** More secret values to mask (e.g. read from SSM at a Lambda cold start). */
+  secrets?: readonly string[];
+  /** Reads tenant secret references (default: environment + SSM). */
+  secretResolver?: SecretResolver;
   /** Skip the offline-model banner (tests, JSON output). */
   quiet?: boolean;
   /** Log level when OMNICLOUD_LOG_LEVEL is not set (the terminal chat keeps its screen clean with `warn`). */
@@ -32,15 +41,20 @@ function secretValues(env: AppEnv): string[] {
 }
 
 /**
- * The one place where a process's components are built and wired: storage, the model provider
- * (starting the offline demo model when no credentials are configured), tenant agents and the runner.
+ * The one place where a process's components are built and wired: tenants (file or environment,
+ * secrets read once), storage and usage, the model provider (starting the offline demo model when
+ * no credentials are configured), each tenant's agent (its own config folder and workspace) and
+ * the runner (budgets checked before, usage recorded after every turn).
  */
 export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Promise<AppDeps> {
+  const rawEnv = options.rawEnv ?? {};
+  const tenants = await loadResolvedTenants(env, rawEnv, options.secretResolver);
   const logger =
     options.logger ??
     createLogger({
       level: env.OMNICLOUD_LOG_LEVEL ?? options.defaultLogLevel ?? 'info',
-      secrets: secretValues(env),
+      secrets: [...secretValues(env), ...(options.secrets ?? []), ...tenants.secretValues],
+      ...(options.logBase ? { base: options.logBase } : {}),
     });
   const closers: Array<() => Promise<void>> = [];
   try {
@@ -55,17 +69,26 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
       offlineUrl = server.url;
     }
     const provider = resolveProvider(env, offlineUrl);
+    assertTenantProviders(tenants, provider);
     if (provider.kind === 'offline' && !options.quiet) {
       process.stderr.write(
         `\n  ⚠  ${describeProvider(provider)}\n     Set ANTHROPIC_API_KEY, or CLAUDE_CODE_USE_BEDROCK=1 with AWS credentials, to talk to Claude.\n\n`,
       );
     }
-    const storage = await buildStorage(env, logger);
-    closers.push(() => storage.close());
-    const tenants = await createTenantAgents(env, logger, { rawEnv: options.rawEnv ?? {} });
+    const stores = await buildStores(env, logger);
+    closers.push(() => stores.close());
+    const agents = await createTenantAgents(env, logger, {
+      rawEnv,
+      configDirFor: (tenant) => configDirOf(tenants, tenant),
+    });
     const runner = createAgentRunner({
-      storage,
-      tenants: tenants.resolve,
+      storage: stores.storage,
+      usage: stores.usage,
+      tenants: agents.resolve,
+      tenantPolicy: (tenant) => {
+        const t = tenants.tenants.get(tenant);
+        return t ? { model: t.model, budgets: t.budgets } : undefined;
+      },
       provider,
       models: modelSelection(env),
       limits: {
@@ -81,7 +104,9 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
     return {
       env,
       logger,
-      storage,
+      tenants,
+      storage: stores.storage,
+      usage: stores.usage,
       runner,
       provider,
       async close() {

@@ -1,60 +1,142 @@
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { describeProvider } from '../agent/provider.js';
-import { defaultAgentConfigDir } from '../config/agent-config/index.js';
-import type { AppEnv } from '../config/env.js';
 import { ConfigError } from '../core/errors.js';
-import { parseTenantId } from '../core/ids.js';
-import { createSqliteDeduper, createTelegramService } from '../telegram/index.js';
+import type { TenantId } from '../core/ids.js';
+import {
+  createSqliteDeduper,
+  createTelegramService,
+  mountTelegramWebhook,
+  type TelegramService,
+  type WebhookTenant,
+} from '../telegram/index.js';
+import type { ResolvedTenant } from '../tenants/index.js';
+import { loadTelegramCommands } from './telegram-commands.js';
 import { transcriptExporter } from './transcript-exporter.js';
 import type { AppDeps } from './types.js';
-import { loadTelegramCommands } from './telegram-commands.js';
+import { usageReader } from './usage-reader.js';
+
+/** Every configured tenant's bot running in this process. */
+export interface LocalTelegram {
+  readonly services: ReadonlyMap<TenantId, TelegramService>;
+  /** Base URL of the webhook server (`<url>/telegram/<tenant>`), when a tenant has a webhook secret. */
+  readonly webhookUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface LocalTelegramOptions {
+  /** Webhook server port (default OMNICLOUD_PORT; 0 = any free port). */
+  port?: number;
+}
 
 /**
- * The real bot on one machine: ingress + in-process queue + worker + runner. Long polling by
- * default (no public URL); with TELEGRAM_WEBHOOK_SECRET, a webhook at `/telegram/<tenant>` on
- * OMNICLOUD_PORT (for a tunnel). Resolves when the process is asked to stop (SIGINT/SIGTERM).
+ * One Telegram service per tenant with a bot (its token, allowlist and commands from its own
+ * agent-config folder), sharing the runner, the storage and one dedupe file (keyed by tenant).
+ * Tenants with a webhook secret are served on one HTTP server at `/telegram/<tenant>` (each
+ * checked against its own secret); the others are long-polled.
  */
-export async function runLocalTelegram(env: AppEnv, app: AppDeps): Promise<number> {
-  const token = env.TELEGRAM_BOT_TOKEN;
-  if (!token)
-    throw new ConfigError([{ file: 'environment', field: 'TELEGRAM_BOT_TOKEN', message: 'required' }]);
-  const tenant = parseTenantId(env.OMNICLOUD_TENANT);
-  const deduper = createSqliteDeduper({ path: join(resolve(env.OMNICLOUD_DATA_DIR), 'telegram.sqlite') });
-  const service = createTelegramService({
-    token,
-    tenant,
-    runner: app.runner,
-    deduper,
-    apiRoot: env.TELEGRAM_API_ROOT,
-    commands: await loadTelegramCommands(env.OMNICLOUD_CONFIG_DIR ?? defaultAgentConfigDir()),
-    policy: env.TELEGRAM_ALLOWED_USERS ? { allowedUserIds: env.TELEGRAM_ALLOWED_USERS.map(Number) } : {},
-    exportTranscript: transcriptExporter(app),
-    logger: app.logger.child({ component: 'telegram' }),
-  });
-  const log = app.logger.child({ component: 'local' });
-  let stopServer: (() => void) | undefined;
-  if (env.TELEGRAM_WEBHOOK_SECRET) {
-    const http = service.mountWebhook(new Hono(), env.TELEGRAM_WEBHOOK_SECRET);
-    const server = serve({ fetch: http.fetch, port: env.OMNICLOUD_PORT, hostname: '127.0.0.1' });
-    stopServer = () => server.close();
-    log.info('telegram webhook listening', {
-      url: `http://127.0.0.1:${env.OMNICLOUD_PORT}/telegram/${tenant}`,
-    });
-  } else {
-    service.startPolling();
-    log.info('telegram bot polling', { tenant });
+export async function startLocalTelegram(
+  app: AppDeps,
+  options: LocalTelegramOptions = {},
+): Promise<LocalTelegram> {
+  const { env } = app;
+  const bots = [...app.tenants.tenants.values()].filter(
+    (t): t is ResolvedTenant & { secrets: { botToken: string } } => Boolean(t.telegram && t.secrets.botToken),
+  );
+  if (bots.length === 0) {
+    throw new ConfigError([
+      {
+        file: app.tenants.source ?? 'environment',
+        field: app.tenants.source ? 'tenants.*.telegram' : 'TELEGRAM_BOT_TOKEN',
+        message: 'no tenant has a Telegram bot configured',
+      },
+    ]);
   }
+  const log = app.logger.child({ component: 'local' });
+  const deduper = createSqliteDeduper({ path: join(resolve(env.OMNICLOUD_DATA_DIR), 'telegram.sqlite') });
+  const services = new Map<TenantId, TelegramService>();
+  const webhooks = new Map<string, WebhookTenant>();
+  const exportTranscript = transcriptExporter(app);
+  const usage = usageReader(app.usage);
+  try {
+    for (const tenant of bots) {
+      const allowed = tenant.telegram?.allowedUsers;
+      const service = createTelegramService({
+        token: tenant.secrets.botToken,
+        tenant: tenant.id,
+        runner: app.runner,
+        deduper,
+        apiRoot: env.TELEGRAM_API_ROOT,
+        commands: await loadTelegramCommands(tenant.configDir),
+        policy: allowed ? { allowedUserIds: [...allowed] } : {},
+        exportTranscript,
+        usage,
+        logger: app.logger.child({ component: 'telegram', tenant: tenant.id }),
+      });
+      services.set(tenant.id, service);
+      if (tenant.secrets.webhookSecret) {
+        await service.bot.init(); // webhook updates need the bot's identity (getMe once)
+        webhooks.set(tenant.id, { bot: service.bot, secretToken: tenant.secrets.webhookSecret });
+      } else {
+        service.startPolling();
+        log.info('telegram bot polling', { tenant: tenant.id });
+      }
+    }
+  } catch (err) {
+    await Promise.all([...services.values()].map((s) => s.stop().catch(() => undefined)));
+    deduper.close();
+    throw err;
+  }
+  let webhookUrl: string | undefined;
+  let stopServer: (() => Promise<void>) | undefined;
+  if (webhooks.size > 0) {
+    const http = mountTelegramWebhook(new Hono(), {
+      resolve: (tenant) => webhooks.get(tenant),
+      logger: app.logger.child({ component: 'telegram:webhook' }),
+    });
+    const port = await new Promise<number>((done, fail) => {
+      const server = serve(
+        { fetch: http.fetch, port: options.port ?? env.OMNICLOUD_PORT, hostname: '127.0.0.1' },
+        (info: AddressInfo) => done(info.port),
+      );
+      server.once('error', fail);
+      stopServer = () => new Promise((closed) => server.close(() => closed()));
+    }).catch(async (err: unknown) => {
+      await Promise.all([...services.values()].map((s) => s.stop().catch(() => undefined)));
+      deduper.close();
+      throw err;
+    });
+    webhookUrl = `http://127.0.0.1:${port}`;
+    for (const tenant of webhooks.keys()) {
+      log.info('telegram webhook listening', { tenant, url: `${webhookUrl}/telegram/${tenant}` });
+    }
+  }
+  return {
+    services,
+    webhookUrl,
+    async stop() {
+      await stopServer?.();
+      await Promise.all([...services.values()].map((s) => s.stop()));
+      deduper.close();
+    },
+  };
+}
+
+/**
+ * The real bots on one machine (`npm start`): every configured tenant's bot, in-process queue,
+ * worker and runner. Resolves when the process is asked to stop (SIGINT/SIGTERM).
+ */
+export async function runLocalTelegram(app: AppDeps): Promise<number> {
+  const running = await startLocalTelegram(app);
   process.stderr.write(
-    `omnicloud: Telegram bot running (${describeProvider(app.provider)}). Ctrl-C to stop.\n`,
+    `omnicloud: ${running.services.size} Telegram bot(s) running (${describeProvider(app.provider)}). Ctrl-C to stop.\n`,
   );
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
-  stopServer?.();
-  await service.stop();
-  deduper.close();
+  await running.stop();
   return 0;
 }

@@ -3,15 +3,16 @@ import type { AppEnv } from '../config/env.js';
 import { buildDeps } from './build-deps.js';
 
 /**
- * The local main job (`npm start`): a Telegram bot by long polling when TELEGRAM_BOT_TOKEN is set,
- * otherwise the interactive terminal chat. Embedded storage, no credentials needed.
+ * The local main job (`npm start`): the Telegram bots (every tenant's, long polling or webhook) when
+ * TELEGRAM_BOT_TOKEN or a tenants file is set, otherwise the interactive terminal chat. Embedded
+ * storage, no credentials needed.
  */
 export async function runLocal(env: AppEnv, rawEnv: Record<string, string | undefined>): Promise<number> {
-  if (env.TELEGRAM_BOT_TOKEN) {
+  if (env.TELEGRAM_BOT_TOKEN || env.OMNICLOUD_TENANTS_FILE) {
     const { runLocalTelegram } = await import('./local-telegram.js');
     const app = await buildDeps(env, { rawEnv });
     try {
-      return await runLocalTelegram(env, app);
+      return await runLocalTelegram(app);
     } finally {
       await app.close();
     }

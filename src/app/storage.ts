@@ -2,16 +2,43 @@ import type { AppEnv } from '../config/env.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Storage } from '../sessions/types.js';
+import type { UsageStore } from '../usage/index.js';
 import { awsCredentials } from './aws-credentials.js';
 
+/** Sessions and usage, on the same backend: one SQLite file, or one S3 bucket + DynamoDB table. */
+export interface Stores {
+  storage: Storage;
+  usage: UsageStore;
+  close(): Promise<void>;
+}
+
 /**
- * Build the storage backend named by the environment. The cloud adapter and the AWS SDK are
- * imported lazily, so local use never loads them.
+ * Build the storage and usage backends named by the environment. The cloud adapters and the AWS
+ * SDK are imported lazily, so local use never loads them; both share one set of clients.
  */
-export async function buildStorage(env: AppEnv, logger: Logger): Promise<Storage> {
+export async function buildStores(env: AppEnv, logger: Logger): Promise<Stores> {
+  const retention = env.OMNICLOUD_USAGE_RETENTION_DAYS
+    ? { retentionDays: env.OMNICLOUD_USAGE_RETENTION_DAYS }
+    : {};
   if (env.OMNICLOUD_STORAGE === 'sqlite') {
     const { createSqliteStorage } = await import('../sessions/adapters/sqlite/index.js');
-    return createSqliteStorage({ dataDir: env.OMNICLOUD_DATA_DIR, logger });
+    const { openSqliteUsageStore } = await import('../usage/index.js');
+    const storage = createSqliteStorage({ dataDir: env.OMNICLOUD_DATA_DIR, logger });
+    // The sessions' file: usage owns its own tables in it (one file to back up or move).
+    const usage = await openSqliteUsageStore({ file: storage.file, ...retention }).catch(
+      async (err: unknown) => {
+        await storage.close();
+        throw err;
+      },
+    );
+    return {
+      storage,
+      usage,
+      async close() {
+        await usage.close();
+        await storage.close();
+      },
+    };
   }
   const missing = (['SESSION_BUCKET', 'SESSION_TABLE'] as const).filter((name) => !env[name]);
   if (missing.length > 0) {
@@ -24,6 +51,7 @@ export async function buildStorage(env: AppEnv, logger: Logger): Promise<Storage
     );
   }
   const { createCloudClients, createCloudStorage } = await import('../sessions/adapters/cloud/index.js');
+  const { openDynamoUsageStore } = await import('../usage/index.js');
   const credentials = awsCredentials(env);
   const clients = createCloudClients({
     region: env.AWS_REGION ?? 'us-east-1',
@@ -31,16 +59,20 @@ export async function buildStorage(env: AppEnv, logger: Logger): Promise<Storage
     dynamoEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
     ...(credentials ? { credentials } : {}),
   });
+  const table = env.SESSION_TABLE as string;
   const storage = createCloudStorage({
     s3: clients.s3,
     dynamo: clients.dynamo,
     bucket: env.SESSION_BUCKET as string,
-    table: env.SESSION_TABLE as string,
+    table,
     logger: logger.child({ component: 'sessions:cloud' }),
   });
+  const usage = await openDynamoUsageStore({ dynamo: clients.dynamo, table, ...retention });
   return {
-    ...storage,
+    storage,
+    usage,
     async close() {
+      await usage.close();
       await storage.close();
       clients.destroy();
     },

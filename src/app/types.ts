@@ -3,14 +3,20 @@ import type { ModelProvider } from '../agent/provider.js';
 import type { AppEnv } from '../config/env.js';
 import type { Logger } from '../core/logger.js';
 import type { Storage } from '../sessions/types.js';
+import type { ResolvedTenants } from '../tenants/index.js';
+import type { UsageStore } from '../usage/index.js';
 
 /** Everything a process needs, built once by `buildDeps(env)` and injected everywhere. */
 export interface AppDeps {
   env: AppEnv;
   logger: Logger;
+  /** Every tenant of the deployment with its secrets read (a single `default`-like tenant without a file). */
+  tenants: ResolvedTenants;
   storage: Storage;
+  /** Usage accounting and budgets, on the same backend as `storage`. */
+  usage: UsageStore;
   runner: AgentRunner;
   provider: ModelProvider;
-  /** Stops the offline model server (if started) and closes storage. */
+  /** Stops the offline model server (if started) and closes storage and usage. */
   close(): Promise<void>;
 }

@@ -30,6 +30,16 @@ export const ENV_SCHEMA = z.object({
   /** Force the offline demo model even when credentials are present. */
   OMNICLOUD_OFFLINE_MODEL: bool.default(false),
   OMNICLOUD_TENANT: z.string().default('default'),
+  /** Tenants file (YAML/JSON; docs/tenants.md). Unset: one tenant (OMNICLOUD_TENANT) from these variables. */
+  OMNICLOUD_TENANTS_FILE: z.string().min(1).optional(),
+  /**
+   * The webhook ingress Lambda's tenant routes (its zip carries no tenants file): compact JSON
+   * `{"<tenant>":{"botToken":{"ssm":"…"},"webhookSecret":{"ssm":"…"},"allowedUsers":[…]}}` with
+   * secret references only. Unset: the single tenant from TELEGRAM_BOT_TOKEN / TELEGRAM_WEBHOOK_SECRET.
+   */
+  OMNICLOUD_TELEGRAM_TENANTS: z.string().min(1).optional(),
+  /** Days usage records and counters are kept after their period ends (default 400). */
+  OMNICLOUD_USAGE_RETENTION_DAYS: positiveInt.optional(),
   /** PATH handed to the agent's tools (Bash, stdio MCP servers). */
   PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
 

@@ -5,17 +5,21 @@ import type { AgentRunner } from '../agent/types.js';
 import { DEFAULT_TENANT } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Storage } from '../sessions/types.js';
+import type { UsageStore } from '../usage/index.js';
 import type { ApiAuth } from './auth.js';
 import type { ApiEnv } from './context.js';
 import { ApiError, errorResponse, notFound } from './errors.js';
 import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { usageRoutes } from './routes/usage.js';
 
 export interface ApiAppDeps {
   runner: AgentRunner;
   storage: Storage;
   auth: ApiAuth;
   logger: Logger;
+  /** Serves `GET /v1/usage/:tenant` when given. */
+  usage?: UsageStore;
   /** Largest accepted request body (default 256 KiB); larger → 413 `payload_too_large`. */
   maxBodyBytes?: number;
   /** Tenant of `POST /v1/chat` bodies without `tenant` (default `default`). */
@@ -80,6 +84,7 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
     }),
   );
   app.route('/v1/conversations', conversationRoutes({ storage: deps.storage, logger: deps.logger }));
+  if (deps.usage) app.route('/v1/usage', usageRoutes({ usage: deps.usage }));
 
   app.notFound((c) => errorResponse(c, notFound('not_found', 'no such route'), deps.logger));
   app.onError((err, c) => errorResponse(c, err, deps.logger));

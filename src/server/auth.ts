@@ -128,6 +128,24 @@ export function tenantScopeFromEnv(env: AppEnv): TenantScope {
 }
 
 /**
+ * Why a bearer token must not guard a production API, or undefined when it may: ≥ 32 characters,
+ * not a well-known value and not trivially repetitive. Outside production any non-empty token does.
+ */
+export function weakTokenProblem(token: string, production: boolean): string | undefined {
+  if (token.trim().length === 0) return 'is empty';
+  if (!production) return undefined;
+  const lower = token.toLowerCase();
+  if (WELL_KNOWN_TOKENS.some((w) => lower === w || lower.includes('change-me'))) {
+    return 'is a well-known default; generate one (e.g. `openssl rand -hex 32`)';
+  }
+  if (token.length < MIN_PRODUCTION_TOKEN_LENGTH) {
+    return `must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters in production`;
+  }
+  if (new Set(token).size < 8) return 'is too repetitive to be a random secret';
+  return undefined;
+}
+
+/**
  * Refuses an unsafe API configuration before the server starts: token mode needs a token; in
  * production it must be ≥ 32 characters, not a well-known value and not trivially repetitive.
  */
@@ -144,15 +162,9 @@ export function assertApiAuthConfig(env: AppEnv): void {
     const token = env.API_AUTH_TOKEN ?? '';
     if (token.trim().length === 0) {
       add('API_AUTH_TOKEN', 'the agent API needs a token (or API_AUTH_MODE=iam behind an IAM Function URL)');
-    } else if (env.OMNICLOUD_ENV === 'production') {
-      const lower = token.toLowerCase();
-      if (WELL_KNOWN_TOKENS.some((w) => lower === w || lower.includes('change-me'))) {
-        add('API_AUTH_TOKEN', 'is a well-known default; generate one (e.g. `openssl rand -hex 32`)');
-      } else if (token.length < MIN_PRODUCTION_TOKEN_LENGTH) {
-        add('API_AUTH_TOKEN', `must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters in production`);
-      } else if (new Set(token).size < 8) {
-        add('API_AUTH_TOKEN', 'is too repetitive to be a random secret');
-      }
+    } else {
+      const problem = weakTokenProblem(token, env.OMNICLOUD_ENV === 'production');
+      if (problem) add('API_AUTH_TOKEN', problem);
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);

@@ -8,6 +8,7 @@ export {
   createIamAuth,
   createTokenAuth,
   tenantScopeFromEnv,
+  weakTokenProblem,
   type ApiAuth,
   type ApiPrincipal,
   type AuthInput,

@@ -9,7 +9,13 @@ export interface TranscriptFile {
 /** Exports a conversation's transcript files (empty when there is none yet). */
 export type TranscriptExporter = (key: ConversationKey) => Promise<TranscriptFile[]>;
 
-/** Usage of one conversation for `/cost`. */
+/** Spending of one scope in the current UTC day and month. */
+export interface PeriodSpend {
+  turns: number;
+  costUsd: number;
+}
+
+/** Usage for `/cost`: the conversation's totals (all time), optionally by period and the sender's own. */
 export interface ConversationUsage {
   turns: number;
   costUsd: number;
@@ -17,7 +23,11 @@ export interface ConversationUsage {
   outputTokens: number;
   cacheReadTokens: number;
   cacheCreationTokens: number;
+  /** The conversation today and this month (UTC). */
+  periods?: { day: PeriodSpend; month: PeriodSpend };
+  /** The sender's usage in this tenant (all their conversations): today, this month, all time. */
+  user?: { day: PeriodSpend; month: PeriodSpend; all: PeriodSpend };
 }
 
-/** Reads a conversation's usage; null when nothing was recorded. */
-export type UsageReader = (key: ConversationKey) => Promise<ConversationUsage | null>;
+/** Reads a conversation's usage (and the sender's, when given); null when nothing was recorded. */
+export type UsageReader = (key: ConversationKey, userId?: number) => Promise<ConversationUsage | null>;

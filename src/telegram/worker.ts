@@ -7,7 +7,7 @@ import type { Delivery, QueueHandler, QueuedMessage } from '../queue/types.js';
 import { sendMarkdown, sendPlain, type ReplyTarget } from './reply.js';
 import { texts } from './texts.js';
 import { startTyping, TYPING_INTERVAL_MS } from './typing.js';
-import type { ConversationUsage, TranscriptExporter, UsageReader } from './worker-types.js';
+import type { ConversationUsage, PeriodSpend, TranscriptExporter, UsageReader } from './worker-types.js';
 
 export interface TelegramWorkerDeps {
   /** `bot.api` (with auto-retry installed by `createTelegramBot`). */
@@ -58,7 +58,9 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
         code: result.error_code,
         error: result.error_message,
       });
-      await notify(target, errorText(result.error_code ?? 'error'));
+      // A budget refusal carries its own clear message (which budget, spent, when it resets).
+      const budget = result.error_code === 'budget_exceeded' && result.error_message;
+      await notify(target, budget || errorText(result.error_code ?? 'error'));
       return;
     }
     await deliver(
@@ -85,7 +87,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
 
   const sendUsage = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
     if (!deps.usage) return notify(target, texts.costUnavailable);
-    const usage = await deps.usage(message.key);
+    const usage = await deps.usage(message.key, message.userId);
     await notify(target, usage ? formatUsage(usage) : texts.costNone);
   };
 
@@ -151,11 +153,20 @@ export function errorText(code: string): string {
 
 export function formatUsage(u: ConversationUsage): string {
   const tokens = (n: number): string => n.toLocaleString('en-US');
-  return [
-    `This conversation: ${u.turns} turn${u.turns === 1 ? '' : 's'}, $${u.costUsd.toFixed(4)}`,
+  const turns = (n: number): string => `${n} turn${n === 1 ? '' : 's'}`;
+  const spend = (p: PeriodSpend): string => `$${p.costUsd.toFixed(4)} (${turns(p.turns)})`;
+  const lines = [`This conversation: ${turns(u.turns)}, $${u.costUsd.toFixed(4)}`];
+  if (u.periods) lines.push(`  today ${spend(u.periods.day)}, this month ${spend(u.periods.month)}`);
+  lines.push(
     `Tokens — input ${tokens(u.inputTokens)}, output ${tokens(u.outputTokens)}, ` +
       `cache read ${tokens(u.cacheReadTokens)}, cache write ${tokens(u.cacheCreationTokens)}`,
-  ].join('\n');
+  );
+  if (u.user) {
+    lines.push(
+      `You: today ${spend(u.user.day)}, this month ${spend(u.user.month)}, all time ${spend(u.user.all)}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** After a turn ran: retry network failures a few times, then log (never rethrow). */

@@ -57,6 +57,13 @@ const SCENARIOS: Record<string, Record<string, Json>> = {
     ApiAuthTenants: '*',
     BedrockModelArns: ['arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-x'],
   },
+  'multi-tenant: tenants file in the image, ingress routes, tenant secrets in SSM': {
+    ...REQUIRED,
+    TenantsFile: '/var/task/tenants/tenants.yaml',
+    TelegramTenants:
+      '{"acme":{"botToken":{"ssm":"/oc/prod/tenants/acme/bot"},"webhookSecret":{"ssm":"/oc/prod/tenants/acme/hook"}}}',
+    TenantParamPath: '/oc/prod/tenants',
+  },
   'Bedrock with explicit model ARNs, token API': {
     ...REQUIRED,
     ApiAuthMode: 'token',
@@ -89,12 +96,18 @@ const FUNCTIONS = {
       'DedupeTable',
       'TelegramBotTokenParamName',
       'TelegramWebhookSecretParamName',
+      'TenantParamPath',
       'SecretsKmsKeyArn',
     ],
   },
   WorkerFunction: {
     role: 'WorkerRole',
-    code: ['src/sessions/adapters/cloud', 'src/config/secrets.ts', 'src/queue/sqs-batch.ts'],
+    code: [
+      'src/sessions/adapters/cloud',
+      'src/usage/adapters/dynamodb',
+      'src/config/secrets.ts',
+      'src/queue/sqs-batch.ts',
+    ],
     actions: [
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -127,12 +140,18 @@ const FUNCTIONS = {
       'BedrockModelArns',
       'TelegramBotTokenParamName',
       'AnthropicApiKeyParamName',
+      'TenantParamPath',
       'SecretsKmsKeyArn',
     ],
   },
   ApiFunction: {
     role: 'ApiRole',
-    code: ['src/sessions/adapters/cloud', 'src/config/secrets.ts', 'src/server'],
+    code: [
+      'src/sessions/adapters/cloud',
+      'src/usage/adapters/dynamodb',
+      'src/config/secrets.ts',
+      'src/server',
+    ],
     actions: [
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -160,6 +179,7 @@ const FUNCTIONS = {
       'BedrockModelArns',
       'ApiAuthTokenParamName',
       'AnthropicApiKeyParamName',
+      'TenantParamPath',
       'SecretsKmsKeyArn',
     ],
   },
@@ -299,8 +319,9 @@ describe('least-privilege IAM per function', () => {
         const fromEnv = Object.entries(env)
           .filter(([k]) => k.endsWith('_PARAM'))
           .map(([, v]) => v);
-        const ssm = statements(spec.role, params).filter((s) =>
-          asList(s.Action).includes('ssm:GetParameters'),
+        // Tenant secrets are granted by path (checked below), not per *_PARAM variable.
+        const ssm = statements(spec.role, params).filter(
+          (s) => asList(s.Action).includes('ssm:GetParameters') && s.Sid !== 'TenantSecrets',
         );
         const granted = ssm
           .flatMap((s) => asList(s.Resource))
@@ -311,6 +332,24 @@ describe('least-privilege IAM per function', () => {
           });
         expect(granted.sort(), `${name}: ${fnId}`).toEqual((fromEnv as string[]).sort());
       }
+    }
+  });
+
+  it('tenant secrets: every function may read below TenantParamPath, and only when it is set', () => {
+    const multi =
+      SCENARIOS['multi-tenant: tenants file in the image, ingress routes, tenant secrets in SSM']!;
+    for (const spec of Object.values(FUNCTIONS)) {
+      const grant = statements(spec.role, multi).find((s) => s.Sid === 'TenantSecrets');
+      expect(grant?.Action).toBe('ssm:GetParameters');
+      expect(grant?.Resource).toEqual({
+        'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${TenantParamPath}/*',
+      });
+      const none = statements(spec.role, SCENARIOS['defaults (Bedrock, IAM API)']!);
+      expect(none.some((s) => s.Sid === 'TenantSecrets')).toBe(false);
+    }
+    expect(envOf('IngressFunction', multi).OMNICLOUD_TELEGRAM_TENANTS).toBe(multi.TelegramTenants);
+    for (const fn of ['WorkerFunction', 'ApiFunction']) {
+      expect(envOf(fn, multi).OMNICLOUD_TENANTS_FILE).toBe(multi.TenantsFile);
     }
   });
 

@@ -1,6 +1,7 @@
-import type { AppEnv } from '../../config/env.js';
+import type { Bot } from 'grammy';
+import { createSecretResolver } from '../../tenants/secrets.js';
+import { createSsmParameterClient } from '../../config/secrets.js';
 import { ConfigError, type ConfigIssue } from '../../core/errors.js';
-import { parseTenantId } from '../../core/ids.js';
 import { createLogger } from '../../core/logger.js';
 import { createSqsQueue } from '../../queue/sqs-producer.js';
 import { TELEGRAM_COMMANDS } from '../../generated/telegram-commands.js';
@@ -13,54 +14,69 @@ import {
   type ApiGatewayV2Event,
   type ApiGatewayV2Result,
 } from '../../telegram/lambda.js';
+import type { WebhookTenant } from '../../telegram/webhook.js';
+import { awsCredentials } from '../aws-credentials.js';
 import { createDynamoDocumentClient, createSqsClient } from './clients.js';
 import type { LambdaEnv } from './env.js';
+import { loadTelegramRoutes } from './telegram-routes.js';
 
 export type IngressHandler = (event: ApiGatewayV2Event) => Promise<ApiGatewayV2Result>;
 
-function required(env: AppEnv, names: Array<keyof AppEnv>): void {
-  const issues: ConfigIssue[] = names
-    .filter((name) => !env[name])
-    .map((name) => ({
-      file: 'environment',
-      field: String(name),
-      message: 'required by the Telegram ingress',
-    }));
-  if (issues.length > 0) throw new ConfigError(issues);
-}
-
 /**
- * The Telegram webhook Lambda: secret check, dedupe (DynamoDB), allowlist and commands, then
- * enqueue on the SQS FIFO queue and answer. It never loads the agent SDK (small zip, fast cold start).
+ * The Telegram webhook Lambda: `/telegram/<tenant>` checked against that tenant's secret, dedupe
+ * (DynamoDB, keyed by tenant), the tenant's allowlist and commands, then enqueue on the SQS FIFO
+ * queue (message group = tenant:chat:thread) and answer. Tenants: OMNICLOUD_TELEGRAM_TENANTS (secret
+ * references, read at cold start) or the single tenant of the environment. It never loads the agent
+ * SDK (small zip, fast cold start).
  */
-export async function buildIngressHandler({ env, secrets }: LambdaEnv): Promise<IngressHandler> {
-  required(env, ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'QUEUE_URL', 'DEDUPE_TABLE']);
-  const logger = createLogger({ level: env.OMNICLOUD_LOG_LEVEL ?? 'info', secrets, base: { fn: 'ingress' } });
-  const tenant = parseTenantId(env.OMNICLOUD_TENANT);
-  const bot = createTelegramBot({
-    token: env.TELEGRAM_BOT_TOKEN as string,
-    apiRoot: env.TELEGRAM_API_ROOT,
-    logger,
-  });
-  bot.use(
-    createIngress({
-      tenant,
-      queue: createSqsQueue({ client: createSqsClient(env), queueUrl: env.QUEUE_URL as string }),
-      deduper: createDynamoDeduper({
-        dynamo: createDynamoDocumentClient(env),
-        table: env.DEDUPE_TABLE as string,
-      }),
-      // Baked in at build time (the zip carries no agent-config folder): scripts/generate-commands.ts.
-      commands: parseCommandsConfig(TELEGRAM_COMMANDS, 'agent-config/commands.yaml'),
-      policy: env.TELEGRAM_ALLOWED_USERS ? { allowedUserIds: env.TELEGRAM_ALLOWED_USERS.map(Number) } : {},
-      logger,
+export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Promise<IngressHandler> {
+  const issues: ConfigIssue[] = (['QUEUE_URL', 'DEDUPE_TABLE'] as const)
+    .filter((name) => !env[name])
+    .map((name) => ({ file: 'environment', field: name, message: 'required by the Telegram ingress' }));
+  if (issues.length > 0) throw new ConfigError(issues);
+  const credentials = awsCredentials(env);
+  const { routes, secretValues } = await loadTelegramRoutes(
+    env,
+    createSecretResolver({
+      env: { ...raw, ...env },
+      parameters: () =>
+        createSsmParameterClient({
+          ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+          ...(credentials ? { credentials } : {}),
+        }),
     }),
   );
-  // One getMe per cold start: grammY needs the bot's identity to handle updates (@botname suffixes).
-  await bot.init();
-  const secretToken = env.TELEGRAM_WEBHOOK_SECRET as string;
-  return createTelegramWebhookLambda({
-    resolve: (t) => (t === tenant ? { bot, secretToken } : undefined),
-    logger,
+  const logger = createLogger({
+    level: env.OMNICLOUD_LOG_LEVEL ?? 'info',
+    secrets: [...secrets, ...secretValues],
+    base: { fn: 'ingress' },
   });
+  const queue = createSqsQueue({ client: createSqsClient(env), queueUrl: env.QUEUE_URL as string });
+  const deduper = createDynamoDeduper({
+    dynamo: createDynamoDocumentClient(env),
+    table: env.DEDUPE_TABLE as string,
+  });
+  // Baked in at build time (the zip carries no agent-config folder): scripts/generate-commands.ts.
+  const commands = parseCommandsConfig(TELEGRAM_COMMANDS, 'agent-config/commands.yaml');
+  const tenants = new Map<string, WebhookTenant>();
+  const bots: Bot[] = [];
+  for (const route of routes) {
+    const log = logger.child({ tenant: route.tenant });
+    const bot = createTelegramBot({ token: route.botToken, apiRoot: env.TELEGRAM_API_ROOT, logger: log });
+    bot.use(
+      createIngress({
+        tenant: route.tenant,
+        queue,
+        deduper,
+        commands,
+        policy: route.allowedUsers ? { allowedUserIds: [...route.allowedUsers] } : {},
+        logger: log,
+      }),
+    );
+    bots.push(bot);
+    tenants.set(route.tenant, { bot, secretToken: route.webhookSecret });
+  }
+  // One getMe per bot per cold start: grammY needs each bot's identity (@botname suffixes).
+  await Promise.all(bots.map((bot) => bot.init()));
+  return createTelegramWebhookLambda({ resolve: (t) => tenants.get(t), logger });
 }

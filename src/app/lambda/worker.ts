@@ -1,46 +1,45 @@
-import { parseTenantId } from '../../core/ids.js';
-import { createLogger } from '../../core/logger.js';
 import { createSqsBatchHandler, type SqsBatchResponse, type SqsEvent } from '../../queue/sqs-batch.js';
-import { createTelegramBot } from '../../telegram/bot.js';
-import { createTelegramWorker } from '../../telegram/worker.js';
-import { ConfigError } from '../../core/errors.js';
 import { buildDeps } from '../build-deps.js';
+import { createTenantWorkers } from '../tenant-workers.js';
 import { transcriptExporter } from '../transcript-exporter.js';
 import type { AppDeps } from '../types.js';
+import { usageReader } from '../usage-reader.js';
 import type { LambdaEnv } from './env.js';
 
 export type WorkerHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
 
 /**
  * The SQS FIFO worker Lambda: one conversation's messages in order, the agent turn through the
- * runner (cloud storage, lease, resume), the reply on Telegram. Partial batch failures keep the
- * failed message (and the later ones of its conversation) on the queue; 5 receives → DLQ.
+ * runner (cloud storage, lease, resume, budgets, usage), the reply by the message's own tenant's
+ * bot. Tenants come from OMNICLOUD_TENANTS_FILE (a file inside the image) or the environment.
+ * Partial batch failures keep the failed message (and the later ones of its conversation) on the
+ * queue; 5 receives → DLQ.
  */
 export async function buildWorkerHandler(
   lambda: LambdaEnv,
 ): Promise<{ handler: WorkerHandler; app: AppDeps }> {
   const { env } = lambda;
-  if (!env.TELEGRAM_BOT_TOKEN) {
-    throw new ConfigError([
-      { file: 'environment', field: 'TELEGRAM_BOT_TOKEN', message: 'required by the worker' },
-    ]);
-  }
-  const logger = createLogger({
-    level: env.OMNICLOUD_LOG_LEVEL ?? 'info',
+  const app = await buildDeps(env, {
+    rawEnv: lambda.raw,
     secrets: lambda.secrets,
-    base: { fn: 'worker' },
+    logBase: { fn: 'worker' },
+    quiet: true,
   });
-  const app = await buildDeps(env, { rawEnv: lambda.raw, logger, quiet: true });
-  parseTenantId(env.OMNICLOUD_TENANT);
-  const bot = createTelegramBot({ token: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT, logger });
-  const handler = createSqsBatchHandler({
-    handler: createTelegramWorker({
-      api: bot.api,
-      runner: app.runner,
-      exportTranscript: transcriptExporter(app),
-      logger,
-    }),
-    logger,
-  });
-  return { handler, app };
+  try {
+    const handler = createSqsBatchHandler({
+      handler: createTenantWorkers({
+        tenants: app.tenants,
+        runner: app.runner,
+        apiRoot: env.TELEGRAM_API_ROOT,
+        exportTranscript: transcriptExporter(app),
+        usage: usageReader(app.usage),
+        logger: app.logger,
+      }),
+      logger: app.logger,
+    });
+    return { handler, app };
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
 }

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { SessionHistoryError } from '../../core/errors.js';
+import { parseTenantId } from '../../core/ids.js';
 import { conversationKey, parseSubpath, type ConversationKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import {
@@ -37,6 +38,7 @@ const statJson = (stat: TranscriptStat): Record<string, unknown> => ({
 });
 
 /**
+ * `GET /v1/conversations/:tenant` lists the tenant's conversations (newest first);
  * `/v1/conversations/:tenant/:chat/:thread` — metadata (GET), transcript export (GET …/transcript)
  * and forget (DELETE). Ids are validated by `conversationKey` (hostile ids → 400 `invalid_id`) and
  * the tenant must be in the caller's scope (403).
@@ -64,6 +66,14 @@ export function conversationRoutes(deps: { storage: Storage; logger: Logger }): 
     if (!record) throw notFound('conversation_not_found', 'no conversation with this tenant/chat/thread');
     return record;
   };
+  app.get('/:tenant', async (c) => {
+    const tenant = parseTenantId(c.req.param('tenant'));
+    assertTenantAllowed(c.get('principal'), tenant);
+    const records = await storage.conversations.list(tenant);
+    records.sort((a, b) => b.updatedAt - a.updatedAt);
+    return c.json({ tenant, conversations: records.map(recordJson) });
+  });
+
   app.get('/:tenant/:chat/:thread', async (c) => {
     const view = await describeConversation(storage, keyOf(c));
     if (!view) throw notFound('conversation_not_found', 'no conversation with this tenant/chat/thread');

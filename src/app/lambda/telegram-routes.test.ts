@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { parseEnv } from '../../config/env.js';
+import { ConfigError } from '../../core/errors.js';
+import { createEnvSecretResolver } from '../../tenants/index.js';
+import { loadTelegramRoutes, parseTelegramRoutes } from './telegram-routes.js';
+
+const routes = JSON.stringify({
+  acme: { botToken: { env: 'ACME_BOT' }, webhookSecret: { env: 'ACME_HOOK' }, allowedUsers: [42] },
+  globex: { botToken: { ssm: '/omni/globex/bot' }, webhookSecret: { ssm: '/omni/globex/hook' } },
+});
+
+describe('OMNICLOUD_TELEGRAM_TENANTS (the webhook Lambda routes)', () => {
+  it('parses references per tenant', () => {
+    const config = parseTelegramRoutes(routes);
+    expect([...config.tenants.keys()]).toEqual(['acme', 'globex']);
+    expect(config.tenants.get('acme' as never)?.telegram?.allowedUsers).toEqual([42]);
+  });
+
+  it('refuses inline secrets, bad ids, unknown fields and shared references — naming fields, never values', () => {
+    const bad = JSON.stringify({
+      'Bad/Id': { botToken: { env: 'X' }, webhookSecret: { env: 'Y' } },
+      acme: {
+        botToken: '123456:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll',
+        webhookSecret: { env: 'Y' },
+        extra: 1,
+      },
+    });
+    const err = (() => {
+      try {
+        parseTelegramRoutes(bad);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/acme\.botToken/);
+    expect(message).toMatch(/extra/);
+    expect(message).not.toContain('AAAbbbCCC');
+    expect(() => parseTelegramRoutes('{nope')).toThrow(/not valid JSON/);
+    expect(() =>
+      parseTelegramRoutes(
+        JSON.stringify({
+          a: { botToken: { env: 'SAME' }, webhookSecret: { env: 'A_HOOK' } },
+          b: { botToken: { env: 'SAME' }, webhookSecret: { env: 'B_HOOK' } },
+        }),
+      ),
+    ).toThrow(/same secret reference/);
+  });
+
+  it('resolves the secrets; without the variable it is the single tenant of the environment', async () => {
+    const raw = { ACME_BOT: 'bot-acme-value-1', ACME_HOOK: 'hook-acme-value-1' };
+    const only = JSON.stringify({ acme: JSON.parse(routes).acme });
+    const env = parseEnv({ OMNICLOUD_TELEGRAM_TENANTS: only });
+    const { routes: loaded, secretValues } = await loadTelegramRoutes(env, createEnvSecretResolver(raw));
+    expect(loaded).toEqual([
+      { tenant: 'acme', botToken: raw.ACME_BOT, webhookSecret: raw.ACME_HOOK, allowedUsers: [42] },
+    ]);
+    expect(secretValues.sort()).toEqual([raw.ACME_BOT, raw.ACME_HOOK].sort());
+
+    const single = parseEnv({ TELEGRAM_BOT_TOKEN: 'b-token-1', TELEGRAM_WEBHOOK_SECRET: 'w-secret-1' });
+    const fromEnv = await loadTelegramRoutes(single, createEnvSecretResolver({}));
+    expect(fromEnv.routes).toEqual([
+      { tenant: 'default', botToken: 'b-token-1', webhookSecret: 'w-secret-1', allowedUsers: undefined },
+    ]);
+    await expect(loadTelegramRoutes(parseEnv({}), createEnvSecretResolver({}))).rejects.toThrow(
+      /TELEGRAM_BOT_TOKEN/,
+    );
+  });
+});

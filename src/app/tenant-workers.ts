@@ -1,0 +1,62 @@
+import type { AgentRunner } from '../agent/types.js';
+import { ConfigError } from '../core/errors.js';
+import type { TenantId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { QueueHandler } from '../queue/types.js';
+import { createTelegramBot } from '../telegram/bot.js';
+import { createTelegramWorker } from '../telegram/worker.js';
+import type { TranscriptExporter, UsageReader } from '../telegram/worker-types.js';
+import type { ResolvedTenants } from '../tenants/index.js';
+import { UnknownTenantError } from './tenants.js';
+
+export interface TenantWorkersDeps {
+  tenants: ResolvedTenants;
+  runner: AgentRunner;
+  apiRoot?: string | undefined;
+  exportTranscript?: TranscriptExporter;
+  usage?: UsageReader;
+  logger: Logger;
+}
+
+/**
+ * The queue handler of a multi-tenant worker: each message is answered by its own tenant's bot
+ * (the tenant comes from the message's validated conversation key, never from its content). A
+ * message of an unknown tenant fails, so it stays on the queue and reaches the DLQ — never lost,
+ * never answered by another tenant's bot.
+ */
+export function createTenantWorkers(deps: TenantWorkersDeps): QueueHandler {
+  const handlers = new Map<TenantId, QueueHandler>();
+  for (const t of deps.tenants.tenants.values()) {
+    if (!t.telegram || !t.secrets.botToken) continue;
+    const logger = deps.logger.child({ tenant: t.id });
+    const bot = createTelegramBot({
+      token: t.secrets.botToken,
+      ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}),
+      logger,
+    });
+    handlers.set(
+      t.id,
+      createTelegramWorker({
+        api: bot.api,
+        runner: deps.runner,
+        ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
+        ...(deps.usage ? { usage: deps.usage } : {}),
+        logger,
+      }),
+    );
+  }
+  if (handlers.size === 0) {
+    throw new ConfigError([
+      {
+        file: deps.tenants.source ?? 'environment',
+        field: deps.tenants.source ? 'tenants.*.telegram.botToken' : 'TELEGRAM_BOT_TOKEN',
+        message: 'required by the worker: no tenant has a Telegram bot',
+      },
+    ]);
+  }
+  return async (message, delivery) => {
+    const handler = handlers.get(message.key.tenant);
+    if (!handler) throw new UnknownTenantError(message.key.tenant);
+    await handler(message, delivery);
+  };
+}
