@@ -1,3 +1,4 @@
+import type { McpServerConfig } from '@anthropic-ai/claude-agent-sdk';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type {
@@ -65,6 +66,8 @@ export async function createTenantAgents(
       env: options.rawEnv,
       enableMcpServers: env.OMNICLOUD_ENABLE_MCP_SERVERS,
     });
+    // Values interpolated into MCP headers/env are credentials: never let them reach a log line.
+    logger.addSecrets?.(mcpCredentialValues(config.mcpServers));
     for (const warning of config.warnings) {
       logger.info('agent config warning', {
         tenant,
@@ -104,4 +107,12 @@ export async function createTenantAgents(
       return agent;
     },
   };
+}
+
+/** Header and environment values of the configured MCP servers (where `${VAR}` secrets end up). */
+export function mcpCredentialValues(servers: Record<string, McpServerConfig>): string[] {
+  return Object.values(servers).flatMap((server): string[] => [
+    ...Object.values<string>('headers' in server && server.headers ? server.headers : {}),
+    ...Object.values<string>('env' in server && server.env ? server.env : {}),
+  ]);
 }
