@@ -31,14 +31,7 @@ export async function buildStores(env: AppEnv, logger: Logger): Promise<Stores> 
         throw err;
       },
     );
-    return {
-      storage,
-      usage,
-      async close() {
-        await usage.close();
-        await storage.close();
-      },
-    };
+    return stores(storage, usage);
   }
   const missing = (['SESSION_BUCKET', 'SESSION_TABLE'] as const).filter((name) => !env[name]);
   if (missing.length > 0) {
@@ -68,13 +61,17 @@ export async function buildStores(env: AppEnv, logger: Logger): Promise<Stores> 
     logger: logger.child({ component: 'sessions:cloud' }),
   });
   const usage = await openDynamoUsageStore({ dynamo: clients.dynamo, table, ...retention });
+  return stores(storage, usage, () => clients.destroy());
+}
+
+function stores(storage: Storage, usage: UsageStore, afterClose?: () => void): Stores {
   return {
     storage,
     usage,
     async close() {
       await usage.close();
       await storage.close();
-      clients.destroy();
+      afterClose?.();
     },
   };
 }

@@ -1,38 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynamoDbLocal, type DynamoDbLocalPeer } from '../../test/peers/dynamodb.js';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { useDynamoDbLocal } from '../../test/peers/use-dynamodb.js';
 import { ManualClock } from '../core/clock.js';
 import { StorageError } from '../core/errors.js';
 import type { TenantId } from '../core/ids.js';
 import { runDeduperConformance } from './dedupe-conformance.js';
 import { createDynamoDeduper } from './dedupe-dynamo.js';
 
-let peer: DynamoDbLocalPeer | undefined;
-let client: DynamoDBClient | undefined;
-let doc: DynamoDBDocumentClient | undefined;
-
-beforeAll(async () => {
-  peer = await startDynamoDbLocal();
-  client = new DynamoDBClient({
-    endpoint: peer.endpoint,
-    region: peer.region,
-    credentials: peer.credentials,
-    maxAttempts: 2,
-  });
-  doc = DynamoDBDocumentClient.from(client);
-}, 60_000);
-
-afterAll(async () => {
-  client?.destroy();
-  await peer?.stop();
-});
-
-function clients(): { client: DynamoDBClient; doc: DynamoDBDocumentClient } {
-  if (!client || !doc) throw new Error('DynamoDB Local not started');
-  return { client, doc };
-}
+const clients = useDynamoDbLocal();
 
 /** A fresh table shaped like template.yaml's `DedupeTable` (hash key `pk`). */
 async function createTable(): Promise<{ table: string; drop(): Promise<void> }> {
