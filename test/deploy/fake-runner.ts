@@ -1,5 +1,6 @@
 import type { AgentRunner, TurnRequest, TurnResult } from '../../src/agent/types.js';
 import type { ConversationKey } from '../../src/core/keys.js';
+import { fakeTurnResult } from '../support/turn-result.js';
 
 /** A scripted `AgentRunner`: records requests and answers with the original's response shape. */
 export interface FakeRunner extends AgentRunner {
@@ -15,24 +16,14 @@ export function createFakeRunner(answer?: (req: TurnRequest) => Partial<TurnResu
     resets,
     async runTurn(req) {
       calls.push(req);
-      return {
+      return fakeTurnResult({
         response: `echo: ${req.text}`,
         session_id: '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab',
         cost_usd: 0.0012,
-        num_turns: 1,
-        is_error: false,
-        error_message: null,
-        error_code: null,
-        usage: {
-          input_tokens: 10,
-          output_tokens: 5,
-          cache_creation_input_tokens: 0,
-          cache_read_input_tokens: 0,
-        },
         model: 'claude-test',
         duration_ms: 3,
         ...answer?.(req),
-      };
+      });
     },
     async resetConversation(key) {
       resets.push(key);

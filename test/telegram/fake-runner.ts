@@ -1,5 +1,6 @@
 import type { AgentRunner, TurnRequest, TurnResult } from '../../src/agent/types.js';
 import { conversationKeyString, type ConversationKey } from '../../src/core/keys.js';
+import { fakeTurnResult } from '../support/turn-result.js';
 
 export interface RecordedTurn {
   conversation: string;
@@ -59,24 +60,7 @@ export function createFakeRunner(): FakeRunner {
       const partial = await runner.respond(request, [...history]);
       histories.set(conversation, [...history, request.text]);
       turn.endedAt = Date.now();
-      return {
-        response: '',
-        session_id: '00000000-0000-4000-8000-000000000000',
-        cost_usd: 0.001,
-        num_turns: 1,
-        is_error: false,
-        error_message: null,
-        error_code: null,
-        usage: {
-          input_tokens: 10,
-          output_tokens: 5,
-          cache_creation_input_tokens: 0,
-          cache_read_input_tokens: 0,
-        },
-        model: 'fake',
-        duration_ms: 1,
-        ...partial,
-      };
+      return fakeTurnResult(partial);
     },
     async resetConversation(key) {
       runner.resets.push(conversationKeyString(key));
