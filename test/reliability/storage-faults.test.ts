@@ -1,0 +1,304 @@
+import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createCloudClients,
+  createCloudStorage,
+  type CloudClients,
+} from '../../src/sessions/adapters/cloud/index.js';
+import type { Storage } from '../../src/sessions/types.js';
+import { startCloudPeers, type CloudPeers } from '../peers/cloud.js';
+import { startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
+import { startPipeline, type Pipeline } from '../telegram/pipeline.js';
+import { FORUM } from '../telegram/updates.js';
+import {
+  earlierCount,
+  makeConversations,
+  repliesOf,
+  saidText,
+  unescapeMarkdown,
+  type TestConversation,
+} from './support/conversations.js';
+import {
+  internalErrorFor,
+  randomFaults,
+  seededRandom,
+  startFaultProxy,
+  throttlingFor,
+  type FaultProxy,
+  type ProxyStats,
+} from './support/fault-proxy.js';
+import { printFigures, scaled } from './support/figures.js';
+import { createFifoQueue, type FifoQueue } from './support/sqs.js';
+import { checkConversation } from './support/transcripts.js';
+
+/**
+ * Storage faults: fault-injecting proxies in front of S3 (fauxqs), DynamoDB (DynamoDB Local) and SQS
+ * (fauxqs). The whole Telegram pipeline runs through them with the real runner and cloud storage
+ * (AWS SDK standard retries, 4 attempts). Phase 1: ~20 % of requests to all three services get a
+ * 5xx, the service's own throttling error, a connection reset, a lost response or added latency →
+ * retries stay bounded, every message is answered or told a clear error, stored transcripts stay
+ * intact. Phase 2: 100 % of S3/DynamoDB requests fail → the turn fails with a storage error, the
+ * queue retries it, the user is told once, and the message lands in the FIFO DLQ after 5 receives.
+ */
+
+const CONVERSATIONS = scaled('FAULT_CONVERSATIONS', 6);
+const PER_CONV = scaled('FAULT_PER_CONV', 3);
+const RATE = 0.2;
+const SEED = scaled('FAULT_SEED', randomInt(1, 2 ** 31));
+const MAX_ATTEMPTS = 4;
+
+let peers: CloudPeers;
+let h: AgentHarness;
+let s3Proxy: FaultProxy;
+let ddbProxy: FaultProxy;
+let sqsProxy: FaultProxy;
+let clients: CloudClients;
+let storage: Storage;
+/** Reads the same bucket/table directly (no proxy) to check what was stored. */
+let direct: Storage;
+let fifo: FifoQueue;
+let p: Pipeline;
+/** Receive counts the worker saw, per Telegram update id. */
+const deliveries = new Map<number, number[]>();
+
+beforeAll(async () => {
+  [peers, h] = await Promise.all([startCloudPeers(), startAgentHarness()]);
+  const [bucket, table] = await Promise.all([peers.newBucket(), peers.newTable()]);
+  [s3Proxy, ddbProxy, sqsProxy] = await Promise.all([
+    startFaultProxy({ target: peers.fauxqs.endpoint }),
+    startFaultProxy({ target: peers.dynamodb.endpoint }),
+    startFaultProxy({ target: peers.fauxqs.endpoint }),
+  ]);
+  clients = createCloudClients({
+    region: peers.fauxqs.region,
+    s3Endpoint: s3Proxy.url,
+    dynamoEndpoint: ddbProxy.url,
+    credentials: peers.fauxqs.credentials,
+    maxAttempts: MAX_ATTEMPTS,
+  });
+  storage = createCloudStorage({ s3: clients.s3, dynamo: clients.dynamo, bucket, table });
+  direct = createCloudStorage({ s3: peers.s3, dynamo: peers.doc, bucket, table, cacheBytes: 0 });
+  fifo = await createFifoQueue(peers.fauxqs, { visibilityTimeoutSeconds: 30 });
+  const sqs = fifo.clientFor(sqsProxy.url, MAX_ATTEMPTS);
+  p = await startPipeline({
+    runner: h.runnerWith({ storage }),
+    queueFactory: fifo.factory(sqs, { retryDelaySeconds: 1 }, (handler) => async (message, delivery) => {
+      deliveries.set(message.updateId, [...(deliveries.get(message.updateId) ?? []), delivery.receiveCount]);
+      await handler(message, delivery);
+    }),
+  });
+  p.api.setChat(FORUM);
+}, 120_000);
+
+afterAll(async () => {
+  await p?.close();
+  fifo?.close();
+  clients?.destroy();
+  await Promise.all([s3Proxy?.close(), ddbProxy?.close(), sqsProxy?.close()]);
+  await peers?.stop();
+  await h?.close();
+});
+
+const sum = (stats: ProxyStats[], f: (s: ProxyStats) => number): number =>
+  stats.reduce((n, s) => n + f(s), 0);
+const faultsOf = (stats: ProxyStats[]): number =>
+  sum(stats, (s) => Object.values(s.faults).reduce((a, b) => a + b, 0));
+
+/** Post like Telegram: retry the same update until the webhook answers 200 (bounded). */
+async function postUntilAccepted(conv: TestConversation, i: number): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await p.post(conv.update(i));
+    if (res.status === 200 || attempt >= 10) return attempt;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Answers (replies or error messages) to a message, by `reply_parameters.message_id`. */
+function answersTo(conv: TestConversation, i: number): string[] {
+  const messageId = conv.update(i).message?.message_id;
+  return p.api
+    .callsTo('sendMessage')
+    .filter(
+      (c) => (c.params.reply_parameters as { message_id?: number } | undefined)?.message_id === messageId,
+    )
+    .map((c) => unescapeMarkdown(String(c.params.text)));
+}
+
+describe('storage faults through a fault-injecting proxy', () => {
+  it(
+    `~${RATE * 100} % faults on S3, DynamoDB and SQS: bounded retries, nothing lost, transcripts intact`,
+    {
+      timeout: 600_000,
+    },
+    async () => {
+      const random = seededRandom(SEED);
+      const decide = randomFaults({ rate: RATE, random, lostResponses: true });
+      for (const proxy of [s3Proxy, ddbProxy, sqsProxy]) {
+        proxy.resetStats();
+        proxy.setDecide(decide);
+      }
+      const conversations = makeConversations(CONVERSATIONS, PER_CONV, 'faults');
+      const total = CONVERSATIONS * PER_CONV;
+      const postedAt = new Map<string, number>();
+      let webhookAttempts = 0;
+      await Promise.all(
+        conversations.map(async (conv) => {
+          for (let i = 0; i < conv.texts.length; i++) {
+            postedAt.set(conv.texts[i] as string, Date.now());
+            const attempts = await postUntilAccepted(conv, i);
+            webhookAttempts += attempts;
+          }
+        }),
+      );
+      const answered = (): number =>
+        conversations.reduce((n, c) => n + c.texts.filter((_, i) => answersTo(c, i).length > 0).length, 0);
+      await p.api.waitFor(() => answered() >= total, 540_000).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const stats = [s3Proxy, ddbProxy, sqsProxy].map((x) => structuredClone(x.stats));
+      for (const proxy of [s3Proxy, ddbProxy, sqsProxy]) proxy.setDecide(() => undefined);
+
+      let lost = 0;
+      let ok = 0;
+      let toldError = 0;
+      let duplicateReplies = 0;
+      let duplicateTurns = 0;
+      let missingTurns = 0;
+      let corrupt = 0;
+      const errorTexts = new Map<string, number>();
+      const details: string[] = [];
+      const latencies: number[] = [];
+      for (const conv of conversations) {
+        const stored = await checkConversation(direct, conv.key);
+        if (stored.problems.length > 0) {
+          corrupt++;
+          details.push(`${conv.name}: ${stored.problems.join('; ')}`);
+        }
+        conv.texts.forEach((text, i) => {
+          const answers = answersTo(conv, i);
+          if (answers.length === 0) lost++;
+          if (answers.length > 1) duplicateReplies += answers.length - 1;
+          const normal = answers.find((a) => saidText(a) === text && earlierCount(a) !== undefined);
+          if (normal) ok++;
+          else if (answers.length > 0) {
+            toldError++;
+            const key = (answers[0] as string).slice(0, 70);
+            errorTexts.set(key, (errorTexts.get(key) ?? 0) + 1);
+          }
+          const n = stored.userTexts.filter((t) => t === text).length;
+          if (n > 1) duplicateTurns += n - 1;
+          if (n === 0 && normal) {
+            missingTurns++;
+            details.push(`${conv.name}: "${text}" was answered but is not in the stored transcript`);
+          }
+        });
+        for (const reply of repliesOf(p.api, conv)) {
+          const at = postedAt.get(saidText(reply) ?? '');
+          const call = p.api
+            .callsTo('sendMessage')
+            .find((c) => unescapeMarkdown(String(c.params.text)) === reply);
+          if (at !== undefined && call) latencies.push(call.at - at);
+        }
+      }
+      const byService = (name: string, s: ProxyStats): Record<string, number> => ({
+        [`${name} requests`]: s.requests,
+        [`${name} faults injected`]: faultsOf([s]),
+        [`${name} SDK retries`]: s.retries,
+        [`${name} max attempt seen`]: s.maxAttempt,
+      });
+      const faultKinds: Record<string, number> = {};
+      for (const s of stats)
+        for (const [k, v] of Object.entries(s.faults))
+          faultKinds[`fault: ${k}`] = (faultKinds[`fault: ${k}`] ?? 0) + v;
+      await printFigures({
+        suite: `storage faults: ~${RATE * 100} % of S3/DynamoDB/SQS requests (seed ${SEED})`,
+        counts: {
+          'messages sent': total,
+          'webhook attempts (Telegram-style retries)': webhookAttempts,
+          'answered normally': ok,
+          'told a clear error': toldError,
+          lost,
+          'duplicate replies': duplicateReplies,
+          'duplicate turns (transcript)': duplicateTurns,
+          'answered but missing from transcript': missingTurns,
+          'corrupt transcripts': corrupt,
+          ...byService('S3', stats[0] as ProxyStats),
+          ...byService('DynamoDB', stats[1] as ProxyStats),
+          ...byService('SQS', stats[2] as ProxyStats),
+          ...faultKinds,
+          'messages in the DLQ': await fifo.deadLetterCount(),
+        },
+        latencies: { 'webhook → reply': latencies },
+        notes: [...[...errorTexts].map(([t, n]) => `${n}× error told: ${t}`), ...details.slice(0, 10)],
+      });
+
+      expect(lost).toBe(0);
+      expect(corrupt).toBe(0);
+      expect(missingTurns).toBe(0);
+      expect(details).toEqual([]);
+      // Bounded: no call was tried more than maxAttempts times by the AWS SDK.
+      for (const s of stats) expect(s.maxAttempt).toBeLessThanOrEqual(MAX_ATTEMPTS);
+      expect(faultsOf(stats)).toBeGreaterThan(0);
+      expect(ok).toBeGreaterThan(0);
+    },
+  );
+
+  it(
+    '100 % S3/DynamoDB faults: a clear storage error, the queue retries, the DLQ after 5 receives',
+    {
+      timeout: 300_000,
+    },
+    async () => {
+      const failAll = (r: Parameters<typeof throttlingFor>[0]) =>
+        Math.random() < 0.5 ? throttlingFor(r) : internalErrorFor(r);
+      for (const proxy of [s3Proxy, ddbProxy]) {
+        proxy.resetStats();
+        proxy.setDecide((r) => failAll(r.service));
+      }
+      sqsProxy.resetStats();
+      sqsProxy.setDecide(() => undefined);
+      const before = await fifo.deadLetterCount();
+      const [conv] = makeConversations(1, 1, 'outage') as [TestConversation];
+      const started = Date.now();
+      expect((await p.post(conv.update(0))).status).toBe(200);
+      let deadLetters = before;
+      const deadline = Date.now() + 240_000;
+      while (Date.now() < deadline) {
+        deadLetters = await fifo.deadLetterCount();
+        if (deadLetters > before && answersTo(conv, 0).length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      const elapsed = Date.now() - started;
+      const stats = [s3Proxy, ddbProxy].map((x) => structuredClone(x.stats));
+      for (const proxy of [s3Proxy, ddbProxy]) proxy.setDecide(() => undefined);
+      const received = deliveries.get(conv.update(0).update_id) ?? [];
+      const receives = received.length;
+      const answers = answersTo(conv, 0);
+      await printFigures({
+        suite: 'storage faults: 100 % of S3/DynamoDB requests fail',
+        counts: {
+          'DynamoDB requests': stats[1]?.requests ?? 0,
+          'DynamoDB SDK retries': stats[1]?.retries ?? 0,
+          'DynamoDB max attempt seen': stats[1]?.maxAttempt ?? 0,
+          'S3 requests': stats[0]?.requests ?? 0,
+          'messages in the DLQ': deadLetters - before,
+          'deliveries before the DLQ': receives,
+          'receive counts seen by the worker': Math.max(0, ...received),
+          'messages told to the user': answers.length,
+          'time to the DLQ (ms)': elapsed,
+        },
+        notes: [
+          ...answers.map((a) => `told: ${a}`),
+          ...((stats[1]?.maxAttempt ?? 0) < MAX_ATTEMPTS
+            ? ['fewer than 4 attempts: the SDK client-side retry quota was spent (see docs/reliability.md)']
+            : []),
+        ],
+      });
+      expect(deadLetters - before).toBe(1);
+      expect(receives).toBe(5);
+      expect(answers).toHaveLength(1);
+      expect(answers[0]).toMatch(/storage_(error|throttled)/);
+      for (const s of stats) expect(s.maxAttempt).toBeLessThanOrEqual(MAX_ATTEMPTS);
+      expect(earlierCount(answers[0] ?? '')).toBeUndefined();
+    },
+  );
+});
