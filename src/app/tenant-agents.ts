@@ -27,9 +27,9 @@ export interface TenantAgentsOptions {
   configDirFor?: (tenant: TenantId) => string;
 }
 
-/** Where a tenant's agent runs: everything under `<dataDir>/tenants/<tenant>/`. */
-export function tenantWorkspace(dataDir: string, tenant: TenantId): AgentWorkspace {
-  const base = join(resolve(dataDir), 'tenants', tenant);
+/** Where a tenant's agent runs: everything under `<workspaceRoot>/<tenant>/`. */
+export function tenantWorkspace(workspaceRoot: string, tenant: TenantId): AgentWorkspace {
+  const base = join(resolve(workspaceRoot), tenant);
   return {
     cwd: join(base, 'work'),
     configDir: join(base, 'claude'),
@@ -76,7 +76,10 @@ export async function createTenantAgents(
         message: warning.message,
       });
     }
-    const workspace = tenantWorkspace(env.OMNICLOUD_DATA_DIR, tenant);
+    const workspace = tenantWorkspace(
+      env.OMNICLOUD_WORKSPACE_DIR ?? join(env.OMNICLOUD_DATA_DIR, 'tenants'),
+      tenant,
+    );
     await Promise.all(Object.values(workspace).map((dir) => mkdir(dir, { recursive: true })));
     await installSkills(config.skills, workspace.cwd);
     const tools = toolPolicy(config, env, workspace.cwd);

@@ -23,6 +23,11 @@ export const ENV_SCHEMA = z.object({
   OMNICLOUD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   /** Embedded storage and per-tenant workspaces live here. */
   OMNICLOUD_DATA_DIR: z.string().min(1).default('./.data'),
+  /**
+   * Where each tenant's agent runs (cwd with its skills, the binary's config dir, home, temp):
+   * `<dir>/<tenant>/…`. Default `<OMNICLOUD_DATA_DIR>/tenants`. Disposable: history lives in storage.
+   */
+  OMNICLOUD_WORKSPACE_DIR: z.string().min(1).optional(),
   /** Agent configuration folder (agents.json, mcp.json, skills/, system_prompt.md). */
   OMNICLOUD_CONFIG_DIR: z.string().min(1).optional(),
   /** `sqlite` (embedded, default) or `cloud` (S3 + DynamoDB). */

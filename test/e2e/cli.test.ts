@@ -42,6 +42,9 @@ async function omnicloud(args: string[], env: Record<string, string> = {}): Prom
         HOME: processTmp,
         TMPDIR: processTmp,
         OMNICLOUD_DATA_DIR: join(dir, 'data'),
+        // A fresh workspace (cwd, CLAUDE_CONFIG_DIR, home) per process, like a new container:
+        // only the data dir (the session store) is shared.
+        OMNICLOUD_WORKSPACE_DIR: join(processTmp, 'workspaces'),
         ...env,
       },
       timeout: 90_000,
