@@ -1,4 +1,6 @@
 import { createAgentRunner } from '../agent/runner.js';
+import type { Metrics } from '../core/metrics.js';
+import { withTurnMetrics } from './metrics.js';
 import { describeProvider, modelSelection, needsOfflineModel, resolveProvider } from '../agent/provider.js';
 import type { AppEnv } from '../config/env.js';
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js';
@@ -23,6 +25,8 @@ export interface BuildDepsOptions {
   quiet?: boolean;
   /** Log level when OMNICLOUD_LOG_LEVEL is not set (the terminal chat keeps its screen clean with `warn`). */
   defaultLogLevel?: LogLevel;
+  /** Per-turn metrics (EMF in Lambda); none by default. */
+  metrics?: Metrics;
 }
 
 /** Secret values of the environment, masked in every log line. */
@@ -107,7 +111,7 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
       tenants,
       storage: stores.storage,
       usage: stores.usage,
-      runner,
+      runner: options.metrics ? withTurnMetrics(runner, options.metrics) : runner,
       provider,
       async close() {
         for (const close of closers.reverse()) await close();

@@ -45,6 +45,8 @@ export const ENV_SCHEMA = z.object({
   OMNICLOUD_TELEGRAM_TENANTS: z.string().min(1).optional(),
   /** Days usage records and counters are kept after their period ends (default 400). */
   OMNICLOUD_USAGE_RETENTION_DAYS: positiveInt.optional(),
+  /** CloudWatch namespace of the EMF metrics the Lambda functions emit (turns, cost, dedupe hits). */
+  OMNICLOUD_METRICS_NAMESPACE: z.string().min(1).default('OmniCloud'),
   /** PATH handed to the agent's tools (Bash, stdio MCP servers). */
   PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
 

@@ -1,3 +1,4 @@
+import { createEmfMetrics } from '../../core/metrics.js';
 import type { Hono } from 'hono';
 import { createApiApp } from '../../server/index.js';
 import type { ApiEnv } from '../../server/context.js';
@@ -17,6 +18,7 @@ export async function buildApiApp(lambda: LambdaEnv): Promise<{ app: Hono<ApiEnv
     rawEnv: lambda.raw,
     secrets: lambda.secrets,
     logBase: { fn: 'api' },
+    metrics: createEmfMetrics({ namespace: env.OMNICLOUD_METRICS_NAMESPACE }),
     quiet: true,
   });
   try {

@@ -1,3 +1,5 @@
+import { createEmfMetrics } from '../../core/metrics.js';
+import { withDedupeMetrics } from '../metrics.js';
 import type { Bot } from 'grammy';
 import { createSecretResolver } from '../../tenants/secrets.js';
 import { createSsmParameterClient } from '../../config/secrets.js';
@@ -52,10 +54,10 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
     base: { fn: 'ingress' },
   });
   const queue = createSqsQueue({ client: createSqsClient(env), queueUrl: env.QUEUE_URL as string });
-  const deduper = createDynamoDeduper({
-    dynamo: createDynamoDocumentClient(env),
-    table: env.DEDUPE_TABLE as string,
-  });
+  const deduper = withDedupeMetrics(
+    createDynamoDeduper({ dynamo: createDynamoDocumentClient(env), table: env.DEDUPE_TABLE as string }),
+    createEmfMetrics({ namespace: env.OMNICLOUD_METRICS_NAMESPACE }),
+  );
   // Baked in at build time (the zip carries no agent-config folder): scripts/generate-commands.ts.
   const commands = parseCommandsConfig(TELEGRAM_COMMANDS, 'agent-config/commands.yaml');
   const tenants = new Map<string, WebhookTenant>();

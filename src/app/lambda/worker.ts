@@ -1,3 +1,4 @@
+import { createEmfMetrics } from '../../core/metrics.js';
 import { createSqsBatchHandler, type SqsBatchResponse, type SqsEvent } from '../../queue/sqs-batch.js';
 import { buildDeps } from '../build-deps.js';
 import { createTenantWorkers } from '../tenant-workers.js';
@@ -23,6 +24,7 @@ export async function buildWorkerHandler(
     rawEnv: lambda.raw,
     secrets: lambda.secrets,
     logBase: { fn: 'worker' },
+    metrics: createEmfMetrics({ namespace: env.OMNICLOUD_METRICS_NAMESPACE }),
     quiet: true,
   });
   try {
