@@ -24,7 +24,8 @@ export interface TurnAccounting {
   /** The refusal when the tenant's or the user's budget is used up; undefined when the turn may run. */
   check(request: TurnRequest, budgets: Budgets | undefined, now: number): Promise<BudgetRefusal | undefined>;
   /**
-   * Record a turn that reached the model. Never throws: the turn already happened and its history
+   * Record a turn that reached the model (a `replayed` result is skipped: its turn was recorded,
+   * or lost, with the attempt that ran it — never counted twice). Never throws: the turn already happened and its history
    * is persisted, so failing it now would only make a queue run (and bill) it twice.
    */
   record(request: TurnRequest, result: TurnResult, at: number): Promise<void>;
@@ -42,7 +43,7 @@ export function createTurnAccounting(deps: { usage: UsageStore; logger: Logger }
       return decision.allowed ? undefined : decision;
     },
     async record(request, result, at) {
-      if (!reachedModel(result)) return;
+      if (result.replayed !== undefined || !reachedModel(result)) return;
       try {
         await deps.usage.record(
           usageTurnFromResult(request.key, result, {

@@ -2,14 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { query } from '@anthropic-ai/claude-agent-sdk';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, OmniError } from '../core/errors.js';
-import { parseSessionId } from '../core/ids.js';
+import { parseRequestId, parseSessionId, type RequestId } from '../core/ids.js';
 import { conversationKeyString, projectKeyForTenant, type ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { Lease, Storage } from '../sessions/types.js';
 import type { UsageStore } from '../usage/index.js';
-import { budgetRefusedResult, createTurnAccounting, type TenantPolicyResolver } from './budget.js';
+import {
+  budgetRefusedResult,
+  createTurnAccounting,
+  reachedModel,
+  type TenantPolicyResolver,
+} from './budget.js';
 import { buildChildEnv, type TurnLimits } from './child-env.js';
 import { collectTurn, type CollectedTurn } from './collect.js';
+import { createExactlyOnce } from './exactly-once.js';
 import { turnOptions, userPrompt } from './options.js';
 import type { TenantAgentResolver } from './profile.js';
 import type { ModelProvider, ModelSelection } from './provider.js';
@@ -43,10 +49,14 @@ const EMPTY_USAGE = {
 };
 
 /**
- * The agent runner: one turn = lease → map lookup → `query()` with resume + sessionStore →
- * result mapping → map touch → release. Model/agent failures come back as `is_error` results
- * with a stable `error_code`; infrastructure failures (lease conflict, storage down) throw
- * `OmniError`s so a queue can retry them.
+ * The agent runner: one turn = lease → (turn ledger) → map lookup → `query()` with resume +
+ * sessionStore → result mapping → map touch → (ledger: result recorded) → (`deliver`) → release.
+ * Model/agent failures come back as `is_error` results with a stable `error_code`; infrastructure
+ * failures (lease conflict, storage down) throw `OmniError`s so a queue can retry them.
+ *
+ * With a `requestId` the turn runs at most once (see `exactly-once.ts`): a repeat gets the
+ * recorded result back, and an attempt that died after its turn was stored is finished from the
+ * transcript instead of being run again.
  */
 export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   const clock = deps.clock ?? systemClock;
@@ -55,31 +65,43 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   const accounting = deps.usage
     ? createTurnAccounting({ usage: deps.usage, logger: deps.logger })
     : undefined;
+  const once = createExactlyOnce({ storage: deps.storage, clock, logger: deps.logger });
 
   async function runTurn(request: TurnRequest): Promise<TurnResult> {
     const started = clock.now();
     const key = request.key;
     const log = deps.logger.child({ conversation: conversationKeyString(key) });
+    // Validated before anything is locked or written.
+    const requestId = request.requestId === undefined ? undefined : parseRequestId(request.requestId);
     const lease = await deps.storage.leases.acquire(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs });
     const abort = new AbortController();
-    const stopHeartbeat = keepLease(lease, abort, log);
+    const heartbeat = keepLease(lease, abort, log);
     const onCallerAbort = (): void => abort.abort(request.signal?.reason);
     request.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const timeout = setTimeout(() => abort.abort(new Error('turn timeout')), deps.limits.turnTimeoutMs);
     try {
-      return await runLeased(request, lease, abort, started, log);
+      const prior = requestId ? await once.prior(key, requestId, started) : null;
+      const result =
+        prior ?? (await runLeased(request, requestId, lease, abort, started, log, heartbeat.lost));
+      return await deliverLeased(request, requestId, result, log);
     } finally {
       clearTimeout(timeout);
       request.signal?.removeEventListener('abort', onCallerAbort);
-      stopHeartbeat();
+      heartbeat.stop();
       await deps.storage.leases.release(lease).catch((err: unknown) => {
         log.warn('lease release failed', { error: errorMessage(err) });
       });
     }
   }
 
-  function keepLease(initial: Lease, abort: AbortController, log: Logger): () => void {
+  /** Heartbeats the lease; a failed heartbeat aborts the turn and marks the lease lost. */
+  function keepLease(
+    initial: Lease,
+    abort: AbortController,
+    log: Logger,
+  ): { stop: () => void; lost: () => boolean } {
     let lease = initial;
+    let lost = false;
     const timer = setInterval(
       () => {
         deps.storage.leases.heartbeat(lease, leaseTtlMs).then(
@@ -88,6 +110,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
           },
           (err: unknown) => {
             log.error('lease lost during the turn; aborting it', { error: errorMessage(err) });
+            lost = true;
             abort.abort(err);
           },
         );
@@ -95,15 +118,38 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       Math.max(1_000, Math.floor(leaseTtlMs / 3)),
     );
     timer.unref();
-    return () => clearInterval(timer);
+    return { stop: () => clearInterval(timer), lost: () => lost };
+  }
+
+  /**
+   * Hands the result to `request.deliver` while the lease is still held (unless an earlier attempt
+   * delivered it), then records the delivery. Without `deliver` the caller delivers the result.
+   */
+  async function deliverLeased(
+    request: TurnRequest,
+    requestId: RequestId | undefined,
+    result: TurnResult,
+    log: Logger,
+  ): Promise<TurnResult> {
+    if (!request.deliver || result.delivered === true) return result;
+    let delivered = false;
+    try {
+      delivered = await request.deliver(result);
+    } catch (err) {
+      log.error('delivering the turn result failed', { error: errorMessage(err) });
+    }
+    if (delivered && requestId) await once.markDelivered(request.key, requestId);
+    return requestId ? { ...result, delivered } : result;
   }
 
   async function runLeased(
     request: TurnRequest,
+    requestId: RequestId | undefined,
     lease: Lease,
     abort: AbortController,
     started: number,
     log: Logger,
+    leaseLost: () => boolean,
   ): Promise<TurnResult> {
     const key = request.key;
     const policy = deps.tenantPolicy?.(key.tenant);
@@ -120,6 +166,14 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     const agent = await deps.tenants(key.tenant);
     const resume = record?.sessionId;
     const newSessionId = randomUUID();
+    // Budget refusals above are not recorded: nothing ran, so a repeat may simply be checked again.
+    if (requestId) {
+      await once.begin(key, requestId, {
+        sessionId: parseSessionId(resume ?? newSessionId),
+        resumed: resume !== undefined,
+        turnsBefore: record?.turns ?? 0,
+      });
+    }
     const verified = verifiedStore(deps.storage.transcriptsFor(lease), {
       resume: resume !== undefined,
       describe: `conversation ${conversationKeyString(key)}`,
@@ -168,6 +222,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     if (persisted || (resume !== undefined && turn.result !== null)) {
       await deps.storage.conversations.touch(key, parseSessionId(sessionId));
     }
+    if (requestId) await recordOutcome(key, requestId, result, leaseLost(), log);
     log.info('turn finished', {
       session_id: sessionId,
       resumed: resume !== undefined,
@@ -179,8 +234,36 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     return result;
   }
 
+  /**
+   * Records the result of a turn that reached the model (a repeat then gets it back). A turn that
+   * never reached the model stays `started`: a repeat finds its transcript unchanged and runs it
+   * (nothing was stored or billed) — or, if it stored anything, finishes it from the transcript.
+   * After a lost lease another attempt owns the request: nothing is recorded. A failed write is
+   * logged, not thrown: the turn ran and is stored, and its reply should still reach the user.
+   */
+  async function recordOutcome(
+    key: ConversationKey,
+    requestId: RequestId,
+    result: TurnResult,
+    leaseLost: boolean,
+    log: Logger,
+  ): Promise<void> {
+    if (leaseLost || !reachedModel(result)) return;
+    try {
+      await once.complete(key, requestId, result);
+    } catch (err) {
+      log.error('turn result could not be recorded in the turn ledger', {
+        request_id: requestId,
+        error: errorMessage(err),
+      });
+    }
+  }
+
   return {
     runTurn,
+    async markDelivered(key: ConversationKey, requestId: string): Promise<void> {
+      await once.markDelivered(key, parseRequestId(requestId));
+    },
     async resetConversation(key: ConversationKey): Promise<void> {
       const lease = await deps.storage.leases.acquire(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs });
       try {

@@ -4,7 +4,8 @@ import type { UpdateDeduper } from '../telegram/dedupe.js';
 
 /**
  * Per-turn metrics around any runner: latency, cost, errors, and persistence errors (history not
- * saved) — the figures the alarms and dashboards read. Dimension: tenant.
+ * saved) — the figures the alarms and dashboards read. Dimension: tenant. A `replayed` result (a
+ * repeated request answered from the turn ledger) reports cost 0: its turn was counted when it ran.
  */
 export function withTurnMetrics(runner: AgentRunner, metrics: Metrics): AgentRunner {
   return {
@@ -14,12 +15,16 @@ export function withTurnMetrics(runner: AgentRunner, metrics: Metrics): AgentRun
       metrics.emit(
         {
           TurnLatency: { value: result.duration_ms, unit: 'Milliseconds' },
-          TurnCostUsd: { value: result.cost_usd, unit: 'None' },
+          TurnCostUsd: { value: result.replayed ? 0 : result.cost_usd, unit: 'None' },
           TurnErrors: { value: result.is_error ? 1 : 0, unit: 'Count' },
           PersistenceErrors: { value: result.error_code === 'history_not_persisted' ? 1 : 0, unit: 'Count' },
         },
         { tenant: request.key.tenant },
-        { error_code: result.error_code, session_id: result.session_id },
+        {
+          error_code: result.error_code,
+          session_id: result.session_id,
+          ...(result.replayed ? { replayed: result.replayed } : {}),
+        },
       );
       return result;
     },

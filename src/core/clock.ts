@@ -9,6 +9,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Conversations expire this long after their last turn (DynamoDB TTL / S3 lifecycle use the same horizon). */
 export const CONVERSATION_RETENTION_DAYS = 25;
+/** Turn-ledger records (exactly-once turns on queue re-delivery) expire this long after their last write. */
+export const TURN_LEDGER_RETENTION_DAYS = 7;
 
 /** A `Clock` that only moves when told to (tests, the storage conformance suite). */
 export class ManualClock implements Clock {

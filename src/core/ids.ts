@@ -11,6 +11,8 @@ export type TenantId = Brand<string, 'TenantId'>;
 export type ChatId = Brand<string, 'ChatId'>;
 export type ThreadId = Brand<string, 'ThreadId'>;
 export type SessionId = Brand<string, 'SessionId'>;
+/** A stable id of one user message (`tg:<update_id>`, `api:<idempotency key>`): the turn ledger's key. */
+export type RequestId = Brand<string, 'RequestId'>;
 
 export const DEFAULT_TENANT = 'default' as TenantId;
 /** Thread of a conversation that has no topic (private chats, the CLI without `--thread`). */
@@ -19,6 +21,7 @@ export const DEFAULT_THREAD = 'main' as ThreadId;
 const TENANT_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 // Telegram chat ids are signed integers; API callers may use short slugs. No dots, slashes, colons.
 const SEGMENT_RE = /^-?[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+const REQUEST_ID_RE = /^[A-Za-z0-9:_-]{1,128}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function describe(value: unknown): string {
@@ -54,6 +57,13 @@ export function parseThreadId(value: unknown): ThreadId {
 export function parseSessionId(value: unknown): SessionId {
   if (typeof value === 'string' && UUID_RE.test(value)) return value as SessionId;
   throw new InvalidIdError(`[ids] invalid session id ${describe(value)}: expected a lowercase UUID`);
+}
+
+export function parseRequestId(value: unknown): RequestId {
+  if (typeof value === 'string' && REQUEST_ID_RE.test(value)) return value as RequestId;
+  throw new InvalidIdError(
+    `[ids] invalid request id ${describe(value)}: use 1–128 characters A-Z, a-z, 0-9, ':', '_' and '-'`,
+  );
 }
 
 export function isTenantId(value: unknown): value is TenantId {

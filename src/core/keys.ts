@@ -2,10 +2,12 @@ import type { SessionKey } from '@anthropic-ai/claude-agent-sdk';
 import { InvalidIdError } from './errors.js';
 import {
   parseChatId,
+  parseRequestId,
   parseSessionId,
   parseTenantId,
   parseThreadId,
   type ChatId,
+  type RequestId,
   type SessionId,
   type TenantId,
   type ThreadId,
@@ -107,4 +109,13 @@ export function transcriptPrefix(addr: TranscriptAddress): string {
 /** A stable string id of a transcript stream, for database keys: `tenant#session#subpath`. */
 export function transcriptId(addr: TranscriptAddress): string {
   return `${addr.tenant}#${addr.sessionId}#${addr.subpath ?? ''}`;
+}
+
+/**
+ * A stable string id of one turn-ledger record: `tenant:chat:thread#requestId`. The request id is
+ * validated here (no '#' or '/' can reach a storage key); the conversation parts were validated
+ * when the key was built.
+ */
+export function turnRecordId(key: ConversationKey, requestId: RequestId | string): string {
+  return `${conversationKeyString(key)}#${parseRequestId(requestId)}`;
 }

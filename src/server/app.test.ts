@@ -160,6 +160,20 @@ describe('POST /v1/chat', () => {
     expect(runner.calls[0]?.messageTime?.toISOString()).toBe('2025-02-03T04:05:06.000Z');
   });
 
+  it('passes request_id as the turn ledger id `api:<request_id>`, and rejects unsafe ones', async () => {
+    await app().request('/v1/chat', json({ user_message: 'x', chat_id: 1, request_id: 'retry-Key_42' }));
+    expect(runner.calls[0]?.requestId).toBe('api:retry-Key_42');
+    await app().request('/v1/chat', json({ user_message: 'y', chat_id: 1 }));
+    expect(runner.calls[1]?.requestId).toBeUndefined();
+    for (const bad of ['a#b', '../x', '', 'x'.repeat(101), 'a:b']) {
+      const res = await app().request('/v1/chat', json({ user_message: 'x', chat_id: 1, request_id: bad }));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { issues: Array<{ path: string }> } };
+      expect(body.error.issues.map((i) => i.path)).toContain('request_id');
+    }
+    expect(runner.calls).toHaveLength(2);
+  });
+
   it('reports an agent failure as 200 with is_error, like the original', async () => {
     runner = createFakeRunner(() => ({
       is_error: true,

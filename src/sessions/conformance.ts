@@ -8,6 +8,7 @@ import { conversationTests } from './conformance/conversations.js';
 import { isolationTests } from './conformance/isolation.js';
 import { leaseTests } from './conformance/leases.js';
 import { transcriptTests } from './conformance/transcripts.js';
+import { turnLedgerTests } from './conformance/turns.js';
 
 /**
  * The storage contract every backend must pass. A backend's test file calls
@@ -26,6 +27,9 @@ import { transcriptTests } from './conformance/transcripts.js';
  *   grows on every acquire, also after a release; `release` of a lost lease is silent and leaves
  *   the new holder alone; `heartbeat` after a release or takeover throws `FencedWriteError`; fenced
  *   appends fail with `FencedWriteError` after release, expiry or takeover, and write nothing.
+ * - turn ledger: live while `now < expiresAt` (7 days after the last write); `begin` replaces a
+ *   record; `complete`/`markDelivered` never create or revive one; an invalid request id throws
+ *   `InvalidIdError` and writes nothing; records of other conversations/tenants are independent.
  */
 export interface RawBackend {
   /** Entries of one transcript stream read directly from the backend (SQL rows / S3 objects), bypassing the adapter; null if absent. */
@@ -35,10 +39,25 @@ export interface RawBackend {
   /** The conversation-map row read directly: session id and expiry (epoch ms). */
   readConversation(key: ConversationKey): Promise<{ sessionId: string; expiresAt: number } | null>;
   /**
+   * Optional: the turn-ledger row read directly (SQL row / DynamoDB item / map entry), by the
+   * backend's own spelling of the key. When present, the ledger tests also check every write here.
+   */
+  readTurn?(key: ConversationKey, requestId: string): Promise<RawTurn | null>;
+  /**
    * Optional: every raw storage key of the whole backend, whatever the tenant. When present, the
    * hostile-key tests also prove that nothing at all was written.
    */
   listAllKeys?(): Promise<string[]>;
+}
+
+/** A turn-ledger row as stored. */
+export interface RawTurn {
+  state: string;
+  sessionId: string;
+  entriesBefore: number;
+  result: string | null;
+  delivered: boolean;
+  expiresAt: number;
 }
 
 export interface ConformanceSubject {
@@ -68,5 +87,6 @@ export function runStorageConformance(harness: ConformanceHarness): void {
     isolationTests(harness);
     conversationTests(harness);
     leaseTests(harness);
+    turnLedgerTests(harness);
   });
 }

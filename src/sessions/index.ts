@@ -16,6 +16,10 @@ export type {
   Storage,
   TranscriptStat,
   TranscriptStore,
+  TurnLedger,
+  TurnRecord,
+  TurnStart,
+  TurnState,
 } from './types.js';
 export type { SqliteStorage, SqliteStorageOptions } from './adapters/sqlite/index.js';
 export { createMemoryStorage, type MemoryStorage } from './adapters/memory/index.js';

@@ -1,6 +1,6 @@
 import type { SessionKey, SessionStore, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
 import type { ConversationKey } from '../core/keys.js';
-import type { SessionId, TenantId } from '../core/ids.js';
+import type { RequestId, SessionId, TenantId } from '../core/ids.js';
 
 export type { SessionKey, SessionStore, SessionStoreEntry };
 
@@ -80,6 +80,56 @@ export interface LeaseManager {
   release(lease: Lease): Promise<void>;
 }
 
+/** Where a request's turn stands: `started` (begun, outcome unknown) or `done` (result recorded). */
+export type TurnState = 'started' | 'done';
+
+/**
+ * One turn-ledger record: what happened to the turn of one user message (`requestId`) in one
+ * conversation. Written by the runner under the conversation's lease.
+ */
+export interface TurnRecord {
+  key: ConversationKey;
+  requestId: RequestId;
+  state: TurnState;
+  /** The session the turn runs in (a new session's id is known before the SDK is started). */
+  sessionId: SessionId;
+  /** Entries of the session's main transcript before the turn (0 for a new session). */
+  entriesBefore: number;
+  /** The conversation map's `turns` before the turn (0 if there was no record). */
+  turnsBefore: number;
+  startedAt: number;
+  /** `done` only: when the result was recorded. */
+  completedAt?: number;
+  /** `done` only: the turn's result, serialized by the runner (opaque to storage). */
+  result?: string;
+  /** The result reached the user (set by `markDelivered` on a `done` record). */
+  delivered: boolean;
+  /** Epoch ms after which the record is gone (7 days after the last write; DynamoDB `ttl` in seconds). */
+  expiresAt: number;
+}
+
+/** What the runner knows when a turn begins. */
+export interface TurnStart {
+  sessionId: SessionId;
+  entriesBefore: number;
+  turnsBefore: number;
+}
+
+/**
+ * The turn ledger: exactly-once turns when a queue re-delivers a message. Keyed by (conversation,
+ * request id); request ids are validated (`parseRequestId`) and an invalid one writes nothing.
+ * Expired records read as absent.
+ */
+export interface TurnLedger {
+  get(key: ConversationKey, requestId: RequestId): Promise<TurnRecord | null>;
+  /** Create (or restart) the record as `started`: replaces whatever was stored, `delivered` false. */
+  begin(key: ConversationKey, requestId: RequestId, start: TurnStart): Promise<TurnRecord>;
+  /** Record the result: `started` → `done`, expiry refreshed. `null` (nothing written) if there is no live record. */
+  complete(key: ConversationKey, requestId: RequestId, result: string): Promise<TurnRecord | null>;
+  /** Mark a `done` record delivered. `false` (nothing written) if there is no live `done` record. */
+  markDelivered(key: ConversationKey, requestId: RequestId): Promise<boolean>;
+}
+
 /**
  * Everything persistent, built in one place (`buildStorage`) and injected. `transcriptsFor(lease)`
  * returns a store whose appends are rejected once the lease is no longer current (fencing).
@@ -90,5 +140,6 @@ export interface Storage {
   transcriptsFor(lease: Lease): TranscriptStore;
   readonly conversations: ConversationMap;
   readonly leases: LeaseManager;
+  readonly turns: TurnLedger;
   close(): Promise<void>;
 }

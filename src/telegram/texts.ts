@@ -39,4 +39,7 @@ export const texts = {
   historyNotPersisted:
     "I couldn't save this turn to the conversation history, so it was discarded. Please try again.",
   modelError: 'The AI model service returned an error. Please try again in a moment.',
+  turnInterrupted:
+    'Your previous message was processed, but its reply was lost when the worker stopped. ' +
+    'It is in the conversation history — ask again to get the answer.',
 } as const;

@@ -1,4 +1,5 @@
 import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
+import { TURN_INTERRUPTED } from '../agent/turn-ledger.js';
 import type { AgentRunner, TurnResult } from '../agent/types.js';
 import { OmniError, errorMessage } from '../core/errors.js';
 import { conversationKeyString } from '../core/keys.js';
@@ -26,32 +27,32 @@ export interface TelegramWorkerDeps {
  * chat and topic. Transient failures are rethrown (the queue retries, and dead-letters after the
  * last receive — the user is told then); permanent ones are told to the user and acknowledged.
  * Once a turn has run, reply-sending problems are logged, never rethrown (no duplicate turns).
+ * Turns carry the update id as `requestId`: a queue re-delivery of an update whose turn already
+ * ran gets the recorded result from the runner and sends it only if it was not sent before.
  */
 export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   const logger = deps.logger ?? silentLogger;
   const { api } = deps;
 
-  const notify = (target: ReplyTarget, text: string): Promise<void> =>
-    sendPlain(api, target, text).catch((err: unknown) =>
-      logger.error('telegram: could not send a status message', {
-        chatId: target.chatId,
-        error: errorMessage(err),
-      }),
+  /** Sends a status message; `false` (logged, never thrown) if it could not be sent. */
+  const notify = (target: ReplyTarget, text: string): Promise<boolean> =>
+    sendPlain(api, target, text).then(
+      () => true,
+      (err: unknown) => {
+        logger.error('telegram: could not send a status message', {
+          chatId: target.chatId,
+          error: errorMessage(err),
+        });
+        return false;
+      },
     );
 
-  const runAgent = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
-    const stopTyping = startTyping(api, target, deps.typingIntervalMs ?? TYPING_INTERVAL_MS);
-    let result: TurnResult;
-    try {
-      result = await deps.runner.runTurn({
-        key: message.key,
-        text: message.text,
-        messageTime: new Date(message.messageTime),
-        ...(message.userId !== undefined ? { userId: String(message.userId) } : {}),
-      });
-    } finally {
-      stopTyping();
-    }
+  /** Sends a turn's result (reply, or the error told plainly); `true` once it reached Telegram. */
+  const sendResult = async (
+    message: QueuedMessage,
+    target: ReplyTarget,
+    result: TurnResult,
+  ): Promise<boolean> => {
     if (result.is_error) {
       logger.warn('telegram: turn ended with an error', {
         conversation: conversationKeyString(message.key),
@@ -60,19 +61,55 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       });
       // A budget refusal carries its own clear message (which budget, spent, when it resets).
       const budget = result.error_code === 'budget_exceeded' && result.error_message;
-      await notify(target, budget || errorText(result.error_code ?? 'error'));
-      return;
+      return notify(target, budget || errorText(result.error_code ?? 'error'));
     }
-    await deliver(
+    return deliver(
       () => sendMarkdown(api, target, result.response.trim() ? result.response : texts.emptyReply, logger),
       logger,
     );
   };
 
+  const runAgent = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
+    const stopTyping = startTyping(api, target, deps.typingIntervalMs ?? TYPING_INTERVAL_MS);
+    // The runner calls this under the conversation's lease, so a re-delivery of the same update
+    // (which waits for the lease) sees the reply recorded as sent and does not send it again.
+    let handed = false;
+    const deliverUnderLease = (result: TurnResult): Promise<boolean> => {
+      handed = true;
+      stopTyping();
+      return sendResult(message, target, result);
+    };
+    let result: TurnResult;
+    try {
+      result = await deps.runner.runTurn({
+        key: message.key,
+        text: message.text,
+        messageTime: new Date(message.messageTime),
+        ...(message.userId !== undefined ? { userId: String(message.userId) } : {}),
+        requestId: telegramRequestId(message),
+        deliver: deliverUnderLease,
+      });
+    } finally {
+      stopTyping();
+    }
+    if (handed) return;
+    if (result.delivered === true) {
+      logger.info('telegram: re-delivered update already answered; nothing sent', {
+        conversation: conversationKeyString(message.key),
+        updateId: message.updateId,
+      });
+      return;
+    }
+    // A runner that does not deliver (or an older one): send here and record it.
+    if (await sendResult(message, target, result)) {
+      await deps.runner.markDelivered?.(message.key, telegramRequestId(message));
+    }
+  };
+
   const sendTranscript = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
-    if (!deps.exportTranscript) return notify(target, texts.debugUnavailable);
+    if (!deps.exportTranscript) return void (await notify(target, texts.debugUnavailable));
     const files = await deps.exportTranscript(message.key);
-    if (files.length === 0) return notify(target, texts.debugNone);
+    if (files.length === 0) return void (await notify(target, texts.debugNone));
     for (const file of files) {
       const bytes = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
       await deliver(
@@ -86,7 +123,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   };
 
   const sendUsage = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
-    if (!deps.usage) return notify(target, texts.costUnavailable);
+    if (!deps.usage) return void (await notify(target, texts.costUnavailable));
     const usage = await deps.usage(message.key, message.userId);
     await notify(target, usage ? formatUsage(usage) : texts.costNone);
   };
@@ -146,6 +183,8 @@ export function errorText(code: string): string {
       return texts.historyNotPersisted;
     case 'api_error':
       return texts.modelError;
+    case TURN_INTERRUPTED:
+      return texts.turnInterrupted;
     default:
       return texts.failed(code);
   }
@@ -169,19 +208,24 @@ export function formatUsage(u: ConversationUsage): string {
   return lines.join('\n');
 }
 
-/** After a turn ran: retry network failures a few times, then log (never rethrow). */
-async function deliver(send: () => Promise<unknown>, logger: Logger): Promise<void> {
+/** The turn ledger's id of a Telegram message: the update id (the tenant is part of the conversation key). */
+export function telegramRequestId(message: Pick<QueuedMessage, 'updateId'>): string {
+  return `tg:${message.updateId}`;
+}
+
+/** After a turn ran: retry network failures a few times, then log (never rethrow). `true` once sent. */
+async function deliver(send: () => Promise<unknown>, logger: Logger): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
       await send();
-      return;
+      return true;
     } catch (err) {
       if (err instanceof HttpError && attempt < 3) {
         await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
         continue;
       }
       logger.error('telegram: reply could not be delivered', { error: errorMessage(err) });
-      return;
+      return false;
     }
   }
 }

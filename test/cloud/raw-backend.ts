@@ -115,6 +115,23 @@ export function createRawCloudBackend(deps: {
       return [...objects.map((k) => `s3:${k}`), ...items];
     },
 
+    async readTurn(key: ConversationKey, requestId: string) {
+      const sk = `turn#${key.tenant}:${key.chat}:${key.thread}#${requestId}`;
+      const res = await doc.send(
+        new GetCommand({ TableName: table, Key: { pk: key.tenant, sk }, ConsistentRead: true }),
+      );
+      const item = res.Item;
+      if (!item) return null;
+      return {
+        state: String(item.state),
+        sessionId: String(item.sessionId),
+        entriesBefore: Number(item.entriesBefore),
+        result: typeof item.result === 'string' ? item.result : null,
+        delivered: item.delivered === true,
+        expiresAt: Number(item.expiresAt),
+      };
+    },
+
     async readConversation(key: ConversationKey) {
       const sk = `conv#${key.tenant}:${key.chat}:${key.thread}`;
       const res = await doc.send(

@@ -32,8 +32,12 @@ import type { WorkerProcessConfig } from './worker-process.js';
  * each kill the conversation gets a follow-up message. Checked after every kill and at the end:
  * every transcript loads and its chain is intact, every committed turn is still stored, the
  * follow-up is answered, and every user message got a reply or an explicit error message.
- * Duplicated turns (a committed turn run again on re-delivery) are counted and reported — they are
- * the KNOWN FINDING of PROPOSAL.md; they must never occur when the kill came before any write.
+ * No message may run its turn twice, whatever the kill point: the runner's turn ledger (request id
+ * `tg:<update_id>`) finishes a turn that was stored before the kill from the transcript instead of
+ * running it again, and replays a recorded result. No message may get two replies either: the
+ * `reply` kill holds the `sendMessage` until the worker is dead, so the reply never left; the one
+ * window left — a kill after Telegram accepted the reply and before the ledger recorded it as
+ * delivered — would re-send the reply (never re-run the turn), and is not produced by these points.
  */
 
 const KILLS = scaled('KILLS', 21);
@@ -170,7 +174,9 @@ describe('crashes: kill -9 the worker process at random points of a turn', () =>
       const committed = new Map<number, Set<string>>();
 
       const spares: Array<Promise<WorkerHandle>> = [];
+      const workers: WorkerHandle[] = [];
       let current = await spawnWorker(workerConfig(pointOf(0)));
+      workers.push(current);
       await current.waitEvent((e) => e.event === 'ready');
       current.go();
       spares.push(spawnWorker(workerConfig(pointOf(1))));
@@ -232,6 +238,7 @@ describe('crashes: kill -9 the worker process at random points of a turn', () =>
 
         // The warm spare takes over; start the next spare meanwhile.
         current = await (spares.shift() as Promise<WorkerHandle>);
+        workers.push(current);
         await current.waitEvent((e) => e.event === 'ready');
         current.go();
         spares.push(spawnWorker(workerConfig(pointOf(cycle + 2))));
@@ -304,6 +311,8 @@ describe('crashes: kill -9 the worker process at random points of a turn', () =>
         }
       }
       const deadLetters = await fifo.deadLetterCount();
+      const turnEvents = workers.flatMap((w) => w.events).flatMap((e) => (e.event === 'turn' ? [e] : []));
+      const replayed = (kind: string) => turnEvents.filter((e) => e.replayed === kind).length;
 
       await printFigures({
         suite: 'crashes (kill -9 of a worker process, cloud storage, SQS FIFO)',
@@ -320,6 +329,11 @@ describe('crashes: kill -9 the worker process at random points of a turn', () =>
           'corrupt transcript checks': figures.corruptChecks,
           'committed turns lost': figures.lostCommitted,
           'messages in the DLQ': deadLetters,
+          'turns answered from the ledger (recorded result)': replayed('done'),
+          'turns finished from the transcript (stored before the kill)': replayed('recovered'),
+          'of which the reply could not be read back (turn_interrupted)': turnEvents.filter(
+            (e) => e.errorCode === 'turn_interrupted',
+          ).length,
           'duplicate replies': duplicateReplies,
           'duplicate turns (kill before the model answered)': duplicateTurns.model,
           'duplicate turns (kill while appending)': duplicateTurns.append,
@@ -331,7 +345,7 @@ describe('crashes: kill -9 the worker process at random points of a turn', () =>
         latencies: { 'kill → interrupted message answered': figures.takeoverMs },
         notes: [
           `takeover p50 ${percentile(figures.takeoverMs, 50)} ms (visibility ${VISIBILITY_S} s, lease TTL ${LEASE_TTL_MS} ms)`,
-          'duplicate turns after a commit = KNOWN FINDING (PROPOSAL.md)',
+          'duplicate turns and duplicate replies must be 0 at every kill point (turn ledger)',
           ...problems.slice(0, 10),
         ],
       });
@@ -341,8 +355,9 @@ describe('crashes: kill -9 the worker process at random points of a turn', () =>
       expect(figures.corruptChecks).toBe(0);
       expect(figures.lostCommitted).toBe(0);
       expect(figures.followUpsAnswered).toBe(KILLS);
-      expect(duplicateTurns.model).toBe(0);
-      expect(duplicateTurns.none).toBe(0);
+      expect(duplicateTurns).toEqual({ model: 0, append: 0, reply: 0, none: 0 });
+      expect(duplicateReplies).toBe(0);
+      expect(problemsNoted).toEqual([]);
       expect(deadLetters).toBe(0);
     },
   );

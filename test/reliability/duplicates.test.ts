@@ -9,7 +9,6 @@ import { FORUM } from '../telegram/updates.js';
 import { checkDelivery, makeConversations, type DeliveryReport } from './support/conversations.js';
 import { startFaultProxy, throttlingFor, type FaultProxy } from './support/fault-proxy.js';
 import { printFigures, scaled } from './support/figures.js';
-import { memoryLedger, oncePerUpdate, processedId } from './support/processed-ledger.js';
 import { createFifoQueue, type FifoQueue } from './support/sqs.js';
 
 /**
@@ -18,8 +17,9 @@ import { createFifoQueue, type FifoQueue } from './support/sqs.js';
  * DeleteMessage). The promise is one turn and one reply per user message — checked in the replies
  * the fake Bot API received and in the stored transcripts.
  *
- * Queue re-delivery after a finished turn is a KNOWN FINDING of the stock worker (it runs the turn
- * again); those cases assert the finding and run again with the candidate fix from PROPOSAL.md.
+ * Queue re-deliveries of a message whose turn already ran are answered from the runner's turn
+ * ledger (`requestId` = `tg:<update_id>`, checked under the conversation lease): the turn never runs
+ * again, and the reply — delivered under the lease and recorded — is not sent again.
  */
 
 const CONVERSATIONS = scaled('DUP_CONVERSATIONS', 4);
@@ -159,7 +159,7 @@ describe('SQS re-delivery after the visibility timeout', () => {
     (handler: QueueHandler): QueueHandler =>
     async (message, delivery) => {
       await handler(message, delivery);
-      const id = processedId(message);
+      const id = `${message.key.tenant}:${message.updateId}`;
       if (!died.has(id)) {
         died.add(id);
         throw new Error('consumer died before DeleteMessage');
@@ -169,61 +169,39 @@ describe('SQS re-delivery after the visibility timeout', () => {
   const COUNT = scaled('REDELIVERY_MESSAGES', 3);
 
   it(
-    'KNOWN FINDING — stock worker: a consumer dying before DeleteMessage makes the turn run twice',
-    {
-      timeout: 180_000,
-    },
-    async () => {
-      const died = new Set<string>();
-      const { report, modelRequests, pipeline } = await run('redeliver-stock', COUNT, diesBeforeDelete(died));
-      await pipeline.close();
-      await printFigures({
-        suite: 'duplicates: SQS re-delivery after the reply, stock worker (KNOWN FINDING)',
-        counts: {
-          'simulated consumer deaths': died.size,
-          'model requests': modelRequests,
-          ...deliveryCounts(report),
-        },
-        notes: ['expected today: every re-delivered message runs its turn again (PROPOSAL.md)'],
-      });
-      expect(report.lost).toBe(0);
-      expect(report.corruptTranscripts).toBe(0);
-      // The finding: one extra turn and one extra reply per re-delivered message.
-      expect(report.duplicateTurns).toBe(COUNT);
-      expect(report.duplicateReplies).toBe(COUNT);
-    },
-  );
-
-  it(
-    'with the processed-update ledger (PROPOSAL.md): one turn, one reply',
+    'a consumer dying before DeleteMessage: the re-delivery is answered from the turn ledger → one turn, one reply',
     { timeout: 180_000 },
     async () => {
       const died = new Set<string>();
-      const ledger = memoryLedger();
-      let skipped = 0;
-      const { report, modelRequests, pipeline } = await run('redeliver-ledger', COUNT, (handler) =>
-        diesBeforeDelete(died)(oncePerUpdate(handler, ledger, () => skipped++)),
+      let handled = 0;
+      const { report, modelRequests, pipeline } = await run('redeliver', COUNT, (handler) =>
+        diesBeforeDelete(died)(async (message, delivery) => {
+          handled++;
+          await handler(message, delivery);
+        }),
       );
       await pipeline.close();
       await printFigures({
-        suite: 'duplicates: SQS re-delivery after the reply, with the ledger',
+        suite: 'duplicates: SQS re-delivery after the reply (turn ledger)',
         counts: {
           'simulated consumer deaths': died.size,
-          're-deliveries skipped': skipped,
+          'deliveries handled': handled,
           'model requests': modelRequests,
           ...deliveryCounts(report),
         },
         notes: report.details.slice(0, 10),
       });
-      expect(skipped).toBe(COUNT);
+      expect(died.size).toBe(COUNT);
+      expect(handled).toBe(2 * COUNT); // every message was re-delivered once…
       expect(report.details).toEqual([]);
       expect(report).toMatchObject({
         lost: 0,
         duplicateReplies: 0,
         duplicateTurns: 0,
+        orderViolations: 0,
         corruptTranscripts: 0,
       });
-      expect(modelRequests).toBe(COUNT);
+      expect(modelRequests).toBe(COUNT); // …and ran its turn once
     },
   );
 
@@ -254,7 +232,7 @@ describe('SQS re-delivery after the visibility timeout', () => {
   );
 
   it(
-    'KNOWN FINDING — the visibility heartbeat fails during a slow turn: the re-delivery runs the turn again',
+    'the visibility heartbeat fails during a slow turn: the re-delivery waits for the lease, then finds the turn done',
     {
       timeout: 180_000,
     },
@@ -264,29 +242,43 @@ describe('SQS re-delivery after the visibility timeout', () => {
         r.operation === 'ChangeMessageVisibility' ? throttlingFor('sqs') : undefined,
       );
       try {
-        const { report, modelRequests, pipeline } = await run('slow-no-heartbeat', 1, (x) => x, {
+        let handled = 0;
+        const counting =
+          (handler: QueueHandler): QueueHandler =>
+          async (message, delivery) => {
+            handled++;
+            await handler(message, delivery);
+          };
+        const { report, modelRequests, pipeline } = await run('slow-no-heartbeat', 1, counting, {
           visibilityTimeoutSeconds: 2,
           client: 'proxy',
           quietMs: 15_000,
         });
         await pipeline.close();
         await printFigures({
-          suite:
-            'duplicates: heartbeat throttled, turn (6 s) > visibility (2 s), stock worker (KNOWN FINDING)',
+          suite: 'duplicates: heartbeat throttled, turn (6 s) > visibility (2 s), turn ledger',
           counts: {
             'ChangeMessageVisibility throttled': sqsProxy.stats.faults['SQS ThrottlingException 400'] ?? 0,
+            'deliveries handled': handled,
             'model requests': modelRequests,
             ...deliveryCounts(report),
           },
           notes: [
-            'the second delivery waits for the lease, then runs the turn again;',
-            'the ledger wrapper cannot see this (it checks before the lease) — needs the runner-level fix in PROPOSAL.md',
+            'the second delivery waits for the lease; the reply is sent and recorded under the lease,',
+            'so it finds the turn done and delivered: nothing runs, nothing is sent',
             ...report.details.slice(0, 5),
           ],
         });
-        expect(report.lost).toBe(0);
-        expect(report.corruptTranscripts).toBe(0);
-        expect(report.duplicateTurns).toBeGreaterThanOrEqual(1);
+        expect(report.details).toEqual([]);
+        expect(report).toMatchObject({
+          lost: 0,
+          duplicateReplies: 0,
+          duplicateTurns: 0,
+          orderViolations: 0,
+          corruptTranscripts: 0,
+        });
+        expect(handled).toBeGreaterThanOrEqual(2); // it was re-delivered while the turn ran…
+        expect(modelRequests).toBe(1); // …and the turn ran once
       } finally {
         sqsProxy.setDecide(() => undefined);
         h.model.setHandler(demoModel);

@@ -7,7 +7,7 @@
  * on the peers or SQLite on a shared file, consumes the SQS FIFO queue with `createSqsConsumer`,
  * and replies through the Telegram worker to the (fake) Bot API at `telegramApiRoot`. It prints
  * one JSON event per line on stdout (`ready`, `handle-start`, `append-start`, `append-done`,
- * `handle-done`) so the test can kill it at a chosen point. With `waitForGo` it loads everything
+ * `turn`, `handle-done`) so the test can kill it at a chosen point. With `waitForGo` it loads everything
  * but consumes only after a `go` line on stdin (a warm spare). SIGTERM stops it gracefully.
  */
 import { mkdir, mkdtemp } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { UserFromGetMe } from 'grammy/types';
 import type { TenantAgent } from '../../src/agent/profile.js';
 import { createAgentRunner } from '../../src/agent/runner.js';
+import type { AgentRunner } from '../../src/agent/types.js';
 import { errorMessage } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createSqsConsumer } from '../../src/queue/sqs-consumer.js';
@@ -53,7 +54,9 @@ export type WorkerEvent =
       receiveCount: number;
       error?: string;
     }
-  | { event: 'append-start' | 'append-done'; entries: number; subpath: string };
+  | { event: 'append-start' | 'append-done'; entries: number; subpath: string }
+  /** A turn the runner returned: `replayed` when it was answered from the turn ledger. */
+  | { event: 'turn'; updateId: number; replayed: string | null; errorCode: string | null };
 
 const emit = (event: WorkerEvent): void => void process.stdout.write(`${JSON.stringify(event)}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
     leases: inner.leases,
     transcriptsFor: (lease) => observed(inner.transcriptsFor(lease), config.appendPauseMs ?? 0),
   };
-  const runner = createAgentRunner({
+  const agentRunner = createAgentRunner({
     storage,
     tenants: async (): Promise<TenantAgent> => ({ profile: PLAIN_PROFILE, workspace }),
     provider: { kind: 'offline', baseUrl: config.modelUrl },
@@ -133,6 +136,19 @@ async function main(): Promise<void> {
     path: process.env['PATH'] ?? '/usr/bin:/bin',
     logger: silentLogger,
   });
+  const runner: AgentRunner = {
+    ...agentRunner,
+    async runTurn(request) {
+      const result = await agentRunner.runTurn(request);
+      emit({
+        event: 'turn',
+        updateId: Number(request.requestId?.replace(/^tg:/, '') ?? -1),
+        replayed: result.replayed ?? null,
+        errorCode: result.error_code,
+      });
+      return result;
+    },
+  };
   const bot = createTelegramBot({
     token: config.token,
     botInfo: config.botInfo,

@@ -7,6 +7,7 @@ export interface RecordedTurn {
   text: string;
   messageTime?: Date;
   userId?: string;
+  requestId?: string;
   /** Texts of the earlier turns this turn "saw" (its conversation's history). */
   history: string[];
   startedAt: number;
@@ -52,6 +53,7 @@ export function createFakeRunner(): FakeRunner {
         text: request.text,
         ...(request.messageTime ? { messageTime: request.messageTime } : {}),
         ...(request.userId ? { userId: request.userId } : {}),
+        ...(request.requestId ? { requestId: request.requestId } : {}),
         history: [...history],
         startedAt: Date.now(),
       };

@@ -23,6 +23,14 @@ export const CHAT_REQUEST = z.object({
   model: z.string().min(1).max(200).optional(),
   message_time: messageTime.optional(),
   tenant: z.string().min(1).max(64).optional(),
+  /**
+   * Idempotency key of this message: a retry with the same key (in the same conversation, within
+   * 7 days) gets the first call's result back (`replayed`) instead of running the turn again.
+   */
+  request_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, "use 1–100 characters A-Z, a-z, 0-9, '_' and '-'")
+    .optional(),
 });
 export type ChatRequest = z.infer<typeof CHAT_REQUEST>;
 
@@ -37,7 +45,8 @@ function toDate(value: string | number | undefined): Date | undefined {
  * lease, like the worker). A client that disconnects does not abort the turn: it completes and is
  * persisted, so the conversation stays consistent. Responds with the original's contract `{ response, session_id, cost_usd,
  * num_turns, is_error, error_message }` plus `error_code`, `usage`, `model`, `duration_ms`. A turn
- * that fails inside the agent is still HTTP 200 with `is_error: true`, as in the original.
+ * that fails inside the agent is still HTTP 200 with `is_error: true`, as in the original. With
+ * `request_id` the turn runs at most once: a retry gets the recorded result with `replayed` set.
  */
 export function chatRoutes(deps: {
   runner: AgentRunner;
@@ -59,6 +68,7 @@ export function chatRoutes(deps: {
       text: body.user_message,
       messageTime: toDate(body.message_time),
       model: body.model,
+      ...(body.request_id !== undefined ? { requestId: `api:${body.request_id}` } : {}),
     });
     deps.logger.info('[server] chat turn', {
       conversation: conversationKeyString(key),
@@ -67,6 +77,7 @@ export function chatRoutes(deps: {
       error_code: result.error_code,
       cost_usd: result.cost_usd,
       duration_ms: Date.now() - started,
+      ...(result.replayed ? { replayed: result.replayed } : {}),
     });
     return c.json(result, 200);
   });

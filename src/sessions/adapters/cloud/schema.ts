@@ -1,9 +1,10 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { StorageError } from '../../../core/errors.js';
-import type { TenantId } from '../../../core/ids.js';
+import type { RequestId, TenantId } from '../../../core/ids.js';
 import {
   conversationKeyString,
   transcriptId,
+  turnRecordId,
   type ConversationKey,
   type TranscriptAddress,
 } from '../../../core/keys.js';
@@ -17,9 +18,11 @@ import {
  * | session head | `head#<tenant>#<session>#<subpath?>` | every append (conditional Update)|
  * | conversation | `conv#<tenant>:<chat>:<thread>`      | `touch` (conditional Update)     |
  * | lease        | `lease#<tenant>:<chat>:<thread>`     | acquire/heartbeat/release        |
+ * | turn ledger  | `turn#<tenant>:<chat>:<thread>#<req>`| runner: begin/complete/delivered |
  *
  * `ttl` (epoch seconds) is the table's TTL attribute: conversations 25 days after the last turn,
- * heads 2× that (the S3 lifecycle horizon), leases a day after expiry.
+ * heads 2× that (the S3 lifecycle horizon), leases a day after expiry, turn-ledger records 7 days
+ * after their last write.
  */
 export const PK = 'pk';
 export const SK = 'sk';
@@ -28,6 +31,7 @@ export const TTL_ATTRIBUTE = 'ttl';
 export const HEAD_PREFIX = 'head#';
 export const CONVERSATION_PREFIX = 'conv#';
 export const LEASE_PREFIX = 'lease#';
+export const TURN_PREFIX = 'turn#';
 
 /** `CreateTable` input for the storage table (tests, the deployment template mirrors it). */
 export function tableDefinition(tableName: string): CreateTableCommandInput {
@@ -60,6 +64,11 @@ export function conversationSk(key: ConversationKey): string {
 
 export function leaseSk(key: ConversationKey): string {
   return `${LEASE_PREFIX}${conversationKeyString(key)}`;
+}
+
+/** Sort key of a turn-ledger record (the request id is validated by `turnRecordId`). */
+export function turnSk(key: ConversationKey, requestId: RequestId): string {
+  return `${TURN_PREFIX}${turnRecordId(key, requestId)}`;
 }
 
 /** One immutable S3 segment referenced by a head (name is relative to the stream's prefix). */
@@ -131,6 +140,24 @@ export interface ConversationItem {
   updatedAt: number;
   expiresAt: number;
   turns: number;
+  ttl: number;
+}
+
+export interface TurnItem {
+  pk: string;
+  sk: string;
+  kind: 'turn';
+  requestId: string;
+  state: 'started' | 'done';
+  sessionId: string;
+  entriesBefore: number;
+  turnsBefore: number;
+  startedAt: number;
+  completedAt?: number;
+  /** The runner's serialized result (`done` only). */
+  result?: string;
+  delivered: boolean;
+  expiresAt: number;
   ttl: number;
 }
 

@@ -14,13 +14,14 @@ import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
 import { createHeadStore } from './head.js';
 import { StreamState } from './state.js';
 import { createCloudTranscripts, type TranscriptDeps } from './transcripts.js';
+import { createCloudTurns } from './turns.js';
 
 export interface CloudStorageOptions {
   s3: S3Client;
   /** Either flavour; a plain client is wrapped in a document client. */
   dynamo: DynamoDBClient | DynamoDBDocumentClient;
   bucket: string;
-  /** The single table holding heads, the conversation map and leases (see `tableDefinition`). */
+  /** The single table holding heads, the conversation map, leases and the turn ledger (see `tableDefinition`). */
   table: string;
   clock?: Clock;
   logger?: Logger;
@@ -39,7 +40,7 @@ export interface CloudStorage extends Storage {
   clearCache(): void;
 }
 
-/** S3 transcripts + DynamoDB heads/conversation map/leases. Clients are injected and not destroyed by `close()`. */
+/** S3 transcripts + DynamoDB heads/conversation map/leases/turn ledger. Clients are injected and not destroyed by `close()`. */
 export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
   const doc = toDocumentClient(options.dynamo);
   const metrics = emptyMetrics();
@@ -66,6 +67,7 @@ export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
       clock,
       ownerPrefix: options.owner ?? `${hostname()}:${process.pid}`,
     }),
+    turns: createCloudTurns({ doc, table: options.table, clock }),
     metrics,
     clearCache: () => cache.clear(),
     close: async () => cache.clear(),

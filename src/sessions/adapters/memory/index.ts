@@ -13,7 +13,8 @@ import {
   transcriptId,
   type ConversationKey,
 } from '../../../core/keys.js';
-import type { ConversationRecord, Lease, Storage, TranscriptStore } from '../../types.js';
+import type { ConversationRecord, Lease, Storage, TranscriptStore, TurnRecord } from '../../types.js';
+import { createMemoryTurns } from './turns.js';
 
 const RETENTION_MS = CONVERSATION_RETENTION_DAYS * DAY_MS;
 const DEFAULT_LEASE_TTL_MS = 60_000;
@@ -37,6 +38,8 @@ export interface MemoryState {
   /** Keyed by `conversationKeyString`. */
   conversations: Map<string, ConversationRecord>;
   leases: Map<string, { token: number; owner: string; expiresAt: number }>;
+  /** Turn ledger, keyed by `turnRecordId` (`tenant:chat:thread#requestId`). */
+  turns: Map<string, TurnRecord>;
 }
 
 export interface MemoryStorage extends Storage {
@@ -57,7 +60,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export function createMemoryStorage(options: { clock?: Clock } = {}): MemoryStorage {
   const clock = options.clock ?? systemClock;
-  const state: MemoryState = { streams: new Map(), conversations: new Map(), leases: new Map() };
+  const state: MemoryState = {
+    streams: new Map(),
+    conversations: new Map(),
+    leases: new Map(),
+    turns: new Map(),
+  };
   const now = () => Math.floor(clock.now());
   const live = (record: ConversationRecord | undefined): ConversationRecord | null =>
     record && record.expiresAt > now() ? { ...record } : null;
@@ -221,6 +229,7 @@ export function createMemoryStorage(options: { clock?: Clock } = {}): MemoryStor
         }
       },
     },
+    turns: createMemoryTurns(state.turns, clock),
     async close() {},
   };
 }

@@ -18,14 +18,21 @@ function memoryRaw(state: MemoryState): RawBackend {
         ...[...state.streams].filter(([, s]) => s.tenant === tenant).map(([k]) => k),
         ...[...state.conversations.keys()].filter((k) => mine(k, ':')),
         ...[...state.leases.keys()].filter((k) => mine(k, ':')),
+        ...[...state.turns.keys()].filter((k) => mine(k, ':')),
       ];
     },
     async readConversation(key) {
       const record = state.conversations.get(`${key.tenant}:${key.chat}:${key.thread}`);
       return record ? { sessionId: record.sessionId, expiresAt: record.expiresAt } : null;
     },
+    async readTurn(key, requestId) {
+      const t = state.turns.get(`${key.tenant}:${key.chat}:${key.thread}#${requestId}`);
+      if (!t) return null;
+      const { state: turnState, sessionId, entriesBefore, delivered, expiresAt } = t;
+      return { state: turnState, sessionId, entriesBefore, result: t.result ?? null, delivered, expiresAt };
+    },
     async listAllKeys() {
-      return [...streamKeys(), ...state.conversations.keys(), ...state.leases.keys()];
+      return [...streamKeys(), ...state.conversations.keys(), ...state.leases.keys(), ...state.turns.keys()];
     },
   };
 }

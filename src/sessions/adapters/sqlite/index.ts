@@ -9,6 +9,7 @@ import { translate } from './errors.js';
 import { createSqliteLeases } from './leases.js';
 import { prepareDatabase } from './schema.js';
 import { createSqliteTranscripts } from './transcripts.js';
+import { createSqliteTurns } from './turns.js';
 
 export { DEFAULT_LEASE_TTL_MS } from './leases.js';
 export { SCHEMA_VERSION } from './schema.js';
@@ -33,8 +34,8 @@ export interface SqliteStorage extends Storage {
 }
 
 /**
- * Everything persistent in one SQLite file (WAL, busy timeout): transcripts, conversation map and
- * leases. Several processes may open the same file; leases and fencing go through the database.
+ * Everything persistent in one SQLite file (WAL, busy timeout): transcripts, conversation map,
+ * leases and the turn ledger. Several processes may open the same file; leases and fencing go through the database.
  */
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const file = resolveFile(options);
@@ -59,6 +60,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     transcriptsFor: (lease) => transcripts.guardedBy(leases.fence(lease)),
     conversations: createSqliteConversations(db, clock),
     leases: leases.manager,
+    turns: createSqliteTurns(db, clock),
     async close() {
       if (db.open) db.close();
     },

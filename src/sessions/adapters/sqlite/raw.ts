@@ -28,7 +28,8 @@ export function openSqliteRaw(file: string): RawBackend & { close(): void } {
           `SELECT id FROM transcripts WHERE tenant = @tenant
            UNION SELECT e.transcript FROM entries e JOIN transcripts t ON t.id = e.transcript WHERE t.tenant = @tenant
            UNION SELECT tenant || ':' || chat || ':' || thread FROM conversations WHERE tenant = @tenant
-           UNION SELECT conversation FROM leases WHERE substr(conversation, 1, length(@tenant) + 1) = @tenant || ':'`,
+           UNION SELECT conversation FROM leases WHERE substr(conversation, 1, length(@tenant) + 1) = @tenant || ':'
+           UNION SELECT tenant || ':' || chat || ':' || thread || '#' || request_id FROM turns WHERE tenant = @tenant`,
         )
         .pluck()
         .all({ tenant }) as string[];
@@ -44,11 +45,39 @@ export function openSqliteRaw(file: string): RawBackend & { close(): void } {
       return row ? { sessionId: row.session_id, expiresAt: row.expires_at } : null;
     },
 
+    async readTurn(key: ConversationKey, requestId: string) {
+      const row = db
+        .prepare(
+          `SELECT state, session_id, entries_before, result, delivered, expires_at FROM turns
+           WHERE tenant = ? AND chat = ? AND thread = ? AND request_id = ?`,
+        )
+        .get(key.tenant, key.chat, key.thread, requestId) as
+        | {
+            state: string;
+            session_id: string;
+            entries_before: number;
+            result: string | null;
+            delivered: number;
+            expires_at: number;
+          }
+        | undefined;
+      if (!row) return null;
+      return {
+        state: row.state,
+        sessionId: row.session_id,
+        entriesBefore: row.entries_before,
+        result: row.result,
+        delivered: row.delivered === 1,
+        expiresAt: row.expires_at,
+      };
+    },
+
     async listAllKeys() {
       const rows = db
         .prepare(
           `SELECT id FROM transcripts UNION SELECT transcript FROM entries
-           UNION SELECT tenant || ':' || chat || ':' || thread FROM conversations UNION SELECT conversation FROM leases`,
+           UNION SELECT tenant || ':' || chat || ':' || thread FROM conversations UNION SELECT conversation FROM leases
+           UNION SELECT tenant || ':' || chat || ':' || thread || '#' || request_id FROM turns`,
         )
         .pluck()
         .all() as string[];

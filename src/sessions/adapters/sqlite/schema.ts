@@ -7,7 +7,10 @@ export const SCHEMA_VERSION = 1;
  * One database file holds everything. `transcripts` is the per-stream metadata (listSessions,
  * listSubkeys, stat, SDK summary sidecar); `entries` holds the JSON lines in `seq` order, deduped
  * by the partial unique index on (transcript, uuid). `leases` rows are never deleted, so a
- * conversation's fence token only ever grows.
+ * conversation's fence token only ever grows. `turns` is the turn ledger (one row per conversation
+ * and request id; expired rows are purged on `begin`). Tables are only ever added with
+ * `IF NOT EXISTS`, so an older build still opens the file (the version is bumped for incompatible
+ * changes only).
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS transcripts (
@@ -45,6 +48,24 @@ CREATE TABLE IF NOT EXISTS conversations (
   PRIMARY KEY (tenant, chat, thread)
 );
 CREATE INDEX IF NOT EXISTS conversations_by_expiry ON conversations (expires_at);
+
+CREATE TABLE IF NOT EXISTS turns (
+  tenant         TEXT NOT NULL,
+  chat           TEXT NOT NULL,
+  thread         TEXT NOT NULL,
+  request_id     TEXT NOT NULL,
+  state          TEXT NOT NULL CHECK (state IN ('started', 'done')),
+  session_id     TEXT NOT NULL,
+  entries_before INTEGER NOT NULL,
+  turns_before   INTEGER NOT NULL,
+  started_at     INTEGER NOT NULL,
+  completed_at   INTEGER,
+  result         TEXT,
+  delivered      INTEGER NOT NULL,
+  expires_at     INTEGER NOT NULL,
+  PRIMARY KEY (tenant, chat, thread, request_id)
+);
+CREATE INDEX IF NOT EXISTS turns_by_expiry ON turns (expires_at);
 
 CREATE TABLE IF NOT EXISTS leases (
   conversation TEXT PRIMARY KEY,

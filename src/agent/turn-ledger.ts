@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { TurnResult } from './types.js';
+
+/**
+ * What the runner stores in the turn ledger and gives back on a repeat of the same request: the
+ * result, serialized, with the response capped so a record stays far below DynamoDB's 400 KB item
+ * limit (a longer reply is replayed cut, with a note).
+ */
+export const MAX_STORED_RESPONSE_CHARS = 64_000;
+
+/** `error_code` of a turn that was stored but whose reply could not be read back. */
+export const TURN_INTERRUPTED = 'turn_interrupted';
+
+const USAGE = z.object({
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cache_creation_input_tokens: z.number(),
+  cache_read_input_tokens: z.number(),
+});
+
+const STORED = z.object({
+  response: z.string(),
+  session_id: z.string(),
+  cost_usd: z.number(),
+  num_turns: z.number(),
+  is_error: z.boolean(),
+  error_message: z.string().nullable(),
+  error_code: z.string().nullable(),
+  usage: USAGE,
+  model: z.string().nullable(),
+  duration_ms: z.number(),
+});
+
+export function encodeTurnResult(result: TurnResult): string {
+  const { replayed: _replayed, delivered: _delivered, ...stored } = result;
+  const response =
+    stored.response.length > MAX_STORED_RESPONSE_CHARS
+      ? `${stored.response.slice(0, MAX_STORED_RESPONSE_CHARS)}\n\n[reply cut: it was too long to keep]`
+      : stored.response;
+  return JSON.stringify({ ...stored, response });
+}
+
+/** The stored result, or `null` if the record holds something else (never trusted blindly). */
+export function decodeTurnResult(text: string | undefined): TurnResult | null {
+  if (text === undefined) return null;
+  try {
+    const parsed = STORED.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+const NO_USAGE = {
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+};
+
+/**
+ * A turn an earlier attempt ran and stored, answered from its transcript. Cost and usage are 0:
+ * they were recorded (or lost) with the attempt that ran it, never billed twice.
+ */
+export function recoveredResult(input: {
+  text: string;
+  model: string | null;
+  sessionId: string;
+  durationMs: number;
+}): TurnResult {
+  return {
+    response: input.text,
+    session_id: input.sessionId,
+    cost_usd: 0,
+    num_turns: 1,
+    is_error: false,
+    error_message: null,
+    error_code: null,
+    usage: NO_USAGE,
+    model: input.model,
+    duration_ms: input.durationMs,
+  };
+}
+
+/** A turn an earlier attempt stored (at least in part) whose reply cannot be read back. */
+export function interruptedResult(input: { sessionId: string; durationMs: number }): TurnResult {
+  return {
+    response: '',
+    session_id: input.sessionId,
+    cost_usd: 0,
+    num_turns: 0,
+    is_error: true,
+    error_message:
+      '[agent] your previous message was processed but its reply was lost (the worker stopped while ' +
+      'answering); it is in the conversation history — ask again to get an answer',
+    error_code: TURN_INTERRUPTED,
+    usage: NO_USAGE,
+    model: null,
+    duration_ms: input.durationMs,
+  };
+}
