@@ -108,7 +108,7 @@ describe('omnicloud chat (separate processes)', () => {
     };
     mcp.mcpServers['echo'] = {
       command: '${NODE_BIN}',
-      args: [join(ROOT, 'test/fixtures/echo-mcp-server.cjs')],
+      args: [join(ROOT, 'test/fixtures/test-mcp-server.cjs')],
       alwaysLoad: true,
     };
     await writeFile(join(configDir, 'mcp.json'), JSON.stringify(mcp, null, 2));

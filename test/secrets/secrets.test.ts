@@ -114,7 +114,7 @@ async function sqliteFiles(dir: string): Promise<string[]> {
   return names.filter((n) => n.endsWith('.sqlite')).map((n) => join(dir, n));
 }
 
-const ENV_DUMP_SERVER = resolve('test/secrets/env-dump-mcp-server.cjs');
+const ENV_DUMP_SERVER = resolve('test/fixtures/test-mcp-server.cjs');
 
 let root: string;
 let model: ModelServer;
