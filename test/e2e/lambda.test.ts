@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { handle } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,28 +43,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'omni-lambda-'));
   bucket = await peers.newBucket();
   table = await peers.newTable();
-  const dedupeTable = `dedupe-${Date.now()}`;
-  await peers.dynamo.send(
-    new CreateTableCommand({
-      TableName: dedupeTable,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
-  queueUrl = peers.fauxqs.createQueue(`messages-${Date.now()}.fifo`, { ContentBasedDeduplication: 'false' });
-  sqs = new SQSClient({
-    endpoint: peers.fauxqs.endpoint,
-    region: peers.fauxqs.region,
-    credentials: peers.fauxqs.credentials,
-  });
+  const dedupeTable = await peers.newDedupeTable();
+  queueUrl = peers.newFifoQueue();
+  sqs = peers.sqs;
   env = {
-    AWS_REGION: peers.fauxqs.region,
-    AWS_ACCESS_KEY_ID: peers.fauxqs.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: peers.fauxqs.credentials.secretAccessKey,
-    AWS_ENDPOINT_URL_SQS: peers.fauxqs.endpoint,
-    AWS_ENDPOINT_URL_S3: peers.fauxqs.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: peers.dynamodb.endpoint,
+    ...peers.awsEnv(),
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     OMNICLOUD_LOG_LEVEL: 'error',
     TELEGRAM_BOT_TOKEN: telegram.token,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableDefinition } from '../../src/sessions/adapters/cloud/schema.js';
 import { startDynamoDbLocal, type DynamoDbLocalPeer } from './dynamodb.js';
@@ -17,6 +18,14 @@ export interface CloudPeers {
   newBucket(): Promise<string>;
   /** A new storage table (`tableDefinition`) with a unique name. */
   newTable(): Promise<string>;
+  /** A new table shaped like template.yaml's DedupeTable (hash key `pk`). */
+  newDedupeTable(): Promise<string>;
+  /** A new FIFO queue (no content-based dedupe); returns its URL. */
+  newFifoQueue(): string;
+  /** An SQS client pointed at fauxqs. */
+  readonly sqs: SQSClient;
+  /** Environment variables that point our AWS clients at these peers (region, keys, endpoints). */
+  awsEnv(): Record<string, string>;
   dropBucket(name: string): Promise<void>;
   dropTable(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -39,6 +48,11 @@ export async function startCloudPeers(): Promise<CloudPeers> {
     maxAttempts: 3,
   });
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const sqs = new SQSClient({
+    endpoint: fauxqs.endpoint,
+    region: fauxqs.region,
+    credentials: fauxqs.credentials,
+  });
   const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
   return {
     fauxqs,
@@ -56,6 +70,29 @@ export async function startCloudPeers(): Promise<CloudPeers> {
       await dynamo.send(new CreateTableCommand(tableDefinition(name)));
       return name;
     },
+    async newDedupeTable() {
+      const name = unique('dedupe');
+      await dynamo.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        }),
+      );
+      return name;
+    },
+    newFifoQueue: () =>
+      fauxqs.createQueue(`${unique('messages')}.fifo`, { ContentBasedDeduplication: 'false' }),
+    sqs,
+    awsEnv: () => ({
+      AWS_REGION: fauxqs.region,
+      AWS_ACCESS_KEY_ID: fauxqs.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: fauxqs.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+      AWS_ENDPOINT_URL_S3: fauxqs.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    }),
     async dropBucket(name) {
       fauxqs.server.emptyBucket(name);
       await s3.send(new DeleteBucketCommand({ Bucket: name })).catch(() => undefined);
@@ -66,6 +103,7 @@ export async function startCloudPeers(): Promise<CloudPeers> {
     async stop() {
       s3.destroy();
       dynamo.destroy();
+      sqs.destroy();
       await Promise.all([fauxqs.stop(), dynamodb.stop()]);
     },
   };

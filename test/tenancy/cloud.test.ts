@@ -1,6 +1,5 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLambdaEnv } from '../../src/app/lambda/env.js';
@@ -119,29 +118,12 @@ beforeAll(async () => {
   router = await startTelegramRouter([alphaApi, betaApi]);
   bucket = await peers.newBucket();
   table = await peers.newTable();
-  const dedupeTable = `dedupe-tenancy-${Date.now()}`;
-  await peers.dynamo.send(
-    new CreateTableCommand({
-      TableName: dedupeTable,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
-  queueUrl = peers.fauxqs.createQueue(`tenancy-${Date.now()}.fifo`, { ContentBasedDeduplication: 'false' });
-  sqs = new SQSClient({
-    endpoint: peers.fauxqs.endpoint,
-    region: peers.fauxqs.region,
-    credentials: peers.fauxqs.credentials,
-  });
+  const dedupeTable = await peers.newDedupeTable();
+  queueUrl = peers.newFifoQueue();
+  sqs = peers.sqs;
   const common = {
     ...fx.secrets,
-    AWS_REGION: peers.fauxqs.region,
-    AWS_ACCESS_KEY_ID: peers.fauxqs.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: peers.fauxqs.credentials.secretAccessKey,
-    AWS_ENDPOINT_URL_SQS: peers.fauxqs.endpoint,
-    AWS_ENDPOINT_URL_S3: peers.fauxqs.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: peers.dynamodb.endpoint,
+    ...peers.awsEnv(),
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     OMNICLOUD_LOG_LEVEL: 'error',
     TELEGRAM_API_ROOT: router.apiRoot,
