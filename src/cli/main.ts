@@ -11,6 +11,7 @@ Commands:
   chat [-m TEXT] [--tenant T] [--chat C] [--thread H] [--json]   talk to the agent (see: omnicloud chat --help)
   config check [--config-dir DIR]                                 validate an agent-config folder
   start                                                           run the local app (same as npm start)
+  serve [--port N] [--host H]                                     the agent HTTP API on Node (needs API_AUTH_TOKEN)
   telegram set-webhook [--stack NAME] [--url URL]                 register the deployed webhook with Telegram
   deploy [--guided] [--stack NAME]                                sam build + sam deploy with progress output
 
@@ -41,6 +42,10 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'deploy': {
         const { runDeploy } = await import('./deploy.js');
         return await runDeploy(rest, { out, err, cwd: process.cwd() });
+      }
+      case 'serve': {
+        const { runServe } = await import('./serve.js');
+        return await runServe(rest, rawEnv, err);
       }
       case 'start': {
         const { runLocal } = await import('../app/local.js');

@@ -1,8 +1,7 @@
 import { createEmfMetrics } from '../../core/metrics.js';
 import type { Hono } from 'hono';
-import { createApiApp } from '../../server/index.js';
 import type { ApiEnv } from '../../server/context.js';
-import { buildApiAuth } from '../api-auth.js';
+import { apiAppFor } from '../api-app.js';
 import { buildDeps } from '../build-deps.js';
 import type { AppDeps } from '../types.js';
 import type { LambdaEnv } from './env.js';
@@ -22,15 +21,7 @@ export async function buildApiApp(lambda: LambdaEnv): Promise<{ app: Hono<ApiEnv
     quiet: true,
   });
   try {
-    const app = createApiApp({
-      runner: deps.runner,
-      storage: deps.storage,
-      usage: deps.usage,
-      auth: buildApiAuth(env, deps.tenants),
-      logger: deps.logger,
-      defaultTenant: env.OMNICLOUD_TENANT,
-    });
-    return { app, deps };
+    return { app: apiAppFor(deps), deps };
   } catch (err) {
     await deps.close();
     throw err;

@@ -1,0 +1,17 @@
+import type { Hono } from 'hono';
+import { createApiApp } from '../server/index.js';
+import type { ApiEnv } from '../server/context.js';
+import { buildApiAuth } from './api-auth.js';
+import type { AppDeps } from './types.js';
+
+/** The agent HTTP API over built deps — the same app on Lambda (`lambda/api.ts`) and Node (`serve.ts`). */
+export function apiAppFor(deps: AppDeps): Hono<ApiEnv> {
+  return createApiApp({
+    runner: deps.runner,
+    storage: deps.storage,
+    usage: deps.usage,
+    auth: buildApiAuth(deps.env, deps.tenants),
+    logger: deps.logger,
+    defaultTenant: deps.env.OMNICLOUD_TENANT,
+  });
+}

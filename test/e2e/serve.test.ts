@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer, type ServeHandle } from '../../src/app/serve.js';
+import { parseEnv } from '../../src/config/env.js';
+
+/** `omnicloud serve`: the Lambda's Hono app on Node over HTTP, with the real runner and offline model. */
+const TOKEN = 'local-api-token-8d1f3b5a7c9e2d4f6a8b0c1e3f5a7b9d';
+let dir: string;
+let server: ServeHandle;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'omni-serve-'));
+  const raw = { OMNICLOUD_DATA_DIR: join(dir, 'data'), API_AUTH_TOKEN: TOKEN, PATH: process.env['PATH'] };
+  server = await startApiServer(parseEnv(raw), { rawEnv: raw, port: 0 });
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const chat = (body: unknown, token?: string) =>
+  fetch(`${server.url}/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+
+describe('omnicloud serve (agent HTTP API on Node)', () => {
+  it('answers health checks without auth and chats with a token, remembering the conversation', async () => {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await chat({ user_message: 'hi', chat_id: 'srv' })).status).toBe(401);
+
+    const first = (await (await chat({ user_message: 'remember: blue', chat_id: 'srv' }, TOKEN)).json()) as {
+      response: string;
+      session_id: string;
+      is_error: boolean;
+    };
+    expect(first.is_error).toBe(false);
+    const second = (await (await chat({ user_message: 'what colour?', chat_id: 'srv' }, TOKEN)).json()) as {
+      response: string;
+      session_id: string;
+    };
+    expect(second.session_id).toBe(first.session_id);
+    expect(second.response).toContain('"remember: blue"');
+  });
+
+  it('refuses malformed JSON with a stable error shape', async () => {
+    const res = await fetch(`${server.url}/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: '{"user_message": ',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: { code: expect.any(String), message: expect.any(String) },
+    });
+  });
+});
