@@ -40,5 +40,47 @@ function render(source: string, budget: number, limit: number): TelegramChunk[] 
 }
 
 export function toMarkdownV2(markdown: string): string {
-  return telegramify(markdown, 'escape').trimEnd();
+  return telegramify(escapeInlineCodeBackslashes(markdown), 'escape').trimEnd();
+}
+
+const FENCE_RE = /^ {0,3}(`{3,}|~{3,})/;
+// An inline code span (not preceded by a backslash that would make its backtick literal).
+const INLINE_CODE_RE = /(?<!\\)(`+)([\s\S]*?[^`])\1(?!`)/g;
+
+/**
+ * telegramify-markdown escapes backslashes inside code blocks but not inside inline code, where
+ * MarkdownV2 requires `\\`: `cd C:\` then breaks the message and `\d+` loses its backslash.
+ * Doubling them in inline code spans (outside fenced blocks) before conversion keeps the text.
+ */
+export function escapeInlineCodeBackslashes(markdown: string): string {
+  const out: string[] = [];
+  let prose: string[] = [];
+  let fence: string | undefined;
+  const flush = (): void => {
+    if (prose.length === 0) return;
+    out.push(
+      prose
+        .join('\n')
+        .replace(
+          INLINE_CODE_RE,
+          (_m, ticks: string, code: string) => `${ticks}${code.replaceAll('\\', '\\\\')}${ticks}`,
+        ),
+    );
+    prose = [];
+  };
+  for (const line of markdown.split('\n')) {
+    const marker = FENCE_RE.exec(line)?.[1];
+    if (fence !== undefined) {
+      out.push(line);
+      if (marker !== undefined && marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
+    } else if (marker !== undefined) {
+      flush();
+      fence = marker;
+      out.push(line);
+    } else {
+      prose.push(line);
+    }
+  }
+  flush();
+  return out.join('\n');
 }

@@ -158,9 +158,12 @@ describe.each<QueueKind>(['memory', 'sqs'])('Telegram end to end, real agent, %s
   });
 
   it('falls back to plain text when the converted markdown is rejected', async () => {
-    // A backslash at the end of inline code: the converter leaves it unescaped, so the MarkdownV2
-    // `\`` escapes the closing backtick and Telegram answers "can't parse entities".
+    // Telegram refuses the MarkdownV2 of this reply ("can't parse entities"): the worker re-sends
+    // the model's text without a parse mode.
     const reply = 'Run `cd C:\\` first, then **restart** the service.';
+    p.api.rejectParse((params) =>
+      params['parse_mode'] === 'MarkdownV2' ? 'Character "\\" is reserved (forced by the test)' : undefined,
+    );
     h.model.setHandler(replyQueue([textReply(reply)]));
     await p.post(privateText('how do I restart it?'));
     await p.api.waitFor(() => p.api.sentTexts().length === 1, 30_000);
