@@ -1,4 +1,5 @@
 import { createAgentRunner } from '../agent/runner.js';
+import { envSecretValues } from '../config/env.js';
 import type { Metrics } from '../core/metrics.js';
 import { withTurnMetrics } from './metrics.js';
 import { describeProvider, modelSelection, needsOfflineModel, resolveProvider } from '../agent/provider.js';
@@ -29,21 +30,6 @@ export interface BuildDepsOptions {
   metrics?: Metrics;
 }
 
-/** Secret values of the environment, masked in every log line. */
-function secretValues(env: AppEnv): string[] {
-  return [
-    env.ANTHROPIC_API_KEY,
-    env.ANTHROPIC_AUTH_TOKEN,
-    env.AWS_SECRET_ACCESS_KEY,
-    env.AWS_SESSION_TOKEN,
-    env.AWS_BEARER_TOKEN_BEDROCK,
-    env.BEDROCK_SECRET_ACCESS_KEY,
-    env.TELEGRAM_BOT_TOKEN,
-    env.TELEGRAM_WEBHOOK_SECRET,
-    env.API_AUTH_TOKEN,
-  ].filter((v): v is string => typeof v === 'string' && v.length > 0);
-}
-
 /**
  * The one place where a process's components are built and wired: tenants (file or environment,
  * secrets read once), storage and usage, the model provider (starting the offline demo model when
@@ -57,7 +43,7 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
     options.logger ??
     createLogger({
       level: env.OMNICLOUD_LOG_LEVEL ?? options.defaultLogLevel ?? 'info',
-      secrets: [...secretValues(env), ...(options.secrets ?? []), ...tenants.secretValues],
+      secrets: [...envSecretValues(env), ...(options.secrets ?? []), ...tenants.secretValues],
       ...(options.logBase ? { base: options.logBase } : {}),
     });
   const closers: Array<() => Promise<void>> = [];

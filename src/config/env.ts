@@ -142,3 +142,18 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   }));
   throw new ConfigError(issues);
 }
+
+/** The secret values among the parsed variables, for the loggers' masking (every process registers them). */
+export function envSecretValues(env: AppEnv): string[] {
+  return [
+    env.ANTHROPIC_API_KEY,
+    env.ANTHROPIC_AUTH_TOKEN,
+    env.AWS_SECRET_ACCESS_KEY,
+    env.AWS_SESSION_TOKEN,
+    env.AWS_BEARER_TOKEN_BEDROCK,
+    env.BEDROCK_SECRET_ACCESS_KEY,
+    env.TELEGRAM_BOT_TOKEN,
+    env.TELEGRAM_WEBHOOK_SECRET,
+    env.API_AUTH_TOKEN,
+  ].filter((v): v is string => typeof v === 'string' && v.length > 0);
+}

@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppEnv } from '../../config/env.js';
+import { toDocumentClient } from '../../sessions/adapters/cloud/document-client.js';
 import { awsCredentials } from '../aws-credentials.js';
 
 /**
@@ -27,9 +28,10 @@ export function createSqsClient(env: AppEnv): SQSClient {
 }
 
 export function createDynamoDocumentClient(env: AppEnv): DynamoDBDocumentClient {
-  const raw = new DynamoDBClient({
-    ...common(env),
-    ...(env.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB } : {}),
-  });
-  return DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  return toDocumentClient(
+    new DynamoDBClient({
+      ...common(env),
+      ...(env.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB } : {}),
+    }),
+  );
 }

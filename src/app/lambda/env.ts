@@ -1,11 +1,11 @@
-import { parseEnv, type AppEnv } from '../../config/env.js';
+import { envSecretValues, parseEnv, type AppEnv } from '../../config/env.js';
 import { createSsmParameterClient, resolveSecrets } from '../../config/secrets.js';
 
 export interface LambdaEnv {
   env: AppEnv;
   /** The environment with secrets resolved (for `${VAR}` in mcp.json). */
   raw: Record<string, string | undefined>;
-  /** Secret values read at cold start (masked in every log line). */
+  /** Secret values read at cold start or set directly in the environment (masked in every log line). */
   secrets: string[];
 }
 
@@ -19,5 +19,6 @@ export async function loadLambdaEnv(source: Record<string, string | undefined>):
     { OMNICLOUD_ENV: 'production', ...source },
     { client: () => createSsmParameterClient({ region: source.AWS_REGION }) },
   );
-  return { env: parseEnv(resolved.env), raw: resolved.env, secrets: resolved.secrets };
+  const env = parseEnv(resolved.env);
+  return { env, raw: resolved.env, secrets: [...resolved.secrets, ...envSecretValues(env)] };
 }

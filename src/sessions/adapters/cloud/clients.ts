@@ -1,6 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { toDocumentClient } from './document-client.js';
+
+export { toDocumentClient };
 
 export interface CloudClientOptions {
   region: string;
@@ -48,12 +51,4 @@ export function createCloudClients(options: CloudClientOptions): CloudClients {
       raw.destroy();
     },
   };
-}
-
-/** Accept either client flavour; items are plain JS values either way. */
-export function toDocumentClient(client: DynamoDBClient | DynamoDBDocumentClient): DynamoDBDocumentClient {
-  if (client instanceof DynamoDBDocumentClient) return client;
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
-  });
 }
