@@ -9,7 +9,8 @@
  *
  *   npx tsx bench/runner.ts [--turns 10]
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { prepareWorkspace } from '../src/agent/workspace.js';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { query, type Options } from '@anthropic-ai/claude-agent-sdk';
@@ -47,13 +48,7 @@ async function main(): Promise<void> {
   const model = await startModelServer({ record: false });
   const storage = createSqliteStorage({ dataDir: join(dir, 'data') });
   const limits = { maxRetries: 1, apiTimeoutMs: 30_000, turnTimeoutMs: 120_000, maxTurns: 5 };
-  const workspace = {
-    cwd: join(dir, 'work'),
-    configDir: join(dir, 'claude-ours'),
-    home: join(dir, 'home'),
-    tmpDir: join(dir, 'tmp'),
-  };
-  await Promise.all(Object.values(workspace).map((d) => mkdir(d, { recursive: true })));
+  const workspace = await prepareWorkspace(dir);
   const tenant: TenantAgent = { profile: PROFILE, workspace };
   const runner = createAgentRunner({
     storage,

@@ -1,13 +1,7 @@
 import type { McpServerConfig } from '@anthropic-ai/claude-agent-sdk';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import type {
-  AgentProfile,
-  AgentWorkspace,
-  TenantAgent,
-  TenantAgentResolver,
-  ToolPolicy,
-} from '../agent/profile.js';
+import { join } from 'node:path';
+import { prepareWorkspace } from '../agent/workspace.js';
+import type { AgentProfile, TenantAgent, TenantAgentResolver, ToolPolicy } from '../agent/profile.js';
 import type { AppEnv } from '../config/env.js';
 import {
   defaultAgentConfigDir,
@@ -25,17 +19,6 @@ export interface TenantAgentsOptions {
   rawEnv: EnvRecord;
   /** Agent-config folder per tenant (multi-tenant setups); default: the environment's folder for all. */
   configDirFor?: (tenant: TenantId) => string;
-}
-
-/** Where a tenant's agent runs: everything under `<workspaceRoot>/<tenant>/`. */
-export function tenantWorkspace(workspaceRoot: string, tenant: TenantId): AgentWorkspace {
-  const base = join(resolve(workspaceRoot), tenant);
-  return {
-    cwd: join(base, 'work'),
-    configDir: join(base, 'claude'),
-    home: join(base, 'home'),
-    tmpDir: join(base, 'tmp'),
-  };
 }
 
 /** The tool policy: the config's default, widened or narrowed only by explicit settings. */
@@ -76,11 +59,10 @@ export async function createTenantAgents(
         message: warning.message,
       });
     }
-    const workspace = tenantWorkspace(
-      env.OMNICLOUD_WORKSPACE_DIR ?? join(env.OMNICLOUD_DATA_DIR, 'tenants'),
-      tenant,
+    // Each tenant's agent runs under `<workspace root>/<tenant>/`.
+    const workspace = await prepareWorkspace(
+      join(env.OMNICLOUD_WORKSPACE_DIR ?? join(env.OMNICLOUD_DATA_DIR, 'tenants'), tenant),
     );
-    await Promise.all(Object.values(workspace).map((dir) => mkdir(dir, { recursive: true })));
     await installSkills(config.skills, workspace.cwd);
     const tools = toolPolicy(config, env, workspace.cwd);
     if (tools.permissionMode === 'bypassPermissions') {

@@ -7,7 +7,8 @@
  *
  * Prints one JSON line: the turn result and every `load()` the SDK made through the store.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { prepareWorkspace } from '../../src/agent/workspace.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentProfile, TenantAgent } from '../../src/agent/profile.js';
@@ -82,13 +83,7 @@ async function main(): Promise<void> {
     ...cloud,
     transcriptsFor: (lease) => recording(cloud.transcriptsFor(lease), loads),
   };
-  const workspace = {
-    cwd: join(dir, 'work'),
-    configDir: join(dir, 'claude'),
-    home: join(dir, 'home'),
-    tmpDir: join(dir, 'tmp'),
-  };
-  await Promise.all(Object.values(workspace).map((d) => mkdir(d, { recursive: true })));
+  const workspace = await prepareWorkspace(dir);
   const tenants = async (): Promise<TenantAgent> => ({ profile: E2E_PROFILE, workspace });
   const runner = createAgentRunner({
     storage,

@@ -10,7 +10,8 @@
  * `turn`, `handle-done`) so the test can kill it at a chosen point. With `waitForGo` it loads everything
  * but consumes only after a `go` line on stdin (a warm spare). SIGTERM stops it gracefully.
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { prepareWorkspace } from '../../src/agent/workspace.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -111,13 +112,7 @@ function observed(store: TranscriptStore, pauseMs: number): TranscriptStore {
 async function main(): Promise<void> {
   const config = JSON.parse(process.env['OMNI_WORKER_CONFIG'] ?? '{}') as WorkerProcessConfig;
   const dir = await mkdtemp(join(tmpdir(), 'omni-worker-'));
-  const workspace = {
-    cwd: join(dir, 'work'),
-    configDir: join(dir, 'claude'),
-    home: join(dir, 'home'),
-    tmpDir: join(dir, 'tmp'),
-  };
-  await Promise.all(Object.values(workspace).map((d) => mkdir(d, { recursive: true })));
+  const workspace = await prepareWorkspace(dir);
   const { storage: inner, close } = await openStorage(config);
   const storage: Storage = {
     ...inner,

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { prepareWorkspace } from '../../src/agent/workspace.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentProfile, TenantAgent, TenantAgentResolver } from '../../src/agent/profile.js';
@@ -40,15 +41,7 @@ export async function startAgentHarness(
   const model = await startModelServer();
   const storage = createSqliteStorage({ dataDir: join(dir, 'data') });
   const plainTenants = async (tenant: string): Promise<TenantAgent> => {
-    const base = join(dir, 'tenants', tenant);
-    const workspace = {
-      cwd: join(base, 'work'),
-      configDir: join(base, 'claude'),
-      home: join(base, 'home'),
-      tmpDir: join(base, 'tmp'),
-    };
-    await Promise.all(Object.values(workspace).map((d) => mkdir(d, { recursive: true })));
-    return { profile, workspace };
+    return { profile, workspace: await prepareWorkspace(join(dir, 'tenants', tenant)) };
   };
   const tenants = options.tenants ? await options.tenants(dir) : plainTenants;
   const deps: AgentRunnerDeps = {
