@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
 import { startPipeline, type Pipeline, type QueueKind } from '../telegram/pipeline.js';
 import { FORUM } from '../telegram/updates.js';
-import { checkDelivery, makeConversations, saidText, unescapeMarkdown } from './support/conversations.js';
+import {
+  checkDelivery,
+  deliveryCounts,
+  makeConversations,
+  saidText,
+  unescapeMarkdown,
+} from './support/conversations.js';
 import { printFigures, scaled } from './support/figures.js';
 
 /**
@@ -73,16 +79,10 @@ describe.each<QueueKind>(['memory', 'sqs'])('concurrency through the full pipeli
         suite: `concurrency (${queue} queue)`,
         counts: {
           conversations: conversations.length,
-          'messages sent': total,
           'webhook non-200': statuses.flat().filter((s) => s !== 200).length,
           'model requests': h.model.requests.length,
           'replies received': answered(),
-          lost: report.lost,
-          'duplicate replies': report.duplicateReplies,
-          'order violations': report.orderViolations,
-          'lost turns (transcript)': report.lostTurns,
-          'duplicate turns (transcript)': report.duplicateTurns,
-          'corrupt transcripts': report.corruptTranscripts,
+          ...deliveryCounts(report),
           'all webhooks acked (ms)': acked,
           'wall time (ms)': wall,
         },

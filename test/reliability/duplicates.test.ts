@@ -6,7 +6,12 @@ import { startFauxqs, type FauxqsPeer } from '../peers/fauxqs.js';
 import { startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
 import { startPipeline, type Pipeline, type QueueKind } from '../telegram/pipeline.js';
 import { FORUM } from '../telegram/updates.js';
-import { checkDelivery, makeConversations, type DeliveryReport } from './support/conversations.js';
+import {
+  checkDelivery,
+  deliveryCounts,
+  makeConversations,
+  type DeliveryReport,
+} from './support/conversations.js';
 import { startFaultProxy, throttlingFor, type FaultProxy } from './support/fault-proxy.js';
 import { printFigures, scaled } from './support/figures.js';
 import { createFifoQueue, type FifoQueue } from './support/sqs.js';
@@ -24,18 +29,6 @@ import { createFifoQueue, type FifoQueue } from './support/sqs.js';
 
 const CONVERSATIONS = scaled('DUP_CONVERSATIONS', 4);
 const PER_CONV = scaled('DUP_PER_CONV', 3);
-
-function deliveryCounts(report: DeliveryReport): Record<string, number> {
-  return {
-    'messages sent': report.sent,
-    lost: report.lost,
-    'duplicate replies': report.duplicateReplies,
-    'order violations': report.orderViolations,
-    'lost turns (transcript)': report.lostTurns,
-    'duplicate turns (transcript)': report.duplicateTurns,
-    'corrupt transcripts': report.corruptTranscripts,
-  };
-}
 
 let h: AgentHarness;
 let fauxqs: FauxqsPeer;

@@ -170,3 +170,16 @@ export async function checkDelivery(
   }
   return r;
 }
+
+/** The loss/duplicate/order/corruption counts of a report, as printed in every figures block. */
+export function deliveryCounts(report: DeliveryReport): Record<string, number> {
+  return {
+    'messages sent': report.sent,
+    lost: report.lost,
+    'duplicate replies': report.duplicateReplies,
+    'order violations': report.orderViolations,
+    'lost turns (transcript)': report.lostTurns,
+    'duplicate turns (transcript)': report.duplicateTurns,
+    'corrupt transcripts': report.corruptTranscripts,
+  };
+}
