@@ -38,7 +38,7 @@ console.log(
   JSON.stringify({
     ms,
     entries: entries?.length ?? 0,
-    bytes_read: storage.metrics.s3BytesRead,
+    bytes_read: storage.metrics.s3BytesRead + storage.metrics.dynamoBytesRead,
     gets: storage.metrics.s3Gets,
     baseline_rss_mb: baseline / 2 ** 20,
     // Sampled every 2 ms during the load (the process-lifetime maxRSS would include tsx's start-up).

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
@@ -10,6 +11,7 @@ import {
   SessionHistoryError,
   StorageError,
 } from '../../src/core/errors.js';
+import type { TenantId } from '../../src/core/ids.js';
 import { conversationKey } from '../../src/core/keys.js';
 import {
   createCloudStorage,
@@ -149,11 +151,14 @@ describe('cloud storage: single writer per conversation', () => {
     expect(uuids(await w.raw.readEntries(k))).toEqual(want);
     first.clearCache();
     expect(uuids(await first.transcripts.load(k))).toEqual(want);
-    // The loser's uploaded part is referenced by no head (and was deleted best-effort).
-    const objects = await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/`);
-    for (const o of objects) {
-      const text = (await w.raw.getObject(o)) ?? '';
-      expect(text).not.toContain('late-0');
+    // The loser's transaction wrote nothing: no part item or object holds its entries, and every
+    // part item is one a head references.
+    const parts = await w.raw.listTableParts(k);
+    expect(parts.some((p) => p.text.includes('late-0'))).toBe(false);
+    const tokens = ((await w.raw.readHead(k))?.parts as string[]).map((t) => `#${t}`);
+    expect(parts.every((p) => tokens.some((t) => p.sk.endsWith(t)))).toBe(true);
+    for (const o of await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/`)) {
+      expect((await w.raw.getObject(o)) ?? '').not.toContain('late-0');
     }
   });
 
@@ -204,42 +209,103 @@ describe('cloud storage: compaction', () => {
 
     const cold = w.container({ cacheBytes: 0 });
     expect(uuids(await cold.transcripts.load(k))).toEqual(all);
-    // Bounded reads: one (small) segment plus at most maxParts parts.
-    expect(cold.metrics.s3Gets).toBeLessThanOrEqual(5);
+    // Bounded reads: the (small) segments from S3, at most maxParts table parts in one BatchGetItem.
+    expect(cold.metrics.s3Gets).toBeLessThanOrEqual(2);
+    expect(cold.metrics.dynamoReads).toBeLessThanOrEqual(2);
     expect(uuids(await w.raw.readEntries(k))).toEqual(all);
     const objects = await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/main/`);
     expect(objects.some((o) => o.includes('/seg-'))).toBe(true);
+    // Merged table parts were deleted: the items left are exactly the head's parts.
+    const head = await w.raw.readHead(k);
+    const parts = await w.raw.listTableParts(k);
+    expect(parts.map((p) => p.sk.split('#').pop()).sort()).toEqual([...(head?.parts as string[])].sort());
+    expect(parts.length).toBeLessThanOrEqual(4);
+  });
+  it('a load that lost the race with a compaction re-reads the head instead of reporting a loss', async () => {
+    const w = await world();
+    const k = key();
+    const writer = w.container({ compaction: { maxParts: 3 } });
+    const batches = Array.from({ length: 3 }, (_, i) => turn(`p${i}`, 2, 500));
+    for (const b of batches) await writer.transcripts.append(k, b);
+    // The reader's first BatchGetItem (for the 3 parts of the head it just read) waits until a
+    // 4th append has compacted those parts into a segment and deleted them.
+    const dynamo = new DynamoDBClient({
+      endpoint: peers.dynamodb.endpoint,
+      region: peers.dynamodb.region,
+      credentials: peers.dynamodb.credentials,
+    });
+    let raced = false;
+    dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchGetItemCommand' && !raced) {
+          raced = true;
+          await writer.transcripts.append(k, turn('p3', 2, 500));
+          expect(await w.raw.listTableParts(k)).toEqual([]);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'raceWithCompaction' },
+    );
+    const reader = createCloudStorage({
+      s3: peers.s3,
+      dynamo,
+      bucket: w.bucket,
+      table: w.table,
+      cacheBytes: 0,
+    });
+    const loaded = await reader.transcripts.load(k);
+    expect(raced).toBe(true);
+    expect(loaded).toHaveLength(8);
+    expect(uuids(loaded)).toEqual(uuids(await w.raw.readEntries(k)));
+    expect(uuids(loaded).slice(0, 6)).toEqual(uuids(batches.flat()));
+    dynamo.destroy();
   });
 });
 
 describe('cloud storage: head writes', () => {
-  it('keeps a tiny batch inline in the head; the next part carries it to S3', async () => {
+  it('an append is one DynamoDB request: the part is created in the head’s transaction, nothing goes to S3', async () => {
+    const w = await world();
+    const c = w.container();
+    const k = key();
+    const batch = turn('t', 7, 2500);
+    await c.transcripts.append(k, batch); // creates the head: no read of an existing one later
+    const before = { ...c.metrics };
+    await c.transcripts.append(k, turn('u', 7, 2500));
+    expect(c.metrics.dynamoWrites - before.dynamoWrites).toBe(1);
+    expect(c.metrics.dynamoReads - before.dynamoReads).toBe(0);
+    expect(c.metrics.s3Puts).toBe(0);
+    // Billed as a transaction: twice the write units of the part and the head.
+    expect(c.metrics.dynamoWriteUnits - before.dynamoWriteUnits).toBeGreaterThanOrEqual(2 * (18 + 1));
+    expect(await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/`)).toEqual([]);
+    expect(await w.raw.listTableParts(k)).toHaveLength(2);
+  });
+
+  it('keeps a tiny batch inline in the head; the next part carries it along', async () => {
     const w = await world();
     const c = w.container();
     const k = key();
     const big = turn('big', 3, 2000);
     const cost: SessionStoreEntry = { type: 'cost-state', sessionId: k.sessionId, totalCostUSD: 0.5 };
     await c.transcripts.append(k, big);
-    const putsBefore = c.metrics.s3Puts;
     await c.transcripts.append(k, [cost]);
-    expect(c.metrics.s3Puts).toBe(putsBefore); // one DynamoDB update, no S3 object
     const head = await w.raw.readHead(k);
     expect(head?.tail).toHaveLength(1);
+    expect(await w.raw.listTableParts(k)).toHaveLength(1); // an update of the head, no new part
     expect(uuids(await w.raw.readEntries(k))).toEqual(uuids([...big, cost]));
     const next = turn('next', 2, 2000);
     await c.transcripts.append(k, next);
     expect((await w.raw.readHead(k))?.tail).toEqual([]);
-    const objects = await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/main/`);
-    expect(objects).toHaveLength(2);
-    const second = (await w.raw.getObject(objects.sort()[1]!)) ?? '';
-    expect(second.split('\n')[0]).toContain('cost-state');
+    const parts = (await w.raw.listTableParts(k)).sort((a, b) => (a.sk < b.sk ? -1 : 1));
+    expect(parts).toHaveLength(2);
+    expect(parts[1]!.text.split('\n')[0]).toContain('cost-state');
     const all = [...big, cost, ...next];
     expect(await w.container().transcripts.load(k)).toEqual(JSON.parse(JSON.stringify(all)));
   });
 
   it('updates the head in place: it stays small and each write sends only what changed', async () => {
     const w = await world();
-    const c = w.container();
+    // Parts in S3, so every DynamoDB write is a head write.
+    const c = w.container({ compaction: { tablePartBytes: 0 } });
     const k = key();
     for (let i = 0; i < 60; i++) {
       await c.transcripts.append(k, turn(`t${i}`, 3, 1000));
@@ -267,42 +333,56 @@ describe('cloud storage: head writes', () => {
 });
 
 describe('cloud storage: resume', () => {
-  it('warm resume validates against the head and reads 0 bytes from S3; cold resume reads them', async () => {
+  it('warm resume validates against the head and reads 0 transcript bytes; cold resume reads them', async () => {
     const w = await world();
     const container = w.container();
     const k = key();
     await container.transcripts.append(k, turn('first', 17, 4000));
     await container.transcripts.append(k, turn('second', 7, 1000));
-    const before = container.metrics.s3BytesRead;
+    const read = () => container.metrics.s3BytesRead + container.metrics.dynamoBytesRead;
+    const before = read();
+    const readsBefore = container.metrics.dynamoReads;
     const warm = await container.transcripts.load(k);
     expect(warm).toHaveLength(24);
-    expect(container.metrics.s3BytesRead - before).toBe(0);
+    expect(read() - before).toBe(0);
+    expect(container.metrics.dynamoReads - readsBefore).toBe(1); // the head
 
     const other = w.container();
     await other.transcripts.append(k, turn('elsewhere', 2));
     // The first container's cache is stale now: the head's etag moved, so it reads again.
     expect(await container.transcripts.load(k)).toHaveLength(26);
-    expect(container.metrics.s3BytesRead - before).toBeGreaterThan(0);
+    expect(read() - before).toBeGreaterThan(0);
   });
 
-  it('a head that references a missing part fails with a SessionHistoryError naming session and part', async () => {
-    const w = await world();
-    const k = key();
-    const writer = w.container();
-    await writer.transcripts.append(k, turn('a', 3));
-    await writer.transcripts.append(k, turn('b', 3));
-    const [, second] = (await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/main/`)).sort();
-    await peers.s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: second! }));
-    const reader = w.container();
-    const err = await reader.transcripts.load(k).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(SessionHistoryError);
-    expect((err as Error).message).toContain(k.sessionId);
-    expect((err as Error).message).toContain(second!);
-    expect((err as Error).message).toMatch(/missing/);
-  });
+  for (const where of ['table', 's3'] as const) {
+    it(`a head that references a missing ${where} part fails with a SessionHistoryError naming session and part`, async () => {
+      const w = await world();
+      const k = key();
+      const writer = w.container({ compaction: { tablePartBytes: where === 's3' ? 0 : 350_000 } });
+      await writer.transcripts.append(k, turn('a', 3));
+      await writer.transcripts.append(k, turn('b', 3));
+      let gone: string;
+      if (where === 's3') {
+        [, gone] = (await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/main/`)).sort() as [
+          string,
+          string,
+        ];
+        await peers.s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: gone }));
+      } else {
+        [, gone] = (await w.raw.listTableParts(k)).map((p) => p.sk).sort() as [string, string];
+        await peers.doc.send(new DeleteCommand({ TableName: w.table, Key: { pk: 'acme', sk: gone } }));
+      }
+      const reader = w.container();
+      const err = await reader.transcripts.load(k).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SessionHistoryError);
+      expect((err as Error).message).toContain(k.sessionId);
+      expect((err as Error).message).toContain(gone);
+      expect((err as Error).message).toMatch(/missing/);
+    });
+  }
 
   it('single entries far above 400 KB live in S3', async () => {
     const w = await world();
@@ -310,23 +390,34 @@ describe('cloud storage: resume', () => {
     const big = turn('big', 1, 3 * 1024 * 1024);
     await w.container().transcripts.append(k, big);
     expect(uuids(await w.container().transcripts.load(k))).toEqual(uuids(big));
+    expect(await w.raw.listTableParts(k)).toEqual([]);
+    expect(await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/main/`)).toHaveLength(1);
   });
 });
 
 describe('cloud storage: tenants', () => {
-  it("tenant A cannot list or load tenant B's sessions (raw S3 listing agrees)", async () => {
+  it("tenant A cannot list or load tenant B's sessions (raw S3 and DynamoDB agree)", async () => {
     const w = await world();
     const s = w.container();
     const a = key(randomUUID(), 'acme');
     const b = key(randomUUID(), 'globex');
-    // Large enough to become S3 parts (tiny batches stay inline in the head).
-    await s.transcripts.append(a, turn('a', 2, 2000));
-    await s.transcripts.append(b, turn('b', 2, 2000));
+    // A table part and an S3 part for each (tiny batches would stay inline in the head).
+    for (const k of [a, b]) {
+      await s.transcripts.append(k, turn('small', 2, 2000));
+      await s.transcripts.append(k, turn('large', 1, 400_000));
+    }
     expect((await s.transcripts.listSessions('acme')).map((x) => x.sessionId)).toEqual([a.sessionId]);
     expect(await s.transcripts.load({ projectKey: 'acme', sessionId: b.sessionId })).toBeNull();
-    const rawA = await w.raw.listObjects('tenants/acme/');
-    expect(rawA.length).toBeGreaterThan(0);
-    expect(rawA.every((o) => o.startsWith('tenants/acme/sessions/') && !o.includes(b.sessionId))).toBe(true);
+    const rawA = await w.raw.listTenantKeys('acme' as TenantId);
+    expect(rawA.filter((x) => x.startsWith('s3:')).length).toBeGreaterThan(0);
+    expect(rawA.filter((x) => x.startsWith(`dynamodb:acme/part#acme#${a.sessionId}#`)).length).toBe(1);
+    expect(
+      rawA.every(
+        (x) =>
+          (x.startsWith('s3:tenants/acme/sessions/') || x.startsWith('dynamodb:acme/')) &&
+          !x.includes(b.sessionId),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -340,12 +431,24 @@ describe('cloud storage: AWS errors', () => {
       table: w.table,
       clock: w.clock,
     });
-    const err = await s.transcripts.append(key(), turn('x', 1, 2000)).then(
+    // Too large for a table part, so it goes to S3.
+    const err = await s.transcripts.append(key(), turn('x', 1, 400_000)).then(
       () => null,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(StorageError);
     expect((err as Error).message).toMatch(/^\[sessions:s3\] PutObject/);
+  });
+
+  it('translates a missing table into a StorageError naming the operation', async () => {
+    const w = await world();
+    const s = w.container({ table: 'no-such-table' });
+    const err = await s.transcripts.append(key(), turn('x', 2, 2000)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as Error).message).toMatch(/^\[sessions:cloud\] GetItem head .*ResourceNotFoundException/);
   });
 });
 
@@ -373,7 +476,9 @@ describe('cloud storage: large transcripts', () => {
       expect(loaded![0]!.uuid).toBe(expected[0]);
       expect(loaded![loaded!.length - 1]!.uuid).toBe(expected[expected.length - 1]);
       // Segments of ≤ 4 MiB plus at most 64 parts (≤ 4 MiB) after them.
-      expect(reader.metrics.s3Gets).toBeLessThanOrEqual(Math.ceil(stat!.bytes / (4 * 1024 * 1024)) + 2);
+      expect(reader.metrics.s3Gets + reader.metrics.dynamoReads).toBeLessThanOrEqual(
+        Math.ceil(stat!.bytes / (4 * 1024 * 1024)) + 3,
+      );
       console.log(`[cloud] ${mb} MB: cold load ${ms.toFixed(0)} ms, ${reader.metrics.s3Gets} GETs`);
     });
   }

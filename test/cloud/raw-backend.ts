@@ -19,6 +19,7 @@ export function createRawCloudBackend(deps: {
   listObjects(prefix: string): Promise<string[]>;
   getObject(key: string): Promise<string | null>;
   readHead(key: SessionKey): Promise<Record<string, unknown> | null>;
+  listTableParts(key: SessionKey): Promise<Array<{ sk: string; text: string }>>;
 } {
   const { s3, doc, bucket, table } = deps;
 
@@ -45,6 +46,12 @@ export function createRawCloudBackend(deps: {
     }
   }
 
+  async function required(key: string): Promise<string> {
+    const text = await getObject(key);
+    if (text === null) throw new Error(`raw: missing object ${key}`);
+    return text;
+  }
+
   async function readHead(key: SessionKey): Promise<Record<string, unknown> | null> {
     const sk = `head#${key.projectKey}#${key.sessionId}#${key.subpath ?? ''}`;
     const res = await doc.send(
@@ -53,10 +60,36 @@ export function createRawCloudBackend(deps: {
     return res.Item ?? null;
   }
 
+  /** Every table part item of the session (main and subpaths), sorted by key. */
+  async function listTableParts(key: SessionKey): Promise<Array<{ sk: string; text: string }>> {
+    const out: Array<{ sk: string; text: string }> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await doc.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': key.projectKey,
+            ':prefix': `part#${key.projectKey}#${key.sessionId}#`,
+          },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) {
+        out.push({ sk: String(item.sk), text: Buffer.from(item.body as Uint8Array).toString('utf8') });
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
   return {
     listObjects,
     getObject,
     readHead,
+    listTableParts,
 
     async readEntries(key: SessionKey) {
       const head = await readHead(key);
@@ -65,19 +98,30 @@ export function createRawCloudBackend(deps: {
         key.subpath === undefined
           ? `tenants/${key.projectKey}/sessions/${key.sessionId}/main/`
           : `tenants/${key.projectKey}/sessions/${key.sessionId}/sub/${key.subpath}/`;
-      // Segments are `{name}` refs; parts are tokens `<seq base36>.<nonce>` naming
-      // `part-<seq, 12 digits>-<nonce>.jsonl`; `tail` holds inline JSONL lines not yet in S3.
-      const names = [
-        ...(head.segments as Array<{ name: string }>).map((s) => s.name),
-        ...(head.parts as string[]).map((t) => {
-          const [seq36, nonce] = t.split('.');
-          return `part-${String(parseInt(seq36!, 36)).padStart(12, '0')}-${nonce}.jsonl`;
-        }),
-      ];
+      // Segments are `{name}` refs to S3 objects. Parts are tokens `<seq base36>.<nonce>` naming
+      // the S3 object `part-<seq, 12 digits>-<nonce>.jsonl`, or `<seq base36>.<nonce>.d` naming the
+      // DynamoDB item `part#<tenant>#<session>#<subpath>#<token>` (JSONL bytes in `body`); `tail`
+      // holds inline JSONL lines.
+      const texts: string[] = [];
+      for (const s of head.segments as Array<{ name: string }>) texts.push(await required(dir + s.name));
+      for (const t of head.parts as string[]) {
+        const [seq36, nonce, where] = t.split('.');
+        if (where === 'd') {
+          const sk = `part#${key.projectKey}#${key.sessionId}#${key.subpath ?? ''}#${t}`;
+          const res = await doc.send(
+            new GetCommand({ TableName: table, Key: { pk: key.projectKey, sk }, ConsistentRead: true }),
+          );
+          const body = res.Item?.body as Uint8Array | undefined;
+          if (!body) throw new Error(`raw: missing table part ${sk}`);
+          texts.push(Buffer.from(body).toString('utf8'));
+        } else {
+          texts.push(
+            await required(`${dir}part-${String(parseInt(seq36!, 36)).padStart(12, '0')}-${nonce}.jsonl`),
+          );
+        }
+      }
       const out: SessionStoreEntry[] = [];
-      for (const name of names) {
-        const text = await getObject(dir + name);
-        if (text === null) throw new Error(`raw: missing object ${dir}${name}`);
+      for (const text of texts) {
         for (const line of text.split('\n')) if (line !== '') out.push(JSON.parse(line) as SessionStoreEntry);
       }
       for (const line of head.tail as string[]) out.push(JSON.parse(line) as SessionStoreEntry);

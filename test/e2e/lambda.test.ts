@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { handle } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiApp } from '../../src/app/lambda/api.js';
@@ -137,18 +136,23 @@ describe('Lambda handlers against local peers', () => {
     expect(replies.at(-1)).toContain(DEMO_LABEL.replace(/[[\]]/g, ''));
     expect(replies.at(-1)).toContain('no earlier user messages');
 
-    // Persisted in the peers: transcript parts in S3 under the tenant, the conversation in DynamoDB.
-    const listed = await peers.s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'tenants/default/' }),
+    // Persisted in the peers: the transcript's head and parts in the tenant's DynamoDB partition
+    // (parts this small are table parts, not S3 objects), the conversation beside them.
+    const stored = await peers.doc.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :part)',
+        ExpressionAttributeValues: { ':pk': 'default', ':part': 'part#default#' },
+      }),
     );
-    expect(listed.KeyCount).toBeGreaterThan(0);
+    expect(stored.Count).toBeGreaterThan(0);
     const conversation = await peers.doc.send(
       new GetCommand({ TableName: table, Key: { pk: 'default', sk: `conv#default:${USER.id}:main` } }),
     );
     expect(conversation.Item?.['ttl']).toBeGreaterThan(Date.now() / 1000 + 24 * 24 * 3600);
     await worker.app.close();
 
-    // A second message handled by a different (cold) worker: history comes from S3.
+    // A second message handled by a different (cold) worker: history comes from the peers.
     await ingress(apiGatewayEvent(privateText('second message'), WEBHOOK_SECRET));
     const second = await receiveAsLambdaEvent();
     const coldWorker = await buildWorkerHandler(await lambdaEnv());

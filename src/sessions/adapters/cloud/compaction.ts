@@ -6,8 +6,9 @@ import type { Lease } from '../../types.js';
 import type { HeadStore } from './head.js';
 import { splitLines } from './jsonl.js';
 import type { ObjectStore } from './objects.js';
-import { objectKey, type StreamReader } from './reader.js';
-import { partName, type HeadItem, type ObjectRef } from './schema.js';
+import { objectKey, pieces, type StreamReader } from './reader.js';
+import { isTablePart, partName, type HeadItem, type ObjectRef } from './schema.js';
+import type { TablePartStore } from './table-parts.js';
 
 /** Where a stream's bytes live: inline in the head, in parts, in segments; and when they move. */
 export interface CompactionPolicy {
@@ -29,12 +30,18 @@ export interface CompactionPolicy {
   garbageGraceMs: number;
   /**
    * A batch of at most this many JSONL bytes (default 1 KiB, e.g. the SDK's one-entry
-   * `cost-state` batch) is kept inline in the head instead of becoming an S3 part: one DynamoDB
-   * write instead of a PUT and a write. The next part carries the inline entries to S3. 0 disables.
+   * `cost-state` batch) is kept inline in the head instead of becoming a part; the next part
+   * carries the inline entries along. 0 disables.
    */
   inlineBytes: number;
   /** …as long as the head's inline entries stay within this many bytes (default 2 KiB). */
   tailBytes: number;
+  /**
+   * A part of at most this many bytes (default 350,000 — DynamoDB items are limited to 400 KB) is
+   * a table part, created in the head's own transaction: an append is one DynamoDB request and
+   * no S3 request. Larger parts go to S3 first. 0 sends every part to S3.
+   */
+  tablePartBytes: number;
 }
 
 export const DEFAULT_COMPACTION: CompactionPolicy = {
@@ -45,11 +52,13 @@ export const DEFAULT_COMPACTION: CompactionPolicy = {
   garbageGraceMs: 15 * 60 * 1000,
   inlineBytes: 1024,
   tailBytes: 2048,
+  tablePartBytes: 350_000,
 };
 
 export interface CompactorDeps {
   heads: HeadStore;
   objects: ObjectStore;
+  tableParts: TablePartStore;
   reader: StreamReader;
   clock: Clock;
   logger: Logger;
@@ -63,18 +72,19 @@ export const nonce = (): string => randomBytes(4).toString('hex');
  * to them — conditional on its `seq`, without changing it: the content is the same, so caches
  * stay valid and a concurrent append (which `list_append`s its part) still lands after them.
  * Works on the stored bytes (nothing is re-serialised) and reads at most one segment plus the
- * parts. Superseded objects stay readable for loads that already read the old head; a later
- * compaction deletes them once older than the grace period. Failures only log: the append that
- * triggered it already committed.
+ * parts. Superseded S3 objects stay readable for loads that already read the old head; a later
+ * compaction deletes them once older than the grace period. Merged table parts are deleted at
+ * once (a load that misses one re-reads the head). Failures only log: the append that triggered
+ * it already committed.
  */
 export function createCompactor(deps: CompactorDeps) {
-  const { heads, objects, reader, clock, logger, policy } = deps;
+  const { heads, objects, tableParts, reader, clock, logger, policy } = deps;
 
   function refreshDue(head: HeadItem): boolean {
     const objectCount = head.segments.length + head.parts.length;
     const old = (at: number): boolean => clock.now() - at > policy.refreshAfterMs;
     return (
-      objectCount > 1 && (head.segments.some((s) => old(s.at)) || (head.partsAt > 0 && old(head.partsAt)))
+      objectCount > 0 && (head.segments.some((s) => old(s.at)) || (head.partsAt > 0 && old(head.partsAt)))
     );
   }
 
@@ -97,7 +107,7 @@ export function createCompactor(deps: CompactorDeps) {
         : last && last.bytes < policy.segmentBytes
           ? head.segments.slice(0, -1)
           : head.segments;
-      const merge = [...head.segments.slice(keep.length).map((s) => s.name), ...head.parts.map(partName)];
+      const merge = pieces(head).slice(keep.length);
       const bytes = Buffer.concat(await reader.readBytes(addr, merge));
       const now = Math.floor(clock.now());
       const created: ObjectRef[] = [];
@@ -114,10 +124,11 @@ export function createCompactor(deps: CompactorDeps) {
         partBytes: 0,
         partsAt: 0,
       };
-      if ((await heads.commit(head, next, fence)) !== 'ok') {
+      if ((await heads.commit(head, next, { fence })) !== 'ok') {
         await discard(created.map((r) => objectKey(addr, r.name)));
         return null;
       }
+      await removeTableParts(addr, head.parts.filter(isTablePart));
       await collectGarbage(addr, next);
       return next;
     } catch (err) {
@@ -131,7 +142,10 @@ export function createCompactor(deps: CompactorDeps) {
 
   async function collectGarbage(addr: TranscriptAddress, head: HeadItem): Promise<void> {
     const prefix = transcriptPrefix(addr);
-    const live = new Set([...head.segments.map((s) => s.name), ...head.parts.map(partName)]);
+    const live = new Set([
+      ...head.segments.map((s) => s.name),
+      ...head.parts.filter((t) => !isTablePart(t)).map(partName),
+    ]);
     const cutoff = Date.now() - policy.garbageGraceMs;
     const listed = await objects.list(prefix);
     const dead = listed
@@ -141,6 +155,19 @@ export function createCompactor(deps: CompactorDeps) {
       })
       .map((o) => o.key);
     if (dead.length > 0) await discard(dead);
+  }
+
+  async function removeTableParts(addr: TranscriptAddress, tokens: string[]): Promise<void> {
+    if (tokens.length === 0) return;
+    try {
+      await tableParts.removeMany(addr, tokens);
+    } catch (err) {
+      logger.warn('[sessions:cloud] could not delete merged table parts (their TTL will)', {
+        stream: transcriptId(addr),
+        count: tokens.length,
+        err,
+      });
+    }
   }
 
   async function discard(keys: string[]): Promise<void> {

@@ -13,9 +13,16 @@ import type { Lease } from '../../types.js';
 import { call, cancellationCodes, isConditionalCheckFailed, translate } from './aws.js';
 import { itemSize } from './item-size.js';
 import type { TransferMetrics } from './objects.js';
-import { headSk, leaseSk, parseHead, type HeadItem } from './schema.js';
+import { headSk, leaseSk, parseHead, type HeadItem, type TablePartItem } from './schema.js';
 
 export type CommitResult = 'ok' | 'conflict' | 'fenced';
+
+export interface CommitOptions {
+  /** The lease whose holder alone may write (checked in DynamoDB, in the same transaction). */
+  fence?: Lease;
+  /** A table part the new head references, created with it. */
+  part?: TablePartItem;
+}
 
 /** The DynamoDB side of transcript heads: read, conditional commit, query, delete. */
 export interface HeadStore {
@@ -25,9 +32,10 @@ export interface HeadStore {
    * Write `next` if the stored head is still `prev` (same `seq`; absent for `null`). An existing
    * head is changed with one `UpdateItem` carrying only the attributes that differ (lists that only
    * grew are `list_append`ed). With `fence`, the write is a transaction that also checks the lease
-   * item (token, owner, not expired): `'fenced'` if that check failed.
+   * item (token, owner, not expired): `'fenced'` if that check failed. With `part`, the part item
+   * is created in the same transaction: it exists exactly when the head that references it does.
    */
-  commit(prev: HeadItem | null, next: HeadItem, fence?: Lease): Promise<CommitResult>;
+  commit(prev: HeadItem | null, next: HeadItem, options?: CommitOptions): Promise<CommitResult>;
   /** Heads of a tenant whose sort key starts with `prefix` (projected to `attributes`). */
   query(tenant: string, prefix: string, attributes: string[]): Promise<Array<Record<string, unknown>>>;
   remove(tenant: string, sk: string): Promise<void>;
@@ -111,33 +119,55 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
     };
   }
 
-  async function commit(prev: HeadItem | null, next: HeadItem, fence?: Lease): Promise<CommitResult> {
+  /** Write units of one item write: ⌈size / 1 KB⌉, at least 1. */
+  const units = (item: Record<string, unknown>): number => Math.max(1, Math.ceil(itemSize(item) / 1024));
+
+  function count(next: HeadItem, update: Update | null, part: TablePartItem | undefined, tx: boolean): void {
+    const headItem = next as unknown as Record<string, unknown>;
+    const partItem = part as unknown as Record<string, unknown> | undefined;
+    metrics.dynamoWrites += 1;
+    metrics.dynamoBytesWritten += itemSize(headItem) + (partItem ? itemSize(partItem) : 0);
+    metrics.dynamoRequestBytes +=
+      (update
+        ? Buffer.byteLength(update.UpdateExpression + JSON.stringify(update.ExpressionAttributeValues))
+        : itemSize(headItem)) + (partItem ? itemSize(partItem) : 0);
+    metrics.dynamoWriteUnits += (tx ? 2 : 1) * (units(headItem) + (partItem ? units(partItem) : 0));
+  }
+
+  async function commit(
+    prev: HeadItem | null,
+    next: HeadItem,
+    options: CommitOptions = {},
+  ): Promise<CommitResult> {
+    const { fence, part } = options;
     const key = { pk: next.pk, sk: next.sk };
     const update = prev ? updateFor(prev, next) : null;
-    if (update && update.UpdateExpression === '') return 'ok';
+    if (update && update.UpdateExpression === '' && !part) return 'ok';
     const create = { ConditionExpression: 'attribute_not_exists(pk)' };
+    const tx = fence !== undefined || part !== undefined;
     try {
-      if (fence) {
+      if (tx) {
         const write = update
           ? { Update: { TableName: table, Key: key, ...update } }
           : { Put: { TableName: table, Item: next, ...create } };
-        await doc.send(new TransactWriteCommand({ TransactItems: [leaseCheck(fence), write] }));
+        const items = [
+          ...(fence ? [leaseCheck(fence)] : []),
+          ...(part ? [{ Put: { TableName: table, Item: part, ...create } }] : []),
+          write,
+        ];
+        await doc.send(new TransactWriteCommand({ TransactItems: items }));
       } else if (update) {
         await doc.send(new UpdateCommand({ TableName: table, Key: key, ...update }));
       } else {
         await doc.send(new PutCommand({ TableName: table, Item: next, ...create }));
       }
-      metrics.dynamoWrites += 1;
-      metrics.dynamoBytesWritten += itemSize(next as unknown as Record<string, unknown>);
-      metrics.dynamoRequestBytes += update
-        ? Buffer.byteLength(update.UpdateExpression + JSON.stringify(update.ExpressionAttributeValues))
-        : itemSize(next as unknown as Record<string, unknown>);
+      count(next, update, part, tx);
       return 'ok';
     } catch (err) {
       if (isConditionalCheckFailed(err)) return 'conflict';
       const codes = cancellationCodes(err);
       if (codes) {
-        if (codes[0] === 'ConditionalCheckFailed') return 'fenced';
+        if (fence && codes[0] === 'ConditionalCheckFailed') return 'fenced';
         if (codes.some((c) => c === 'ConditionalCheckFailed' || c === 'TransactionConflict'))
           return 'conflict';
       }

@@ -22,6 +22,13 @@ export interface TransferMetrics {
   dynamoBytesWritten: number;
   /** Bytes of values the write requests carried (the changed attributes only). */
   dynamoRequestBytes: number;
+  /**
+   * Write capacity units the writes were billed: per item written ⌈size / 1 KB⌉, twice inside a
+   * transaction (DynamoDB's pricing of TransactWriteItems).
+   */
+  dynamoWriteUnits: number;
+  /** Bytes of part bodies read back from the table. */
+  dynamoBytesRead: number;
 }
 
 export function emptyMetrics(): TransferMetrics {
@@ -34,6 +41,8 @@ export function emptyMetrics(): TransferMetrics {
     dynamoWrites: 0,
     dynamoBytesWritten: 0,
     dynamoRequestBytes: 0,
+    dynamoWriteUnits: 0,
+    dynamoBytesRead: 0,
   };
 }
 

@@ -16,6 +16,7 @@ import {
  * | item         | sk                                   | written by                       |
  * |--------------|--------------------------------------|----------------------------------|
  * | session head | `head#<tenant>#<session>#<subpath?>` | every append (conditional Update)|
+ * | table part   | `part#<tenant>#<session>#<subpath?>#<token>` | an append, in the head's transaction; deleted by compaction |
  * | conversation | `conv#<tenant>:<chat>:<thread>`      | `touch` (conditional Update)     |
  * | lease        | `lease#<tenant>:<chat>:<thread>`     | acquire/heartbeat/release        |
  * | turn ledger  | `turn#<tenant>:<chat>:<thread>#<req>`| runner: begin/complete/delivered |
@@ -29,6 +30,7 @@ export const SK = 'sk';
 export const TTL_ATTRIBUTE = 'ttl';
 
 export const HEAD_PREFIX = 'head#';
+export const PART_PREFIX = 'part#';
 export const CONVERSATION_PREFIX = 'conv#';
 export const LEASE_PREFIX = 'lease#';
 export const TURN_PREFIX = 'turn#';
@@ -101,7 +103,10 @@ export interface HeadItem {
   ttl: number;
   /** Compacted prefix of the stream: JSONL segments of at most `segmentBytes` (one larger entry excepted). */
   segments: ObjectRef[];
-  /** Part tokens `<seq base36>.<nonce>` of the parts after the segments, in order (`partName`). */
+  /**
+   * Tokens of the parts after the segments, in order: `<seq base36>.<nonce>` names an S3 object
+   * (`partName`), `<seq base36>.<nonce>.d` a table part item (`tablePartSk`).
+   */
   parts: string[];
   /** Stored bytes of those parts and the creation time of the oldest (0 if none). */
   partBytes: number;
@@ -112,15 +117,49 @@ export interface HeadItem {
   summary?: string;
 }
 
-/** S3 object name of a part token (`part-<seq12>-<nonce>.jsonl`, so names sort in append order). */
+/** S3 object name of an object part's token (`part-<seq12>-<nonce>.jsonl`, so names sort in append order). */
 export function partName(token: string): string {
-  const dot = token.indexOf('.');
-  const seq = parseInt(token.slice(0, dot), 36);
-  return `part-${String(seq).padStart(12, '0')}-${token.slice(dot + 1)}.jsonl`;
+  const [seq36, nonce] = token.split('.');
+  const seq = parseInt(seq36 ?? '', 36);
+  return `part-${String(seq).padStart(12, '0')}-${nonce ?? ''}.jsonl`;
 }
 
-export function partToken(seq: number, nonce: string): string {
-  return `${seq.toString(36)}.${nonce}`;
+export function partToken(seq: number, nonce: string, where: 'object' | 'table'): string {
+  return `${seq.toString(36)}.${nonce}${where === 'table' ? TABLE_PART_SUFFIX : ''}`;
+}
+
+const TABLE_PART_SUFFIX = '.d';
+const PART_TOKEN = /^[0-9a-z]+\.[0-9a-z]+(\.d)?$/;
+
+/** Whether a part token names a table part item (else an S3 object). */
+export function isTablePart(token: string): boolean {
+  return token.endsWith(TABLE_PART_SUFFIX);
+}
+
+/** Sort key of a table part item: `part#<tenant>#<session>#<subpath>#<token>`. */
+export function tablePartSk(addr: TranscriptAddress, token: string): string {
+  return `${tablePartsPrefix(addr)}${token}`;
+}
+
+/** Prefix of the table parts of one stream (main or one subpath), or of a whole session (main + subpaths). */
+export function tablePartsPrefix(addr: TranscriptAddress, wholeSession = false): string {
+  return wholeSession
+    ? `${PART_PREFIX}${addr.tenant}#${addr.sessionId}#`
+    : `${PART_PREFIX}${transcriptId(addr)}#`;
+}
+
+/**
+ * A part kept in the table instead of S3: written in the same transaction as the head that
+ * references it (so a part exists exactly when a head committed it), read back with one
+ * BatchGetItem, deleted once compaction has moved it into an S3 segment.
+ */
+export interface TablePartItem {
+  pk: string;
+  sk: string;
+  kind: 'part';
+  /** The part's JSONL bytes, exactly as an S3 part would hold them. */
+  body: Uint8Array;
+  ttl: number;
 }
 
 /** Session id and subpath ('' for main) of a head, from its sort key `head#<tenant>#<session>#<subpath>`. */
@@ -199,7 +238,7 @@ export function parseHead(item: Record<string, unknown> | undefined, where: stri
     Array.isArray(item.segments) &&
     item.segments.every(isRef) &&
     Array.isArray(item.parts) &&
-    item.parts.every((p) => typeof p === 'string' && /^[0-9a-z]+\.[0-9a-z]+$/.test(p)) &&
+    item.parts.every((p) => typeof p === 'string' && PART_TOKEN.test(p)) &&
     Array.isArray(item.tail) &&
     item.tail.every((l) => typeof l === 'string') &&
     (item.summary === undefined || typeof item.summary === 'string');

@@ -13,6 +13,7 @@ import { createObjectStore, emptyMetrics, type TransferMetrics } from './objects
 import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
 import { createHeadStore } from './head.js';
 import { StreamState } from './state.js';
+import { createTablePartStore } from './table-parts.js';
 import { createCloudTranscripts, type TranscriptDeps } from './transcripts.js';
 import { createCloudTurns } from './turns.js';
 
@@ -50,6 +51,7 @@ export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
   const deps: TranscriptDeps = {
     heads: createHeadStore({ doc, table: options.table, clock, metrics }),
     objects: createObjectStore(options.s3, options.bucket, metrics),
+    tableParts: createTablePartStore({ doc, table: options.table, metrics }),
     cache,
     clock,
     logger: options.logger ?? silentLogger,

@@ -17,7 +17,7 @@ import { extendWindow, freshEntries } from './dedupe.js';
 import type { HeadStore } from './head.js';
 import { JsonlParser, toJsonl } from './jsonl.js';
 import type { ObjectStore } from './objects.js';
-import { createStreamReader, label, objectKey } from './reader.js';
+import { createStreamReader, label, MissingPieceError, objectKey } from './reader.js';
 import {
   headIdentity,
   headSk,
@@ -26,18 +26,23 @@ import {
   partToken,
   sessionHeadsPrefix,
   type HeadItem,
+  type TablePartItem,
 } from './schema.js';
 import { contentTag, type StreamState } from './state.js';
 import { foldSummary } from './summaries.js';
+import type { TablePartStore } from './table-parts.js';
 
 /** Heads (and the S3 lifecycle rule) outlive the conversation map by this factor of the retention. */
 export const HEAD_RETENTION_MS = 2 * CONVERSATION_RETENTION_DAYS * DAY_MS;
 
 const MAX_COMMIT_ATTEMPTS = 25;
+/** Loads that found a piece gone because a compaction moved the head meanwhile start over this often. */
+const MAX_LOAD_ATTEMPTS = 3;
 
 export interface TranscriptDeps {
   heads: HeadStore;
   objects: ObjectStore;
+  tableParts: TablePartStore;
   cache: TranscriptCache;
   clock: Clock;
   logger: Logger;
@@ -76,13 +81,15 @@ function storedForm(body: Buffer): SessionStoreEntry[] {
 const tailBytes = (head: HeadItem): number => head.tail.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
 
 /**
- * The S3+DynamoDB `TranscriptStore`. An append is one S3 part + one conditional head update
- * (tiny batches: the update alone); with `fence`, the update is a transaction that also checks the
- * lease, so a writer that lost its lease can upload a part but never make a head reference it.
+ * The S3+DynamoDB `TranscriptStore`. An append is one DynamoDB request: a transaction creating
+ * the batch's table part and moving the head (tiny batches: an update of the head alone, which
+ * keeps them inline); only a part too large for an item is uploaded to S3 first. With `fence`,
+ * the transaction also checks the lease, so a writer that lost its lease can never make a head
+ * reference anything it wrote.
  */
 export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): TranscriptStore {
-  const { heads, objects, cache, clock, state, compaction: policy } = deps;
-  const reader = createStreamReader(objects);
+  const { heads, objects, tableParts, cache, clock, state, compaction: policy } = deps;
+  const reader = createStreamReader(objects, tableParts);
   const compactor = createCompactor({ ...deps, reader, policy });
 
   /** The dedupe window at `head`: from what this process holds, else read back from S3. */
@@ -96,14 +103,17 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
     return reader.readRecent(addr, head);
   }
 
-  /** Build the next head for `batch` (uploading its part unless it stays inline); the part key if one was written. */
+  /**
+   * Build the next head for `batch`: inline, or referencing a new part — a table part to create
+   * with the head, or an S3 object uploaded here (its key returned, to delete if the commit fails).
+   */
   async function prepare(
     addr: TranscriptAddress,
     key: SessionKey,
     head: HeadItem | null,
     body: Buffer,
     stored: SessionStoreEntry[],
-  ): Promise<{ next: HeadItem; partKey: string | null }> {
+  ): Promise<{ next: HeadItem; partKey: string | null; tablePart?: TablePartItem }> {
     const now = Math.floor(clock.now());
     const base = head ?? newHead(addr, now);
     const next: HeadItem = {
@@ -121,16 +131,18 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
       next.tail = [...base.tail, ...body.toString('utf8').split('\n').slice(0, -1)];
       return { next, partKey: null };
     }
-    // The part carries the inline entries before it to S3 as well.
+    // The part carries the inline entries before it along.
     const part =
       base.tail.length > 0 ? Buffer.concat([Buffer.from(`${base.tail.join('\n')}\n`), body]) : body;
-    const token = partToken(next.seq, nonce());
-    const partKey = objectKey(addr, partName(token));
-    await objects.put(partKey, part);
+    const inTable = part.byteLength <= policy.tablePartBytes;
+    const token = partToken(next.seq, nonce(), inTable ? 'table' : 'object');
     next.parts = [...base.parts, token];
     next.partBytes = base.partBytes + part.byteLength;
     next.partsAt = base.partsAt || now;
     next.tail = [];
+    if (inTable) return { next, partKey: null, tablePart: tableParts.item(addr, token, part, next.ttl) };
+    const partKey = objectKey(addr, partName(token));
+    await objects.put(partKey, part);
     return { next, partKey };
   }
 
@@ -153,8 +165,8 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
         if (batch.length === 0) return;
         const body = toJsonl(batch);
         const stored = storedForm(body);
-        const { next, partKey } = await prepare(addr, key, head, body, stored);
-        const result = await heads.commit(head, next, fence).catch((err: unknown) => {
+        const { next, partKey, tablePart } = await prepare(addr, key, head, body, stored);
+        const result = await heads.commit(head, next, { fence, part: tablePart }).catch((err: unknown) => {
           // Unknown outcome (e.g. a lost response): forget what we knew; a retry re-reads the head.
           state.set(id, null);
           cache.delete(id);
@@ -193,22 +205,39 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
   async function load(key: SessionKey): Promise<SessionStoreEntry[] | null> {
     const addr = transcriptAddress(key);
     const id = transcriptId(addr);
-    const head = await heads.read(addr);
-    if (head === null) {
-      state.set(id, null);
-      cache.delete(id);
-      return null;
+    for (let attempt = 1; ; attempt++) {
+      const head = await heads.read(addr);
+      if (head === null) {
+        state.set(id, null);
+        cache.delete(id);
+        return null;
+      }
+      const cached = cache.get(id);
+      let entries: SessionStoreEntry[];
+      if (cached && cached.etag === contentTag(head)) {
+        entries = cached.entries;
+      } else {
+        try {
+          entries = await reader.readAll(addr, head);
+        } catch (err) {
+          if (err instanceof MissingPieceError && attempt < MAX_LOAD_ATTEMPTS && (await moved(addr, head)))
+            continue;
+          throw err;
+        }
+        cache.set(id, { etag: contentTag(head), entries, bytes: head.bytes });
+      }
+      state.set(id, { head, recent: extendWindow([], entries) });
+      return entries.slice();
     }
-    const cached = cache.get(id);
-    let entries: SessionStoreEntry[];
-    if (cached && cached.etag === contentTag(head)) {
-      entries = cached.entries;
-    } else {
-      entries = await reader.readAll(addr, head);
-      cache.set(id, { etag: contentTag(head), entries, bytes: head.bytes });
-    }
-    state.set(id, { head, recent: extendWindow([], entries) });
-    return entries.slice();
+  }
+
+  /** Whether the stream's pieces changed since `head` was read (a compaction merged them). */
+  async function moved(addr: TranscriptAddress, head: HeadItem): Promise<boolean> {
+    const now = await heads.read(addr);
+    return (
+      now !== null &&
+      JSON.stringify([now.segments, now.parts]) !== JSON.stringify([head.segments, head.parts])
+    );
   }
 
   async function mainHeads(projectKey: string, attributes: string[]) {
@@ -229,6 +258,7 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
         : [headSk(addr)];
     // Heads first: a reader then sees "no session" rather than a head with missing parts.
     for (const sk of sks) await heads.remove(addr.tenant, sk);
+    await tableParts.removeAll(addr, addr.subpath === undefined);
     state.forgetPrefix(transcriptId(addr));
     if (addr.subpath === undefined) {
       cache.deletePrefix(transcriptId(addr));

@@ -1,0 +1,147 @@
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { StorageError } from '../../../core/errors.js';
+import type { TranscriptAddress } from '../../../core/keys.js';
+import { call } from './aws.js';
+import type { TransferMetrics } from './objects.js';
+import { tablePartSk, tablePartsPrefix, type TablePartItem } from './schema.js';
+
+/** BatchGetItem takes at most 100 keys, BatchWriteItem 25 requests. */
+const GET_BATCH = 100;
+const DELETE_BATCH = 25;
+/** Rounds of retrying what DynamoDB left unprocessed (throttling) before giving up. */
+const MAX_ROUNDS = 8;
+
+/** Parts kept as DynamoDB items (see `TablePartItem`); written only through `HeadStore.commit`. */
+export interface TablePartStore {
+  /** The item for a part of `addr` (to pass to `HeadStore.commit`). */
+  item(addr: TranscriptAddress, token: string, body: Buffer, ttl: number): TablePartItem;
+  /** The bodies of the given parts (strongly consistent); a part that does not exist is absent from the map. */
+  getMany(addr: TranscriptAddress, tokens: string[]): Promise<Map<string, Buffer>>;
+  /** Delete the given parts of `addr`. */
+  removeMany(addr: TranscriptAddress, tokens: string[]): Promise<void>;
+  /** Delete every part of the stream (`wholeSession`: of main and every subpath). */
+  removeAll(addr: TranscriptAddress, wholeSession: boolean): Promise<void>;
+}
+
+export interface TablePartDeps {
+  doc: DynamoDBDocumentClient;
+  table: string;
+  metrics: TransferMetrics;
+}
+
+const SOURCE = 'cloud';
+const pause = (round: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(500, 10 * 2 ** round)));
+
+function asBuffer(value: unknown): Buffer | null {
+  return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : null;
+}
+
+export function createTablePartStore(deps: TablePartDeps): TablePartStore {
+  const { doc, table, metrics } = deps;
+
+  async function deleteKeys(tenant: string, sks: string[]): Promise<void> {
+    for (let i = 0; i < sks.length; i += DELETE_BATCH) {
+      let requests = sks
+        .slice(i, i + DELETE_BATCH)
+        .map((sk) => ({ DeleteRequest: { Key: { pk: tenant, sk } } }));
+      for (let round = 0; requests.length > 0; round++) {
+        if (round === MAX_ROUNDS) {
+          throw new StorageError(
+            `[sessions:cloud] BatchWriteItem left ${requests.length} part deletes unprocessed`,
+            { code: 'storage_throttled' },
+          );
+        }
+        if (round > 0) await pause(round);
+        const res = await call(SOURCE, `BatchWriteItem (${requests.length} part deletes)`, () =>
+          doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests } })),
+        );
+        metrics.dynamoWrites += 1;
+        requests = (res.UnprocessedItems?.[table] ?? []) as typeof requests;
+      }
+    }
+  }
+
+  return {
+    item(addr, token, body, ttl) {
+      return { pk: addr.tenant, sk: tablePartSk(addr, token), kind: 'part', body, ttl };
+    },
+
+    async getMany(addr, tokens) {
+      const found = new Map<string, Buffer>();
+      const bySk = new Map(tokens.map((t) => [tablePartSk(addr, t), t]));
+      const sks = [...bySk.keys()];
+      for (let i = 0; i < sks.length; i += GET_BATCH) {
+        let keys = sks.slice(i, i + GET_BATCH).map((sk) => ({ pk: addr.tenant, sk }));
+        for (let round = 0; keys.length > 0; round++) {
+          if (round === MAX_ROUNDS) {
+            throw new StorageError(`[sessions:cloud] BatchGetItem left ${keys.length} parts unprocessed`, {
+              code: 'storage_throttled',
+            });
+          }
+          if (round > 0) await pause(round);
+          const res = await call(SOURCE, `BatchGetItem (${keys.length} parts)`, () =>
+            doc.send(
+              new BatchGetCommand({
+                RequestItems: {
+                  [table]: {
+                    Keys: keys,
+                    ConsistentRead: true,
+                    ProjectionExpression: '#sk, #body',
+                    ExpressionAttributeNames: { '#sk': 'sk', '#body': 'body' },
+                  },
+                },
+              }),
+            ),
+          );
+          metrics.dynamoReads += 1;
+          for (const item of res.Responses?.[table] ?? []) {
+            const token = bySk.get(String(item.sk));
+            const body = asBuffer(item.body);
+            if (token === undefined || body === null) continue;
+            metrics.dynamoBytesRead += body.byteLength;
+            found.set(token, body);
+          }
+          keys = (res.UnprocessedKeys?.[table]?.Keys ?? []) as typeof keys;
+        }
+      }
+      return found;
+    },
+
+    async removeMany(addr, tokens) {
+      await deleteKeys(
+        addr.tenant,
+        tokens.map((t) => tablePartSk(addr, t)),
+      );
+    },
+
+    async removeAll(addr, wholeSession) {
+      const prefix = tablePartsPrefix(addr, wholeSession);
+      const sks: string[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await call(SOURCE, `Query ${prefix}`, () =>
+          doc.send(
+            new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+              ExpressionAttributeValues: { ':pk': addr.tenant, ':prefix': prefix },
+              ProjectionExpression: 'sk',
+              ConsistentRead: true,
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        metrics.dynamoReads += 1;
+        for (const item of res.Items ?? []) sks.push(String(item.sk));
+        start = res.LastEvaluatedKey;
+      } while (start);
+      await deleteKeys(addr.tenant, sks);
+    },
+  };
+}
