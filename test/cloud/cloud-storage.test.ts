@@ -15,6 +15,7 @@ import type { TenantId } from '../../src/core/ids.js';
 import { conversationKey } from '../../src/core/keys.js';
 import {
   createCloudStorage,
+  DEFAULT_COMPACTION,
   type CloudStorage,
   type CloudStorageOptions,
 } from '../../src/sessions/adapters/cloud/index.js';
@@ -383,6 +384,27 @@ describe('cloud storage: resume', () => {
       expect((err as Error).message).toMatch(/missing/);
     });
   }
+
+  it('the largest table part fits a DynamoDB item even under the longest subpath, with the tail carried along', async () => {
+    const w = await world();
+    const c = w.container();
+    // A subpath of 512 characters (the maximum keys.ts accepts) makes the longest sort key.
+    const subpath = Array.from({ length: 8 }, (_, i) => `${i}${'s'.repeat(i === 7 ? 63 : 62)}`).join('/');
+    const k = { ...key(), subpath };
+    expect(subpath).toHaveLength(512);
+    const cost: SessionStoreEntry = { type: 'cost-state', sessionId: k.sessionId, totalCostUSD: 1 };
+    await c.transcripts.append(k, [cost]); // inline in the head: the next part carries it
+    const tail = Buffer.byteLength(`${JSON.stringify(cost)}\n`);
+    const [probe] = turn('edge', 1, 0);
+    const overhead = Buffer.byteLength(`${JSON.stringify(probe)}\n`);
+    const [edge] = turn('edge', 1, DEFAULT_COMPACTION.tablePartBytes - tail - overhead);
+    await c.transcripts.append(k, [edge!]);
+    const parts = await w.raw.listTableParts(k);
+    expect(parts).toHaveLength(1);
+    expect(Buffer.byteLength(parts[0]!.text)).toBe(DEFAULT_COMPACTION.tablePartBytes);
+    expect(await w.raw.listObjects(`tenants/acme/sessions/${k.sessionId}/`)).toEqual([]);
+    expect(uuids(await w.container().transcripts.load(k))).toEqual(uuids([cost, edge!]));
+  });
 
   it('single entries far above 400 KB live in S3', async () => {
     const w = await world();
