@@ -3,7 +3,9 @@
  * whole conversation.jsonl before a turn, upload the whole file after it), same run, same peers
  * (fauxqs for S3, DynamoDB Local), on 127.0.0.1. Ends with one JSON line.
  *
- * Ours is measured on the production path: appends through `transcriptsFor(lease)` (every
+ * Ours is measured on the production path, as the runner drives it through the SDK: a resumed
+ * turn first calls `load()` and `listSubkeys()` (warm: a GetItem and a Query, 0 transcript bytes —
+ * the counterpart of the original's download), then appends through `transcriptsFor(lease)` (every
  * append is one transaction that checks the lease, creates the batch's table part and moves the
  * head), the two batches the SDK sends per turn (the turn's entries, then a one-entry
  * `cost-state`). An unfenced store gets the same batches in the same loop for comparison. Bytes
@@ -46,7 +48,12 @@ const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MB`;
 
 interface TurnSample {
   turn: number;
+  /** The turn's whole store time: resume (`appendMs` for the original's GET) + appends. */
   ms: number;
+  /** Ours: the SDK's resume calls before the turn — `load()` then `listSubkeys()` (0 on turn 1). */
+  resumeMs: number;
+  /** Ours: the turn's appends; the original: its GET + PUT. */
+  appendMs: number;
   bytesWritten: number;
   s3BytesWritten: number;
   dynamoBytesWritten: number;
@@ -86,6 +93,8 @@ async function seedTurn(
   return {
     turn: 0,
     ms,
+    resumeMs: 0,
+    appendMs: ms,
     bytesWritten: bytes,
     s3BytesWritten: bytes,
     dynamoBytesWritten: 0,
@@ -97,22 +106,35 @@ async function seedTurn(
   };
 }
 
+/**
+ * One turn as the runner drives the store through the SDK: on a resumed session `load()` (warm:
+ * one GetItem validating the cached copy) and `listSubkeys()` (one Query), then the SDK's appends.
+ */
 async function oursTurn(
   storage: CloudStorage,
   store: TranscriptStore,
   sessionId: string,
   batches: SessionStoreEntry[][],
+  resumed: boolean,
 ): Promise<TurnSample> {
   const m = storage.metrics;
   const before = { ...m };
+  const key = { projectKey: PROJECT, sessionId };
   const started = performance.now();
-  for (const batch of batches) await store.append({ projectKey: PROJECT, sessionId }, batch);
+  if (resumed) {
+    if ((await store.load(key)) === null) throw new Error(`bench: session ${sessionId} vanished`);
+    await store.listSubkeys(key);
+  }
+  const resumedAt = performance.now();
+  for (const batch of batches) await store.append(key, batch);
   const ms = performance.now() - started;
   const s3w = m.s3BytesWritten - before.s3BytesWritten;
   const dw = m.dynamoBytesWritten - before.dynamoBytesWritten;
   return {
     turn: 0,
     ms,
+    resumeMs: resumedAt - started,
+    appendMs: performance.now() - resumedAt,
     bytesWritten: s3w + dw,
     s3BytesWritten: s3w,
     dynamoBytesWritten: dw,
@@ -148,7 +170,7 @@ async function warmUp(peers: CloudPeers): Promise<void> {
   const started = performance.now();
   for (let turn = 1; turn <= WARM_UP_TURNS; turn++) {
     const batches = sdkTurn(turn, sessionId);
-    await oursTurn(storage, fenced, sessionId, batches);
+    await oursTurn(storage, fenced, sessionId, batches, turn > 1);
     if (turn % 10 === 0) {
       const key = `seed/warm-up/${turn}/conversation.jsonl`;
       await peers.s3.send(
@@ -189,9 +211,12 @@ async function perTurnComparison(peers: CloudPeers): Promise<Record<string, unkn
     const sampleSeed = CHECKPOINTS.some((t) => Math.abs(turn - t) <= NEAR);
     if (sampleSeed && history !== '')
       await peers.s3.send(new PutObjectCommand({ Bucket: bucket, Key: seedKey, Body: history }));
-    const sample = { ...(await oursTurn(storage, fenced, sessionId, batches)), turn };
+    const sample = { ...(await oursTurn(storage, fenced, sessionId, batches, turn > 1)), turn };
     ours.push(sample);
-    unfenced.push({ ...(await oursTurn(plain, plain.transcripts, plainSessionId, batches)), turn });
+    unfenced.push({
+      ...(await oursTurn(plain, plain.transcripts, plainSessionId, batches, turn > 1)),
+      turn,
+    });
     if (sampleSeed) {
       seeds.push({ ...(await seedTurn(peers.s3, bucket, seedKey, batches)), turn });
       await peers.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: seedKey }));
@@ -231,10 +256,19 @@ async function perTurnComparison(peers: CloudPeers): Promise<Record<string, unkn
     const around = ours.filter(near);
     const mine = ours[t - 1]!;
     const oursMs = median(around.map((s) => s.ms));
+    const appendMs = median(around.map((s) => s.appendMs));
+    const resumeMs = median(around.map((s) => s.resumeMs));
     const plainMs = median(unfenced.filter(near).map((x) => x.ms));
-    rows[t] = { seed, ours: mine, ours_ms_median: oursMs, unfenced_ms_median: plainMs };
+    rows[t] = {
+      seed,
+      ours: mine,
+      ours_ms_median: oursMs,
+      append_ms_median: appendMs,
+      resume_ms_median: resumeMs,
+      unfenced_ms_median: plainMs,
+    };
     log(
-      `turn ${String(t).padStart(3)}: new ${mb(mine.newEntryBytes)} | original ${seed.ms.toFixed(1)} ms, wrote ${mb(seed.bytesWritten)}, read ${mb(seed.bytesRead)} | ours ${oursMs.toFixed(1)} ms (medians of turns t±${NEAR}; unfenced ${plainMs.toFixed(1)} ms), ${mine.requests} requests, wrote ${mine.bytesWritten} B (S3 ${mine.s3BytesWritten} + DynamoDB items ${mine.dynamoBytesWritten}, ${mine.dynamoWriteUnits} WCU; requests carried ${mine.dynamoRequestBytes}), read ${mine.bytesRead} B | speed-up ×${(seed.ms / oursMs).toFixed(1)}`,
+      `turn ${String(t).padStart(3)}: new ${mb(mine.newEntryBytes)} | original ${seed.ms.toFixed(1)} ms, wrote ${mb(seed.bytesWritten)}, read ${mb(seed.bytesRead)} | ours ${oursMs.toFixed(1)} ms = resume ${resumeMs.toFixed(1)} + appends ${appendMs.toFixed(1)} (medians of turns t±${NEAR}; unfenced ${plainMs.toFixed(1)} ms), ${mine.requests} requests, wrote ${mine.bytesWritten} B (S3 ${mine.s3BytesWritten} + DynamoDB items ${mine.dynamoBytesWritten}, ${mine.dynamoWriteUnits} WCU; requests carried ${mine.dynamoRequestBytes}), read ${mine.bytesRead} B | speed-up ×${(seed.ms / oursMs).toFixed(1)}`,
     );
   }
   const compactions = ours.filter((s) => s.bytesRead > 0).map((s) => s.turn);
@@ -251,20 +285,20 @@ async function perTurnComparison(peers: CloudPeers): Promise<Record<string, unkn
   };
 }
 
-/** Build a transcript of about `sizeMb` with realistic entries, appended in turn-sized batches of 50 turns. */
+/**
+ * Build a transcript of about `sizeMb` the way the SDK writes it: turn by turn, each turn's batch
+ * then its `cost-state` — so the cold load reads compacted S3 segments *and* the table parts
+ * written since the last compaction, like a real conversation's.
+ */
 async function buildTranscript(storage: CloudStorage, sizeMb: number): Promise<string> {
   const sessionId = randomUUID();
   const key = { projectKey: PROJECT, sessionId };
   let bytes = 0;
-  let turn = 1;
-  while (bytes < sizeMb * 1_000_000) {
-    const batch: SessionStoreEntry[] = [];
-    for (let i = 0; i < 50 && bytes < sizeMb * 1_000_000; i++, turn++) {
-      const entries = sdkTurn(turn, sessionId).flat();
-      bytes += jsonlBytes(entries);
-      batch.push(...entries);
+  for (let turn = 1; bytes < sizeMb * 1_000_000; turn++) {
+    for (const batch of sdkTurn(turn, sessionId)) {
+      bytes += jsonlBytes(batch);
+      await storage.transcripts.append(key, batch);
     }
-    await storage.transcripts.append(key, batch);
   }
   return sessionId;
 }
@@ -296,7 +330,7 @@ async function coldLoads(peers: CloudPeers): Promise<Record<string, Record<strin
     result.stored_mb = (stat?.bytes ?? 0) / 2 ** 20;
     out[`${size}mb`] = result;
     log(
-      `cold load ${size} MB (${result.stored_mb!.toFixed(2)} MiB stored, ${result.entries} entries, ${result.gets} GETs): ${result.ms!.toFixed(0)} ms, peak RSS ${result.peak_rss_mb!.toFixed(0)} MB (baseline ${result.baseline_rss_mb!.toFixed(0)} MB, +${(result.peak_rss_mb! - result.baseline_rss_mb!).toFixed(0)} MB)`,
+      `cold load ${size} MB (${result.stored_mb!.toFixed(2)} MiB stored, ${result.entries} entries, ${result.gets} GETs + ${result.dynamo_reads} DynamoDB reads): ${result.ms!.toFixed(0)} ms, peak RSS ${result.peak_rss_mb!.toFixed(0)} MB (baseline ${result.baseline_rss_mb!.toFixed(0)} MB, +${(result.peak_rss_mb! - result.baseline_rss_mb!).toFixed(0)} MB)`,
     );
   }
   await Promise.all([peers.dropBucket(bucket), peers.dropTable(table)]);
@@ -316,7 +350,14 @@ async function main(): Promise<void> {
     const loads = await coldLoads(peers);
     const rows = perTurn.rows as Record<
       number,
-      { seed: TurnSample; ours: TurnSample; ours_ms_median: number; unfenced_ms_median: number }
+      {
+        seed: TurnSample;
+        ours: TurnSample;
+        ours_ms_median: number;
+        append_ms_median: number;
+        resume_ms_median: number;
+        unfenced_ms_median: number;
+      }
     >;
     const at = rows[300]!;
     const ten = loads['10mb']!;
@@ -326,6 +367,9 @@ async function main(): Promise<void> {
       seed_ms: round(at.seed.ms),
       ours_ms: round(at.ours_ms_median),
       speedup: round(at.seed.ms / at.ours_ms_median),
+      ours_resume_ms: round(at.resume_ms_median),
+      ours_append_ms: round(at.append_ms_median),
+      speedup_appends_only: round(at.seed.ms / at.append_ms_median),
       ours_unfenced_ms: round(at.unfenced_ms_median),
       ours_requests_per_turn: at.ours.requests,
       seed_bytes_written: at.seed.bytesWritten,
@@ -345,6 +389,8 @@ async function main(): Promise<void> {
           {
             seed_ms: round(rows[t]!.seed.ms),
             ours_ms: round(rows[t]!.ours_ms_median),
+            ours_resume_ms: round(rows[t]!.resume_ms_median),
+            ours_append_ms: round(rows[t]!.append_ms_median),
             ours_unfenced_ms: round(rows[t]!.unfenced_ms_median),
             seed_bytes_written: rows[t]!.seed.bytesWritten,
             ours_bytes_written: rows[t]!.ours.bytesWritten,

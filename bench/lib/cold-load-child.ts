@@ -40,6 +40,7 @@ console.log(
     entries: entries?.length ?? 0,
     bytes_read: storage.metrics.s3BytesRead + storage.metrics.dynamoBytesRead,
     gets: storage.metrics.s3Gets,
+    dynamo_reads: storage.metrics.dynamoReads,
     baseline_rss_mb: baseline / 2 ** 20,
     // Sampled every 2 ms during the load (the process-lifetime maxRSS would include tsx's start-up).
     peak_rss_mb: peak / 2 ** 20,

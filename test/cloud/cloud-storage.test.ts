@@ -13,6 +13,7 @@ import {
 } from '../../src/core/errors.js';
 import type { TenantId } from '../../src/core/ids.js';
 import { conversationKey } from '../../src/core/keys.js';
+import { silentLogger } from '../../src/core/logger.js';
 import {
   createCloudStorage,
   DEFAULT_COMPACTION,
@@ -222,6 +223,106 @@ describe('cloud storage: compaction', () => {
     expect(parts.map((p) => p.sk.split('#').pop()).sort()).toEqual([...(head?.parts as string[])].sort());
     expect(parts.length).toBeLessThanOrEqual(4);
   });
+  /** A DynamoDB client of its own whose requests pass `hook(commandName, input, phase)` before and after they are sent. */
+  function hookedDynamo(
+    hook: (command: string, input: Record<string, unknown>, phase: 'before' | 'after') => Promise<void>,
+  ): DynamoDBClient {
+    const dynamo = new DynamoDBClient({
+      endpoint: peers.dynamodb.endpoint,
+      region: peers.dynamodb.region,
+      credentials: peers.dynamodb.credentials,
+      maxAttempts: 1,
+    });
+    dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as Record<string, unknown>;
+        await hook(String(context.commandName), input, 'before');
+        const out = await next(args);
+        await hook(String(context.commandName), input, 'after');
+        return out;
+      },
+      { step: 'initialize', name: 'testHook' },
+    );
+    cleanups.push(async () => dynamo.destroy());
+    return dynamo;
+  }
+
+  it('a compaction whose BatchGetItem fails while it reads a segment only logs (no unhandled rejection)', async () => {
+    const w = await world();
+    let fail = false;
+    const dynamo = hookedDynamo(async (command, _input, phase) => {
+      if (fail && phase === 'before' && command === 'BatchGetItemCommand') {
+        throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+      }
+    });
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const writer = createCloudStorage({
+      s3: peers.s3,
+      dynamo,
+      bucket: w.bucket,
+      table: w.table,
+      clock: w.clock,
+      logger,
+      compaction: { maxParts: 3 },
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const k = key();
+      // 4 parts → a first compaction into one small segment; 4 more → the second compaction merges
+      // that segment (an S3 GET) with 4 table parts (a BatchGetItem, failing).
+      for (let i = 0; i < 7; i++) await writer.transcripts.append(k, turn(`c${i}`, 1, 2000));
+      fail = true;
+      await writer.transcripts.append(k, turn('c7', 1, 2000));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      fail = false;
+      expect(unhandled).toEqual([]);
+      expect(warnings.some((m) => m.includes('compaction failed'))).toBe(true);
+      expect(await w.container().transcripts.load(k)).toHaveLength(8);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a writer holding a pre-compaction head cannot merge the same parts twice', async () => {
+    const w = await world();
+    const k = key();
+    const stale = w.container({ compaction: { maxParts: 3 } });
+    const hooks: Partial<Record<'before' | 'after', () => Promise<void>>> = {};
+    // Around the compaction commit of `compacting`: `stale` loads the head about to be compacted;
+    // right after the commit (before the merged table parts are deleted) it appends from that head
+    // — `seq` is unchanged, so the append lands — and compacts the same parts again.
+    const dynamo = hookedDynamo(async (command, input, phase) => {
+      if (command !== 'UpdateItemCommand' || !String(input.UpdateExpression ?? '').includes('#segments'))
+        return;
+      const run = hooks[phase];
+      delete hooks[phase];
+      await run?.();
+    });
+    const compacting = createCloudStorage({
+      s3: peers.s3,
+      dynamo,
+      bucket: w.bucket,
+      table: w.table,
+      clock: w.clock,
+      compaction: { maxParts: 3 },
+    });
+    for (let i = 0; i < 3; i++) await compacting.transcripts.append(k, turn(`s${i}`, 1, 2000));
+    hooks.before = async () => {
+      await stale.transcripts.load(k);
+    };
+    hooks.after = async () => {
+      await stale.transcripts.append(k, turn('s4', 1, 2000));
+    };
+    await compacting.transcripts.append(k, turn('s3', 1, 2000)); // 4 parts > 3: compacts
+    expect(hooks).toEqual({});
+    const loaded = await w.container({ cacheBytes: 0 }).transcripts.load(k);
+    expect(loaded).toHaveLength(5);
+    expect(uuids(loaded)).toEqual(uuids(await w.raw.readEntries(k)));
+  });
+
   it('a load that lost the race with a compaction re-reads the head instead of reporting a loss', async () => {
     const w = await world();
     const k = key();
@@ -353,6 +454,58 @@ describe('cloud storage: resume', () => {
     // The first container's cache is stale now: the head's etag moved, so it reads again.
     expect(await container.transcripts.load(k)).toHaveLength(26);
     expect(read() - before).toBeGreaterThan(0);
+  });
+
+  it('a resume under a lease reads every head of the session with one request, subagent streams included', async () => {
+    const w = await world();
+    const conv = conversationKey({ tenant: 'acme', chat: 'resume' });
+    const k = key();
+    const subs = ['subagents/agent-a1', 'subagents/agent-b2'];
+    const first = w.container();
+    const lease1 = await first.leases.acquire(conv);
+    const turn1 = first.transcriptsFor(lease1);
+    await turn1.append(k, turn('main', 3, 2000));
+    for (const subpath of subs) await turn1.append({ ...k, subpath }, turn(subpath, 2, 2000));
+    await first.leases.release(lease1);
+
+    // The next turn, in the same (warm) container: load(main), listSubkeys, load(sub) × 2.
+    const lease2 = await first.leases.acquire(conv);
+    const turn2 = first.transcriptsFor(lease2);
+    const before = { ...first.metrics };
+    expect(await turn2.load(k)).toHaveLength(3);
+    expect((await turn2.listSubkeys(k)).sort()).toEqual(subs);
+    for (const subpath of subs) expect(await turn2.load({ ...k, subpath })).toHaveLength(2);
+    expect(first.metrics.dynamoReads - before.dynamoReads).toBe(1);
+    expect(first.metrics.s3Gets - before.s3Gets).toBe(0);
+    // Its own appends keep the snapshot in step: a new subagent stream needs no read either.
+    await turn2.append({ ...k, subpath: 'subagents/agent-c3' }, turn('c3', 2, 2000));
+    expect(first.metrics.dynamoReads - before.dynamoReads).toBe(1);
+    expect((await turn2.listSubkeys(k)).sort()).toEqual([...subs, 'subagents/agent-c3']);
+    await first.leases.release(lease2);
+
+    // Another container's next turn sees all of it (a snapshot lives only as long as its store).
+    const other = w.container();
+    const lease3 = await other.leases.acquire(conv);
+    const turn3 = other.transcriptsFor(lease3);
+    await turn3.append(k, turn('more', 2, 2000));
+    await other.leases.release(lease3);
+    const lease4 = await first.leases.acquire(conv);
+    expect(await first.transcriptsFor(lease4).load(k)).toHaveLength(5);
+    expect((await first.transcriptsFor(lease4).listSubkeys(k)).length).toBe(3);
+  });
+
+  it('a write the snapshot did not see (a writer without the lease) makes the next append re-read, not lose it', async () => {
+    const w = await world();
+    const conv = conversationKey({ tenant: 'acme', chat: 'rogue' });
+    const k = key();
+    const c = w.container();
+    await c.transcripts.append(k, turn('a', 2, 2000));
+    const lease = await c.leases.acquire(conv);
+    const fenced = c.transcriptsFor(lease);
+    expect(await fenced.load(k)).toHaveLength(2);
+    await w.container().transcripts.append(k, turn('rogue', 2, 2000)); // breaks the lease contract
+    await fenced.append(k, turn('b', 2, 2000));
+    expect(await w.raw.readEntries(k)).toHaveLength(6);
   });
 
   for (const where of ['table', 's3'] as const) {

@@ -67,3 +67,11 @@ export async function call<T>(source: string, operation: string, fn: () => Promi
     throw translate(source, operation, err);
   }
 }
+
+/** Capacity units a response reports (`ReturnConsumedCapacity: 'TOTAL'`): one entry or one per table. */
+export function consumedUnits(consumed: unknown): number {
+  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  return list.reduce((sum: number, c: { CapacityUnits?: unknown }) => {
+    return sum + (typeof c?.CapacityUnits === 'number' ? c.CapacityUnits : 0);
+  }, 0);
+}

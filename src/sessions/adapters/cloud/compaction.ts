@@ -69,7 +69,7 @@ export const nonce = (): string => randomBytes(4).toString('hex');
 
 /**
  * Merges a stream's parts (and its last, not yet full segment) into segments and moves the head
- * to them — conditional on its `seq`, without changing it: the content is the same, so caches
+ * to them — conditional on its `seq` and on exactly the pieces it merged, without changing `seq`: the content is the same, so caches
  * stay valid and a concurrent append (which `list_append`s its part) still lands after them.
  * Works on the stored bytes (nothing is re-serialised) and reads at most one segment plus the
  * parts. Superseded S3 objects stay readable for loads that already read the old head; a later
@@ -109,6 +109,7 @@ export function createCompactor(deps: CompactorDeps) {
           : head.segments;
       const merge = pieces(head).slice(keep.length);
       const bytes = Buffer.concat(await reader.readBytes(addr, merge));
+      const merged = merge.flatMap((p) => (p.where === 'table' ? [p.token] : []));
       const now = Math.floor(clock.now());
       const created: ObjectRef[] = [];
       const stem = `seg-${String(head.seq).padStart(12, '0')}-${nonce()}`;
@@ -124,11 +125,11 @@ export function createCompactor(deps: CompactorDeps) {
         partBytes: 0,
         partsAt: 0,
       };
-      if ((await heads.commit(head, next, { fence })) !== 'ok') {
+      if ((await heads.commit(head, next, { fence, samePieces: true })) !== 'ok') {
         await discard(created.map((r) => objectKey(addr, r.name)));
         return null;
       }
-      await removeTableParts(addr, head.parts.filter(isTablePart));
+      await removeTableParts(addr, merged);
       await collectGarbage(addr, next);
       return next;
     } catch (err) {

@@ -8,12 +8,20 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../../core/clock.js';
+import type { SessionId, TenantId } from '../../../core/ids.js';
 import { transcriptId, type TranscriptAddress } from '../../../core/keys.js';
 import type { Lease } from '../../types.js';
-import { call, cancellationCodes, isConditionalCheckFailed, translate } from './aws.js';
+import { call, cancellationCodes, consumedUnits, isConditionalCheckFailed, translate } from './aws.js';
 import { itemSize } from './item-size.js';
 import type { TransferMetrics } from './objects.js';
-import { headSk, leaseSk, parseHead, type HeadItem, type TablePartItem } from './schema.js';
+import {
+  headSk,
+  leaseSk,
+  parseHead,
+  sessionHeadsPrefix,
+  type HeadItem,
+  type TablePartItem,
+} from './schema.js';
 
 export type CommitResult = 'ok' | 'conflict' | 'fenced';
 
@@ -22,10 +30,17 @@ export interface CommitOptions {
   fence?: Lease;
   /** A table part the new head references, created with it. */
   part?: TablePartItem;
+  /**
+   * Also require the stored `parts` and `segments` to be exactly `prev`'s (compaction: it keeps
+   * `seq`, so `seq` alone would let a writer holding a stale head merge pieces already merged).
+   */
+  samePieces?: boolean;
 }
 
 /** The DynamoDB side of transcript heads: read, conditional commit, query, delete. */
 export interface HeadStore {
+  /** The DynamoDB table holding heads and table parts. */
+  readonly table: string;
   /** The current head (strongly consistent read), or `null` if the stream was never written. */
   read(addr: TranscriptAddress): Promise<HeadItem | null>;
   /**
@@ -36,6 +51,8 @@ export interface HeadStore {
    * is created in the same transaction: it exists exactly when the head that references it does.
    */
   commit(prev: HeadItem | null, next: HeadItem, options?: CommitOptions): Promise<CommitResult>;
+  /** Every head of a session (main and subpaths), whole, by sort key: one consistent Query. */
+  readSession(tenant: TenantId, sessionId: SessionId): Promise<Map<string, HeadItem>>;
   /** Heads of a tenant whose sort key starts with `prefix` (projected to `attributes`). */
   query(tenant: string, prefix: string, attributes: string[]): Promise<Array<Record<string, unknown>>>;
   remove(tenant: string, sk: string): Promise<void>;
@@ -49,6 +66,8 @@ export interface HeadStoreDeps {
 }
 
 const KEY_ATTRIBUTES = new Set(['pk', 'sk']);
+/** Every request asks DynamoDB for the capacity it consumed (the metrics report it). */
+const TOTAL = { ReturnConsumedCapacity: 'TOTAL' } as const;
 const same = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 interface Update {
@@ -119,10 +138,12 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
     };
   }
 
-  /** Write units of one item write: ⌈size / 1 KB⌉, at least 1. */
-  const units = (item: Record<string, unknown>): number => Math.max(1, Math.ceil(itemSize(item) / 1024));
-
-  function count(next: HeadItem, update: Update | null, part: TablePartItem | undefined, tx: boolean): void {
+  function count(
+    next: HeadItem,
+    update: Update | null,
+    part: TablePartItem | undefined,
+    units: number,
+  ): void {
     const headItem = next as unknown as Record<string, unknown>;
     const partItem = part as unknown as Record<string, unknown> | undefined;
     metrics.dynamoWrites += 1;
@@ -131,7 +152,7 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
       (update
         ? Buffer.byteLength(update.UpdateExpression + JSON.stringify(update.ExpressionAttributeValues))
         : itemSize(headItem)) + (partItem ? itemSize(partItem) : 0);
-    metrics.dynamoWriteUnits += (tx ? 2 : 1) * (units(headItem) + (partItem ? units(partItem) : 0));
+    metrics.dynamoWriteUnits += units;
   }
 
   async function commit(
@@ -139,29 +160,33 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
     next: HeadItem,
     options: CommitOptions = {},
   ): Promise<CommitResult> {
-    const { fence, part } = options;
+    const { fence, part, samePieces } = options;
     const key = { pk: next.pk, sk: next.sk };
     const update = prev ? updateFor(prev, next) : null;
+    if (update && prev && samePieces) {
+      update.ConditionExpression += ' AND #parts = :prevParts AND #segments = :prevSegments';
+      update.ExpressionAttributeNames['#parts'] = 'parts';
+      update.ExpressionAttributeNames['#segments'] = 'segments';
+      update.ExpressionAttributeValues[':prevParts'] = prev.parts;
+      update.ExpressionAttributeValues[':prevSegments'] = prev.segments;
+    }
     if (update && update.UpdateExpression === '' && !part) return 'ok';
     const create = { ConditionExpression: 'attribute_not_exists(pk)' };
     const tx = fence !== undefined || part !== undefined;
+    const items = () => [
+      ...(fence ? [leaseCheck(fence)] : []),
+      ...(part ? [{ Put: { TableName: table, Item: part, ...create } }] : []),
+      update
+        ? { Update: { TableName: table, Key: key, ...update } }
+        : { Put: { TableName: table, Item: next, ...create } },
+    ];
     try {
-      if (tx) {
-        const write = update
-          ? { Update: { TableName: table, Key: key, ...update } }
-          : { Put: { TableName: table, Item: next, ...create } };
-        const items = [
-          ...(fence ? [leaseCheck(fence)] : []),
-          ...(part ? [{ Put: { TableName: table, Item: part, ...create } }] : []),
-          write,
-        ];
-        await doc.send(new TransactWriteCommand({ TransactItems: items }));
-      } else if (update) {
-        await doc.send(new UpdateCommand({ TableName: table, Key: key, ...update }));
-      } else {
-        await doc.send(new PutCommand({ TableName: table, Item: next, ...create }));
-      }
-      count(next, update, part, tx);
+      const res = tx
+        ? await doc.send(new TransactWriteCommand({ TransactItems: items(), ...TOTAL }))
+        : update
+          ? await doc.send(new UpdateCommand({ TableName: table, Key: key, ...update, ...TOTAL }))
+          : await doc.send(new PutCommand({ TableName: table, Item: next, ...create, ...TOTAL }));
+      count(next, update, part, consumedUnits(res.ConsumedCapacity));
       return 'ok';
     } catch (err) {
       if (isConditionalCheckFailed(err)) return 'conflict';
@@ -178,6 +203,7 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
   }
 
   return {
+    table,
     async read(addr) {
       const res = await call(source, `GetItem head ${transcriptId(addr)}`, () =>
         doc.send(
@@ -185,13 +211,42 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
             TableName: table,
             Key: { pk: addr.tenant, sk: headSk(addr) },
             ConsistentRead: true,
+            ...TOTAL,
           }),
         ),
       );
       metrics.dynamoReads += 1;
+      metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
       return parseHead(res.Item, transcriptId(addr));
     },
     commit,
+    async readSession(tenant, sessionId) {
+      const prefix = sessionHeadsPrefix(tenant, sessionId);
+      const found = new Map<string, HeadItem>();
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await call(source, `Query ${prefix}`, () =>
+          doc.send(
+            new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+              ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
+              ConsistentRead: true,
+              ExclusiveStartKey: start,
+              ...TOTAL,
+            }),
+          ),
+        );
+        metrics.dynamoReads += 1;
+        metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
+        for (const item of res.Items ?? []) {
+          const head = parseHead(item, String(item.sk));
+          if (head) found.set(head.sk, head);
+        }
+        start = res.LastEvaluatedKey;
+      } while (start);
+      return found;
+    },
     async query(tenant, prefix, attributes) {
       const items: Array<Record<string, unknown>> = [];
       const names = Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a]));
@@ -207,10 +262,12 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
               ExpressionAttributeNames: names,
               ConsistentRead: true,
               ExclusiveStartKey: start,
+              ...TOTAL,
             }),
           ),
         );
         metrics.dynamoReads += 1;
+        metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
         items.push(...(res.Items ?? []));
         start = res.LastEvaluatedKey;
       } while (start);

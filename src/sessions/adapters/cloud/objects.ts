@@ -23,10 +23,12 @@ export interface TransferMetrics {
   /** Bytes of values the write requests carried (the changed attributes only). */
   dynamoRequestBytes: number;
   /**
-   * Write capacity units the writes were billed: per item written ⌈size / 1 KB⌉, twice inside a
-   * transaction (DynamoDB's pricing of TransactWriteItems).
+   * Write capacity units of the transcript writes as DynamoDB reports them (`ConsumedCapacity`):
+   * ⌈size / 1 KB⌉ per item written or deleted, twice inside a transaction.
    */
   dynamoWriteUnits: number;
+  /** Read capacity units of the transcript reads as DynamoDB reports them. */
+  dynamoReadUnits: number;
   /** Bytes of part bodies read back from the table. */
   dynamoBytesRead: number;
 }
@@ -42,6 +44,7 @@ export function emptyMetrics(): TransferMetrics {
     dynamoBytesWritten: 0,
     dynamoRequestBytes: 0,
     dynamoWriteUnits: 0,
+    dynamoReadUnits: 0,
     dynamoBytesRead: 0,
   };
 }

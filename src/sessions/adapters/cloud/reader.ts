@@ -157,8 +157,11 @@ export function createStreamReader(objects: ObjectStore, tableParts: TablePartSt
         out[i] = bytes;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, list.length) }, worker));
-    const bodies = await fromTable;
+    // Awaited together: a failed BatchGetItem must not be an unhandled rejection while GETs run.
+    const [, bodies] = await Promise.all([
+      Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, list.length) }, worker)),
+      fromTable,
+    ]);
     list.forEach((ref, i) => {
       if (ref.where !== 'table') return;
       const body = bodies.get(ref.token);

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { StorageError } from '../../../core/errors.js';
 import type { TranscriptAddress } from '../../../core/keys.js';
-import { call } from './aws.js';
+import { call, consumedUnits } from './aws.js';
 import type { TransferMetrics } from './objects.js';
 import { tablePartSk, tablePartsPrefix, type TablePartItem } from './schema.js';
 
@@ -15,6 +15,8 @@ const GET_BATCH = 100;
 const DELETE_BATCH = 25;
 /** Rounds of retrying what DynamoDB left unprocessed (throttling) before giving up. */
 const MAX_ROUNDS = 8;
+const SOURCE = 'cloud';
+const TOTAL = { ReturnConsumedCapacity: 'TOTAL' } as const;
 
 /** Parts kept as DynamoDB items (see `TablePartItem`); written only through `HeadStore.commit`. */
 export interface TablePartStore {
@@ -34,12 +36,17 @@ export interface TablePartDeps {
   metrics: TransferMetrics;
 }
 
-const SOURCE = 'cloud';
 const pause = (round: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.min(500, 10 * 2 ** round)));
 
 function asBuffer(value: unknown): Buffer | null {
   return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : null;
+}
+
+function unprocessed(what: string, count: number): StorageError {
+  return new StorageError(`[sessions:cloud] ${what} left ${count} part(s) unprocessed`, {
+    code: 'storage_throttled',
+  });
 }
 
 export function createTablePartStore(deps: TablePartDeps): TablePartStore {
@@ -51,17 +58,13 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
         .slice(i, i + DELETE_BATCH)
         .map((sk) => ({ DeleteRequest: { Key: { pk: tenant, sk } } }));
       for (let round = 0; requests.length > 0; round++) {
-        if (round === MAX_ROUNDS) {
-          throw new StorageError(
-            `[sessions:cloud] BatchWriteItem left ${requests.length} part deletes unprocessed`,
-            { code: 'storage_throttled' },
-          );
-        }
+        if (round === MAX_ROUNDS) throw unprocessed('BatchWriteItem', requests.length);
         if (round > 0) await pause(round);
         const res = await call(SOURCE, `BatchWriteItem (${requests.length} part deletes)`, () =>
-          doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests } })),
+          doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests }, ...TOTAL })),
         );
         metrics.dynamoWrites += 1;
+        metrics.dynamoWriteUnits += consumedUnits(res.ConsumedCapacity);
         requests = (res.UnprocessedItems?.[table] ?? []) as typeof requests;
       }
     }
@@ -79,11 +82,7 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
       for (let i = 0; i < sks.length; i += GET_BATCH) {
         let keys = sks.slice(i, i + GET_BATCH).map((sk) => ({ pk: addr.tenant, sk }));
         for (let round = 0; keys.length > 0; round++) {
-          if (round === MAX_ROUNDS) {
-            throw new StorageError(`[sessions:cloud] BatchGetItem left ${keys.length} parts unprocessed`, {
-              code: 'storage_throttled',
-            });
-          }
+          if (round === MAX_ROUNDS) throw unprocessed('BatchGetItem', keys.length);
           if (round > 0) await pause(round);
           const res = await call(SOURCE, `BatchGetItem (${keys.length} parts)`, () =>
             doc.send(
@@ -96,10 +95,12 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
                     ExpressionAttributeNames: { '#sk': 'sk', '#body': 'body' },
                   },
                 },
+                ...TOTAL,
               }),
             ),
           );
           metrics.dynamoReads += 1;
+          metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
           for (const item of res.Responses?.[table] ?? []) {
             const token = bySk.get(String(item.sk));
             const body = asBuffer(item.body);
@@ -134,10 +135,12 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
               ProjectionExpression: 'sk',
               ConsistentRead: true,
               ExclusiveStartKey: start,
+              ...TOTAL,
             }),
           ),
         );
         metrics.dynamoReads += 1;
+        metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
         for (const item of res.Items ?? []) sks.push(String(item.sk));
         start = res.LastEvaluatedKey;
       } while (start);

@@ -29,6 +29,7 @@ import {
   type TablePartItem,
 } from './schema.js';
 import { contentTag, type StreamState } from './state.js';
+import { createSessionHeads } from './session-heads.js';
 import { foldSummary } from './summaries.js';
 import type { TablePartStore } from './table-parts.js';
 
@@ -90,6 +91,7 @@ const tailBytes = (head: HeadItem): number => head.tail.reduce((n, l) => n + Buf
 export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): TranscriptStore {
   const { heads, objects, tableParts, cache, clock, state, compaction: policy } = deps;
   const reader = createStreamReader(objects, tableParts);
+  const sessionHeads = createSessionHeads(heads, fence !== undefined);
   const compactor = createCompactor({ ...deps, reader, policy });
 
   /** The dedupe window at `head`: from what this process holds, else read back from S3. */
@@ -158,7 +160,7 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
     await state.serialized(id, async () => {
       let known = state.get(id)?.head;
       for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
-        const head = known === undefined ? await heads.read(addr) : known;
+        const head = known === undefined ? await sessionHeads.head(addr) : known;
         known = undefined;
         const recent = await windowAt(addr, head);
         const batch = freshEntries(entries, recent);
@@ -169,11 +171,13 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
         const result = await heads.commit(head, next, { fence, part: tablePart }).catch((err: unknown) => {
           // Unknown outcome (e.g. a lost response): forget what we knew; a retry re-reads the head.
           state.set(id, null);
+          sessionHeads.forget();
           cache.delete(id);
           throw err;
         });
         if (result !== 'ok') {
           state.set(id, null);
+          sessionHeads.forget();
           if (partKey) await compactor.discard([partKey]);
           if (result === 'fenced') {
             throw new FencedWriteError(
@@ -190,9 +194,13 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
         if (base) cache.set(id, { etag: contentTag(next), entries: base.concat(stored), bytes: next.bytes });
         else cache.delete(id);
         state.set(id, { head: next, recent: extendWindow(recent, stored) });
+        sessionHeads.committed(addr, next);
         const compacted = await compactor.maybeCompact(addr, next, fence);
-        if (compacted !== next)
+        if (compacted !== next) {
           state.set(id, compacted && { head: compacted, recent: extendWindow(recent, stored) });
+          if (compacted) sessionHeads.committed(addr, compacted);
+          else sessionHeads.forget();
+        }
         return;
       }
       throw new StorageError(
@@ -206,7 +214,7 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
     const addr = transcriptAddress(key);
     const id = transcriptId(addr);
     for (let attempt = 1; ; attempt++) {
-      const head = await heads.read(addr);
+      const head = await sessionHeads.head(addr);
       if (head === null) {
         state.set(id, null);
         cache.delete(id);
@@ -220,6 +228,7 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
         try {
           entries = await reader.readAll(addr, head);
         } catch (err) {
+          sessionHeads.forget();
           if (err instanceof MissingPieceError && attempt < MAX_LOAD_ATTEMPTS && (await moved(addr, head)))
             continue;
           throw err;
@@ -257,6 +266,7 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
           )
         : [headSk(addr)];
     // Heads first: a reader then sees "no session" rather than a head with missing parts.
+    sessionHeads.forget();
     for (const sk of sks) await heads.remove(addr.tenant, sk);
     await tableParts.removeAll(addr, addr.subpath === undefined);
     state.forgetPrefix(transcriptId(addr));
@@ -291,10 +301,7 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
       }));
     },
     async listSubkeys(key) {
-      const tenant = tenantFromProjectKey(key.projectKey);
-      const sessionId = parseSessionId(key.sessionId);
-      const items = await heads.query(tenant, sessionHeadsPrefix(tenant, sessionId), ['sk']);
-      return items.map((i) => headIdentity(String(i.sk)).subpath).filter((s) => s !== '');
+      return sessionHeads.subpaths(tenantFromProjectKey(key.projectKey), parseSessionId(key.sessionId));
     },
     delete: remove,
     async stat(key) {
@@ -305,7 +312,8 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
         entries: head.entries,
         bytes: head.bytes,
         mtime: head.mtime,
-        location: `s3://${objects.bucket}/${transcriptPrefix(addr)}`,
+        // The head and recent parts are DynamoDB items; compacted segments are S3 objects.
+        location: `dynamodb://${heads.table}/${addr.tenant}/${headSk(addr)} + s3://${objects.bucket}/${transcriptPrefix(addr)}`,
       };
     },
   };
