@@ -165,12 +165,11 @@ async function warmUp(peers: CloudPeers): Promise<void> {
   const lease = await storage.leases.acquire(conversationKey({ tenant: PROJECT, chat: 'warm-up' }), {
     ttlMs: 3_600_000,
   });
-  const fenced = storage.transcriptsFor(lease);
   const sessionId = randomUUID();
   const started = performance.now();
   for (let turn = 1; turn <= WARM_UP_TURNS; turn++) {
     const batches = sdkTurn(turn, sessionId);
-    await oursTurn(storage, fenced, sessionId, batches, turn > 1);
+    await oursTurn(storage, storage.transcriptsFor(lease), sessionId, batches, turn > 1);
     if (turn % 10 === 0) {
       const key = `seed/warm-up/${turn}/conversation.jsonl`;
       await peers.s3.send(
@@ -192,7 +191,6 @@ async function perTurnComparison(peers: CloudPeers): Promise<Record<string, unkn
   const lease = await storage.leases.acquire(conversationKey({ tenant: PROJECT, chat: 'bench' }), {
     ttlMs: 3_600_000,
   });
-  const fenced = storage.transcriptsFor(lease);
   const sessionId = randomUUID();
   const plainSessionId = randomUUID();
   const last = Math.max(...CHECKPOINTS) + NEAR;
@@ -211,7 +209,9 @@ async function perTurnComparison(peers: CloudPeers): Promise<Record<string, unkn
     const sampleSeed = CHECKPOINTS.some((t) => Math.abs(turn - t) <= NEAR);
     if (sampleSeed && history !== '')
       await peers.s3.send(new PutObjectCommand({ Bucket: bucket, Key: seedKey, Body: history }));
-    const sample = { ...(await oursTurn(storage, fenced, sessionId, batches, turn > 1)), turn };
+    // A store per turn, as the runner makes one per turn's lease (its resume snapshot lives as long).
+    const store = storage.transcriptsFor(lease);
+    const sample = { ...(await oursTurn(storage, store, sessionId, batches, turn > 1)), turn };
     ours.push(sample);
     unfenced.push({
       ...(await oursTurn(plain, plain.transcripts, plainSessionId, batches, turn > 1)),
