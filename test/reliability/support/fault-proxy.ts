@@ -62,6 +62,8 @@ export interface FaultProxy {
 export async function startFaultProxy(options: { target: string; decide?: Decide }): Promise<FaultProxy> {
   const target = new URL(options.target);
   let decide: Decide = options.decide ?? (() => undefined);
+  /** Incremented by `setDecide`: which policy a request was decided under. */
+  let epoch = 0;
   const fresh = (): ProxyStats => ({
     requests: 0,
     forwarded: 0,
@@ -104,6 +106,7 @@ export async function startFaultProxy(options: { target: string; decide?: Decide
         if (request.attempt > 1) stats.retries++;
         stats.maxAttempt = Math.max(stats.maxAttempt, request.attempt);
         const fault = decide(request);
+        const decidedIn = epoch;
         if (fault?.kind === 'reset') {
           count('reset');
           incoming.socket.destroy();
@@ -128,7 +131,9 @@ export async function startFaultProxy(options: { target: string; decide?: Decide
         forward(
           request,
           (upstream) => {
-            if (fault?.kind === 'lost-response') {
+            // A response lost under a policy that was replaced meanwhile (e.g. a long poll that
+            // began in an earlier phase of a test) is delivered: each phase sees only its own faults.
+            if (fault?.kind === 'lost-response' && decidedIn === epoch) {
               count('lost-response');
               upstream.resume();
               upstream.on('end', () => incoming.socket.destroy());
@@ -155,6 +160,7 @@ export async function startFaultProxy(options: { target: string; decide?: Decide
     },
     setDecide: (next) => {
       decide = next;
+      epoch += 1;
     },
     resetStats: () => {
       stats = fresh();
