@@ -257,15 +257,7 @@ describe('cloud storage: compaction', () => {
     });
     const warnings: string[] = [];
     const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
-    const writer = createCloudStorage({
-      s3: peers.s3,
-      dynamo,
-      bucket: w.bucket,
-      table: w.table,
-      clock: w.clock,
-      logger,
-      compaction: { maxParts: 3 },
-    });
+    const writer = w.container({ dynamo, logger, compaction: { maxParts: 3 } });
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
@@ -301,14 +293,7 @@ describe('cloud storage: compaction', () => {
       delete hooks[phase];
       await run?.();
     });
-    const compacting = createCloudStorage({
-      s3: peers.s3,
-      dynamo,
-      bucket: w.bucket,
-      table: w.table,
-      clock: w.clock,
-      compaction: { maxParts: 3 },
-    });
+    const compacting = w.container({ dynamo, compaction: { maxParts: 3 } });
     for (let i = 0; i < 3; i++) await compacting.transcripts.append(k, turn(`s${i}`, 1, 2000));
     hooks.before = async () => {
       await stale.transcripts.load(k);
@@ -331,36 +316,18 @@ describe('cloud storage: compaction', () => {
     for (const b of batches) await writer.transcripts.append(k, b);
     // The reader's first BatchGetItem (for the 3 parts of the head it just read) waits until a
     // 4th append has compacted those parts into a segment and deleted them.
-    const dynamo = new DynamoDBClient({
-      endpoint: peers.dynamodb.endpoint,
-      region: peers.dynamodb.region,
-      credentials: peers.dynamodb.credentials,
-    });
     let raced = false;
-    dynamo.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'BatchGetItemCommand' && !raced) {
-          raced = true;
-          await writer.transcripts.append(k, turn('p3', 2, 500));
-          expect(await w.raw.listTableParts(k)).toEqual([]);
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'raceWithCompaction' },
-    );
-    const reader = createCloudStorage({
-      s3: peers.s3,
-      dynamo,
-      bucket: w.bucket,
-      table: w.table,
-      cacheBytes: 0,
+    const dynamo = hookedDynamo(async (command, _input, phase) => {
+      if (command !== 'BatchGetItemCommand' || phase !== 'before' || raced) return;
+      raced = true;
+      await writer.transcripts.append(k, turn('p3', 2, 500));
+      expect(await w.raw.listTableParts(k)).toEqual([]);
     });
-    const loaded = await reader.transcripts.load(k);
+    const loaded = await w.container({ dynamo, cacheBytes: 0 }).transcripts.load(k);
     expect(raced).toBe(true);
     expect(loaded).toHaveLength(8);
     expect(uuids(loaded)).toEqual(uuids(await w.raw.readEntries(k)));
     expect(uuids(loaded).slice(0, 6)).toEqual(uuids(batches.flat()));
-    dynamo.destroy();
   });
 });
 

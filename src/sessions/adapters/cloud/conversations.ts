@@ -2,7 +2,6 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +11,7 @@ import { parseSessionId, type SessionId, type TenantId } from '../../../core/ids
 import { conversationKey, conversationKeyString, type ConversationKey } from '../../../core/keys.js';
 import type { ConversationMap, ConversationRecord } from '../../types.js';
 import { call, isConditionalCheckFailed, translate } from './aws.js';
+import { queryPrefix } from './prefix-query.js';
 import { CONVERSATION_PREFIX, conversationSk, type ConversationItem } from './schema.js';
 
 const RETENTION_MS = CONVERSATION_RETENTION_DAYS * DAY_MS;
@@ -127,26 +127,8 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
 
     async list(tenant) {
       const now = clock.now();
-      const out: ConversationRecord[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const res = await call(source, `Query conversations of ${tenant}`, () =>
-          doc.send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: { ':pk': tenant, ':prefix': `${CONVERSATION_PREFIX}${tenant}:` },
-              ConsistentRead: true,
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        for (const item of res.Items ?? []) {
-          if (Number(item.expiresAt) > now) out.push(toRecord(tenant, item));
-        }
-        start = res.LastEvaluatedKey;
-      } while (start);
-      return out;
+      const items = await queryPrefix({ doc, table }, source, tenant, `${CONVERSATION_PREFIX}${tenant}:`);
+      return items.filter((item) => Number(item.expiresAt) > now).map((item) => toRecord(tenant, item));
     },
   };
 }

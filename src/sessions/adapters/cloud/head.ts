@@ -2,7 +2,6 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -11,7 +10,15 @@ import type { Clock } from '../../../core/clock.js';
 import type { SessionId, TenantId } from '../../../core/ids.js';
 import { transcriptId, type TranscriptAddress } from '../../../core/keys.js';
 import type { Lease } from '../../types.js';
-import { call, cancellationCodes, consumedUnits, isConditionalCheckFailed, translate } from './aws.js';
+import {
+  call,
+  cancellationCodes,
+  CONSUMED_TOTAL,
+  consumedUnits,
+  isConditionalCheckFailed,
+  translate,
+} from './aws.js';
+import { queryPrefix } from './prefix-query.js';
 import { itemSize } from './item-size.js';
 import type { TransferMetrics } from './objects.js';
 import {
@@ -66,8 +73,6 @@ export interface HeadStoreDeps {
 }
 
 const KEY_ATTRIBUTES = new Set(['pk', 'sk']);
-/** Every request asks DynamoDB for the capacity it consumed (the metrics report it). */
-const TOTAL = { ReturnConsumedCapacity: 'TOTAL' } as const;
 const same = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 interface Update {
@@ -125,6 +130,7 @@ export function updateFor(prev: HeadItem, next: HeadItem): Update {
 export function createHeadStore(deps: HeadStoreDeps): HeadStore {
   const { doc, table, clock, metrics } = deps;
   const source = 'cloud';
+  const queryDeps = { doc, table, metrics };
 
   function leaseCheck(fence: Lease) {
     return {
@@ -182,10 +188,10 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
     ];
     try {
       const res = tx
-        ? await doc.send(new TransactWriteCommand({ TransactItems: items(), ...TOTAL }))
+        ? await doc.send(new TransactWriteCommand({ TransactItems: items(), ...CONSUMED_TOTAL }))
         : update
-          ? await doc.send(new UpdateCommand({ TableName: table, Key: key, ...update, ...TOTAL }))
-          : await doc.send(new PutCommand({ TableName: table, Item: next, ...create, ...TOTAL }));
+          ? await doc.send(new UpdateCommand({ TableName: table, Key: key, ...update, ...CONSUMED_TOTAL }))
+          : await doc.send(new PutCommand({ TableName: table, Item: next, ...create, ...CONSUMED_TOTAL }));
       count(next, update, part, consumedUnits(res.ConsumedCapacity));
       return 'ok';
     } catch (err) {
@@ -211,7 +217,7 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
             TableName: table,
             Key: { pk: addr.tenant, sk: headSk(addr) },
             ConsistentRead: true,
-            ...TOTAL,
+            ...CONSUMED_TOTAL,
           }),
         ),
       );
@@ -223,56 +229,13 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
     async readSession(tenant, sessionId) {
       const prefix = sessionHeadsPrefix(tenant, sessionId);
       const found = new Map<string, HeadItem>();
-      let start: Record<string, unknown> | undefined;
-      do {
-        const res = await call(source, `Query ${prefix}`, () =>
-          doc.send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
-              ConsistentRead: true,
-              ExclusiveStartKey: start,
-              ...TOTAL,
-            }),
-          ),
-        );
-        metrics.dynamoReads += 1;
-        metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
-        for (const item of res.Items ?? []) {
-          const head = parseHead(item, String(item.sk));
-          if (head) found.set(head.sk, head);
-        }
-        start = res.LastEvaluatedKey;
-      } while (start);
+      for (const item of await queryPrefix(queryDeps, source, tenant, prefix)) {
+        const head = parseHead(item, String(item.sk));
+        if (head) found.set(head.sk, head);
+      }
       return found;
     },
-    async query(tenant, prefix, attributes) {
-      const items: Array<Record<string, unknown>> = [];
-      const names = Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a]));
-      let start: Record<string, unknown> | undefined;
-      do {
-        const res = await call(source, `Query ${prefix}`, () =>
-          doc.send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
-              ProjectionExpression: Object.keys(names).join(', '),
-              ExpressionAttributeNames: names,
-              ConsistentRead: true,
-              ExclusiveStartKey: start,
-              ...TOTAL,
-            }),
-          ),
-        );
-        metrics.dynamoReads += 1;
-        metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
-        items.push(...(res.Items ?? []));
-        start = res.LastEvaluatedKey;
-      } while (start);
-      return items;
-    },
+    query: (tenant, prefix, attributes) => queryPrefix(queryDeps, source, tenant, prefix, attributes),
     async remove(tenant, sk) {
       await call(source, `DeleteItem ${sk}`, () =>
         doc.send(new DeleteCommand({ TableName: table, Key: { pk: tenant, sk } })),

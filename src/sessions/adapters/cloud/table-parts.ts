@@ -1,12 +1,8 @@
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StorageError } from '../../../core/errors.js';
 import type { TranscriptAddress } from '../../../core/keys.js';
-import { call, consumedUnits } from './aws.js';
+import { call, CONSUMED_TOTAL, consumedUnits } from './aws.js';
+import { queryPrefix } from './prefix-query.js';
 import type { TransferMetrics } from './objects.js';
 import { tablePartSk, tablePartsPrefix, type TablePartItem } from './schema.js';
 
@@ -16,7 +12,6 @@ const DELETE_BATCH = 25;
 /** Rounds of retrying what DynamoDB left unprocessed (throttling) before giving up. */
 const MAX_ROUNDS = 8;
 const SOURCE = 'cloud';
-const TOTAL = { ReturnConsumedCapacity: 'TOTAL' } as const;
 
 /** Parts kept as DynamoDB items (see `TablePartItem`); written only through `HeadStore.commit`. */
 export interface TablePartStore {
@@ -61,7 +56,7 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
         if (round === MAX_ROUNDS) throw unprocessed('BatchWriteItem', requests.length);
         if (round > 0) await pause(round);
         const res = await call(SOURCE, `BatchWriteItem (${requests.length} part deletes)`, () =>
-          doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests }, ...TOTAL })),
+          doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests }, ...CONSUMED_TOTAL })),
         );
         metrics.dynamoWrites += 1;
         metrics.dynamoWriteUnits += consumedUnits(res.ConsumedCapacity);
@@ -95,7 +90,7 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
                     ExpressionAttributeNames: { '#sk': 'sk', '#body': 'body' },
                   },
                 },
-                ...TOTAL,
+                ...CONSUMED_TOTAL,
               }),
             ),
           );
@@ -122,29 +117,13 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
     },
 
     async removeAll(addr, wholeSession) {
-      const prefix = tablePartsPrefix(addr, wholeSession);
-      const sks: string[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const res = await call(SOURCE, `Query ${prefix}`, () =>
-          doc.send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: { ':pk': addr.tenant, ':prefix': prefix },
-              ProjectionExpression: 'sk',
-              ConsistentRead: true,
-              ExclusiveStartKey: start,
-              ...TOTAL,
-            }),
-          ),
-        );
-        metrics.dynamoReads += 1;
-        metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
-        for (const item of res.Items ?? []) sks.push(String(item.sk));
-        start = res.LastEvaluatedKey;
-      } while (start);
-      await deleteKeys(addr.tenant, sks);
+      const items = await queryPrefix(deps, SOURCE, addr.tenant, tablePartsPrefix(addr, wholeSession), [
+        'sk',
+      ]);
+      await deleteKeys(
+        addr.tenant,
+        items.map((i) => String(i.sk)),
+      );
     },
   };
 }
