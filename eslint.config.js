@@ -1,6 +1,65 @@
+import { readdirSync } from 'node:fs';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The layers of src/ (see /work/shared/HOUSE_STYLE.md, "The layout"): which top-level folders a
+ * folder must not import, checked on static imports, re-exports and dynamic `import()`. A folder
+ * not listed may import anything but the composition root and what sits on top of it.
+ */
+const SRC_FOLDERS = readdirSync(new URL('./src/', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+const TOP = ['app', 'cli', 'entry'];
+const except = (...allowed) => SRC_FOLDERS.filter((folder) => !allowed.includes(folder));
+const LAYERS = {
+  core: { forbidden: except('core'), why: 'core/ imports nothing else' },
+  usage: { forbidden: except('core', 'usage'), why: 'usage/ is a leaf: it imports only core/' },
+  queue: { forbidden: [...TOP, 'telegram', 'server'], why: 'queue/ carries work items and knows no channel' },
+  telegram: {
+    forbidden: [...TOP, 'sessions', 'usage', 'server'],
+    why: 'telegram/ declares the interfaces it needs (worker-types.ts) and the app fills them',
+  },
+  app: { forbidden: ['cli', 'entry'], why: 'app/ is the composition root; cli/ and entry/ sit on it' },
+  cli: { forbidden: ['entry'], why: 'entry/ files are process entry points; nothing imports them' },
+  entry: { forbidden: [], why: 'entry/ may import anything' },
+};
+
+/** One flat-config entry per src/ folder with its forbidden imports. */
+function layerRules(folder, { forbidden, why }, extra = {}) {
+  const names = forbidden.filter((name) => name !== folder);
+  const regex = `^(\\.\\./)+(${names.join('|')})(/|$)`;
+  const message = `${why} (layer rule in eslint.config.js)`;
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    ...extra,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex, message }] }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`, message },
+      ],
+    },
+  };
+}
+
+const layers = SRC_FOLDERS.flatMap((folder) => {
+  const layer = LAYERS[folder] ?? { forbidden: TOP, why: `${folder}/ sits below the composition root` };
+  if (layer.forbidden.length === 0) return [];
+  if (folder !== 'usage') return [layerRules(folder, layer)];
+  // usage/'s own tests may open the sessions' database file or table, which usage shares.
+  return [
+    layerRules(folder, layer),
+    layerRules(
+      folder,
+      { ...layer, forbidden: except('core', 'usage', 'sessions') },
+      {
+        files: ['src/usage/**/*.test.ts'],
+      },
+    ),
+  ];
+});
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/', 'agent-config/**/scripts/'] },
@@ -16,4 +75,5 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...layers,
 );

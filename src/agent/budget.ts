@@ -1,8 +1,9 @@
 import { errorMessage } from '../core/errors.js';
 import type { TenantId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { usageTurnFromResult, type BudgetRefusal, type Budgets, type UsageStore } from '../usage/index.js';
+import type { BudgetRefusal, Budgets, UsageStore } from '../usage/index.js';
 import type { TurnRequest, TurnResult } from './types.js';
+import { usageTurnFromResult } from './usage-turn.js';
 
 /** What the tenants file says about a tenant's turns: its default model and its budgets. */
 export interface TenantTurnPolicy {

@@ -41,6 +41,22 @@ export interface AgentRunnerDeps {
   tenantPolicy?: TenantPolicyResolver;
 }
 
+/** One attempt at a turn under a held lease: what `runTurn` hands to `runLeased`. */
+interface LeasedAttempt {
+  request: TurnRequest;
+  /** Set when the turn runs at most once (the turn ledger records it). */
+  requestId: RequestId | undefined;
+  /** The single-writer lease held for the conversation; transcripts are written under it. */
+  lease: Lease;
+  /** Stops the turn: caller abort, turn timeout or a lost lease. */
+  abort: AbortController;
+  /** `clock.now()` when the turn began; durations are measured from here. */
+  started: number;
+  log: Logger;
+  /** True once a heartbeat failed: another attempt may own the request, so nothing is recorded. */
+  leaseLost: () => boolean;
+}
+
 const EMPTY_USAGE = {
   input_tokens: 0,
   output_tokens: 0,
@@ -82,7 +98,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     try {
       const prior = requestId ? await once.prior(key, requestId, started) : null;
       const result =
-        prior ?? (await runLeased(request, requestId, lease, abort, started, log, heartbeat.lost));
+        prior ??
+        (await runLeased({ request, requestId, lease, abort, started, log, leaseLost: heartbeat.lost }));
       return await deliverLeased(request, requestId, result, log);
     } finally {
       clearTimeout(timeout);
@@ -142,15 +159,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     return requestId ? { ...result, delivered } : result;
   }
 
-  async function runLeased(
-    request: TurnRequest,
-    requestId: RequestId | undefined,
-    lease: Lease,
-    abort: AbortController,
-    started: number,
-    log: Logger,
-    leaseLost: () => boolean,
-  ): Promise<TurnResult> {
+  async function runLeased(attempt: LeasedAttempt): Promise<TurnResult> {
+    const { request, requestId, lease, abort, started, log, leaseLost } = attempt;
     const key = request.key;
     const policy = deps.tenantPolicy?.(key.tenant);
     const record = await deps.storage.conversations.get(key);

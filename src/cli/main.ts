@@ -2,8 +2,9 @@ import { buildDeps } from '../app/build-deps.js';
 import { parseEnv } from '../config/env.js';
 import { ConfigError, errorMessage, OmniError } from '../core/errors.js';
 import { UsageError } from './args.js';
-import { runChat } from './chat.js';
+import { runChat, type ChatIO } from './chat.js';
 import { runConfigCommand } from './config-command.js';
+import { runStart } from './start.js';
 
 const HELP = `omnicloud — a stateful Claude agent on stateless compute
 
@@ -23,13 +24,12 @@ export async function runCli(argv: string[]): Promise<number> {
   const out = (s: string): void => void process.stdout.write(`${s}\n`);
   const err = (s: string): void => void process.stderr.write(`${s}\n`);
   const rawEnv = process.env;
+  const chatIO: ChatIO = { input: process.stdin, out, err, interactive: Boolean(process.stdin.isTTY) };
   try {
     switch (command) {
       case 'chat':
-        return await runChat(
-          rest,
-          { input: process.stdin, out, err, interactive: Boolean(process.stdin.isTTY) },
-          () => buildDeps(parseEnv(rawEnv), { rawEnv, defaultLogLevel: 'warn' }),
+        return await runChat(rest, chatIO, () =>
+          buildDeps(parseEnv(rawEnv), { rawEnv, defaultLogLevel: 'warn' }),
         );
       case 'config':
         return await runConfigCommand(rest, { out, err, env: rawEnv });
@@ -47,10 +47,8 @@ export async function runCli(argv: string[]): Promise<number> {
         const { runServe } = await import('./serve.js');
         return await runServe(rest, rawEnv, err);
       }
-      case 'start': {
-        const { runLocal } = await import('../app/local.js');
-        return await runLocal(parseEnv(rawEnv), rawEnv);
-      }
+      case 'start':
+        return await runStart(parseEnv(rawEnv), rawEnv, chatIO);
       case undefined:
       case 'help':
       case '--help':

@@ -1,7 +1,15 @@
 /**
  * One base error with a stable `code`; subclasses end in `Error`. Messages are prefixed with their
- * source (`[sessions:sqlite] …`). Errors are surfaced in exactly two places: the HTTP `onError`
- * handler and the bot's `bot.catch` — everything else throws or returns them.
+ * source (`[sessions:sqlite] …`). Code throws errors or returns them (a turn's `error_code`); they
+ * are turned into words for people in four places only:
+ * - the HTTP API: `errorResponse` in `server/errors.ts`, the app's one `onError` (and `notFound`):
+ *   `{ error: { code, message } }`, only our own messages in the body;
+ * - the Telegram bot: `bot.catch` in `telegram/bot.ts` (and the webhook route in
+ *   `telegram/webhook.ts`, with the same `describeBotError`): one log line per failed update;
+ * - the Telegram worker: `errorText` in `telegram/worker.ts`, the reply a user gets for a failed
+ *   turn's `error_code` or a failed job's `OmniError.code`;
+ * - the CLI: `runCli` in `cli/main.ts` (any error: its message, no stack) and `cli/chat.ts` (a
+ *   failed turn as `error (<code>): <message>`, a failed line as `error: …`).
  */
 export class OmniError extends Error {
   /** Stable machine-readable code (API responses, logs, metrics). */
@@ -74,13 +82,6 @@ export class LeaseConflictError extends OmniError {
 export class FencedWriteError extends OmniError {
   constructor(message: string) {
     super('fenced_write', message, { status: 409 });
-  }
-}
-
-/** The turn's transcript could not be persisted (SDK `mirror_error`): history would be lost. */
-export class PersistenceError extends OmniError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('history_not_persisted', message, { cause: options?.cause, status: 503 });
   }
 }
 

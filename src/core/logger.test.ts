@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { mcpCredentialValues } from '../app/tenant-agents.js';
 import { createLogger } from './logger.js';
 
 describe('logger redaction', () => {
@@ -16,14 +15,5 @@ describe('logger redaction', () => {
     expect(out).not.toContain('whatever');
     expect(out).toContain('plain');
     expect(out.match(/\[redacted\]/g)?.length).toBe(4);
-  });
-
-  it('treats MCP server header and env values as credentials', () => {
-    expect(
-      mcpCredentialValues({
-        docs: { type: 'http', url: 'https://x', headers: { Authorization: 'Bearer abc-secret' } },
-        local: { command: 'node', args: ['s.js'], env: { TOKEN: 'tok-secret' } },
-      }).sort(),
-    ).toEqual(['Bearer abc-secret', 'tok-secret']);
   });
 });

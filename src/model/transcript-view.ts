@@ -88,11 +88,6 @@ export function humanText(message: Message): string | undefined {
   return texts.length > 0 ? texts.join('\n') : undefined;
 }
 
-/** The conversation without the binary's `role: 'system'` messages. */
-export function conversationMessages(request: HasBody): Message[] {
-  return request.body.messages.filter((m) => m.role === 'user' || m.role === 'assistant');
-}
-
 /** Index (into `body.messages`) of the last message with human text, or -1. */
 export function lastHumanIndex(request: HasBody): number {
   const messages = request.body.messages;

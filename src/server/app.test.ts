@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeRunner, type FakeRunner } from '../../test/deploy/fake-runner.js';
+import { ManualClock } from '../core/clock.js';
 import { parseSessionId, type TenantId } from '../core/ids.js';
 import { conversationKey } from '../core/keys.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { createSqliteStorage, type SqliteStorage } from '../sessions/adapters/sqlite/index.js';
+import { openSqliteUsageStore } from '../usage/index.js';
 import { createApiApp } from './app.js';
 import { createIamAuth, createTokenAuth } from './auth.js';
 
@@ -376,5 +378,64 @@ describe('conversations', () => {
     expect(res.status).toBe(409);
     expect(await storage.conversations.get(key)).not.toBeNull();
     await storage.leases.release(lease);
+  });
+});
+
+describe('injected clock', () => {
+  const logged = (msg: string) =>
+    logLines.map((l) => JSON.parse(l) as { msg: string; duration_ms?: number }).filter((l) => l.msg === msg);
+
+  it('measures request and turn durations on the clock the app is given', async () => {
+    const clock = new ManualClock();
+    runner = createFakeRunner(() => {
+      clock.advance(1_500);
+      return {};
+    });
+    const api = createApiApp({
+      runner,
+      storage,
+      logger,
+      clock,
+      auth: createTokenAuth([{ token: TOKEN, tenants: 'all' }]),
+    });
+    expect((await api.request('/v1/chat', json({ user_message: 'hi', chat_id: 1 }))).status).toBe(200);
+    expect(logged('[server] chat turn').map((l) => l.duration_ms)).toEqual([1_500]);
+    expect(logged('[server] request').map((l) => l.duration_ms)).toEqual([1_500]);
+  });
+
+  it("reports usage for the clock's day and month", async () => {
+    const clock = new ManualClock(Date.UTC(2025, 0, 15, 12));
+    const usage = await openSqliteUsageStore({ file: join(dir, 'usage.sqlite'), clock });
+    try {
+      await usage.record({
+        ...conversationKey({ tenant: 'acme', chat: '42' }),
+        sessionId: SESSION,
+        model: 'claude-test',
+        tokens: { input: 1, output: 2, cacheCreation: 0, cacheRead: 0 },
+        costUsd: 0.5,
+        durationMs: 10,
+        at: clock.now(),
+      });
+      const api = createApiApp({
+        runner,
+        storage,
+        usage,
+        logger,
+        clock,
+        auth: createTokenAuth([{ token: TOKEN, tenants: 'all' }]),
+      });
+      const turns = async () => {
+        const res = await api.request('/v1/usage/acme', { headers: auth() });
+        const body = (await res.json()) as Record<'day' | 'month' | 'all', { turns: number }>;
+        return [body.day.turns, body.month.turns, body.all.turns];
+      };
+      expect(await turns()).toEqual([1, 1, 1]);
+      clock.set(Date.UTC(2025, 0, 16, 12));
+      expect(await turns()).toEqual([0, 1, 1]);
+      clock.set(Date.UTC(2025, 1, 1, 12));
+      expect(await turns()).toEqual([0, 0, 1]);
+    } finally {
+      await usage.close();
+    }
   });
 });

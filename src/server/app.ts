@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AgentRunner } from '../agent/types.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { DEFAULT_TENANT } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Storage } from '../sessions/types.js';
@@ -24,6 +25,8 @@ export interface ApiAppDeps {
   maxBodyBytes?: number;
   /** Tenant of `POST /v1/chat` bodies without `tenant` (default `default`). */
   defaultTenant?: string;
+  /** Time source for durations and usage windows (default the system clock). */
+  clock?: Clock;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -39,9 +42,10 @@ const requestContextOf = (env: unknown): unknown =>
 export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const clock = deps.clock ?? systemClock;
 
   app.use('*', async (c, next) => {
-    const started = Date.now();
+    const started = clock.now();
     const requestId = (c.req.header('x-request-id') ?? '').slice(0, 100) || randomUUID();
     c.header('x-request-id', requestId);
     await next();
@@ -50,7 +54,7 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      duration_ms: Date.now() - started,
+      duration_ms: clock.now() - started,
       subject: c.get('principal')?.subject,
     });
   });
@@ -80,11 +84,12 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
     chatRoutes({
       runner: deps.runner,
       logger: deps.logger,
+      clock,
       defaultTenant: deps.defaultTenant ?? DEFAULT_TENANT,
     }),
   );
   app.route('/v1/conversations', conversationRoutes({ storage: deps.storage, logger: deps.logger }));
-  if (deps.usage) app.route('/v1/usage', usageRoutes({ usage: deps.usage }));
+  if (deps.usage) app.route('/v1/usage', usageRoutes({ usage: deps.usage, clock }));
 
   app.notFound((c) => errorResponse(c, notFound('not_found', 'no such route'), deps.logger));
   app.onError((err, c) => errorResponse(c, err, deps.logger));

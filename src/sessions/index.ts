@@ -1,10 +1,10 @@
 /**
  * Sessions: the SDK `SessionStore` seam plus the conversation map and single-writer leases, behind
  * one `Storage` interface. Backends live in `adapters/`; each runs the shared conformance suite
- * (`conformance.ts`, test-only, not exported here).
+ * (`conformance.ts`, test-only, not exported here). The SQLite backend (`createSqliteStorage`) is
+ * imported from `./adapters/sqlite/index.js` (or loaded with `import()`), so importing this barrel
+ * never loads better-sqlite3.
  */
-import type { SqliteStorage, SqliteStorageOptions } from './adapters/sqlite/index.js';
-
 export type {
   ConversationMap,
   ConversationRecord,
@@ -23,13 +23,3 @@ export type {
 } from './types.js';
 export type { SqliteStorage, SqliteStorageOptions } from './adapters/sqlite/index.js';
 export { createMemoryStorage, type MemoryStorage } from './adapters/memory/index.js';
-
-/**
- * Opens the SQLite backend, loading the native `better-sqlite3` module only when called, so cloud
- * builds never load it. (Importing `./adapters/sqlite/index.js` directly gives the synchronous
- * `createSqliteStorage`.)
- */
-export async function openSqliteStorage(options: SqliteStorageOptions): Promise<SqliteStorage> {
-  const { createSqliteStorage } = await import('./adapters/sqlite/index.js');
-  return createSqliteStorage(options);
-}

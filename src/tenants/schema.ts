@@ -74,4 +74,3 @@ export const TENANTS_FILE_SCHEMA = z.strictObject({
 });
 
 export type TenantsFile = z.infer<typeof TENANTS_FILE_SCHEMA>;
-export type TenantEntry = z.infer<typeof tenant>;

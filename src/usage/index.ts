@@ -27,7 +27,6 @@ export type { DynamoUsageStoreOptions } from './adapters/dynamodb/index.js';
 export { USAGE_RETENTION_DAYS, type UsageStoreOptions } from './store.js';
 export { InvalidUsageError } from './errors.js';
 export { formatUsd } from './budget.js';
-export { usageTurnFromResult } from './from-turn.js';
 
 /** Opens the SQLite usage store (`file` may be the sessions' database file), loading better-sqlite3 lazily. */
 export async function openSqliteUsageStore(options: SqliteUsageStoreOptions): Promise<SqliteUsageStore> {

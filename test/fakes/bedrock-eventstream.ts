@@ -46,14 +46,6 @@ export function encodeChunk(event: unknown): Buffer {
   );
 }
 
-/** A Bedrock exception event (e.g. `throttlingException`) inside an open stream. */
-export function encodeException(exceptionType: string, message: string): Buffer {
-  return encodeFrame(
-    { ':exception-type': exceptionType, ':content-type': 'application/json', ':message-type': 'exception' },
-    Buffer.from(JSON.stringify({ message }), 'utf8'),
-  );
-}
-
 export interface DecodedFrame {
   headers: Record<string, string>;
   payload: Buffer;

@@ -82,8 +82,3 @@ export function errnoCode(err: unknown): string {
   }
   return err instanceof Error ? err.message : String(err);
 }
-
-/** Forward-slash relative path for messages (stable across platforms). */
-export function relPath(dir: string, target: string): string {
-  return path.relative(dir, target).split(path.sep).join('/');
-}

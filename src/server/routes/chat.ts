@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AgentRunner } from '../../agent/types.js';
+import type { Clock } from '../../core/clock.js';
 import { conversationKey, conversationKeyString } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import { assertTenantAllowed } from '../auth.js';
@@ -51,6 +52,7 @@ function toDate(value: string | number | undefined): Date | undefined {
 export function chatRoutes(deps: {
   runner: AgentRunner;
   logger: Logger;
+  clock: Clock;
   defaultTenant: string;
 }): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
@@ -62,7 +64,7 @@ export function chatRoutes(deps: {
       thread: body.thread_id ?? undefined,
     });
     assertTenantAllowed(c.get('principal'), key.tenant);
-    const started = Date.now();
+    const started = deps.clock.now();
     const result = await deps.runner.runTurn({
       key,
       text: body.user_message,
@@ -76,7 +78,7 @@ export function chatRoutes(deps: {
       is_error: result.is_error,
       error_code: result.error_code,
       cost_usd: result.cost_usd,
-      duration_ms: Date.now() - started,
+      duration_ms: deps.clock.now() - started,
       ...(result.replayed ? { replayed: result.replayed } : {}),
     });
     return c.json(result, 200);

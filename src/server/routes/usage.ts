@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Clock } from '../../core/clock.js';
 import { parseTenantId } from '../../core/ids.js';
 import type { UsageStore, UsageTotals } from '../../usage/index.js';
 import { assertTenantAllowed } from '../auth.js';
@@ -22,12 +23,12 @@ function totalsJson(t: UsageTotals): Record<string, unknown> {
  * retained turns): `{ tenant, day, month, all }`, each `{ turns, cost_usd, tokens }`. The tenant
  * must be in the caller's scope (403); a hostile id is a 400 `invalid_id`.
  */
-export function usageRoutes(deps: { usage: UsageStore }): Hono<ApiEnv> {
+export function usageRoutes(deps: { usage: UsageStore; clock: Clock }): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.get('/:tenant', async (c) => {
     const tenant = parseTenantId(c.req.param('tenant'));
     assertTenantAllowed(c.get('principal'), tenant);
-    const now = Date.now();
+    const now = deps.clock.now();
     const [day, month, all] = await Promise.all([
       deps.usage.summary({ tenant }, 'day', now),
       deps.usage.summary({ tenant }, 'month', now),

@@ -1,8 +1,11 @@
-import type { TurnResult } from '../agent/types.js';
 import type { ConversationKey } from '../core/keys.js';
-import type { UsageTurn } from './types.js';
+import type { UsageTurn } from '../usage/index.js';
+import type { TurnResult } from './types.js';
 
-/** Map a finished turn of the runner to the record `UsageStore.record` takes. */
+/**
+ * Map a finished turn of the runner to the record `UsageStore.record` takes. It lives on the agent
+ * side so usage/ stays a leaf that knows nothing of the runner's result shape.
+ */
 export function usageTurnFromResult(
   key: ConversationKey,
   result: Pick<TurnResult, 'session_id' | 'model' | 'usage' | 'cost_usd' | 'duration_ms'>,

@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
+import { privateText } from '../telegram/updates.js';
+
+/**
+ * `npm start` (`src/entry/local.ts` → `omnicloud start`) as a separate process: the terminal chat
+ * without a bot token, the bot (long polling a fake Bot API on 127.0.0.1) with one. Real SDK
+ * binary, offline demo model, embedded storage.
+ */
+const ROOT = resolve(import.meta.dirname, '../..');
+const ENTRY = join(ROOT, 'src/entry/local.ts');
+let dir: string;
+let api: FakeTelegramApi;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'omni-start-'));
+  api = await startFakeTelegramApi();
+});
+afterAll(async () => {
+  await api?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Started {
+  stdout: () => string;
+  stderr: () => string;
+  write(text: string): void;
+  endInput(): void;
+  stop(): void;
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: dir,
+      TMPDIR: dir,
+      OMNICLOUD_DATA_DIR: join(dir, 'data'),
+      OMNICLOUD_WORKSPACE_DIR: join(dir, 'workspaces'),
+      ...env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  void exited.then(() => clearTimeout(timer));
+  return {
+    stdout: () => out,
+    stderr: () => err,
+    write: (text) => child.stdin.write(text),
+    endInput: () => child.stdin.end(),
+    stop: () => child.kill('SIGTERM'),
+    exited,
+  };
+}
+
+describe('npm start', () => {
+  it('without a bot token runs the terminal chat', async () => {
+    const run = start({});
+    run.write('hello from the terminal\n');
+    run.write('/exit\n');
+    run.endInput();
+    expect(await run.exited).toBe(0);
+    expect(run.stderr()).toContain('omnicloud chat — conversation default:local');
+    expect(run.stdout()).toContain('hello from the terminal');
+    expect(api.calls).toHaveLength(0);
+  }, 90_000);
+
+  it('with a bot token runs the bot: it polls Telegram, answers, and stops on SIGTERM', async () => {
+    const run = start({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot });
+    await api.waitFor(() => api.calls.some((c) => c.method === 'getUpdates'), 30_000);
+    api.pushUpdate(privateText('hello from Telegram'));
+    await api.waitFor(() => api.sentTexts().some((t) => t.includes('hello from Telegram')), 60_000);
+    expect(run.stderr()).toContain('Telegram bot(s) running');
+    run.stop();
+    expect(await run.exited).toBe(0);
+  }, 120_000);
+});
