@@ -11,6 +11,7 @@ import { systemMessagesText, toolNames, toolResultText } from '../../src/model/i
 import { blocksOf, isToolResultBlock } from '../../src/model/transcript-view.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../fixtures/http-mcp-server.js';
 import { PLAIN_PROFILE, startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
+import { captureOutput, secretForms } from '../support/leak-check.js';
 
 /**
  * MCP over Streamable HTTP, end to end: a real MCP server (`@modelcontextprotocol/sdk`) started
@@ -23,12 +24,9 @@ import { PLAIN_PROFILE, startAgentHarness, type AgentHarness } from '../support/
 const TOKEN = 'mcp-http-SECRET-3f9a1c7e5b2d4086';
 const STALE_TOKEN = 'mcp-http-STALE-0b1c2d3e4f5a6978';
 
-/** The ways a secret could show up in a log line: verbatim, JSON-escaped, URL-encoded, base64. */
+/** The ways a secret could show up: the usual encodings, and the whole header base64-encoded. */
 const forms = (value: string): string[] => [
-  value,
-  JSON.stringify(value).slice(1, -1),
-  encodeURIComponent(value),
-  Buffer.from(value).toString('base64'),
+  ...secretForms(value),
   Buffer.from(`Bearer ${value}`).toString('base64'),
 ];
 
@@ -37,27 +35,6 @@ let h: AgentHarness;
 let resolveAgent: TenantAgentResolver;
 const logLines: string[] = [];
 const logger = createLogger({ level: 'debug', write: (line) => logLines.push(line) });
-
-/** Everything written to stdout/stderr while `fn` runs (the binary's stderr is forwarded by the SDK there, if at all). */
-async function capturingOutput<T>(fn: () => Promise<T>): Promise<{ value: T; output: string[] }> {
-  const output: string[] = [];
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const wrap =
-    (original: typeof process.stdout.write) =>
-    (chunk: unknown, ...rest: unknown[]): boolean => {
-      output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return (original as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
-    };
-  process.stdout.write = wrap(out) as typeof process.stdout.write;
-  process.stderr.write = wrap(err) as typeof process.stderr.write;
-  try {
-    return { value: await fn(), output };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
 
 beforeAll(async () => {
   mcp = await startHttpMcpServer({ token: TOKEN });
@@ -105,9 +82,10 @@ describe('MCP over Streamable HTTP with the real claude binary', () => {
     const runner = h.runnerWith({ logger });
     const key = conversationKey({ tenant: 'default', chat: 'mcp-http' });
     h.model.requests.length = 0;
-    const { value: result, output } = await capturingOutput(() =>
-      runner.runTurn({ key, text: 'call tool mcp__notes__record_note {"text":"rotate the staging keys"}' }),
-    );
+    const output = captureOutput();
+    const result = await runner
+      .runTurn({ key, text: 'call tool mcp__notes__record_note {"text":"rotate the staging keys"}' })
+      .finally(() => output.stop());
 
     // No bypass: the default permission mode, the servers allowed by the project's tool policy.
     const { tools } = (await resolveAgent(parseTenantId('default'))).profile;
@@ -143,7 +121,7 @@ describe('MCP over Streamable HTTP with the real claude binary', () => {
     expect(logLines.some((l) => l.includes('turn finished'))).toBe(true);
     const haystacks = {
       logs: logLines.join('\n'),
-      output: output.join(''),
+      output: output.lines.join(''),
       model: h.model.requests.map((r) => JSON.stringify(r.body)).join('\n'),
     };
     for (const [where, text] of Object.entries(haystacks)) {
