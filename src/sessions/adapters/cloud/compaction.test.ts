@@ -4,7 +4,9 @@ import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-s
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../../core/clock.js';
 import { SessionHistoryError } from '../../../core/errors.js';
+import { conversationKey } from '../../../core/keys.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
+import type { Lease, TranscriptStore } from '../../types.js';
 import { startCloudPeers, type CloudPeers } from '../../../../test/peers/cloud.js';
 import {
   createCloudWorld,
@@ -15,7 +17,6 @@ import {
   uuids,
   type CloudWorld,
 } from '../../../../test/support/cloud-world.js';
-import type { CloudStorage } from './storage.js';
 import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
 import { HEAD_RETENTION_MS } from './transcripts.js';
 
@@ -81,7 +82,7 @@ async function s3Objects(w: CloudWorld, k: SessionKey): Promise<Map<string, numb
 
 /** Appends `n` one-entry batches (~1.2 KB each: table parts, never inline); returns the entries. */
 async function grow(
-  store: CloudStorage,
+  store: TranscriptStore,
   k: SessionKey,
   label: string,
   n: number,
@@ -89,7 +90,7 @@ async function grow(
   const out: SessionStoreEntry[] = [];
   for (let i = 0; i < n; i++) {
     const batch = transcriptEntries(`${label}${i}`, 1, 1000);
-    await store.transcripts.append(k, batch);
+    await store.append(k, batch);
     out.push(...batch);
   }
   return out;
@@ -119,9 +120,9 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     const k = sessionKey();
     const store = w.container({ compaction: SMALL });
     const day0 = w.clock.now();
-    const appended = await grow(store, k, 'd0-', 8);
+    const appended = await grow(store.transcripts, k, 'd0-', 8);
     w.clock.advance(10 * DAY_MS);
-    appended.push(...(await grow(store, k, 'd10-', 4)));
+    appended.push(...(await grow(store.transcripts, k, 'd10-', 4)));
     const aged = await rawHead(w, k);
     // Full segments written on day 0 are kept by the day-10 compaction (it rewrites only the last one).
     expect(new Set(aged.segments.map((s) => s.at))).toEqual(new Set([day0, day0 + 10 * DAY_MS]));
@@ -131,7 +132,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     // Exactly refreshAfterMs after day 0: not older than it yet — the append adds a part, no S3 write.
     w.clock.set(day0 + REFRESH_MS);
     const putsBefore = store.metrics.s3Puts;
-    appended.push(...(await grow(store, k, 'edge-', 1)));
+    appended.push(...(await grow(store.transcripts, k, 'edge-', 1)));
     expect(store.metrics.s3Puts).toBe(putsBefore);
     const atEdge = await rawHead(w, k);
     expect(atEdge.segments).toEqual(aged.segments);
@@ -143,7 +144,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     // One millisecond later the day-0 segments are older than refreshAfterMs: the next append refreshes.
     w.clock.advance(1);
     const wallBefore = Date.now();
-    const last = await grow(store, k, 'refresh-', 1);
+    const last = await grow(store.transcripts, k, 'refresh-', 1);
     appended.push(...last);
     const refreshed = await rawHead(w, k);
     const now = w.clock.now();
@@ -169,7 +170,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
 
     // A later compaction past the grace period deletes exactly the superseded objects.
     const collector = w.container({ compaction: { ...SMALL, garbageGraceMs: 0 } });
-    appended.push(...(await grow(collector, k, 'gc-', 4)));
+    appended.push(...(await grow(collector.transcripts, k, 'gc-', 4)));
     const final = await rawHead(w, k);
     expect([...(await s3Objects(w, k)).keys()].sort()).toEqual(final.segments.map((s) => s.name).sort());
     expect(await coldLoad(w, k)).toEqual(appended);
@@ -180,12 +181,12 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     const k = sessionKey();
     const store = w.container();
     const day0 = w.clock.now();
-    const appended = await grow(store, k, 'p', 2);
+    const appended = await grow(store.transcripts, k, 'p', 2);
     const tiny = transcriptEntries('cost-state', 1, 10); // ≤ 1 KiB: kept inline in the head
     await store.transcripts.append(k, tiny);
     appended.push(...tiny);
     w.clock.advance(10 * DAY_MS);
-    appended.push(...(await grow(store, k, 'q', 1)));
+    appended.push(...(await grow(store.transcripts, k, 'q', 1)));
     expect(store.metrics.s3Puts).toBe(0);
     const aged = await rawHead(w, k);
     expect(aged.partsAt).toBe(day0);
@@ -199,7 +200,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     expect(aged.ttl).toBeGreaterThan(firstTtl);
 
     w.clock.set(day0 + REFRESH_MS + 1);
-    appended.push(...(await grow(store, k, 'r', 1)));
+    appended.push(...(await grow(store.transcripts, k, 'r', 1)));
     const refreshed = await rawHead(w, k);
     expect(refreshed.parts).toEqual([]);
     expect(refreshed.segments.length).toBeGreaterThan(0);
@@ -237,7 +238,11 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     return deleted;
   }
 
-  /** A turn after each gap (days): expire, resume in a fresh container (cold load), append 3 batches. */
+  /**
+   * A turn after each gap (days), as the runner does it: expire, then in a fresh container (cold
+   * load) take the conversation's lease, resume through `transcriptsFor(lease)`, append 3 batches
+   * (fenced: the refresh commits under the lease too), release.
+   */
   async function liveConversation(
     policy: Partial<CompactionPolicy>,
   ): Promise<{ turns: number; expired: number; lost?: unknown }> {
@@ -252,6 +257,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
       onCleanup,
     );
     const k = sessionKey();
+    const conversation = conversationKey({ tenant: 'acme', chat: 'long-lived' });
     const expected: SessionStoreEntry[] = [];
     let expired = 0;
     const gaps = [0, 24, 3, 24, 24, 11, 24, 24, 24];
@@ -259,14 +265,24 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
       w.clock.advance(gap * DAY_MS);
       expired += await expire(w, created);
       const container = w.container({ s3, cacheBytes: 0, compaction: { ...SMALL, ...policy } });
-      let loaded: SessionStoreEntry[] | null;
+      const lease = await container.leases.acquire(conversation, { ttlMs: 60_000 });
+      const store = container.transcriptsFor(lease);
       try {
-        loaded = await container.transcripts.load(k);
-      } catch (err) {
-        return { turns: turn, expired, lost: err };
+        let loaded: SessionStoreEntry[] | null;
+        try {
+          loaded = await store.load(k);
+        } catch (err) {
+          return { turns: turn, expired, lost: err };
+        }
+        expect(loaded ?? []).toEqual(expected);
+        for (let b = 0; b < 3; b++) {
+          const batch = transcriptEntries(`t${turn}-${b}`, 1, 1000);
+          await store.append(k, batch);
+          expected.push(...batch);
+        }
+      } finally {
+        await container.leases.release(lease);
       }
-      expect(loaded ?? []).toEqual(expected);
-      expected.push(...(await grow(container, k, `t${turn}-`, 3)));
     }
     return { turns: gaps.length, expired };
   }
@@ -289,7 +305,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     const w = await createCloudWorld(peers, onCleanup);
     const k = sessionKey();
     const writer = w.container({ compaction: SMALL });
-    const appended = await grow(writer, k, 'a', 8);
+    const appended = await grow(writer.transcripts, k, 'a', 8);
     const objectsBefore = await s3Objects(w, k);
     w.clock.advance(REFRESH_MS + 1);
 
@@ -323,10 +339,54 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     expect(await coldLoad(w, k)).toEqual([...appended, ...mine, ...concurrent]);
   });
 
+  it('a refresh whose lease is taken over before it commits writes nothing; the new holder refreshes', async () => {
+    const w = await createCloudWorld(peers, onCleanup);
+    const k = sessionKey();
+    const conversation = conversationKey({ tenant: 'acme', chat: 'taken-over' });
+    const appended = await grow(w.container({ compaction: SMALL }).transcripts, k, 'a', 8);
+    const old = await rawHead(w, k);
+    const objectsBefore = await s3Objects(w, k);
+    w.clock.advance(REFRESH_MS + 1);
+
+    // Right before the fenced refresh commits (a transaction moving `segments`), the lease
+    // expires and another worker takes the conversation over.
+    const next = w.container({ owner: 'worker-2', compaction: SMALL });
+    let taken: Lease | undefined;
+    const dynamo = hookedDynamo(
+      peers,
+      async (command, input, phase) => {
+        if (taken || phase !== 'before' || command !== 'TransactWriteItemsCommand') return;
+        if (!JSON.stringify(input.TransactItems ?? []).includes('#segments')) return;
+        w.clock.advance(30_001);
+        taken = await next.leases.acquire(conversation, { ttlMs: 30_000 });
+      },
+      onCleanup,
+    );
+    const first = w.container({ dynamo, owner: 'worker-1', compaction: SMALL });
+    const lease = await first.leases.acquire(conversation, { ttlMs: 30_000 });
+    const mine = transcriptEntries('mine', 1, 1000);
+    await first.transcriptsFor(lease).append(k, mine); // committed before the takeover
+    appended.push(...mine);
+    expect(taken).toBeDefined();
+
+    const head = await rawHead(w, k);
+    expect(head.segments).toEqual(old.segments);
+    expect(head.parts).toHaveLength(1);
+    // What the fenced refresh uploaded was deleted again: S3 holds exactly what it held before.
+    expect([...(await s3Objects(w, k)).keys()].sort()).toEqual([...objectsBefore.keys()].sort());
+    expect(await coldLoad(w, k)).toEqual(appended);
+
+    appended.push(...(await grow(next.transcriptsFor(taken!), k, 'b', 1)));
+    const refreshed = await rawHead(w, k);
+    expect(refreshed.segments.every((s) => s.at === w.clock.now())).toBe(true);
+    expect(refreshed.parts).toEqual([]);
+    expect(await coldLoad(w, k)).toEqual(appended);
+  });
+
   it('a refresh that fails halfway through its S3 writes keeps the old head; the next append refreshes and collects the orphan', async () => {
     const w = await createCloudWorld(peers, onCleanup);
     const k = sessionKey();
-    const appended = await grow(w.container({ compaction: SMALL }), k, 'a', 8);
+    const appended = await grow(w.container({ compaction: SMALL }).transcripts, k, 'a', 8);
     const old = await rawHead(w, k);
     const objectsBefore = await s3Objects(w, k);
     w.clock.advance(REFRESH_MS + 1);
@@ -343,7 +403,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     );
     const { logger, warnings } = warningsLogger();
     const failing = w.container({ s3, logger, compaction: SMALL });
-    appended.push(...(await grow(failing, k, 'b', 1))); // the append itself committed
+    appended.push(...(await grow(failing.transcripts, k, 'b', 1))); // the append itself committed
     armed = false;
     expect(puts).toBe(2);
     expect(warnings.some((m) => m.includes('compaction failed'))).toBe(true);
@@ -357,7 +417,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     expect(head.segments.map((s) => s.name)).not.toContain(orphans[0]);
 
     const collector = w.container({ compaction: { ...SMALL, garbageGraceMs: 0 } });
-    appended.push(...(await grow(collector, k, 'c', 1)));
+    appended.push(...(await grow(collector.transcripts, k, 'c', 1)));
     const refreshed = await rawHead(w, k);
     expect(refreshed.segments.every((s) => s.at === w.clock.now())).toBe(true);
     expect([...(await s3Objects(w, k)).keys()].sort()).toEqual(refreshed.segments.map((s) => s.name).sort());
@@ -367,7 +427,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
   it('a refresh whose commit response is lost: the head moved, the merged parts are left to their TTL, nothing is lost', async () => {
     const w = await createCloudWorld(peers, onCleanup);
     const k = sessionKey();
-    const appended = await grow(w.container({ compaction: SMALL }), k, 'a', 8);
+    const appended = await grow(w.container({ compaction: SMALL }).transcripts, k, 'a', 8);
     w.clock.advance(REFRESH_MS + 1);
     let lost = false;
     const dynamo = hookedDynamo(
@@ -382,7 +442,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     );
     const { logger, warnings } = warningsLogger();
     const store = w.container({ dynamo, logger, compaction: SMALL });
-    appended.push(...(await grow(store, k, 'b', 1)));
+    appended.push(...(await grow(store.transcripts, k, 'b', 1)));
     expect(lost).toBe(true);
     expect(warnings.some((m) => m.includes('compaction failed'))).toBe(true);
 
@@ -398,7 +458,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     expect(await coldLoad(w, k)).toEqual(appended);
 
     // The same container carries on from the re-read head.
-    appended.push(...(await grow(store, k, 'c', 2)));
+    appended.push(...(await grow(store.transcripts, k, 'c', 2)));
     expect(await coldLoad(w, k)).toEqual(appended);
   });
 });
