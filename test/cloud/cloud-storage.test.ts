@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
+import type { SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
 import {
   FencedWriteError,
   LeaseConflictError,
@@ -14,17 +13,21 @@ import {
 import type { TenantId } from '../../src/core/ids.js';
 import { conversationKey } from '../../src/core/keys.js';
 import { silentLogger } from '../../src/core/logger.js';
-import {
-  createCloudStorage,
-  DEFAULT_COMPACTION,
-  type CloudStorage,
-  type CloudStorageOptions,
-} from '../../src/sessions/adapters/cloud/index.js';
+import { createCloudStorage, DEFAULT_COMPACTION } from '../../src/sessions/adapters/cloud/index.js';
 import { startCloudPeers, type CloudPeers } from '../peers/cloud.js';
-import { createRawCloudBackend } from './raw-backend.js';
+import {
+  createCloudWorld,
+  hookedDynamo as hookedDynamoClient,
+  sessionKey as key,
+  transcriptEntries as turn,
+  uuids,
+  type CloudWorld,
+  type RequestHook,
+} from '../support/cloud-world.js';
 
 let peers: CloudPeers;
 const cleanups: Array<() => Promise<void>> = [];
+const onCleanup = (fn: () => Promise<void>): void => void cleanups.push(fn);
 
 beforeAll(async () => {
   peers = await startCloudPeers();
@@ -36,48 +39,7 @@ afterAll(async () => {
   await peers?.stop();
 });
 
-interface World {
-  bucket: string;
-  table: string;
-  clock: ManualClock;
-  raw: ReturnType<typeof createRawCloudBackend>;
-  /** A storage instance as a separate container would have it (own cache, same peers). */
-  container(options?: Partial<CloudStorageOptions>): CloudStorage;
-}
-
-async function world(): Promise<World> {
-  const [bucket, table] = await Promise.all([peers.newBucket(), peers.newTable()]);
-  cleanups.push(() => Promise.all([peers.dropBucket(bucket), peers.dropTable(table)]).then(() => undefined));
-  const clock = new ManualClock();
-  return {
-    bucket,
-    table,
-    clock,
-    raw: createRawCloudBackend({ s3: peers.s3, doc: peers.doc, bucket, table }),
-    container: (options) =>
-      createCloudStorage({ s3: peers.s3, dynamo: peers.doc, bucket, table, clock, ...options }),
-  };
-}
-
-const key = (sessionId: string = randomUUID(), projectKey = 'acme'): SessionKey => ({
-  projectKey,
-  sessionId,
-});
-
-function turn(label: string, n: number, textBytes = 200): SessionStoreEntry[] {
-  return Array.from({ length: n }, (_, i) => ({
-    type: i % 2 === 0 ? 'user' : 'assistant',
-    uuid: randomUUID(),
-    parentUuid: null,
-    timestamp: new Date().toISOString(),
-    message: {
-      role: i % 2 === 0 ? 'user' : 'assistant',
-      content: [{ type: 'text', text: `${label}-${i} ${'x'.repeat(textBytes)}` }],
-    },
-  }));
-}
-
-const uuids = (entries: SessionStoreEntry[] | null): string[] => (entries ?? []).map((e) => String(e.uuid));
+const world = (): Promise<CloudWorld> => createCloudWorld(peers, onCleanup);
 
 describe('cloud storage: idempotent retries', () => {
   it('a retry after a lost DynamoDB response does not duplicate (uuid overlap)', async () => {
@@ -224,28 +186,7 @@ describe('cloud storage: compaction', () => {
     expect(parts.length).toBeLessThanOrEqual(4);
   });
   /** A DynamoDB client of its own whose requests pass `hook(commandName, input, phase)` before and after they are sent. */
-  function hookedDynamo(
-    hook: (command: string, input: Record<string, unknown>, phase: 'before' | 'after') => Promise<void>,
-  ): DynamoDBClient {
-    const dynamo = new DynamoDBClient({
-      endpoint: peers.dynamodb.endpoint,
-      region: peers.dynamodb.region,
-      credentials: peers.dynamodb.credentials,
-      maxAttempts: 1,
-    });
-    dynamo.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as Record<string, unknown>;
-        await hook(String(context.commandName), input, 'before');
-        const out = await next(args);
-        await hook(String(context.commandName), input, 'after');
-        return out;
-      },
-      { step: 'initialize', name: 'testHook' },
-    );
-    cleanups.push(async () => dynamo.destroy());
-    return dynamo;
-  }
+  const hookedDynamo = (hook: RequestHook): DynamoDBClient => hookedDynamoClient(peers, hook, onCleanup);
 
   it('a compaction whose BatchGetItem fails while it reads a segment only logs (no unhandled rejection)', async () => {
     const w = await world();

@@ -18,6 +18,7 @@ import { createTelegramService, type TelegramService } from '../../src/telegram/
 import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock.js';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 import { privateText } from '../telegram/updates.js';
+import { captureOutput, secretForms } from '../support/leak-check.js';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
 
 /**
@@ -39,17 +40,6 @@ const SECRETS = {
 } as const;
 type SecretName = keyof typeof SECRETS;
 
-/** The forms a value may take on its way out: verbatim, JSON-escaped, URL-encoded, base64. */
-function forms(value: string): string[] {
-  return [
-    value,
-    JSON.stringify(value).slice(1, -1),
-    encodeURIComponent(value),
-    Buffer.from(value).toString('base64'),
-    Buffer.from(value).toString('base64url'),
-  ];
-}
-
 interface Haystack {
   where: string;
   text: string;
@@ -64,32 +54,10 @@ function leaks(
   for (const [name, value] of Object.entries(SECRETS) as Array<[SecretName, string]>) {
     for (const h of haystacks) {
       if (allowed(name, h.where)) continue;
-      if (forms(value).some((f) => h.text.includes(f))) found.push(`${name} in ${h.where}`);
+      if (secretForms(value).some((f) => h.text.includes(f))) found.push(`${name} in ${h.where}`);
     }
   }
   return found;
-}
-
-/** Captures every write to stdout/stderr (the default logger writes to stderr). */
-function captureOutput(): { lines: string[]; stop(): void } {
-  const lines: string[] = [];
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const wrap =
-    (original: typeof process.stdout.write) =>
-    (chunk: unknown, ...rest: unknown[]): boolean => {
-      lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return (original as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
-    };
-  process.stdout.write = wrap(out) as typeof process.stdout.write;
-  process.stderr.write = wrap(err) as typeof process.stderr.write;
-  return {
-    lines,
-    stop() {
-      process.stdout.write = out;
-      process.stderr.write = err;
-    },
-  };
 }
 
 /** Every row of every table of a SQLite file, one haystack per table. */
@@ -352,7 +320,7 @@ describe('secrets never leak', () => {
       ...sqlite,
     ];
     // The detector itself works (a planted value is found in every encoding).
-    for (const f of forms(SECRETS.apiToken))
+    for (const f of secretForms(SECRETS.apiToken))
       expect(leaks([{ where: 'control', text: `x${f}x` }])).toHaveLength(1);
     const probeLines = output.lines.filter((l) => l.includes('secrets-suite probe'));
     const probeLeaks = leaks(probeLines.map((text, i) => ({ where: `probe line ${i}`, text })));
@@ -362,7 +330,7 @@ describe('secrets never leak', () => {
     expect(probeLeaks.filter((l) => !l.startsWith('mcpSecret'))).toEqual([]);
     const found = leaks(haystacks.filter((h) => !h.text.includes('secrets-suite probe')));
     process.stdout.write(
-      `[secrets] anthropic run: searched ${haystacks.length} places (${output.lines.length} output lines, ${exchanges.length} responses, ${proxy.requests.length} model requests, ${telegram.calls.length} Telegram calls, ${sqlite.length} SQLite tables) for ${Object.keys(SECRETS).length} secrets × ${forms('x').length} encodings → ${found.length} leaks\n`,
+      `[secrets] anthropic run: searched ${haystacks.length} places (${output.lines.length} output lines, ${exchanges.length} responses, ${proxy.requests.length} model requests, ${telegram.calls.length} Telegram calls, ${sqlite.length} SQLite tables) for ${Object.keys(SECRETS).length} secrets × ${secretForms('x').length} encodings → ${found.length} leaks\n`,
     );
     expect(found).toEqual([]);
   }, 180_000);
