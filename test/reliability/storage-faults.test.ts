@@ -74,7 +74,7 @@ beforeAll(async () => {
     s3Endpoint: s3Proxy.url,
     dynamoEndpoint: ddbProxy.url,
     credentials: peers.fauxqs.credentials,
-    maxAttempts: MAX_ATTEMPTS,
+    retry: { maxAttempts: MAX_ATTEMPTS },
   });
   storage = createCloudStorage({ s3: clients.s3, dynamo: clients.dynamo, bucket, table });
   direct = createCloudStorage({ s3: peers.s3, dynamo: peers.doc, bucket, table, cacheBytes: 0 });
