@@ -42,7 +42,7 @@ import { checkConversation } from './support/transcripts.js';
 /**
  * Storage faults: fault-injecting proxies in front of S3 (fauxqs), DynamoDB (DynamoDB Local) and SQS
  * (fauxqs). The whole Telegram pipeline runs through them with the real runner and cloud storage
- * (AWS SDK standard retries, 4 attempts). Phase 1: ~20 % of requests to all three services get a
+ * (the shared retry policy of src/aws, 4 attempts). Phase 1: ~20 % of requests to all three services get a
  * 5xx, the service's own throttling error, a connection reset, a lost response or added latency →
  * retries stay bounded, every message is answered or told a clear error, stored transcripts stay
  * intact. Phase 2: 100 % of S3/DynamoDB requests fail → the turn fails with a storage error, the
@@ -308,7 +308,7 @@ describe('storage faults through a fault-injecting proxy', () => {
         notes: [
           ...answers.map((a) => `told: ${a}`),
           ...((stats[1]?.maxAttempt ?? 0) < MAX_ATTEMPTS
-            ? ['fewer than 4 attempts: the SDK client-side retry quota was spent (see docs/reliability.md)']
+            ? ['fewer than 4 attempts: a call met the retry quota or its 10 s cap (see docs/reliability.md)']
             : []),
         ],
       });
