@@ -1,9 +1,9 @@
+import { awsClientOptions } from '../aws/index.js';
 import type { AppEnv } from '../config/env.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Storage } from '../sessions/types.js';
 import type { UsageStore } from '../usage/index.js';
-import { awsCredentials } from './aws-credentials.js';
 
 /** Sessions and usage, on the same backend: one SQLite file, or one S3 bucket + DynamoDB table. */
 export interface Stores {
@@ -43,11 +43,12 @@ export async function buildStores(env: AppEnv, logger: Logger): Promise<Stores> 
       })),
     );
   }
-  const { createCloudClients, createCloudStorage } = await import('../sessions/adapters/cloud/index.js');
+  const { createCloudStorage } = await import('../sessions/adapters/cloud/index.js');
+  const { createCloudClients } = await import('../aws/storage-clients.js');
   const { openDynamoUsageStore } = await import('../usage/index.js');
-  const credentials = awsCredentials(env);
+  const { region, credentials } = awsClientOptions(env);
   const clients = createCloudClients({
-    region: env.AWS_REGION ?? 'us-east-1',
+    region: region ?? 'us-east-1',
     s3Endpoint: env.AWS_ENDPOINT_URL_S3,
     dynamoEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
     ...(credentials ? { credentials } : {}),

@@ -1,6 +1,7 @@
 import type { ModelProvider } from '../agent/provider.js';
+import { awsCredentials } from '../aws/index.js';
+import { createSsmParameterClient } from '../aws/ssm.js';
 import type { AppEnv } from '../config/env.js';
-import { createSsmParameterClient } from '../config/secrets.js';
 import { ConfigError, OmniError, type ConfigIssue } from '../core/errors.js';
 import type { TenantId } from '../core/ids.js';
 import {
@@ -10,7 +11,6 @@ import {
   type ResolvedTenants,
   type SecretResolver,
 } from '../tenants/index.js';
-import { awsCredentials } from './aws-credentials.js';
 
 /**
  * A resolver for tenant secret references: `env` from the environment (the parsed one wins, so

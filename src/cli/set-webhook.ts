@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createSsmParameterClient, type SecretParameterClient } from '../config/secrets.js';
+import { createSsmParameterClient } from '../aws/ssm.js';
+import type { SecretParameterClient } from '../config/secrets.js';
 import { OmniError } from '../core/errors.js';
 import { parseCommandArgs, UsageError } from './args.js';
 

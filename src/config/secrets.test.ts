@@ -1,19 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.js';
 import { ENV_SCHEMA, parseEnv } from './env.js';
-import {
-  createSsmParameterClient,
-  resolveSecrets,
-  secretVariables,
-  type SecretParameterClient,
-} from './secrets.js';
+import { resolveSecrets, secretVariables, type SecretParameterClient } from './secrets.js';
 
 /**
  * Our mapping logic is tested against an injected fake client; the real `@aws-sdk/client-ssm` wiring
- * against a minimal local SSM JSON endpoint (no SSM peer exists offline, and this checks the actual
- * request the SDK sends: `AmazonSSM.GetParameters` with `WithDecryption: true`).
+ * against a local SSM JSON endpoint in `aws/ssm.test.ts`.
  */
 function fakeClient(store: Record<string, string>) {
   const calls: string[][] = [];
@@ -143,68 +135,5 @@ describe('resolveSecrets', () => {
     });
     expect(calls).toHaveLength(1);
     expect(result.secrets).toHaveLength(vars.length);
-  });
-});
-
-describe('createSsmParameterClient (real AWS SDK against a local SSM JSON endpoint)', () => {
-  let server: Server;
-  let endpoint: string;
-  const requests: Array<{ target: string | undefined; body: { Names: string[]; WithDecryption: boolean } }> =
-    [];
-
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => {
-        const body = JSON.parse(raw) as { Names: string[]; WithDecryption: boolean };
-        requests.push({ target: req.headers['x-amz-target'] as string | undefined, body });
-        const known: Record<string, string> = {
-          '/oc/bot': 'decrypted-bot-token',
-          '/aws/reference/secretsmanager/oc-api': 'sm-value',
-        };
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(
-          JSON.stringify({
-            Parameters: body.Names.filter((n) => n in known).map((n) => ({
-              Name: n,
-              Type: 'SecureString',
-              Value: known[n],
-              Version: 1,
-            })),
-            InvalidParameters: body.Names.filter((n) => !(n in known)),
-          }),
-        );
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
-
-  it('sends one GetParameters with WithDecryption and maps values and invalid names', async () => {
-    const client = await createSsmParameterClient({
-      endpoint,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret-test' },
-      maxAttempts: 1,
-    });
-    const result = await resolveSecrets(
-      {
-        TELEGRAM_BOT_TOKEN_PARAM: '/oc/bot',
-        API_AUTH_TOKEN_PARAM: '/aws/reference/secretsmanager/oc-api',
-      },
-      { client: () => client },
-    );
-    expect(requests).toHaveLength(1);
-    expect(requests[0]?.target).toBe('AmazonSSM.GetParameters');
-    expect(requests[0]?.body).toEqual({
-      Names: ['/oc/bot', '/aws/reference/secretsmanager/oc-api'],
-      WithDecryption: true,
-    });
-    expect(result.env.TELEGRAM_BOT_TOKEN).toBe('decrypted-bot-token');
-    expect(result.env.API_AUTH_TOKEN).toBe('sm-value');
-    const direct = await client.getParameters(['/oc/nope']);
-    expect(direct.invalid).toEqual(['/oc/nope']);
   });
 });

@@ -12,7 +12,7 @@ import { ENV_SCHEMA } from './env.js';
  */
 export const SECRET_PARAM_SUFFIX = '_PARAM';
 
-/** The SSM operation we need, as an injectable seam (a fake in tests, `createSsmParameterClient` in AWS). */
+/** The SSM operation we need, as an injectable seam (a fake in tests, `createSsmParameterClient` of `aws/ssm.ts` in AWS). */
 export interface SecretParameterClient {
   /** One `GetParameters` call (≤ 10 names) with decryption: values by name, plus the names not found. */
   getParameters(
@@ -114,45 +114,4 @@ export async function resolveSecrets(
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return { env: out, secrets, calls };
-}
-
-/** Minimal shape of `SSMClient` we use (lets a test hand in a stub client). */
-interface SsmLike {
-  send(command: unknown): Promise<{
-    Parameters?: Array<{ Name?: string; Value?: string; Selector?: string }>;
-    InvalidParameters?: string[];
-  }>;
-}
-
-export interface SsmParameterClientOptions {
-  region?: string;
-  /** Endpoint override (tests). */
-  endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  maxAttempts?: number;
-}
-
-/** The real client: lazily imports `@aws-sdk/client-ssm` (never loaded when no secret is configured). */
-export async function createSsmParameterClient(
-  options: SsmParameterClientOptions = {},
-): Promise<SecretParameterClient> {
-  const { SSMClient, GetParametersCommand } = await import('@aws-sdk/client-ssm');
-  const ssm: SsmLike = new SSMClient({
-    maxAttempts: options.maxAttempts ?? 3,
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  });
-  return {
-    async getParameters(names) {
-      const out = await ssm.send(new GetParametersCommand({ Names: [...names], WithDecryption: true }));
-      const values = new Map<string, string>();
-      for (const p of out.Parameters ?? []) {
-        // A name asked with a version/label selector (`name:3`) comes back as Name + Selector.
-        if (p.Name !== undefined && p.Value !== undefined)
-          values.set(`${p.Name}${p.Selector ?? ''}`, p.Value);
-      }
-      return { values, invalid: out.InvalidParameters ?? [] };
-    },
-  };
 }

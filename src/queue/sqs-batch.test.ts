@@ -40,4 +40,14 @@ describe('createSqsBatchHandler', () => {
     expect(counts).toEqual([4]);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'x' }]);
   });
+
+  it('reports a batch whose only record failed (BatchSize 1) instead of throwing', async () => {
+    const handle = createSqsBatchHandler({
+      handler: async () => {
+        throw new Error('storage down');
+      },
+    });
+    const result = await handle({ Records: [record('only', '4', 6)] });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'only' }]);
+  });
 });

@@ -1,6 +1,6 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { processInGroups } from './groups.js';
 import { decodeQueuedMessage } from './message.js';
 import { DEFAULT_MAX_RECEIVES, type QueueHandler } from './types.js';
 
@@ -28,29 +28,38 @@ export interface SqsBatchHandlerOptions {
 }
 
 /**
- * Lambda handler body for an SQS FIFO event source: records of one MessageGroupId run in order,
- * groups concurrently. Once a record fails, it and every later record of the same group are
- * reported in `batchItemFailures` (so they are retried in order); other groups are unaffected.
- * An undecodable body fails (and reaches the DLQ after the redrive policy's receives).
+ * Lambda handler body for an SQS FIFO event source, on Powertools' `SqsFifoPartialProcessorAsync`:
+ * records run in order; once a record fails, it and every later record of the same MessageGroupId
+ * are reported in `batchItemFailures` (so they are retried in order), while other groups go on
+ * (`skipGroupOnError`). An undecodable body fails (and reaches the DLQ after the redrive policy's
+ * receives). A batch where every record failed is reported the same way, not thrown, so the
+ * response always names exactly the records to retry.
+ *
+ * Records run one after another, groups included (the FIFO processor never runs them in
+ * parallel). That loses nothing today: the worker's event source mapping has `BatchSize: 1`
+ * (template.yaml), so every invocation carries one record of one conversation.
  */
 export function createSqsBatchHandler(
   options: SqsBatchHandlerOptions,
 ): (event: SqsEvent) => Promise<SqsBatchResponse> {
   const maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
   const logger = options.logger ?? silentLogger;
-  return async (event) => {
-    const failed = await processInGroups(
-      event.Records,
-      (record) => record.attributes.MessageGroupId ?? record.messageId,
-      async (record) => {
-        const message = decodeQueuedMessage(record.body);
-        const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
-        await options.handler(message, { receiveCount, maxReceives });
-      },
-    );
-    for (const { item, error } of failed) {
-      logger.warn('queue: sqs record failed', { messageId: item.messageId, error: errorMessage(error) });
+  const handleRecord = async (record: SqsEventRecord): Promise<void> => {
+    try {
+      const message = decodeQueuedMessage(record.body);
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
+      await options.handler(message, { receiveCount, maxReceives });
+    } catch (err) {
+      logger.warn('queue: sqs record failed', { messageId: record.messageId, error: errorMessage(err) });
+      throw err;
     }
-    return { batchItemFailures: failed.map(({ item }) => ({ itemIdentifier: item.messageId })) };
+  };
+  return async (event) => {
+    // A processor per invocation: it keeps the batch's state, and calls must not share it.
+    const processor = new SqsFifoPartialProcessorAsync();
+    return processPartialResponse(event, handleRecord, processor, {
+      skipGroupOnError: true,
+      throwOnFullBatchFailure: false,
+    });
   };
 }

@@ -1,5 +1,5 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StorageError } from '../core/errors.js';
+import { isConditionalCheckFailed, translate } from '../aws/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { TenantId } from '../core/ids.js';
 import { DEFAULT_DEDUPE_TTL_MS, type UpdateDeduper } from './dedupe.js';
@@ -46,28 +46,18 @@ export function createDynamoDeduper(options: DynamoDeduperOptions): UpdateDedupe
         );
         return true;
       } catch (err) {
-        if (awsName(err) === 'ConditionalCheckFailedException') return false;
-        throw translate('claim', err);
+        if (isConditionalCheckFailed(err)) return false;
+        throw translate(SOURCE, 'claim', err);
       }
     },
     async release(tenant, updateId) {
       try {
         await dynamo.send(new DeleteCommand({ TableName: table, Key: { pk: dedupeKey(tenant, updateId) } }));
       } catch (err) {
-        throw translate('release', err);
+        throw translate(SOURCE, 'release', err);
       }
     },
   };
 }
 
-function awsName(err: unknown): string {
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? name : 'Error';
-}
-
-function translate(operation: string, err: unknown): StorageError {
-  const message = err instanceof Error ? err.message : String(err);
-  return new StorageError(`[telegram:dedupe-dynamo] ${operation} failed: ${awsName(err)}: ${message}`, {
-    cause: err,
-  });
-}
+const SOURCE = 'telegram:dedupe-dynamo';

@@ -102,7 +102,7 @@ const AGENT_RUNTIME_ACTIONS = [
 const FUNCTIONS = {
   IngressFunction: {
     role: 'IngressRole',
-    code: ['src/queue/sqs-producer.ts', 'src/config/secrets.ts', 'src/telegram'],
+    code: ['src/queue/sqs-producer.ts', 'src/aws/ssm.ts', 'src/telegram'],
     actions: [
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -127,7 +127,7 @@ const FUNCTIONS = {
     code: [
       'src/sessions/adapters/cloud',
       'src/usage/adapters/dynamodb',
-      'src/config/secrets.ts',
+      'src/aws/ssm.ts',
       'src/queue/sqs-batch.ts',
     ],
     actions: [
@@ -153,12 +153,7 @@ const FUNCTIONS = {
   },
   ApiFunction: {
     role: 'ApiRole',
-    code: [
-      'src/sessions/adapters/cloud',
-      'src/usage/adapters/dynamodb',
-      'src/config/secrets.ts',
-      'src/server',
-    ],
+    code: ['src/sessions/adapters/cloud', 'src/usage/adapters/dynamodb', 'src/aws/ssm.ts', 'src/server'],
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents', ...AGENT_RUNTIME_ACTIONS],
     resources: [
       'ApiLogGroup',
@@ -602,7 +597,7 @@ describe('alarms', () => {
   });
 
   it('the persistence metric filters match error codes that exist in src/core/errors.ts and the storage adapter', () => {
-    const sources = ['src/core/errors.ts', 'src/sessions/adapters/cloud/aws.ts']
+    const sources = ['src/core/errors.ts', 'src/aws/errors.ts']
       .map((f) => readFileSync(join(ROOT, f), 'utf8'))
       .join('\n');
     const filters = Object.values(R).filter((r) => r.Type === 'AWS::Logs::MetricFilter');

@@ -1,5 +1,13 @@
 import { randomInt } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRetryStrategy, type PolicyRetryStrategy } from '../../src/aws/index.js';
+import { createDynamoClient, toDocumentClient } from '../../src/aws/dynamodb.js';
+import { createS3Client } from '../../src/aws/s3.js';
+import { OmniError } from '../../src/core/errors.js';
+import { conversationKey } from '../../src/core/keys.js';
 import {
   createCloudClients,
   createCloudStorage,
@@ -34,11 +42,14 @@ import { checkConversation } from './support/transcripts.js';
 /**
  * Storage faults: fault-injecting proxies in front of S3 (fauxqs), DynamoDB (DynamoDB Local) and SQS
  * (fauxqs). The whole Telegram pipeline runs through them with the real runner and cloud storage
- * (AWS SDK standard retries, 4 attempts). Phase 1: ~20 % of requests to all three services get a
+ * (the shared retry policy of src/aws, 4 attempts). Phase 1: ~20 % of requests to all three services get a
  * 5xx, the service's own throttling error, a connection reset, a lost response or added latency →
  * retries stay bounded, every message is answered or told a clear error, stored transcripts stay
  * intact. Phase 2: 100 % of S3/DynamoDB requests fail → the turn fails with a storage error, the
  * queue retries it, the user is told once, and the message lands in the FIFO DLQ after 5 receives.
+ * Phase 3: sustained faults — an outage drains a client's retry quota, then turns run under ~20 %
+ * faults, once with the SDK's standard retry mode (the configuration before `src/aws/retry.ts`)
+ * and once with the shared policy (docs/reliability.md, finding 3).
  */
 
 const CONVERSATIONS = scaled('FAULT_CONVERSATIONS', 6);
@@ -48,6 +59,8 @@ const SEED = scaled('FAULT_SEED', randomInt(1, 2 ** 31));
 const MAX_ATTEMPTS = 4;
 
 let peers: CloudPeers;
+let bucket: string;
+let table: string;
 let h: AgentHarness;
 let s3Proxy: FaultProxy;
 let ddbProxy: FaultProxy;
@@ -63,7 +76,7 @@ const deliveries = new Map<number, number[]>();
 
 beforeAll(async () => {
   [peers, h] = await Promise.all([startCloudPeers(), startAgentHarness()]);
-  const [bucket, table] = await Promise.all([peers.newBucket(), peers.newTable()]);
+  [bucket, table] = await Promise.all([peers.newBucket(), peers.newTable()]);
   [s3Proxy, ddbProxy, sqsProxy] = await Promise.all([
     startFaultProxy({ target: peers.fauxqs.endpoint }),
     startFaultProxy({ target: peers.dynamodb.endpoint }),
@@ -74,7 +87,7 @@ beforeAll(async () => {
     s3Endpoint: s3Proxy.url,
     dynamoEndpoint: ddbProxy.url,
     credentials: peers.fauxqs.credentials,
-    maxAttempts: MAX_ATTEMPTS,
+    retry: { maxAttempts: MAX_ATTEMPTS },
   });
   storage = createCloudStorage({ s3: clients.s3, dynamo: clients.dynamo, bucket, table });
   direct = createCloudStorage({ s3: peers.s3, dynamo: peers.doc, bucket, table, cacheBytes: 0 });
@@ -99,8 +112,14 @@ afterAll(async () => {
   await h?.close();
 });
 
-const sum = (stats: ProxyStats[], f: (s: ProxyStats) => number): number =>
-  stats.reduce((n, s) => n + f(s), 0);
+/** Tokens left in the SDK's standard retry quota of a client (its default strategy's capacity). */
+async function sdkCapacity(client: DynamoDBClient): Promise<number> {
+  const strategy: unknown = await client.config.retryStrategy();
+  const capacity = (strategy as { getCapacity?: () => number }).getCapacity;
+  return typeof capacity === 'function' ? capacity.call(strategy) : -1;
+}
+
+const sum = <T>(items: T[], f: (item: T) => number): number => items.reduce((n, x) => n + f(x), 0);
 const faultsOf = (stats: ProxyStats[]): number =>
   sum(stats, (s) => Object.values(s.faults).reduce((a, b) => a + b, 0));
 
@@ -289,7 +308,7 @@ describe('storage faults through a fault-injecting proxy', () => {
         notes: [
           ...answers.map((a) => `told: ${a}`),
           ...((stats[1]?.maxAttempt ?? 0) < MAX_ATTEMPTS
-            ? ['fewer than 4 attempts: the SDK client-side retry quota was spent (see docs/reliability.md)']
+            ? ['fewer than 4 attempts: a call met the retry quota or its 10 s cap (see docs/reliability.md)']
             : []),
         ],
       });
@@ -299,6 +318,128 @@ describe('storage faults through a fault-injecting proxy', () => {
       expect(answers[0]).toMatch(/storage_(error|throttled)/);
       for (const s of stats) expect(s.maxAttempt).toBeLessThanOrEqual(MAX_ATTEMPTS);
       expect(earlierCount(answers[0] ?? '')).toBeUndefined();
+    },
+  );
+
+  it(
+    'sustained faults: the SDK standard quota drains and turns fail on their first error; the shared policy keeps retrying',
+    { timeout: 600_000 },
+    async () => {
+      const failAll = (r: Parameters<typeof throttlingFor>[0]) =>
+        Math.random() < 0.5 ? throttlingFor(r) : internalErrorFor(r);
+      const TURNS = scaled('FAULT_DRAIN_TURNS', 8);
+      const OUTAGE_CALLS = 40;
+      const seed = SEED + 1;
+      const rows: Array<Record<string, number>> = [];
+      const notes: string[] = [];
+      const outcomes: Record<string, { ok: number; failed: number; strategies: PolicyRetryStrategy[] }> = {};
+      for (const policy of ['sdk-standard', 'shared'] as const) {
+        // Before: what sessions' clients.ts configured (standard mode, 4 attempts). After: the
+        // builders of src/aws (a strategy per client, as they make one; kept here to read its counters).
+        const common = { region: peers.fauxqs.region, credentials: { ...peers.fauxqs.credentials } };
+        const strategies = policy === 'shared' ? [createRetryStrategy(), createRetryStrategy()] : [];
+        const [s3Strategy, ddbStrategy] = strategies;
+        const sdk = { ...common, maxAttempts: MAX_ATTEMPTS, retryMode: 'standard' as const };
+        const s3: S3Client = s3Strategy
+          ? createS3Client({ ...common, endpoint: s3Proxy.url, retryStrategy: s3Strategy })
+          : new S3Client({ ...sdk, endpoint: s3Proxy.url, forcePathStyle: true });
+        const raw: DynamoDBClient = ddbStrategy
+          ? createDynamoClient({ ...common, endpoint: ddbProxy.url, retryStrategy: ddbStrategy })
+          : new DynamoDBClient({ ...sdk, endpoint: ddbProxy.url });
+        const doc = toDocumentClient(raw);
+        const store = createCloudStorage({ s3, dynamo: doc, bucket, table });
+        const runner = h.runnerWith({ storage: store });
+        try {
+          // 1. An outage: every S3/DynamoDB request fails while 2 × 40 calls retry.
+          for (const proxy of [s3Proxy, ddbProxy]) {
+            proxy.resetStats();
+            proxy.setDecide((r) => failAll(r.service));
+          }
+          const outage = await Promise.allSettled([
+            ...Array.from({ length: OUTAGE_CALLS }, (_, i) =>
+              doc.send(new GetCommand({ TableName: table, Key: { pk: 'outage', sk: `${policy}-${i}` } })),
+            ),
+            ...Array.from({ length: OUTAGE_CALLS }, (_, i) =>
+              s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `outage/${policy}/${i}` })),
+            ),
+          ]);
+          const outageStats = [s3Proxy, ddbProxy].map((x) => structuredClone(x.stats));
+          const quotaAfterOutage = ddbStrategy ? ddbStrategy.quotaLeft() : await sdkCapacity(raw);
+          const refusedBefore = sum(strategies, (x) => x.stats.refusedQuota);
+          // 2. The fault period goes on at ~20 %: turns, 4 at a time.
+          const random = seededRandom(seed);
+          const decide = randomFaults({ rate: RATE, random });
+          for (const proxy of [s3Proxy, ddbProxy]) {
+            proxy.resetStats();
+            proxy.setDecide(decide);
+          }
+          const results: Array<{ ok: boolean; code: string | undefined }> = [];
+          for (let i = 0; i < TURNS; i += 4) {
+            const batch = Array.from({ length: Math.min(4, TURNS - i) }, (_, j) => i + j);
+            results.push(
+              ...(await Promise.all(
+                batch.map(async (n) => {
+                  const key = conversationKey({ tenant: 'drain', chat: `${policy}-${seed}-${n}` });
+                  // A storage failure before the model (e.g. the lease) throws; after it, is_error.
+                  try {
+                    const result = await runner.runTurn({ key, text: `sustained ${policy} ${n}` });
+                    return { ok: !result.is_error, code: result.error_code ?? undefined };
+                  } catch (err) {
+                    return { ok: false, code: err instanceof OmniError ? err.code : 'thrown' };
+                  }
+                }),
+              )),
+            );
+          }
+          const stats = [s3Proxy, ddbProxy].map((x) => structuredClone(x.stats));
+          for (const proxy of [s3Proxy, ddbProxy]) proxy.setDecide(() => undefined);
+          const ok = results.filter((r) => r.ok).length;
+          outcomes[policy] = { ok, failed: results.length - ok, strategies };
+          const codes = new Map<string, number>();
+          for (const r of results) if (!r.ok) codes.set(r.code ?? '?', (codes.get(r.code ?? '?') ?? 0) + 1);
+          notes.push(
+            `${policy}: outage calls failed ${outage.filter((o) => o.status === 'rejected').length}/${outage.length}; failed turns by code: ${[...codes].map(([c, n]) => `${c} ×${n}`).join(', ') || 'none'}`,
+          );
+          rows.push({
+            [`${policy}: outage S3+DynamoDB requests`]: sum(outageStats, (x) => x.requests),
+            [`${policy}: outage SDK retries`]: sum(outageStats, (x) => x.retries),
+            [`${policy}: quota left after the outage (DynamoDB client, ${ddbStrategy ? 'retries' : 'SDK tokens'})`]:
+              quotaAfterOutage,
+            [`${policy}: turns under ~${RATE * 100} % faults`]: results.length,
+            [`${policy}: turns answered`]: ok,
+            [`${policy}: turns failed`]: results.length - ok,
+            [`${policy}: S3+DynamoDB requests`]: sum(stats, (x) => x.requests),
+            [`${policy}: faults injected`]: faultsOf(stats),
+            [`${policy}: SDK retries`]: sum(stats, (x) => x.retries),
+            [`${policy}: max attempt seen`]: Math.max(...stats.map((x) => x.maxAttempt)),
+            ...(ddbStrategy
+              ? {
+                  [`${policy}: retries refused by the quota`]:
+                    sum(strategies, (x) => x.stats.refusedQuota) - refusedBefore,
+                }
+              : {}),
+          });
+          for (const x of stats) expect(x.maxAttempt).toBeLessThanOrEqual(MAX_ATTEMPTS);
+        } finally {
+          await store.close();
+          s3.destroy();
+          raw.destroy();
+        }
+      }
+      await printFigures({
+        suite: `storage faults: sustained (an outage of ${2 * OUTAGE_CALLS} calls, then ${TURNS} turns at ~${RATE * 100} %; seed ${seed})`,
+        counts: Object.assign({}, ...rows) as Record<string, number>,
+        notes,
+      });
+      const before = outcomes['sdk-standard'];
+      const after = outcomes['shared'];
+      // The drain reproduced: after the outage the SDK's quota refused retries and turns failed.
+      expect(before?.failed).toBeGreaterThan(0);
+      // The shared policy never starved: no retry refused by its quota during the fault period;
+      // a turn may only fail where one call met a fault on all of its attempts (rare bad luck).
+      const used = sum(after?.strategies ?? [], (x) => x.stats.refusedAttempts + x.stats.refusedTime);
+      expect(after?.ok).toBeGreaterThan(before?.ok ?? 0);
+      expect(after?.failed ?? 0).toBeLessThanOrEqual(used);
     },
   );
 });

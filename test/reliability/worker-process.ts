@@ -15,7 +15,7 @@ import { prepareWorkspace } from '../../src/agent/workspace.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../../src/aws/sqs.js';
 import type { UserFromGetMe } from 'grammy/types';
 import type { TenantAgent } from '../../src/agent/profile.js';
 import { createAgentRunner } from '../../src/agent/runner.js';
@@ -150,11 +150,10 @@ async function main(): Promise<void> {
     apiRoot: config.telegramApiRoot,
   });
   const worker = createTelegramWorker({ api: bot.api, runner, typingIntervalMs: 1000 });
-  const client = new SQSClient({
+  const client = createSqsClient({
     endpoint: config.sqsEndpoint,
     region: PEER_REGION,
     credentials: { ...PEER_CREDENTIALS },
-    maxAttempts: 3,
   });
 
   // Like a container losing its host: if the test process dies, stdin closes — take the whole

@@ -1,5 +1,6 @@
 import { envSecretValues, parseEnv, type AppEnv } from '../../config/env.js';
-import { createSsmParameterClient, resolveSecrets } from '../../config/secrets.js';
+import { createSsmParameterClient } from '../../aws/ssm.js';
+import { resolveSecrets } from '../../config/secrets.js';
 
 export interface LambdaEnv {
   env: AppEnv;
@@ -17,7 +18,7 @@ export interface LambdaEnv {
 export async function loadLambdaEnv(source: Record<string, string | undefined>): Promise<LambdaEnv> {
   const resolved = await resolveSecrets(
     { OMNICLOUD_ENV: 'production', ...source },
-    { client: () => createSsmParameterClient({ region: source.AWS_REGION }) },
+    { client: () => createSsmParameterClient(source.AWS_REGION ? { region: source.AWS_REGION } : {}) },
   );
   const env = parseEnv(resolved.env);
   return { env, raw: resolved.env, secrets: [...resolved.secrets, ...envSecretValues(env)] };

@@ -1,8 +1,11 @@
+import { awsClientOptions, awsCredentials } from '../../aws/index.js';
+import { createDynamoDocumentClient } from '../../aws/dynamodb.js';
+import { createSqsClient } from '../../aws/sqs.js';
+import { createSsmParameterClient } from '../../aws/ssm.js';
 import { createEmfMetrics } from '../../core/metrics.js';
 import { withDedupeMetrics } from '../metrics.js';
 import type { Bot } from 'grammy';
 import { createSecretResolver } from '../../tenants/secrets.js';
-import { createSsmParameterClient } from '../../config/secrets.js';
 import { ConfigError, type ConfigIssue } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { createSqsQueue } from '../../queue/sqs-producer.js';
@@ -17,8 +20,6 @@ import {
   type ApiGatewayV2Result,
 } from '../../telegram/lambda.js';
 import type { WebhookTenant } from '../../telegram/webhook.js';
-import { awsCredentials } from '../aws-credentials.js';
-import { createDynamoDocumentClient, createSqsClient } from './clients.js';
 import type { LambdaEnv } from './env.js';
 import { loadTelegramRoutes } from './telegram-routes.js';
 
@@ -53,9 +54,15 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
     secrets: [...secrets, ...secretValues],
     base: { fn: 'ingress' },
   });
-  const queue = createSqsQueue({ client: createSqsClient(env), queueUrl: env.QUEUE_URL as string });
+  const queue = createSqsQueue({
+    client: createSqsClient(awsClientOptions(env, 'SQS')),
+    queueUrl: env.QUEUE_URL as string,
+  });
   const deduper = withDedupeMetrics(
-    createDynamoDeduper({ dynamo: createDynamoDocumentClient(env), table: env.DEDUPE_TABLE as string }),
+    createDynamoDeduper({
+      dynamo: createDynamoDocumentClient(awsClientOptions(env, 'DYNAMODB')),
+      table: env.DEDUPE_TABLE as string,
+    }),
     createEmfMetrics({ namespace: env.OMNICLOUD_METRICS_NAMESPACE }),
   );
   // Baked in at build time (the zip carries no agent-config folder): scripts/generate-commands.ts.

@@ -1,9 +1,10 @@
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
-  SQSClient,
+  type SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../../../src/aws/sqs.js';
 import { createSqsConsumer, type SqsConsumerOptions } from '../../../src/queue/sqs-consumer.js';
 import { createSqsQueue } from '../../../src/queue/sqs-producer.js';
 import type { QueueHandler } from '../../../src/queue/types.js';
@@ -40,11 +41,12 @@ export async function createFifoQueue(
   counter++;
   const clients: SQSClient[] = [];
   const clientFor = (endpoint: string, maxAttempts = 3): SQSClient => {
-    const client = new SQSClient({
+    // The production builder: the shared retry policy, with this many attempts.
+    const client = createSqsClient({
       endpoint,
       region: peer.region,
       credentials: peer.credentials,
-      maxAttempts,
+      retry: { maxAttempts },
     });
     clients.push(client);
     return client;

@@ -10,7 +10,7 @@ import { StorageError } from '../../../core/errors.js';
 import { parseSessionId, type SessionId, type TenantId } from '../../../core/ids.js';
 import { conversationKey, conversationKeyString, type ConversationKey } from '../../../core/keys.js';
 import type { ConversationMap, ConversationRecord } from '../../types.js';
-import { call, isConditionalCheckFailed, translate } from './aws.js';
+import { call, isConditionalCheckFailed, translate } from '../../../aws/index.js';
 import { queryPrefix } from './prefix-query.js';
 import { CONVERSATION_PREFIX, conversationSk, type ConversationItem } from './schema.js';
 
@@ -42,7 +42,7 @@ function toRecord(tenant: TenantId, item: Record<string, unknown>): Conversation
  */
 export function createCloudConversations(deps: ConversationDeps): ConversationMap {
   const { doc, table, clock } = deps;
-  const source = 'cloud:conversations';
+  const source = 'sessions:cloud:conversations';
   const keyOf = (key: ConversationKey) => ({ pk: key.tenant, sk: conversationSk(key) });
 
   return {

@@ -17,7 +17,7 @@ import {
   consumedUnits,
   isConditionalCheckFailed,
   translate,
-} from './aws.js';
+} from '../../../aws/index.js';
 import { queryPrefix } from './prefix-query.js';
 import { itemSize } from './item-size.js';
 import type { TransferMetrics } from './objects.js';
@@ -129,7 +129,7 @@ export function updateFor(prev: HeadItem, next: HeadItem): Update {
 
 export function createHeadStore(deps: HeadStoreDeps): HeadStore {
   const { doc, table, clock, metrics } = deps;
-  const source = 'cloud';
+  const source = 'sessions:cloud';
   const queryDeps = { doc, table, metrics };
 
   function leaseCheck(fence: Lease) {

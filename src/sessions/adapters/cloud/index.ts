@@ -1,10 +1,11 @@
 export { createCloudStorage, type CloudStorage, type CloudStorageOptions } from './storage.js';
+// The clients are built in aws/; re-exported so a caller of the cloud storage finds them here too.
 export {
   createCloudClients,
-  toDocumentClient,
   type CloudClientOptions,
   type CloudClients,
-} from './clients.js';
+} from '../../../aws/storage-clients.js';
+export { toDocumentClient } from '../../../aws/dynamodb.js';
 export { tableDefinition, TTL_ATTRIBUTE } from './schema.js';
 export { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
 export { RECENT_UUIDS } from './dedupe.js';

@@ -85,16 +85,3 @@ export function splitLines(bytes: Buffer, max: number): Array<{ bytes: Buffer; e
   }
   return out;
 }
-
-/** Entries in JSONL bytes (non-empty lines). */
-export function countLines(bytes: Buffer): number {
-  let count = 0;
-  let start = 0;
-  while (start < bytes.length) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end === -1) end = bytes.length;
-    if (end > start) count += 1;
-    start = end + 1;
-  }
-  return count;
-}

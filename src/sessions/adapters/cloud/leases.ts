@@ -4,7 +4,7 @@ import { DAY_MS, type Clock } from '../../../core/clock.js';
 import { FencedWriteError, LeaseConflictError } from '../../../core/errors.js';
 import { conversationKeyString, type ConversationKey } from '../../../core/keys.js';
 import type { Lease, LeaseManager } from '../../types.js';
-import { call, isConditionalCheckFailed, translate } from './aws.js';
+import { call, isConditionalCheckFailed, translate } from '../../../aws/index.js';
 import { leaseSk } from './schema.js';
 
 export const DEFAULT_LEASE_TTL_MS = 60_000;
@@ -25,7 +25,7 @@ export interface LeaseDeps {
  */
 export function createCloudLeases(deps: LeaseDeps): LeaseManager {
   const { doc, table, clock } = deps;
-  const source = 'cloud:lease';
+  const source = 'sessions:cloud:lease';
   const ttlSeconds = (expiresAt: number): number => Math.ceil((expiresAt + DAY_MS) / 1000);
 
   async function tryAcquire(key: ConversationKey, ttlMs: number): Promise<Lease | null> {

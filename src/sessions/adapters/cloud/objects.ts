@@ -5,7 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { call, isNotFound, translate } from './aws.js';
+import { call, isNotFound, translate } from '../../../aws/index.js';
 
 /** Bytes and requests that crossed the wire to S3 (benchmarks, `/debug`). */
 export interface TransferMetrics {
@@ -65,7 +65,7 @@ export interface ObjectStore {
   deleteMany(keys: string[]): Promise<void>;
 }
 
-const SOURCE = 's3';
+const SOURCE = 'sessions:s3';
 
 export function createObjectStore(s3: S3Client, bucket: string, metrics: TransferMetrics): ObjectStore {
   return {

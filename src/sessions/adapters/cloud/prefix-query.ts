@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { call, CONSUMED_TOTAL, consumedUnits } from './aws.js';
+import { call, CONSUMED_TOTAL, consumedUnits } from '../../../aws/index.js';
 import type { TransferMetrics } from './objects.js';
 
 export interface PrefixQueryDeps {

@@ -200,16 +200,6 @@ export interface TurnItem {
   ttl: number;
 }
 
-export interface LeaseItem {
-  pk: string;
-  sk: string;
-  kind: 'lease';
-  token: number;
-  owner: string;
-  expiresAt: number;
-  ttl: number;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }

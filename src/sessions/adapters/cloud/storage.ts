@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import type { Storage } from '../../types.js';
 import { createTranscriptCache } from './cache.js';
-import { toDocumentClient } from './document-client.js';
+import { toDocumentClient } from '../../../aws/dynamodb.js';
 import { createCloudConversations } from './conversations.js';
 import { createCloudLeases } from './leases.js';
 import { createObjectStore, emptyMetrics, type TransferMetrics } from './objects.js';

@@ -1,7 +1,7 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StorageError } from '../../../core/errors.js';
 import type { TranscriptAddress } from '../../../core/keys.js';
-import { call, CONSUMED_TOTAL, consumedUnits } from './aws.js';
+import { call, CONSUMED_TOTAL, consumedUnits } from '../../../aws/index.js';
 import { queryPrefix } from './prefix-query.js';
 import type { TransferMetrics } from './objects.js';
 import { tablePartSk, tablePartsPrefix, type TablePartItem } from './schema.js';
@@ -11,7 +11,7 @@ const GET_BATCH = 100;
 const DELETE_BATCH = 25;
 /** Rounds of retrying what DynamoDB left unprocessed (throttling) before giving up. */
 const MAX_ROUNDS = 8;
-const SOURCE = 'cloud';
+const SOURCE = 'sessions:cloud';
 
 /** Parts kept as DynamoDB items (see `TablePartItem`); written only through `HeadStore.commit`. */
 export interface TablePartStore {

@@ -3,7 +3,7 @@ import { DAY_MS, TURN_LEDGER_RETENTION_DAYS, type Clock } from '../../../core/cl
 import { parseRequestId, parseSessionId, type RequestId } from '../../../core/ids.js';
 import { turnRecordId, type ConversationKey } from '../../../core/keys.js';
 import type { TurnLedger, TurnRecord } from '../../types.js';
-import { call, isConditionalCheckFailed, translate } from './aws.js';
+import { call, isConditionalCheckFailed, translate } from '../../../aws/index.js';
 import { turnSk, type TurnItem } from './schema.js';
 
 const RETENTION_MS = TURN_LEDGER_RETENTION_DAYS * DAY_MS;
@@ -39,7 +39,7 @@ function toRecord(key: ConversationKey, item: Record<string, unknown>): TurnReco
  */
 export function createCloudTurns(deps: TurnDeps): TurnLedger {
   const { doc, table, clock } = deps;
-  const source = 'cloud:turns';
+  const source = 'sessions:cloud:turns';
   const keyOf = (key: ConversationKey, requestId: RequestId) => ({
     pk: key.tenant,
     sk: turnSk(key, requestId),

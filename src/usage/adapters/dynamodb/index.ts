@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { OmniError, StorageError } from '../../../core/errors.js';
+import { isConditionalCheckFailed, translate } from '../../../aws/index.js';
+import { StorageError } from '../../../core/errors.js';
 import type { CounterValues, CounterWrite, StoredTurn } from '../../counters.js';
 import { createUsageStore, type UsageBackend, type UsageStoreOptions } from '../../store.js';
 import type { UsageStore } from '../../types.js';
@@ -29,21 +30,7 @@ const NAMES = {
   '#ttl': 'ttl',
 };
 
-function awsName(err: unknown): string {
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? name : 'Error';
-}
-
-function translate(operation: string, err: unknown): Error {
-  if (err instanceof OmniError) return err;
-  const name = awsName(err);
-  const message = err instanceof Error ? err.message : String(err);
-  const throttled = name.includes('Throttl') || name === 'ProvisionedThroughputExceededException';
-  return new StorageError(`[usage:dynamodb] ${operation} failed: ${name}: ${message}`, {
-    cause: err,
-    code: throttled ? 'storage_throttled' : 'storage_error',
-  });
-}
+const SOURCE = 'usage:dynamodb';
 
 function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value ?? 0);
@@ -89,7 +76,7 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
         );
         return;
       } catch (err) {
-        if (awsName(err) !== 'ConditionalCheckFailedException') throw err;
+        if (!isConditionalCheckFailed(err)) throw err;
       }
       // Expired but not yet deleted by TTL: start it afresh (unless a concurrent writer just did).
       try {
@@ -116,7 +103,7 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
         );
         return;
       } catch (err) {
-        if (awsName(err) !== 'ConditionalCheckFailedException') throw err;
+        if (!isConditionalCheckFailed(err)) throw err;
       }
     }
     throw new StorageError(`[usage:dynamodb] counter ${counter.key} of ${turn.tenant} kept conflicting`, {
@@ -156,7 +143,7 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
       try {
         await Promise.all([putTurn(turn), ...counters.map((c) => bump(turn, c, now))]);
       } catch (err) {
-        throw translate(`record for ${turn.tenant}`, err);
+        throw translate(SOURCE, `record for ${turn.tenant}`, err);
       }
     },
 
@@ -185,7 +172,7 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
           }),
         );
       } catch (err) {
-        throw translate(`read counters of ${tenant}`, err);
+        throw translate(SOURCE, `read counters of ${tenant}`, err);
       }
       return out;
     },

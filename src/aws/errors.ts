@@ -1,11 +1,13 @@
-import { OmniError, StorageError } from '../../../core/errors.js';
+import { OmniError, StorageError } from '../core/errors.js';
 
 /**
- * The boundary between AWS SDK exceptions and our errors. Throttling and 5xx are retried by the
- * SDK clients themselves (standard retry strategy, `maxAttempts` — see `clients.ts`); whatever
- * still fails arrives here and becomes a `StorageError` naming the operation.
+ * The boundary between AWS SDK exceptions and our errors. Throttling and transient faults are
+ * retried by the clients themselves (the shared policy in `retry.ts`); whatever still fails
+ * arrives here and becomes a `StorageError` naming its source and operation:
+ * `[sessions:s3] PutObject k failed: SlowDown (HTTP 503): Please reduce your request rate`.
  */
 
+/** The fields of an AWS SDK exception we read (anything else reads as empty). */
 interface AwsErrorShape {
   name?: unknown;
   message?: unknown;
@@ -17,6 +19,7 @@ function shape(err: unknown): AwsErrorShape {
   return typeof err === 'object' && err !== null ? (err as AwsErrorShape) : {};
 }
 
+/** The exception's name (`ConditionalCheckFailedException`, `NoSuchKey`, …), `''` when it has none. */
 export function awsErrorName(err: unknown): string {
   const name = shape(err).name;
   return typeof name === 'string' ? name : '';
@@ -43,19 +46,25 @@ export function isNotFound(err: unknown): boolean {
   return name === 'NoSuchKey' || name === 'NotFound' || httpStatus(err) === 404;
 }
 
-/** Translate anything the AWS SDK threw into a `StorageError` (our errors pass through unchanged). */
+/** The service refused for load (throttling, DynamoDB's provisioned throughput), after the retries. */
+export function isThrottled(err: unknown): boolean {
+  const name = awsErrorName(err);
+  return name.includes('Throttl') || name === 'ProvisionedThroughputExceededException';
+}
+
+/**
+ * Translate anything an AWS call threw into a `StorageError` (`storage_throttled` or
+ * `storage_error`); our own errors pass through unchanged. `source` names the caller
+ * (`sessions:s3`, `usage:dynamodb`, `telegram:dedupe-dynamo`).
+ */
 export function translate(source: string, operation: string, err: unknown): Error {
   if (err instanceof OmniError) return err;
   const name = awsErrorName(err) || 'Error';
   const status = httpStatus(err);
   const message = typeof shape(err).message === 'string' ? String(shape(err).message) : String(err);
-  const code =
-    name.includes('Throttl') || name === 'ProvisionedThroughputExceededException'
-      ? 'storage_throttled'
-      : 'storage_error';
   return new StorageError(
-    `[sessions:${source}] ${operation} failed: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`,
-    { cause: err, code },
+    `[${source}] ${operation} failed: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`,
+    { cause: err, code: isThrottled(err) ? 'storage_throttled' : 'storage_error' },
   );
 }
 
@@ -66,15 +75,4 @@ export async function call<T>(source: string, operation: string, fn: () => Promi
   } catch (err) {
     throw translate(source, operation, err);
   }
-}
-
-/** Ask DynamoDB to report the capacity a request consumed (the transfer metrics record it). */
-export const CONSUMED_TOTAL = { ReturnConsumedCapacity: 'TOTAL' } as const;
-
-/** Capacity units a response reports (`ReturnConsumedCapacity: 'TOTAL'`): one entry or one per table. */
-export function consumedUnits(consumed: unknown): number {
-  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-  return list.reduce((sum: number, c: { CapacityUnits?: unknown }) => {
-    return sum + (typeof c?.CapacityUnits === 'number' ? c.CapacityUnits : 0);
-  }, 0);
 }
