@@ -15,7 +15,14 @@ const TOP = ['app', 'cli', 'entry'];
 const except = (...allowed) => SRC_FOLDERS.filter((folder) => !allowed.includes(folder));
 const LAYERS = {
   core: { forbidden: except('core'), why: 'core/ imports nothing else' },
-  usage: { forbidden: except('core', 'usage'), why: 'usage/ is a leaf: it imports only core/' },
+  aws: {
+    forbidden: except('core', 'config', 'aws'),
+    why: 'aws/ is plumbing: it imports only core/ and config/',
+  },
+  usage: {
+    forbidden: except('core', 'aws', 'usage'),
+    why: 'usage/ is a leaf: it imports only core/ and aws/',
+  },
   queue: { forbidden: [...TOP, 'telegram', 'server'], why: 'queue/ carries work items and knows no channel' },
   telegram: {
     forbidden: [...TOP, 'sessions', 'usage', 'server'],
@@ -53,7 +60,7 @@ const layers = SRC_FOLDERS.flatMap((folder) => {
     layerRules(folder, layer),
     layerRules(
       folder,
-      { ...layer, forbidden: except('core', 'usage', 'sessions') },
+      { ...layer, forbidden: except('core', 'aws', 'usage', 'sessions') },
       {
         files: ['src/usage/**/*.test.ts'],
       },

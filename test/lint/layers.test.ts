@@ -47,6 +47,7 @@ const FORBIDDEN: Array<[file: string, code: string, why: string]> = [
   ],
   ['src/telegram/probe.ts', "export const load = () => import('../usage/index.js');", 'telegram/'],
   ['src/app/probe.ts', "import { runChat } from '../cli/chat.js';\nvoid runChat;", 'app/'],
+  ['src/aws/probe.ts', "export const load = () => import('../sessions/index.js');", 'aws/'],
   [
     'src/agent/probe.ts',
     "import type { AppDeps } from '../app/types.js';\nexport type X = AppDeps;",
@@ -56,6 +57,7 @@ const FORBIDDEN: Array<[file: string, code: string, why: string]> = [
 
 const ALLOWED: Array<[file: string, code: string]> = [
   ['src/usage/probe.ts', "import type { TenantId } from '../core/ids.js';\nexport type X = TenantId;"],
+  ['src/usage/adapters/dynamodb/probe.ts', "export { translate } from '../../../aws/errors.js';"],
   [
     'src/usage/adapters/sqlite/probe.test.ts',
     "export { createSqliteStorage } from '../../../sessions/adapters/sqlite/index.js';",

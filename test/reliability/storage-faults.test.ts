@@ -332,7 +332,16 @@ describe('storage faults through a fault-injecting proxy', () => {
       const seed = SEED + 1;
       const rows: Array<Record<string, number>> = [];
       const notes: string[] = [];
-      const outcomes: Record<string, { ok: number; failed: number; strategies: PolicyRetryStrategy[] }> = {};
+      const outcomes: Record<
+        string,
+        {
+          ok: number;
+          failed: number;
+          quotaAfterOutage: number;
+          refusedQuota: number;
+          strategies: PolicyRetryStrategy[];
+        }
+      > = {};
       for (const policy of ['sdk-standard', 'shared'] as const) {
         // Before: what sessions' clients.ts configured (standard mode, 4 attempts). After: the
         // builders of src/aws (a strategy per client, as they make one; kept here to read its counters).
@@ -394,7 +403,8 @@ describe('storage faults through a fault-injecting proxy', () => {
           const stats = [s3Proxy, ddbProxy].map((x) => structuredClone(x.stats));
           for (const proxy of [s3Proxy, ddbProxy]) proxy.setDecide(() => undefined);
           const ok = results.filter((r) => r.ok).length;
-          outcomes[policy] = { ok, failed: results.length - ok, strategies };
+          const refusedQuota = sum(strategies, (x) => x.stats.refusedQuota) - refusedBefore;
+          outcomes[policy] = { ok, failed: results.length - ok, quotaAfterOutage, refusedQuota, strategies };
           const codes = new Map<string, number>();
           for (const r of results) if (!r.ok) codes.set(r.code ?? '?', (codes.get(r.code ?? '?') ?? 0) + 1);
           notes.push(
@@ -414,8 +424,7 @@ describe('storage faults through a fault-injecting proxy', () => {
             [`${policy}: max attempt seen`]: Math.max(...stats.map((x) => x.maxAttempt)),
             ...(ddbStrategy
               ? {
-                  [`${policy}: retries refused by the quota`]:
-                    sum(strategies, (x) => x.stats.refusedQuota) - refusedBefore,
+                  [`${policy}: retries refused by the quota`]: refusedQuota,
                 }
               : {}),
           });
@@ -433,12 +442,17 @@ describe('storage faults through a fault-injecting proxy', () => {
       });
       const before = outcomes['sdk-standard'];
       const after = outcomes['shared'];
-      // The drain reproduced: after the outage the SDK's quota refused retries and turns failed.
-      expect(before?.failed).toBeGreaterThan(0);
-      // The shared policy never starved: no retry refused by its quota during the fault period;
-      // a turn may only fail where one call met a fault on all of its attempts (rare bad luck).
+      // The drain reproduced, deterministically: the outage left the SDK's quota (500 tokens) below
+      // the cost of one retry of a transient error (14 tokens; 5 for a throttle), so the next such
+      // faults are not retried. How many turns that fails is luck (figures above: typically 3–4 of
+      // 8), so it is reported, not asserted.
+      expect(before?.quotaAfterOutage).toBeLessThan(14);
+      // The shared policy never starved: its quota was not spent by the outage, no retry was refused
+      // by it during the fault period, and a turn may only fail where one call met a fault on all of
+      // its attempts or ran out of time (rare bad luck, counted by the strategy).
+      expect(after?.quotaAfterOutage).toBeGreaterThan(0);
+      expect(after?.refusedQuota).toBe(0);
       const used = sum(after?.strategies ?? [], (x) => x.stats.refusedAttempts + x.stats.refusedTime);
-      expect(after?.ok).toBeGreaterThan(before?.ok ?? 0);
       expect(after?.failed ?? 0).toBeLessThanOrEqual(used);
     },
   );

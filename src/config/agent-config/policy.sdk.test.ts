@@ -299,13 +299,11 @@ describe('default tool policy with the real claude binary', () => {
       ];
     });
     try {
-      const started = Date.now();
       const messages = await runTurn(api.url, path.join(tmp, 'workspace-mcp'), {
         ...policy,
         agents: config.agents,
         mcpServers: config.mcpServers,
       });
-      expect(Date.now() - started).toBeLessThan(15_000); // fast failures (ENOENT, ECONNREFUSED) cost ~50 ms
       const init = messages.find((m) => m.type === 'system' && m.subtype === 'init');
       const statuses = init?.type === 'system' && init.subtype === 'init' ? init.mcp_servers : [];
       expect(Object.fromEntries(statuses.map((s) => [s.name, s.status]))).toEqual({
