@@ -49,8 +49,9 @@ export async function createTenantAgents(
       env: options.rawEnv,
       enableMcpServers: env.OMNICLOUD_ENABLE_MCP_SERVERS,
     });
-    // Values interpolated into MCP headers/env are credentials: never let them reach a log line.
-    logger.addSecrets?.(mcpCredentialValues(config.mcpServers));
+    // Values interpolated into MCP headers/env are credentials: never let them reach a log line,
+    // neither whole (`Bearer <token>`) nor the bare `${VAR}` value inside them.
+    logger.addSecrets?.([...mcpCredentialValues(config.mcpServers), ...config.mcpInterpolatedValues]);
     for (const warning of config.warnings) {
       logger.info('agent config warning', {
         tenant,

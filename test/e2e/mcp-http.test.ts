@@ -132,6 +132,10 @@ describe('MCP over Streamable HTTP with the real claude binary', () => {
     // The safety net is wired: the header value handed to the logger by mistake is masked.
     logger.warn('probe', { header: `Bearer ${TOKEN}` });
     expect(logLines.at(-1)).not.toContain(TOKEN);
+    // … and so is the bare `${VAR}` value, logged on its own (e.g. by a tool's error message).
+    logger.warn(`probe: MCP refused token ${TOKEN}`);
+    expect(logLines.at(-1)).toContain('[redacted]');
+    expect(logLines.at(-1)).not.toContain(TOKEN);
   });
 
   it('a tool of the server whose token is refused is not offered; nothing runs on the server', async () => {

@@ -112,6 +112,9 @@ describe('loadAgentConfig: valid folders', () => {
       });
       // Summaries show the raw values: a resolved one may carry a secret.
       expect(config.mcpServerSummaries[0]?.target).toBe('${BASE}/mcp');
+      // Every value the environment supplied, bare, for the logger to mask (defaults came from the
+      // file, not the environment, so they are not among them).
+      expect([...config.mcpInterpolatedValues].sort()).toEqual(['https://x.example', 't0k', 't0k']);
     } finally {
       delete process.env.TOKEN;
     }
@@ -132,6 +135,7 @@ describe('loadAgentConfig: valid folders', () => {
       on: { type: 'stdio', command: 'srv', alwaysLoad: true, timeout: 5000 },
     });
     expect(config.mcpServerSummaries.find((m) => m.name === 'off')?.enabled).toBe(false);
+    expect(config.mcpInterpolatedValues).toEqual([]); // a disabled server's ${VAR}s are not read
     expect(defaultToolPolicy(config).allowedTools).toEqual(['mcp__on']);
   });
 

@@ -50,6 +50,7 @@ export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptio
     agents,
     mcpServers: mcp.servers,
     mcpServerSummaries: mcp.summaries,
+    mcpInterpolatedValues: mcp.interpolated,
     skills,
     systemPrompt,
     warnings: warnings.items,

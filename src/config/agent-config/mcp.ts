@@ -47,6 +47,8 @@ export interface LoadedMcp {
   summaries: McpServerSummary[];
   /** Every configured name (enabled or not): agents may reference any of them. */
   names: Set<string>;
+  /** Values the environment supplied to `${VAR}`s of enabled servers (may be credentials). */
+  interpolated: string[];
 }
 
 /**
@@ -60,7 +62,7 @@ export async function loadMcp(
   enable: ReadonlySet<string>,
   issues: IssueList,
 ): Promise<LoadedMcp> {
-  const result: LoadedMcp = { servers: {}, summaries: [], names: new Set() };
+  const result: LoadedMcp = { servers: {}, summaries: [], names: new Set(), interpolated: [] };
   const read = await readJsonFile(dir, MCP_FILE, issues);
   if (read.kind !== 'ok') {
     // A missing file has no servers; an invalid one already has its issue.
@@ -78,7 +80,7 @@ export async function loadMcp(
     const server = parseServer(raw, at, issues);
     if (!server) continue;
     const enabled = enable.has(name) || server.enabled !== false;
-    const resolved = resolveServer(server, at, enabled ? env : undefined, issues);
+    const resolved = resolveServer(server, at, enabled ? env : undefined, issues, result.interpolated);
     result.summaries.push({
       name,
       type: 'url' in server ? server.type : 'stdio',
@@ -142,11 +144,17 @@ function resolveServer(
   at: string[],
   env: EnvRecord | undefined,
   issues: IssueList,
+  taken: string[],
 ): McpServerConfig | undefined {
   let ok = true;
   const sub = (value: string, field: ReadonlyArray<PropertyKey>): string => {
     if (!env) return value;
-    const out = interpolate(value, env, { file: MCP_FILE, field: fieldPath([...at, ...field]), issues });
+    const out = interpolate(value, env, {
+      file: MCP_FILE,
+      field: fieldPath([...at, ...field]),
+      issues,
+      taken,
+    });
     if (out === undefined) ok = false;
     return out ?? value;
   };

@@ -42,6 +42,12 @@ export interface AgentConfig {
   mcpServers: Record<string, McpServerConfig>;
   /** Every configured server, including disabled ones. */
   mcpServerSummaries: McpServerSummary[];
+  /**
+   * Every value the environment supplied to a `${VAR}` of an enabled server (headers, env, url,
+   * command, args): possibly a credential on its own (`Bearer ${TOKEN}` → the token), so hosts mask
+   * each in logs, not only the whole header value.
+   */
+  mcpInterpolatedValues: string[];
   skills: SkillInfo[];
   /** Contents of `system_prompt.md`, or undefined when the folder has none. */
   systemPrompt: string | undefined;
