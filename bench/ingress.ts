@@ -32,9 +32,9 @@ import { DEFAULT_TENANT } from '../src/core/ids.js';
 import { createSqsConsumer } from '../src/queue/sqs-consumer.js';
 import { createSqsQueue } from '../src/queue/sqs-producer.js';
 import { createTelegramBot } from '../src/telegram/bot.js';
-import { createSqliteDeduper } from '../src/telegram/dedupe-sqlite.js';
+import { createSqliteDeduper } from '../src/telegram/dedupe/sqlite.js';
 import { createTelegramService, type QueueFactory } from '../src/telegram/service.js';
-import { createTelegramWorker } from '../src/telegram/worker.js';
+import { createTelegramWorker } from '../src/telegram/worker/worker.js';
 import { startFakeTelegramApi } from '../test/fakes/telegram-api.js';
 import { startFauxqs } from '../test/peers/fauxqs.js';
 

@@ -5,13 +5,9 @@ import { Hono } from 'hono';
 import { describeProvider } from '../agent/provider.js';
 import { ConfigError } from '../core/errors.js';
 import type { TenantId } from '../core/ids.js';
-import {
-  createSqliteDeduper,
-  createTelegramService,
-  mountTelegramWebhook,
-  type TelegramService,
-  type WebhookTenant,
-} from '../telegram/index.js';
+import { createSqliteDeduper } from '../telegram/dedupe/sqlite.js';
+import { createTelegramService, type TelegramService } from '../telegram/index.js';
+import { mountTelegramWebhook, type WebhookTenant } from '../telegram/ingress/index.js';
 import type { ResolvedTenant } from '../tenants/index.js';
 import { loadTelegramCommands } from './telegram-commands.js';
 import { transcriptExporter } from './transcript-exporter.js';

@@ -4,8 +4,8 @@ import type { TenantId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { QueueHandler } from '../queue/types.js';
 import { createTelegramBot } from '../telegram/bot.js';
-import { createTelegramWorker } from '../telegram/worker.js';
-import type { TranscriptExporter, UsageReader } from '../telegram/worker-types.js';
+import { createTelegramWorker } from '../telegram/worker/worker.js';
+import type { TranscriptExporter, UsageReader } from '../telegram/worker/types.js';
 import type { ResolvedTenants } from '../tenants/index.js';
 import { UnknownTenantError } from './tenants.js';
 

@@ -8,12 +8,12 @@ import { createMemoryQueue } from '../queue/memory.js';
 import type { ConversationQueue, QueueConsumer, QueueHandler } from '../queue/types.js';
 import { createTelegramBot } from './bot.js';
 import type { AccessPolicy, CommandsConfig } from './config.js';
-import type { UpdateDeduper } from './dedupe.js';
-import { createIngress } from './ingress.js';
-import { startTelegramPolling, type PollingHandle } from './polling.js';
-import { mountTelegramWebhook } from './webhook.js';
-import { createTelegramWorker } from './worker.js';
-import type { TranscriptExporter, UsageReader } from './worker-types.js';
+import type { UpdateDeduper } from './dedupe/types.js';
+import { createIngress } from './ingress/ingress.js';
+import { startTelegramPolling, type PollingHandle } from './ingress/polling.js';
+import { mountTelegramWebhook } from './ingress/webhook.js';
+import { createTelegramWorker } from './worker/worker.js';
+import type { TranscriptExporter, UsageReader } from './worker/types.js';
 
 /** Builds the queue around the worker's handler: producer + the consumer that feeds the handler. */
 export type QueueFactory = (handler: QueueHandler) => {

@@ -25,7 +25,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { createSqsConsumer } from '../../src/queue/sqs-consumer.js';
 import type { Storage, TranscriptStore } from '../../src/sessions/types.js';
 import { createTelegramBot } from '../../src/telegram/bot.js';
-import { createTelegramWorker } from '../../src/telegram/worker.js';
+import { createTelegramWorker } from '../../src/telegram/worker/worker.js';
 import { PEER_CREDENTIALS, PEER_REGION } from '../peers/types.js';
 import { PLAIN_PROFILE } from '../support/agent-harness.js';
 

@@ -9,14 +9,14 @@ import { createSqsQueue } from '../../queue/sqs-producer.js';
 import { TELEGRAM_COMMANDS } from '../../generated/telegram-commands.js';
 import { createTelegramBot } from '../../telegram/bot.js';
 import { parseCommandsConfig } from '../../telegram/config.js';
-import { createDynamoDeduper } from '../../telegram/dedupe-dynamo.js';
-import { createIngress } from '../../telegram/ingress.js';
+import { createDynamoDeduper } from '../../telegram/dedupe/dynamo.js';
+import { createIngress } from '../../telegram/ingress/ingress.js';
 import {
   createTelegramWebhookLambda,
   type ApiGatewayV2Event,
   type ApiGatewayV2Result,
-} from '../../telegram/lambda.js';
-import type { WebhookTenant } from '../../telegram/webhook.js';
+} from '../../telegram/ingress/lambda.js';
+import type { WebhookTenant } from '../../telegram/ingress/webhook.js';
 import { awsCredentials } from '../aws-credentials.js';
 import { createDynamoDocumentClient, createSqsClient } from './clients.js';
 import type { LambdaEnv } from './env.js';

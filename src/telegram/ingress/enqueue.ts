@@ -1,6 +1,6 @@
 import type { Message } from 'grammy/types';
-import type { ConversationKey } from '../core/keys.js';
-import type { QueuedKind, QueuedMessage } from '../queue/types.js';
+import type { ConversationKey } from '../../core/keys.js';
+import type { QueuedKind, QueuedMessage } from '../../queue/types.js';
 
 /** Build the queued item for a message (or for a command acting on its conversation). */
 export function queuedFrom(

@@ -1,5 +1,5 @@
 import { GrammyError, type Api } from 'grammy';
-import { silentLogger, type Logger } from '../core/logger.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import { formatForTelegram } from './format.js';
 
 /** Where a reply goes: the chat, the forum topic (if any), and the user's message to reply to. */

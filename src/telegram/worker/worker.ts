@@ -1,14 +1,14 @@
 import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
-import { TURN_INTERRUPTED } from '../agent/turn-ledger.js';
-import type { AgentRunner, TurnResult } from '../agent/types.js';
-import { OmniError, errorMessage } from '../core/errors.js';
-import { conversationKeyString } from '../core/keys.js';
-import { silentLogger, type Logger } from '../core/logger.js';
-import type { Delivery, QueueHandler, QueuedMessage } from '../queue/types.js';
+import { TURN_INTERRUPTED } from '../../agent/turn-ledger.js';
+import type { AgentRunner, TurnResult } from '../../agent/types.js';
+import { OmniError, errorMessage } from '../../core/errors.js';
+import { conversationKeyString } from '../../core/keys.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import type { Delivery, QueueHandler, QueuedMessage } from '../../queue/types.js';
 import { sendMarkdown, sendPlain, type ReplyTarget } from './reply.js';
 import { texts } from './texts.js';
 import { startTyping, TYPING_INTERVAL_MS } from './typing.js';
-import type { ConversationUsage, PeriodSpend, TranscriptExporter, UsageReader } from './worker-types.js';
+import type { ConversationUsage, PeriodSpend, TranscriptExporter, UsageReader } from './types.js';
 
 export interface TelegramWorkerDeps {
   /** `bot.api` (with auto-retry installed by `createTelegramBot`). */
