@@ -1,11 +1,11 @@
 import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
-import { TURN_INTERRUPTED } from '../../agent/turn-ledger.js';
 import type { AgentRunner, TurnResult } from '../../agent/types.js';
 import { OmniError, errorMessage } from '../../core/errors.js';
 import { conversationKeyString } from '../../core/keys.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Delivery, QueueHandler, QueuedMessage } from '../../queue/types.js';
 import { sendMarkdown, sendPlain, type ReplyTarget } from './reply.js';
+import { failureText, turnErrorText } from './error-text.js';
 import { texts } from './texts.js';
 import { startTyping, TYPING_INTERVAL_MS } from './typing.js';
 import type { ConversationUsage, PeriodSpend, TranscriptExporter, UsageReader } from './types.js';
@@ -61,7 +61,8 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       });
       // A budget refusal carries its own clear message (which budget, spent, when it resets).
       const budget = result.error_code === 'budget_exceeded' && result.error_message;
-      return notify(target, budget || errorText(result.error_code ?? 'error'));
+      const code = result.error_code;
+      return notify(target, budget || (code ? turnErrorText(code) : texts.failed('error')));
     }
     return deliver(
       () => sendMarkdown(api, target, result.response.trim() ? result.response : texts.emptyReply, logger),
@@ -165,29 +166,6 @@ export function isTransientError(err: unknown): boolean {
   }
   if (err instanceof GrammyError) return err.error_code >= 500 || err.error_code === 429;
   return true;
-}
-
-function failureText(err: unknown): string {
-  const code = err instanceof OmniError ? err.code : 'internal_error';
-  return errorText(code);
-}
-
-/** The user's message for an error code (runner `error_code` or `OmniError.code`). */
-export function errorText(code: string): string {
-  switch (code) {
-    case 'conversation_busy':
-      return texts.busy;
-    case 'session_history_unavailable':
-      return texts.historyUnavailable;
-    case 'history_not_persisted':
-      return texts.historyNotPersisted;
-    case 'api_error':
-      return texts.modelError;
-    case TURN_INTERRUPTED:
-      return texts.turnInterrupted;
-    default:
-      return texts.failed(code);
-  }
 }
 
 export function formatUsage(u: ConversationUsage): string {
