@@ -6,12 +6,21 @@ export type {
   QueueHandler,
   QueuedKind,
   QueuedMessage,
+  AgentWork,
+  ResetWork,
+  DebugWork,
+  CostWork,
+  TelegramReplyTarget,
+  TelegramSource,
+  WorkSource,
 } from './types.js';
 export { DEFAULT_MAX_RECEIVES } from './types.js';
 export { QueueError, QueueMessageFormatError } from './errors.js';
 export {
   decodeQueuedMessage,
   encodeQueuedMessage,
+  QUEUED_KINDS,
+  sourceId,
   messageDeduplicationId,
   messageGroupId,
 } from './message.js';

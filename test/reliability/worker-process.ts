@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     retryDelaySeconds: 0,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
     handler: async (message, delivery) => {
-      const base = { updateId: message.updateId, receiveCount: delivery.receiveCount };
+      const base = { updateId: message.source.updateId, receiveCount: delivery.receiveCount };
       emit({ event: 'handle-start', ...base });
       try {
         await worker(message, delivery);

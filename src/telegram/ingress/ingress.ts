@@ -8,7 +8,7 @@ import { agentPrompt, commandList, helpText, isBuiltin } from '../commands.js';
 import { isAllowed, type AccessPolicy, type CommandsConfig } from '../config.js';
 import type { UpdateDeduper } from '../dedupe/types.js';
 import { dedupeUpdates } from './dedupe-updates.js';
-import { queuedFrom } from './enqueue.js';
+import { queuedFrom, type QueuedWork } from './enqueue.js';
 import { chatMembership } from './membership.js';
 import { handleNewChat } from './newchat.js';
 import { placeOf, type Place } from './place.js';
@@ -61,19 +61,13 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
     // Deliberately ignored: the turn already ran with the original text.
   });
 
-  const enqueue = (
-    ctx: MessageContext,
-    place: ConversationPlace,
-    kind: 'agent' | 'reset' | 'debug' | 'cost',
-    text: string,
-  ) =>
+  const enqueue = (ctx: MessageContext, place: ConversationPlace, work: QueuedWork) =>
     deps.queue.enqueue(
       queuedFrom(
         ctx.update.update_id,
         ctx.message,
         { key: place.key, ...(place.threadId ? { threadId: place.threadId } : {}) },
-        kind,
-        text,
+        work,
       ),
     );
 
@@ -91,9 +85,9 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
     }
     if (!('key' in place)) return void (await ctx.reply(texts.generalHint));
     if (configured?.type === 'agent')
-      return enqueue(ctx, place, 'agent', agentPrompt(name, configured.prompt, args));
-    if (name === 'new') return enqueue(ctx, place, 'reset', '');
-    if (name === 'debug' || name === 'cost') return enqueue(ctx, place, name, '');
+      return enqueue(ctx, place, { kind: 'agent', text: agentPrompt(name, configured.prompt, args) });
+    if (name === 'new') return enqueue(ctx, place, { kind: 'reset' });
+    if (name === 'debug' || name === 'cost') return enqueue(ctx, place, { kind: name });
   };
 
   composer.on('message', async (ctx) => {
@@ -118,7 +112,7 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
       return;
     }
     if (text !== undefined) {
-      await enqueue(ctx, place, 'agent', text);
+      await enqueue(ctx, place, { kind: 'agent', text });
       return;
     }
     if (UNREADABLE.some((field) => field in message)) await ctx.reply(texts.textOnly);

@@ -55,8 +55,7 @@ export async function handleNewChat(
       ctx.update.update_id,
       ctx.message,
       { key, threadId, replyToMessageId: opening.message_id },
-      'agent',
-      args,
+      { kind: 'agent', text: args },
     ),
   );
   const username = 'username' in ctx.message.chat ? ctx.message.chat.username : undefined;

@@ -3,6 +3,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT } from '../../core/ids.js';
+import { textOf } from '../../queue/conformance.js';
 import { QueueError } from '../../queue/errors.js';
 import type { ConversationQueue, QueuedMessage } from '../../queue/types.js';
 import { createMemoryDeduper } from '../dedupe/memory.js';
@@ -111,7 +112,7 @@ describe('Telegram webhook route', () => {
     expect((await post(update(7))).status).toBe(503);
     down = false;
     expect((await post(update(7))).status).toBe(200);
-    expect(enqueued.map((m) => m.updateId)).toEqual([7]);
+    expect(enqueued.map((m) => m.source.updateId)).toEqual([7]);
   });
 });
 
@@ -128,7 +129,7 @@ describe('Telegram webhook as a Lambda handler', () => {
     const { lambda, enqueued } = setup();
     const res = await lambda(event(update(11, 'héllo ✓'), true));
     expect(res.statusCode).toBe(200);
-    expect(enqueued.map((m) => m.text)).toEqual(['héllo ✓']);
+    expect(enqueued.map(textOf)).toEqual(['héllo ✓']);
     expect((await lambda(event(update(12), false))).statusCode).toBe(200);
     expect(enqueued).toHaveLength(2);
   });
