@@ -140,4 +140,18 @@ describe('Telegram webhook as a Lambda handler', () => {
     expect((await lambda(event('{{{', true))).statusCode).toBe(400);
     expect(enqueued).toEqual([]);
   });
+
+  it('answers an event fetch cannot represent with a JSON 400, never a rejection', async () => {
+    const { lambda, enqueued } = setup();
+    const malformed = { ok: false, error: 'malformed request' };
+    const snowman = { ...event(update(21), false), headers: { 'user-agent': 'sn\u00f6wman \u2603' } };
+    const res = await lambda(snowman);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body)).toEqual(malformed);
+    const badBase64 = { ...event(update(22), false), body: 'eyJ1cGRhdGVfaWQiOjF9!!', isBase64Encoded: true };
+    expect(JSON.parse((await lambda(badBase64)).body)).toEqual(malformed);
+    const get = { ...event(update(23), false), requestContext: { http: { method: 'GET' } } };
+    expect((await lambda(get)).statusCode).toBe(404);
+    expect(enqueued).toEqual([]);
+  });
 });
