@@ -1,6 +1,7 @@
 /**
  * The Telegram bot, shared parts: bot construction (`createTelegramBot`), the commands file and
- * access policy, the command list and menu, and the in-process service (ingress + queue + worker
+ * access policy, the command list and menu, `createTenantBot` (the one place a tenant's bot gets
+ * its ingress and/or worker), and the in-process service (ingress + queue + worker
  * for local mode and tests). The concerns live in subfolders with their own barrels: `ingress/`,
  * `worker/`, `dedupe/`. Safe to import anywhere: it loads neither better-sqlite3 nor the AWS SDK.
  */
@@ -14,6 +15,7 @@ export {
   type ConfiguredCommand,
 } from './config.js';
 export { menuCommands, helpText } from './commands.js';
+export { createTenantBot, type TenantBot, type TenantBotOptions } from './tenant-bot.js';
 export {
   createTelegramService,
   type QueueFactory,

@@ -7,10 +7,9 @@ import { ConfigError, type ConfigIssue } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { createSqsQueue } from '../../queue/sqs-producer.js';
 import { TELEGRAM_COMMANDS } from '../../generated/telegram-commands.js';
-import { createTelegramBot } from '../../telegram/bot.js';
 import { parseCommandsConfig } from '../../telegram/config.js';
 import { createDynamoDeduper } from '../../telegram/dedupe/dynamo.js';
-import { createIngress } from '../../telegram/ingress/ingress.js';
+import { createTenantBot } from '../../telegram/tenant-bot.js';
 import {
   createTelegramWebhookLambda,
   type ApiGatewayV2Event,
@@ -63,18 +62,18 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
   const tenants = new Map<string, WebhookTenant>();
   const bots: Bot[] = [];
   for (const route of routes) {
-    const log = logger.child({ tenant: route.tenant });
-    const bot = createTelegramBot({ token: route.botToken, apiRoot: env.TELEGRAM_API_ROOT, logger: log });
-    bot.use(
-      createIngress({
-        tenant: route.tenant,
+    const { bot } = createTenantBot({
+      tenant: route.tenant,
+      token: route.botToken,
+      apiRoot: env.TELEGRAM_API_ROOT,
+      logger: logger.child({ tenant: route.tenant }),
+      ingress: {
         queue,
         deduper,
         commands,
         policy: route.allowedUsers ? { allowedUserIds: [...route.allowedUsers] } : {},
-        logger: log,
-      }),
-    );
+      },
+    });
     bots.push(bot);
     tenants.set(route.tenant, { bot, secretToken: route.webhookSecret });
   }

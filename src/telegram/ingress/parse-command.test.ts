@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isForBot, parseCommand } from './command.js';
+import { isForBot, parseCommand } from './parse-command.js';
 import { agentPrompt } from '../commands.js';
 import { parseCommandsConfig } from '../config.js';
 import { ConfigError } from '../../core/errors.js';
