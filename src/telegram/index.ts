@@ -15,6 +15,7 @@ export {
   type ConfiguredCommand,
 } from './config.js';
 export { menuCommands, helpText } from './commands.js';
+export { registerCommandMenu } from './menu.js';
 export { createTenantBot, type TenantBot, type TenantBotOptions } from './tenant-bot.js';
 export {
   createTelegramService,
