@@ -6,6 +6,7 @@ import { describeProvider } from '../agent/provider.js';
 import { ConfigError } from '../core/errors.js';
 import type { TenantId } from '../core/ids.js';
 import { createSqliteDeduper } from '../telegram/dedupe/sqlite.js';
+import { accessPolicyOf } from '../telegram/config.js';
 import { createTelegramService, registerCommandMenu, type TelegramService } from '../telegram/index.js';
 import { mountTelegramWebhook, type WebhookTenant } from '../telegram/ingress/index.js';
 import type { ResolvedTenant } from '../tenants/index.js';
@@ -58,7 +59,6 @@ export async function startLocalTelegram(
   const usage = usageReader(app.usage);
   try {
     for (const tenant of bots) {
-      const allowed = tenant.telegram?.allowedUsers;
       const commands = await loadTelegramCommands(tenant.configDir);
       const service = createTelegramService({
         token: tenant.secrets.botToken,
@@ -67,7 +67,7 @@ export async function startLocalTelegram(
         deduper,
         apiRoot: env.TELEGRAM_API_ROOT,
         commands,
-        policy: allowed ? { allowedUserIds: [...allowed] } : {},
+        policy: accessPolicyOf(tenant.telegram ?? {}),
         exportTranscript,
         usage,
         logger: app.logger.child({ component: 'telegram', tenant: tenant.id }),

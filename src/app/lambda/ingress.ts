@@ -7,7 +7,7 @@ import { ConfigError, type ConfigIssue } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { createSqsQueue } from '../../queue/sqs-producer.js';
 import { TELEGRAM_COMMANDS } from '../../generated/telegram-commands.js';
-import { parseCommandsConfig } from '../../telegram/config.js';
+import { accessPolicyOf, parseCommandsConfig } from '../../telegram/config.js';
 import { createDynamoDeduper } from '../../telegram/dedupe/dynamo.js';
 import { createTenantBot } from '../../telegram/tenant-bot.js';
 import {
@@ -71,7 +71,7 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
         queue,
         deduper,
         commands,
-        policy: route.allowedUsers ? { allowedUserIds: [...route.allowedUsers] } : {},
+        policy: accessPolicyOf(route),
       },
     });
     bots.push(bot);
