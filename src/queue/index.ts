@@ -1,3 +1,8 @@
+/**
+ * The per-conversation FIFO of typed work items (`QueuedMessage`, a union on `kind`; its wire
+ * codec in `message.ts`): the in-process queue and the SQS FIFO producer, consumer and Lambda
+ * batch handler. Safe to import anywhere: the SQS adapters load the AWS SDK only when used.
+ */
 export type {
   ConversationQueue,
   DeadLetterHandler,
