@@ -43,12 +43,18 @@ process.stdout.write(JSON.stringify(seen));
 const heavy = (urls: string[]): string[] =>
   urls.filter((u) => /\/node_modules\/(better-sqlite3|@aws-sdk\/)/.test(u)).map((u) => u.slice(-80));
 
-describe('telegram barrels are safe to import', () => {
-  it.each(['index.ts', 'ingress/index.ts', 'worker/index.ts', 'dedupe/index.ts'])(
-    'src/telegram/%s loads neither better-sqlite3 nor the AWS SDK',
+describe('telegram and queue barrels are safe to import', () => {
+  it.each([
+    'telegram/index.ts',
+    'telegram/ingress/index.ts',
+    'telegram/worker/index.ts',
+    'telegram/dedupe/index.ts',
+    'queue/index.ts',
+  ])(
+    'src/%s loads neither better-sqlite3 nor the AWS SDK',
     async (barrel) => {
-      const loaded = await modulesLoadedBy(`${ROOT}src/telegram/${barrel}`);
-      expect(loaded.some((u) => u.includes(`/src/telegram/${barrel}`))).toBe(true);
+      const loaded = await modulesLoadedBy(`${ROOT}src/${barrel}`);
+      expect(loaded.some((u) => u.includes(`/src/${barrel}`))).toBe(true);
       expect(heavy(loaded)).toEqual([]);
     },
     30_000,
