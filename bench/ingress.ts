@@ -31,10 +31,9 @@ import type { AgentRunner } from '../src/agent/types.js';
 import { DEFAULT_TENANT } from '../src/core/ids.js';
 import { createSqsConsumer } from '../src/queue/sqs-consumer.js';
 import { createSqsQueue } from '../src/queue/sqs-producer.js';
-import { createTelegramBot } from '../src/telegram/bot.js';
-import { createSqliteDeduper } from '../src/telegram/dedupe-sqlite.js';
+import { createSqliteDeduper } from '../src/telegram/dedupe/sqlite.js';
 import { createTelegramService, type QueueFactory } from '../src/telegram/service.js';
-import { createTelegramWorker } from '../src/telegram/worker.js';
+import { createTenantBot } from '../src/telegram/tenant-bot.js';
 import { startFakeTelegramApi } from '../test/fakes/telegram-api.js';
 import { startFauxqs } from '../test/peers/fauxqs.js';
 
@@ -192,8 +191,13 @@ async function consumerThread(info: PeersInfo): Promise<void> {
   if (!port || !info.sqs) throw new Error('bench: consumer thread needs a parent and an SQS queue');
   const { endpoint, region, credentials, queueUrl } = info.sqs;
   const client = new SQSClient({ endpoint, region, credentials });
-  const bot = createTelegramBot({ token: info.token, botInfo: info.botInfo, apiRoot: info.apiRoot });
-  const handler = createTelegramWorker({ api: bot.api, runner: instantRunner });
+  const { worker: handler } = createTenantBot({
+    tenant: DEFAULT_TENANT,
+    token: info.token,
+    botInfo: info.botInfo,
+    apiRoot: info.apiRoot,
+    worker: { runner: instantRunner },
+  });
   const consumer = createSqsConsumer({ client, queueUrl, handler, waitTimeSeconds: 1 });
   port.on('message', (msg: ToPeers) => {
     if (msg.type !== 'stop') return;

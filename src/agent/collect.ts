@@ -1,4 +1,4 @@
-import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { SDKMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
 
 /** What one `query()` produced, reduced to what the runner needs. */
 export interface CollectedTurn {
@@ -6,7 +6,7 @@ export interface CollectedTurn {
   /** The final result message, if the binary got that far. */
   result: {
     isError: boolean;
-    subtype: string;
+    subtype: SDKResultMessage['subtype'];
     text: string;
     numTurns: number;
     totalCostUsd: number;

@@ -19,7 +19,13 @@ import { createExactlyOnce } from './exactly-once.js';
 import { turnOptions, userPrompt } from './options.js';
 import type { TenantAgentResolver } from './profile.js';
 import type { ModelProvider, ModelSelection } from './provider.js';
-import type { AgentRunner, TurnRequest, TurnResult } from './types.js';
+import {
+  isTurnErrorCode,
+  type AgentRunner,
+  type TurnErrorCode,
+  type TurnRequest,
+  type TurnResult,
+} from './types.js';
 import { verifiedStore } from './verified-store.js';
 
 export interface AgentRunnerDeps {
@@ -293,7 +299,7 @@ interface ResultContext {
   durationMs: number;
 }
 
-function failure(ctx: ResultContext, code: string, message: string, turn?: CollectedTurn): TurnResult {
+function failure(ctx: ResultContext, code: TurnErrorCode, message: string, turn?: CollectedTurn): TurnResult {
   return {
     response: '',
     session_id: ctx.sessionId,
@@ -311,7 +317,8 @@ function failure(ctx: ResultContext, code: string, message: string, turn?: Colle
 /** Map what the SDK produced to the original's result contract (plus usage and a stable error code). */
 export function toTurnResult(turn: CollectedTurn, ctx: ResultContext): TurnResult {
   if (ctx.loadFailure) {
-    const code = ctx.loadFailure instanceof OmniError ? ctx.loadFailure.code : 'session_history_unavailable';
+    const failed = ctx.loadFailure instanceof OmniError ? ctx.loadFailure.code : '';
+    const code = isTurnErrorCode(failed) ? failed : 'session_history_unavailable';
     return failure(ctx, code, ctx.loadFailure.message);
   }
   if (ctx.aborted !== undefined && (turn.result === null || turn.result.isError)) {
@@ -334,7 +341,9 @@ export function toTurnResult(turn: CollectedTurn, ctx: ResultContext): TurnResul
   const r = turn.result;
   if (r.isError) {
     const code =
-      r.terminalReason === 'api_error' || r.apiErrorStatus ? 'model_api_error' : `agent_${r.subtype}`;
+      r.terminalReason === 'api_error' || r.apiErrorStatus
+        ? 'model_api_error'
+        : (`agent_${r.subtype}` as const);
     const detail = r.errors.join('; ') || turn.lastAssistantText || r.subtype;
     return failure(ctx, code, `[agent] ${detail}`, turn);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TurnResult } from './types.js';
+import { TURN_ERROR_CODES, type TurnResult } from './types.js';
 
 /**
  * What the runner stores in the turn ledger and gives back on a repeat of the same request: the
@@ -25,7 +25,7 @@ const STORED = z.object({
   num_turns: z.number(),
   is_error: z.boolean(),
   error_message: z.string().nullable(),
-  error_code: z.string().nullable(),
+  error_code: z.enum(TURN_ERROR_CODES).nullable(),
   usage: USAGE,
   model: z.string().nullable(),
   duration_ms: z.number(),

@@ -1,4 +1,41 @@
+import type { SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { ConversationKey } from '../core/keys.js';
+
+/**
+ * Every `error_code` a turn can end with (`TurnResult.error_code`). Where each comes from:
+ * - `session_history_unavailable`: the conversation's history could not be loaded (verified store);
+ * - `turn_aborted`: the turn was stopped (time budget, shutdown);
+ * - `agent_failed`: the agent process ended without a result;
+ * - `history_not_persisted`: the turn ran but its transcript did not reach the session store;
+ * - `model_api_error`: the model API refused or failed;
+ * - `agent_<subtype>`: the SDK's error result (`error_max_turns`, `error_during_execution`, …);
+ * - `budget_exceeded`: refused by a budget before running (`budget.ts`);
+ * - `turn_interrupted`: a repeat of a stored turn whose reply cannot be read back (`turn-ledger.ts`).
+ * Adding one is a compile error wherever codes are turned into words until it is handled there.
+ */
+export const TURN_ERROR_CODES = [
+  'session_history_unavailable',
+  'turn_aborted',
+  'agent_failed',
+  'history_not_persisted',
+  'model_api_error',
+  'agent_success',
+  'agent_error_during_execution',
+  'agent_error_max_turns',
+  'agent_error_max_budget_usd',
+  'agent_error_max_structured_output_retries',
+  'budget_exceeded',
+  'turn_interrupted',
+] as const;
+
+export type TurnErrorCode = (typeof TURN_ERROR_CODES)[number];
+
+/** The runner names an SDK error result `agent_<subtype>`; `failure()` in runner.ts only accepts listed codes. */
+export type AgentResultCode = Extract<TurnErrorCode, `agent_${SDKResultMessage['subtype']}`>;
+
+export function isTurnErrorCode(code: string): code is TurnErrorCode {
+  return (TURN_ERROR_CODES as readonly string[]).includes(code);
+}
 
 /** One user message for a conversation. */
 export interface TurnRequest {
@@ -44,8 +81,8 @@ export interface TurnResult {
   num_turns: number;
   is_error: boolean;
   error_message: string | null;
-  /** Stable code when `is_error` (e.g. `api_error`, `history_not_persisted`, `session_history_unavailable`). */
-  error_code: string | null;
+  /** Stable code when `is_error` (`TURN_ERROR_CODES` says where each comes from). */
+  error_code: TurnErrorCode | null;
   usage: TurnUsage;
   model: string | null;
   duration_ms: number;

@@ -5,13 +5,10 @@ import { Hono } from 'hono';
 import { describeProvider } from '../agent/provider.js';
 import { ConfigError } from '../core/errors.js';
 import type { TenantId } from '../core/ids.js';
-import {
-  createSqliteDeduper,
-  createTelegramService,
-  mountTelegramWebhook,
-  type TelegramService,
-  type WebhookTenant,
-} from '../telegram/index.js';
+import { createSqliteDeduper } from '../telegram/dedupe/sqlite.js';
+import { accessPolicyOf } from '../telegram/config.js';
+import { createTelegramService, registerCommandMenu, type TelegramService } from '../telegram/index.js';
+import { mountTelegramWebhook, type WebhookTenant } from '../telegram/ingress/index.js';
 import type { ResolvedTenant } from '../tenants/index.js';
 import { loadTelegramCommands } from './telegram-commands.js';
 import { transcriptExporter } from './transcript-exporter.js';
@@ -62,20 +59,21 @@ export async function startLocalTelegram(
   const usage = usageReader(app.usage);
   try {
     for (const tenant of bots) {
-      const allowed = tenant.telegram?.allowedUsers;
+      const commands = await loadTelegramCommands(tenant.configDir);
       const service = createTelegramService({
         token: tenant.secrets.botToken,
         tenant: tenant.id,
         runner: app.runner,
         deduper,
         apiRoot: env.TELEGRAM_API_ROOT,
-        commands: await loadTelegramCommands(tenant.configDir),
-        policy: allowed ? { allowedUserIds: [...allowed] } : {},
+        commands,
+        policy: accessPolicyOf(tenant.telegram ?? {}),
         exportTranscript,
         usage,
         logger: app.logger.child({ component: 'telegram', tenant: tenant.id }),
       });
       services.set(tenant.id, service);
+      await registerCommandMenu(service.bot.api, commands, log.child({ tenant: tenant.id }));
       if (tenant.secrets.webhookSecret) {
         await service.bot.init(); // webhook updates need the bot's identity (getMe once)
         webhooks.set(tenant.id, { bot: service.bot, secretToken: tenant.secrets.webhookSecret });

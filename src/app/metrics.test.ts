@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conversationKey } from '../core/keys.js';
 import { createEmfMetrics } from '../core/metrics.js';
-import { createMemoryDeduper } from '../telegram/dedupe.js';
+import { createMemoryDeduper } from '../telegram/dedupe/index.js';
 import { createFakeRunner } from '../../test/deploy/fake-runner.js';
 import { withDedupeMetrics, withTurnMetrics } from './metrics.js';
 

@@ -1,6 +1,6 @@
 import type { AgentRunner } from '../agent/types.js';
 import type { Metrics } from '../core/metrics.js';
-import type { UpdateDeduper } from '../telegram/dedupe.js';
+import type { UpdateDeduper } from '../telegram/dedupe/index.js';
 
 /**
  * Per-turn metrics around any runner: latency, cost, errors, and persistence errors (history not

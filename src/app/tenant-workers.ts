@@ -3,9 +3,8 @@ import { ConfigError } from '../core/errors.js';
 import type { TenantId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { QueueHandler } from '../queue/types.js';
-import { createTelegramBot } from '../telegram/bot.js';
-import { createTelegramWorker } from '../telegram/worker.js';
-import type { TranscriptExporter, UsageReader } from '../telegram/worker-types.js';
+import { createTenantBot } from '../telegram/tenant-bot.js';
+import type { TranscriptExporter, UsageReader } from '../telegram/worker/types.js';
 import type { ResolvedTenants } from '../tenants/index.js';
 import { UnknownTenantError } from './tenants.js';
 
@@ -28,22 +27,18 @@ export function createTenantWorkers(deps: TenantWorkersDeps): QueueHandler {
   const handlers = new Map<TenantId, QueueHandler>();
   for (const t of deps.tenants.tenants.values()) {
     if (!t.telegram || !t.secrets.botToken) continue;
-    const logger = deps.logger.child({ tenant: t.id });
-    const bot = createTelegramBot({
+    const { worker } = createTenantBot({
+      tenant: t.id,
       token: t.secrets.botToken,
       ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}),
-      logger,
-    });
-    handlers.set(
-      t.id,
-      createTelegramWorker({
-        api: bot.api,
+      logger: deps.logger.child({ tenant: t.id }),
+      worker: {
         runner: deps.runner,
         ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
         ...(deps.usage ? { usage: deps.usage } : {}),
-        logger,
-      }),
-    );
+      },
+    });
+    handlers.set(t.id, worker);
   }
   if (handlers.size === 0) {
     throw new ConfigError([

@@ -1,5 +1,5 @@
 import { exportConversation, toJsonl, transcriptFileName } from '../sessions/conversation-view.js';
-import type { TranscriptExporter } from '../telegram/worker-types.js';
+import type { TranscriptExporter } from '../telegram/worker/types.js';
 import type { AppDeps } from './types.js';
 
 /** `/debug`: the conversation's transcripts as JSONL documents. */

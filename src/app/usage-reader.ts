@@ -1,4 +1,4 @@
-import type { ConversationUsage, PeriodSpend, UsageReader } from '../telegram/worker-types.js';
+import type { ConversationUsage, PeriodSpend, UsageReader } from '../telegram/worker/types.js';
 import type { UsageStore, UsageTotals } from '../usage/index.js';
 
 const spend = (t: UsageTotals): PeriodSpend => ({ turns: t.turns, costUsd: t.costUsd });

@@ -3,13 +3,17 @@ import { promisify } from 'node:util';
 import { createSsmParameterClient } from '../aws/ssm.js';
 import type { SecretParameterClient } from '../config/secrets.js';
 import { OmniError } from '../core/errors.js';
+import { TELEGRAM_COMMANDS } from '../generated/telegram-commands.js';
+import { menuCommands } from '../telegram/commands.js';
+import { parseCommandsConfig } from '../telegram/config.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
 export const SET_WEBHOOK_HELP = `omnicloud telegram set-webhook [--stack NAME] [--region R] [--url URL] [--drop-pending-updates]
 
 Registers the deployed webhook with Telegram: reads WebhookUrl and the two secret parameter NAMES
 from the stack outputs, the bot token and webhook secret from SSM Parameter Store, then calls
-setWebhook (url + secret_token) and prints getWebhookInfo. Secrets are never taken from the command
+setWebhook (url + secret_token), registers the command menu (setMyCommands) and prints
+getWebhookInfo. Secrets are never taken from the command
 line. With --url (e.g. a local tunnel) the token and secret come from TELEGRAM_BOT_TOKEN and
 TELEGRAM_WEBHOOK_SECRET instead. TELEGRAM_API_ROOT overrides the Bot API base URL.`;
 
@@ -140,6 +144,10 @@ export async function runSetWebhook(
     secret_token: secret,
     drop_pending_updates: values['drop-pending-updates'],
   });
+  // The menu the deployed bot answers to: the commands baked into the ingress at build time.
+  const menu = menuCommands(parseCommandsConfig(TELEGRAM_COMMANDS, 'agent-config/commands.yaml'));
+  await call('setMyCommands', { commands: menu });
+  io.out(`command menu set: ${menu.map((c) => `/${c.command}`).join(' ')}`);
   const info = await call('getWebhookInfo');
   io.out(`webhook set: ${String(info.url ?? url)}`);
   io.out(`pending updates: ${String(info.pending_update_count ?? 0)}`);

@@ -99,6 +99,8 @@ export const ENV_SCHEMA = z.object({
   TELEGRAM_WEBHOOK_SECRET: z.string().optional(),
   TELEGRAM_API_ROOT: z.string().url().optional(),
   TELEGRAM_ALLOWED_USERS: csv.optional(),
+  /** Groups without Topics: `ignore` (default) or `respond` (the whole group is one conversation). */
+  TELEGRAM_NON_FORUM_GROUPS: z.enum(['ignore', 'respond']).optional(),
   OMNICLOUD_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
 
   // Queue (AWS).

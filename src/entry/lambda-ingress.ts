@@ -1,7 +1,7 @@
 // Telegram webhook Lambda (zip, esbuild). Cold-start cache: secrets and the bot are built once.
 import { loadLambdaEnv } from '../app/lambda/env.js';
 import { buildIngressHandler, type IngressHandler } from '../app/lambda/ingress.js';
-import type { ApiGatewayV2Event } from '../telegram/lambda.js';
+import type { ApiGatewayV2Event } from '../telegram/ingress/lambda.js';
 
 let ready: Promise<IngressHandler> | undefined;
 

@@ -17,15 +17,22 @@ export interface QueueHarness {
 
 export function queuedMessage(chat: string, updateId: number, text = `m${updateId}`): QueuedMessage {
   return {
-    key: conversationKey({ tenant: 'default', chat, thread: undefined }),
-    updateId,
     kind: 'agent',
+    key: conversationKey({ tenant: 'default', chat, thread: undefined }),
+    source: {
+      type: 'telegram',
+      updateId,
+      userId: 42,
+      replyTo: { chatId: Number(chat), replyToMessageId: updateId },
+    },
     text,
     messageTime: 1_700_000_000_000 + updateId * 1000,
-    chatId: Number(chat),
-    replyToMessageId: updateId,
-    userId: 42,
   };
+}
+
+/** The prompt of an `agent` item ('' for the other kinds). */
+export function textOf(message: QueuedMessage): string {
+  return message.kind === 'agent' ? message.text : '';
 }
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -57,7 +64,7 @@ export function runQueueConformance(name: string, create: () => Promise<QueueHar
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         await new Promise((resolve) => setTimeout(resolve, 5));
-        seen.push(m.text);
+        seen.push(textOf(m));
         inFlight--;
       });
       for (let i = 1; i <= 5; i++) await harness.queue.enqueue(queuedMessage('100', i));
@@ -71,8 +78,8 @@ export function runQueueConformance(name: string, create: () => Promise<QueueHar
       const blocked = new Promise<void>((resolve) => (release = resolve));
       const done: string[] = [];
       consumer = harness.consume(async (m) => {
-        if (m.chatId === 1) await blocked;
-        done.push(m.text);
+        if (m.source.replyTo.chatId === 1) await blocked;
+        done.push(textOf(m));
       });
       await harness.queue.enqueue(queuedMessage('1', 1, 'slow'));
       await harness.queue.enqueue(queuedMessage('2', 2, 'fast'));
@@ -85,7 +92,7 @@ export function runQueueConformance(name: string, create: () => Promise<QueueHar
     it('drops a re-delivery of the same update', async () => {
       const seen: number[] = [];
       consumer = harness.consume(async (m) => {
-        seen.push(m.updateId);
+        seen.push(m.source.updateId);
       });
       for (let i = 0; i < 3; i++) await harness.queue.enqueue(queuedMessage('7', 70));
       await harness.queue.enqueue(queuedMessage('7', 71));
@@ -97,8 +104,8 @@ export function runQueueConformance(name: string, create: () => Promise<QueueHar
     it('retries a failed message before the later ones of its conversation', async () => {
       const log: string[] = [];
       consumer = harness.consume(async (m, delivery) => {
-        log.push(`${m.text}#${delivery.receiveCount}`);
-        if (m.text === 'm1' && delivery.receiveCount === 1) throw new Error('transient');
+        log.push(`${textOf(m)}#${delivery.receiveCount}`);
+        if (textOf(m) === 'm1' && delivery.receiveCount === 1) throw new Error('transient');
       });
       await harness.queue.enqueue(queuedMessage('9', 1));
       await harness.queue.enqueue(queuedMessage('9', 2));
@@ -110,12 +117,12 @@ export function runQueueConformance(name: string, create: () => Promise<QueueHar
       const receives: number[] = [];
       const done: string[] = [];
       consumer = harness.consume(async (m, delivery) => {
-        if (m.text === 'poison') {
+        if (textOf(m) === 'poison') {
           receives.push(delivery.receiveCount);
           expect(delivery.maxReceives).toBe(5);
           throw new Error('always fails');
         }
-        done.push(m.text);
+        done.push(textOf(m));
       });
       await harness.queue.enqueue(queuedMessage('5', 1, 'poison'));
       await harness.queue.enqueue(queuedMessage('5', 2, 'after'));
@@ -123,7 +130,7 @@ export function runQueueConformance(name: string, create: () => Promise<QueueHar
       expect(receives).toEqual([1, 2, 3, 4, 5]);
       let dead: QueuedMessage[] = [];
       await waitFor(async () => (dead = await harness.deadLetters()).length > 0);
-      expect(dead.map((m) => m.text)).toEqual(['poison']);
+      expect(dead.map((m) => textOf(m))).toEqual(['poison']);
     });
   });
 }

@@ -2,7 +2,12 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { QueueError } from './errors.js';
-import { messageDeduplicationId, messageGroupId } from './message.js';
+import {
+  decodeQueuedMessage,
+  encodeQueuedMessage,
+  messageDeduplicationId,
+  messageGroupId,
+} from './message.js';
 import {
   DEFAULT_MAX_RECEIVES,
   type ConversationQueue,
@@ -71,7 +76,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
         if (receiveCount >= maxReceives) {
           logger.error('queue: message dead-lettered', {
             group: messageGroupId(message),
-            updateId: message.updateId,
+            kind: message.kind,
             error: errorMessage(err),
           });
           await options.onDeadLetter?.(message, err, delivery);
@@ -101,8 +106,11 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   };
 
   return {
-    async enqueue(message) {
+    async enqueue(item) {
       if (stopping.signal.aborted) throw new QueueError('[queue:memory] the queue is stopped');
+      // Through the wire format, like the SQS adapter: what fails to decode there fails here too,
+      // and the handler gets a decoded copy (never the producer's object).
+      const message = decodeQueuedMessage(encodeQueuedMessage(item));
       if (isDuplicate(message)) return;
       const group = messageGroupId(message);
       const lane = lanes.get(group);

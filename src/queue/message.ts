@@ -3,40 +3,84 @@ import { z } from 'zod';
 import { conversationKey, conversationKeyString } from '../core/keys.js';
 import { errorMessage } from '../core/errors.js';
 import { QueueMessageFormatError } from './errors.js';
-import type { QueuedMessage } from './types.js';
+import type { QueuedKind, QueuedMessage, WorkSource } from './types.js';
+
+/**
+ * The work item's wire format (an SQS message body; the in-process queue checks items with it too).
+ * JSON, one object; every object is strict (an unknown field is an error, never dropped):
+ *
+ * ```json
+ * { "kind": "agent",                      // agent | reset | debug | cost
+ *   "key": { "tenant": "acme", "chat": "-1001234", "thread": "42" },
+ *   "source": { "type": "telegram", "updateId": 901, "userId": 7,
+ *               "replyTo": { "chatId": -1001234, "threadId": 42, "replyToMessageId": 55 } },
+ *   "text": "hello", "messageTime": 1700000000000 }   // agent only
+ * ```
+ *
+ * `reset`, `debug` and `cost` carry only `kind`, `key` and `source`. A new kind of work is a new
+ * member here and in `QueuedMessage` (types.ts); the worker's exhaustive switch then asks for it.
+ */
+const int = z.number().int().safe();
+
+const key = z.strictObject({ tenant: z.string(), chat: z.string(), thread: z.string() });
+
+const telegramSource = z.strictObject({
+  type: z.literal('telegram'),
+  updateId: int.nonnegative(),
+  userId: int.positive().optional(),
+  replyTo: z.strictObject({
+    chatId: int,
+    threadId: int.positive().optional(),
+    replyToMessageId: int.positive().optional(),
+  }),
+});
+
+const base = { key, source: telegramSource };
+
+const WIRE = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('agent'),
+    ...base,
+    text: z.string().max(64_000),
+    messageTime: int.nonnegative(),
+  }),
+  z.strictObject({ kind: z.literal('reset'), ...base }),
+  z.strictObject({ kind: z.literal('debug'), ...base }),
+  z.strictObject({ kind: z.literal('cost'), ...base }),
+]);
+
+/** Every kind the codec accepts (the `kind` options of the wire schema). */
+export const QUEUED_KINDS: readonly QueuedKind[] = WIRE.options.map((o) => o.shape.kind.value);
 
 /** SQS `MessageGroupId` (and the in-process queue's lane): `tenant:chat:thread`. */
 export function messageGroupId(message: Pick<QueuedMessage, 'key'>): string {
   return conversationKeyString(message.key);
 }
 
-/**
- * SQS `MessageDeduplicationId`: a hash of tenant + update_id, so a Telegram re-delivery of the
- * same update is dropped by the queue even if the ingress dedupe missed it.
- */
-export function messageDeduplicationId(message: Pick<QueuedMessage, 'key' | 'updateId'>): string {
-  return createHash('sha256').update(`${message.key.tenant}\n${message.updateId}`).digest('hex');
+/** The source's own id of the work (Telegram: the update id), unique within the tenant. */
+export function sourceId(source: WorkSource): string {
+  switch (source.type) {
+    case 'telegram':
+      return String(source.updateId);
+  }
 }
 
-const int = z.number().int().safe();
-const wireSchema = z.object({
-  key: z.object({ tenant: z.string(), chat: z.string(), thread: z.string() }),
-  updateId: int.nonnegative(),
-  kind: z.enum(['agent', 'reset', 'debug', 'cost']),
-  text: z.string().max(64_000),
-  messageTime: int.nonnegative(),
-  chatId: int,
-  threadId: int.positive().optional(),
-  replyToMessageId: int.positive().optional(),
-  userId: int.positive().optional(),
-});
+/**
+ * SQS `MessageDeduplicationId`: a hash of tenant + the source's id (Telegram: `update_id`), so a
+ * re-delivery of the same update is dropped by the queue even if the ingress dedupe missed it.
+ */
+export function messageDeduplicationId(message: Pick<QueuedMessage, 'key' | 'source'>): string {
+  return createHash('sha256')
+    .update(`${message.key.tenant}\n${sourceId(message.source)}`)
+    .digest('hex');
+}
 
 /** Serialize for a queue body (JSON). */
 export function encodeQueuedMessage(message: QueuedMessage): string {
   return JSON.stringify(message);
 }
 
-/** Parse and validate a queue body; throws `QueueMessageFormatError`. */
+/** Parse and validate a queue body; throws `QueueMessageFormatError` (naming an unknown kind). */
 export function decodeQueuedMessage(body: string): QueuedMessage {
   let raw: unknown;
   try {
@@ -44,13 +88,19 @@ export function decodeQueuedMessage(body: string): QueuedMessage {
   } catch (err) {
     throw new QueueMessageFormatError(`[queue] body is not JSON: ${errorMessage(err)}`, { cause: err });
   }
-  const parsed = wireSchema.safeParse(raw);
+  const kind = typeof raw === 'object' && raw !== null ? (raw as { kind?: unknown }).kind : undefined;
+  if (typeof kind !== 'string' || !(QUEUED_KINDS as readonly string[]).includes(kind)) {
+    const named = typeof kind === 'string' ? `"${kind.slice(0, 64)}"` : String(kind);
+    throw new QueueMessageFormatError(
+      `[queue] unknown work item kind ${named} (known: ${QUEUED_KINDS.join(', ')})`,
+    );
+  }
+  const parsed = WIRE.safeParse(raw);
   if (!parsed.success) {
-    throw new QueueMessageFormatError(`[queue] invalid queued message: ${parsed.error.message}`);
+    throw new QueueMessageFormatError(`[queue] invalid ${kind} work item: ${parsed.error.message}`);
   }
   try {
-    const { key, ...rest } = parsed.data;
-    return { ...rest, key: conversationKey(key) };
+    return { ...parsed.data, key: conversationKey(parsed.data.key) };
   } catch (err) {
     throw new QueueMessageFormatError(`[queue] invalid conversation key: ${errorMessage(err)}`, {
       cause: err,

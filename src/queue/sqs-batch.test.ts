@@ -17,8 +17,8 @@ describe('createSqsBatchHandler', () => {
     const ran: number[] = [];
     const handle = createSqsBatchHandler({
       handler: async (m) => {
-        ran.push(m.updateId);
-        if (m.updateId === 2) throw new Error('boom');
+        ran.push(m.source.updateId);
+        if (m.source.updateId === 2) throw new Error('boom');
       },
     });
     const result = await handle({

@@ -101,7 +101,7 @@ describe('SQS FIFO wire format', () => {
       waitTimeSeconds: 1,
       retryDelaySeconds: 0,
       handler: async (m) => {
-        handled.push(m.updateId);
+        handled.push(m.source.updateId);
       },
     });
     const deadline = Date.now() + 20_000;

@@ -1,33 +1,68 @@
 import type { ConversationKey } from '../core/keys.js';
 
-/**
- * What a queued item asks the worker to do, in conversation order:
- * - `agent`: run an agent turn with `text` and reply;
- * - `reset`: `/new` — forget the conversation's session (ordered after earlier turns);
- * - `debug`: `/debug` — send the conversation's transcript files as documents;
- * - `cost`: `/cost` — report the conversation's usage.
- */
-export type QueuedKind = 'agent' | 'reset' | 'debug' | 'cost';
-
-/** One unit of work for a conversation, produced by the Telegram ingress. */
-export interface QueuedMessage {
-  key: ConversationKey;
-  /** Telegram `update_id` (with the tenant, the idempotency key of the message). */
-  updateId: number;
-  kind: QueuedKind;
-  /** The prompt for `agent`; empty for the other kinds. */
-  text: string;
-  /** When the user sent it (epoch ms, from Telegram's `date`). */
-  messageTime: number;
-  /** Telegram chat id to reply in. */
+/** Where a Telegram reply goes: the chat, the forum topic (if any), and the message to reply to. */
+export interface TelegramReplyTarget {
   chatId: number;
-  /** Forum topic to reply in; absent in private chats and the General topic. */
+  /** Forum topic; absent in private chats, non-forum groups and the General topic. */
   threadId?: number;
   /** The user's message, to reply to. */
   replyToMessageId?: number;
+}
+
+/**
+ * A work item that came from a Telegram update: the update id (with the tenant, its idempotency
+ * key), the sender, and where the answer goes. Other sources (a schedule, the HTTP API) become
+ * other members of `WorkSource` with their own id.
+ */
+export interface TelegramSource {
+  type: 'telegram';
+  updateId: number;
   /** Telegram user id of the sender. */
   userId?: number;
+  replyTo: TelegramReplyTarget;
 }
+
+/** Where a work item came from (and where its answer goes). */
+export type WorkSource = TelegramSource;
+
+interface WorkBase {
+  /** The conversation: the queue runs one item per conversation at a time, in order. */
+  key: ConversationKey;
+  source: WorkSource;
+}
+
+/** Run an agent turn with `text` and reply. */
+export interface AgentWork extends WorkBase {
+  kind: 'agent';
+  /** The prompt. */
+  text: string;
+  /** When the user sent it (epoch ms, from Telegram's `date`). */
+  messageTime: number;
+}
+
+/** `/new`: forget the conversation's session (ordered after earlier turns). */
+export interface ResetWork extends WorkBase {
+  kind: 'reset';
+}
+
+/** `/debug`: send the conversation's transcript files as documents. */
+export interface DebugWork extends WorkBase {
+  kind: 'debug';
+}
+
+/** `/cost`: report the conversation's (and the sender's) usage. */
+export interface CostWork extends WorkBase {
+  kind: 'cost';
+}
+
+/**
+ * One unit of work for a conversation: a discriminated union on `kind`, the extension point for
+ * new kinds of work on the same per-conversation queue. The wire format and its codec are in
+ * `message.ts` (decoded once, at the queue boundary; unknown kinds are rejected).
+ */
+export type QueuedMessage = AgentWork | ResetWork | DebugWork | CostWork;
+
+export type QueuedKind = QueuedMessage['kind'];
 
 /** Delivery metadata handed to a handler with each message. */
 export interface Delivery {

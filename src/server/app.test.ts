@@ -180,14 +180,14 @@ describe('POST /v1/chat', () => {
     runner = createFakeRunner(() => ({
       is_error: true,
       error_message: 'model down',
-      error_code: 'api_error',
+      error_code: 'model_api_error',
     }));
     const res = await app().request('/v1/chat', json({ user_message: 'x', chat_id: 1 }));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       is_error: true,
       error_message: 'model down',
-      error_code: 'api_error',
+      error_code: 'model_api_error',
     });
   });
 

@@ -69,6 +69,17 @@ export interface AccessPolicy {
   nonForumGroups?: 'ignore' | 'respond';
 }
 
+/** The access policy of a tenant's Telegram settings (tenants file, environment or webhook routes). */
+export function accessPolicyOf(settings: {
+  allowedUsers?: readonly number[] | undefined;
+  nonForumGroups?: 'ignore' | 'respond' | undefined;
+}): AccessPolicy {
+  return {
+    ...(settings.allowedUsers ? { allowedUserIds: [...settings.allowedUsers] } : {}),
+    ...(settings.nonForumGroups ? { nonForumGroups: settings.nonForumGroups } : {}),
+  };
+}
+
 export function isAllowed(policy: AccessPolicy, userId: number | undefined): boolean {
   if (policy.allowedUserIds === undefined) return true;
   return userId !== undefined && policy.allowedUserIds.includes(userId);

@@ -1,3 +1,10 @@
+/**
+ * The Telegram bot, shared parts: bot construction (`createTelegramBot`), the commands file and
+ * access policy, the command list and menu, `createTenantBot` (the one place a tenant's bot gets
+ * its ingress and/or worker), and the in-process service (ingress + queue + worker
+ * for local mode and tests). The concerns live in subfolders with their own barrels: `ingress/`,
+ * `worker/`, `dedupe/`. Safe to import anywhere: it loads neither better-sqlite3 nor the AWS SDK.
+ */
 export { createTelegramBot, describeBotError, type TelegramBotOptions } from './bot.js';
 export {
   BUILTIN_COMMANDS,
@@ -8,22 +15,8 @@ export {
   type ConfiguredCommand,
 } from './config.js';
 export { menuCommands, helpText } from './commands.js';
-export { createMemoryDeduper, DEFAULT_DEDUPE_TTL_MS, type UpdateDeduper } from './dedupe.js';
-export { createSqliteDeduper, type SqliteDeduperOptions } from './dedupe-sqlite.js';
-export { createDynamoDeduper, dedupeKey, type DynamoDeduperOptions } from './dedupe-dynamo.js';
-export { createIngress, type IngressDeps } from './ingress.js';
-export {
-  mountTelegramWebhook,
-  TELEGRAM_WEBHOOK_PATH,
-  type TelegramWebhookOptions,
-  type WebhookTenant,
-} from './webhook.js';
-export { createTelegramWebhookLambda, type ApiGatewayV2Event, type ApiGatewayV2Result } from './lambda.js';
-export { startTelegramPolling, ALLOWED_UPDATES, type PollingHandle } from './polling.js';
-export { formatForTelegram, TELEGRAM_TEXT_LIMIT, type TelegramChunk } from './format.js';
-export { sendMarkdown, type ReplyTarget } from './reply.js';
-export { createTelegramWorker, type TelegramWorkerDeps } from './worker.js';
-export type { ConversationUsage, TranscriptExporter, TranscriptFile, UsageReader } from './worker-types.js';
+export { registerCommandMenu } from './menu.js';
+export { createTenantBot, type TenantBot, type TenantBotOptions } from './tenant-bot.js';
 export {
   createTelegramService,
   type QueueFactory,

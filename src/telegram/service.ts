@@ -6,14 +6,12 @@ import type { TenantId } from '../core/ids.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { createMemoryQueue } from '../queue/memory.js';
 import type { ConversationQueue, QueueConsumer, QueueHandler } from '../queue/types.js';
-import { createTelegramBot } from './bot.js';
 import type { AccessPolicy, CommandsConfig } from './config.js';
-import type { UpdateDeduper } from './dedupe.js';
-import { createIngress } from './ingress.js';
-import { startTelegramPolling, type PollingHandle } from './polling.js';
-import { mountTelegramWebhook } from './webhook.js';
-import { createTelegramWorker } from './worker.js';
-import type { TranscriptExporter, UsageReader } from './worker-types.js';
+import type { UpdateDeduper } from './dedupe/types.js';
+import { startTelegramPolling, type PollingHandle } from './ingress/polling.js';
+import { mountTelegramWebhook } from './ingress/webhook.js';
+import { createTenantBot } from './tenant-bot.js';
+import type { TranscriptExporter, UsageReader } from './worker/types.js';
 
 /** Builds the queue around the worker's handler: producer + the consumer that feeds the handler. */
 export type QueueFactory = (handler: QueueHandler) => {
@@ -53,20 +51,13 @@ export interface TelegramService {
 
 export function createTelegramService(deps: TelegramServiceDeps): TelegramService {
   const logger = deps.logger ?? silentLogger;
-  const bot = createTelegramBot({
-    token: deps.token,
-    ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
-    ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}),
-    logger,
-  });
-  const handler = createTelegramWorker({
-    api: bot.api,
-    runner: deps.runner,
-    ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
-    ...(deps.usage ? { usage: deps.usage } : {}),
-    ...(deps.typingIntervalMs !== undefined ? { typingIntervalMs: deps.typingIntervalMs } : {}),
-    logger,
-  });
+  // The queue is built before the bot whose worker it feeds: nothing is handed to the worker
+  // before the first enqueue, which only the bot's ingress does.
+  const built: { worker?: QueueHandler } = {};
+  const handler: QueueHandler = async (message, delivery) => {
+    if (!built.worker) throw new Error('[telegram:service] the worker is not ready');
+    return built.worker(message, delivery);
+  };
   const { queue, consumer } = (
     deps.queue ??
     ((h) => {
@@ -74,16 +65,27 @@ export function createTelegramService(deps: TelegramServiceDeps): TelegramServic
       return { queue: memory, consumer: memory };
     })
   )(handler);
-  bot.use(
-    createIngress({
-      tenant: deps.tenant,
+  const tenantBot = createTenantBot({
+    tenant: deps.tenant,
+    token: deps.token,
+    ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
+    ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}),
+    logger,
+    ingress: {
       queue,
       deduper: deps.deduper,
       ...(deps.commands ? { commands: deps.commands } : {}),
       ...(deps.policy ? { policy: deps.policy } : {}),
-      logger,
-    }),
-  );
+    },
+    worker: {
+      runner: deps.runner,
+      ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
+      ...(deps.usage ? { usage: deps.usage } : {}),
+      ...(deps.typingIntervalMs !== undefined ? { typingIntervalMs: deps.typingIntervalMs } : {}),
+    },
+  });
+  built.worker = tenantBot.worker;
+  const { bot } = tenantBot;
   let polling: PollingHandle | undefined;
   return {
     bot,

@@ -14,6 +14,7 @@ export type TenantEnv = Pick<
   | 'TELEGRAM_BOT_TOKEN'
   | 'TELEGRAM_WEBHOOK_SECRET'
   | 'TELEGRAM_ALLOWED_USERS'
+  | 'TELEGRAM_NON_FORUM_GROUPS'
   | 'API_AUTH_TOKEN'
 >;
 
@@ -50,6 +51,7 @@ export function tenantsFromEnv(env: TenantEnv): TenantsConfig {
       }
       tenant.telegram.allowedUsers = env.TELEGRAM_ALLOWED_USERS.map(Number);
     }
+    if (env.TELEGRAM_NON_FORUM_GROUPS) tenant.telegram.nonForumGroups = env.TELEGRAM_NON_FORUM_GROUPS;
   }
   return { source: null, tenants: new Map([[id, tenant]]), adminApiTokens: [] };
 }

@@ -18,6 +18,7 @@ import type { SecretRef } from './types.js';
  *       botToken: { ssm: /omnicloud/prod/acme/bot-token }
  *       webhookSecret: { ssm: /omnicloud/prod/acme/webhook-secret }
  *       allowedUsers: [123456789]
+ *       nonForumGroups: respond        # groups without Topics: ignore (default) | respond
  *     api:
  *       tokens: [{ env: ACME_API_TOKEN }]
  *     model: sonnet
@@ -56,6 +57,7 @@ const tenant = z.strictObject({
       botToken: secretRef,
       webhookSecret: secretRef.optional(),
       allowedUsers: z.array(telegramUserId).optional(),
+      nonForumGroups: z.enum(['ignore', 'respond'], { error: "must be 'ignore' or 'respond'" }).optional(),
     })
     .optional(),
   api: z.strictObject({ tokens: z.array(secretRef).default([]) }).optional(),

@@ -14,6 +14,8 @@ export interface TenantTelegram {
   webhookSecret?: SecretRef;
   /** Telegram user ids allowed to talk to the bot; `undefined` = everyone, `[]` = nobody. */
   allowedUsers?: readonly number[];
+  /** Groups without Topics: `ignore` (default) or `respond` (the whole group is one conversation). */
+  nonForumGroups?: 'ignore' | 'respond';
 }
 
 /** One tenant as configured (secrets still references). */

@@ -73,6 +73,7 @@ export async function startFakeTelegramApi(
     allows_users_to_create_topics: false,
   } as UserFromGetMe;
   const calls: RecordedCall[] = [];
+  let webhookUrl = '';
   const updates: Update[] = [];
   const pollers = new Set<() => void>();
   const parseRules: Array<(params: Record<string, unknown>) => string | undefined> = [];
@@ -142,7 +143,11 @@ export async function startFakeTelegramApi(
         status: 'member',
         user: { id: Number(p.user_id), is_bot: false, first_name: 'User' },
       },
-    setWebhook: () => true,
+    setWebhook: (p) => {
+      webhookUrl = String(p.url ?? '');
+      return true;
+    },
+    getWebhookInfo: () => ({ url: webhookUrl, pending_update_count: 0 }),
     deleteWebhook: () => true,
     setMyCommands: () => true,
     deleteMyCommands: () => true,

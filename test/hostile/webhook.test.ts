@@ -8,10 +8,10 @@ import { parseTenantId, type TenantId } from '../../src/core/ids.js';
 import { conversationKey, conversationKeyString } from '../../src/core/keys.js';
 import { decodeQueuedMessage, encodeQueuedMessage } from '../../src/queue/message.js';
 import type { QueuedMessage } from '../../src/queue/types.js';
-import { createMemoryDeduper } from '../../src/telegram/dedupe.js';
-import { createIngress } from '../../src/telegram/ingress.js';
-import { createTelegramWebhookLambda, type ApiGatewayV2Event } from '../../src/telegram/lambda.js';
-import { mountTelegramWebhook, type WebhookTenant } from '../../src/telegram/webhook.js';
+import { createMemoryDeduper } from '../../src/telegram/dedupe/index.js';
+import { createIngress } from '../../src/telegram/ingress/ingress.js';
+import { createTelegramWebhookLambda, type ApiGatewayV2Event } from '../../src/telegram/ingress/lambda.js';
+import { mountTelegramWebhook, type WebhookTenant } from '../../src/telegram/ingress/webhook.js';
 import {
   TRAVERSAL_SEGMENTS,
   deepBody,

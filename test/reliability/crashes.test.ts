@@ -127,13 +127,11 @@ describe('crashes: kill -9 the worker process at random points of a turn', () =>
         const message: SentMessage = { conv, text, messageId: id, sentAt: Date.now() };
         sent.push(message);
         await producer.enqueue({
-          key: convKeys[conv] as ConversationKey,
-          updateId: id,
           kind: 'agent',
+          key: convKeys[conv] as ConversationKey,
+          source: { type: 'telegram', updateId: id, replyTo: { chatId: 7000 + conv, replyToMessageId: id } },
           text,
           messageTime: Date.now(),
-          chatId: 7000 + conv,
-          replyToMessageId: id,
         });
         return message;
       };

@@ -152,7 +152,7 @@ describe('SQS re-delivery after the visibility timeout', () => {
     (handler: QueueHandler): QueueHandler =>
     async (message, delivery) => {
       await handler(message, delivery);
-      const id = `${message.key.tenant}:${message.updateId}`;
+      const id = `${message.key.tenant}:${message.source.updateId}`;
       if (!died.has(id)) {
         died.add(id);
         throw new Error('consumer died before DeleteMessage');

@@ -96,7 +96,10 @@ beforeAll(async () => {
   p = await startPipeline({
     runner: h.runnerWith({ storage }),
     queueFactory: fifo.factory(sqs, { retryDelaySeconds: 1 }, (handler) => async (message, delivery) => {
-      deliveries.set(message.updateId, [...(deliveries.get(message.updateId) ?? []), delivery.receiveCount]);
+      deliveries.set(message.source.updateId, [
+        ...(deliveries.get(message.source.updateId) ?? []),
+        delivery.receiveCount,
+      ]);
       await handler(message, delivery);
     }),
   });

@@ -24,8 +24,8 @@ import { errorMessage } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createSqsConsumer } from '../../src/queue/sqs-consumer.js';
 import type { Storage, TranscriptStore } from '../../src/sessions/types.js';
-import { createTelegramBot } from '../../src/telegram/bot.js';
-import { createTelegramWorker } from '../../src/telegram/worker.js';
+import { DEFAULT_TENANT } from '../../src/core/ids.js';
+import { createTenantBot } from '../../src/telegram/tenant-bot.js';
 import { PEER_CREDENTIALS, PEER_REGION } from '../peers/types.js';
 import { PLAIN_PROFILE } from '../support/agent-harness.js';
 
@@ -144,12 +144,13 @@ async function main(): Promise<void> {
       return result;
     },
   };
-  const bot = createTelegramBot({
+  const { worker } = createTenantBot({
+    tenant: DEFAULT_TENANT,
     token: config.token,
     botInfo: config.botInfo,
     apiRoot: config.telegramApiRoot,
+    worker: { runner, typingIntervalMs: 1000 },
   });
-  const worker = createTelegramWorker({ api: bot.api, runner, typingIntervalMs: 1000 });
   const client = createSqsClient({
     endpoint: config.sqsEndpoint,
     region: PEER_REGION,
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
     retryDelaySeconds: 0,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
     handler: async (message, delivery) => {
-      const base = { updateId: message.updateId, receiveCount: delivery.receiveCount };
+      const base = { updateId: message.source.updateId, receiveCount: delivery.receiveCount };
       emit({ event: 'handle-start', ...base });
       try {
         await worker(message, delivery);

@@ -13,7 +13,7 @@ import { parseEnv, type AppEnv } from '../../src/config/env.js';
 import { parseTenantId } from '../../src/core/ids.js';
 import { startModelServer, type ModelServer } from '../../src/model/index.js';
 import { createApiApp, createApiAuth } from '../../src/server/index.js';
-import { createMemoryDeduper } from '../../src/telegram/dedupe.js';
+import { createMemoryDeduper } from '../../src/telegram/dedupe/index.js';
 import { createTelegramService, type TelegramService } from '../../src/telegram/service.js';
 import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock.js';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';

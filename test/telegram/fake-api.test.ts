@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { Api, GrammyError, InputFile } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatForTelegram } from '../../src/telegram/format.js';
-import { sendMarkdown } from '../../src/telegram/reply.js';
+import { formatForTelegram } from '../../src/telegram/worker/format.js';
+import { sendMarkdown } from '../../src/telegram/worker/reply.js';
 import { markdownV2Problem, startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 
 let fake: FakeTelegramApi;

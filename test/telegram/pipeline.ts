@@ -6,13 +6,13 @@ import type { Logger } from '../../src/core/logger.js';
 import { createSqsConsumer } from '../../src/queue/sqs-consumer.js';
 import { createSqsQueue } from '../../src/queue/sqs-producer.js';
 import type { AccessPolicy, CommandsConfig } from '../../src/telegram/config.js';
-import { createMemoryDeduper } from '../../src/telegram/dedupe.js';
+import { createMemoryDeduper } from '../../src/telegram/dedupe/index.js';
 import {
   createTelegramService,
   type QueueFactory,
   type TelegramService,
 } from '../../src/telegram/service.js';
-import type { TranscriptExporter, UsageReader } from '../../src/telegram/worker-types.js';
+import type { TranscriptExporter, UsageReader } from '../../src/telegram/worker/types.js';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 import { startFauxqs, type FauxqsPeer } from '../peers/fauxqs.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { conversationKeyString } from '../../src/core/keys.js';
 import type { AccessPolicy, CommandsConfig } from '../../src/telegram/config.js';
-import type { TranscriptExporter, UsageReader } from '../../src/telegram/worker-types.js';
+import type { TranscriptExporter, UsageReader } from '../../src/telegram/worker/types.js';
 import { createFakeRunner, type FakeRunner } from './fake-runner.js';
 import { startPipeline, type Pipeline } from './pipeline.js';
 import {

@@ -74,6 +74,15 @@ afterAll(async () => {
 });
 
 describe('two tenants, one process, the same chat id — through the bots', () => {
+  it("registers each tenant's command menu on its own bot at start", async () => {
+    for (const api of [alphaApi, betaApi]) {
+      const menus = api.callsTo('setMyCommands');
+      expect(menus).toHaveLength(1);
+      const names = (menus[0]?.params.commands as Array<{ command: string }>).map((c) => c.command);
+      expect(names.slice(0, 6)).toEqual(['start', 'help', 'newchat', 'new', 'debug', 'cost']);
+    }
+  });
+
   it("a tenant's webhook secret works only on its own path; unknown tenants are 404", async () => {
     const update = privateText('sneaky');
     expect((await post('alpha', TOKENS.BETA_WEBHOOK_SECRET, update)).status).toBe(401);

@@ -10,16 +10,15 @@ import { ConfigError, type ConfigIssue } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { createSqsQueue } from '../../queue/sqs-producer.js';
 import { TELEGRAM_COMMANDS } from '../../generated/telegram-commands.js';
-import { createTelegramBot } from '../../telegram/bot.js';
-import { parseCommandsConfig } from '../../telegram/config.js';
-import { createDynamoDeduper } from '../../telegram/dedupe-dynamo.js';
-import { createIngress } from '../../telegram/ingress.js';
+import { accessPolicyOf, parseCommandsConfig } from '../../telegram/config.js';
+import { createDynamoDeduper } from '../../telegram/dedupe/dynamo.js';
+import { createTenantBot } from '../../telegram/tenant-bot.js';
 import {
   createTelegramWebhookLambda,
   type ApiGatewayV2Event,
   type ApiGatewayV2Result,
-} from '../../telegram/lambda.js';
-import type { WebhookTenant } from '../../telegram/webhook.js';
+} from '../../telegram/ingress/lambda.js';
+import type { WebhookTenant } from '../../telegram/ingress/webhook.js';
 import type { LambdaEnv } from './env.js';
 import { loadTelegramRoutes } from './telegram-routes.js';
 
@@ -70,18 +69,18 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
   const tenants = new Map<string, WebhookTenant>();
   const bots: Bot[] = [];
   for (const route of routes) {
-    const log = logger.child({ tenant: route.tenant });
-    const bot = createTelegramBot({ token: route.botToken, apiRoot: env.TELEGRAM_API_ROOT, logger: log });
-    bot.use(
-      createIngress({
-        tenant: route.tenant,
+    const { bot } = createTenantBot({
+      tenant: route.tenant,
+      token: route.botToken,
+      apiRoot: env.TELEGRAM_API_ROOT,
+      logger: logger.child({ tenant: route.tenant }),
+      ingress: {
         queue,
         deduper,
         commands,
-        policy: route.allowedUsers ? { allowedUserIds: [...route.allowedUsers] } : {},
-        logger: log,
-      }),
-    );
+        policy: accessPolicyOf(route),
+      },
+    });
     bots.push(bot);
     tenants.set(route.tenant, { bot, secretToken: route.webhookSecret });
   }

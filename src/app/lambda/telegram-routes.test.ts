@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../config/env.js';
 import { ConfigError } from '../../core/errors.js';
 import { createEnvSecretResolver } from '../../tenants/index.js';
-import { loadTelegramRoutes, parseTelegramRoutes } from './telegram-routes.js';
+import { accessPolicyOf } from '../../telegram/config.js';
+import { loadTelegramRoutes, parseTelegramRoutes, telegramRoutesSpec } from './telegram-routes.js';
 
 const routes = JSON.stringify({
   acme: { botToken: { env: 'ACME_BOT' }, webhookSecret: { env: 'ACME_HOOK' }, allowedUsers: [42] },
@@ -66,5 +67,37 @@ describe('OMNICLOUD_TELEGRAM_TENANTS (the webhook Lambda routes)', () => {
     await expect(loadTelegramRoutes(parseEnv({}), createEnvSecretResolver({}))).rejects.toThrow(
       /TELEGRAM_BOT_TOKEN/,
     );
+  });
+
+  it('carries nonForumGroups from the tenants file and the environment to the ingress policy', async () => {
+    const file = parseTelegramRoutes(
+      JSON.stringify({
+        acme: { botToken: { env: 'A_BOT' }, webhookSecret: { env: 'A_HOOK' }, nonForumGroups: 'respond' },
+      }),
+    );
+    expect(JSON.parse(telegramRoutesSpec(file))).toEqual({
+      acme: { botToken: { env: 'A_BOT' }, webhookSecret: { env: 'A_HOOK' }, nonForumGroups: 'respond' },
+    });
+    const env = parseEnv({ OMNICLOUD_TELEGRAM_TENANTS: telegramRoutesSpec(file) });
+    const { routes: fromFile } = await loadTelegramRoutes(
+      env,
+      createEnvSecretResolver({ A_BOT: 'bot-a-value-1', A_HOOK: 'hook-a-value-1' }),
+    );
+    expect(fromFile.map(accessPolicyOf)).toEqual([{ nonForumGroups: 'respond' }]);
+
+    const single = parseEnv({
+      TELEGRAM_BOT_TOKEN: 'b-token-1',
+      TELEGRAM_WEBHOOK_SECRET: 'w-secret-1',
+      TELEGRAM_ALLOWED_USERS: '7',
+      TELEGRAM_NON_FORUM_GROUPS: 'respond',
+    });
+    const { routes: fromEnv } = await loadTelegramRoutes(single, createEnvSecretResolver({}));
+    expect(fromEnv.map(accessPolicyOf)).toEqual([{ allowedUserIds: [7], nonForumGroups: 'respond' }]);
+    expect(() => parseEnv({ TELEGRAM_NON_FORUM_GROUPS: 'always' })).toThrow(/TELEGRAM_NON_FORUM_GROUPS/);
+    expect(() =>
+      parseTelegramRoutes(
+        JSON.stringify({ acme: { botToken: { env: 'A' }, webhookSecret: { env: 'B' }, nonForumGroups: 1 } }),
+      ),
+    ).toThrow(/nonForumGroups/);
   });
 });

@@ -14,6 +14,8 @@ export interface TelegramRoute {
   webhookSecret: string;
   /** `undefined` = everyone, `[]` = nobody. */
   allowedUsers: readonly number[] | undefined;
+  /** Groups without Topics: `ignore` (default) or `respond`. */
+  nonForumGroups: 'ignore' | 'respond' | undefined;
 }
 
 const SOURCE = 'OMNICLOUD_TELEGRAM_TENANTS';
@@ -28,6 +30,7 @@ const route = z.strictObject({
   botToken: secretRef,
   webhookSecret: secretRef,
   allowedUsers: z.array(z.number().int().positive()).optional(),
+  nonForumGroups: z.enum(['ignore', 'respond']).optional(),
 });
 const ROUTES_SCHEMA = z.record(z.string(), route);
 
@@ -46,6 +49,7 @@ export function telegramRoutesSpec(config: TenantsConfig): string {
       botToken: tg.botToken,
       webhookSecret: tg.webhookSecret,
       ...(tg.allowedUsers ? { allowedUsers: [...tg.allowedUsers] } : {}),
+      ...(tg.nonForumGroups ? { nonForumGroups: tg.nonForumGroups } : {}),
     };
   }
   return JSON.stringify(out);
@@ -87,6 +91,7 @@ export function parseTelegramRoutes(text: string): TenantsConfig {
       botToken: r.botToken,
       webhookSecret: r.webhookSecret,
       ...(r.allowedUsers ? { allowedUsers: r.allowedUsers } : {}),
+      ...(r.nonForumGroups ? { nonForumGroups: r.nonForumGroups } : {}),
     };
     tenants.set(id, { id, telegram, apiTokens: [], configDir: '' });
   }
@@ -96,7 +101,10 @@ export function parseTelegramRoutes(text: string): TenantsConfig {
   return config;
 }
 
-/** Env-mode (single tenant): TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, TELEGRAM_ALLOWED_USERS. */
+/**
+ * Env-mode (single tenant): TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, TELEGRAM_ALLOWED_USERS,
+ * TELEGRAM_NON_FORUM_GROUPS.
+ */
 function singleTenantRoute(env: AppEnv): TelegramRoute {
   const issues: ConfigIssue[] = (['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'] as const)
     .filter((name) => !env[name])
@@ -107,6 +115,7 @@ function singleTenantRoute(env: AppEnv): TelegramRoute {
     botToken: env.TELEGRAM_BOT_TOKEN as string,
     webhookSecret: env.TELEGRAM_WEBHOOK_SECRET as string,
     allowedUsers: env.TELEGRAM_ALLOWED_USERS?.map(Number),
+    nonForumGroups: env.TELEGRAM_NON_FORUM_GROUPS,
   };
 }
 
@@ -125,6 +134,7 @@ export async function loadTelegramRoutes(
     botToken: t.secrets.botToken as string,
     webhookSecret: t.secrets.webhookSecret as string,
     allowedUsers: t.telegram?.allowedUsers,
+    nonForumGroups: t.telegram?.nonForumGroups,
   }));
   return { routes, secretValues: resolved.secretValues };
 }

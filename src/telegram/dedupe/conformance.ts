@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../core/clock.js';
-import type { TenantId } from '../core/ids.js';
-import type { UpdateDeduper } from './dedupe.js';
+import { ManualClock } from '../../core/clock.js';
+import type { TenantId } from '../../core/ids.js';
+import type { UpdateDeduper } from './types.js';
 
 /**
  * The `UpdateDeduper` contract every backend passes: `runDeduperConformance` with a factory that

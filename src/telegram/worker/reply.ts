@@ -1,13 +1,10 @@
 import { GrammyError, type Api } from 'grammy';
-import { silentLogger, type Logger } from '../core/logger.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import type { TelegramReplyTarget } from '../../queue/types.js';
 import { formatForTelegram } from './format.js';
 
 /** Where a reply goes: the chat, the forum topic (if any), and the user's message to reply to. */
-export interface ReplyTarget {
-  chatId: number;
-  threadId?: number;
-  replyToMessageId?: number;
-}
+export type ReplyTarget = TelegramReplyTarget;
 
 /** Telegram's 400 for MarkdownV2 (or entities) it could not parse. */
 export function isParseEntitiesError(err: unknown): boolean {

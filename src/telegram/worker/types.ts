@@ -1,4 +1,4 @@
-import type { ConversationKey } from '../core/keys.js';
+import type { ConversationKey } from '../../core/keys.js';
 
 /** One file of a conversation's transcript for `/debug` (main transcript, subagents…). */
 export interface TranscriptFile {

@@ -1,9 +1,9 @@
 import { BotError, GrammyError, HttpError, type Bot } from 'grammy';
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { silentLogger, type Logger } from '../core/logger.js';
-import { QueueError } from '../queue/errors.js';
-import { describeBotError } from './bot.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import { QueueError } from '../../queue/errors.js';
+import { describeBotError } from '../bot.js';
 import { secretMatches } from './secret.js';
 import { parseUpdate } from './update-shape.js';
 

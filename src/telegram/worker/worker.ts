@@ -1,14 +1,15 @@
 import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
-import { TURN_INTERRUPTED } from '../agent/turn-ledger.js';
-import type { AgentRunner, TurnResult } from '../agent/types.js';
-import { OmniError, errorMessage } from '../core/errors.js';
-import { conversationKeyString } from '../core/keys.js';
-import { silentLogger, type Logger } from '../core/logger.js';
-import type { Delivery, QueueHandler, QueuedMessage } from '../queue/types.js';
+import type { AgentRunner, TurnResult } from '../../agent/types.js';
+import { OmniError, errorMessage } from '../../core/errors.js';
+import { QueueMessageFormatError } from '../../queue/errors.js';
+import { conversationKeyString } from '../../core/keys.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import type { AgentWork, Delivery, QueueHandler, QueuedMessage, TelegramSource } from '../../queue/types.js';
 import { sendMarkdown, sendPlain, type ReplyTarget } from './reply.js';
+import { failureText, turnErrorText } from './error-text.js';
 import { texts } from './texts.js';
 import { startTyping, TYPING_INTERVAL_MS } from './typing.js';
-import type { ConversationUsage, PeriodSpend, TranscriptExporter, UsageReader } from './worker-types.js';
+import type { ConversationUsage, PeriodSpend, TranscriptExporter, UsageReader } from './types.js';
 
 export interface TelegramWorkerDeps {
   /** `bot.api` (with auto-retry installed by `createTelegramBot`). */
@@ -61,7 +62,8 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       });
       // A budget refusal carries its own clear message (which budget, spent, when it resets).
       const budget = result.error_code === 'budget_exceeded' && result.error_message;
-      return notify(target, budget || errorText(result.error_code ?? 'error'));
+      const code = result.error_code;
+      return notify(target, budget || (code ? turnErrorText(code) : texts.failed('error')));
     }
     return deliver(
       () => sendMarkdown(api, target, result.response.trim() ? result.response : texts.emptyReply, logger),
@@ -69,7 +71,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     );
   };
 
-  const runAgent = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
+  const runAgent = async (message: AgentWork, target: ReplyTarget): Promise<void> => {
     const stopTyping = startTyping(api, target, deps.typingIntervalMs ?? TYPING_INTERVAL_MS);
     // The runner calls this under the conversation's lease, so a re-delivery of the same update
     // (which waits for the lease) sees the reply recorded as sent and does not send it again.
@@ -85,8 +87,8 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
         key: message.key,
         text: message.text,
         messageTime: new Date(message.messageTime),
-        ...(message.userId !== undefined ? { userId: String(message.userId) } : {}),
-        requestId: telegramRequestId(message),
+        ...(message.source.userId !== undefined ? { userId: String(message.source.userId) } : {}),
+        requestId: telegramRequestId(message.source),
         deliver: deliverUnderLease,
       });
     } finally {
@@ -96,13 +98,13 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     if (result.delivered === true) {
       logger.info('telegram: re-delivered update already answered; nothing sent', {
         conversation: conversationKeyString(message.key),
-        updateId: message.updateId,
+        updateId: message.source.updateId,
       });
       return;
     }
     // A runner that does not deliver (or an older one): send here and record it.
     if (await sendResult(message, target, result)) {
-      await deps.runner.markDelivered?.(message.key, telegramRequestId(message));
+      await deps.runner.markDelivered?.(message.key, telegramRequestId(message.source));
     }
   };
 
@@ -124,23 +126,32 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
 
   const sendUsage = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
     if (!deps.usage) return void (await notify(target, texts.costUnavailable));
-    const usage = await deps.usage(message.key, message.userId);
+    const usage = await deps.usage(message.key, message.source.userId);
     await notify(target, usage ? formatUsage(usage) : texts.costNone);
   };
 
-  return async (message: QueuedMessage, delivery: Delivery) => {
-    const target: ReplyTarget = {
-      chatId: message.chatId,
-      ...(message.threadId !== undefined ? { threadId: message.threadId } : {}),
-      ...(message.replyToMessageId !== undefined ? { replyToMessageId: message.replyToMessageId } : {}),
-    };
-    try {
-      if (message.kind === 'agent') await runAgent(message, target);
-      else if (message.kind === 'reset') {
+  /** One case per kind of work: a new kind fails to compile until it is handled here. */
+  const run = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
+    switch (message.kind) {
+      case 'agent':
+        return runAgent(message, target);
+      case 'reset':
         await deps.runner.resetConversation(message.key);
         await notify(target, texts.resetDone);
-      } else if (message.kind === 'debug') await sendTranscript(message, target);
-      else await sendUsage(message, target);
+        return;
+      case 'debug':
+        return sendTranscript(message, target);
+      case 'cost':
+        return sendUsage(message, target);
+      default:
+        return unknownKind(message);
+    }
+  };
+
+  return async (message: QueuedMessage, delivery: Delivery) => {
+    const target: ReplyTarget = message.source.replyTo;
+    try {
+      await run(message, target);
     } catch (err) {
       const transient = isTransientError(err);
       const last = delivery.receiveCount >= delivery.maxReceives;
@@ -167,29 +178,6 @@ export function isTransientError(err: unknown): boolean {
   return true;
 }
 
-function failureText(err: unknown): string {
-  const code = err instanceof OmniError ? err.code : 'internal_error';
-  return errorText(code);
-}
-
-/** The user's message for an error code (runner `error_code` or `OmniError.code`). */
-export function errorText(code: string): string {
-  switch (code) {
-    case 'conversation_busy':
-      return texts.busy;
-    case 'session_history_unavailable':
-      return texts.historyUnavailable;
-    case 'history_not_persisted':
-      return texts.historyNotPersisted;
-    case 'api_error':
-      return texts.modelError;
-    case TURN_INTERRUPTED:
-      return texts.turnInterrupted;
-    default:
-      return texts.failed(code);
-  }
-}
-
 export function formatUsage(u: ConversationUsage): string {
   const tokens = (n: number): string => n.toLocaleString('en-US');
   const turns = (n: number): string => `${n} turn${n === 1 ? '' : 's'}`;
@@ -209,8 +197,14 @@ export function formatUsage(u: ConversationUsage): string {
 }
 
 /** The turn ledger's id of a Telegram message: the update id (the tenant is part of the conversation key). */
-export function telegramRequestId(message: Pick<QueuedMessage, 'updateId'>): string {
-  return `tg:${message.updateId}`;
+export function telegramRequestId(source: Pick<TelegramSource, 'updateId'>): string {
+  return `tg:${source.updateId}`;
+}
+
+function unknownKind(message: never): never {
+  throw new QueueMessageFormatError(
+    `[telegram:worker] no handler for work item kind ${String((message as { kind?: unknown }).kind)}`,
+  );
 }
 
 /** After a turn ran: retry network failures a few times, then log (never rethrow). `true` once sent. */

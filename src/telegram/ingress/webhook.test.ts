@@ -2,10 +2,11 @@ import { Bot } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TENANT } from '../core/ids.js';
-import { QueueError } from '../queue/errors.js';
-import type { ConversationQueue, QueuedMessage } from '../queue/types.js';
-import { createMemoryDeduper } from './dedupe.js';
+import { DEFAULT_TENANT } from '../../core/ids.js';
+import { textOf } from '../../queue/conformance.js';
+import { QueueError } from '../../queue/errors.js';
+import type { ConversationQueue, QueuedMessage } from '../../queue/types.js';
+import { createMemoryDeduper } from '../dedupe/memory.js';
 import { createIngress } from './ingress.js';
 import { createTelegramWebhookLambda, type ApiGatewayV2Event } from './lambda.js';
 import { mountTelegramWebhook } from './webhook.js';
@@ -111,7 +112,7 @@ describe('Telegram webhook route', () => {
     expect((await post(update(7))).status).toBe(503);
     down = false;
     expect((await post(update(7))).status).toBe(200);
-    expect(enqueued.map((m) => m.updateId)).toEqual([7]);
+    expect(enqueued.map((m) => m.source.updateId)).toEqual([7]);
   });
 });
 
@@ -128,7 +129,7 @@ describe('Telegram webhook as a Lambda handler', () => {
     const { lambda, enqueued } = setup();
     const res = await lambda(event(update(11, 'héllo ✓'), true));
     expect(res.statusCode).toBe(200);
-    expect(enqueued.map((m) => m.text)).toEqual(['héllo ✓']);
+    expect(enqueued.map(textOf)).toEqual(['héllo ✓']);
     expect((await lambda(event(update(12), false))).statusCode).toBe(200);
     expect(enqueued).toHaveLength(2);
   });
@@ -137,6 +138,20 @@ describe('Telegram webhook as a Lambda handler', () => {
     const { lambda, enqueued } = setup();
     expect((await lambda(event(update(13), true, 'nope'))).statusCode).toBe(401);
     expect((await lambda(event('{{{', true))).statusCode).toBe(400);
+    expect(enqueued).toEqual([]);
+  });
+
+  it('answers an event fetch cannot represent with a JSON 400, never a rejection', async () => {
+    const { lambda, enqueued } = setup();
+    const malformed = { ok: false, error: 'malformed request' };
+    const snowman = { ...event(update(21), false), headers: { 'user-agent': 'sn\u00f6wman \u2603' } };
+    const res = await lambda(snowman);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body)).toEqual(malformed);
+    const badBase64 = { ...event(update(22), false), body: 'eyJ1cGRhdGVfaWQiOjF9!!', isBase64Encoded: true };
+    expect(JSON.parse((await lambda(badBase64)).body)).toEqual(malformed);
+    const get = { ...event(update(23), false), requestContext: { http: { method: 'GET' } } };
+    expect((await lambda(get)).statusCode).toBe(404);
     expect(enqueued).toEqual([]);
   });
 });

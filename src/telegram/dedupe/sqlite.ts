@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { systemClock, type Clock } from '../core/clock.js';
-import { DEFAULT_DEDUPE_TTL_MS, type UpdateDeduper } from './dedupe.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { DEFAULT_DEDUPE_TTL_MS, type UpdateDeduper } from './types.js';
 
 export interface SqliteDeduperOptions {
   /** An open database (shared with other local state), or a file path (`:memory:` for tests). */

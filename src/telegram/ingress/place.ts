@@ -1,6 +1,6 @@
 import type { Message } from 'grammy/types';
-import { conversationKey, type ConversationKey } from '../core/keys.js';
-import type { TenantId } from '../core/ids.js';
+import { conversationKey, type ConversationKey } from '../../core/keys.js';
+import type { TenantId } from '../../core/ids.js';
 
 /**
  * Where a message was sent, in conversation terms:

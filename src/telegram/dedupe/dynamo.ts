@@ -1,8 +1,8 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, translate } from '../aws/index.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import type { TenantId } from '../core/ids.js';
-import { DEFAULT_DEDUPE_TTL_MS, type UpdateDeduper } from './dedupe.js';
+import { isConditionalCheckFailed, translate } from '../../aws/index.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { TenantId } from '../../core/ids.js';
+import { DEFAULT_DEDUPE_TTL_MS, type UpdateDeduper } from './types.js';
 
 export interface DynamoDeduperOptions {
   /** Document client built by the caller (e.g. `createCloudClients`). */

@@ -1,7 +1,7 @@
 import type { ChatMember, ChatMemberUpdated } from 'grammy/types';
 import type { Context, MiddlewareFn } from 'grammy';
-import type { Logger } from '../core/logger.js';
-import { isAllowed, type AccessPolicy } from './config.js';
+import type { Logger } from '../../core/logger.js';
+import { isAllowed, type AccessPolicy } from '../config.js';
 import { texts } from './texts.js';
 
 const PRESENT = new Set<ChatMember['status']>(['member', 'administrator', 'creator', 'restricted']);

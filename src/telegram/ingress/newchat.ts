@@ -1,8 +1,8 @@
 import { GrammyError, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
-import { conversationKey } from '../core/keys.js';
-import type { TenantId } from '../core/ids.js';
-import type { ConversationQueue } from '../queue/types.js';
+import { conversationKey } from '../../core/keys.js';
+import type { TenantId } from '../../core/ids.js';
+import type { ConversationQueue } from '../../queue/types.js';
 import { queuedFrom } from './enqueue.js';
 import type { Place } from './place.js';
 import { topicLink } from './place.js';
@@ -55,8 +55,7 @@ export async function handleNewChat(
       ctx.update.update_id,
       ctx.message,
       { key, threadId, replyToMessageId: opening.message_id },
-      'agent',
-      args,
+      { kind: 'agent', text: args },
     ),
   );
   const username = 'username' in ctx.message.chat ? ctx.message.chat.username : undefined;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isForBot, parseCommand } from './command.js';
-import { agentPrompt } from './commands.js';
-import { parseCommandsConfig } from './config.js';
-import { ConfigError } from '../core/errors.js';
+import { isForBot, parseCommand } from './parse-command.js';
+import { agentPrompt } from '../commands.js';
+import { parseCommandsConfig } from '../config.js';
+import { ConfigError } from '../../core/errors.js';
 
 describe('parseCommand', () => {
   it('parses names with dashes, @bot suffixes and arguments', () => {

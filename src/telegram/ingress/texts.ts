@@ -1,4 +1,4 @@
-/** Every user-facing sentence of the bot in one place (plain text, no parse mode). */
+/** Every sentence the ingress answers with (plain text, no parse mode); the worker's are in `worker/texts.ts`. */
 export const texts = {
   start:
     "Hi! I'm the OmniCloud Ops Agent. Send me a message and I'll answer; I remember this conversation.\n" +
@@ -24,22 +24,4 @@ export const texts = {
   nonForumIgnored:
     'This group has no Topics, so I will stay quiet here. Enable Topics and make me an administrator with ' +
     "'Manage topics' to use me: every topic becomes its own conversation.",
-  resetDone: 'Started a fresh conversation. Earlier messages are no longer used as context.',
-  debugNone: 'There is no transcript for this conversation yet.',
-  debugUnavailable: 'Transcript export is not available in this deployment.',
-  costUnavailable: 'Usage reporting is not available in this deployment.',
-  costNone: 'No usage recorded for this conversation yet.',
-  emptyReply: '(The agent finished without a text reply.)',
-  failed: (code: string): string =>
-    `Sorry, I couldn't answer that message (${code}). Please try again in a moment.`,
-  busy: 'This conversation is still busy with an earlier message. Please wait a moment and try again.',
-  historyUnavailable:
-    "I can't load this conversation's history, so I didn't answer (I won't silently start over). " +
-    'Send /new to start a fresh conversation.',
-  historyNotPersisted:
-    "I couldn't save this turn to the conversation history, so it was discarded. Please try again.",
-  modelError: 'The AI model service returned an error. Please try again in a moment.',
-  turnInterrupted:
-    'Your previous message was processed, but its reply was lost when the worker stopped. ' +
-    'It is in the conversation history — ask again to get the answer.',
 } as const;

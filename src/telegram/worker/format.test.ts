@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markdownV2Problem } from '../../test/fakes/telegram-api.js';
+import { markdownV2Problem } from '../../../test/fakes/telegram-api.js';
 import { escapeInlineCodeBackslashes, toMarkdownV2 } from './format.js';
 
 /** What Telegram displays for a MarkdownV2 inline code span: `\x` → `x`. */

@@ -1,6 +1,6 @@
 import type { Bot } from 'grammy';
-import type { Logger } from '../core/logger.js';
-import { silentLogger } from '../core/logger.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
 
 /** Update kinds the ingress handles (Telegram omits `my_chat_member` unless asked). */
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'my_chat_member'] as const;

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { useDynamoDbLocal } from '../../test/peers/use-dynamodb.js';
-import { ManualClock } from '../core/clock.js';
-import { StorageError } from '../core/errors.js';
-import type { TenantId } from '../core/ids.js';
-import { runDeduperConformance } from './dedupe-conformance.js';
-import { createDynamoDeduper } from './dedupe-dynamo.js';
+import { useDynamoDbLocal } from '../../../test/peers/use-dynamodb.js';
+import { ManualClock } from '../../core/clock.js';
+import { StorageError } from '../../core/errors.js';
+import type { TenantId } from '../../core/ids.js';
+import { runDeduperConformance } from './conformance.js';
+import { createDynamoDeduper } from './dynamo.js';
 
 const clients = useDynamoDbLocal();
 

@@ -1,6 +1,6 @@
-import { createMemoryDeduper } from './dedupe.js';
-import { runDeduperConformance } from './dedupe-conformance.js';
-import { createSqliteDeduper } from './dedupe-sqlite.js';
+import { createMemoryDeduper } from './memory.js';
+import { runDeduperConformance } from './conformance.js';
+import { createSqliteDeduper } from './sqlite.js';
 
 runDeduperConformance('memory', async ({ clock, ttlMs }) => ({
   deduper: createMemoryDeduper({ ttlMs, clock }),

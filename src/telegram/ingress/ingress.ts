@@ -1,16 +1,15 @@
 import { Composer, type Context } from 'grammy';
-import type { Message } from 'grammy/types';
-import type { TenantId } from '../core/ids.js';
-import { silentLogger, type Logger } from '../core/logger.js';
-import type { ConversationQueue } from '../queue/types.js';
-import { isForBot, parseCommand, type ParsedCommand } from './command.js';
-import { agentPrompt, commandList, helpText, isBuiltin } from './commands.js';
-import { isAllowed, type AccessPolicy, type CommandsConfig } from './config.js';
-import { dedupeUpdates, type UpdateDeduper } from './dedupe.js';
-import { queuedFrom } from './enqueue.js';
+import type { TenantId } from '../../core/ids.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import type { ConversationQueue } from '../../queue/types.js';
+import { commandsComposer } from './commands/index.js';
+import { enqueueFor } from './commands/context.js';
+import { isForBot, parseCommand } from './parse-command.js';
+import { isAllowed, type AccessPolicy, type CommandsConfig } from '../config.js';
+import type { UpdateDeduper } from '../dedupe/types.js';
+import { dedupeUpdates } from './dedupe-updates.js';
 import { chatMembership } from './membership.js';
-import { handleNewChat } from './newchat.js';
-import { placeOf, type Place } from './place.js';
+import { placeOf } from './place.js';
 import { texts } from './texts.js';
 
 export interface IngressDeps {
@@ -21,9 +20,6 @@ export interface IngressDeps {
   policy?: AccessPolicy;
   logger?: Logger;
 }
-
-type MessageContext = Context & { message: Message };
-type ConversationPlace = Extract<Place, { key: unknown }>;
 
 /** Content a user sent on purpose that we cannot read (as opposed to service messages). */
 const UNREADABLE = [
@@ -60,40 +56,8 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
     // Deliberately ignored: the turn already ran with the original text.
   });
 
-  const enqueue = (
-    ctx: MessageContext,
-    place: ConversationPlace,
-    kind: 'agent' | 'reset' | 'debug' | 'cost',
-    text: string,
-  ) =>
-    deps.queue.enqueue(
-      queuedFrom(
-        ctx.update.update_id,
-        ctx.message,
-        { key: place.key, ...(place.threadId ? { threadId: place.threadId } : {}) },
-        kind,
-        text,
-      ),
-    );
-
-  const handleCommand = async (ctx: MessageContext, command: ParsedCommand, place: Place): Promise<void> => {
-    const { name, args } = command;
-    if (name === 'start') return void (await ctx.reply(texts.start));
-    if (name === 'help') return void (await ctx.reply(helpText(commands)));
-    if (name === 'newchat')
-      return handleNewChat(ctx, place, args, { tenant: deps.tenant, queue: deps.queue });
-    const configured = commands[name];
-    if (configured?.type === 'static') return void (await ctx.reply(configured.text));
-    if (!isBuiltin(name) && !configured) {
-      const available = commandList(commands).map((c) => c.command);
-      return void (await ctx.reply(texts.unknownCommand(name, available)));
-    }
-    if (!('key' in place)) return void (await ctx.reply(texts.generalHint));
-    if (configured?.type === 'agent')
-      return enqueue(ctx, place, 'agent', agentPrompt(name, configured.prompt, args));
-    if (name === 'new') return enqueue(ctx, place, 'reset', '');
-    if (name === 'debug' || name === 'cost') return enqueue(ctx, place, name, '');
-  };
+  const commandDeps = { tenant: deps.tenant, queue: deps.queue, commands };
+  const commandComposer = commandsComposer(commandDeps).middleware();
 
   composer.on('message', async (ctx) => {
     const message = ctx.message;
@@ -107,9 +71,10 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
     if (place.kind === 'group' && policy.nonForumGroups !== 'respond') return;
     const text = message.text;
     const command = text !== undefined ? parseCommand(text) : undefined;
+    const routed = Object.assign(ctx, { place });
     if (command) {
       if (!isForBot(command, ctx.me.username)) return; // addressed to another bot
-      await handleCommand(ctx, command, place);
+      await commandComposer(Object.assign(routed, { command }), () => Promise.resolve());
       return;
     }
     if (place.kind === 'general') {
@@ -117,7 +82,7 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
       return;
     }
     if (text !== undefined) {
-      await enqueue(ctx, place, 'agent', text);
+      await enqueueFor(routed, deps, { kind: 'agent', text });
       return;
     }
     if (UNREADABLE.some((field) => field in message)) await ctx.reply(texts.textOnly);

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { conversationKey } from '../core/keys.js';
+import { QueueMessageFormatError } from './errors.js';
+import {
+  decodeQueuedMessage,
+  encodeQueuedMessage,
+  messageDeduplicationId,
+  messageGroupId,
+  QUEUED_KINDS,
+} from './message.js';
+import type { QueuedMessage, TelegramSource } from './types.js';
+
+const key = conversationKey({ tenant: 'acme', chat: '-1001234', thread: '42' });
+const source: TelegramSource = {
+  type: 'telegram',
+  updateId: 901,
+  userId: 7,
+  replyTo: { chatId: -1001234, threadId: 42, replyToMessageId: 55 },
+};
+
+const items: QueuedMessage[] = [
+  { kind: 'agent', key, source, text: 'hello', messageTime: 1_700_000_000_000 },
+  { kind: 'reset', key, source },
+  { kind: 'debug', key, source: { type: 'telegram', updateId: 3, replyTo: { chatId: 5 } } },
+  { kind: 'cost', key, source },
+];
+
+const agentWire = () => JSON.parse(encodeQueuedMessage(items[0] as QueuedMessage)) as Record<string, unknown>;
+
+function rejects(body: string, pattern: RegExp): void {
+  let thrown: unknown;
+  try {
+    decodeQueuedMessage(body);
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown).toBeInstanceOf(QueueMessageFormatError);
+  expect((thrown as Error).message).toMatch(pattern);
+}
+
+describe('work item codec', () => {
+  it('has a member for every kind the worker handles today', () => {
+    expect([...QUEUED_KINDS].sort()).toEqual(['agent', 'cost', 'debug', 'reset']);
+  });
+
+  it.each(items.map((item) => [item.kind, item] as const))('round-trips a %s item', (_kind, item) => {
+    expect(decodeQueuedMessage(encodeQueuedMessage(item))).toEqual(item);
+  });
+
+  it('keeps the documented wire format', () => {
+    expect(agentWire()).toEqual({
+      kind: 'agent',
+      key: { tenant: 'acme', chat: '-1001234', thread: '42' },
+      source: {
+        type: 'telegram',
+        updateId: 901,
+        userId: 7,
+        replyTo: { chatId: -1001234, threadId: 42, replyToMessageId: 55 },
+      },
+      text: 'hello',
+      messageTime: 1_700_000_000_000,
+    });
+  });
+
+  it('rejects an unknown kind, naming it', () => {
+    rejects(JSON.stringify({ ...agentWire(), kind: 'approval' }), /unknown work item kind "approval"/);
+    rejects(JSON.stringify({ ...agentWire(), kind: undefined }), /unknown work item kind undefined/);
+    rejects(JSON.stringify({ ...agentWire(), kind: 7 }), /unknown work item kind 7/);
+    rejects('[1,2]', /unknown work item kind/);
+    rejects('null', /unknown work item kind/);
+  });
+
+  it('rejects wrong types and missing fields', () => {
+    rejects('{not json', /not JSON/);
+    rejects(JSON.stringify({ ...agentWire(), text: 5 }), /invalid agent work item/);
+    rejects(JSON.stringify({ ...agentWire(), messageTime: -1 }), /invalid agent work item/);
+    rejects(JSON.stringify({ ...agentWire(), text: 'x'.repeat(64_001) }), /invalid agent work item/);
+    const { text: _text, ...noText } = agentWire();
+    rejects(JSON.stringify(noText), /invalid agent work item/);
+    rejects(
+      JSON.stringify({ ...agentWire(), source: { ...source, updateId: 1.5 } }),
+      /invalid agent work item/,
+    );
+    rejects(
+      JSON.stringify({ ...agentWire(), source: { ...source, type: 'sms' } }),
+      /invalid agent work item/,
+    );
+    rejects(
+      JSON.stringify({ ...agentWire(), key: { tenant: 'acme', chat: 'x:y', thread: '' } }),
+      /invalid conversation key/,
+    );
+  });
+
+  it('rejects fields a kind does not have, and hostile keys', () => {
+    rejects(JSON.stringify({ kind: 'reset', key: agentWire().key, source, text: 'x' }), /invalid reset/);
+    rejects(
+      '{"kind":"reset","key":{"tenant":"acme","chat":"1","thread":""},"source":' +
+        JSON.stringify(source) +
+        ',"__proto__":{"polluted":true}}',
+      /invalid reset/,
+    );
+    rejects(JSON.stringify({ ...agentWire(), constructor: { prototype: {} } }), /invalid agent/);
+    rejects(
+      JSON.stringify(agentWire()).replace('"replyTo":{', '"replyTo":{"__proto__":{"chatId":2},'),
+      /invalid agent/,
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('derives the dedupe id from tenant + update id only (stable for SQS dedupe)', () => {
+    const id = messageDeduplicationId(items[0] as QueuedMessage);
+    expect(id).toBe('fdca98ccbcf1bf61345632c1a0b822cb043d871358c6d7df245c9746d6e903cc');
+    expect(messageDeduplicationId(items[1] as QueuedMessage)).toBe(id);
+    expect(messageGroupId(items[0] as QueuedMessage)).toBe('acme:-1001234:42');
+  });
+});

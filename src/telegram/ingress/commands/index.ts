@@ -1,0 +1,90 @@
+import { Composer } from 'grammy';
+import { agentPrompt, commandList, helpText, isBuiltin } from '../../commands.js';
+import { handleNewChat } from '../newchat.js';
+import { texts } from '../texts.js';
+import { enqueueFor, onCommand, when, type CommandContext, type CommandDeps } from './context.js';
+
+export { type CommandContext, type CommandDeps } from './context.js';
+
+/** `/start`: what the bot does. */
+export const startCommand = (): Composer<CommandContext> =>
+  onCommand('start', (ctx) => ctx.reply(texts.start));
+
+/** `/help`: every command with its description. */
+export const helpCommand = (deps: CommandDeps): Composer<CommandContext> =>
+  onCommand('help', (ctx) => ctx.reply(helpText(deps.commands)));
+
+/** `/newchat <text>`: a new forum topic with the text as its first turn. */
+export const newchatCommand = (deps: CommandDeps): Composer<CommandContext> =>
+  onCommand('newchat', (ctx) => handleNewChat(ctx, ctx.place, ctx.command.args, deps));
+
+/** A configured `static` command: its fixed text. */
+export const staticCommands = (deps: CommandDeps): Composer<CommandContext> =>
+  when(
+    (ctx) => deps.commands[ctx.command.name]?.type === 'static',
+    async (ctx) => {
+      const configured = deps.commands[ctx.command.name];
+      if (configured?.type === 'static') await ctx.reply(configured.text);
+    },
+  );
+
+/** A command that is neither built in nor configured: say which ones exist. */
+export const unknownCommand = (deps: CommandDeps): Composer<CommandContext> =>
+  when(
+    (ctx) => !isBuiltin(ctx.command.name) && deps.commands[ctx.command.name] === undefined,
+    async (ctx) => {
+      const available = commandList(deps.commands).map((c) => c.command);
+      await ctx.reply(texts.unknownCommand(ctx.command.name, available));
+    },
+  );
+
+/** The commands below act on a conversation: in the General topic, hint at `/newchat` instead. */
+export const needsConversation = (): Composer<CommandContext> =>
+  when(
+    (ctx) => !('key' in ctx.place),
+    (ctx) => ctx.reply(texts.generalHint),
+  );
+
+/** A configured `agent` command: its prompt (with the arguments) as a turn. */
+export const agentCommands = (deps: CommandDeps): Composer<CommandContext> =>
+  when(
+    (ctx) => deps.commands[ctx.command.name]?.type === 'agent',
+    async (ctx) => {
+      const configured = deps.commands[ctx.command.name];
+      if (configured?.type !== 'agent') return;
+      const text = agentPrompt(ctx.command.name, configured.prompt, ctx.command.args);
+      await enqueueFor(ctx, deps, { kind: 'agent', text });
+    },
+  );
+
+/** `/new`: forget the conversation's session (queued, so it is ordered after earlier turns). */
+export const newCommand = (deps: CommandDeps): Composer<CommandContext> =>
+  onCommand('new', (ctx) => enqueueFor(ctx, deps, { kind: 'reset' }));
+
+/** `/debug`: the conversation's transcript files (sent by the worker). */
+export const debugCommand = (deps: CommandDeps): Composer<CommandContext> =>
+  onCommand('debug', (ctx) => enqueueFor(ctx, deps, { kind: 'debug' }));
+
+/** `/cost`: the conversation's usage (sent by the worker). */
+export const costCommand = (deps: CommandDeps): Composer<CommandContext> =>
+  onCommand('cost', (ctx) => enqueueFor(ctx, deps, { kind: 'cost' }));
+
+/**
+ * Every command, one composer each, in order: the first that matches answers. Built-ins that need
+ * no conversation first, then configured static commands and unknown names, then (only where
+ * there is a conversation) configured agent commands and the queued built-ins.
+ */
+export function commandsComposer(deps: CommandDeps): Composer<CommandContext> {
+  return new Composer<CommandContext>(
+    startCommand(),
+    helpCommand(deps),
+    newchatCommand(deps),
+    staticCommands(deps),
+    unknownCommand(deps),
+    needsConversation(),
+    agentCommands(deps),
+    newCommand(deps),
+    debugCommand(deps),
+    costCommand(deps),
+  );
+}

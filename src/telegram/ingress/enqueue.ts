@@ -1,0 +1,42 @@
+import type { Message } from 'grammy/types';
+import type { ConversationKey } from '../../core/keys.js';
+import type { QueuedMessage, TelegramSource } from '../../queue/types.js';
+
+/** Where the work goes and its answer: the conversation, and the topic / message to reply to. */
+export interface EnqueueTarget {
+  key: ConversationKey;
+  threadId?: number;
+  /** Default: the user's message. */
+  replyToMessageId?: number;
+}
+
+/** What to queue for a message: a turn with its prompt, or a command acting on its conversation. */
+export type QueuedWork = { kind: 'agent'; text: string } | { kind: 'reset' | 'debug' | 'cost' };
+
+/** The Telegram source of a work item: the update, its sender, and where to answer. */
+export function telegramSource(updateId: number, message: Message, target: EnqueueTarget): TelegramSource {
+  return {
+    type: 'telegram',
+    updateId,
+    ...(message.from ? { userId: message.from.id } : {}),
+    replyTo: {
+      chatId: message.chat.id,
+      ...(target.threadId !== undefined ? { threadId: target.threadId } : {}),
+      replyToMessageId: target.replyToMessageId ?? message.message_id,
+    },
+  };
+}
+
+/** Build the queued work item for a message (or for a command acting on its conversation). */
+export function queuedFrom(
+  updateId: number,
+  message: Message,
+  target: EnqueueTarget,
+  work: QueuedWork,
+): QueuedMessage {
+  const base = { key: target.key, source: telegramSource(updateId, message, target) };
+  if (work.kind === 'agent') {
+    return { kind: 'agent', ...base, text: work.text, messageTime: message.date * 1000 };
+  }
+  return { kind: work.kind, ...base };
+}

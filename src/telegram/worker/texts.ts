@@ -1,0 +1,21 @@
+/** Every sentence the worker sends (plain text, no parse mode); the ingress's are in `ingress/texts.ts`. */
+export const texts = {
+  resetDone: 'Started a fresh conversation. Earlier messages are no longer used as context.',
+  debugNone: 'There is no transcript for this conversation yet.',
+  debugUnavailable: 'Transcript export is not available in this deployment.',
+  costUnavailable: 'Usage reporting is not available in this deployment.',
+  costNone: 'No usage recorded for this conversation yet.',
+  emptyReply: '(The agent finished without a text reply.)',
+  failed: (code: string): string =>
+    `Sorry, I couldn't answer that message (${code}). Please try again in a moment.`,
+  busy: 'This conversation is still busy with an earlier message. Please wait a moment and try again.',
+  historyUnavailable:
+    "I can't load this conversation's history, so I didn't answer (I won't silently start over). " +
+    'Send /new to start a fresh conversation.',
+  historyNotPersisted:
+    "I couldn't save this turn to the conversation history, so it was discarded. Please try again.",
+  modelError: 'The AI model service returned an error. Please try again in a moment.',
+  turnInterrupted:
+    'Your previous message was processed, but its reply was lost when the worker stopped. ' +
+    'It is in the conversation history — ask again to get the answer.',
+} as const;
