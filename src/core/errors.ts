@@ -5,8 +5,8 @@
  * - the HTTP API: `errorResponse` in `server/errors.ts`, the app's one `onError` (and `notFound`):
  *   `{ error: { code, message } }`, only our own messages in the body;
  * - the Telegram bot: `bot.catch` in `telegram/bot.ts` (and the webhook route in
- *   `telegram/webhook.ts`, with the same `describeBotError`): one log line per failed update;
- * - the Telegram worker: `errorText` in `telegram/worker.ts`, the reply a user gets for a failed
+ *   `telegram/ingress/webhook.ts`, with the same `describeBotError`): one log line per failed update;
+ * - the Telegram worker: `turnErrorText`/`failureText` in `telegram/worker/error-text.ts`, the reply a user gets for a failed
  *   turn's `error_code` or a failed job's `OmniError.code`;
  * - the CLI: `runCli` in `cli/main.ts` (any error: its message, no stack) and `cli/chat.ts` (a
  *   failed turn as `error (<code>): <message>`, a failed line as `error: …`).

@@ -107,6 +107,46 @@ describe('work item codec', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it("reads bodies of the format before `source` (still on the queue at deploy) into today's items", () => {
+    // Exactly what the previous encoder wrote (JSON.stringify of the old flat QueuedMessage).
+    const legacy = (kind: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        key: { tenant: 'acme', chat: '-1001234', thread: '42' },
+        updateId: 901,
+        kind,
+        text: kind === 'agent' ? 'hello' : '',
+        messageTime: 1_700_000_000_000,
+        chatId: -1001234,
+        threadId: 42,
+        replyToMessageId: 55,
+        userId: 7,
+        ...extra,
+      });
+    expect(decodeQueuedMessage(legacy('agent'))).toEqual(items[0]);
+    expect(decodeQueuedMessage(legacy('reset'))).toEqual(items[1]);
+    const minimal = decodeQueuedMessage(
+      JSON.stringify({
+        key: { tenant: 'acme', chat: '5', thread: 'main' },
+        updateId: 3,
+        kind: 'debug',
+        text: '',
+        messageTime: 0,
+        chatId: 5,
+      }),
+    );
+    expect(minimal).toEqual({
+      kind: 'debug',
+      key: conversationKey({ tenant: 'acme', chat: '5' }),
+      source: { type: 'telegram', updateId: 3, replyTo: { chatId: 5 } },
+    });
+    // Same SQS dedupe id as the item it becomes, so a re-send in the new format is still dropped.
+    expect(messageDeduplicationId(decodeQueuedMessage(legacy('agent')))).toBe(
+      messageDeduplicationId(items[0] as QueuedMessage),
+    );
+    rejects(legacy('agent', { chatId: 'x' }), /invalid agent work item/);
+    rejects(legacy('agent', { extra: 1 }), /invalid agent work item/);
+  });
+
   it('derives the dedupe id from tenant + update id only (stable for SQS dedupe)', () => {
     const id = messageDeduplicationId(items[0] as QueuedMessage);
     expect(id).toBe('fdca98ccbcf1bf61345632c1a0b822cb043d871358c6d7df245c9746d6e903cc');

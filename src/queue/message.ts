@@ -49,6 +49,40 @@ const WIRE = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('cost'), ...base }),
 ]);
 
+/**
+ * The format before work items had a `source` (Telegram fields at the top level). Messages already
+ * on the queue when this version deploys are still in it; they are read into today's shape rather
+ * than dead-lettered. Only the encoder of today's format exists.
+ */
+const LEGACY = z
+  .strictObject({
+    key,
+    updateId: int.nonnegative(),
+    kind: z.enum(['agent', 'reset', 'debug', 'cost']),
+    text: z.string().max(64_000),
+    messageTime: int.nonnegative(),
+    chatId: int,
+    threadId: int.positive().optional(),
+    replyToMessageId: int.positive().optional(),
+    userId: int.positive().optional(),
+  })
+  .transform(({ key, updateId, kind, text, messageTime, chatId, threadId, replyToMessageId, userId }) => {
+    const source = {
+      type: 'telegram' as const,
+      updateId,
+      ...(userId !== undefined ? { userId } : {}),
+      replyTo: {
+        chatId,
+        ...(threadId !== undefined ? { threadId } : {}),
+        ...(replyToMessageId !== undefined ? { replyToMessageId } : {}),
+      },
+    };
+    return kind === 'agent' ? { kind, key, source, text, messageTime } : { kind, key, source };
+  });
+
+const isLegacy = (raw: unknown): boolean =>
+  typeof raw === 'object' && raw !== null && !('source' in raw) && 'updateId' in raw;
+
 /** Every kind the codec accepts (the `kind` options of the wire schema). */
 export const QUEUED_KINDS: readonly QueuedKind[] = WIRE.options.map((o) => o.shape.kind.value);
 
@@ -95,7 +129,7 @@ export function decodeQueuedMessage(body: string): QueuedMessage {
       `[queue] unknown work item kind ${named} (known: ${QUEUED_KINDS.join(', ')})`,
     );
   }
-  const parsed = WIRE.safeParse(raw);
+  const parsed = isLegacy(raw) ? LEGACY.safeParse(raw) : WIRE.safeParse(raw);
   if (!parsed.success) {
     throw new QueueMessageFormatError(`[queue] invalid ${kind} work item: ${parsed.error.message}`);
   }

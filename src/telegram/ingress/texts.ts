@@ -21,7 +21,4 @@ export const texts = {
     `To work in this group I need:\n${missing.map((m) => `• ${m}`).join('\n')}`,
   missingTopics: 'Topics enabled for the group (Group settings → Topics)',
   missingAdmin: "administrator rights with 'Manage topics'",
-  nonForumIgnored:
-    'This group has no Topics, so I will stay quiet here. Enable Topics and make me an administrator with ' +
-    "'Manage topics' to use me: every topic becomes its own conversation.",
 } as const;
