@@ -25,7 +25,8 @@ function main(): void {
   const shapes = values.shape ? [shapeByName(values.shape)] : SHAPES;
   const reports: Array<{ variant: string; report: ShapeReport }> = [];
   for (const shape of shapes) {
-    if (!shape) throw new Error(`[bench:scale] unknown shape "${values.shape}"; choose team, platform or saas`);
+    if (!shape)
+      throw new Error(`[bench:scale] unknown shape "${values.shape}"; choose team, platform or saas`);
     process.stderr.write(`simulating ${shape.name}: ${shape.description}\n`);
     reports.push({ variant: 'today', report: runShape(shape, {}, seed) });
     if (values.fixes) reports.push({ variant: 'fixes', report: runShape(shape, FIXES, seed) });

@@ -13,7 +13,12 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
 import { conversationKey } from '../../src/core/keys.js';
-import { createMemoryQueue, createSqsConsumer, createSqsQueue, type QueuedMessage } from '../../src/queue/index.js';
+import {
+  createMemoryQueue,
+  createSqsConsumer,
+  createSqsQueue,
+  type QueuedMessage,
+} from '../../src/queue/index.js';
 import { startFauxqs } from '../../test/peers/fauxqs.js';
 import { calibrationTrace, type TraceItem } from './calibration-trace.js';
 import { createDispatcher } from './dispatcher.js';
@@ -51,7 +56,8 @@ function simulate(trace: TraceItem[], slots: number, overheadS: number): Side {
       });
     },
   });
-  for (const item of trace) sim.at(item.atS, () => dispatcher.submit({ ...item, tenant: 0, arrival: sim.now }));
+  for (const item of trace)
+    sim.at(item.atS, () => dispatcher.submit({ ...item, tenant: 0, arrival: sim.now }));
   sim.run();
   return { delay, throughput: trace.length / last };
 }
@@ -107,27 +113,44 @@ async function runMemory(trace: TraceItem[], slots: number): Promise<Side> {
 }
 
 /** Median round trips of SendMessage, ReceiveMessage and DeleteMessage on this machine, now. */
-async function sqsRoundTrips(client: SQSClient, queueUrl: string): Promise<{ receiveS: number; deleteS: number }> {
-  const { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+async function sqsRoundTrips(
+  client: SQSClient,
+  queueUrl: string,
+): Promise<{ receiveS: number; deleteS: number }> {
+  const { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } =
+    await import('@aws-sdk/client-sqs');
   const receive = createSample();
   const del = createSample();
   for (let i = 0; i < 20; i++) {
     await client.send(
-      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'rt', MessageGroupId: `rt${i}`, MessageDeduplicationId: `rt${i}` }),
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: 'rt',
+        MessageGroupId: `rt${i}`,
+        MessageDeduplicationId: `rt${i}`,
+      }),
     );
     let t = performance.now();
     const out = await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1 }));
     receive.add((performance.now() - t) / 1000);
     t = performance.now();
-    for (const m of out.Messages ?? []) await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+    for (const m of out.Messages ?? [])
+      await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
     del.add((performance.now() - t) / 1000);
   }
   return { receiveS: receive.percentile(50), deleteS: del.percentile(50) };
 }
 
-async function runSqs(trace: TraceItem[], slots: number): Promise<Side & { receiveS: number; deleteS: number }> {
+async function runSqs(
+  trace: TraceItem[],
+  slots: number,
+): Promise<Side & { receiveS: number; deleteS: number }> {
   const peer = await startFauxqs();
-  const client = new SQSClient({ endpoint: peer.endpoint, region: peer.region, credentials: peer.credentials });
+  const client = new SQSClient({
+    endpoint: peer.endpoint,
+    region: peer.region,
+    credentials: peer.credentials,
+  });
   const queueUrl = peer.createQueue('calibrate.fifo', { VisibilityTimeout: '30' });
   try {
     const trips = await sqsRoundTrips(client, queueUrl);
@@ -177,7 +200,12 @@ async function main(): Promise<void> {
     // The in-process queue is the dispatcher itself; the SQS consumer has its own batch rules and
     // the SDK round trips measured just before the run.
     const simulated = sqs
-      ? simulateSqsConsumer(trace, { slots, receiveLatencyS: sqs.receiveS, deleteLatencyS: sqs.deleteS, waitTimeS: 1 })
+      ? simulateSqsConsumer(trace, {
+          slots,
+          receiveLatencyS: sqs.receiveS,
+          deleteLatencyS: sqs.deleteS,
+          waitTimeS: 1,
+        })
       : simulate(trace, slots, 0);
     process.stdout.write(
       `${JSON.stringify({
@@ -188,7 +216,9 @@ async function main(): Promise<void> {
         slots,
         mean_service_s: round(meanService, 3),
         utilisation: round((options.ratePerS * meanService) / slots, 2),
-        ...(sqs ? { receive_rtt_ms: round(sqs.receiveS * 1000, 1), delete_rtt_ms: round(sqs.deleteS * 1000, 1) } : {}),
+        ...(sqs
+          ? { receive_rtt_ms: round(sqs.receiveS * 1000, 1), delete_rtt_ms: round(sqs.deleteS * 1000, 1) }
+          : {}),
         measured: summary(measured),
         simulated: summary(simulated),
         load_avg_1m: round((await import('node:os')).loadavg()[0] ?? 0, 2),

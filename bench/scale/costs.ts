@@ -57,8 +57,7 @@ export function costOf(u: Usage, model: ModelClass): Cost {
   const lambda = u.lambdaGbS * P.lambdaArmGbS + (u.lambdaInvocations * P.lambdaPerM) / 1e6;
   const s3 = (u.s3Puts * P.s3PutPerK + u.s3Gets * P.s3GetPerK) / 1e3;
   const ingressGbS = u.updates * PER_TURN.lambda.ingressMemoryGb * PER_TURN.lambda.ingressBilledS;
-  const ingress =
-    (u.updates * (P.httpApiPerM + P.lambdaPerM)) / 1e6 + ingressGbS * P.lambdaArmGbS;
+  const ingress = (u.updates * (P.httpApiPerM + P.lambdaPerM)) / 1e6 + ingressGbS * P.lambdaArmGbS;
   const aws = dynamo + sqs + lambda + s3 + ingress;
   return { dynamo, sqs, lambda, s3, ingress, aws, model: u.turns * modelCostPerTurn(model) };
 }

@@ -1,5 +1,5 @@
 import type { Simulation } from './event-queue.js';
-import { createHeap } from './heap.js';
+import { createHeap, type Heap } from './heap.js';
 
 /** What the dispatcher needs to know of a queued item. */
 export interface QueuedJob {
@@ -68,7 +68,7 @@ export function createDispatcher<J extends QueuedJob>(options: DispatcherOptions
       ? Math.max(1, Math.ceil(options.slots * (options.tenantShare ?? 0.25)))
       : Infinity;
   const tenantInFlight = new Map<number, number>();
-  const parked = new Map<number, Array<GroupState<J>>>();
+  const parked = new Map<number, Heap<GroupState<J>>>();
   let inFlight = 0;
   let queued = 0;
   let maxGroupConcurrency = 0;
@@ -82,9 +82,12 @@ export function createDispatcher<J extends QueuedJob>(options: DispatcherOptions
   const nextReady = (): GroupState<J> | undefined => {
     for (let g = ready.pop(); g !== undefined; g = ready.pop()) {
       if ((tenantInFlight.get(g.tenant) ?? 0) < cap) return g;
-      const list = parked.get(g.tenant) ?? [];
-      list.push(g);
-      parked.set(g.tenant, list);
+      let heap = parked.get(g.tenant);
+      if (!heap) {
+        heap = createHeap<GroupState<J>>(byHead);
+        parked.set(g.tenant, heap);
+      }
+      heap.push(g);
     }
     return undefined;
   };
@@ -104,25 +107,27 @@ export function createDispatcher<J extends QueuedJob>(options: DispatcherOptions
       maxGroupConcurrency = Math.max(maxGroupConcurrency, g.running);
       let finished = false;
       const slotWait = options.sim.now - Math.max(g.readySince, job.arrival);
-      options.start(job, () => {
-        if (finished) throw new Error('[scale:dispatcher] done() called twice');
-        finished = true;
-        inFlight--;
-        g.running--;
-        tenantInFlight.set(g.tenant, (tenantInFlight.get(g.tenant) ?? 1) - 1);
-        const waiting = parked.get(g.tenant);
-        if (waiting) {
-          parked.delete(g.tenant);
-          for (const p of waiting) ready.push(p);
-        }
-        g.busy = false;
-        if (g.head < g.jobs.length) markReady(g);
-        else {
-          g.jobs = [];
-          g.head = 0;
-        }
-        options.sim.after(0, pump);
-      }, slotWait);
+      options.start(
+        job,
+        () => {
+          if (finished) throw new Error('[scale:dispatcher] done() called twice');
+          finished = true;
+          inFlight--;
+          g.running--;
+          tenantInFlight.set(g.tenant, (tenantInFlight.get(g.tenant) ?? 1) - 1);
+          // The tenant has a free slot again: its oldest parked group competes once more.
+          const oldest = parked.get(g.tenant)?.pop();
+          if (oldest) ready.push(oldest);
+          g.busy = false;
+          if (g.head < g.jobs.length) markReady(g);
+          else {
+            g.jobs = [];
+            g.head = 0;
+          }
+          options.sim.after(0, pump);
+        },
+        slotWait,
+      );
     }
   };
 

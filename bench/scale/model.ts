@@ -136,7 +136,8 @@ export function runShape(shape: Shape, overrides: Overrides = {}, seed = 1): Sha
 
     const finish = (ok: boolean): void => {
       const end = sim.now;
-      usage.lambdaGbS += (end - env.readyAt + (env.cold ? shape.lambda.coldStartS : 0)) * PER_TURN.lambda.workerMemoryGb;
+      usage.lambdaGbS +=
+        (end - env.readyAt + (env.cold ? shape.lambda.coldStartS : 0)) * PER_TURN.lambda.workerMemoryGb;
       usage.lambdaInvocations++;
       if (!ok) failed++;
       if (throttled) delayedByThrottles++;
@@ -161,7 +162,8 @@ export function runShape(shape: Shape, overrides: Overrides = {}, seed = 1): Sha
         if (!ok) return finish(false);
         const counter = COUNTER_ITEM + job.tenant * 64 + shard;
         dynamo.write(usageKey(job, shard), usageWcu, counter, (ok2) => {
-          if (dynamo.counts.partitionWriteThrottles + dynamo.counts.counterItemThrottles > before) throttled = true;
+          if (dynamo.counts.partitionWriteThrottles + dynamo.counts.counterItemThrottles > before)
+            throttled = true;
           if (!ok2) return finish(false);
           reply();
         });
@@ -187,7 +189,8 @@ export function runShape(shape: Shape, overrides: Overrides = {}, seed = 1): Sha
       dynamo.read(sessionKey(job), rcu, (okRead) => {
         if (!okRead) return finish(false);
         dynamo.write(sessionKey(job), D.startWcu, undefined, (okWrite) => {
-          if (dynamo.counts.partitionReadThrottles + dynamo.counts.partitionWriteThrottles > before) throttled = true;
+          if (dynamo.counts.partitionReadThrottles + dynamo.counts.partitionWriteThrottles > before)
+            throttled = true;
           if (!okWrite) return finish(false);
           callModel();
         });

@@ -52,7 +52,7 @@ export function simulateSqsConsumer(
       if (!head) break;
       const group = head.item.group;
       taken.add(group);
-      for (let i = 0; i < pending.length && out.length < max; ) {
+      for (let i = 0; i < pending.length && out.length < max;) {
         const m = pending[i] as Msg;
         if (m.item.group === group) {
           out.push(m);
@@ -135,6 +135,7 @@ export function simulateSqsConsumer(
   }
   sim.at(0, receive);
   sim.run();
-  if (finished !== trace.length) throw new Error(`[scale:sqs-model] ${trace.length - finished} messages never ran`);
+  if (finished !== trace.length)
+    throw new Error(`[scale:sqs-model] ${trace.length - finished} messages never ran`);
   return { delay, throughput: trace.length / last };
 }

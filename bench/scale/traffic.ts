@@ -141,7 +141,12 @@ export function startTraffic(
     const t = from + rng.exp(flood.turnsPerS);
     if (t >= floodEnd) return;
     sim.at(t, () => {
-      emit({ tenant: flood.tenant, group: floodBase + rng.int(flood.chats), isGroupChat: false, flood: true });
+      emit({
+        tenant: flood.tenant,
+        group: floodBase + rng.int(flood.chats),
+        isGroupChat: false,
+        flood: true,
+      });
       nextFlood(t);
     });
   };

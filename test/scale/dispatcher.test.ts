@@ -43,7 +43,13 @@ function run(policy: 'arrival' | 'fair', slots: number, seed: number) {
   for (let id = 0; id < 3000; id++) {
     t += rng.exp(20);
     const group = rng.int(40);
-    const job: Job = { id, group, tenant: group % 4 === 0 ? 0 : 1 + (group % 7), arrival: t, service: rng.exp(1) };
+    const job: Job = {
+      id,
+      group,
+      tenant: group % 4 === 0 ? 0 : 1 + (group % 7),
+      arrival: t,
+      service: rng.exp(1),
+    };
     sim.at(t, () => dispatcher.submit(job));
   }
   sim.run();

@@ -55,7 +55,12 @@ describe('scale simulation: rate limits', () => {
 
   it('Telegram per-chat pacing: back-to-back parts get 429s; a send budget spaces them instead', () => {
     const pacer = createPacer(1, 1);
-    expect([pacer.conforms(0), pacer.conforms(0), pacer.conforms(0.5), pacer.conforms(1)]).toEqual([true, false, false, true]);
+    expect([pacer.conforms(0), pacer.conforms(0), pacer.conforms(0.5), pacer.conforms(1)]).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
     const budget = createPacer(1, 1);
     expect([budget.reserve(0), budget.reserve(0), budget.reserve(0)]).toEqual([0, 1, 2]);
 
@@ -76,7 +81,8 @@ describe('scale simulation: rate limits', () => {
       const sim = createSimulation();
       const sends = createTelegramSends({ sim, mode });
       let last = 0;
-      for (let chat = 0; chat < 60; chat++) sends.send(1, chat, false, 1, () => (last = Math.max(last, sim.now)));
+      for (let chat = 0; chat < 60; chat++)
+        sends.send(1, chat, false, 1, () => (last = Math.max(last, sim.now)));
       sim.run();
       expect(sends.messages).toBe(60);
       if (mode === 'retry') expect(sends.tooManyRequests.perBot).toBeGreaterThanOrEqual(30);
