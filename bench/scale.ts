@@ -3,7 +3,8 @@
  * A discrete-event simulation of a synthetic day per deployment shape (docs/scale.md): the
  * per-conversation FIFO, Lambda concurrency and cold starts, DynamoDB hot keys, Telegram and model
  * rate limits, and cost — driven by the per-turn figures we measured. With `--fixes` each shape is
- * run again with the proposed fixes (fair share, a shared Telegram send budget, sharded keys).
+ * run again with the proposed fixes (fair share, a shared Telegram send budget with a reply
+ * outbox, sharded keys).
  * Deterministic for a seed. Ends with one JSON line.
  */
 import { parseArgs } from 'node:util';
@@ -11,7 +12,13 @@ import { runShape, type ShapeReport } from './scale/model.js';
 import { formatReports } from './scale/report.js';
 import { SHAPES, shapeByName, type Settings } from './scale/shapes.js';
 
-const FIXES: Partial<Settings> = { policy: 'fair', telegram: 'budget', keys: 'sharded', usageShards: 8 };
+const FIXES: Partial<Settings> = {
+  policy: 'fair',
+  telegram: 'budget',
+  replies: 'outbox',
+  keys: 'sharded',
+  usageShards: 8,
+};
 
 function main(): void {
   const { values } = parseArgs({

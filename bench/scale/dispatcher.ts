@@ -15,8 +15,8 @@ export interface QueuedJob {
  * How free slots pick the next group:
  * - `arrival`: the group whose head message is oldest — what one SQS FIFO queue does, so a tenant
  *   flooding many groups takes slots in proportion to its share of the backlog;
- * - `fair`: the same, but a tenant holds at most `tenantShare` of the slots (fair share): its other
- *   groups are parked until one of its turns ends.
+ * - `fair`: the same, but while other tenants wait a tenant holds at most `tenantShare` of the
+ *   slots (fair share): its other groups are parked until one of its turns ends.
  */
 export type DispatchPolicy = 'arrival' | 'fair';
 
@@ -78,7 +78,11 @@ export function createDispatcher<J extends QueuedJob>(options: DispatcherOptions
     ready.push(g);
   };
 
-  /** The oldest ready group whose tenant is under its cap; capped tenants' groups are parked. */
+  /**
+   * The oldest ready group whose tenant is under its cap; capped tenants' groups are parked. Work
+   * conserving: when nothing else is ready, the oldest parked group runs anyway (a cap only ever
+   * makes room for other tenants, it never leaves a slot idle).
+   */
   const nextReady = (): GroupState<J> | undefined => {
     for (let g = ready.pop(); g !== undefined; g = ready.pop()) {
       if ((tenantInFlight.get(g.tenant) ?? 0) < cap) return g;
@@ -89,7 +93,12 @@ export function createDispatcher<J extends QueuedJob>(options: DispatcherOptions
       }
       heap.push(g);
     }
-    return undefined;
+    let oldest: Heap<GroupState<J>> | undefined;
+    for (const heap of parked.values()) {
+      const head = heap.peek();
+      if (head && (!oldest || byHead(head, oldest.peek() as GroupState<J>))) oldest = heap;
+    }
+    return oldest?.pop();
   };
 
   const pump = (): void => {

@@ -147,9 +147,11 @@ export function runShape(shape: Shape, overrides: Overrides = {}, seed = 1): Sha
     };
 
     const reply = (): void => {
+      const outbox = settings.replies === 'outbox';
+      if (outbox) finish(true);
       telegram.send(job.tenant, job.group, job.isGroupChat, job.replyParts, () => {
         replyLatency.add(sim.now - job.arrival);
-        finish(true);
+        if (!outbox) finish(true);
       });
     };
 

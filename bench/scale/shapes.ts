@@ -13,6 +13,11 @@ export interface Settings {
   /** Telegram sends: retry on 429 (today) or a shared send budget. */
   telegram: 'retry' | 'budget';
   /**
+   * Replies sent by the worker under the lease, holding its slot (today), or handed to a per-bot
+   * outbox so the slot is freed when the turn is stored.
+   */
+  replies: 'worker' | 'outbox';
+  /**
    * DynamoDB keys: `tenant` = today (sessions and usage under `pk` = tenant); `sharded` = session
    * items under `pk` = tenant#conversation, usage items under `pk` = tenant#shard (`usageShards`).
    */
@@ -38,6 +43,7 @@ const BASE: Omit<Settings, 'maxConcurrency' | 'modelRpm'> = {
   model: 'sonnet',
   policy: 'arrival',
   telegram: 'retry',
+  replies: 'worker',
   keys: 'tenant',
   usageShards: 1,
 };
