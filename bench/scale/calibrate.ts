@@ -10,13 +10,15 @@
  * model of the long-polling consumer's batches (`sqs-consumer-model.ts`) for SQS. Queue delay = handler start − the
  * moment the message was handed to the queue. Prints one JSON line per queue with both sides.
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
+import { createSqsClient } from '../../src/aws/sqs.js';
 import { conversationKey } from '../../src/core/keys.js';
 import {
   createMemoryQueue,
   createSqsConsumer,
   createSqsQueue,
+  sourceId,
   type QueuedMessage,
 } from '../../src/queue/index.js';
 import { startFauxqs } from '../../test/peers/fauxqs.js';
@@ -63,13 +65,14 @@ function simulate(trace: TraceItem[], slots: number, overheadS: number): Side {
 }
 
 const message = (item: TraceItem, id: number): QueuedMessage => ({
-  key: conversationKey({ tenant: 'calib', chat: String(1000 + item.group) }),
-  updateId: id,
   kind: 'agent',
+  key: conversationKey({ tenant: 'calib', chat: String(1000 + item.group) }),
+  source: { type: 'telegram', updateId: id, replyTo: { chatId: 1000 + item.group } },
   text: `m${id}`,
   messageTime: Date.now(),
-  chatId: 1000 + item.group,
 });
+
+const traceIndex = (m: QueuedMessage): number => Number(sourceId(m.source));
 
 /** Replays the trace into `enqueue` open loop; the handler records each start. */
 async function replay(
@@ -87,8 +90,9 @@ async function replay(
   const done = new Promise<void>((resolve) => (allDone = resolve));
   const queue = await setup(async (m) => {
     const start = performance.now();
-    delay.add((start - (sentAt.get(m.updateId) ?? start)) / 1000);
-    const item = trace[m.updateId] as TraceItem;
+    const id = traceIndex(m);
+    delay.add((start - (sentAt.get(id) ?? start)) / 1000);
+    const item = trace[id] as TraceItem;
     await new Promise((resolve) => setTimeout(resolve, item.serviceS * 1000));
     last = performance.now();
     if (++finished === trace.length) allDone();
@@ -146,10 +150,10 @@ async function runSqs(
   slots: number,
 ): Promise<Side & { receiveS: number; deleteS: number }> {
   const peer = await startFauxqs();
-  const client = new SQSClient({
+  const client = createSqsClient({
     endpoint: peer.endpoint,
     region: peer.region,
-    credentials: peer.credentials,
+    credentials: { ...peer.credentials },
   });
   const queueUrl = peer.createQueue('calibrate.fifo', { VisibilityTimeout: '30' });
   try {

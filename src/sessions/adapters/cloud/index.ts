@@ -1,3 +1,8 @@
+/**
+ * The S3 + DynamoDB session storage (`createCloudStorage`): heads, table parts and leases in one
+ * DynamoDB table, compacted segments in S3 (design: docs/storage.md). Importing it loads the AWS
+ * SDK, so callers that may run without AWS reach it by subpath or `import()`.
+ */
 export { createCloudStorage, type CloudStorage, type CloudStorageOptions } from './storage.js';
 // The clients are built in aws/; re-exported so a caller of the cloud storage finds them here too.
 export {
