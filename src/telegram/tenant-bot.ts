@@ -2,14 +2,10 @@ import type { Bot } from 'grammy';
 import type { TenantId } from '../core/ids.js';
 import { silentLogger } from '../core/logger.js';
 import type { QueueHandler } from '../queue/types.js';
-import { createTelegramBot, type TelegramBotOptions } from './bot.js';
-import { createIngress, type IngressDeps } from './ingress/ingress.js';
+import { createIngressBot, type IngressBotOptions } from './ingress/ingress-bot.js';
 import { createTelegramWorker, type TelegramWorkerDeps } from './worker/worker.js';
 
-export interface TenantBotOptions extends TelegramBotOptions {
-  tenant: TenantId;
-  /** Install the ingress (dedupe → rules → commands → enqueue) on the bot: webhook and polling. */
-  ingress?: Omit<IngressDeps, 'tenant' | 'logger'>;
+export interface TenantBotOptions extends IngressBotOptions {
   /** Build the queue handler that answers with this bot (worker processes). */
   worker?: Omit<TelegramWorkerDeps, 'api' | 'logger'>;
 }
@@ -22,21 +18,20 @@ export interface TenantBot {
 }
 
 /**
- * The one place a tenant's bot is wired (local service, webhook Lambda, queue workers): the
- * grammY bot (`createTelegramBot`: 429s honoured, one `bot.catch`), then the ingress composer
- * and/or the worker with the tenant's logger.
+ * The one place a tenant's bot is wired with its worker (local service, queue workers): the bot
+ * with its ingress (`createIngressBot`, which the webhook Lambda uses alone so its bundle carries
+ * no worker code), then the worker on the bot's API with the tenant's logger.
  */
 export function createTenantBot(
   options: TenantBotOptions & { worker: TenantBotOptions['worker'] & object },
 ): TenantBot & { readonly worker: QueueHandler };
 export function createTenantBot(options: TenantBotOptions): TenantBot;
 export function createTenantBot(options: TenantBotOptions): TenantBot {
-  const { tenant, ingress, worker, ...botOptions } = options;
+  const { worker, ...ingressOptions } = options;
   const logger = options.logger ?? silentLogger;
-  const bot = createTelegramBot(botOptions);
-  if (ingress) bot.use(createIngress({ ...ingress, tenant, logger }));
+  const bot = createIngressBot(ingressOptions);
   return {
-    tenant,
+    tenant: options.tenant,
     bot,
     worker: worker ? createTelegramWorker({ ...worker, api: bot.api, logger }) : undefined,
   };

@@ -76,6 +76,10 @@ describe('esbuild bundle of the Telegram ingress Lambda', () => {
       expect(inputs.filter((i) => /claude-agent-sdk|better-sqlite3|client-s3|@anthropic-ai/.test(i))).toEqual(
         [],
       );
+      // Nor the worker: replies are formatted by the worker Lambda (Markdown stack ≈ 150 KiB).
+      expect(inputs.filter((i) => /src\/telegram\/worker\/|telegramify-markdown|micromark/.test(i))).toEqual(
+        [],
+      );
       // Cold import in a fresh Node process (what a Lambda cold start pays before the handler runs).
       const started = performance.now();
       await execFileAsync(process.execPath, ['-e', `import(${JSON.stringify(outfile)})`]);

@@ -12,7 +12,7 @@ import { createSqsQueue } from '../../queue/sqs-producer.js';
 import { TELEGRAM_COMMANDS } from '../../generated/telegram-commands.js';
 import { accessPolicyOf, parseCommandsConfig } from '../../telegram/config.js';
 import { createDynamoDeduper } from '../../telegram/dedupe/dynamo.js';
-import { createTenantBot } from '../../telegram/tenant-bot.js';
+import { createIngressBot } from '../../telegram/ingress/ingress-bot.js';
 import {
   createTelegramWebhookLambda,
   type ApiGatewayV2Event,
@@ -69,7 +69,7 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
   const tenants = new Map<string, WebhookTenant>();
   const bots: Bot[] = [];
   for (const route of routes) {
-    const { bot } = createTenantBot({
+    const bot = createIngressBot({
       tenant: route.tenant,
       token: route.botToken,
       apiRoot: env.TELEGRAM_API_ROOT,

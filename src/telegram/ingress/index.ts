@@ -5,6 +5,7 @@
  * neither better-sqlite3 nor the AWS SDK (dedupe drivers are injected).
  */
 export { createIngress, type IngressDeps } from './ingress.js';
+export { createIngressBot, type IngressBotOptions } from './ingress-bot.js';
 export {
   mountTelegramWebhook,
   TELEGRAM_WEBHOOK_PATH,
