@@ -3,7 +3,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   FencedWriteError,
   LeaseConflictError,
@@ -14,39 +14,26 @@ import type { TenantId } from '../../src/core/ids.js';
 import { conversationKey } from '../../src/core/keys.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createCloudStorage, DEFAULT_COMPACTION } from '../../src/sessions/adapters/cloud/index.js';
-import { startCloudPeers, type CloudPeers } from '../peers/cloud.js';
 import {
-  createCloudWorld,
   hookedDynamo as hookedDynamoClient,
   sessionKey as key,
   transcriptEntries as turn,
   uuids,
-  type CloudWorld,
   type RequestHook,
+  useCloudWorlds,
 } from '../support/cloud-world.js';
 
-let peers: CloudPeers;
-const cleanups: Array<() => Promise<void>> = [];
-const onCleanup = (fn: () => Promise<void>): void => void cleanups.push(fn);
+const cloud = useCloudWorlds();
+const { onCleanup } = cloud;
 
-beforeAll(async () => {
-  peers = await startCloudPeers();
-});
-afterEach(async () => {
-  for (const fn of cleanups.splice(0)) await fn();
-});
-afterAll(async () => {
-  await peers?.stop();
-});
-
-const world = (): Promise<CloudWorld> => createCloudWorld(peers, onCleanup);
+const { world } = cloud;
 
 describe('cloud storage: idempotent retries', () => {
   it('a retry after a lost DynamoDB response does not duplicate (uuid overlap)', async () => {
     const w = await world();
     let loseNext = false;
     // A document client whose next head commit succeeds on the server but "loses" the response.
-    const flaky = DynamoDBDocumentClient.from(peers.dynamo);
+    const flaky = DynamoDBDocumentClient.from(cloud.peers().dynamo);
     const send = flaky.send.bind(flaky) as (command: unknown) => Promise<unknown>;
     (flaky as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
       const result = await send(command);
@@ -186,7 +173,8 @@ describe('cloud storage: compaction', () => {
     expect(parts.length).toBeLessThanOrEqual(4);
   });
   /** A DynamoDB client of its own whose requests pass `hook(commandName, input, phase)` before and after they are sent. */
-  const hookedDynamo = (hook: RequestHook): DynamoDBClient => hookedDynamoClient(peers, hook, onCleanup);
+  const hookedDynamo = (hook: RequestHook): DynamoDBClient =>
+    hookedDynamoClient(cloud.peers(), hook, onCleanup);
 
   it('a compaction whose BatchGetItem fails while it reads a segment only logs (no unhandled rejection)', async () => {
     const w = await world();
@@ -429,10 +417,12 @@ describe('cloud storage: resume', () => {
           string,
           string,
         ];
-        await peers.s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: gone }));
+        await cloud.peers().s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: gone }));
       } else {
         [, gone] = (await w.raw.listTableParts(k)).map((p) => p.sk).sort() as [string, string];
-        await peers.doc.send(new DeleteCommand({ TableName: w.table, Key: { pk: 'acme', sk: gone } }));
+        await cloud
+          .peers()
+          .doc.send(new DeleteCommand({ TableName: w.table, Key: { pk: 'acme', sk: gone } }));
       }
       const reader = w.container();
       const err = await reader.transcripts.load(k).then(
@@ -508,8 +498,8 @@ describe('cloud storage: AWS errors', () => {
   it('translates a missing bucket into a StorageError naming the operation', async () => {
     const w = await world();
     const s = createCloudStorage({
-      s3: peers.s3,
-      dynamo: peers.doc,
+      s3: cloud.peers().s3,
+      dynamo: cloud.peers().doc,
       bucket: 'no-such-bucket',
       table: w.table,
       clock: w.clock,

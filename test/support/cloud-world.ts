@@ -9,7 +9,8 @@ import {
   type CloudStorageOptions,
 } from '../../src/sessions/adapters/cloud/index.js';
 import { createRawCloudBackend } from '../cloud/raw-backend.js';
-import type { CloudPeers } from '../peers/cloud.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startCloudPeers, type CloudPeers } from '../peers/cloud.js';
 
 /**
  * Shared pieces of tests that run the cloud session store against the real peers (fauxqs S3 +
@@ -45,6 +46,35 @@ export async function createCloudWorld(peers: CloudPeers, onCleanup: OnCleanup):
     container: (options) =>
       createCloudStorage({ s3: peers.s3, dynamo: peers.doc, bucket, table, clock, ...options }),
   };
+}
+
+/**
+ * A suite's cloud peers and cleanups as hooks: the peers start once (`beforeAll`) and stop at the
+ * end; what a test registers with `onCleanup` is undone after it, last first. `peers()` and
+ * `world()` are for use inside tests.
+ */
+export function useCloudWorlds(): {
+  peers: () => CloudPeers;
+  onCleanup: OnCleanup;
+  world: () => Promise<CloudWorld>;
+} {
+  let started: CloudPeers | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+  beforeAll(async () => {
+    started = await startCloudPeers();
+  });
+  afterEach(async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn();
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const peers = (): CloudPeers => {
+    if (!started) throw new Error('[test] cloud peers are not started: use them inside a test');
+    return started;
+  };
+  const onCleanup: OnCleanup = (fn) => void cleanups.push(fn);
+  return { peers, onCleanup, world: () => createCloudWorld(peers(), onCleanup) };
 }
 
 export const sessionKey = (sessionId: string = randomUUID(), projectKey = 'acme'): SessionKey => ({

@@ -1,21 +1,20 @@
 import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../../core/clock.js';
 import { SessionHistoryError } from '../../../core/errors.js';
 import { conversationKey } from '../../../core/keys.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import type { Lease, TranscriptStore } from '../../types.js';
-import { startCloudPeers, type CloudPeers } from '../../../../test/peers/cloud.js';
 import {
-  createCloudWorld,
   hookedDynamo,
   hookedS3,
   sessionKey,
   transcriptEntries,
   uuids,
   type CloudWorld,
+  useCloudWorlds,
 } from '../../../../test/support/cloud-world.js';
 import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
 import { HEAD_RETENTION_MS } from './transcripts.js';
@@ -28,19 +27,8 @@ import { HEAD_RETENTION_MS } from './transcripts.js';
  * every outcome is checked through the raw backend as well as through `load()`.
  */
 
-let peers: CloudPeers;
-const cleanups: Array<() => Promise<void>> = [];
-const onCleanup = (fn: () => Promise<void>): void => void cleanups.push(fn);
-
-beforeAll(async () => {
-  peers = await startCloudPeers();
-});
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-afterAll(async () => {
-  await peers?.stop();
-});
+const cloud = useCloudWorlds();
+const { onCleanup } = cloud;
 
 /** Small segments (~3 entries of ~1.2 KB each) so a short history spans several S3 objects. */
 const SMALL: Partial<CompactionPolicy> = { maxParts: 3, segmentBytes: 4096 };
@@ -71,7 +59,9 @@ const streamPrefix = (k: SessionKey): string => `tenants/${k.projectKey}/session
 
 /** Names (relative to the stream's prefix) of every S3 object of the stream, with S3's LastModified. */
 async function s3Objects(w: CloudWorld, k: SessionKey): Promise<Map<string, number>> {
-  const res = await peers.s3.send(new ListObjectsV2Command({ Bucket: w.bucket, Prefix: streamPrefix(k) }));
+  const res = await cloud
+    .peers()
+    .s3.send(new ListObjectsV2Command({ Bucket: w.bucket, Prefix: streamPrefix(k) }));
   return new Map(
     (res.Contents ?? []).map((o) => [
       String(o.Key).slice(streamPrefix(k).length),
@@ -116,7 +106,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
   });
 
   it('rewrites every segment once one is older than refreshAfterMs; younger ones are left alone until then; the history loads identically', async () => {
-    const w = await createCloudWorld(peers, onCleanup);
+    const w = await cloud.world();
     const k = sessionKey();
     const store = w.container({ compaction: SMALL });
     const day0 = w.clock.now();
@@ -177,7 +167,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
   });
 
   it('merges table parts older than refreshAfterMs into S3 before their DynamoDB TTL can expire them', async () => {
-    const w = await createCloudWorld(peers, onCleanup);
+    const w = await cloud.world();
     const k = sessionKey();
     const store = w.container();
     const day0 = w.clock.now();
@@ -194,7 +184,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     expect(parts).toHaveLength(3);
     // The hazard: a part's TTL is its head's at creation; the live head's TTL moved on since.
     const firstTtl = Math.ceil((day0 + HEAD_RETENTION_MS) / 1000);
-    const { Items = [] } = await peers.doc.send(new ScanCommand({ TableName: w.table }));
+    const { Items = [] } = await cloud.peers().doc.send(new ScanCommand({ TableName: w.table }));
     const partTtls = Items.filter((i) => String(i.sk).startsWith('part#')).map((i) => Number(i.ttl));
     expect(Math.min(...partTtls)).toBe(firstTtl);
     expect(aged.ttl).toBeGreaterThan(firstTtl);
@@ -217,21 +207,25 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
   async function expire(w: CloudWorld, created: Map<string, number>): Promise<number> {
     const now = w.clock.now();
     let deleted = 0;
-    const res = await peers.s3.send(new ListObjectsV2Command({ Bucket: w.bucket, Prefix: 'tenants/' }));
+    const res = await cloud
+      .peers()
+      .s3.send(new ListObjectsV2Command({ Bucket: w.bucket, Prefix: 'tenants/' }));
     for (const o of res.Contents ?? []) {
       const at = created.get(String(o.Key));
       if (at === undefined) throw new Error(`object ${o.Key} was not created through the recording client`);
       if (now - at > HEAD_RETENTION_MS) {
-        await peers.s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: o.Key }));
+        await cloud.peers().s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: o.Key }));
         deleted++;
       }
     }
-    const { Items = [] } = await peers.doc.send(
-      new ScanCommand({ TableName: w.table, ConsistentRead: true }),
-    );
+    const { Items = [] } = await cloud
+      .peers()
+      .doc.send(new ScanCommand({ TableName: w.table, ConsistentRead: true }));
     for (const item of Items) {
       if (typeof item.ttl === 'number' && item.ttl * 1000 < now) {
-        await peers.doc.send(new DeleteCommand({ TableName: w.table, Key: { pk: item.pk, sk: item.sk } }));
+        await cloud
+          .peers()
+          .doc.send(new DeleteCommand({ TableName: w.table, Key: { pk: item.pk, sk: item.sk } }));
         deleted++;
       }
     }
@@ -246,10 +240,10 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
   async function liveConversation(
     policy: Partial<CompactionPolicy>,
   ): Promise<{ turns: number; expired: number; lost?: unknown }> {
-    const w = await createCloudWorld(peers, onCleanup);
+    const w = await cloud.world();
     const created = new Map<string, number>();
     const s3 = hookedS3(
-      peers,
+      cloud.peers(),
       async (command, input, phase) => {
         if (command === 'PutObjectCommand' && phase === 'after')
           created.set(String(input.Key), w.clock.now());
@@ -302,7 +296,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
   });
 
   it('a refresh racing a concurrent append loses nothing: the append lands, the losing refresh deletes what it wrote', async () => {
-    const w = await createCloudWorld(peers, onCleanup);
+    const w = await cloud.world();
     const k = sessionKey();
     const writer = w.container({ compaction: SMALL });
     const appended = await grow(writer.transcripts, k, 'a', 8);
@@ -315,7 +309,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     const concurrent = transcriptEntries('concurrent', 1, 1000);
     let raced = false;
     const dynamo = hookedDynamo(
-      peers,
+      cloud.peers(),
       async (command, input, phase) => {
         if (raced || phase !== 'before' || command !== 'UpdateItemCommand') return;
         if (!String(input.UpdateExpression ?? '').includes('#segments')) return;
@@ -340,7 +334,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
   });
 
   it('a refresh whose lease is taken over before it commits writes nothing; the new holder refreshes', async () => {
-    const w = await createCloudWorld(peers, onCleanup);
+    const w = await cloud.world();
     const k = sessionKey();
     const conversation = conversationKey({ tenant: 'acme', chat: 'taken-over' });
     const appended = await grow(w.container({ compaction: SMALL }).transcripts, k, 'a', 8);
@@ -353,7 +347,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     const next = w.container({ owner: 'worker-2', compaction: SMALL });
     let taken: Lease | undefined;
     const dynamo = hookedDynamo(
-      peers,
+      cloud.peers(),
       async (command, input, phase) => {
         if (taken || phase !== 'before' || command !== 'TransactWriteItemsCommand') return;
         if (!JSON.stringify(input.TransactItems ?? []).includes('#segments')) return;
@@ -384,7 +378,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
   });
 
   it('a refresh that fails halfway through its S3 writes keeps the old head; the next append refreshes and collects the orphan', async () => {
-    const w = await createCloudWorld(peers, onCleanup);
+    const w = await cloud.world();
     const k = sessionKey();
     const appended = await grow(w.container({ compaction: SMALL }).transcripts, k, 'a', 8);
     const old = await rawHead(w, k);
@@ -394,7 +388,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     let puts = 0;
     let armed = true;
     const s3 = hookedS3(
-      peers,
+      cloud.peers(),
       async (command, _input, phase) => {
         if (!armed || command !== 'PutObjectCommand' || phase !== 'before') return;
         if (++puts === 2) throw Object.assign(new Error('internal error'), { name: 'InternalError' });
@@ -425,13 +419,13 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
   });
 
   it('a refresh whose commit response is lost: the head moved, the merged parts are left to their TTL, nothing is lost', async () => {
-    const w = await createCloudWorld(peers, onCleanup);
+    const w = await cloud.world();
     const k = sessionKey();
     const appended = await grow(w.container({ compaction: SMALL }).transcripts, k, 'a', 8);
     w.clock.advance(REFRESH_MS + 1);
     let lost = false;
     const dynamo = hookedDynamo(
-      peers,
+      cloud.peers(),
       async (command, input, phase) => {
         if (lost || phase !== 'after' || command !== 'UpdateItemCommand') return;
         if (!String(input.UpdateExpression ?? '').includes('#segments')) return;
@@ -452,7 +446,7 @@ describe('compaction: lifecycle refresh (refreshAfterMs)', () => {
     // The part it merged was not deleted (the outcome looked unknown); its TTL removes it.
     const leftovers = await w.raw.listTableParts(k);
     expect(leftovers).toHaveLength(1);
-    const { Items = [] } = await peers.doc.send(new ScanCommand({ TableName: w.table }));
+    const { Items = [] } = await cloud.peers().doc.send(new ScanCommand({ TableName: w.table }));
     const ttl = Number(Items.find((i) => String(i.sk).startsWith('part#'))?.ttl);
     expect(ttl).toBe(Math.ceil((w.clock.now() + HEAD_RETENTION_MS) / 1000));
     expect(await coldLoad(w, k)).toEqual(appended);
