@@ -466,6 +466,18 @@ describe('environment and secrets', () => {
     }
   });
 
+  it('every value the environment parameters allow is one env.ts accepts (TelegramNonForumGroups)', () => {
+    const allowed = (template.Parameters['TelegramNonForumGroups'] as { AllowedValues?: string[] })
+      .AllowedValues;
+    expect(allowed?.length).toBeGreaterThan(0);
+    for (const value of allowed ?? []) {
+      expect(envOf('IngressFunction', { TelegramNonForumGroups: value })['TELEGRAM_NON_FORUM_GROUPS']).toBe(
+        value,
+      );
+      expect(ENV_SCHEMA.shape.TELEGRAM_NON_FORUM_GROUPS.safeParse(value).success, value).toBe(true);
+    }
+  });
+
   it('no secret value is ever put in the environment: only *_PARAM names, each a Ref to a *ParamName parameter', () => {
     for (const params of Object.values(SCENARIOS)) {
       for (const fnId of Object.keys(FUNCTIONS)) {
