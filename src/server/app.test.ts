@@ -191,6 +191,41 @@ describe('POST /v1/chat', () => {
     });
   });
 
+  it('message_time: every accepted value is a valid date; numbers past the range of a date are a 400', async () => {
+    for (const [value, iso] of [
+      [0, '1970-01-01T00:00:00.000Z'],
+      [999_999_999_999, '+033658-09-27T01:46:39.000Z'], // the largest epoch in seconds
+      [1e12, '2001-09-09T01:46:40.000Z'], // the smallest epoch in ms
+      [8.64e15, '+275760-09-13T00:00:00.000Z'], // the largest date there is
+      [1.5, '1970-01-01T00:00:01.500Z'],
+    ] as const) {
+      runner.calls.length = 0;
+      const res = await app().request(
+        '/v1/chat',
+        json({ user_message: 'x', chat_id: 1, message_time: value }),
+      );
+      expect(res.status, String(value)).toBe(200);
+      expect(runner.calls[0]?.messageTime?.toISOString(), String(value)).toBe(iso);
+    }
+    for (const value of [
+      8.64e15 + 1,
+      1e16,
+      1e20,
+      Number.MAX_VALUE,
+      -1,
+      '+275760-09-13T00:00:00.001Z',
+      'x'.repeat(65),
+    ]) {
+      const res = await app().request(
+        '/v1/chat',
+        json({ user_message: 'x', chat_id: 1, message_time: value }),
+      );
+      expect(res.status, String(value)).toBe(400);
+      const body = (await res.json()) as { error: { issues: Array<{ path: string }> } };
+      expect(new Set(body.error.issues.map((i) => i.path))).toEqual(new Set(['message_time']));
+    }
+  });
+
   it('validation errors name the fields (400)', async () => {
     const res = await app().request(
       '/v1/chat',

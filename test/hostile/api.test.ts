@@ -59,6 +59,9 @@ function persistingRunner(storage: SqliteStorage, turns: TurnRequest[]): AgentRu
   return {
     async runTurn(request) {
       turns.push(request);
+      // What the real runner does with the time (it is written into the prompt): an invalid Date
+      // accepted by validation throws here, so the run sees a 500, not a quiet 200.
+      request.messageTime?.toISOString();
       const lease = await storage.leases.acquire(request.key, { ttlMs: 10_000, waitMs: 2_000 });
       try {
         const existing = await storage.conversations.get(request.key);
@@ -162,7 +165,15 @@ const chatBody = fc.record(
     model: fc.oneof({ arbitrary: fc.constant('haiku'), weight: 9 }, { arbitrary: trickyText(30), weight: 1 }),
     message_time: fc.oneof(
       { arbitrary: fc.constant('2025-01-01T00:00:00Z'), weight: 6 },
-      { arbitrary: fc.oneof(fc.integer(), fc.double(), trickyText(20)), weight: 1 },
+      {
+        arbitrary: fc.oneof(
+          fc.integer(),
+          fc.double(),
+          fc.constantFrom(8.64e15, 8.64e15 + 1, 1e16, 1e20, Number.MAX_VALUE),
+          trickyText(20),
+        ),
+        weight: 1,
+      },
     ),
   },
   { requiredKeys: ['user_message', 'chat_id'] },

@@ -10,10 +10,23 @@ import { readJson, validate } from '../validation.js';
 
 const id = z.union([z.string().min(1).max(64), z.number().int()]);
 
-/** Message time: ISO-8601 string or epoch seconds (Telegram `date`); epoch ms accepted when ≥ 1e12. */
+/** The largest epoch a JavaScript `Date` holds, in ms (100,000,000 days after 1970). */
+const MAX_EPOCH_MS = 8.64e15;
+
+/**
+ * Message time: ISO-8601 string or epoch seconds (Telegram `date`); epoch ms accepted when ≥ 1e12.
+ * Every accepted value is a valid date (`toDate`): seconds below 1e12 are at most 1e15 ms, and ms
+ * are capped at `MAX_EPOCH_MS` — larger numbers are a 400 naming the field, never a failed turn.
+ */
 const messageTime = z.union([
-  z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 date-time'),
-  z.number().nonnegative(),
+  z
+    .string()
+    .max(64)
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 date-time'),
+  z
+    .number()
+    .nonnegative()
+    .max(MAX_EPOCH_MS, 'epoch seconds or milliseconds within the range of a date (at most 8.64e15 ms)'),
 ]);
 
 /** The original's request contract, plus `tenant`. Unknown fields are ignored, as the original did. */
