@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { OmniError, StorageError } from '../core/errors.js';
-import { call, cancellationCodes, isConditionalCheckFailed, isNotFound, translate } from './errors.js';
+import {
+  call,
+  cancellationCodes,
+  conditionFailedItem,
+  isConditionalCheckFailed,
+  isNotFound,
+  translate,
+} from './errors.js';
 
 /** Shaped like the AWS SDK's service exceptions (name, message, `$metadata`). */
 function awsError(name: string, status?: number, extra: Record<string, unknown> = {}): Error {
@@ -57,5 +64,15 @@ describe('AWS error translation', () => {
     expect(isNotFound(awsError('NotFound'))).toBe(true);
     expect(isNotFound(awsError('Whatever', 404))).toBe(true);
     expect(isNotFound(awsError('AccessDenied', 403))).toBe(false);
+  });
+
+  it('reads the item a failed condition found (ReturnValuesOnConditionCheckFailure), raw', () => {
+    const item = { owner: { S: 'w1/ab' }, token: { N: '7' } };
+    expect(conditionFailedItem(awsError('ConditionalCheckFailedException', 400, { Item: item }))).toEqual(
+      item,
+    );
+    expect(conditionFailedItem(awsError('ConditionalCheckFailedException', 400))).toBeUndefined();
+    expect(conditionFailedItem(awsError('ValidationException', 400, { Item: item }))).toBeUndefined();
+    expect(conditionFailedItem('not an error')).toBeUndefined();
   });
 });

@@ -34,6 +34,24 @@ export function isConditionalCheckFailed(err: unknown): boolean {
   return awsErrorName(err) === 'ConditionalCheckFailedException';
 }
 
+/** A DynamoDB attribute in the low-level format (the scalar kinds we read back). */
+export interface RawAttribute {
+  S?: string;
+  N?: string;
+  BOOL?: boolean;
+}
+
+/**
+ * The item a failed condition found (asked for with `ReturnValuesOnConditionCheckFailure:
+ * 'ALL_OLD'`), in the low-level attribute format: the document client does not convert
+ * exceptions. `undefined` for any other error, or when the item did not exist.
+ */
+export function conditionFailedItem(err: unknown): Record<string, RawAttribute | undefined> | undefined {
+  if (!isConditionalCheckFailed(err)) return undefined;
+  const item = (err as { Item?: unknown }).Item;
+  return typeof item === 'object' && item !== null ? (item as Record<string, RawAttribute>) : undefined;
+}
+
 /** Per-item cancellation codes of a failed TransactWriteItems (`'None'`, `'ConditionalCheckFailed'`, …). */
 export function cancellationCodes(err: unknown): string[] | null {
   if (awsErrorName(err) !== 'TransactionCanceledException') return null;

@@ -21,11 +21,13 @@ export {
   awsErrorName,
   call,
   cancellationCodes,
+  conditionFailedItem,
   httpStatus,
   isConditionalCheckFailed,
   isNotFound,
   isThrottled,
   translate,
+  type RawAttribute,
 } from './errors.js';
 export { CONSUMED_TOTAL, consumedUnits } from './capacity.js';
 export {

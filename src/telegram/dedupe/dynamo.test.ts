@@ -51,6 +51,7 @@ describe('createDynamoDeduper: what it writes', () => {
       expect(raw.Item).toEqual({
         pk: 'acme#update#42',
         ttl: Math.ceil((clock.now() + 60_000) / 1000),
+        claim: expect.stringMatching(/^[0-9a-f]{16}$/), // recognises its own retry (lost response)
       });
       await d.release(tenant, 42);
       const gone = await clients().doc.send(

@@ -4,7 +4,7 @@ import { DAY_MS, type Clock } from '../../../core/clock.js';
 import { FencedWriteError, LeaseConflictError } from '../../../core/errors.js';
 import { conversationKeyString, type ConversationKey } from '../../../core/keys.js';
 import type { Lease, LeaseManager } from '../../types.js';
-import { call, isConditionalCheckFailed, translate } from '../../../aws/index.js';
+import { call, conditionFailedItem, isConditionalCheckFailed, translate } from '../../../aws/index.js';
 import { leaseSk } from './schema.js';
 
 export const DEFAULT_LEASE_TTL_MS = 60_000;
@@ -57,12 +57,22 @@ export function createCloudLeases(deps: LeaseDeps): LeaseManager {
             ':now': now,
           },
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const token = Number(res.Attributes?.token);
       return { key, token, owner, expiresAt };
     } catch (err) {
-      if (isConditionalCheckFailed(err)) return null;
+      if (isConditionalCheckFailed(err)) {
+        // The client's retry of this very request, after the response of an attempt that took the
+        // lease was lost: the owner (random per acquire) and expiry are ours, so the lease is ours.
+        // Without this the lease stayed held by nobody until it expired (docs/reliability.md).
+        const held = conditionFailedItem(err);
+        if (held?.owner?.S === owner && Number(held.expiresAt?.N) === expiresAt) {
+          return { key, token: Number(held.token?.N), owner, expiresAt };
+        }
+        return null;
+      }
       throw translate(source, `acquire ${conversationKeyString(key)}`, err);
     }
   }
