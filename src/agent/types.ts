@@ -1,4 +1,3 @@
-import type { SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { ConversationKey } from '../core/keys.js';
 
 /**
@@ -29,9 +28,6 @@ export const TURN_ERROR_CODES = [
 ] as const;
 
 export type TurnErrorCode = (typeof TURN_ERROR_CODES)[number];
-
-/** The runner names an SDK error result `agent_<subtype>`; `failure()` in runner.ts only accepts listed codes. */
-export type AgentResultCode = Extract<TurnErrorCode, `agent_${SDKResultMessage['subtype']}`>;
 
 export function isTurnErrorCode(code: string): code is TurnErrorCode {
   return (TURN_ERROR_CODES as readonly string[]).includes(code);

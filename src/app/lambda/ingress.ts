@@ -1,11 +1,9 @@
-import { awsClientOptions, awsCredentials } from '../../aws/index.js';
+import { awsClientOptions } from '../../aws/index.js';
 import { createDynamoDocumentClient } from '../../aws/dynamodb.js';
 import { createSqsClient } from '../../aws/sqs.js';
-import { createSsmParameterClient } from '../../aws/ssm.js';
 import { createEmfMetrics } from '../../core/metrics.js';
 import { withDedupeMetrics } from '../metrics.js';
 import type { Bot } from 'grammy';
-import { createSecretResolver } from '../../tenants/secrets.js';
 import { ConfigError, type ConfigIssue } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { createSqsQueue } from '../../queue/sqs-producer.js';
@@ -19,6 +17,7 @@ import {
   type ApiGatewayV2Result,
 } from '../../telegram/ingress/lambda.js';
 import type { WebhookTenant } from '../../telegram/ingress/webhook.js';
+import { tenantSecretResolver } from '../tenants.js';
 import type { LambdaEnv } from './env.js';
 import { loadTelegramRoutes } from './telegram-routes.js';
 
@@ -36,18 +35,8 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
     .filter((name) => !env[name])
     .map((name) => ({ file: 'environment', field: name, message: 'required by the Telegram ingress' }));
   if (issues.length > 0) throw new ConfigError(issues);
-  const credentials = awsCredentials(env);
-  const { routes, secretValues } = await loadTelegramRoutes(
-    env,
-    createSecretResolver({
-      env: { ...raw, ...env },
-      parameters: () =>
-        createSsmParameterClient({
-          ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-          ...(credentials ? { credentials } : {}),
-        }),
-    }),
-  );
+  const { routes, secretValues } = await loadTelegramRoutes(env, tenantSecretResolver(env, raw));
+
   const logger = createLogger({
     level: env.OMNICLOUD_LOG_LEVEL ?? 'info',
     secrets: [...secrets, ...secretValues],
