@@ -57,6 +57,8 @@ export async function startLocalTelegram(
   const webhooks = new Map<string, WebhookTenant>();
   const exportTranscript = transcriptExporter(app);
   const usage = usageReader(app.usage);
+  // Every tenant's menu in parallel, awaited once (a refusal is logged, never thrown).
+  const menus: Array<Promise<boolean>> = [];
   try {
     for (const tenant of bots) {
       const commands = await loadTelegramCommands(tenant.configDir);
@@ -73,7 +75,7 @@ export async function startLocalTelegram(
         logger: app.logger.child({ component: 'telegram', tenant: tenant.id }),
       });
       services.set(tenant.id, service);
-      await registerCommandMenu(service.bot.api, commands, log.child({ tenant: tenant.id }));
+      menus.push(registerCommandMenu(service.bot.api, commands, log.child({ tenant: tenant.id })));
       if (tenant.secrets.webhookSecret) {
         await service.bot.init(); // webhook updates need the bot's identity (getMe once)
         webhooks.set(tenant.id, { bot: service.bot, secretToken: tenant.secrets.webhookSecret });
@@ -82,6 +84,7 @@ export async function startLocalTelegram(
         log.info('telegram bot polling', { tenant: tenant.id });
       }
     }
+    await Promise.all(menus);
   } catch (err) {
     await Promise.all([...services.values()].map((s) => s.stop().catch(() => undefined)));
     deduper.close();
