@@ -23,11 +23,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { serve } from '@hono/node-server';
 import type { UserFromGetMe } from 'grammy/types';
 import { Hono } from 'hono';
 import type { AgentRunner } from '../src/agent/types.js';
+import { createSqsClient } from '../src/aws/sqs.js';
 import { DEFAULT_TENANT } from '../src/core/ids.js';
 import { createSqsConsumer } from '../src/queue/sqs-consumer.js';
 import { createSqsQueue } from '../src/queue/sqs-producer.js';
@@ -100,10 +101,10 @@ async function peersThread(kind: QueueKind): Promise<void> {
   let stopSqs: (() => Promise<void>) | undefined;
   if (kind === 'sqs') {
     const peer = await startFauxqs();
-    const client = new SQSClient({
+    const client = createSqsClient({
       endpoint: peer.endpoint,
       region: peer.region,
-      credentials: peer.credentials,
+      credentials: { ...peer.credentials },
     });
     const dlqUrl = peer.createQueue('bench-dlq.fifo');
     const dlq = await client.send(
@@ -190,7 +191,7 @@ async function consumerThread(info: PeersInfo): Promise<void> {
   const port = parentPort;
   if (!port || !info.sqs) throw new Error('bench: consumer thread needs a parent and an SQS queue');
   const { endpoint, region, credentials, queueUrl } = info.sqs;
-  const client = new SQSClient({ endpoint, region, credentials });
+  const client = createSqsClient({ endpoint, region, credentials: { ...credentials } });
   const { worker: handler } = createTenantBot({
     tenant: DEFAULT_TENANT,
     token: info.token,
@@ -283,7 +284,7 @@ export async function runIngressBench(
   let queue: QueueFactory | undefined;
   if (info.sqs) {
     const { endpoint, region, credentials, queueUrl } = info.sqs;
-    const client = new SQSClient({ endpoint, region, credentials });
+    const client = createSqsClient({ endpoint, region, credentials: { ...credentials } });
     sqsClient = client;
     // This thread only produces (the webhook Lambda's job); the consumer thread replies.
     queue = () => ({ queue: createSqsQueue({ client, queueUrl }), consumer: { stop: async () => {} } });
