@@ -50,8 +50,13 @@ function assistantText(message: Extract<SDKMessage, { type: 'assistant' }>): str
     .join('');
 }
 
-/** Drain a query iterator. Never throws: a throw is recorded in `thrown`. */
-export async function collectTurn(messages: AsyncIterable<SDKMessage>): Promise<CollectedTurn> {
+/** Folds one turn's SDK messages into a `CollectedTurn`, message by message. */
+export interface TurnCollector {
+  observe(message: SDKMessage): void;
+  readonly turn: CollectedTurn;
+}
+
+export function createTurnCollector(): TurnCollector {
   const turn: CollectedTurn = {
     sessionId: null,
     result: null,
@@ -60,8 +65,9 @@ export async function collectTurn(messages: AsyncIterable<SDKMessage>): Promise<
     lastAssistantText: '',
     thrown: undefined,
   };
-  try {
-    for await (const message of messages) {
+  return {
+    turn,
+    observe(message) {
       if ('session_id' in message && typeof message.session_id === 'string')
         turn.sessionId = message.session_id;
       if (message.type === 'system' && message.subtype === 'init') {
@@ -72,27 +78,39 @@ export async function collectTurn(messages: AsyncIterable<SDKMessage>): Promise<
         const text = assistantText(message);
         if (text) turn.lastAssistantText = text;
       } else if (message.type === 'result') {
-        const usage = message.usage as unknown as Record<string, unknown>;
-        turn.result = {
-          isError: message.is_error,
-          subtype: message.subtype,
-          text: message.subtype === 'success' ? message.result : '',
-          numTurns: message.num_turns,
-          totalCostUsd: num(message.total_cost_usd),
-          usage: {
-            input_tokens: num(usage.input_tokens),
-            output_tokens: num(usage.output_tokens),
-            cache_creation_input_tokens: num(usage.cache_creation_input_tokens),
-            cache_read_input_tokens: num(usage.cache_read_input_tokens),
-          },
-          errors: message.subtype === 'success' ? [] : message.errors,
-          apiErrorStatus: 'api_error_status' in message ? (message.api_error_status ?? null) : null,
-          terminalReason: 'terminal_reason' in message ? (message.terminal_reason ?? null) : null,
-        };
+        turn.result = resultOf(message);
       }
-    }
+    },
+  };
+}
+
+function resultOf(message: SDKResultMessage): NonNullable<CollectedTurn['result']> {
+  const usage = message.usage as unknown as Record<string, unknown>;
+  return {
+    isError: message.is_error,
+    subtype: message.subtype,
+    text: message.subtype === 'success' ? message.result : '',
+    numTurns: message.num_turns,
+    totalCostUsd: num(message.total_cost_usd),
+    usage: {
+      input_tokens: num(usage.input_tokens),
+      output_tokens: num(usage.output_tokens),
+      cache_creation_input_tokens: num(usage.cache_creation_input_tokens),
+      cache_read_input_tokens: num(usage.cache_read_input_tokens),
+    },
+    errors: message.subtype === 'success' ? [] : message.errors,
+    apiErrorStatus: 'api_error_status' in message ? (message.api_error_status ?? null) : null,
+    terminalReason: 'terminal_reason' in message ? (message.terminal_reason ?? null) : null,
+  };
+}
+
+/** Drain a query iterator. Never throws: a throw is recorded in `thrown`. */
+export async function collectTurn(messages: AsyncIterable<SDKMessage>): Promise<CollectedTurn> {
+  const collector = createTurnCollector();
+  try {
+    for await (const message of messages) collector.observe(message);
   } catch (err) {
-    turn.thrown = err;
+    collector.turn.thrown = err;
   }
-  return turn;
+  return collector.turn;
 }

@@ -24,7 +24,7 @@ export interface ExactlyOnce {
   begin(
     key: ConversationKey,
     requestId: RequestId,
-    turn: { sessionId: SessionId; resumed: boolean; turnsBefore: number },
+    turn: { sessionId: SessionId; resumed: boolean; turnsBefore: number; entriesBefore?: number },
   ): Promise<void>;
   /** Record the result (a repeat then gets it back without running anything). */
   complete(key: ConversationKey, requestId: RequestId, result: TurnResult): Promise<void>;
@@ -89,10 +89,13 @@ export function createExactlyOnce(deps: { storage: Storage; clock: Clock; logger
     },
 
     async begin(key, requestId, turn) {
-      const stat = turn.resumed ? await storage.transcripts.stat(mainKey(key, turn.sessionId)) : null;
+      // A live process knows how many entries it stored: no stat needed.
+      const entriesBefore =
+        turn.entriesBefore ??
+        (turn.resumed ? ((await storage.transcripts.stat(mainKey(key, turn.sessionId)))?.entries ?? 0) : 0);
       await storage.turns.begin(key, requestId, {
         sessionId: turn.sessionId,
-        entriesBefore: stat?.entries ?? 0,
+        entriesBefore,
         turnsBefore: turn.turnsBefore,
       });
     },

@@ -1,29 +1,27 @@
-import type { Options, SDKUserMessage, SessionStore } from '@anthropic-ai/claude-agent-sdk';
+import type { Options, SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { TenantAgent } from './profile.js';
 
 export interface TurnOptionsInput {
   agent: TenantAgent;
   env: Record<string, string>;
-  store: SessionStore;
-  /** Resume this session, or start a new one with `newSessionId`. */
-  resume: string | undefined;
-  newSessionId: string;
   model: string | undefined;
   maxTurns: number;
-  abortController: AbortController;
   pathToClaudeCodeExecutable?: string;
 }
 
-/** The `query()` options of one turn. Pure: everything comes from the inputs. */
-export function turnOptions(input: TurnOptionsInput): Options {
+/** What the runner decides per turn and per process: the session, its store and the abort controller. */
+export type AgentOptions = Omit<Options, 'sessionStore' | 'abortController' | 'resume' | 'sessionId'>;
+
+/**
+ * The `query()` options of a tenant's agent, without the session choice, store and abort
+ * controller (the runner adds those). Pure: everything comes from the inputs.
+ */
+export function turnOptions(input: TurnOptionsInput): AgentOptions {
   const { profile, workspace } = input.agent;
   const bypass = profile.tools.permissionMode === 'bypassPermissions';
   return {
     cwd: workspace.cwd,
     env: input.env,
-    abortController: input.abortController,
-    sessionStore: input.store,
-    ...(input.resume ? { resume: input.resume } : { sessionId: input.newSessionId }),
     model: input.model,
     maxTurns: input.maxTurns,
     agents: profile.agents,
@@ -48,13 +46,18 @@ export function turnOptions(input: TurnOptionsInput): Options {
  * The user's message as one SDK user message: the message time in its own text block (so the
  * agent knows "now" for the user) followed by the text exactly as typed.
  */
-export async function* userPrompt(
-  text: string,
-  messageTime: Date | undefined,
-): AsyncGenerator<SDKUserMessage> {
+export function userMessage(text: string, messageTime: Date | undefined): SDKUserMessage {
   const blocks: Array<{ type: 'text'; text: string }> = [];
   if (messageTime)
     blocks.push({ type: 'text', text: `<message_time>${messageTime.toISOString()}</message_time>` });
   blocks.push({ type: 'text', text });
-  yield { type: 'user', message: { role: 'user', content: blocks }, parent_tool_use_id: null };
+  return { type: 'user', message: { role: 'user', content: blocks }, parent_tool_use_id: null };
+}
+
+/** `userMessage` as a one-message prompt stream (a turn in a process that exits after it). */
+export async function* userPrompt(
+  text: string,
+  messageTime: Date | undefined,
+): AsyncGenerator<SDKUserMessage> {
+  yield userMessage(text, messageTime);
 }

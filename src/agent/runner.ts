@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { query } from '@anthropic-ai/claude-agent-sdk';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, OmniError } from '../core/errors.js';
 import { parseRequestId, parseSessionId, type RequestId } from '../core/ids.js';
@@ -14,10 +13,11 @@ import {
   type TenantPolicyResolver,
 } from './budget.js';
 import { buildChildEnv, type TurnLimits } from './child-env.js';
-import { collectTurn, type CollectedTurn } from './collect.js';
+import type { CollectedTurn } from './collect.js';
+import { executeTurn, type TurnExecution } from './execute.js';
 import { createExactlyOnce } from './exactly-once.js';
-import { turnOptions, userPrompt } from './options.js';
-import type { TenantAgentResolver } from './profile.js';
+import { turnOptions } from './options.js';
+import type { TenantAgent, TenantAgentResolver } from './profile.js';
 import type { ModelProvider, ModelSelection } from './provider.js';
 import {
   isTurnErrorCode,
@@ -26,7 +26,8 @@ import {
   type TurnRequest,
   type TurnResult,
 } from './types.js';
-import { verifiedStore } from './verified-store.js';
+import { processFingerprint } from './warm/fingerprint.js';
+import type { WarmPool } from './warm/pool.js';
 
 export interface AgentRunnerDeps {
   storage: Storage;
@@ -45,6 +46,11 @@ export interface AgentRunnerDeps {
   usage?: UsageStore;
   /** Per-tenant default model and budgets (the tenants file). */
   tenantPolicy?: TenantPolicyResolver;
+  /**
+   * Live agent processes kept between turns (`warm/pool.ts`). Without one (or with `max` 0) every
+   * turn starts the binary and resumes from the store.
+   */
+  warm?: WarmPool;
 }
 
 /** One attempt at a turn under a held lease: what `runTurn` hands to `runLeased`. */
@@ -88,6 +94,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     ? createTurnAccounting({ usage: deps.usage, logger: deps.logger })
     : undefined;
   const once = createExactlyOnce({ storage: deps.storage, clock, logger: deps.logger });
+  const pool = deps.warm && deps.warm.max > 0 ? deps.warm : undefined;
 
   async function runTurn(request: TurnRequest): Promise<TurnResult> {
     const started = clock.now();
@@ -169,31 +176,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     const { request, requestId, lease, abort, started, log, leaseLost } = attempt;
     const key = request.key;
     const policy = deps.tenantPolicy?.(key.tenant);
-    const record = await deps.storage.conversations.get(key);
-    // Checked under the lease: an earlier turn of this conversation has been recorded by now.
-    const refusal = await accounting?.check(request, policy?.budgets, clock.now());
-    if (refusal) {
-      log.info('turn refused: budget used up', { scope: refusal.scope, period: refusal.period });
-      return budgetRefusedResult(refusal, {
-        sessionId: record?.sessionId ?? '',
-        durationMs: clock.now() - started,
-      });
-    }
-    const agent = await deps.tenants(key.tenant);
-    const resume = record?.sessionId;
-    const newSessionId = randomUUID();
-    // Budget refusals above are not recorded: nothing ran, so a repeat may simply be checked again.
-    if (requestId) {
-      await once.begin(key, requestId, {
-        sessionId: parseSessionId(resume ?? newSessionId),
-        resumed: resume !== undefined,
-        turnsBefore: record?.turns ?? 0,
-      });
-    }
-    const verified = verifiedStore(deps.storage.transcriptsFor(lease), {
-      resume: resume !== undefined,
-      describe: `conversation ${conversationKeyString(key)}`,
-    });
+    const agent = await resolveAgent(key);
+    const model = request.model ?? policy?.model;
     const env = buildChildEnv({
       provider: deps.provider,
       models: deps.models,
@@ -207,47 +191,118 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       // when the operator chose bypassPermissions explicitly (logged loudly at start).
       extra: agent.profile.tools.permissionMode === 'bypassPermissions' ? { IS_SANDBOX: '1' } : undefined,
     });
-    const turn = await collectTurn(
-      query({
-        prompt: userPrompt(request.text, request.messageTime),
+    const fingerprint = pool ? processFingerprint({ agent, env, model, maxTurns: deps.limits.maxTurns }) : '';
+    const warm = pool?.claim(key, lease.token, fingerprint) ?? null;
+    // A live process that passed the claim knows the map's row: nobody wrote it since its last turn.
+    const record = warm
+      ? { sessionId: warm.sessionId, turns: warm.mapTurns }
+      : await deps.storage.conversations.get(key);
+    // Checked under the lease: an earlier turn of this conversation has been recorded by now.
+    const refusal = await accounting?.check(request, policy?.budgets, clock.now());
+    if (refusal) {
+      // Nothing was written under this lease: the live process is still current.
+      if (warm) pool?.put(warm, lease.token);
+      log.info('turn refused: budget used up', { scope: refusal.scope, period: refusal.period });
+      return budgetRefusedResult(refusal, {
+        sessionId: record?.sessionId ?? '',
+        durationMs: clock.now() - started,
+      });
+    }
+    const resume = record?.sessionId;
+    const sessionId = resume ?? randomUUID();
+    let execution: TurnExecution | undefined;
+    try {
+      // Budget refusals above are not recorded: nothing ran, so a repeat may simply be checked again.
+      if (requestId) {
+        await once.begin(key, requestId, {
+          sessionId: parseSessionId(sessionId),
+          resumed: resume !== undefined,
+          turnsBefore: record?.turns ?? 0,
+          ...(warm ? { entriesBefore: warm.storedEntries() } : {}),
+        });
+      }
+      execution = await executeTurn(deps.storage, pool, {
+        key,
+        text: request.text,
+        messageTime: request.messageTime,
+        lease,
+        abort,
+        sessionId,
+        resume: resume !== undefined,
         options: turnOptions({
           agent,
           env,
-          store: verified.store,
-          resume,
-          newSessionId,
-          model: request.model ?? policy?.model,
+          model,
           maxTurns: deps.limits.maxTurns,
-          abortController: abort,
           pathToClaudeCodeExecutable: deps.pathToClaudeCodeExecutable,
         }),
-      }),
-    );
-    const sessionId = turn.sessionId ?? resume ?? newSessionId;
-    const result = toTurnResult(turn, {
-      sessionId,
-      costBefore: verified.costBefore(),
-      loadFailure: verified.loadFailure(),
-      aborted: abort.signal.aborted ? abort.signal.reason : undefined,
-      durationMs: clock.now() - started,
-    });
-    // A turn is committed once the map points at its session. A new session whose history did not
-    // reach the store is not recorded (the next turn starts clean instead of failing to resume).
-    const persisted = turn.result !== null && turn.mirrorErrors.length === 0;
-    await accounting?.record(request, result, clock.now());
-    if (persisted || (resume !== undefined && turn.result !== null)) {
-      await deps.storage.conversations.touch(key, parseSessionId(sessionId));
+        warm,
+        fingerprint,
+        log,
+      });
+      const { turn } = execution;
+      const result = toTurnResult(turn, {
+        sessionId: turn.sessionId ?? sessionId,
+        costBefore: execution.costBefore,
+        loadFailure: execution.loadFailure,
+        aborted: abort.signal.aborted ? abort.signal.reason : undefined,
+        durationMs: clock.now() - started,
+      });
+      // A turn is committed once the map points at its session. A new session whose history did not
+      // reach the store is not recorded (the next turn starts clean instead of failing to resume).
+      const persisted = turn.result !== null && turn.mirrorErrors.length === 0;
+      await accounting?.record(request, result, clock.now());
+      let mapped = record?.turns ?? 0;
+      if (persisted || (resume !== undefined && turn.result !== null)) {
+        mapped = (await deps.storage.conversations.touch(key, parseSessionId(result.session_id))).turns;
+      }
+      if (requestId) await recordOutcome(key, requestId, result, leaseLost(), log);
+      keepOrClose(execution, { persisted, aborted: abort.signal.aborted || leaseLost(), mapped, lease });
+      log.info('turn finished', {
+        session_id: result.session_id,
+        resumed: resume !== undefined,
+        path: execution.path,
+        store_requests: execution.storeRequests,
+        is_error: result.is_error,
+        error_code: result.error_code,
+        cost_usd: result.cost_usd,
+        duration_ms: result.duration_ms,
+      });
+      return result;
+    } catch (err) {
+      // The process may now hold a turn the store or the map does not: it must not take another.
+      const process = execution?.process ?? warm;
+      if (process) pool?.discard(process, 'failed');
+      throw err;
     }
-    if (requestId) await recordOutcome(key, requestId, result, leaseLost(), log);
-    log.info('turn finished', {
-      session_id: sessionId,
-      resumed: resume !== undefined,
-      is_error: result.is_error,
-      error_code: result.error_code,
-      cost_usd: result.cost_usd,
-      duration_ms: result.duration_ms,
-    });
-    return result;
+  }
+
+  /** The tenant's agent; a tenant that no longer resolves loses its live processes. */
+  async function resolveAgent(key: ConversationKey): Promise<TenantAgent> {
+    try {
+      return await deps.tenants(key.tenant);
+    } catch (err) {
+      pool?.evictTenant(key.tenant, 'tenant');
+      throw err;
+    }
+  }
+
+  /**
+   * Keeps the turn's live process for the next turn only if the turn is committed exactly as the
+   * process saw it: a result, everything stored, not aborted, the lease never lost.
+   */
+  function keepOrClose(
+    execution: TurnExecution,
+    outcome: { persisted: boolean; aborted: boolean; mapped: number; lease: Lease },
+  ): void {
+    const { process } = execution;
+    if (!process || !pool) return;
+    if (outcome.persisted && !outcome.aborted && process.alive()) {
+      process.mapTurns = outcome.mapped;
+      pool.put(process, outcome.lease.token);
+    } else {
+      pool.discard(process, 'failed');
+    }
   }
 
   /**
@@ -281,6 +336,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       await once.markDelivered(key, parseRequestId(requestId));
     },
     async resetConversation(key: ConversationKey): Promise<void> {
+      pool?.evict(key, 'reset');
       const lease = await deps.storage.leases.acquire(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs });
       try {
         await deps.storage.conversations.remove(key);

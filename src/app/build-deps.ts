@@ -1,4 +1,6 @@
 import { createAgentRunner } from '../agent/runner.js';
+import { hostMemoryBudget, warmMaxFor } from '../agent/warm/limits.js';
+import { createWarmPool } from '../agent/warm/pool.js';
 import { envSecretValues } from '../config/env.js';
 import type { Metrics } from '../core/metrics.js';
 import { withTurnMetrics } from './metrics.js';
@@ -71,7 +73,15 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
       rawEnv,
       configDirFor: (tenant) => configDirOf(tenants, tenant),
     });
+    const warm = createWarmPool({
+      max: env.OMNICLOUD_WARM_MAX ?? warmMaxFor(hostMemoryBudget(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE)),
+      idleMs: env.OMNICLOUD_WARM_IDLE_MS,
+      logger: logger.child({ component: 'agent:warm' }),
+    });
+    // Closed first (closers run in reverse): no live `claude` child outlives the process.
+    closers.push(async () => warm.close());
     const runner = createAgentRunner({
+      warm,
       storage: stores.storage,
       usage: stores.usage,
       tenants: agents.resolve,
@@ -99,6 +109,7 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
       usage: stores.usage,
       runner: options.metrics ? withTurnMetrics(runner, options.metrics) : runner,
       provider,
+      warm,
       async close() {
         for (const close of closers.reverse()) await close();
       },

@@ -1,3 +1,4 @@
+import type { WarmPool } from '../agent/warm/pool.js';
 import type { AgentRunner } from '../agent/types.js';
 import type { ModelProvider } from '../agent/provider.js';
 import type { AppEnv } from '../config/env.js';
@@ -17,6 +18,8 @@ export interface AppDeps {
   usage: UsageStore;
   runner: AgentRunner;
   provider: ModelProvider;
-  /** Stops the offline model server (if started) and closes storage and usage. */
+  /** Live agent processes between turns (`/debug` and metrics read its stats). */
+  warm: WarmPool;
+  /** Closes the live agent processes, stops the offline model server (if started) and closes storage and usage. */
   close(): Promise<void>;
 }

@@ -57,6 +57,16 @@ export const ENV_SCHEMA = z.object({
   OMNICLOUD_MAX_AGENT_TURNS: positiveInt.default(30),
   /** How long the binary waits for an MCP server to connect (a hanging one stalls the turn this long). */
   OMNICLOUD_MCP_TIMEOUT_MS: positiveInt.default(5_000),
+  /**
+   * Live agent processes kept between turns (one per recently active conversation; ~200 MB each).
+   * `0` turns warm conversations off (every turn starts the binary and resumes from the store).
+   * Default: derived from the memory budget (docs/warm.md).
+   */
+  OMNICLOUD_WARM_MAX: z.coerce.number().int().min(0).max(256).optional(),
+  /** How long an idle live process is kept (default 5 minutes). */
+  OMNICLOUD_WARM_IDLE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
+  /** Set by Lambda: the function's memory in MB (sizes the warm pool). */
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().min(128).max(10_240).optional(),
   /** MCP servers from mcp.json to enable even if marked `"enabled": false` (comma-separated names). */
   OMNICLOUD_ENABLE_MCP_SERVERS: csv.optional(),
 

@@ -1,0 +1,173 @@
+import { conversationKeyString, type ConversationKey } from '../../core/keys.js';
+import type { TenantId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { WarmProcess } from './process.js';
+
+/** Why a live process was not used or was closed (counted in `stats()`). */
+export type WarmMiss = 'absent' | 'dead' | 'stale' | 'changed';
+export type WarmEviction = 'idle' | 'lru' | 'reset' | 'tenant' | 'failed' | 'shutdown';
+
+export interface WarmPoolStats {
+  live: number;
+  busy: number;
+  hits: number;
+  misses: Record<WarmMiss, number>;
+  evictions: Record<WarmEviction, number>;
+}
+
+export interface WarmPoolOptions {
+  /** Most live processes (idle and busy); 0 disables the pool. */
+  max: number;
+  /** An idle process is closed after this long. */
+  idleMs: number;
+  logger: Logger;
+  /** Time source for idle eviction (tests). */
+  now?: () => number;
+}
+
+/**
+ * Live agent processes by conversation, at most one each. A process is only handed to a turn that
+ * proves nothing changed since its last turn (`claim`); it is never shared across conversations
+ * (and so never across tenants). Bounded by count (LRU) and idle time.
+ */
+export interface WarmPool {
+  readonly max: number;
+  /**
+   * The conversation's live process, if it may take this turn: alive, started with the same
+   * `fingerprint`, and `leaseToken` is exactly one more than the token of its last turn — every
+   * acquire of a conversation's lease adds one, and every write to its session and map happens
+   * under that lease, so no gap means nobody else wrote since. Anything else closes it: `null`.
+   * A claimed process is busy (not in the pool) until `put` or `discard`.
+   */
+  claim(key: ConversationKey, leaseToken: number, fingerprint: string): WarmProcess | null;
+  /** Keep a process after a turn that ran under `leaseToken` (closed instead if it died). */
+  put(process: WarmProcess, leaseToken: number): void;
+  /** Close a process that must not take another turn (it failed or its lease was lost). */
+  discard(process: WarmProcess, reason: WarmEviction): void;
+  /** A turn is about to start a new process (counted as busy until `put`/`discard`). */
+  admit(process: WarmProcess): void;
+  evict(key: ConversationKey, reason: WarmEviction): void;
+  evictTenant(tenant: TenantId, reason: WarmEviction): void;
+  stats(): WarmPoolStats;
+  /** Close every process (idle and busy); the pool takes no more. */
+  close(): void;
+}
+
+export function createWarmPool(options: WarmPoolOptions): WarmPool {
+  const now = options.now ?? Date.now;
+  const log = options.logger;
+  /** Idle processes, least recently used first (Map keeps insertion order). */
+  const idle = new Map<string, { process: WarmProcess; since: number }>();
+  const busy = new Set<WarmProcess>();
+  let closed = false;
+  const stats: WarmPoolStats = {
+    live: 0,
+    busy: 0,
+    hits: 0,
+    misses: { absent: 0, dead: 0, stale: 0, changed: 0 },
+    evictions: { idle: 0, lru: 0, reset: 0, tenant: 0, failed: 0, shutdown: 0 },
+  };
+
+  function closeIdle(name: string, reason: WarmEviction): void {
+    const entry = idle.get(name);
+    if (!entry) return;
+    idle.delete(name);
+    entry.process.close();
+    stats.evictions[reason]++;
+    log.debug('warm process closed', { conversation: name, reason });
+  }
+
+  function trim(): void {
+    for (const name of idle.keys()) {
+      if (idle.size + busy.size <= options.max) return;
+      closeIdle(name, 'lru');
+    }
+  }
+
+  const sweep = setInterval(
+    () => {
+      const cutoff = now() - options.idleMs;
+      for (const [name, entry] of idle) if (entry.since <= cutoff) closeIdle(name, 'idle');
+    },
+    Math.min(30_000, Math.max(1_000, Math.floor(options.idleMs / 4))),
+  );
+  sweep.unref();
+
+  return {
+    max: options.max,
+    claim(key, leaseToken, fingerprint) {
+      const name = conversationKeyString(key);
+      const entry = idle.get(name);
+      if (!entry) {
+        stats.misses.absent++;
+        return null;
+      }
+      idle.delete(name);
+      const { process } = entry;
+      const miss: WarmMiss | undefined = !process.alive()
+        ? 'dead'
+        : leaseToken !== process.leaseToken + 1
+          ? 'stale'
+          : fingerprint !== process.fingerprint
+            ? 'changed'
+            : undefined;
+      if (miss) {
+        process.close();
+        stats.misses[miss]++;
+        log.info('live process not reused; the turn resumes from the store', {
+          conversation: name,
+          reason: miss,
+          ...(miss === 'stale' ? { lease_token: leaseToken, last_token: process.leaseToken } : {}),
+        });
+        return null;
+      }
+      stats.hits++;
+      busy.add(process);
+      return process;
+    },
+    admit(process) {
+      if (closed) {
+        process.close();
+        return;
+      }
+      busy.add(process);
+    },
+    put(process, leaseToken) {
+      busy.delete(process);
+      if (closed || !process.alive() || options.max === 0) {
+        process.close();
+        return;
+      }
+      const name = conversationKeyString(process.key);
+      // One process per conversation: a turn that started a new one replaces any left behind.
+      if (idle.has(name)) closeIdle(name, 'lru');
+      process.leaseToken = leaseToken;
+      idle.set(name, { process, since: now() });
+      trim();
+    },
+    discard(process, reason) {
+      busy.delete(process);
+      process.close();
+      stats.evictions[reason]++;
+    },
+    evict(key, reason) {
+      closeIdle(conversationKeyString(key), reason);
+    },
+    evictTenant(tenant, reason) {
+      for (const [name, entry] of idle) if (entry.process.key.tenant === tenant) closeIdle(name, reason);
+    },
+    stats() {
+      return { ...stats, live: idle.size + busy.size, busy: busy.size };
+    },
+    close() {
+      closed = true;
+      clearInterval(sweep);
+      for (const name of [...idle.keys()]) closeIdle(name, 'shutdown');
+      for (const process of busy) {
+        process.close();
+        stats.evictions.shutdown++;
+      }
+      busy.clear();
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { query, type Options, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import { errorMessage } from '../../core/errors.js';
+import type { ConversationKey } from '../../core/keys.js';
+import type { Logger } from '../../core/logger.js';
+import type { TranscriptStore } from '../../sessions/types.js';
+import { createTurnCollector, type CollectedTurn, type TurnCollector } from '../collect.js';
+import { verifiedStore } from '../verified-store.js';
+import { createInputQueue } from './input-queue.js';
+import { createProcessStore, type TurnWrites } from './turn-store.js';
+
+/** What one turn in a live process produced. */
+export interface WarmTurn {
+  turn: CollectedTurn;
+  writes: TurnWrites;
+  /** Cumulative session cost before this turn (the result's total includes every earlier turn). */
+  costBefore: number;
+  /** The history could not be loaded when the process started (its first turn only). */
+  loadFailure: Error | undefined;
+  /** The process ended during the turn (crash, kill, abort): it takes no further turn. */
+  died: boolean;
+}
+
+export interface WarmProcessInit {
+  key: ConversationKey;
+  /** The session the process continues (resumed or created with this id). */
+  sessionId: string;
+  resume: boolean;
+  /** Everything the process was started with that a later turn must match (see `fingerprint.ts`). */
+  fingerprint: string;
+  /** The unfenced store: loads at start; writes go to each turn's fenced store. */
+  transcripts: TranscriptStore;
+  /** `query()` options without prompt, store and abort controller (they belong to the process). */
+  options: Omit<Options, 'sessionStore' | 'abortController'>;
+  log: Logger;
+}
+
+/**
+ * One long-lived `claude` process for one conversation, driven in streaming-input mode: each turn
+ * pushes a user message into the running process and collects messages up to its `result`.
+ * Turns are strictly one at a time (the pool hands a process to one turn under the conversation's
+ * lease). Any end of the process — crash, `close()`, an abort — ends the turn in progress.
+ */
+export interface WarmProcess {
+  readonly key: ConversationKey;
+  readonly sessionId: string;
+  readonly fingerprint: string;
+  readonly startedAt: number;
+  /** Lease token of the last turn this process ran (continuity check, `pool.ts`). */
+  leaseToken: number;
+  /** The conversation map's `turns` after the last turn (the next turn's `turnsBefore`). */
+  mapTurns: number;
+  alive(): boolean;
+  /** Main transcript entries stored so far (what the turn ledger records as `entriesBefore`). */
+  storedEntries(): number;
+  run(message: SDKUserMessage, fenced: TranscriptStore, signal: AbortSignal): Promise<WarmTurn>;
+  /** Ends the process now (the binary is killed; nothing more is written). */
+  close(): void;
+}
+
+export function startWarmProcess(init: WarmProcessInit): WarmProcess {
+  const { log } = init;
+  const processStore = createProcessStore(init.transcripts, (key, entries) => {
+    log.debug('append outside a turn dropped (no lease to fence it)', {
+      subpath: key.subpath ?? 'main',
+      entries,
+    });
+  });
+  const verified = verifiedStore(processStore.store, {
+    resume: init.resume,
+    describe: `session ${init.sessionId}`,
+  });
+  const input = createInputQueue();
+  const abort = new AbortController();
+  const q = query({
+    prompt: input,
+    options: {
+      ...init.options,
+      sessionStore: verified.store,
+      abortController: abort,
+      stderr: (line) => log.debug('agent stderr', { line: line.slice(0, 500) }),
+    },
+  });
+  let alive = true;
+  let costTotal: number | undefined;
+  let current: { collector: TurnCollector; done: () => void } | undefined;
+
+  const pump = (async () => {
+    try {
+      for await (const message of q) {
+        if (!current) {
+          log.debug('message outside a turn ignored', { type: message.type });
+          continue;
+        }
+        current.collector.observe(message);
+        if (message.type === 'result') current.done();
+      }
+      if (current) current.collector.turn.thrown = new Error('the agent process exited during the turn');
+    } catch (err) {
+      if (current) current.collector.turn.thrown = err;
+      else log.debug('agent process ended', { error: errorMessage(err) });
+    } finally {
+      alive = false;
+      current?.done();
+    }
+  })();
+  void pump;
+
+  function close(): void {
+    if (!alive && abort.signal.aborted) return;
+    alive = false;
+    input.end();
+    abort.abort(new Error('warm process closed'));
+    q.close();
+  }
+
+  return {
+    key: init.key,
+    sessionId: init.sessionId,
+    fingerprint: init.fingerprint,
+    startedAt: Date.now(),
+    leaseToken: 0,
+    mapTurns: 0,
+    alive: () => alive,
+    storedEntries: () => processStore.mainEntries(),
+    close,
+    async run(message, fenced, signal) {
+      if (!alive) throw new Error('warm process is not alive');
+      if (current) throw new Error('warm process is already running a turn');
+      const collector = createTurnCollector();
+      const totalBefore = costTotal;
+      processStore.beginTurn(fenced);
+      const onAbort = (): void => close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await new Promise<void>((resolve) => {
+          current = { collector, done: resolve };
+          if (signal.aborted) close();
+          else input.push(message);
+        });
+      } finally {
+        current = undefined;
+        signal.removeEventListener('abort', onAbort);
+      }
+      const writes = processStore.endTurn();
+      const turn = collector.turn;
+      // The first turn's resume `load()` happens during the turn, so its cost is read only now.
+      const costBefore = totalBefore ?? verified.costBefore();
+      if (turn.result) costTotal = turn.result.totalCostUsd;
+      return { turn, writes, costBefore, loadFailure: verified.loadFailure(), died: !alive };
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
+import type { TranscriptStore } from '../../sessions/types.js';
+
+/** What a live process stored during one turn. */
+export interface TurnWrites {
+  /** `append()` calls that reached the store (main transcript and subagent streams). */
+  appends: number;
+  /** Entries appended to the main transcript, in order. */
+  mainEntries: SessionStoreEntry[];
+}
+
+/**
+ * The session store of a long-lived agent process. The SDK keeps one store for the life of the
+ * process, but every write must be fenced by the lease of the turn that makes it: during a turn
+ * appends go to that turn's `transcriptsFor(lease)`; between turns there is no lease, so an append
+ * (the binary's `last-prompt`/`cost-state` batch when it exits) is dropped and reported — writing it
+ * unfenced could interleave with another worker's turn. Dropping it loses nothing a later turn
+ * needs: the per-turn cost is the difference of two totals read from the same `cost-state` entry.
+ */
+export interface ProcessStore {
+  readonly store: TranscriptStore;
+  /** Routes writes to `target` (the lease-fenced store of the turn) until `endTurn()`. */
+  beginTurn(target: TranscriptStore): void;
+  endTurn(): TurnWrites;
+  /** Entries of the main transcript known to be stored: loaded at resume plus appended since. */
+  mainEntries(): number;
+}
+
+export function createProcessStore(
+  base: TranscriptStore,
+  onDropped: (key: SessionKey, entries: number) => void,
+): ProcessStore {
+  let target: TranscriptStore | undefined;
+  let writes: TurnWrites = { appends: 0, mainEntries: [] };
+  let known = 0;
+  const current = (): TranscriptStore => target ?? base;
+
+  const store: TranscriptStore = {
+    async append(key, entries) {
+      const fenced = target;
+      if (fenced === undefined) {
+        onDropped(key, entries.length);
+        return;
+      }
+      await fenced.append(key, entries);
+      writes.appends++;
+      if (key.subpath === undefined) {
+        writes.mainEntries.push(...entries);
+        known += entries.length;
+      }
+    },
+    async load(key) {
+      const entries = await current().load(key);
+      if (key.subpath === undefined) known = entries?.length ?? 0;
+      return entries;
+    },
+    listSessions: (projectKey) => current().listSessions(projectKey),
+    listSubkeys: (key) => current().listSubkeys(key),
+    delete: (key) => current().delete(key),
+    stat: (key) => current().stat(key),
+  };
+
+  return {
+    store,
+    beginTurn(next) {
+      target = next;
+      writes = { appends: 0, mainEntries: [] };
+    },
+    endTurn() {
+      target = undefined;
+      return writes;
+    },
+    mainEntries: () => known,
+  };
+}
