@@ -26,6 +26,9 @@ export function turnOptions(input: TurnOptionsInput): AgentOptions {
     maxTurns: input.maxTurns,
     agents: profile.agents,
     mcpServers: profile.mcpServers,
+    // Servers (with their env and headers, which may hold secrets) go in the initialize request,
+    // not on the binary's command line where /proc shows them to every user of the machine.
+    mcpServersDelivery: 'initialize',
     // Project-level skills (<cwd>/.claude/skills) survive a sessionStore resume; user-level ones do not.
     settingSources: ['project'],
     skills: profile.skills,

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /**
- * Live `claude` processes that descend from this process (children and their children), read
- * from /proc: what a test counts to prove no agent process was orphaned or left running.
+ * `claude` processes that descend from this process (children and their children) and were not
+ * reaped yet, read from /proc: what a test counts to prove no agent process was orphaned or left
+ * running. A zombie counts until its parent reaps it (then the parent has seen it exit).
  */
 export function liveClaudeProcesses(root: number = process.pid): number[] {
   const parents = new Map<number, number>();
@@ -14,8 +15,7 @@ export function liveClaudeProcesses(root: number = process.pid): number[] {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       // "pid (comm) state ppid …": comm may hold spaces or parentheses, so split after the last ')'.
       const close = stat.lastIndexOf(')');
-      const [state, ppid] = stat.slice(close + 2).split(' ');
-      if (state === 'Z') continue;
+      const [, ppid] = stat.slice(close + 2).split(' ');
       parents.set(pid, Number(ppid));
       names.set(pid, readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
     } catch {

@@ -1,4 +1,5 @@
-import { query, type Options, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { query, type Options, type SDKUserMessage, type SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
 import { errorMessage } from '../../core/errors.js';
 import type { ConversationKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
@@ -55,6 +56,8 @@ export interface WarmProcess {
   run(message: SDKUserMessage, fenced: TranscriptStore, signal: AbortSignal): Promise<WarmTurn>;
   /** Ends the process now (the binary is killed; nothing more is written). */
   close(): void;
+  /** The child's pid once spawned. */
+  pid(): number | undefined;
 }
 
 export function startWarmProcess(init: WarmProcessInit): WarmProcess {
@@ -71,16 +74,36 @@ export function startWarmProcess(init: WarmProcessInit): WarmProcess {
   });
   const input = createInputQueue();
   const abort = new AbortController();
+  let child: ChildProcessWithoutNullStreams | undefined;
+  let alive = true;
+  // Our own spawn (the SDK's, minus nothing): it tells us when the child exits — a live process
+  // whose child died while idle must not be handed a turn — and lets shutdown kill it at once.
+  const spawnChild = (o: SpawnOptions): ChildProcessWithoutNullStreams => {
+    const spawned = spawn(o.command, o.args, {
+      cwd: o.cwd,
+      env: o.env,
+      signal: o.signal,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    spawned.stderr.on('data', (chunk: Buffer) => {
+      log.debug('agent stderr', { line: chunk.toString('utf8').slice(0, 500) });
+    });
+    spawned.once('exit', () => {
+      alive = false;
+    });
+    child = spawned;
+    return spawned;
+  };
   const q = query({
     prompt: input,
     options: {
       ...init.options,
       sessionStore: verified.store,
       abortController: abort,
-      stderr: (line) => log.debug('agent stderr', { line: line.slice(0, 500) }),
+      spawnClaudeCodeProcess: spawnChild,
     },
   });
-  let alive = true;
   let costTotal: number | undefined;
   let current: { collector: TurnCollector; done: () => void } | undefined;
 
@@ -106,11 +129,13 @@ export function startWarmProcess(init: WarmProcessInit): WarmProcess {
   void pump;
 
   function close(): void {
-    if (!alive && abort.signal.aborted) return;
+    if (abort.signal.aborted) return;
     alive = false;
     input.end();
     abort.abort(new Error('warm process closed'));
     q.close();
+    // The SDK's close waits ~2 s for a graceful exit; nothing more of this process may be stored.
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   }
 
   return {
@@ -123,6 +148,7 @@ export function startWarmProcess(init: WarmProcessInit): WarmProcess {
     alive: () => alive,
     storedEntries: () => processStore.mainEntries(),
     close,
+    pid: () => child?.pid,
     async run(message, fenced, signal) {
       if (!alive) throw new Error('warm process is not alive');
       if (current) throw new Error('warm process is already running a turn');
