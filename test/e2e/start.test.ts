@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 import { privateText } from '../telegram/updates.js';
+import { isRunning, liveClaudeProcesses, waitUntil } from '../support/child-processes.js';
 
 /**
  * `npm start` (`src/entry/local.ts` → `omnicloud start`) as a separate process: the terminal chat
@@ -32,6 +33,8 @@ interface Started {
   endInput(): void;
   stop(): void;
   exited: Promise<number | null>;
+  /** Live `claude` processes under the started process (its warm agent processes). */
+  agents(): number[];
 }
 
 function start(env: Record<string, string>): Started {
@@ -61,6 +64,7 @@ function start(env: Record<string, string>): Started {
     endInput: () => child.stdin.end(),
     stop: () => child.kill('SIGTERM'),
     exited,
+    agents: () => (child.pid === undefined ? [] : liveClaudeProcesses(child.pid)),
   };
 }
 
@@ -82,7 +86,15 @@ describe('npm start', () => {
     api.pushUpdate(privateText('hello from Telegram'));
     await api.waitFor(() => api.sentTexts().some((t) => t.includes('hello from Telegram')), 60_000);
     expect(run.stderr()).toContain('Telegram bot(s) running');
+    // The conversation's agent process stays warm for the next message…
+    const agents = run.agents();
+    expect(agents).toHaveLength(1);
+    api.pushUpdate(privateText('second message'));
+    await api.waitFor(() => api.sentTexts().some((t) => t.includes('second message')), 60_000);
+    expect(run.agents()).toEqual(agents);
+    // …and does not outlive the bot: SIGTERM closes it before the process exits.
     run.stop();
     expect(await run.exited).toBe(0);
+    await waitUntil(() => agents.every((pid) => !isRunning(pid)), 5_000, 'the agent process to exit');
   }, 120_000);
 });

@@ -41,3 +41,13 @@ export async function waitUntil(check: () => boolean, timeoutMs = 5_000, what = 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Whether `pid` is a running process (a zombie has exited: it only waits to be reaped). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
