@@ -27,6 +27,11 @@ export interface TurnExecution {
 }
 
 export interface ExecuteInput {
+  /**
+   * Settles when the turn may write to the store (the turn ledger knows it). The agent is asked
+   * meanwhile; its first write waits. A rejection fails every write of the turn.
+   */
+  ready: Promise<void>;
   key: ConversationKey;
   text: string;
   messageTime: Date | undefined;
@@ -61,8 +66,7 @@ export async function executeTurn(
   if (!pool || pool.max === 0) return executeCold(storage, input);
   if (input.warm) {
     const first = await runIn(input.warm, storage, input, 'warm');
-    const retryable =
-      first.turn.result === null && first.writes === 0 && !input.abort.signal.aborted;
+    const retryable = first.turn.result === null && first.writes === 0 && !input.abort.signal.aborted;
     if (!retryable) return first.execution;
     input.log.warn('live agent process died before the turn stored anything; retrying in a new process', {
       error: String(first.turn.thrown ?? 'no result'),
@@ -93,7 +97,7 @@ async function runIn(
   input: ExecuteInput,
   path: TurnPath,
 ): Promise<{ execution: TurnExecution; turn: CollectedTurn; writes: number }> {
-  const counted = countRequests(storage.transcriptsFor(input.lease));
+  const counted = countRequests(afterReady(storage.transcriptsFor(input.lease), input.ready));
   const run = await process.run(
     userMessage(input.text, input.messageTime),
     counted.store,
@@ -114,7 +118,7 @@ async function runIn(
 }
 
 async function executeCold(storage: Storage, input: ExecuteInput): Promise<TurnExecution> {
-  const counted = countRequests(storage.transcriptsFor(input.lease));
+  const counted = countRequests(afterReady(storage.transcriptsFor(input.lease), input.ready));
   const verified = verifiedStore(counted.store, {
     resume: input.resume,
     describe: `session ${input.sessionId}`,
@@ -140,10 +144,30 @@ async function executeCold(storage: Storage, input: ExecuteInput): Promise<TurnE
   };
 }
 
+/** `store` whose writes wait for `ready` (reads do not: a resume may load meanwhile). */
+function afterReady(store: TranscriptStore, ready: Promise<void>): TranscriptStore {
+  return {
+    ...store,
+    append: async (key, entries) => {
+      await ready;
+      return store.append(key, entries);
+    },
+    delete: async (key) => {
+      await ready;
+      return store.delete(key);
+    },
+    load: (key) => store.load(key),
+    listSessions: (projectKey) => store.listSessions(projectKey),
+    listSubkeys: (key) => store.listSubkeys(key),
+    stat: (key) => store.stat(key),
+  };
+}
+
 /** Counts the session-store requests a turn makes through `store`. */
 function countRequests(store: TranscriptStore): { store: TranscriptStore; requests: () => number } {
   let n = 0;
-  const counted = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+  const counted =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> => {
       n++;
       return fn(...args);

@@ -109,10 +109,15 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     request.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const timeout = setTimeout(() => abort.abort(new Error('turn timeout')), deps.limits.turnTimeoutMs);
     try {
-      const prior = requestId ? await once.prior(key, requestId, started) : null;
-      const result =
-        prior ??
-        (await runLeased({ request, requestId, lease, abort, started, log, leaseLost: heartbeat.lost }));
+      const result = await runLeased({
+        request,
+        requestId,
+        lease,
+        abort,
+        started,
+        log,
+        leaseLost: heartbeat.lost,
+      });
       return await deliverLeased(request, requestId, result, log);
     } finally {
       clearTimeout(timeout);
@@ -176,7 +181,19 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     const { request, requestId, lease, abort, started, log, leaseLost } = attempt;
     const key = request.key;
     const policy = deps.tenantPolicy?.(key.tenant);
-    const agent = await resolveAgent(key);
+    // The ledger read, the budget check and the agent lookup do not depend on each other: one
+    // round trip of waiting instead of three before the model is asked.
+    const [prior, budget, resolved] = await Promise.all([
+      requestId ? once.prior(key, requestId, started) : null,
+      settle(
+        accounting ? accounting.check(request, policy?.budgets, clock.now()) : Promise.resolve(undefined),
+      ),
+      settle(resolveAgent(key)),
+    ]);
+    // A repeat is answered from the ledger whatever the budget or the agent's configuration now say.
+    if (prior) return prior;
+    const agent = unwrap(resolved);
+    const refusal = unwrap(budget);
     const model = request.model ?? policy?.model;
     const env = buildChildEnv({
       provider: deps.provider,
@@ -198,7 +215,6 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       ? { sessionId: warm.sessionId, turns: warm.mapTurns }
       : await deps.storage.conversations.get(key);
     // Checked under the lease: an earlier turn of this conversation has been recorded by now.
-    const refusal = await accounting?.check(request, policy?.budgets, clock.now());
     if (refusal) {
       // Nothing was written under this lease: the live process is still current.
       if (warm) pool?.put(warm, lease.token);
@@ -211,17 +227,22 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     const resume = record?.sessionId;
     const sessionId = resume ?? randomUUID();
     let execution: TurnExecution | undefined;
-    try {
-      // Budget refusals above are not recorded: nothing ran, so a repeat may simply be checked again.
-      if (requestId) {
-        await once.begin(key, requestId, {
+    // Budget refusals above are not recorded: nothing ran, so a repeat may simply be checked again.
+    // The ledger's `started` record is written while the message goes to the agent: the turn's
+    // store writes wait for it (`ready`), so nothing is stored before the ledger knows the turn;
+    // if it fails, the turn is stopped and the error thrown (the queue retries the message).
+    const begun = requestId
+      ? once.begin(key, requestId, {
           sessionId: parseSessionId(sessionId),
           resumed: resume !== undefined,
           turnsBefore: record?.turns ?? 0,
           ...(warm ? { entriesBefore: warm.storedEntries() } : {}),
-        });
-      }
+        })
+      : Promise.resolve();
+    begun.catch((err: unknown) => abort.abort(err));
+    try {
       execution = await executeTurn(deps.storage, pool, {
+        ready: begun,
         key,
         text: request.text,
         messageTime: request.messageTime,
@@ -240,6 +261,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         fingerprint,
         log,
       });
+      await begun;
       const { turn } = execution;
       const result = toTurnResult(turn, {
         sessionId: turn.sessionId ?? sessionId,
@@ -270,6 +292,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       });
       return result;
     } catch (err) {
+      await begun.catch(() => {});
       // The process may now hold a turn the store or the map does not: it must not take another.
       const process = execution?.process ?? warm;
       if (process) pool?.discard(process, 'failed');
@@ -345,6 +368,21 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       }
     },
   };
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise's outcome as a value, so one failure does not leave its siblings unhandled. */
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+function unwrap<T>(settled: Settled<T>): T {
+  if (!settled.ok) throw settled.error;
+  return settled.value;
 }
 
 interface ResultContext {

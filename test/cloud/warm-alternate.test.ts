@@ -11,7 +11,7 @@ import { conversationKey } from '../../src/core/keys.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startModelServer, userTexts, type ModelServer } from '../../src/model/index.js';
 import { PLAIN_PROFILE } from '../support/agent-harness.js';
-import { liveClaudeProcesses, waitUntil } from '../support/child-processes.js';
+import { isRunning, waitUntil } from '../support/child-processes.js';
 import { useCloudWorlds, type CloudWorld } from '../support/cloud-world.js';
 
 /**
@@ -86,9 +86,10 @@ describe('warm conversations across two workers (cloud store)', () => {
       expect(a.pool.stats()).toMatchObject({ hits: 1, misses: { stale: 2 } });
       expect(b.pool.stats()).toMatchObject({ hits: 0, misses: { stale: 1 } });
     } finally {
+      const pids = [...a.pool.pids(), ...b.pool.pids()];
       a.pool.close();
       b.pool.close();
-      await waitUntil(() => liveClaudeProcesses().length === 0, 5_000, 'every child to exit');
+      await waitUntil(() => pids.every((pid) => !isRunning(pid)), 5_000, 'every child to exit');
     }
   });
 });

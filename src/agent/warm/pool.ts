@@ -49,6 +49,8 @@ export interface WarmPool {
   evict(key: ConversationKey, reason: WarmEviction): void;
   evictTenant(tenant: TenantId, reason: WarmEviction): void;
   stats(): WarmPoolStats;
+  /** Pids of the live children (idle and busy): for diagnostics, memory figures and tests. */
+  pids(): number[];
   /** Close every process (idle and busy); the pool takes no more. */
   close(): void;
 }
@@ -158,6 +160,10 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
     },
     stats() {
       return { ...stats, live: idle.size + busy.size, busy: busy.size };
+    },
+    pids() {
+      const all = [...[...idle.values()].map((e) => e.process), ...busy];
+      return all.flatMap((p) => (p.alive() && p.pid() !== undefined ? [p.pid() as number] : []));
     },
     close() {
       closed = true;

@@ -167,7 +167,7 @@ export function startWarmProcess(init: WarmProcessInit): WarmProcess {
         current = undefined;
         signal.removeEventListener('abort', onAbort);
       }
-      const writes = processStore.endTurn();
+      const writes = await processStore.endTurn();
       const turn = collector.turn;
       // The first turn's resume `load()` happens during the turn, so its cost is read only now.
       const costBefore = totalBefore ?? verified.costBefore();

@@ -3,7 +3,10 @@ import type { TranscriptStore } from '../../sessions/types.js';
 
 /** What a live process stored during one turn. */
 export interface TurnWrites {
-  /** `append()` calls that reached the store (main transcript and subagent streams). */
+  /**
+   * `append()` calls the process made (main transcript and subagent streams), whether or not they
+   * succeeded: any of them may have stored part of the turn.
+   */
   appends: number;
   /** Entries appended to the main transcript, in order. */
   mainEntries: SessionStoreEntry[];
@@ -21,7 +24,8 @@ export interface ProcessStore {
   readonly store: TranscriptStore;
   /** Routes writes to `target` (the lease-fenced store of the turn) until `endTurn()`. */
   beginTurn(target: TranscriptStore): void;
-  endTurn(): TurnWrites;
+  /** Stops routing writes, once every append of the turn has settled (none lands later). */
+  endTurn(): Promise<TurnWrites>;
   /** Entries of the main transcript known to be stored: loaded at resume plus appended since. */
   mainEntries(): number;
 }
@@ -33,6 +37,7 @@ export function createProcessStore(
   let target: TranscriptStore | undefined;
   let writes: TurnWrites = { appends: 0, mainEntries: [] };
   let known = 0;
+  const inFlight = new Set<Promise<void>>();
   const current = (): TranscriptStore => target ?? base;
 
   const store: TranscriptStore = {
@@ -42,10 +47,18 @@ export function createProcessStore(
         onDropped(key, entries.length);
         return;
       }
-      await fenced.append(key, entries);
-      writes.appends++;
+      const turnWrites = writes;
+      turnWrites.appends++;
+      const write = fenced.append(key, entries);
+      const settled = write.then(
+        () => undefined,
+        () => undefined,
+      );
+      inFlight.add(settled);
+      void settled.then(() => inFlight.delete(settled));
+      await write;
       if (key.subpath === undefined) {
-        writes.mainEntries.push(...entries);
+        turnWrites.mainEntries.push(...entries);
         known += entries.length;
       }
     },
@@ -66,8 +79,9 @@ export function createProcessStore(
       target = next;
       writes = { appends: 0, mainEntries: [] };
     },
-    endTurn() {
+    async endTurn() {
       target = undefined;
+      await Promise.all(inFlight);
       return writes;
     },
     mainEntries: () => known,

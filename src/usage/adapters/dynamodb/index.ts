@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, translate } from '../../../aws/index.js';
 import { StorageError } from '../../../core/errors.js';
 import type { CounterValues, CounterWrite, StoredTurn } from '../../counters.js';
@@ -17,6 +22,8 @@ export interface DynamoUsageStoreOptions extends UsageStoreOptions {
 }
 
 const MAX_ATTEMPTS = 10;
+/** BatchGetItem rounds for unprocessed keys (DynamoDB returns them under throttling). */
+const MAX_BATCH_READ_ATTEMPTS = 5;
 const NAMES = {
   '#turns': 'turns',
   '#in': 'inputTokens',
@@ -149,18 +156,24 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
 
     async read(tenant, keys, now) {
       const out = new Map<string, CounterValues>();
+      const bySk = new Map(keys.map((key) => [counterSk(key), key]));
+      // One BatchGetItem for every counter a budget check needs (4 for tenant + user, day +
+      // month): one round trip before the model is asked instead of four concurrent GetItems.
+      let pending: Array<Record<string, unknown>> = [...bySk.keys()].map((sk) => ({ pk: tenant, sk }));
       try {
-        await Promise.all(
-          keys.map(async (key) => {
-            const res = await doc.send(
-              new GetCommand({
-                TableName: table,
-                Key: { pk: tenant, sk: counterSk(key) },
-                ConsistentRead: true,
-              }),
-            );
-            const item = res.Item;
-            if (!item || num(item.expiresAt) <= now) return;
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt >= MAX_BATCH_READ_ATTEMPTS) {
+            throw new Error(`${pending.length} counters left unprocessed after ${attempt} attempts`);
+          }
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+          const res = await doc.send(
+            new BatchGetCommand({
+              RequestItems: { [table]: { Keys: pending.slice(0, 100), ConsistentRead: true } },
+            }),
+          );
+          for (const item of res.Responses?.[table] ?? []) {
+            const key = bySk.get(String(item.sk));
+            if (key === undefined || num(item.expiresAt) <= now) continue;
             out.set(key, {
               turns: num(item.turns),
               input: num(item.inputTokens),
@@ -169,8 +182,9 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
               cacheRead: num(item.cacheReadTokens),
               costMicroUsd: num(item.costMicroUsd),
             });
-          }),
-        );
+          }
+          pending = [...(res.UnprocessedKeys?.[table]?.Keys ?? []), ...pending.slice(100)];
+        }
       } catch (err) {
         throw translate(SOURCE, `read counters of ${tenant}`, err);
       }
