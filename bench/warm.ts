@@ -63,7 +63,7 @@ const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Backend = 'sqlite' | 'cloud';
-type Mode = 'cold' | 'warm';
+type Mode = 'cold' | 'warm' | 'spare';
 
 /** The runner's `turn finished` log line, the fields this bench reads. */
 interface FinishedLine {
@@ -179,7 +179,10 @@ async function main(): Promise<void> {
       ANTHROPIC_API_KEY: 'bench-model-key',
       ANTHROPIC_BASE_URL: model.url,
       OMNICLOUD_MODEL_MAX_RETRIES: '1',
-      OMNICLOUD_WARM_MAX: String(mode === 'warm' ? conversations + 1 : 0),
+      OMNICLOUD_WARM_MAX: String(mode === 'cold' ? 0 : conversations + newSamples + 2),
+      // Spares only on the side that measures them: elsewhere their start-up would load the machine
+      // in the middle of measured turns, and turn 1 would not take the path the loop expects.
+      OMNICLOUD_WARM_SPARES: mode === 'spare' ? '1' : '0',
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     };
     if (backend === 'cloud') {
@@ -226,13 +229,21 @@ async function main(): Promise<void> {
   }
 
   const sides: Side[] = [];
+  /** Sides outside the cold/warm comparison (the spare side), still counted by `quiet()`. */
+  const extraSides: Side[] = [];
   for (const backend of ['sqlite', 'cloud'] as const)
     for (const mode of ['cold', 'warm'] as const) sides.push(await makeSide(backend, mode));
   const awsCounts = (side: Side): Record<string, number> =>
     Object.assign({}, ...side.proxies.map((p) => p.counts())) as Record<string, number>;
 
   let updateId = 0;
-  async function runOne(side: Side, chat: string, conversation: number, turn: number): Promise<TurnSample> {
+  async function runOne(
+    side: Side,
+    chat: string,
+    conversation: number,
+    turn: number,
+    expectPath?: string,
+  ): Promise<TurnSample> {
     const id = `${side.backend}-${side.mode}-${chat}-t${turn}`;
     const awsBefore = awsCounts(side);
     side.finished = undefined;
@@ -252,7 +263,7 @@ async function main(): Promise<void> {
     if (arrival === undefined) throw new Error(`bench: the model never saw ${id}`);
     const finished = side.finished as FinishedLine | undefined;
     if (!finished) throw new Error(`bench: no "turn finished" line for ${id}`);
-    const expected = side.mode === 'cold' ? 'cold' : turn === 1 ? 'started' : 'warm';
+    const expected = expectPath ?? (side.mode === 'cold' ? 'cold' : turn === 1 ? 'started' : 'warm');
     if (finished.path !== expected) {
       throw new Error(`bench: ${id} took path "${finished.path}", expected "${expected}"`);
     }
@@ -268,6 +279,16 @@ async function main(): Promise<void> {
     };
   }
 
+  /**
+   * Waits until the only agent processes left are the pools' live ones (a one-shot process of the
+   * previous turn has exited), so no turn is measured while another side's child still burns CPU.
+   */
+  async function quiet(): Promise<void> {
+    const pooled = (): number => [...sides, ...extraSides].reduce((n, s) => n + s.deps.warm.pids().length, 0);
+    await waitUntil(() => liveClaudeProcesses().length <= pooled(), 10_000, 'exiting agent processes');
+    await sleep(50);
+  }
+
   // Untimed warm-up per side (page cache, JIT, DynamoDB Local's JIT): one conversation, two turns.
   for (const side of sides) for (const turn of [1, 2]) await runOne(side, 'warm-up', -1, turn);
   log(`warm-up done after ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -275,7 +296,10 @@ async function main(): Promise<void> {
   // Interleaved: turn t of conversation c runs on each side in turn before the next one.
   for (let turn = 1; turn <= turns; turn++) {
     for (let c = 0; c < conversations; c++) {
-      for (const side of sides) side.samples.push(await runOne(side, `chat-${c}`, c, turn));
+      for (const side of sides) {
+        await quiet();
+        side.samples.push(await runOne(side, `chat-${c}`, c, turn));
+      }
     }
   }
   log(`turns done after ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -295,6 +319,28 @@ async function main(): Promise<void> {
       // Exited while we looked.
     }
   }
+
+  // New conversations through the runner, interleaved: the first turn in a spare the runner
+  // started ahead (`runner.prewarm`, path `spare`) versus in a live process the turn starts itself
+  // (path `started`). Each is measured once the spare is ready and the machine is quiet.
+  const spareSide = await makeSide('sqlite', 'spare');
+  extraSides.push(spareSide);
+  const startedSide = sides.find((s) => s.backend === 'sqlite' && s.mode === 'warm') as Side;
+  const spareReady = (): Promise<void> =>
+    waitUntil(() => spareSide.deps.warm.stats().spares === 1, 60_000, 'a ready spare');
+  const runnerNew: { spare: number[]; started: number[] } = { spare: [], started: [] };
+  await spareSide.deps.runner.prewarm?.(TENANT);
+  for (let i = 0; i < newSamples; i++) {
+    await spareReady();
+    await quiet();
+    runnerNew.spare.push((await runOne(spareSide, `new-spare-${i}`, -2, 1, 'spare')).firstRequestMs);
+    await spareReady();
+    await quiet();
+    runnerNew.started.push((await runOne(startedSide, `new-started-${i}`, -2, 1, 'started')).firstRequestMs);
+  }
+  log(
+    `runner, new conversation, first request p50: started by the turn ${round(median(runnerNew.started))} ms; spare ${round(median(runnerNew.spare))} ms`,
+  );
 
   const prewarm = await newConversations(dir, model.url, sides[0] as Side, newSamples, arrivals);
 
@@ -385,7 +431,7 @@ async function main(): Promise<void> {
     }
   }
 
-  for (const side of sides) await side.deps.close();
+  for (const side of [...sides, ...extraSides]) await side.deps.close();
   let leftover = liveClaudeProcesses();
   await waitUntil(
     () => (leftover = liveClaudeProcesses()).length === 0,
@@ -410,6 +456,8 @@ async function main(): Promise<void> {
     conversations,
     turns_per_conversation: turns,
     ...report,
+    runner_new_first_request_ms_p50: round(median(runnerNew.started)),
+    runner_spare_new_first_request_ms_p50: round(median(runnerNew.spare)),
     ...prewarm,
     targets: {
       warm_first_request_ms_p50_max: TARGET_WARM_FIRST_REQUEST_P50_MS,

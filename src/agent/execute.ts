@@ -6,10 +6,13 @@ import { collectTurn, type CollectedTurn } from './collect.js';
 import { userMessage, userPrompt, type AgentOptions } from './options.js';
 import { verifiedStore } from './verified-store.js';
 import type { WarmPool } from './warm/pool.js';
-import { startWarmProcess, type WarmProcess } from './warm/process.js';
+import { startWarmProcess, type SpareProcess, type WarmProcess } from './warm/process.js';
 
-/** How a turn reached the agent: a one-shot process, a live process reused, or a new live one. */
-export type TurnPath = 'cold' | 'warm' | 'started';
+/**
+ * How a turn reached the agent: a one-shot process, a live process reused, a new live one, or a
+ * new conversation's process started ahead.
+ */
+export type TurnPath = 'cold' | 'warm' | 'started' | 'spare';
 
 export interface TurnExecution {
   turn: CollectedTurn;
@@ -44,6 +47,8 @@ export interface ExecuteInput {
   options: AgentOptions;
   /** A live process claimed from the pool for this turn (already proven current). */
   warm: WarmProcess | null;
+  /** A new conversation's process started ahead (`sessionId` is its id). */
+  spare: SpareProcess | null;
   fingerprint: string;
   log: Logger;
 }
@@ -73,6 +78,11 @@ export async function executeTurn(
     });
     pool.discard(input.warm, 'failed');
     return (await runIn(start(pool, storage, input, true), storage, input, 'started')).execution;
+  }
+  if (input.spare) {
+    const process = input.spare.take(input.key);
+    pool.admit(process);
+    return (await runIn(process, storage, input, 'spare')).execution;
   }
   return (await runIn(start(pool, storage, input, input.resume), storage, input, 'started')).execution;
 }

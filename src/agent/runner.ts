@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, OmniError } from '../core/errors.js';
-import { parseRequestId, parseSessionId, type RequestId } from '../core/ids.js';
+import { parseRequestId, parseSessionId, parseTenantId, type RequestId, type TenantId } from '../core/ids.js';
 import { conversationKeyString, projectKeyForTenant, type ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { Lease, Storage } from '../sessions/types.js';
-import type { UsageStore } from '../usage/index.js';
+import type { BudgetRefusal, UsageStore } from '../usage/index.js';
 import {
   budgetRefusedResult,
   createTurnAccounting,
@@ -16,7 +16,7 @@ import { buildChildEnv, type TurnLimits } from './child-env.js';
 import type { CollectedTurn } from './collect.js';
 import { executeTurn, type TurnExecution } from './execute.js';
 import { createExactlyOnce } from './exactly-once.js';
-import { turnOptions } from './options.js';
+import { turnOptions, type AgentOptions } from './options.js';
 import type { TenantAgent, TenantAgentResolver } from './profile.js';
 import type { ModelProvider, ModelSelection } from './provider.js';
 import {
@@ -28,6 +28,7 @@ import {
 } from './types.js';
 import { processFingerprint } from './warm/fingerprint.js';
 import type { WarmPool } from './warm/pool.js';
+import { startSpareProcess } from './warm/process.js';
 
 export interface AgentRunnerDeps {
   storage: Storage;
@@ -51,13 +52,25 @@ export interface AgentRunnerDeps {
    * turn starts the binary and resumes from the store.
    */
   warm?: WarmPool;
+  /**
+   * Keep one process started ahead (`startup()`) for each tenant's next new conversation. For
+   * long-running hosts; not in Lambda, where the start-up would run in the next invocation's time.
+   */
+  spares?: boolean;
 }
+
+/** The pre-turn reads (`preTurnReads`): turn ledger, budget check, the tenant's agent. */
+type PreTurnReads = Promise<
+  [Settled<TurnResult | null | 'recheck'>, Settled<BudgetRefusal | undefined>, Settled<TenantAgent>]
+>;
 
 /** One attempt at a turn under a held lease: what `runTurn` hands to `runLeased`. */
 interface LeasedAttempt {
   request: TurnRequest;
   /** Set when the turn runs at most once (the turn ledger records it). */
   requestId: RequestId | undefined;
+  /** Started with the lease acquire or once it is held (see `runTurn`); `recheck` = read again under it. */
+  reads: PreTurnReads;
   /** The single-writer lease held for the conversation; transcripts are written under it. */
   lease: Lease;
   /** Stops the turn: caller abort, turn timeout or a lost lease. */
@@ -102,7 +115,13 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     const log = deps.logger.child({ conversation: conversationKeyString(key) });
     // Validated before anything is locked or written.
     const requestId = request.requestId === undefined ? undefined : parseRequestId(request.requestId);
+    // With a live process for the conversation, its pre-turn reads start with the lease acquire:
+    // they are used only if the token proves nobody held the lease since that process's turn
+    // (then nobody wrote this conversation's ledger or usage in between); otherwise read again.
+    const lastToken = pool?.lastToken(key);
+    const early = lastToken === undefined ? undefined : preTurnReads(request, requestId, started, false);
     const lease = await deps.storage.leases.acquire(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs });
+    const reads = early && lease.token === (lastToken ?? 0) + 1 ? early : undefined;
     const abort = new AbortController();
     const heartbeat = keepLease(lease, abort, log);
     const onCallerAbort = (): void => abort.abort(request.signal?.reason);
@@ -112,6 +131,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       const result = await runLeased({
         request,
         requestId,
+        reads: reads ?? preTurnReads(request, requestId, started, true),
         lease,
         abort,
         started,
@@ -127,6 +147,35 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         log.warn('lease release failed', { error: errorMessage(err) });
       });
     }
+  }
+
+  /**
+   * What a turn reads before it may run: the turn ledger (a repeat?), the budgets (refused?) and
+   * the tenant's agent. Independent of each other, so one round trip of waiting instead of three;
+   * settled, so a failure of one leaves no other promise unhandled.
+   */
+  function preTurnReads(
+    request: TurnRequest,
+    requestId: RequestId | undefined,
+    started: number,
+    leased: boolean,
+  ): PreTurnReads {
+    const policy = deps.tenantPolicy?.(request.key.tenant);
+    // Without the lease only a plain read: `prior()` may finish an interrupted turn (writes). Any
+    // record found is looked at again under the lease; none is the common case.
+    const ledger = (): Promise<TurnResult | null | 'recheck'> =>
+      !requestId
+        ? Promise.resolve(null)
+        : leased
+          ? once.prior(request.key, requestId, started)
+          : deps.storage.turns.get(request.key, requestId).then((r) => (r === null ? null : 'recheck'));
+    return Promise.all([
+      settle(ledger()),
+      settle(
+        accounting ? accounting.check(request, policy?.budgets, clock.now()) : Promise.resolve(undefined),
+      ),
+      settle(resolveAgent(request.key)),
+    ]);
   }
 
   /** Heartbeats the lease; a failed heartbeat aborts the turn and marks the lease lost. */
@@ -181,34 +230,14 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     const { request, requestId, lease, abort, started, log, leaseLost } = attempt;
     const key = request.key;
     const policy = deps.tenantPolicy?.(key.tenant);
-    // The ledger read, the budget check and the agent lookup do not depend on each other: one
-    // round trip of waiting instead of three before the model is asked.
-    const [prior, budget, resolved] = await Promise.all([
-      requestId ? once.prior(key, requestId, started) : null,
-      settle(
-        accounting ? accounting.check(request, policy?.budgets, clock.now()) : Promise.resolve(undefined),
-      ),
-      settle(resolveAgent(key)),
-    ]);
+    const [earlier, budget, resolved] = await attempt.reads;
     // A repeat is answered from the ledger whatever the budget or the agent's configuration now say.
-    if (prior) return prior;
+    const ledger = unwrap(earlier);
+    const prior = ledger === 'recheck' && requestId ? await once.prior(key, requestId, started) : ledger;
+    if (prior && prior !== 'recheck') return prior;
     const agent = unwrap(resolved);
     const refusal = unwrap(budget);
-    const model = request.model ?? policy?.model;
-    const env = buildChildEnv({
-      provider: deps.provider,
-      models: deps.models,
-      limits: deps.limits,
-      configDir: agent.workspace.configDir,
-      projectDirName: projectKeyForTenant(key.tenant),
-      home: agent.workspace.home,
-      tmpDir: agent.workspace.tmpDir,
-      path: deps.path,
-      // The binary refuses bypass mode as root unless told it runs in a sandbox; only ever set
-      // when the operator chose bypassPermissions explicitly (logged loudly at start).
-      extra: agent.profile.tools.permissionMode === 'bypassPermissions' ? { IS_SANDBOX: '1' } : undefined,
-    });
-    const fingerprint = pool ? processFingerprint({ agent, env, model, maxTurns: deps.limits.maxTurns }) : '';
+    const { fingerprint, options } = agentSetup(key.tenant, agent, request.model ?? policy?.model);
     const warm = pool?.claim(key, lease.token, fingerprint) ?? null;
     // A live process that passed the claim knows the map's row: nobody wrote it since its last turn.
     const record = warm
@@ -225,7 +254,10 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       });
     }
     const resume = record?.sessionId;
-    const sessionId = resume ?? randomUUID();
+    // A new conversation takes the tenant's spare (started ahead with the same setup), whose
+    // session id was chosen when it started.
+    const spare = resume === undefined ? (pool?.takeSpare(key.tenant, fingerprint) ?? null) : null;
+    const sessionId = resume ?? spare?.sessionId ?? randomUUID();
     let execution: TurnExecution | undefined;
     // Budget refusals above are not recorded: nothing ran, so a repeat may simply be checked again.
     // The ledger's `started` record is written while the message goes to the agent: the turn's
@@ -250,14 +282,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         abort,
         sessionId,
         resume: resume !== undefined,
-        options: turnOptions({
-          agent,
-          env,
-          model,
-          maxTurns: deps.limits.maxTurns,
-          pathToClaudeCodeExecutable: deps.pathToClaudeCodeExecutable,
-        }),
+        options,
         warm,
+        spare,
         fingerprint,
         log,
       });
@@ -280,6 +307,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       }
       if (requestId) await recordOutcome(key, requestId, result, leaseLost(), log);
       keepOrClose(execution, { persisted, aborted: abort.signal.aborted || leaseLost(), mapped, lease });
+      // The tenant's next new conversation will find a process already started (for its default
+      // setup: a turn with its own model does not replace the spare).
+      if (resume === undefined && request.model === undefined) ensureSpare(key.tenant, fingerprint, options);
       log.info('turn finished', {
         session_id: result.session_id,
         resumed: resume !== undefined,
@@ -298,6 +328,56 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       if (process) pool?.discard(process, 'failed');
       throw err;
     }
+  }
+
+  /** The child's environment, the `query()` options and the live-process fingerprint of a turn. */
+  function agentSetup(
+    tenant: TenantId,
+    agent: TenantAgent,
+    model: string | undefined,
+  ): { env: Record<string, string>; fingerprint: string; options: AgentOptions } {
+    const env = buildChildEnv({
+      provider: deps.provider,
+      models: deps.models,
+      limits: deps.limits,
+      configDir: agent.workspace.configDir,
+      projectDirName: projectKeyForTenant(tenant),
+      home: agent.workspace.home,
+      tmpDir: agent.workspace.tmpDir,
+      path: deps.path,
+      // The binary refuses bypass mode as root unless told it runs in a sandbox; only ever set
+      // when the operator chose bypassPermissions explicitly (logged loudly at start).
+      extra: agent.profile.tools.permissionMode === 'bypassPermissions' ? { IS_SANDBOX: '1' } : undefined,
+    });
+    const maxTurns = deps.limits.maxTurns;
+    return {
+      env,
+      fingerprint: pool ? processFingerprint({ agent, env, model, maxTurns }) : '',
+      options: turnOptions({
+        agent,
+        env,
+        model,
+        maxTurns,
+        pathToClaudeCodeExecutable: deps.pathToClaudeCodeExecutable,
+      }),
+    };
+  }
+
+  /** Has the pool start a spare process for the tenant's next new conversation (if it keeps spares). */
+  function ensureSpare(tenant: TenantId, fingerprint: string, options: AgentOptions): void {
+    if (!pool || !deps.spares) return;
+    pool.ensureSpare(tenant, fingerprint, (signal) => {
+      const sessionId = randomUUID();
+      return startSpareProcess({
+        tenant,
+        signal,
+        sessionId,
+        fingerprint,
+        transcripts: deps.storage.transcripts,
+        options: { ...options, sessionId },
+        log: deps.logger.child({ component: 'agent:warm', tenant, spare: sessionId }),
+      });
+    });
   }
 
   /** The tenant's agent; a tenant that no longer resolves loses its live processes. */
@@ -355,6 +435,13 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
 
   return {
     runTurn,
+    async prewarm(tenant: string): Promise<void> {
+      if (!pool || !deps.spares) return;
+      const id = parseTenantId(tenant);
+      const agent = await deps.tenants(id);
+      const { fingerprint, options } = agentSetup(id, agent, deps.tenantPolicy?.(id)?.model);
+      ensureSpare(id, fingerprint, options);
+    },
     async markDelivered(key: ConversationKey, requestId: string): Promise<void> {
       await once.markDelivered(key, parseRequestId(requestId));
     },

@@ -103,4 +103,9 @@ export interface AgentRunner {
   resetConversation(key: ConversationKey): Promise<void>;
   /** Record that the result of `requestId` reached the user (a later re-delivery then sends nothing). */
   markDelivered?(key: ConversationKey, requestId: string): Promise<void>;
+  /**
+   * Start a process ahead for the tenant's next new conversation, where the runner keeps spares
+   * (long-running hosts). Resolves once it is being started; never needed for correctness.
+   */
+  prewarm?(tenant: string): Promise<void>;
 }

@@ -82,6 +82,9 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
     closers.push(async () => warm.close());
     const runner = createAgentRunner({
       warm,
+      // Spares start in the background after a turn; in Lambda that would run in the next
+      // invocation's time (the sandbox is frozen in between), so only long-running hosts keep them.
+      spares: env.OMNICLOUD_WARM_SPARES && env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE === undefined,
       storage: stores.storage,
       usage: stores.usage,
       tenants: agents.resolve,
@@ -117,5 +120,21 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
   } catch (err) {
     for (const close of closers.reverse()) await close().catch(() => {});
     throw err;
+  }
+}
+
+/**
+ * Long-running hosts (`npm start` bots, `omnicloud serve`): start a process ahead for each
+ * tenant's first new conversation, in the background. A failure only means that conversation
+ * starts cold; it is logged.
+ */
+export function prewarmTenants(app: AppDeps): void {
+  for (const tenant of app.tenants.tenants.keys()) {
+    app.runner.prewarm?.(tenant).catch((err: unknown) => {
+      app.logger.warn('could not start a process ahead for the tenant', {
+        tenant,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    });
   }
 }

@@ -1,5 +1,5 @@
 import type { AppEnv } from '../config/env.js';
-import { buildDeps } from './build-deps.js';
+import { buildDeps, prewarmTenants } from './build-deps.js';
 import { runLocalTelegram } from './local-telegram.js';
 
 /**
@@ -9,6 +9,7 @@ import { runLocalTelegram } from './local-telegram.js';
  */
 export async function runLocalBots(env: AppEnv, rawEnv: Record<string, string | undefined>): Promise<number> {
   const app = await buildDeps(env, { rawEnv });
+  prewarmTenants(app);
   try {
     return await runLocalTelegram(app);
   } finally {

@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import type { AppEnv } from '../config/env.js';
-import { buildDeps } from './build-deps.js';
+import { buildDeps, prewarmTenants } from './build-deps.js';
 import { apiAppFor } from './api-app.js';
 
 export interface ServeHandle {
@@ -18,6 +18,7 @@ export async function startApiServer(
   options: { rawEnv: Record<string, string | undefined>; host?: string; port?: number },
 ): Promise<ServeHandle> {
   const deps = await buildDeps(env, { rawEnv: options.rawEnv });
+  prewarmTenants(deps);
   try {
     const app = apiAppFor(deps);
     const host = options.host ?? '127.0.0.1';

@@ -63,6 +63,11 @@ export const ENV_SCHEMA = z.object({
    * Default: derived from the memory budget (docs/warm.md).
    */
   OMNICLOUD_WARM_MAX: z.coerce.number().int().min(0).max(256).optional(),
+  /**
+   * Keep one process started ahead for each tenant's next new conversation (~230 MB each, counted
+   * in OMNICLOUD_WARM_MAX). Long-running hosts only; never in Lambda. Default on.
+   */
+  OMNICLOUD_WARM_SPARES: bool.default(true),
   /** How long an idle live process is kept (default 5 minutes). */
   OMNICLOUD_WARM_IDLE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
   /** Set by Lambda: the function's memory in MB (sizes the warm pool). */

@@ -86,15 +86,19 @@ describe('npm start', () => {
     api.pushUpdate(privateText('hello from Telegram'));
     await api.waitFor(() => api.sentTexts().some((t) => t.includes('hello from Telegram')), 60_000);
     expect(run.stderr()).toContain('Telegram bot(s) running');
-    // The conversation's agent process stays warm for the next message…
-    const agents = run.agents();
-    expect(agents).toHaveLength(1);
+    // The conversation's agent process stays warm for the next message (next to, at most, a spare
+    // started ahead for the next new conversation)…
+    const seen = new Set(run.agents());
+    expect(seen.size).toBeGreaterThanOrEqual(1);
+    expect(seen.size).toBeLessThanOrEqual(2);
     api.pushUpdate(privateText('second message'));
     await api.waitFor(() => api.sentTexts().some((t) => t.includes('second message')), 60_000);
-    expect(run.agents()).toEqual(agents);
-    // …and does not outlive the bot: SIGTERM closes it before the process exits.
+    const now = run.agents();
+    expect(now.some((pid) => seen.has(pid))).toBe(true);
+    for (const pid of now) seen.add(pid);
+    // …and none outlives the bot: SIGTERM closes them before the process exits.
     run.stop();
     expect(await run.exited).toBe(0);
-    await waitUntil(() => agents.every((pid) => !isRunning(pid)), 5_000, 'the agent process to exit');
+    await waitUntil(() => [...seen].every((pid) => !isRunning(pid)), 5_000, 'the agent processes to exit');
   }, 120_000);
 });

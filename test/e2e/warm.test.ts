@@ -51,7 +51,7 @@ function counting(storage: Storage): { storage: Storage; counts: Record<string, 
   };
 }
 
-function warmRunner(options: { max?: number; idleMs?: number; storage?: Storage } = {}): {
+function warmRunner(options: { max?: number; idleMs?: number; storage?: Storage; spares?: boolean } = {}): {
   runner: AgentRunner;
   pool: WarmPool;
 } {
@@ -63,7 +63,11 @@ function warmRunner(options: { max?: number; idleMs?: number; storage?: Storage 
   pools.push(pool);
   return {
     pool,
-    runner: h.runnerWith({ warm: pool, ...(options.storage ? { storage: options.storage } : {}) }),
+    runner: h.runnerWith({
+      warm: pool,
+      spares: options.spares ?? false,
+      ...(options.storage ? { storage: options.storage } : {}),
+    }),
   };
 }
 
@@ -257,5 +261,49 @@ describe('warm conversations (real binary, offline model, SQLite)', () => {
     expect(liveClaudeProcesses()).toEqual(expect.arrayContaining(pids));
     other.pool.close();
     await waitUntil(() => pids.every((pid) => !isRunning(pid)), 5_000, 'every child to exit');
+  });
+
+  it('a new conversation takes the spare started ahead; another is started for the next one', async () => {
+    const { runner, pool } = warmRunner({ spares: true });
+    await runner.prewarm?.('default');
+    await waitUntil(() => pool.stats().spares === 1, 30_000, 'a ready spare');
+    const [sparePid] = pool.pids();
+
+    const k = key('spare');
+    const first = await runner.runTurn({ key: k, text: 'first words', requestId: 'tg:900' });
+    expect(first.is_error).toBe(false);
+    expect(pool.stats()).toMatchObject({ spareHits: 1, live: 1 });
+    expect(lastUserTexts()).toEqual(['first words']);
+    expect(pool.pids()).toContain(sparePid); // the spare's child now serves the conversation
+    const second = await runner.runTurn({ key: k, text: 'second words' });
+    expect(second.session_id).toBe(first.session_id);
+    expect(pool.stats().hits).toBe(1);
+    expect(lastUserTexts()).toEqual(['first words', 'second words']);
+    // Stored like any other session: a one-shot process resumes it.
+    await h.runner.runTurn({ key: k, text: 'cold words' });
+    expect(lastUserTexts()).toEqual(['first words', 'second words', 'cold words']);
+
+    // The next new conversation finds another spare; one with another model does not take it.
+    await waitUntil(() => pool.stats().spares === 1, 30_000, 'the next spare');
+    await runner.runTurn({ key: key('spare-haiku'), text: 'hi', model: 'claude-haiku-4-5' });
+    expect(pool.stats()).toMatchObject({ spareHits: 1, spares: 1 });
+    const pids = pool.pids();
+    pool.close();
+    await waitUntil(() => pids.every((pid) => !isRunning(pid)), 5_000, 'every child and spare to exit');
+  });
+
+  it('closing the pool while a spare is still starting leaves no process behind', async () => {
+    const { runner, pool } = warmRunner({ spares: true });
+    const before = new Set(liveClaudeProcesses());
+    await runner.prewarm?.('default');
+    let started: number[] = [];
+    await waitUntil(
+      () => (started = liveClaudeProcesses().filter((pid) => !before.has(pid))).length > 0,
+      10_000,
+      'the spare to spawn',
+    );
+    expect(pool.stats().spares).toBe(0); // still starting
+    pool.close();
+    await waitUntil(() => started.every((pid) => !isRunning(pid)), 5_000, 'the starting spare to exit');
   });
 });

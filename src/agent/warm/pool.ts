@@ -1,7 +1,7 @@
 import { conversationKeyString, type ConversationKey } from '../../core/keys.js';
 import type { TenantId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
-import type { WarmProcess } from './process.js';
+import type { SpareProcess, WarmProcess } from './process.js';
 
 /** Why a live process was not used or was closed (counted in `stats()`). */
 export type WarmMiss = 'absent' | 'dead' | 'stale' | 'changed';
@@ -10,7 +10,11 @@ export type WarmEviction = 'idle' | 'lru' | 'reset' | 'tenant' | 'failed' | 'shu
 export interface WarmPoolStats {
   live: number;
   busy: number;
+  /** Spare processes started ahead of a new conversation (`startup()`), not yet taken. */
+  spares: number;
   hits: number;
+  /** New conversations whose first turn ran in a spare. */
+  spareHits: number;
   misses: Record<WarmMiss, number>;
   evictions: Record<WarmEviction, number>;
 }
@@ -40,12 +44,25 @@ export interface WarmPool {
    * A claimed process is busy (not in the pool) until `put` or `discard`.
    */
   claim(key: ConversationKey, leaseToken: number, fingerprint: string): WarmProcess | null;
+  /** The lease token of the conversation's idle live process's last turn, if it has one. */
+  lastToken(key: ConversationKey): number | undefined;
   /** Keep a process after a turn that ran under `leaseToken` (closed instead if it died). */
   put(process: WarmProcess, leaseToken: number): void;
   /** Close a process that must not take another turn (it failed or its lease was lost). */
   discard(process: WarmProcess, reason: WarmEviction): void;
   /** A turn is about to start a new process (counted as busy until `put`/`discard`). */
   admit(process: WarmProcess): void;
+  /** The tenant's ready spare if it was started with `fingerprint` (removed from the pool), else `null`. */
+  takeSpare(tenant: TenantId, fingerprint: string): SpareProcess | null;
+  /**
+   * Start a spare for the tenant's next new conversation unless one with this fingerprint is
+   * ready or starting, or the pool is full (live processes come first). One spare per tenant.
+   */
+  ensureSpare(
+    tenant: TenantId,
+    fingerprint: string,
+    start: (signal: AbortSignal) => Promise<SpareProcess>,
+  ): void;
   evict(key: ConversationKey, reason: WarmEviction): void;
   evictTenant(tenant: TenantId, reason: WarmEviction): void;
   stats(): WarmPoolStats;
@@ -55,17 +72,29 @@ export interface WarmPool {
   close(): void;
 }
 
+/** A tenant's spare: ready, or still starting (`abort` stops the start and kills its child). */
+interface SpareEntry {
+  fingerprint: string;
+  since: number;
+  abort: AbortController;
+  spare?: SpareProcess;
+}
+
 export function createWarmPool(options: WarmPoolOptions): WarmPool {
   const now = options.now ?? Date.now;
   const log = options.logger;
   /** Idle processes, least recently used first (Map keeps insertion order). */
   const idle = new Map<string, { process: WarmProcess; since: number }>();
   const busy = new Set<WarmProcess>();
+  /** Per tenant: a ready spare, or the fingerprint of one being started. */
+  const spares = new Map<TenantId, SpareEntry>();
   let closed = false;
   const stats: WarmPoolStats = {
     live: 0,
     busy: 0,
+    spares: 0,
     hits: 0,
+    spareHits: 0,
     misses: { absent: 0, dead: 0, stale: 0, changed: 0 },
     evictions: { idle: 0, lru: 0, reset: 0, tenant: 0, failed: 0, shutdown: 0 },
   };
@@ -79,9 +108,25 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
     log.debug('warm process closed', { conversation: name, reason });
   }
 
+  const total = (): number => idle.size + busy.size + spares.size;
+
+  function closeSpare(tenant: TenantId, reason: WarmEviction): void {
+    const entry = spares.get(tenant);
+    if (!entry) return;
+    spares.delete(tenant);
+    entry.abort.abort(new Error(`spare closed: ${reason}`));
+    entry.spare?.close();
+    stats.evictions[reason]++;
+  }
+
   function trim(): void {
+    // Spares are speculative: they go before any conversation's process.
+    for (const tenant of spares.keys()) {
+      if (total() <= options.max) return;
+      closeSpare(tenant, 'lru');
+    }
     for (const name of idle.keys()) {
-      if (idle.size + busy.size <= options.max) return;
+      if (total() <= options.max) return;
       closeIdle(name, 'lru');
     }
   }
@@ -90,6 +135,9 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
     () => {
       const cutoff = now() - options.idleMs;
       for (const [name, entry] of idle) if (entry.since <= cutoff) closeIdle(name, 'idle');
+      for (const [tenant, entry] of spares) {
+        if (entry.spare && (entry.since <= cutoff || !entry.spare.alive())) closeSpare(tenant, 'idle');
+      }
     },
     Math.min(30_000, Math.max(1_000, Math.floor(options.idleMs / 4))),
   );
@@ -127,6 +175,10 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
       busy.add(process);
       return process;
     },
+    lastToken(key) {
+      const entry = idle.get(conversationKeyString(key));
+      return entry?.process.alive() ? entry.process.leaseToken : undefined;
+    },
     admit(process) {
       if (closed) {
         process.close();
@@ -152,23 +204,64 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
       process.close();
       stats.evictions[reason]++;
     },
+    takeSpare(tenant, fingerprint) {
+      const entry = spares.get(tenant);
+      if (!entry?.spare || entry.fingerprint !== fingerprint || !entry.spare.alive()) return null;
+      spares.delete(tenant);
+      stats.spareHits++;
+      return entry.spare;
+    },
+    ensureSpare(tenant, fingerprint, start) {
+      if (closed || options.max === 0) return;
+      const existing = spares.get(tenant);
+      if (existing?.fingerprint === fingerprint && (!existing.spare || existing.spare.alive())) return;
+      if (existing) closeSpare(tenant, 'tenant');
+      if (total() >= options.max) return;
+      const entry: SpareEntry = { fingerprint, since: now(), abort: new AbortController() };
+      spares.set(tenant, entry);
+      start(entry.abort.signal).then(
+        (spare) => {
+          if (closed || spares.get(tenant) !== entry) {
+            spare.close();
+            return;
+          }
+          entry.spare = spare;
+          entry.since = now();
+          trim();
+        },
+        (err: unknown) => {
+          if (spares.get(tenant) !== entry) return; // closed meanwhile (shutdown, replaced)
+          spares.delete(tenant);
+          log.warn('could not start a spare agent process; new conversations start cold', {
+            tenant,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        },
+      );
+    },
     evict(key, reason) {
       closeIdle(conversationKeyString(key), reason);
     },
     evictTenant(tenant, reason) {
       for (const [name, entry] of idle) if (entry.process.key.tenant === tenant) closeIdle(name, reason);
+      closeSpare(tenant, reason);
     },
     stats() {
-      return { ...stats, live: idle.size + busy.size, busy: busy.size };
+      const ready = [...spares.values()].filter((e) => e.spare !== undefined).length;
+      return { ...stats, live: idle.size + busy.size, busy: busy.size, spares: ready };
     },
     pids() {
       const all = [...[...idle.values()].map((e) => e.process), ...busy];
-      return all.flatMap((p) => (p.alive() && p.pid() !== undefined ? [p.pid() as number] : []));
+      const ready = [...spares.values()].flatMap((e) => (e.spare ? [e.spare] : []));
+      return [...all, ...ready].flatMap((p) =>
+        p.alive() && p.pid() !== undefined ? [p.pid() as number] : [],
+      );
     },
     close() {
       closed = true;
       clearInterval(sweep);
       for (const name of [...idle.keys()]) closeIdle(name, 'shutdown');
+      for (const tenant of [...spares.keys()]) closeSpare(tenant, 'shutdown');
       for (const process of busy) {
         process.close();
         stats.evictions.shutdown++;

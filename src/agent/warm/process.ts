@@ -1,13 +1,22 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { query, type Options, type SDKUserMessage, type SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
+import {
+  query,
+  startup,
+  type Options,
+  type Query,
+  type SDKUserMessage,
+  type SpawnOptions,
+  type WarmQuery,
+} from '@anthropic-ai/claude-agent-sdk';
+import type { TenantId } from '../../core/ids.js';
 import { errorMessage } from '../../core/errors.js';
 import type { ConversationKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import type { TranscriptStore } from '../../sessions/types.js';
 import { createTurnCollector, type CollectedTurn, type TurnCollector } from '../collect.js';
-import { verifiedStore } from '../verified-store.js';
-import { createInputQueue } from './input-queue.js';
-import { createProcessStore, type TurnWrites } from './turn-store.js';
+import { verifiedStore, type VerifiedStore } from '../verified-store.js';
+import { createInputQueue, type InputQueue } from './input-queue.js';
+import { createProcessStore, type ProcessStore, type TurnWrites } from './turn-store.js';
 
 /** What one turn in a live process produced. */
 export interface WarmTurn {
@@ -60,22 +69,37 @@ export interface WarmProcess {
   pid(): number | undefined;
 }
 
-export function startWarmProcess(init: WarmProcessInit): WarmProcess {
-  const { log } = init;
-  const processStore = createProcessStore(init.transcripts, (key, entries) => {
+/** What a process is started with before it is bound to a conversation (a spare is not yet). */
+type ProcessBase = Omit<WarmProcessInit, 'key'>;
+
+/** The pieces of a live process that exist before its `query()` does. */
+interface ProcessParts {
+  base: ProcessBase;
+  processStore: ProcessStore;
+  verified: VerifiedStore;
+  input: InputQueue;
+  abort: AbortController;
+  /** The `query()`/`startup()` options: the caller's plus the process's store, abort and spawn. */
+  options: Options;
+  child(): ChildProcessWithoutNullStreams | undefined;
+  /** False once the child exited (or the process was closed). */
+  alive: { value: boolean };
+}
+
+function processParts(base: ProcessBase): ProcessParts {
+  const { log } = base;
+  const processStore = createProcessStore(base.transcripts, (key, entries) => {
     log.debug('append outside a turn dropped (no lease to fence it)', {
       subpath: key.subpath ?? 'main',
       entries,
     });
   });
   const verified = verifiedStore(processStore.store, {
-    resume: init.resume,
-    describe: `session ${init.sessionId}`,
+    resume: base.resume,
+    describe: `session ${base.sessionId}`,
   });
-  const input = createInputQueue();
-  const abort = new AbortController();
+  const alive = { value: true };
   let child: ChildProcessWithoutNullStreams | undefined;
-  let alive = true;
   // Our own spawn (the SDK's, minus nothing): it tells us when the child exits — a live process
   // whose child died while idle must not be handed a turn — and lets shutdown kill it at once.
   const spawnChild = (o: SpawnOptions): ChildProcessWithoutNullStreams => {
@@ -90,20 +114,104 @@ export function startWarmProcess(init: WarmProcessInit): WarmProcess {
       log.debug('agent stderr', { line: chunk.toString('utf8').slice(0, 500) });
     });
     spawned.once('exit', () => {
-      alive = false;
+      alive.value = false;
     });
     child = spawned;
     return spawned;
   };
-  const q = query({
-    prompt: input,
+  const abort = new AbortController();
+  return {
+    base,
+    processStore,
+    verified,
+    input: createInputQueue(),
+    abort,
     options: {
-      ...init.options,
+      ...base.options,
       sessionStore: verified.store,
       abortController: abort,
       spawnClaudeCodeProcess: spawnChild,
     },
-  });
+    child: () => child,
+    alive,
+  };
+}
+
+/** Ends the child of `parts` now: the SDK's own close waits ~2 s for a graceful exit. */
+function killChild(parts: ProcessParts): void {
+  parts.alive.value = false;
+  parts.input.end();
+  parts.abort.abort(new Error('warm process closed'));
+  const child = parts.child();
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+}
+
+export function startWarmProcess(init: WarmProcessInit): WarmProcess {
+  const parts = processParts(init);
+  return attach(parts, query({ prompt: parts.input, options: parts.options }), init.key);
+}
+
+/**
+ * A process started ahead of a new conversation (the SDK's `startup()`): spawned, initialised and
+ * waiting, with the session id it will create chosen now. `take` binds it to the conversation
+ * whose first turn it runs; until then it is owned by the pool, which closes it like any other.
+ */
+export interface SpareProcess {
+  readonly tenant: TenantId;
+  readonly sessionId: string;
+  readonly fingerprint: string;
+  alive(): boolean;
+  pid(): number | undefined;
+  /** Bind to `key` (once): the returned process runs the conversation's first turn. */
+  take(key: ConversationKey): WarmProcess;
+  close(): void;
+}
+
+export async function startSpareProcess(
+  init: Omit<WarmProcessInit, 'key' | 'resume'> & {
+    tenant: TenantId;
+    /** Stops the start (shutdown, the pool closed the spare): the child is killed. */
+    signal: AbortSignal;
+    initializeTimeoutMs?: number;
+  },
+): Promise<SpareProcess> {
+  const parts = processParts({ ...init, resume: false });
+  const stop = (): void => killChild(parts);
+  init.signal.addEventListener('abort', stop, { once: true });
+  let warm: WarmQuery;
+  try {
+    if (init.signal.aborted) throw new Error('spare start aborted');
+    warm = await startup({ options: parts.options, initializeTimeoutMs: init.initializeTimeoutMs ?? 30_000 });
+  } catch (err) {
+    killChild(parts);
+    throw err;
+  } finally {
+    init.signal.removeEventListener('abort', stop);
+  }
+  let taken = false;
+  return {
+    tenant: init.tenant,
+    sessionId: init.sessionId,
+    fingerprint: init.fingerprint,
+    alive: () => parts.alive.value && !taken,
+    pid: () => parts.child()?.pid,
+    take(key) {
+      if (taken || !parts.alive.value) throw new Error('spare process already taken or gone');
+      taken = true;
+      return attach(parts, warm.query(parts.input), key);
+    },
+    close() {
+      if (taken) return;
+      taken = true;
+      warm.close();
+      killChild(parts);
+    },
+  };
+}
+
+function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProcess {
+  const { base, processStore, verified, input, abort, alive } = parts;
+  const { log } = base;
   let costTotal: number | undefined;
   let current: { collector: TurnCollector; done: () => void } | undefined;
 
@@ -122,7 +230,7 @@ export function startWarmProcess(init: WarmProcessInit): WarmProcess {
       if (current) current.collector.turn.thrown = err;
       else log.debug('agent process ended', { error: errorMessage(err) });
     } finally {
-      alive = false;
+      alive.value = false;
       current?.done();
     }
   })();
@@ -130,27 +238,23 @@ export function startWarmProcess(init: WarmProcessInit): WarmProcess {
 
   function close(): void {
     if (abort.signal.aborted) return;
-    alive = false;
-    input.end();
-    abort.abort(new Error('warm process closed'));
     q.close();
-    // The SDK's close waits ~2 s for a graceful exit; nothing more of this process may be stored.
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    killChild(parts);
   }
 
   return {
-    key: init.key,
-    sessionId: init.sessionId,
-    fingerprint: init.fingerprint,
+    key,
+    sessionId: base.sessionId,
+    fingerprint: base.fingerprint,
     startedAt: Date.now(),
     leaseToken: 0,
     mapTurns: 0,
-    alive: () => alive,
+    alive: () => alive.value,
     storedEntries: () => processStore.mainEntries(),
     close,
-    pid: () => child?.pid,
+    pid: () => parts.child()?.pid,
     async run(message, fenced, signal) {
-      if (!alive) throw new Error('warm process is not alive');
+      if (!alive.value) throw new Error('warm process is not alive');
       if (current) throw new Error('warm process is already running a turn');
       const collector = createTurnCollector();
       const totalBefore = costTotal;
@@ -172,7 +276,7 @@ export function startWarmProcess(init: WarmProcessInit): WarmProcess {
       // The first turn's resume `load()` happens during the turn, so its cost is read only now.
       const costBefore = totalBefore ?? verified.costBefore();
       if (turn.result) costTotal = turn.result.totalCostUsd;
-      return { turn, writes, costBefore, loadFailure: verified.loadFailure(), died: !alive };
+      return { turn, writes, costBefore, loadFailure: verified.loadFailure(), died: !alive.value };
     },
   };
 }
