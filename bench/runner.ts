@@ -16,12 +16,13 @@ import { join } from 'node:path';
 import { query, type Options } from '@anthropic-ai/claude-agent-sdk';
 import { buildChildEnv } from '../src/agent/child-env.js';
 import { createAgentRunner } from '../src/agent/runner.js';
-import type { AgentProfile, TenantAgent } from '../src/agent/profile.js';
+import type { TenantAgent } from '../src/agent/profile.js';
 import { conversationKey } from '../src/core/keys.js';
 import { silentLogger } from '../src/core/logger.js';
 import { startModelServer } from '../src/model/index.js';
 import { createSqliteStorage } from '../src/sessions/adapters/sqlite/index.js';
 import { startRssSampler } from './lib/rss-sampler.js';
+import { BARE_PROFILE } from './lib/profiles.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,13 +35,7 @@ const median = (xs: number[]): number => {
 };
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 
-const PROFILE: AgentProfile = {
-  agents: {},
-  mcpServers: {},
-  systemPrompt: undefined,
-  skills: [],
-  tools: { allowedTools: [], disallowedTools: [], permissionMode: 'default' },
-};
+const PROFILE = BARE_PROFILE;
 
 async function main(): Promise<void> {
   const turns = arg('turns', 10);

@@ -23,7 +23,6 @@ import { join } from 'node:path';
 import { query, startup, type Options, type Query } from '@anthropic-ai/claude-agent-sdk';
 import { buildChildEnv } from '../src/agent/child-env.js';
 import { turnOptions, userPrompt } from '../src/agent/options.js';
-import type { AgentProfile } from '../src/agent/profile.js';
 import { prepareWorkspace } from '../src/agent/workspace.js';
 import { buildDeps } from '../src/app/build-deps.js';
 import type { AppDeps } from '../src/app/types.js';
@@ -35,6 +34,7 @@ import { liveClaudeProcesses, waitUntil } from '../test/support/child-processes.
 import { startCloudPeers } from '../test/peers/cloud.js';
 import { createCallTracer, type CallSpan, type CallTracer } from './lib/call-tracer.js';
 import { countsSince, startCountingProxy, type CountingProxy } from './lib/counting-proxy.js';
+import { BARE_PROFILE } from './lib/profiles.js';
 
 const TENANT = 'bench';
 const USER_ID = '424242';
@@ -96,13 +96,7 @@ interface Side {
   samples: TurnSample[];
 }
 
-const PROFILE: AgentProfile = {
-  agents: {},
-  mcpServers: {},
-  systemPrompt: undefined,
-  skills: [],
-  tools: { allowedTools: [], disallowedTools: [], permissionMode: 'default' },
-};
+const PROFILE = BARE_PROFILE;
 
 /** Where the time before a turn's model request went, from the store calls that started before it. */
 function phasesOf(spans: CallSpan[], t0: number, arrival: number): Record<string, number> {

@@ -59,6 +59,9 @@ async function interactive(app: AppDeps, key: ConversationKey, io: ChatIO): Prom
   io.err(`omnicloud chat — conversation ${conversationKeyString(key)}`);
   io.err(`model: ${describeProvider(app.provider)}`);
   io.err('type /help for commands, /exit to quit');
+  // A person at a terminal: start a process ahead so a new conversation's first answer (and the
+  // first after /new) skips the binary's start-up. Nothing depends on it.
+  if (io.interactive) app.runner.prewarm?.(key.tenant).catch(() => {});
   const rl = createInterface({ input: io.input, terminal: io.interactive });
   const prompt = (): void => {
     if (io.interactive) process.stdout.write('> ');
