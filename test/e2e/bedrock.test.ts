@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWarmPool } from '../../src/agent/warm/pool.js';
 import { conversationKey } from '../../src/core/keys.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { DEMO_LABEL, userTexts } from '../../src/model/index.js';
 import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock.js';
 import { startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
@@ -64,5 +66,34 @@ describe('Amazon Bedrock provider', () => {
     // A store resume runs in a fresh config dir; without CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST every
     // resumed turn would repeat the model-access probes.
     expect(bedrock.requests.filter((r) => r.probe)).toHaveLength(0);
+  });
+
+  it('a warm conversation on Bedrock: the next turn is one signed model request, nothing else', async () => {
+    const warm = createWarmPool({ max: 2, idleMs: 60_000, logger: silentLogger });
+    try {
+      const runner = h.runnerWith({
+        warm,
+        provider: {
+          kind: 'bedrock',
+          region: 'eu-west-1',
+          baseUrl: bedrock.url,
+          credentials: { accessKeyId: 'AKIATESTBEDROCK', secretAccessKey: SECRET },
+        },
+        models: { model: 'eu.anthropic.claude-opus-5-5' },
+      });
+      const key = conversationKey({ tenant: 'default', chat: 'bedrock-warm' });
+      await runner.runTurn({ key, text: 'first on a live process' });
+      const before = bedrock.requests.length;
+      const second = await runner.runTurn({ key, text: 'second on the same process' });
+      expect(second.is_error).toBe(false);
+      expect(warm.stats().hits).toBe(1);
+      const during = bedrock.requests.slice(before);
+      expect(during.map((r) => r.route)).toEqual(['invoke-stream']);
+      expect(during[0]?.auth).toMatchObject({ scheme: 'sigv4', signatureValid: true });
+      const last = bedrock.modelRequests().at(-1);
+      expect(last && userTexts(last)).toEqual(['first on a live process', 'second on the same process']);
+    } finally {
+      warm.close();
+    }
   });
 });
