@@ -234,7 +234,11 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     // A repeat is answered from the ledger whatever the budget or the agent's configuration now say.
     const ledger = unwrap(earlier);
     const prior = ledger === 'recheck' && requestId ? await once.prior(key, requestId, started) : ledger;
-    if (prior && prior !== 'recheck') return prior;
+    if (prior && prior !== 'recheck') {
+      // A recorded result read back writes nothing: a live process stays current.
+      if (prior.replayed === 'done') pool?.carry(key, lease.token);
+      return prior;
+    }
     const agent = unwrap(resolved);
     const refusal = unwrap(budget);
     const { fingerprint, options } = agentSetup(key.tenant, agent, request.model ?? policy?.model);

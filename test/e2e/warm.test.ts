@@ -218,7 +218,7 @@ describe('warm conversations (real binary, offline model, SQLite)', () => {
   });
 
   it('a repeated request id on a warm conversation is answered from the ledger, not run again', async () => {
-    const { runner } = warmRunner();
+    const { runner, pool } = warmRunner();
     const k = key('once');
     await runner.runTurn({ key: k, text: 'one' });
     const first = await runner.runTurn({ key: k, text: 'two', requestId: 'tg:42' });
@@ -229,6 +229,8 @@ describe('warm conversations (real binary, offline model, SQLite)', () => {
     expect(h.model.requests.length).toBe(requests);
     await runner.runTurn({ key: k, text: 'three' });
     expect(lastUserTexts()).toEqual(['one', 'two', 'three']);
+    // The repeat wrote nothing, so the live process stayed current: all later turns were warm.
+    expect(pool.stats()).toMatchObject({ hits: 2, misses: { stale: 0 } });
   });
 
   it('keeps at most `max` live processes, closing the least recently used', async () => {

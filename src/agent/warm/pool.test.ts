@@ -65,6 +65,18 @@ describe('warm pool', () => {
     expect(p.stats().misses.absent).toBe(1);
   });
 
+  it('a turn that wrote nothing carries the process to its token; a gap still makes it stale', () => {
+    const p = pool();
+    const a = fakeProcess(key('a'));
+    p.admit(a);
+    p.put(a, 4);
+    p.carry(key('a'), 5);
+    expect(p.lastToken(key('a'))).toBe(5);
+    p.carry(key('a'), 7); // token 6 was someone else's: not carried
+    expect(p.lastToken(key('a'))).toBe(5);
+    expect(p.claim(key('a'), 6, 'f1')).toBe(a);
+  });
+
   it('never hands a dead process out', () => {
     const p = pool();
     const a = fakeProcess(key('a'));

@@ -46,6 +46,11 @@ export interface WarmPool {
   claim(key: ConversationKey, leaseToken: number, fingerprint: string): WarmProcess | null;
   /** The lease token of the conversation's idle live process's last turn, if it has one. */
   lastToken(key: ConversationKey): number | undefined;
+  /**
+   * A turn under `leaseToken` wrote nothing (a repeat answered from the ledger): the idle process,
+   * current up to the token before, stays current.
+   */
+  carry(key: ConversationKey, leaseToken: number): void;
   /** Keep a process after a turn that ran under `leaseToken` (closed instead if it died). */
   put(process: WarmProcess, leaseToken: number): void;
   /** Close a process that must not take another turn (it failed or its lease was lost). */
@@ -178,6 +183,10 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
     lastToken(key) {
       const entry = idle.get(conversationKeyString(key));
       return entry?.process.alive() ? entry.process.leaseToken : undefined;
+    },
+    carry(key, leaseToken) {
+      const entry = idle.get(conversationKeyString(key));
+      if (entry && entry.process.leaseToken === leaseToken - 1) entry.process.leaseToken = leaseToken;
     },
     admit(process) {
       if (closed) {
