@@ -109,6 +109,7 @@ async function debugInfo(app: AppDeps, key: ConversationKey): Promise<string> {
   if (!view)
     return `conversation ${conversationKeyString(key)}: no session yet (the next message starts one)`;
   const { record, main, subagents } = view;
+  const live = app.warm.describe(key);
   return [
     `conversation: ${conversationKeyString(key)}`,
     `session id:   ${record.sessionId}`,
@@ -117,5 +118,6 @@ async function debugInfo(app: AppDeps, key: ConversationKey): Promise<string> {
     `subagents:    ${subagents.length ? subagents.map((s) => s.subpath).join(', ') : 'none'}`,
     `history at:   ${main?.location ?? 'n/a'}`,
     `expires:      ${new Date(record.expiresAt).toISOString()}`,
+    `agent:        ${live ? `live process (pid ${live.pid ?? '?'}, idle ${Math.round(live.idleMs / 1000)} s): the next message skips the start-up` : 'no live process (the next message starts one and resumes from the store)'}`,
   ].join('\n');
 }

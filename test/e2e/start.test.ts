@@ -72,11 +72,14 @@ describe('npm start', () => {
   it('without a bot token runs the terminal chat', async () => {
     const run = start({});
     run.write('hello from the terminal\n');
+    run.write('/debug\n');
     run.write('/exit\n');
     run.endInput();
     expect(await run.exited).toBe(0);
     expect(run.stderr()).toContain('omnicloud chat — conversation default:local');
     expect(run.stdout()).toContain('hello from the terminal');
+    // The conversation's agent process stayed alive for the next message.
+    expect(run.stdout()).toMatch(/agent: +live process \(pid \d+/);
     expect(api.calls).toHaveLength(0);
   }, 90_000);
 

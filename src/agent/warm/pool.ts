@@ -44,6 +44,8 @@ export interface WarmPool {
    * A claimed process is busy (not in the pool) until `put` or `discard`.
    */
   claim(key: ConversationKey, leaseToken: number, fingerprint: string): WarmProcess | null;
+  /** The conversation's idle live process, for `/debug`: its child's pid and how long it has been idle. */
+  describe(key: ConversationKey): { pid: number | undefined; sessionId: string; idleMs: number } | null;
   /** The lease token of the conversation's idle live process's last turn, if it has one. */
   lastToken(key: ConversationKey): number | undefined;
   /**
@@ -179,6 +181,11 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
       stats.hits++;
       busy.add(process);
       return process;
+    },
+    describe(key) {
+      const entry = idle.get(conversationKeyString(key));
+      if (!entry?.process.alive()) return null;
+      return { pid: entry.process.pid(), sessionId: entry.process.sessionId, idleMs: now() - entry.since };
     },
     lastToken(key) {
       const entry = idle.get(conversationKeyString(key));
