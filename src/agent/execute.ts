@@ -30,11 +30,6 @@ export interface TurnExecution {
 }
 
 export interface ExecuteInput {
-  /**
-   * Settles when the turn may write to the store (the turn ledger knows it). The agent is asked
-   * meanwhile; its first write waits. A rejection fails every write of the turn.
-   */
-  ready: Promise<void>;
   key: ConversationKey;
   text: string;
   messageTime: Date | undefined;
@@ -71,20 +66,37 @@ export async function executeTurn(
   if (!pool || pool.max === 0) return executeCold(storage, input);
   if (input.warm) {
     const first = await runIn(input.warm, storage, input, 'warm');
-    const retryable = first.turn.result === null && first.writes === 0 && !input.abort.signal.aborted;
+    const retryable =
+      first.turn.result === null && first.writes === 0 && !first.closed && !input.abort.signal.aborted;
     if (!retryable) return first.execution;
     input.log.warn('live agent process died before the turn stored anything; retrying in a new process', {
       error: String(first.turn.thrown ?? 'no result'),
     });
     pool.discard(input.warm, 'failed');
-    return (await runIn(start(pool, storage, input, true), storage, input, 'started')).execution;
+    return runNew(pool, start(pool, storage, input, true), storage, input, 'started');
   }
   if (input.spare) {
     const process = input.spare.take(input.key);
     pool.admit(process);
-    return (await runIn(process, storage, input, 'spare')).execution;
+    return runNew(pool, process, storage, input, 'spare');
   }
-  return (await runIn(start(pool, storage, input, input.resume), storage, input, 'started')).execution;
+  return runNew(pool, start(pool, storage, input, input.resume), storage, input, 'started');
+}
+
+/** A turn in a process this turn brought into the pool: on a throw it is discarded, not left busy. */
+async function runNew(
+  pool: WarmPool,
+  process: WarmProcess,
+  storage: Storage,
+  input: ExecuteInput,
+  path: TurnPath,
+): Promise<TurnExecution> {
+  try {
+    return (await runIn(process, storage, input, path)).execution;
+  } catch (err) {
+    pool.discard(process, 'failed');
+    throw err;
+  }
 }
 
 function start(pool: WarmPool, storage: Storage, input: ExecuteInput, resume: boolean): WarmProcess {
@@ -106,8 +118,8 @@ async function runIn(
   storage: Storage,
   input: ExecuteInput,
   path: TurnPath,
-): Promise<{ execution: TurnExecution; turn: CollectedTurn; writes: number }> {
-  const counted = countRequests(afterReady(storage.transcriptsFor(input.lease), input.ready));
+): Promise<{ execution: TurnExecution; turn: CollectedTurn; writes: number; closed: boolean }> {
+  const counted = countRequests(storage.transcriptsFor(input.lease));
   const run = await process.run(
     userMessage(input.text, input.messageTime),
     counted.store,
@@ -116,6 +128,7 @@ async function runIn(
   return {
     turn: run.turn,
     writes: run.writes.appends,
+    closed: run.closed,
     execution: {
       turn: run.turn,
       costBefore: run.costBefore,
@@ -128,7 +141,7 @@ async function runIn(
 }
 
 async function executeCold(storage: Storage, input: ExecuteInput): Promise<TurnExecution> {
-  const counted = countRequests(afterReady(storage.transcriptsFor(input.lease), input.ready));
+  const counted = countRequests(storage.transcriptsFor(input.lease));
   const verified = verifiedStore(counted.store, {
     resume: input.resume,
     describe: `session ${input.sessionId}`,
@@ -151,25 +164,6 @@ async function executeCold(storage: Storage, input: ExecuteInput): Promise<TurnE
     path: 'cold',
     process: undefined,
     storeRequests: counted.requests(),
-  };
-}
-
-/** `store` whose writes wait for `ready` (reads do not: a resume may load meanwhile). */
-function afterReady(store: TranscriptStore, ready: Promise<void>): TranscriptStore {
-  return {
-    ...store,
-    append: async (key, entries) => {
-      await ready;
-      return store.append(key, entries);
-    },
-    delete: async (key) => {
-      await ready;
-      return store.delete(key);
-    },
-    load: (key) => store.load(key),
-    listSessions: (projectKey) => store.listSessions(projectKey),
-    listSubkeys: (key) => store.listSubkeys(key),
-    stat: (key) => store.stat(key),
   };
 }
 

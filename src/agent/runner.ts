@@ -239,46 +239,45 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       if (prior.replayed === 'done') pool?.carry(key, lease.token);
       return prior;
     }
-    const agent = unwrap(resolved);
+    // Checked under the lease: an earlier turn of this conversation has been recorded by now. A
+    // refusal comes first, whatever the agent's configuration now says (nothing would run).
     const refusal = unwrap(budget);
+    if (refusal) {
+      // Nothing is written under this lease: a live process stays current.
+      pool?.carry(key, lease.token);
+      const mapped = await deps.storage.conversations.get(key);
+      log.info('turn refused: budget used up', { scope: refusal.scope, period: refusal.period });
+      return budgetRefusedResult(refusal, {
+        sessionId: mapped?.sessionId ?? '',
+        durationMs: clock.now() - started,
+      });
+    }
+    const agent = unwrap(resolved);
     const { fingerprint, options } = agentSetup(key.tenant, agent, request.model ?? policy?.model);
     const warm = pool?.claim(key, lease.token, fingerprint) ?? null;
     // A live process that passed the claim knows the map's row: nobody wrote it since its last turn.
     const record = warm
       ? { sessionId: warm.sessionId, turns: warm.mapTurns }
       : await deps.storage.conversations.get(key);
-    // Checked under the lease: an earlier turn of this conversation has been recorded by now.
-    if (refusal) {
-      // Nothing was written under this lease: the live process is still current.
-      if (warm) pool?.put(warm, lease.token);
-      log.info('turn refused: budget used up', { scope: refusal.scope, period: refusal.period });
-      return budgetRefusedResult(refusal, {
-        sessionId: record?.sessionId ?? '',
-        durationMs: clock.now() - started,
-      });
-    }
     const resume = record?.sessionId;
     // A new conversation takes the tenant's spare (started ahead with the same setup), whose
     // session id was chosen when it started.
     const spare = resume === undefined ? (pool?.takeSpare(key.tenant, fingerprint) ?? null) : null;
     const sessionId = resume ?? spare?.sessionId ?? randomUUID();
     let execution: TurnExecution | undefined;
-    // Budget refusals above are not recorded: nothing ran, so a repeat may simply be checked again.
-    // The ledger's `started` record is written while the message goes to the agent: the turn's
-    // store writes wait for it (`ready`), so nothing is stored before the ledger knows the turn;
-    // if it fails, the turn is stopped and the error thrown (the queue retries the message).
-    const begun = requestId
-      ? once.begin(key, requestId, {
+    try {
+      // Budget refusals above are not recorded: nothing ran, so a repeat may simply be checked
+      // again. The ledger knows the turn before the agent is asked: a tool it runs is never run
+      // again by a re-delivery that found no record.
+      if (requestId) {
+        await once.begin(key, requestId, {
           sessionId: parseSessionId(sessionId),
           resumed: resume !== undefined,
           turnsBefore: record?.turns ?? 0,
           ...(warm ? { entriesBefore: warm.storedEntries() } : {}),
-        })
-      : Promise.resolve();
-    begun.catch((err: unknown) => abort.abort(err));
-    try {
+        });
+      }
       execution = await executeTurn(deps.storage, pool, {
-        ready: begun,
         key,
         text: request.text,
         messageTime: request.messageTime,
@@ -292,7 +291,6 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         fingerprint,
         log,
       });
-      await begun;
       const { turn } = execution;
       const result = toTurnResult(turn, {
         sessionId: turn.sessionId ?? sessionId,
@@ -306,7 +304,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       const persisted = turn.result !== null && turn.mirrorErrors.length === 0;
       await accounting?.record(request, result, clock.now());
       let mapped = record?.turns ?? 0;
-      if (persisted || (resume !== undefined && turn.result !== null)) {
+      // After a lost lease another worker owns the conversation: its map is not ours to move.
+      if (!leaseLost() && (persisted || (resume !== undefined && turn.result !== null))) {
         mapped = (await deps.storage.conversations.touch(key, parseSessionId(result.session_id))).turns;
       }
       if (requestId) await recordOutcome(key, requestId, result, leaseLost(), log);
@@ -326,7 +325,6 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       });
       return result;
     } catch (err) {
-      await begun.catch(() => {});
       // The process may now hold a turn the store or the map does not: it must not take another.
       const process = execution?.process ?? warm;
       if (process) pool?.discard(process, 'failed');
@@ -404,7 +402,12 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   ): void {
     const { process } = execution;
     if (!process || !pool) return;
-    if (outcome.persisted && !outcome.aborted && process.alive()) {
+    const clean =
+      outcome.persisted &&
+      !outcome.aborted &&
+      execution.loadFailure === undefined &&
+      execution.turn.sessionId === process.sessionId;
+    if (clean && process.alive()) {
       process.mapTurns = outcome.mapped;
       pool.put(process, outcome.lease.token);
     } else {

@@ -68,8 +68,11 @@ export const ENV_SCHEMA = z.object({
    * in OMNICLOUD_WARM_MAX). Long-running hosts only; never in Lambda. Default on.
    */
   OMNICLOUD_WARM_SPARES: bool.default(true),
-  /** How long an idle live process is kept (default 5 minutes). */
-  OMNICLOUD_WARM_IDLE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
+  /**
+   * How long an idle live process is kept (default 5 minutes; at most 6 hours — a lease item the
+   * process's continuity check relies on lives a day after its last use).
+   */
+  OMNICLOUD_WARM_IDLE_MS: z.coerce.number().int().min(1_000).max(21_600_000).default(300_000),
   /** Set by Lambda: the function's memory in MB (sizes the warm pool). */
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().min(128).max(10_240).optional(),
   /** MCP servers from mcp.json to enable even if marked `"enabled": false` (comma-separated names). */

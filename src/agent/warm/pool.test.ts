@@ -77,6 +77,20 @@ describe('warm pool', () => {
     expect(p.claim(key('a'), 6, 'f1')).toBe(a);
   });
 
+  it('never reuses a process idle past the idle time, even where no sweep ran (a frozen sandbox)', () => {
+    let t = 0;
+    const p = createWarmPool({ max: 3, idleMs: 60_000, logger: silentLogger, now: () => t });
+    const a = fakeProcess(key('a'));
+    p.admit(a);
+    p.put(a, 1);
+    t = 60_001;
+    expect(p.lastToken(key('a'))).toBeUndefined();
+    expect(p.claim(key('a'), 2, 'f1')).toBeNull();
+    expect(p.stats().misses.expired).toBe(1);
+    expect(a.closed).toBe(true);
+    p.close();
+  });
+
   it('never hands a dead process out', () => {
     const p = pool();
     const a = fakeProcess(key('a'));

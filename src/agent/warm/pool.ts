@@ -4,7 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import type { SpareProcess, WarmProcess } from './process.js';
 
 /** Why a live process was not used or was closed (counted in `stats()`). */
-export type WarmMiss = 'absent' | 'dead' | 'stale' | 'changed';
+export type WarmMiss = 'absent' | 'dead' | 'stale' | 'changed' | 'expired';
 export type WarmEviction = 'idle' | 'lru' | 'reset' | 'tenant' | 'failed' | 'shutdown';
 
 export interface WarmPoolStats {
@@ -102,7 +102,7 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
     spares: 0,
     hits: 0,
     spareHits: 0,
-    misses: { absent: 0, dead: 0, stale: 0, changed: 0 },
+    misses: { absent: 0, dead: 0, stale: 0, changed: 0, expired: 0 },
     evictions: { idle: 0, lru: 0, reset: 0, tenant: 0, failed: 0, shutdown: 0 },
   };
 
@@ -161,13 +161,18 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
       }
       idle.delete(name);
       const { process } = entry;
+      // Idle past its time (a frozen Lambda sandbox runs no sweep): closed. This also keeps the
+      // token check sound where the lease item can expire (DynamoDB deletes it a day after its
+      // last acquire, and a new item starts at token 1 again): idle time is capped far below that.
       const miss: WarmMiss | undefined = !process.alive()
         ? 'dead'
-        : leaseToken !== process.leaseToken + 1
-          ? 'stale'
-          : fingerprint !== process.fingerprint
-            ? 'changed'
-            : undefined;
+        : now() - entry.since > options.idleMs
+          ? 'expired'
+          : leaseToken !== process.leaseToken + 1
+            ? 'stale'
+            : fingerprint !== process.fingerprint
+              ? 'changed'
+              : undefined;
       if (miss) {
         process.close();
         stats.misses[miss]++;
@@ -189,7 +194,8 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
     },
     lastToken(key) {
       const entry = idle.get(conversationKeyString(key));
-      return entry?.process.alive() ? entry.process.leaseToken : undefined;
+      if (!entry?.process.alive() || now() - entry.since > options.idleMs) return undefined;
+      return entry.process.leaseToken;
     },
     carry(key, leaseToken) {
       const entry = idle.get(conversationKeyString(key));
@@ -201,6 +207,7 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
         return;
       }
       busy.add(process);
+      trim();
     },
     put(process, leaseToken) {
       busy.delete(process);

@@ -28,6 +28,8 @@ export interface WarmTurn {
   loadFailure: Error | undefined;
   /** The process ended during the turn (crash, kill, abort): it takes no further turn. */
   died: boolean;
+  /** It ended because it was closed (abort, eviction, shutdown), not because the child failed. */
+  closed: boolean;
 }
 
 export interface WarmProcessInit {
@@ -137,13 +139,25 @@ function processParts(base: ProcessBase): ProcessParts {
   };
 }
 
-/** Ends the child of `parts` now: the SDK's own close waits ~2 s for a graceful exit. */
+/** A child still running this long after SIGTERM is killed (a hung tool or MCP server). */
+const KILL_AFTER_MS = 3_000;
+
+/**
+ * Ends the child of `parts` now (the SDK's own close waits ~2 s for a graceful exit, and skips its
+ * SIGKILL once the child was signalled): SIGTERM, then SIGKILL if it is still there.
+ */
 function killChild(parts: ProcessParts): void {
   parts.alive.value = false;
   parts.input.end();
   parts.abort.abort(new Error('warm process closed'));
   const child = parts.child();
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const running = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;
+  if (!running()) return;
+  child?.kill('SIGTERM');
+  const escalate = setTimeout(() => {
+    if (running()) child?.kill('SIGKILL');
+  }, KILL_AFTER_MS);
+  escalate.unref();
 }
 
 export function startWarmProcess(init: WarmProcessInit): WarmProcess {
@@ -236,8 +250,10 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
   })();
   void pump;
 
+  let closed = false;
   function close(): void {
     if (abort.signal.aborted) return;
+    closed = true;
     q.close();
     killChild(parts);
   }
@@ -258,9 +274,11 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
       if (current) throw new Error('warm process is already running a turn');
       const collector = createTurnCollector();
       const totalBefore = costTotal;
+      const failureBefore = verified.loadFailure();
       processStore.beginTurn(fenced);
       const onAbort = (): void => close();
       signal.addEventListener('abort', onAbort, { once: true });
+      let writes: TurnWrites;
       try {
         await new Promise<void>((resolve) => {
           current = { collector, done: resolve };
@@ -270,13 +288,23 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
       } finally {
         current = undefined;
         signal.removeEventListener('abort', onAbort);
+        // Whatever happened, this turn's lease-fenced store is not used again.
+        writes = await processStore.endTurn();
       }
-      const writes = await processStore.endTurn();
       const turn = collector.turn;
       // The first turn's resume `load()` happens during the turn, so its cost is read only now.
       const costBefore = totalBefore ?? verified.costBefore();
       if (turn.result) costTotal = turn.result.totalCostUsd;
-      return { turn, writes, costBefore, loadFailure: verified.loadFailure(), died: !alive.value };
+      // A load failure belongs to the turn in which it happened.
+      const failure = verified.loadFailure();
+      return {
+        turn,
+        writes,
+        costBefore,
+        loadFailure: failure !== failureBefore ? failure : undefined,
+        died: !alive.value,
+        closed,
+      };
     },
   };
 }

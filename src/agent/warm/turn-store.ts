@@ -26,7 +26,10 @@ export interface ProcessStore {
   beginTurn(target: TranscriptStore): void;
   /** Stops routing writes, once every append of the turn has settled (none lands later). */
   endTurn(): Promise<TurnWrites>;
-  /** Entries of the main transcript known to be stored: loaded at resume plus appended since. */
+  /**
+   * Entries of the main transcript known to be stored: loaded at resume plus appended since,
+   * counted as the stores count them (an entry whose `uuid` is already stored is not stored again).
+   */
   mainEntries(): number;
 }
 
@@ -36,7 +39,19 @@ export function createProcessStore(
 ): ProcessStore {
   let target: TranscriptStore | undefined;
   let writes: TurnWrites = { appends: 0, mainEntries: [] };
+  /** Main-transcript entries stored: those without a uuid, and one per distinct uuid. */
   let known = 0;
+  const uuids = new Set<string>();
+  const count = (entries: readonly SessionStoreEntry[]): void => {
+    for (const entry of entries) {
+      const uuid = typeof entry.uuid === 'string' ? entry.uuid : undefined;
+      if (uuid === undefined) known++;
+      else if (!uuids.has(uuid)) {
+        uuids.add(uuid);
+        known++;
+      }
+    }
+  };
   const inFlight = new Set<Promise<void>>();
   const current = (): TranscriptStore => target ?? base;
 
@@ -59,17 +74,30 @@ export function createProcessStore(
       await write;
       if (key.subpath === undefined) {
         turnWrites.mainEntries.push(...entries);
-        known += entries.length;
+        count(entries);
       }
     },
     async load(key) {
       const entries = await current().load(key);
-      if (key.subpath === undefined) known = entries?.length ?? 0;
+      if (key.subpath === undefined) {
+        known = 0;
+        uuids.clear();
+        count(entries ?? []);
+      }
       return entries;
     },
     listSessions: (projectKey) => current().listSessions(projectKey),
     listSubkeys: (key) => current().listSubkeys(key),
-    delete: (key) => current().delete(key),
+    // A delete is a write like an append: fenced by the turn's lease, dropped between turns.
+    async delete(key) {
+      const fenced = target;
+      if (fenced === undefined) {
+        onDropped(key, 0);
+        return;
+      }
+      writes.appends++;
+      await fenced.delete(key);
+    },
     stat: (key) => current().stat(key),
   };
 
