@@ -10,7 +10,7 @@ import { prepareWorkspace } from '../../src/agent/workspace.js';
 import { conversationKey } from '../../src/core/keys.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startModelServer, userTexts, type ModelServer } from '../../src/model/index.js';
-import { PLAIN_PROFILE } from '../support/agent-harness.js';
+import { offlineRunnerDeps, PLAIN_PROFILE } from '../support/agent-harness.js';
 import { isRunning, waitUntil } from '../support/child-processes.js';
 import { useCloudWorlds, type CloudWorld } from '../support/cloud-world.js';
 
@@ -43,14 +43,7 @@ async function worker(w: CloudWorld, name: string): Promise<Worker> {
   const agent: TenantAgent = { profile: PLAIN_PROFILE, workspace: await prepareWorkspace(dir) };
   const pool = createWarmPool({ max: 4, idleMs: 60_000, logger: silentLogger });
   const runner = createAgentRunner({
-    storage: w.container({ owner: name }),
-    tenants: async () => agent,
-    provider: { kind: 'offline', baseUrl: model.url },
-    models: {},
-    limits: { maxRetries: 1, apiTimeoutMs: 20_000, turnTimeoutMs: 60_000, maxTurns: 10 },
-    lease: { ttlMs: 30_000, waitMs: 5_000 },
-    path: process.env['PATH'] ?? '/usr/bin:/bin',
-    logger: silentLogger,
+    ...offlineRunnerDeps(model, w.container({ owner: name }), async () => agent),
     warm: pool,
   });
   return { runner, pool };

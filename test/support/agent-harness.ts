@@ -29,6 +29,24 @@ export interface AgentHarness {
   close(): Promise<void>;
 }
 
+/** Runner deps of the tests: the offline model server, short limits, a quiet logger. */
+export function offlineRunnerDeps(
+  model: ModelServer,
+  storage: Storage,
+  tenants: TenantAgentResolver,
+): AgentRunnerDeps {
+  return {
+    storage,
+    tenants,
+    provider: { kind: 'offline', baseUrl: model.url },
+    models: {},
+    limits: { maxRetries: 1, apiTimeoutMs: 20_000, turnTimeoutMs: 60_000, maxTurns: 10 },
+    lease: { ttlMs: 30_000, waitMs: 5_000 },
+    path: process.env['PATH'] ?? '/usr/bin:/bin',
+    logger: silentLogger,
+  };
+}
+
 /**
  * The real runner, the real SDK binary, the offline model server and SQLite storage in a temp dir.
  * Each tenant gets a fresh workspace and config dir, like a fresh container.
@@ -44,16 +62,7 @@ export async function startAgentHarness(
     return { profile, workspace: await prepareWorkspace(join(dir, 'tenants', tenant)) };
   };
   const tenants = options.tenants ? await options.tenants(dir) : plainTenants;
-  const deps: AgentRunnerDeps = {
-    storage,
-    tenants,
-    provider: { kind: 'offline', baseUrl: model.url },
-    models: {},
-    limits: { maxRetries: 1, apiTimeoutMs: 20_000, turnTimeoutMs: 60_000, maxTurns: 10 },
-    lease: { ttlMs: 30_000, waitMs: 5_000 },
-    path: process.env['PATH'] ?? '/usr/bin:/bin',
-    logger: silentLogger,
-  };
+  const deps = offlineRunnerDeps(model, storage, tenants);
   return {
     model,
     storage,
