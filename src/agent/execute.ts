@@ -67,10 +67,10 @@ export async function executeTurn(
   if (input.warm) {
     const first = await runIn(input.warm, storage, input, 'warm');
     const retryable =
-      first.turn.result === null && first.writes === 0 && !first.closed && !input.abort.signal.aborted;
+      first.execution.turn.result === null && first.writes === 0 && !first.closed && !input.abort.signal.aborted;
     if (!retryable) return first.execution;
     input.log.warn('live agent process died before the turn stored anything; retrying in a new process', {
-      error: String(first.turn.thrown ?? 'no result'),
+      error: String(first.execution.turn.thrown ?? 'no result'),
     });
     pool.discard(input.warm, 'failed');
     return runNew(pool, start(pool, storage, input, true), storage, input, 'started');
@@ -118,7 +118,7 @@ async function runIn(
   storage: Storage,
   input: ExecuteInput,
   path: TurnPath,
-): Promise<{ execution: TurnExecution; turn: CollectedTurn; writes: number; closed: boolean }> {
+): Promise<{ execution: TurnExecution; writes: number; closed: boolean }> {
   const counted = countRequests(storage.transcriptsFor(input.lease));
   const run = await process.run(
     userMessage(input.text, input.messageTime),
@@ -126,7 +126,6 @@ async function runIn(
     input.abort.signal,
   );
   return {
-    turn: run.turn,
     writes: run.writes.appends,
     closed: run.closed,
     execution: {

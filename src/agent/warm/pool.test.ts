@@ -11,7 +11,6 @@ function fakeProcess(key: ConversationKey, fingerprint = 'f1'): WarmProcess & { 
     key,
     sessionId: `s-${key.chat}`,
     fingerprint,
-    startedAt: 0,
     leaseToken: 0,
     mapTurns: 0,
     closed: false,

@@ -56,7 +56,6 @@ export interface WarmProcess {
   readonly key: ConversationKey;
   readonly sessionId: string;
   readonly fingerprint: string;
-  readonly startedAt: number;
   /** Lease token of the last turn this process ran (continuity check, `pool.ts`). */
   leaseToken: number;
   /** The conversation map's `turns` after the last turn (the next turn's `turnsBefore`). */
@@ -262,7 +261,6 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
     key,
     sessionId: base.sessionId,
     fingerprint: base.fingerprint,
-    startedAt: Date.now(),
     leaseToken: 0,
     mapTurns: 0,
     alive: () => alive.value,
