@@ -115,6 +115,17 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
     log.debug('warm process closed', { conversation: name, reason });
   }
 
+  /**
+   * Why an idle process can take no turn whatever the turn: its child died, or it was idle past
+   * its time (a frozen Lambda sandbox runs no sweep). The idle cap also keeps the token check
+   * sound where the lease item can expire (DynamoDB deletes it a day after its last acquire, and a
+   * new item starts at token 1 again): idle time is capped far below that.
+   */
+  function unusable(entry: { process: WarmProcess; since: number }): 'dead' | 'expired' | undefined {
+    if (!entry.process.alive()) return 'dead';
+    return now() - entry.since > options.idleMs ? 'expired' : undefined;
+  }
+
   const total = (): number => idle.size + busy.size + spares.size;
 
   function closeSpare(tenant: TenantId, reason: WarmEviction): void {
@@ -161,18 +172,13 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
       }
       idle.delete(name);
       const { process } = entry;
-      // Idle past its time (a frozen Lambda sandbox runs no sweep): closed. This also keeps the
-      // token check sound where the lease item can expire (DynamoDB deletes it a day after its
-      // last acquire, and a new item starts at token 1 again): idle time is capped far below that.
-      const miss: WarmMiss | undefined = !process.alive()
-        ? 'dead'
-        : now() - entry.since > options.idleMs
-          ? 'expired'
-          : leaseToken !== process.leaseToken + 1
-            ? 'stale'
-            : fingerprint !== process.fingerprint
-              ? 'changed'
-              : undefined;
+      const miss: WarmMiss | undefined =
+        unusable(entry) ??
+        (leaseToken !== process.leaseToken + 1
+          ? 'stale'
+          : fingerprint !== process.fingerprint
+            ? 'changed'
+            : undefined);
       if (miss) {
         process.close();
         stats.misses[miss]++;
@@ -189,13 +195,12 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
     },
     describe(key) {
       const entry = idle.get(conversationKeyString(key));
-      if (!entry?.process.alive()) return null;
+      if (!entry || unusable(entry)) return null;
       return { pid: entry.process.pid(), sessionId: entry.process.sessionId, idleMs: now() - entry.since };
     },
     lastToken(key) {
       const entry = idle.get(conversationKeyString(key));
-      if (!entry?.process.alive() || now() - entry.since > options.idleMs) return undefined;
-      return entry.process.leaseToken;
+      return entry && !unusable(entry) ? entry.process.leaseToken : undefined;
     },
     carry(key, leaseToken) {
       const entry = idle.get(conversationKeyString(key));
