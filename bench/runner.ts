@@ -23,28 +23,16 @@ import { startModelServer } from '../src/model/index.js';
 import { createSqliteStorage } from '../src/sessions/adapters/sqlite/index.js';
 import { startRssSampler } from './lib/rss-sampler.js';
 import { BARE_PROFILE } from './lib/profiles.js';
-
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
-
-const PROFILE = BARE_PROFILE;
+import { numberArg, median, round } from './lib/stats.js';
 
 async function main(): Promise<void> {
-  const turns = arg('turns', 10);
+  const turns = numberArg('turns', 10);
   const dir = await mkdtemp(join(tmpdir(), 'omni-bench-runner-'));
   const model = await startModelServer({ record: false });
   const storage = createSqliteStorage({ dataDir: join(dir, 'data') });
   const limits = { maxRetries: 1, apiTimeoutMs: 30_000, turnTimeoutMs: 120_000, maxTurns: 5 };
   const workspace = await prepareWorkspace(dir);
-  const tenant: TenantAgent = { profile: PROFILE, workspace };
+  const tenant: TenantAgent = { profile: BARE_PROFILE, workspace };
   const runner = createAgentRunner({
     storage,
     tenants: async () => tenant,

@@ -30,6 +30,7 @@ import { conversationKey } from '../src/core/keys.js';
 import { createCloudStorage, type CloudStorage } from '../src/sessions/adapters/cloud/index.js';
 import type { TranscriptStore } from '../src/sessions/types.js';
 import { startCloudPeers, type CloudPeers } from '../test/peers/cloud.js';
+import { median } from './lib/stats.js';
 import { jsonlBytes, sdkTurn } from './lib/transcript-shapes.js';
 
 // 10, 100, 300 are the spec's checkpoints; 500 shows the trend (ours is O(1) per turn, the original
@@ -45,10 +46,6 @@ const TARGET_SPEEDUP_WARM = 15;
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
-};
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 };
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MB`;
 

@@ -35,6 +35,7 @@ import { startCloudPeers } from '../test/peers/cloud.js';
 import { createCallTracer, type CallSpan, type CallTracer } from './lib/call-tracer.js';
 import { countsSince, startCountingProxy, type CountingProxy } from './lib/counting-proxy.js';
 import { BARE_PROFILE } from './lib/profiles.js';
+import { numberArg, median, quantile, round } from './lib/stats.js';
 
 const TENANT = 'bench';
 const USER_ID = '424242';
@@ -42,24 +43,9 @@ const USER_ID = '424242';
 const TARGET_WARM_FIRST_REQUEST_P50_MS = 50;
 const TARGET_WARM_STORE_REQUESTS = 1;
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
-const quantile = (xs: number[], q: number): number => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? Number.NaN;
-};
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Backend = 'sqlite' | 'cloud';
@@ -96,8 +82,6 @@ interface Side {
   samples: TurnSample[];
 }
 
-const PROFILE = BARE_PROFILE;
-
 /** Where the time before a turn's model request went, from the store calls that started before it. */
 function phasesOf(spans: CallSpan[], t0: number, arrival: number): Record<string, number> {
   const before = spans.filter((s) => s.start < arrival && s.end !== undefined);
@@ -119,9 +103,9 @@ function phasesOf(spans: CallSpan[], t0: number, arrival: number): Record<string
 }
 
 async function main(): Promise<void> {
-  const conversations = arg('conversations', 5);
-  const turns = arg('turns', 6);
-  const newSamples = arg('new', 5);
+  const conversations = numberArg('conversations', 5);
+  const turns = numberArg('turns', 6);
+  const newSamples = numberArg('new', 5);
   const cpu = cpus();
   log(
     `machine: ${cpu.length} × ${cpu[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; load ${loadavg()
@@ -493,7 +477,12 @@ async function newConversations(
     tmpDir: workspace.tmpDir,
     path: process.env['PATH'] ?? '/usr/bin:/bin',
   });
-  const base = turnOptions({ agent: { profile: PROFILE, workspace }, env, model: undefined, maxTurns: 5 });
+  const base = turnOptions({
+    agent: { profile: BARE_PROFILE, workspace },
+    env,
+    model: undefined,
+    maxTurns: 5,
+  });
   const sessionStore = side.deps.storage.transcripts;
   const options = (sessionId: string): Options => ({ ...base, sessionId, sessionStore });
   const drain = async (q: Query): Promise<void> => {
