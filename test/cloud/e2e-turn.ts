@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentProfile, TenantAgent } from '../../src/agent/profile.js';
 import { createAgentRunner } from '../../src/agent/runner.js';
+import { offlineRunnerDeps } from '../support/runner-deps.js';
 import { conversationKey } from '../../src/core/keys.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { createCloudClients, createCloudStorage } from '../../src/sessions/adapters/cloud/index.js';
 import type { Storage, TranscriptStore } from '../../src/sessions/types.js';
 import { PEER_CREDENTIALS, PEER_REGION } from '../peers/types.js';
@@ -86,14 +86,10 @@ async function main(): Promise<void> {
   const workspace = await prepareWorkspace(dir);
   const tenants = async (): Promise<TenantAgent> => ({ profile: E2E_PROFILE, workspace });
   const runner = createAgentRunner({
-    storage,
-    tenants,
-    provider: { kind: 'offline', baseUrl: input.modelUrl },
-    models: {},
+    ...offlineRunnerDeps(input.modelUrl, storage, tenants),
+    // A turn in a fresh process on a shared 2-core machine: more room than in-process tests.
     limits: { maxRetries: 1, apiTimeoutMs: 20_000, turnTimeoutMs: 90_000, maxTurns: 10 },
     lease: { ttlMs: 30_000, waitMs: 10_000 },
-    path: process.env['PATH'] ?? '/usr/bin:/bin',
-    logger: silentLogger,
   });
   try {
     const result = await runner.runTurn({

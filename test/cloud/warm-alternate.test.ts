@@ -10,7 +10,8 @@ import { prepareWorkspace } from '../../src/agent/workspace.js';
 import { conversationKey } from '../../src/core/keys.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startModelServer, userTexts, type ModelServer } from '../../src/model/index.js';
-import { offlineRunnerDeps, PLAIN_PROFILE } from '../support/agent-harness.js';
+import { PLAIN_PROFILE } from '../support/agent-harness.js';
+import { offlineRunnerDeps } from '../support/runner-deps.js';
 import { isRunning, waitUntil } from '../support/child-processes.js';
 import { useCloudWorlds, type CloudWorld } from '../support/cloud-world.js';
 
@@ -43,7 +44,7 @@ async function worker(w: CloudWorld, name: string): Promise<Worker> {
   const agent: TenantAgent = { profile: PLAIN_PROFILE, workspace: await prepareWorkspace(dir) };
   const pool = createWarmPool({ max: 4, idleMs: 60_000, logger: silentLogger });
   const runner = createAgentRunner({
-    ...offlineRunnerDeps(model, w.container({ owner: name }), async () => agent),
+    ...offlineRunnerDeps(model.url, w.container({ owner: name }), async () => agent),
     warm: pool,
   });
   return { runner, pool };

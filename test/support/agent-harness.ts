@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentProfile, TenantAgent, TenantAgentResolver } from '../../src/agent/profile.js';
 import { createAgentRunner, type AgentRunnerDeps } from '../../src/agent/runner.js';
+import { offlineRunnerDeps } from './runner-deps.js';
 import type { AgentRunner } from '../../src/agent/types.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { startModelServer, type ModelServer } from '../../src/model/index.js';
 import { createSqliteStorage } from '../../src/sessions/adapters/sqlite/index.js';
 import type { Storage } from '../../src/sessions/types.js';
@@ -29,24 +29,6 @@ export interface AgentHarness {
   close(): Promise<void>;
 }
 
-/** Runner deps of the tests: the offline model server, short limits, a quiet logger. */
-export function offlineRunnerDeps(
-  model: ModelServer,
-  storage: Storage,
-  tenants: TenantAgentResolver,
-): AgentRunnerDeps {
-  return {
-    storage,
-    tenants,
-    provider: { kind: 'offline', baseUrl: model.url },
-    models: {},
-    limits: { maxRetries: 1, apiTimeoutMs: 20_000, turnTimeoutMs: 60_000, maxTurns: 10 },
-    lease: { ttlMs: 30_000, waitMs: 5_000 },
-    path: process.env['PATH'] ?? '/usr/bin:/bin',
-    logger: silentLogger,
-  };
-}
-
 /**
  * The real runner, the real SDK binary, the offline model server and SQLite storage in a temp dir.
  * Each tenant gets a fresh workspace and config dir, like a fresh container.
@@ -62,7 +44,7 @@ export async function startAgentHarness(
     return { profile, workspace: await prepareWorkspace(join(dir, 'tenants', tenant)) };
   };
   const tenants = options.tenants ? await options.tenants(dir) : plainTenants;
-  const deps = offlineRunnerDeps(model, storage, tenants);
+  const deps = offlineRunnerDeps(model.url, storage, tenants);
   return {
     model,
     storage,
