@@ -67,7 +67,10 @@ export async function executeTurn(
   if (input.warm) {
     const first = await runIn(input.warm, storage, input, 'warm');
     const retryable =
-      first.execution.turn.result === null && first.writes === 0 && !first.closed && !input.abort.signal.aborted;
+      first.execution.turn.result === null &&
+      first.writes === 0 &&
+      !first.closed &&
+      !input.abort.signal.aborted;
     if (!retryable) return first.execution;
     input.log.warn('live agent process died before the turn stored anything; retrying in a new process', {
       error: String(first.execution.turn.thrown ?? 'no result'),
