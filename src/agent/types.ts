@@ -9,7 +9,9 @@ import type { ConversationKey } from '../core/keys.js';
  * - `model_api_error`: the model API refused or failed;
  * - `agent_<subtype>`: the SDK's error result (`error_max_turns`, `error_during_execution`, …);
  * - `budget_exceeded`: refused by a budget before running (`budget.ts`);
- * - `turn_interrupted`: a repeat of a stored turn whose reply cannot be read back (`turn-ledger.ts`).
+ * - `turn_interrupted`: a repeat of a stored turn whose reply cannot be read back (`turn-ledger.ts`);
+ * - `turn_stopped`: a user asked to stop the turn (`/stop`, the Stop button, the API's stop route);
+ *   `response` holds what the agent had answered until then.
  * Adding one is a compile error wherever codes are turned into words until it is handled there.
  */
 export const TURN_ERROR_CODES = [
@@ -25,6 +27,7 @@ export const TURN_ERROR_CODES = [
   'agent_error_max_structured_output_retries',
   'budget_exceeded',
   'turn_interrupted',
+  'turn_stopped',
 ] as const;
 
 export type TurnErrorCode = (typeof TURN_ERROR_CODES)[number];
@@ -59,7 +62,41 @@ export interface TurnRequest {
    * called when an earlier attempt already delivered this request's result.
    */
   deliver?: (result: TurnResult) => Promise<boolean>;
+  /**
+   * Live progress of the turn as it runs (streamed text, tool calls), for a live reply. Called
+   * synchronously in order; a listener that throws is logged and detached, never fails the turn.
+   * Not called for a repeat answered from the turn ledger.
+   */
+  onEvent?: (event: TurnEvent) => void;
 }
+
+/**
+ * What happens during a turn, as it happens. The contract between the runner and live replies
+ * (Telegram, SSE, the terminal chat):
+ * - `turn_started` once the turn holds the conversation (before the agent is asked); `turn` is the
+ *   id a stop request may name (`LeaseManager.requestStop`), e.g. in a Stop button;
+ * - `text`: the main agent's answer as it is generated; the deltas of a turn concatenate to the
+ *   streamed text (text blocks after the first are preceded by a blank line). Subagents' text is
+ *   not streamed (their tool calls are);
+ * - `tool_start` / `tool_end`: one tool call (`id` = the model's tool_use id). `parentId` is the
+ *   subagent call it runs in (`null` for the main agent); `subagent` names the agent type when the
+ *   call starts a subagent. `summary` is a short one-line rendering of the input (no secrets beyond
+ *   what the model wrote, at most 200 characters);
+ * - `tool_progress`: a long tool call is still running (`elapsedS` since it started).
+ */
+export type TurnEvent =
+  | { type: 'turn_started'; turn: number }
+  | { type: 'text'; delta: string }
+  | {
+      type: 'tool_start';
+      id: string;
+      name: string;
+      summary: string;
+      parentId: string | null;
+      subagent?: string;
+    }
+  | { type: 'tool_end'; id: string; isError: boolean }
+  | { type: 'tool_progress'; id: string; name: string; elapsedS: number };
 
 /** Token usage of a turn as reported by the model API. */
 export interface TurnUsage {

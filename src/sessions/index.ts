@@ -13,6 +13,7 @@ export type {
   SessionKey,
   SessionStore,
   SessionStoreEntry,
+  StopOutcome,
   Storage,
   TranscriptStat,
   TranscriptStore,

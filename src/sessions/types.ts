@@ -78,7 +78,21 @@ export interface LeaseManager {
   heartbeat(lease: Lease, ttlMs?: number): Promise<Lease>;
   /** Release if still held (no error if it already expired). */
   release(lease: Lease): Promise<void>;
+  /**
+   * Ask the turn holding the conversation's lease to stop, from any process (`/stop`, a Stop
+   * button, the API): marks the held lease; the runner holding it checks `stopRequested` about
+   * every second. With `turn`, only that turn (a lease token, as in `turn_started`) is asked: a
+   * button of a turn that already ended stops nothing. Never waits for the lease.
+   */
+  requestStop(key: ConversationKey, options?: { turn?: number }): Promise<StopOutcome>;
+  /** Whether a stop was requested for the turn holding `lease` (a strongly consistent read). */
+  stopRequested(lease: Lease): Promise<boolean>;
+  /** Whether a turn holds the conversation now (unexpired lease), and which: for a busy acknowledgement. */
+  current(key: ConversationKey): Promise<{ turn: number } | null>;
 }
+
+/** What `requestStop` found: a running turn now asked to stop, or nothing (that turn) running. */
+export type StopOutcome = { stopping: true; turn: number } | { stopping: false };
 
 /** Where a request's turn stands: `started` (begun, outcome unknown) or `done` (result recorded). */
 export type TurnState = 'started' | 'done';

@@ -151,6 +151,38 @@ export function leaseTests(harness: ConformanceHarness): void {
       await expectStored(s, session, null);
     });
 
+    it('a stop request marks the running turn only, from another handle, and never creates a lease', async () => {
+      const s = subject();
+      const key = conversation();
+      await expect(s.storage.leases.requestStop(key)).resolves.toEqual({ stopping: false });
+      await expect(s.storage.leases.current(key)).resolves.toBeNull();
+      const lease = await s.storage.leases.acquire(key, { ttlMs: TTL });
+      await expect(s.storage.leases.current(key)).resolves.toEqual({ turn: lease.token });
+      await expect(s.storage.leases.stopRequested(lease)).resolves.toBe(false);
+      // A stop for another turn (a button of an earlier turn) stops nothing.
+      await expect(s.storage.leases.requestStop(key, { turn: lease.token + 1 })).resolves.toEqual({
+        stopping: false,
+      });
+      await expect(s.storage.leases.stopRequested(lease)).resolves.toBe(false);
+      await expect(s.storage.leases.requestStop(key, { turn: lease.token })).resolves.toEqual({
+        stopping: true,
+        turn: lease.token,
+      });
+      await expect(s.storage.leases.stopRequested(lease)).resolves.toBe(true);
+      // The stop belongs to that turn: the next holder is not stopped by it.
+      await s.storage.leases.release(lease);
+      await expect(s.storage.leases.current(key)).resolves.toBeNull();
+      await expect(s.storage.leases.requestStop(key)).resolves.toEqual({ stopping: false });
+      const next = await s.storage.leases.acquire(key, { ttlMs: TTL });
+      await expect(s.storage.leases.stopRequested(next)).resolves.toBe(false);
+      await expect(s.storage.leases.requestStop(key)).resolves.toEqual({ stopping: true, turn: next.token });
+      await expect(s.storage.leases.stopRequested(next)).resolves.toBe(true);
+      // An expired lease runs nothing: there is nothing to stop.
+      s.clock.advance(TTL + 1);
+      await expect(s.storage.leases.current(key)).resolves.toBeNull();
+      await expect(s.storage.leases.requestStop(key)).resolves.toEqual({ stopping: false });
+    });
+
     it('waitMs waits for the holder to release', async () => {
       const s = subject();
       const key = conversation();

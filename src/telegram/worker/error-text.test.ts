@@ -23,6 +23,7 @@ const TURN_TEXTS: Record<TurnErrorCode, string> = {
   turn_interrupted:
     'Your previous message was processed, but its reply was lost when the worker stopped. ' +
     'It is in the conversation history — ask again to get the answer.',
+  turn_stopped: '⏹ Stopped. What the agent answered so far is kept in the conversation.',
   budget_exceeded: failed('budget_exceeded'),
   turn_aborted: failed('turn_aborted'),
   agent_failed: failed('agent_failed'),

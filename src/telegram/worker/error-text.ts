@@ -42,6 +42,8 @@ export function turnErrorText(code: TurnErrorCode): string {
       return texts.historyNotPersisted;
     case 'turn_interrupted':
       return texts.turnInterrupted;
+    case 'turn_stopped':
+      return texts.turnStopped;
     case 'budget_exceeded': // the worker sends the budget's own message when there is one
     case 'turn_aborted':
     case 'agent_failed':

@@ -18,4 +18,5 @@ export const texts = {
   turnInterrupted:
     'Your previous message was processed, but its reply was lost when the worker stopped. ' +
     'It is in the conversation history — ask again to get the answer.',
+  turnStopped: '⏹ Stopped. What the agent answered so far is kept in the conversation.',
 } as const;

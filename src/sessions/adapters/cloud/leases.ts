@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DAY_MS, type Clock } from '../../../core/clock.js';
 import { FencedWriteError, LeaseConflictError } from '../../../core/errors.js';
 import { conversationKeyString, type ConversationKey } from '../../../core/keys.js';
@@ -151,5 +151,72 @@ export function createCloudLeases(deps: LeaseDeps): LeaseManager {
         throw err;
       }
     },
+
+    // `stopToken` is set to the token of the turn holding the lease: a later turn (another token)
+    // is not stopped by it. Only a held, unexpired lease is marked; the item is never created here.
+    async requestStop(key, options) {
+      const turn = options?.turn;
+      try {
+        const res = await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: key.tenant, sk: leaseSk(key) },
+            UpdateExpression: 'SET #stop = #token',
+            ConditionExpression: `#owner <> :empty AND #exp > :now${turn === undefined ? '' : ' AND #token = :turn'}`,
+            ExpressionAttributeNames: {
+              '#stop': 'stopToken',
+              '#token': 'token',
+              '#owner': 'owner',
+              '#exp': 'expiresAt',
+            },
+            ExpressionAttributeValues: {
+              ':empty': '',
+              ':now': clock.now(),
+              ...(turn === undefined ? {} : { ':turn': turn }),
+            },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        return { stopping: true, turn: Number(res.Attributes?.stopToken) };
+      } catch (err) {
+        if (isConditionalCheckFailed(err)) return { stopping: false };
+        throw translate(source, `stop ${conversationKeyString(key)}`, err);
+      }
+    },
+
+    async stopRequested(lease) {
+      const item = await read(lease.key, 'stop check');
+      return item !== undefined && item.token === lease.token && item.stopToken === lease.token;
+    },
+
+    async current(key) {
+      const item = await read(key, 'current');
+      return item !== undefined && item.owner !== '' && (item.expiresAt ?? 0) > clock.now()
+        ? { turn: Number(item.token) }
+        : null;
+    },
   };
+
+  async function read(
+    key: ConversationKey,
+    what: string,
+  ): Promise<{ token?: number; stopToken?: number; owner?: string; expiresAt?: number } | undefined> {
+    const res = await call(source, `${what} ${conversationKeyString(key)}`, () =>
+      doc.send(
+        new GetCommand({
+          TableName: table,
+          Key: { pk: key.tenant, sk: leaseSk(key) },
+          ConsistentRead: true,
+          ProjectionExpression: '#token, #stop, #owner, #exp',
+          ExpressionAttributeNames: {
+            '#token': 'token',
+            '#stop': 'stopToken',
+            '#owner': 'owner',
+            '#exp': 'expiresAt',
+          },
+        }),
+      ),
+    );
+    return res.Item as { token?: number; stopToken?: number; owner?: string; expiresAt?: number } | undefined;
+  }
 }

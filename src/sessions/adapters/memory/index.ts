@@ -37,7 +37,7 @@ export interface MemoryState {
   streams: Map<string, MemoryStream>;
   /** Keyed by `conversationKeyString`. */
   conversations: Map<string, ConversationRecord>;
-  leases: Map<string, { token: number; owner: string; expiresAt: number }>;
+  leases: Map<string, { token: number; owner: string; expiresAt: number; stopToken?: number }>;
   /** Turn ledger, keyed by `turnRecordId` (`tenant:chat:thread#requestId`). */
   turns: Map<string, TurnRecord>;
 }
@@ -164,6 +164,12 @@ export function createMemoryStorage(options: { clock?: Clock } = {}): MemoryStor
     return lease;
   };
 
+  /** The conversation's lease row while a turn holds it (owner set, not expired). */
+  const held = (key: ConversationKey) => {
+    const row = state.leases.get(conversationKeyString(key));
+    return row && row.owner !== '' && row.expiresAt > now() ? row : undefined;
+  };
+
   return {
     kind: 'memory',
     state,
@@ -227,6 +233,20 @@ export function createMemoryStorage(options: { clock?: Clock } = {}): MemoryStor
           row.owner = '';
           row.expiresAt = 0;
         }
+      },
+      async requestStop(key, options) {
+        const row = held(key);
+        if (!row || (options?.turn !== undefined && row.token !== options.turn)) return { stopping: false };
+        row.stopToken = row.token;
+        return { stopping: true, turn: row.token };
+      },
+      async stopRequested(lease) {
+        const row = state.leases.get(conversationKeyString(lease.key));
+        return row !== undefined && row.token === lease.token && row.stopToken === lease.token;
+      },
+      async current(key) {
+        const row = held(key);
+        return row ? { turn: row.token } : null;
       },
     },
     turns: createMemoryTurns(state.turns, clock),

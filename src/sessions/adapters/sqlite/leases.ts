@@ -43,6 +43,24 @@ export function createSqliteLeases(db: Database.Database, clock: Clock, logger: 
     release: db.prepare<[string, number, string]>(
       "UPDATE leases SET owner = '', expires_at = 0 WHERE conversation = ? AND token = ? AND owner = ?",
     ),
+    requestStop: db
+      .prepare<[{ conversation: string; now: number; turn: number | null }], number>(
+        `INSERT INTO lease_stops (conversation, token)
+         SELECT conversation, token FROM leases
+         WHERE conversation = @conversation AND owner <> '' AND expires_at > @now
+           AND (@turn IS NULL OR token = @turn)
+         ON CONFLICT (conversation) DO UPDATE SET token = excluded.token
+         RETURNING token`,
+      )
+      .pluck(),
+    stopRequested: db
+      .prepare<[string, number], number>('SELECT 1 FROM lease_stops WHERE conversation = ? AND token = ?')
+      .pluck(),
+    held: db
+      .prepare<[string, number], number>(
+        "SELECT token FROM leases WHERE conversation = ? AND owner <> '' AND expires_at > ?",
+      )
+      .pluck(),
     current: db
       .prepare<[string, number, string, number], number>(
         'SELECT 1 FROM leases WHERE conversation = ? AND token = ? AND owner = ? AND expires_at > ?',
@@ -99,6 +117,28 @@ export function createSqliteLeases(db: Database.Database, clock: Clock, logger: 
       guarded('leases.release', () =>
         q.release.run(conversationKeyString(lease.key), lease.token, lease.owner),
       );
+    },
+
+    async requestStop(key, options) {
+      const token = guarded('leases.requestStop', () =>
+        q.requestStop.get({
+          conversation: conversationKeyString(key),
+          now: Math.floor(clock.now()),
+          turn: options?.turn ?? null,
+        }),
+      );
+      return token === undefined ? { stopping: false } : { stopping: true, turn: token };
+    },
+
+    async stopRequested(lease) {
+      const name = conversationKeyString(lease.key);
+      return guarded('leases.stopRequested', () => q.stopRequested.get(name, lease.token)) !== undefined;
+    },
+
+    async current(key) {
+      const name = conversationKeyString(key);
+      const token = guarded('leases.current', () => q.held.get(name, Math.floor(clock.now())));
+      return token === undefined ? null : { turn: token };
     },
   };
 

@@ -73,6 +73,12 @@ CREATE TABLE IF NOT EXISTS leases (
   owner        TEXT NOT NULL,
   expires_at   INTEGER NOT NULL
 );
+
+-- A stop request names the lease token of the turn to stop (a later turn is not stopped by it).
+CREATE TABLE IF NOT EXISTS lease_stops (
+  conversation TEXT PRIMARY KEY,
+  token        INTEGER NOT NULL
+);
 `;
 
 /** Connection settings safe for several processes on one file, then the schema (idempotent). */
