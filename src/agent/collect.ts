@@ -104,11 +104,17 @@ function resultOf(message: SDKResultMessage): NonNullable<CollectedTurn['result'
   };
 }
 
-/** Drain a query iterator. Never throws: a throw is recorded in `thrown`. */
-export async function collectTurn(messages: AsyncIterable<SDKMessage>): Promise<CollectedTurn> {
+/** Drain a query iterator (each message also to `onMessage`). Never throws: a throw is recorded in `thrown`. */
+export async function collectTurn(
+  messages: AsyncIterable<SDKMessage>,
+  onMessage?: (message: SDKMessage) => void,
+): Promise<CollectedTurn> {
   const collector = createTurnCollector();
   try {
-    for await (const message of messages) collector.observe(message);
+    for await (const message of messages) {
+      collector.observe(message);
+      onMessage?.(message);
+    }
   } catch (err) {
     collector.turn.thrown = err;
   }

@@ -3,10 +3,12 @@ import type { ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { Lease, Storage, TranscriptStore } from '../sessions/types.js';
 import { collectTurn, type CollectedTurn } from './collect.js';
-import { userMessage, userPrompt, type AgentOptions } from './options.js';
+import { interruptOnStop } from './interrupt.js';
+import { userMessage, type AgentOptions } from './options.js';
 import { verifiedStore } from './verified-store.js';
+import { createInputQueue } from './warm/input-queue.js';
 import type { WarmPool } from './warm/pool.js';
-import { startWarmProcess, type SpareProcess, type WarmProcess } from './warm/process.js';
+import { startWarmProcess, type SpareProcess, type TurnLive, type WarmProcess } from './warm/process.js';
 
 /**
  * How a turn reached the agent: a one-shot process, a live process reused, a new live one, or a
@@ -45,6 +47,8 @@ export interface ExecuteInput {
   /** A new conversation's process started ahead (`sessionId` is its id). */
   spare: SpareProcess | null;
   fingerprint: string;
+  /** The turn's messages as they come (live replies) and its stop request. */
+  live: TurnLive;
   log: Logger;
 }
 
@@ -127,6 +131,7 @@ async function runIn(
     userMessage(input.text, input.messageTime),
     counted.store,
     input.abort.signal,
+    input.live,
   );
   return {
     writes: run.writes.appends,
@@ -148,17 +153,35 @@ async function executeCold(storage: Storage, input: ExecuteInput): Promise<TurnE
     resume: input.resume,
     describe: `session ${input.sessionId}`,
   });
-  const turn = await collectTurn(
-    query({
-      prompt: userPrompt(input.text, input.messageTime),
-      options: {
-        ...input.options,
-        abortController: input.abort,
-        sessionStore: verified.store,
-        ...(input.resume ? { resume: input.sessionId } : { sessionId: input.sessionId }),
-      },
-    }),
+  // Streaming input held open until the result, so a stop can interrupt the turn (a control
+  // request); then the input ends and the process exits.
+  const prompt = createInputQueue();
+  prompt.push(userMessage(input.text, input.messageTime));
+  const q = query({
+    prompt,
+    options: {
+      ...input.options,
+      abortController: input.abort,
+      sessionStore: verified.store,
+      ...(input.resume ? { resume: input.sessionId } : { sessionId: input.sessionId }),
+    },
+  });
+  const stopWatch = interruptOnStop(
+    q,
+    input.live.stop,
+    () => input.abort.abort(new Error('stop')),
+    input.log,
   );
+  let turn: CollectedTurn;
+  try {
+    turn = await collectTurn(q, (message) => {
+      input.live.onMessage?.(message);
+      if (message.type === 'result') prompt.end();
+    });
+  } finally {
+    stopWatch();
+    prompt.end();
+  }
   return {
     turn,
     costBefore: verified.costBefore(),

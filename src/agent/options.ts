@@ -29,6 +29,8 @@ export function turnOptions(input: TurnOptionsInput): AgentOptions {
     // Servers (with their env and headers, which may hold secrets) go in the initialize request,
     // not on the binary's command line where /proc shows them to every user of the machine.
     mcpServersDelivery: 'initialize',
+    // Text as it is generated, for live replies (Telegram drafts/edits, SSE, the terminal chat).
+    includePartialMessages: true,
     // Project-level skills (<cwd>/.claude/skills) survive a sessionStore resume; user-level ones do not.
     settingSources: ['project'],
     skills: profile.skills,

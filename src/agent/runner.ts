@@ -14,6 +14,7 @@ import {
 } from './budget.js';
 import { buildChildEnv, type TurnLimits } from './child-env.js';
 import type { CollectedTurn } from './collect.js';
+import { createEventTranslator, safeListener } from './events.js';
 import { executeTurn, type TurnExecution } from './execute.js';
 import { createExactlyOnce } from './exactly-once.js';
 import { turnOptions, type AgentOptions } from './options.js';
@@ -57,6 +58,11 @@ export interface AgentRunnerDeps {
    * long-running hosts; not in Lambda, where the start-up would run in the next invocation's time.
    */
   spares?: boolean;
+  /**
+   * How often a running turn checks its lease for a stop request (`/stop` from any process): one
+   * strongly consistent read each time. Default 1000 ms.
+   */
+  stopPollMs?: number;
 }
 
 /** The pre-turn reads (`preTurnReads`): turn ledger, budget check, the tenant's agent. */
@@ -80,6 +86,8 @@ interface LeasedAttempt {
   log: Logger;
   /** True once a heartbeat failed: another attempt may own the request, so nothing is recorded. */
   leaseLost: () => boolean;
+  /** Aborted when a stop was requested for this turn: the turn is interrupted, not killed. */
+  stop: AbortSignal;
 }
 
 const EMPTY_USAGE = {
@@ -103,6 +111,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   const clock = deps.clock ?? systemClock;
   const leaseTtlMs = deps.lease?.ttlMs ?? 60_000;
   const leaseWaitMs = deps.lease?.waitMs ?? 30_000;
+  const stopPollMs = deps.stopPollMs ?? 1_000;
   const accounting = deps.usage
     ? createTurnAccounting({ usage: deps.usage, logger: deps.logger })
     : undefined;
@@ -124,6 +133,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     const reads = early && lease.token === (lastToken ?? 0) + 1 ? early : undefined;
     const abort = new AbortController();
     const heartbeat = keepLease(lease, abort, log);
+    const stop = watchStop(lease, log);
     const onCallerAbort = (): void => abort.abort(request.signal?.reason);
     request.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const timeout = setTimeout(() => abort.abort(new Error('turn timeout')), deps.limits.turnTimeoutMs);
@@ -137,12 +147,14 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         started,
         log,
         leaseLost: heartbeat.lost,
+        stop: stop.signal,
       });
       return await deliverLeased(request, requestId, result, log);
     } finally {
       clearTimeout(timeout);
       request.signal?.removeEventListener('abort', onCallerAbort);
       heartbeat.stop();
+      stop.dispose();
       await deps.storage.leases.release(lease).catch((err: unknown) => {
         log.warn('lease release failed', { error: errorMessage(err) });
       });
@@ -206,6 +218,35 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   }
 
   /**
+   * Polls the lease for a stop request every `stopPollMs` while the turn holds it; the signal is
+   * aborted once one is found. A failed read is logged and tried again at the next tick.
+   */
+  function watchStop(lease: Lease, log: Logger): { signal: AbortSignal; dispose: () => void } {
+    const stop = new AbortController();
+    let reading = false;
+    const timer = setInterval(() => {
+      if (reading || stop.signal.aborted) return;
+      reading = true;
+      deps.storage.leases
+        .stopRequested(lease)
+        .then(
+          (requested) => {
+            if (requested && !stop.signal.aborted) {
+              log.info('stop requested for the running turn', { turn: lease.token });
+              stop.abort(new Error('stopped by request'));
+            }
+          },
+          (err: unknown) => log.debug('stop check failed; trying again', { error: errorMessage(err) }),
+        )
+        .finally(() => {
+          reading = false;
+        });
+    }, stopPollMs);
+    timer.unref();
+    return { signal: stop.signal, dispose: () => clearInterval(timer) };
+  }
+
+  /**
    * Hands the result to `request.deliver` while the lease is still held (unless an earlier attempt
    * delivered it), then records the delivery. Without `deliver` the caller delivers the result.
    */
@@ -227,7 +268,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   }
 
   async function runLeased(attempt: LeasedAttempt): Promise<TurnResult> {
-    const { request, requestId, lease, abort, started, log, leaseLost } = attempt;
+    const { request, requestId, lease, abort, started, log, leaseLost, stop } = attempt;
     const key = request.key;
     const policy = deps.tenantPolicy?.(key.tenant);
     const [earlier, budget, resolved] = await attempt.reads;
@@ -277,6 +318,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
           ...(warm ? { entriesBefore: warm.storedEntries() } : {}),
         });
       }
+      const emit = safeListener(request.onEvent, log);
+      const events = createEventTranslator();
+      emit?.({ type: 'turn_started', turn: lease.token });
       execution = await executeTurn(deps.storage, pool, {
         key,
         text: request.text,
@@ -289,6 +333,13 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         warm,
         spare,
         fingerprint,
+        live: {
+          stop,
+          onMessage: (message) => {
+            const produced = events.translate(message);
+            if (emit) for (const event of produced) emit(event);
+          },
+        },
         log,
       });
       const { turn } = execution;
@@ -297,6 +348,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         costBefore: execution.costBefore,
         loadFailure: execution.loadFailure,
         aborted: abort.signal.aborted ? abort.signal.reason : undefined,
+        stopped: stop.aborted,
+        partialText: events.streamedText(),
         durationMs: clock.now() - started,
       });
       // A turn is committed once the map points at its session. A new session whose history did not
@@ -484,6 +537,10 @@ interface ResultContext {
   costBefore: number;
   loadFailure: Error | undefined;
   aborted: unknown;
+  /** A stop was requested during the turn (`/stop`): an error result then means `turn_stopped`. */
+  stopped?: boolean;
+  /** The main agent's text streamed before the turn ended (what a stopped turn had answered). */
+  partialText?: string;
   durationMs: number;
 }
 
@@ -508,6 +565,13 @@ export function toTurnResult(turn: CollectedTurn, ctx: ResultContext): TurnResul
     const failed = ctx.loadFailure instanceof OmniError ? ctx.loadFailure.code : '';
     const code = isTurnErrorCode(failed) ? failed : 'session_history_unavailable';
     return failure(ctx, code, ctx.loadFailure.message);
+  }
+  if (ctx.stopped === true && (turn.result === null || turn.result.isError)) {
+    // The answer so far is what the user saw streaming; the transcript keeps it for the next turn.
+    return {
+      ...failure(ctx, 'turn_stopped', '[agent] the turn was stopped by request', turn),
+      response: (ctx.partialText ?? '') || turn.lastAssistantText,
+    };
   }
   if (ctx.aborted !== undefined && (turn.result === null || turn.result.isError)) {
     return failure(ctx, 'turn_aborted', `[agent] the turn was stopped: ${errorMessage(ctx.aborted)}`, turn);

@@ -4,6 +4,7 @@ import {
   startup,
   type Options,
   type Query,
+  type SDKMessage,
   type SDKUserMessage,
   type SpawnOptions,
   type WarmQuery,
@@ -14,6 +15,7 @@ import type { ConversationKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import type { TranscriptStore } from '../../sessions/types.js';
 import { createTurnCollector, type CollectedTurn, type TurnCollector } from '../collect.js';
+import { interruptOnStop } from '../interrupt.js';
 import { verifiedStore, type VerifiedStore } from '../verified-store.js';
 import { createInputQueue, type InputQueue } from './input-queue.js';
 import { createProcessStore, type ProcessStore, type TurnWrites } from './turn-store.js';
@@ -63,11 +65,23 @@ export interface WarmProcess {
   alive(): boolean;
   /** Main transcript entries stored so far (what the turn ledger records as `entriesBefore`). */
   storedEntries(): number;
-  run(message: SDKUserMessage, fenced: TranscriptStore, signal: AbortSignal): Promise<WarmTurn>;
+  run(
+    message: SDKUserMessage,
+    fenced: TranscriptStore,
+    signal: AbortSignal,
+    live?: TurnLive,
+  ): Promise<WarmTurn>;
   /** Ends the process now (the binary is killed; nothing more is written). */
   close(): void;
   /** The child's pid once spawned. */
   pid(): number | undefined;
+}
+
+/** What a turn watches live: its messages as they come, and a stop request (interrupt, not kill). */
+export interface TurnLive {
+  onMessage?: (message: SDKMessage) => void;
+  /** Interrupts the turn (`Query.interrupt()`): it ends with a result and the process stays usable. */
+  stop?: AbortSignal;
 }
 
 /** What a process is started with before it is bound to a conversation (a spare is not yet). */
@@ -226,7 +240,9 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
   const { base, processStore, verified, input, abort, alive } = parts;
   const { log } = base;
   let costTotal: number | undefined;
-  let current: { collector: TurnCollector; done: () => void } | undefined;
+  let current:
+    | { collector: TurnCollector; onMessage: ((message: SDKMessage) => void) | undefined; done: () => void }
+    | undefined;
 
   const pump = (async () => {
     try {
@@ -236,6 +252,7 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
           continue;
         }
         current.collector.observe(message);
+        current.onMessage?.(message);
         if (message.type === 'result') current.done();
       }
       if (current) current.collector.turn.thrown = new Error('the agent process exited during the turn');
@@ -267,7 +284,7 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
     storedEntries: () => processStore.mainEntries(),
     close,
     pid: () => parts.child()?.pid,
-    async run(message, fenced, signal) {
+    async run(message, fenced, signal, live) {
       if (!alive.value) throw new Error('warm process is not alive');
       if (current) throw new Error('warm process is already running a turn');
       const collector = createTurnCollector();
@@ -277,14 +294,17 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
       const onAbort = (): void => close();
       signal.addEventListener('abort', onAbort, { once: true });
       let writes: TurnWrites;
+      let stopWatch: () => void = () => undefined;
       try {
         await new Promise<void>((resolve) => {
-          current = { collector, done: resolve };
-          if (signal.aborted) close();
-          else input.push(message);
+          current = { collector, onMessage: live?.onMessage, done: resolve };
+          if (signal.aborted) return close();
+          input.push(message);
+          stopWatch = interruptOnStop(q, live?.stop, close, log);
         });
       } finally {
         current = undefined;
+        stopWatch();
         signal.removeEventListener('abort', onAbort);
         // Whatever happened, this turn's lease-fenced store is not used again.
         writes = await processStore.endTurn();
