@@ -5,7 +5,16 @@ import { projectKeyForTenant, type ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { SessionKey, Storage, TurnRecord } from '../sessions/types.js';
 import { recoverReply } from './recover.js';
-import { decodeTurnResult, encodeTurnResult, interruptedResult, recoveredResult } from './turn-ledger.js';
+import {
+  decodeMergedMarker,
+  decodeTurnResult,
+  encodeMergedMarker,
+  encodeTurnResult,
+  interruptedResult,
+  mergedResult,
+  recoveredResult,
+  type MergedMarker,
+} from './turn-ledger.js';
 import type { TurnResult } from './types.js';
 
 /**
@@ -20,11 +29,15 @@ export interface ExactlyOnce {
    * attempt stored nothing).
    */
   prior(key: ConversationKey, requestId: RequestId, startedAt: number): Promise<TurnResult | null>;
-  /** Record the turn as started, with what is needed to tell later whether it was stored. */
+  /**
+   * Record the turn as started, with what is needed to tell later whether it was stored; `merged`
+   * are the request ids of later messages merged into this turn (each recorded as answered by it).
+   */
   begin(
     key: ConversationKey,
     requestId: RequestId,
     turn: { sessionId: SessionId; resumed: boolean; turnsBefore: number; entriesBefore?: number },
+    merged?: readonly RequestId[],
   ): Promise<void>;
   /** Record the result (a repeat then gets it back without running anything). */
   complete(key: ConversationKey, requestId: RequestId, result: TurnResult): Promise<void>;
@@ -63,11 +76,42 @@ export function createExactlyOnce(deps: { storage: Storage; clock: Clock; logger
     return { ...result, replayed: 'recovered', delivered: false };
   }
 
+  /**
+   * A message merged into another message's turn: answered by it (nothing to run or send) while
+   * that turn's record is the attempt the merge was written for; else it runs on its own.
+   */
+  async function answeredByMerge(
+    key: ConversationKey,
+    record: TurnRecord,
+    merged: MergedMarker,
+    startedAt: number,
+  ): Promise<TurnResult | null> {
+    const into = await storage.turns.get(key, merged.merged_into as RequestId);
+    if (into === null || into.startedAt !== merged.attempt) {
+      logger.info('merged message: its turn was run again without it; running it on its own', {
+        request_id: record.requestId,
+        merged_into: merged.merged_into,
+      });
+      return null;
+    }
+    logger.info('merged message: answered by the turn it was merged into (not run again)', {
+      request_id: record.requestId,
+      merged_into: merged.merged_into,
+    });
+    const result = mergedResult({
+      sessionId: record.sessionId,
+      durationMs: clock.now() - startedAt,
+    });
+    return { ...result, replayed: 'done', delivered: true };
+  }
+
   return {
     async prior(key, requestId, startedAt) {
       const record = await storage.turns.get(key, requestId);
       if (record === null) return null;
       if (record.state === 'done') {
+        const merged = decodeMergedMarker(record.result);
+        if (merged) return answeredByMerge(key, record, merged, startedAt);
         const stored = decodeTurnResult(record.result);
         const result =
           stored ?? interruptedResult({ sessionId: record.sessionId, durationMs: clock.now() - startedAt });
@@ -88,16 +132,29 @@ export function createExactlyOnce(deps: { storage: Storage; clock: Clock; logger
       return null;
     },
 
-    async begin(key, requestId, turn) {
+    async begin(key, requestId, turn, merged = []) {
       // A live process knows how many entries it stored: no stat needed.
       const entriesBefore =
         turn.entriesBefore ??
         (turn.resumed ? ((await storage.transcripts.stat(mainKey(key, turn.sessionId)))?.entries ?? 0) : 0);
-      await storage.turns.begin(key, requestId, {
+      const record = await storage.turns.begin(key, requestId, {
         sessionId: turn.sessionId,
         entriesBefore,
         turnsBefore: turn.turnsBefore,
       });
+      // Before the agent is asked: once the merged prompt may be stored, a re-delivery of a merged
+      // message must find that this attempt answers it.
+      const marker = encodeMergedMarker({ merged_into: requestId, attempt: record.startedAt });
+      await Promise.all(
+        merged.map(async (id) => {
+          await storage.turns.begin(key, id, {
+            sessionId: turn.sessionId,
+            entriesBefore,
+            turnsBefore: turn.turnsBefore,
+          });
+          await storage.turns.complete(key, id, marker);
+        }),
+      );
     },
 
     async complete(key, requestId, result) {

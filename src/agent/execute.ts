@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Lease, Storage, TranscriptStore } from '../sessions/types.js';
 import { collectTurn, type CollectedTurn } from './collect.js';
 import { interruptOnStop } from './interrupt.js';
-import { userMessage, type AgentOptions } from './options.js';
+import { userMessage, type AgentOptions, type UserPart } from './options.js';
 import { verifiedStore } from './verified-store.js';
 import { createInputQueue } from './warm/input-queue.js';
 import type { WarmPool } from './warm/pool.js';
@@ -35,6 +35,8 @@ export interface ExecuteInput {
   key: ConversationKey;
   text: string;
   messageTime: Date | undefined;
+  /** Later messages merged into the turn (each its own text block). */
+  more: UserPart[];
   lease: Lease;
   abort: AbortController;
   /** The session to continue (`resume`) or to create with this id. */
@@ -128,7 +130,7 @@ async function runIn(
 ): Promise<{ execution: TurnExecution; writes: number; closed: boolean }> {
   const counted = countRequests(storage.transcriptsFor(input.lease));
   const run = await process.run(
-    userMessage(input.text, input.messageTime),
+    userMessage(input.text, input.messageTime, input.more),
     counted.store,
     input.abort.signal,
     input.live,
@@ -156,7 +158,7 @@ async function executeCold(storage: Storage, input: ExecuteInput): Promise<TurnE
   // Streaming input held open until the result, so a stop can interrupt the turn (a control
   // request); then the input ends and the process exits.
   const prompt = createInputQueue();
-  prompt.push(userMessage(input.text, input.messageTime));
+  prompt.push(userMessage(input.text, input.messageTime, input.more));
   const q = query({
     prompt,
     options: {

@@ -47,15 +47,28 @@ export function turnOptions(input: TurnOptionsInput): AgentOptions {
   };
 }
 
+/** One message of a user turn: its text and when it was sent. */
+export interface UserPart {
+  text: string;
+  messageTime: Date | undefined;
+}
+
 /**
- * The user's message as one SDK user message: the message time in its own text block (so the
- * agent knows "now" for the user) followed by the text exactly as typed.
+ * The user's message(s) as one SDK user message: each message's time in its own text block (so the
+ * agent knows "now" for the user) followed by its text exactly as typed. Several parts are
+ * messages merged into one turn (sent while the conversation was busy), in order.
  */
-export function userMessage(text: string, messageTime: Date | undefined): SDKUserMessage {
+export function userMessage(
+  text: string,
+  messageTime: Date | undefined,
+  more: UserPart[] = [],
+): SDKUserMessage {
   const blocks: Array<{ type: 'text'; text: string }> = [];
-  if (messageTime)
-    blocks.push({ type: 'text', text: `<message_time>${messageTime.toISOString()}</message_time>` });
-  blocks.push({ type: 'text', text });
+  for (const part of [{ text, messageTime }, ...more]) {
+    if (part.messageTime)
+      blocks.push({ type: 'text', text: `<message_time>${part.messageTime.toISOString()}</message_time>` });
+    blocks.push({ type: 'text', text: part.text });
+  }
   return { type: 'user', message: { role: 'user', content: blocks }, parent_tool_use_id: null };
 }
 

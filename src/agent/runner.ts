@@ -88,6 +88,8 @@ interface LeasedAttempt {
   leaseLost: () => boolean;
   /** Aborted when a stop was requested for this turn: the turn is interrupted, not killed. */
   stop: AbortSignal;
+  /** Request ids of the messages merged into this turn (recorded as answered by it). */
+  mergedIds: RequestId[];
 }
 
 const EMPTY_USAGE = {
@@ -124,6 +126,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     const log = deps.logger.child({ conversation: conversationKeyString(key) });
     // Validated before anything is locked or written.
     const requestId = request.requestId === undefined ? undefined : parseRequestId(request.requestId);
+    const mergedIds = mergedRequestIds(request, requestId);
     // With a live process for the conversation, its pre-turn reads start with the lease acquire:
     // they are used only if the token proves nobody held the lease since that process's turn
     // (then nobody wrote this conversation's ledger or usage in between); otherwise read again.
@@ -148,6 +151,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         log,
         leaseLost: heartbeat.lost,
         stop: stop.signal,
+        mergedIds,
       });
       return await deliverLeased(request, requestId, result, log);
     } finally {
@@ -268,7 +272,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   }
 
   async function runLeased(attempt: LeasedAttempt): Promise<TurnResult> {
-    const { request, requestId, lease, abort, started, log, leaseLost, stop } = attempt;
+    const { request, requestId, lease, abort, started, log, leaseLost, stop, mergedIds } = attempt;
     const key = request.key;
     const policy = deps.tenantPolicy?.(key.tenant);
     const [earlier, budget, resolved] = await attempt.reads;
@@ -311,12 +315,17 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       // again. The ledger knows the turn before the agent is asked: a tool it runs is never run
       // again by a re-delivery that found no record.
       if (requestId) {
-        await once.begin(key, requestId, {
-          sessionId: parseSessionId(sessionId),
-          resumed: resume !== undefined,
-          turnsBefore: record?.turns ?? 0,
-          ...(warm ? { entriesBefore: warm.storedEntries() } : {}),
-        });
+        await once.begin(
+          key,
+          requestId,
+          {
+            sessionId: parseSessionId(sessionId),
+            resumed: resume !== undefined,
+            turnsBefore: record?.turns ?? 0,
+            ...(warm ? { entriesBefore: warm.storedEntries() } : {}),
+          },
+          mergedIds,
+        );
       }
       const emit = safeListener(request.onEvent, log);
       const events = createEventTranslator();
@@ -325,6 +334,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         key,
         text: request.text,
         messageTime: request.messageTime,
+        more: (request.merged ?? []).map((m) => ({ text: m.text, messageTime: m.messageTime })),
         lease,
         abort,
         sessionId,
@@ -515,6 +525,25 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       }
     },
   };
+}
+
+/**
+ * The validated request ids of the messages merged into a turn. Members are recorded in the turn
+ * ledger only with the turn's own `requestId`; a member id equal to it is refused.
+ */
+function mergedRequestIds(request: TurnRequest, requestId: RequestId | undefined): RequestId[] {
+  const ids = (request.merged ?? []).flatMap((m) =>
+    m.requestId === undefined ? [] : [parseRequestId(m.requestId)],
+  );
+  if (ids.length > 0 && requestId === undefined) {
+    throw new OmniError('invalid_request', "merged messages with request ids need the turn's own requestId", {
+      status: 400,
+    });
+  }
+  if (new Set([requestId, ...ids]).size !== ids.length + 1) {
+    throw new OmniError('invalid_request', 'merged messages must have distinct request ids', { status: 400 });
+  }
+  return ids;
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

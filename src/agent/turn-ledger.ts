@@ -99,3 +99,47 @@ export function interruptedResult(input: { sessionId: string; durationMs: number
     duration_ms: input.durationMs,
   };
 }
+
+/**
+ * The record of a message that was merged into another message's turn (busy messages merged into
+ * one next turn): `into` is that turn's request id and `attempt` the `startedAt` of its record when
+ * the merge was written. The message is answered by that turn as long as that record is still the
+ * same attempt; if the turn was begun again without it (a re-delivery runs messages one by one),
+ * the message runs on its own.
+ */
+export interface MergedMarker {
+  merged_into: string;
+  attempt: number;
+}
+
+const MERGED = z.object({ merged_into: z.string(), attempt: z.number() });
+
+export function encodeMergedMarker(marker: MergedMarker): string {
+  return JSON.stringify(marker);
+}
+
+export function decodeMergedMarker(text: string | undefined): MergedMarker | null {
+  if (text === undefined) return null;
+  try {
+    const parsed = MERGED.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What a merged message's own request gets back: it was answered by the turn it was merged into. */
+export function mergedResult(input: { sessionId: string; durationMs: number }): TurnResult {
+  return {
+    response: '',
+    session_id: input.sessionId,
+    cost_usd: 0,
+    num_turns: 0,
+    is_error: false,
+    error_message: null,
+    error_code: null,
+    usage: NO_USAGE,
+    model: null,
+    duration_ms: input.durationMs,
+  };
+}

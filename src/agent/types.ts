@@ -63,6 +63,13 @@ export interface TurnRequest {
    */
   deliver?: (result: TurnResult) => Promise<boolean>;
   /**
+   * Later messages of the conversation merged into this turn (they arrived while it was busy), in
+   * order. Each reaches the agent verbatim as its own text block after `text`. With `requestId`,
+   * each member's own id is recorded as answered by this turn: a re-delivery of a member then runs
+   * nothing (unless this turn is run again without it).
+   */
+  merged?: MergedMessage[];
+  /**
    * Live progress of the turn as it runs (streamed text, tool calls), for a live reply. Called
    * synchronously in order; a listener that throws is logged and detached, never fails the turn.
    * Not called for a repeat answered from the turn ledger.
@@ -97,6 +104,14 @@ export type TurnEvent =
     }
   | { type: 'tool_end'; id: string; isError: boolean }
   | { type: 'tool_progress'; id: string; name: string; elapsedS: number };
+
+/** A message merged into another message's turn (`TurnRequest.merged`). */
+export interface MergedMessage {
+  text: string;
+  messageTime?: Date;
+  /** The member's own request id (same format as `TurnRequest.requestId`). */
+  requestId?: string;
+}
 
 /** Token usage of a turn as reported by the model API. */
 export interface TurnUsage {

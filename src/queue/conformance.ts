@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { conversationKey } from '../core/keys.js';
+import type { BusyPolicy } from './merge.js';
 import type { ConversationQueue, QueueConsumer, QueueHandler, QueuedMessage } from './types.js';
 
 /**
@@ -8,11 +9,16 @@ import type { ConversationQueue, QueueConsumer, QueueHandler, QueuedMessage } fr
  */
 export interface QueueHarness {
   queue: ConversationQueue;
-  /** Start consuming with `handler` (tests call it before enqueuing). */
-  consume(handler: QueueHandler): QueueConsumer;
+  /** Start consuming with `handler` (tests call it before enqueuing); `busy` as the adapter's option. */
+  consume(handler: QueueHandler, options?: { busy?: BusyPolicy }): QueueConsumer;
   /** Messages that reached the dead-letter destination (DLQ / `onDeadLetter`). */
   deadLetters(): Promise<QueuedMessage[]>;
   close(): Promise<void>;
+  /**
+   * Whether one receive can hand out several waiting messages of one conversation (SQS FIFO does,
+   * up to 10; fauxqs 1.9 returns one per message group per receive, so merging cannot be seen there).
+   */
+  groupBatches: boolean;
 }
 
 export function queuedMessage(chat: string, updateId: number, text = `m${updateId}`): QueuedMessage {
@@ -30,10 +36,13 @@ export function queuedMessage(chat: string, updateId: number, text = `m${updateI
   };
 }
 
-/** The prompt of an `agent` item ('' for the other kinds). */
+/** The prompt of an `agent` item ('' for the other kinds); merged items' prompts joined with `+`. */
 export function textOf(message: QueuedMessage): string {
-  return message.kind === 'agent' ? message.text : '';
+  if (message.kind !== 'agent') return message.kind;
+  return [message.text, ...(message.merged ?? []).map((m) => m.text)].join('+');
 }
+
+const oneByOne: BusyPolicy = () => 'one-by-one';
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -60,17 +69,59 @@ export function runQueueConformance(name: string, create: () => Promise<QueueHar
       const seen: string[] = [];
       let inFlight = 0;
       let maxInFlight = 0;
-      consumer = harness.consume(async (m) => {
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        seen.push(textOf(m));
-        inFlight--;
-      });
+      consumer = harness.consume(
+        async (m) => {
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          seen.push(textOf(m));
+          inFlight--;
+        },
+        { busy: oneByOne },
+      );
       for (let i = 1; i <= 5; i++) await harness.queue.enqueue(queuedMessage('100', i));
       await waitFor(() => seen.length === 5);
       expect(seen).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
       expect(maxInFlight).toBe(1);
+    });
+
+    it('merges the agent items waiting behind a running one into one next call, in order; commands stay apart', async (ctx) => {
+      if (!harness.groupBatches) ctx.skip();
+      let release!: () => void;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      const calls: string[] = [];
+      consumer = harness.consume(async (m) => {
+        calls.push(textOf(m));
+        if (calls.length === 1) await blocked;
+      });
+      await harness.queue.enqueue(queuedMessage('300', 1));
+      await waitFor(() => calls.length === 1);
+      for (let i = 2; i <= 4; i++) await harness.queue.enqueue(queuedMessage('300', i));
+      const { key, source } = queuedMessage('300', 5);
+      await harness.queue.enqueue({ kind: 'reset', key, source });
+      await harness.queue.enqueue(queuedMessage('300', 6));
+      release();
+      await waitFor(() => calls.includes('m6'));
+      expect(calls).toEqual(['m1', 'm2+m3+m4', 'reset', 'm6']);
+    });
+
+    it("keeps a tenant's items apart with the one-by-one policy", async () => {
+      let release!: () => void;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      const calls: string[] = [];
+      consumer = harness.consume(
+        async (m) => {
+          calls.push(textOf(m));
+          if (calls.length === 1) await blocked;
+        },
+        { busy: oneByOne },
+      );
+      await harness.queue.enqueue(queuedMessage('301', 1));
+      await waitFor(() => calls.length === 1);
+      for (let i = 2; i <= 3; i++) await harness.queue.enqueue(queuedMessage('301', i));
+      release();
+      await waitFor(() => calls.length === 3);
+      expect(calls).toEqual(['m1', 'm2', 'm3']);
     });
 
     it('runs different conversations concurrently', async () => {

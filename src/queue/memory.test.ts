@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runQueueConformance, queuedMessage } from './conformance.js';
 import { createMemoryQueue } from './memory.js';
+import { mergeAll, type BusyPolicy } from './merge.js';
 import { QueueError } from './errors.js';
 import type { QueueHandler, QueuedMessage } from './types.js';
 
@@ -8,9 +9,11 @@ runQueueConformance('memory', async () => {
   let handler: QueueHandler = async () => {
     throw new Error('no consumer yet');
   };
+  let busy: BusyPolicy = mergeAll;
   const dead: QueuedMessage[] = [];
   const queue = createMemoryQueue({
     handler: (m, d) => handler(m, d),
+    busy: (tenant) => busy(tenant),
     retryDelayMs: () => 5,
     onDeadLetter: (m) => {
       dead.push(m);
@@ -18,10 +21,12 @@ runQueueConformance('memory', async () => {
   });
   return {
     queue,
-    consume(h) {
+    consume(h, options) {
       handler = h;
+      busy = options?.busy ?? mergeAll;
       return { stop: async () => {} };
     },
+    groupBatches: true,
     deadLetters: async () => dead,
     close: () => queue.stop(),
   };

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { QueueError } from './errors.js';
+import { coalesce, mergeAll, type BusyPolicy } from './merge.js';
 import {
   decodeQueuedMessage,
   encodeQueuedMessage,
@@ -28,6 +29,8 @@ export interface MemoryQueueOptions {
   /** Conversations processed at the same time (default 4; each runs one message at a time). */
   concurrency?: number;
   onDeadLetter?: DeadLetterHandler;
+  /** Whether a tenant's waiting agent items are merged into one turn (default: every tenant merges). */
+  busy?: BusyPolicy;
   clock?: Clock;
   logger?: Logger;
 }
@@ -53,6 +56,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   const seen = new Map<string, number>();
   const stopping = new AbortController();
   const slots = createSemaphore(options.concurrency ?? 4);
+  const busy = options.busy ?? mergeAll;
 
   const isDuplicate = (message: QueuedMessage): boolean => {
     const now = clock.now();
@@ -94,13 +98,16 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
 
   const drain = async (group: string, lane: Lane): Promise<void> => {
     while (lane.items.length > 0 && !stopping.signal.aborted) {
-      const message = lane.items[0] as QueuedMessage;
+      // The items waiting now (a retry keeps its unit: it is redelivered as the same message).
+      const pending = lane.items.map((item) => ({ item, message: item, firstDelivery: true }));
+      const [unit] = coalesce(pending, busy);
+      if (!unit?.message) break;
       try {
-        await deliver(message);
+        await deliver(unit.message);
       } catch (err) {
         logger.error('queue: dead-letter callback failed', { error: errorMessage(err) });
       }
-      lane.items.shift();
+      lane.items.splice(0, unit.items.length);
     }
     lanes.delete(group);
   };

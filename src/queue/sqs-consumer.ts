@@ -2,6 +2,7 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { processInGroups } from './groups.js';
+import { coalesce, mergeAll, type BusyPolicy, type Unit } from './merge.js';
 import { decodeQueuedMessage } from './message.js';
 import { DEFAULT_MAX_RECEIVES, type QueueConsumer, type QueueHandler } from './types.js';
 
@@ -21,6 +22,8 @@ export interface SqsConsumerOptions {
   maxReceives?: number;
   /** Messages received but not finished at most (default 10). */
   maxInFlight?: number;
+  /** Whether a tenant's agent items received together are merged into one turn (default: every tenant merges). */
+  busy?: BusyPolicy;
   logger?: Logger;
 }
 
@@ -49,46 +52,78 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
       .catch((err: unknown) => logger.warn('queue: visibility change failed', { error: errorMessage(err) }));
   };
 
-  const runOne = async (message: Message): Promise<void> => {
+  const receiveCountOf = (message: Message): number =>
+    Number(message.Attributes?.ApproximateReceiveCount ?? '1') || 1;
+
+  /**
+   * One handler call for a unit (a message, or agent messages of one conversation merged into one
+   * turn): all of them stay invisible while it runs and are deleted once it succeeded.
+   */
+  const runUnit = async (unit: Unit<Message>): Promise<void> => {
     const { DeleteMessageCommand } = await import('@aws-sdk/client-sqs');
-    const decoded = decodeQueuedMessage(message.Body ?? '');
-    const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1') || 1;
-    const heartbeat = setInterval(() => void setVisibility(message, visibility), (visibility * 1000) / 2);
+    const first = unit.items[0] as Message;
+    // An undecodable body throws here (retried, then dead-lettered by the redrive policy).
+    const decoded = unit.message ?? decodeQueuedMessage(first.Body ?? '');
+    const receiveCount = Math.max(...unit.items.map(receiveCountOf));
+    const heartbeat = setInterval(
+      () => unit.items.forEach((m) => void setVisibility(m, visibility)),
+      (visibility * 1000) / 2,
+    );
     try {
       await options.handler(decoded, { receiveCount, maxReceives });
     } finally {
       clearInterval(heartbeat);
     }
-    await options.client.send(
-      new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle }),
-    );
+    for (const message of unit.items) {
+      await options.client.send(
+        new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+    }
   };
 
   const maxInFlight = options.maxInFlight ?? 10;
   const batches = new Set<Promise<void>>();
   let inFlight = 0;
 
+  const decodeOrUndefined = (message: Message) => {
+    try {
+      return decodeQueuedMessage(message.Body ?? '');
+    } catch {
+      return undefined;
+    }
+  };
+
   const processBatch = async (messages: Message[]): Promise<void> => {
+    const units = coalesce(
+      messages.map((m) => ({
+        item: m,
+        message: decodeOrUndefined(m),
+        firstDelivery: receiveCountOf(m) === 1,
+      })),
+      options.busy ?? mergeAll,
+    );
     let started = 0;
     const failed = await processInGroups(
-      messages,
-      (m) => m.Attributes?.MessageGroupId ?? m.MessageId ?? '',
-      async (m) => {
-        started++;
+      units,
+      (u) => u.items[0]?.Attributes?.MessageGroupId ?? u.items[0]?.MessageId ?? '',
+      async (u) => {
+        started += u.items.length;
         try {
-          await runOne(m);
+          await runUnit(u);
         } finally {
-          inFlight--;
+          inFlight -= u.items.length;
         }
       },
     );
     inFlight -= messages.length - started; // later messages of a failed group never ran
     for (const { item, error } of failed) {
-      logger.warn('queue: message failed, will retry', {
-        messageId: item.MessageId,
-        error: errorMessage(error),
-      });
-      await setVisibility(item, options.retryDelaySeconds ?? 5);
+      for (const message of item.items) {
+        logger.warn('queue: message failed, will retry', {
+          messageId: message.MessageId,
+          error: errorMessage(error),
+        });
+        await setVisibility(message, options.retryDelaySeconds ?? 5);
+      }
     }
   };
 

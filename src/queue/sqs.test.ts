@@ -42,8 +42,16 @@ runQueueConformance('sqs (fauxqs FIFO)', async () => {
   const { queueUrl, dlqUrl } = await createQueuePair();
   return {
     queue: createSqsQueue({ client, queueUrl }),
-    consume: (handler) =>
-      createSqsConsumer({ client, queueUrl, handler, waitTimeSeconds: 1, retryDelaySeconds: 0 }),
+    consume: (handler, options) =>
+      createSqsConsumer({
+        client,
+        queueUrl,
+        handler,
+        waitTimeSeconds: 1,
+        retryDelaySeconds: 0,
+        ...(options?.busy ? { busy: options.busy } : {}),
+      }),
+    groupBatches: false,
     deadLetters: async () => {
       const out = await client.send(
         new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),

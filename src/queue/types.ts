@@ -38,6 +38,11 @@ export interface AgentWork extends WorkBase {
   text: string;
   /** When the user sent it (epoch ms, from Telegram's `date`). */
   messageTime: number;
+  /**
+   * Later agent items of the same conversation that were waiting behind this one, merged into its
+   * turn by the consumer (`merge.ts`), in order. Consumer side only: never on the wire.
+   */
+  merged?: AgentWork[];
 }
 
 /** `/new`: forget the conversation's session (ordered after earlier turns). */

@@ -114,3 +114,52 @@ describe.each(['warm', 'cold'] as const)('live turns, %s path', (path) => {
     }
   });
 });
+
+describe('messages merged into one turn (busy conversation)', () => {
+  it('reach the agent in order in one turn; a re-delivery of a merged message runs nothing', async () => {
+    const r = runner('warm');
+    const k = key('merged');
+    const before = h.model.requests.length;
+    const result = await r.runTurn({
+      key: k,
+      text: 'alpha',
+      requestId: 'tg:10',
+      merged: [
+        { text: 'beta', requestId: 'tg:11' },
+        { text: 'gamma', requestId: 'tg:12' },
+      ],
+    });
+    expect(result.is_error).toBe(false);
+    expect(h.model.requests.length).toBe(before + 1);
+    // One user message, each text verbatim and in order.
+    expect(userTexts(h.model.requests.at(-1)!).join('\n')).toBe('alpha\nbeta\ngamma');
+    for (const requestId of ['tg:11', 'tg:12']) {
+      const repeat = await r.runTurn({ key: k, text: 'beta', requestId });
+      expect(repeat).toMatchObject({ replayed: 'done', delivered: true, is_error: false, response: '' });
+    }
+    expect(h.model.requests.length).toBe(before + 1);
+  });
+
+  it('a merged message runs on its own when the turn it was merged into was run again without it', async () => {
+    const r = runner('cold');
+    const k = key('merged-rerun');
+    const first = await r.runTurn({
+      key: k,
+      text: 'one',
+      requestId: 'tg:20',
+      merged: [{ text: 'two', requestId: 'tg:21' }],
+    });
+    // A re-delivery ran tg:20 again on its own (its record begun anew, a later attempt).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await h.storage.turns.begin(k, 'tg:20' as never, {
+      sessionId: first.session_id as never,
+      entriesBefore: 0,
+      turnsBefore: 0,
+    });
+    const before = h.model.requests.length;
+    const own = await r.runTurn({ key: k, text: 'two', requestId: 'tg:21' });
+    expect(own.replayed).toBeUndefined();
+    expect(h.model.requests.length).toBe(before + 1);
+    expect(userTexts(h.model.requests.at(-1)!).at(-1)).toBe('two');
+  });
+});
