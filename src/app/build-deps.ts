@@ -56,6 +56,7 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
       const server = await startModelServer({
         logger: logger.child({ component: 'model:offline' }),
         record: false,
+        tokenMs: env.OMNICLOUD_DEMO_TOKEN_MS,
       });
       closers.push(() => server.close());
       offlineUrl = server.url;

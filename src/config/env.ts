@@ -15,6 +15,12 @@ const csv = z.string().transform((v) =>
     .filter((s) => s.length > 0),
 );
 const positiveInt = z.coerce.number().int().positive();
+/** Digits only: an empty value or `-1` is refused instead of coerced. */
+const tokenMs = z
+  .string()
+  .regex(/^\d+$/, 'must be a whole number of milliseconds (0 = no delay)')
+  .transform(Number)
+  .pipe(z.number().max(60_000, 'must be at most 60000 ms'));
 
 export const ENV_SCHEMA = z.object({
   /** `production` refuses empty/well-known secrets and the offline model. */
@@ -34,6 +40,8 @@ export const ENV_SCHEMA = z.object({
   OMNICLOUD_STORAGE: z.enum(['sqlite', 'cloud']).default('sqlite'),
   /** Force the offline demo model even when credentials are present. */
   OMNICLOUD_OFFLINE_MODEL: bool.default(false),
+  /** Offline demo model: milliseconds before each word of a `stream <N> words` answer (0 = no delay). */
+  OMNICLOUD_DEMO_TOKEN_MS: tokenMs.default(50),
   OMNICLOUD_TENANT: z.string().default('default'),
   /** Tenants file (YAML/JSON; docs/tenants.md). Unset: one tenant (OMNICLOUD_TENANT) from these variables. */
   OMNICLOUD_TENANTS_FILE: z.string().min(1).optional(),
@@ -148,12 +156,24 @@ export type AppEnv = z.infer<typeof ENV_SCHEMA>;
 
 /** Parse an environment record (default `process.env`); every problem is reported at once. */
 export function parseEnv(source: Record<string, string | undefined> = process.env): AppEnv {
+  return parseWith(ENV_SCHEMA, source);
+}
+
+/**
+ * Only `OMNICLOUD_DEMO_TOKEN_MS` (default 50): for an offline model server started outside the
+ * composition root (tests, benchmarks), which must not fail on unrelated variables.
+ */
+export function readDemoTokenMs(source: Record<string, string | undefined> = process.env): number {
+  return parseWith(ENV_SCHEMA.pick({ OMNICLOUD_DEMO_TOKEN_MS: true }), source).OMNICLOUD_DEMO_TOKEN_MS;
+}
+
+function parseWith<S extends z.ZodObject>(schema: S, source: Record<string, string | undefined>): z.infer<S> {
   const picked: Record<string, string> = {};
-  for (const key of Object.keys(ENV_SCHEMA.shape)) {
+  for (const key of Object.keys(schema.shape)) {
     const value = source[key];
     if (value !== undefined) picked[key] = value;
   }
-  const result = ENV_SCHEMA.safeParse(picked);
+  const result = schema.safeParse(picked);
   if (result.success) return result.data;
   const issues: ConfigIssue[] = result.error.issues.map((issue) => ({
     file: 'environment',

@@ -39,6 +39,30 @@ describe('demo grammar', () => {
   });
 });
 
+describe('stream <N> words', () => {
+  it('parses the count case-insensitively, on any line, from 1 to 5000', () => {
+    expect(parseDemoCommand('stream 5 words')).toEqual({ kind: 'stream_words', count: 5 });
+    expect(parseDemoCommand('STREAM 1 Word')).toEqual({ kind: 'stream_words', count: 1 });
+    expect(parseDemoCommand('[sent 10:00]\n  Stream 5000 words please')).toEqual({
+      kind: 'stream_words',
+      count: 5000,
+    });
+  });
+
+  it('reports counts outside 1..5000 or not whole, keeping what was asked', () => {
+    for (const requested of ['0', '5001', '-3', '2.5', '99999999999999999999']) {
+      expect(parseDemoCommand(`stream ${requested} words`)).toEqual({ kind: 'bad_word_count', requested });
+    }
+  });
+
+  it('is chat when the line does not start with the command', () => {
+    expect(parseDemoCommand('please stream 5 words')).toEqual({ kind: 'chat' });
+    expect(parseDemoCommand('stream five words')).toEqual({ kind: 'chat' });
+    expect(parseDemoCommand('stream 5 wordsmiths')).toEqual({ kind: 'chat' });
+    expect(parseDemoCommand('stream 5')).toEqual({ kind: 'chat' });
+  });
+});
+
 describe('listings announced by the binary', () => {
   const text = [
     'The following deferred tools are now available via ToolSearch. Use ToolSearch with query "select:<name>":',

@@ -10,13 +10,21 @@ export type DemoCommand =
   | { kind: 'subagent'; agentType: string; prompt: string }
   | { kind: 'tool'; name: string; input: Record<string, unknown> }
   | { kind: 'bad_tool_args'; name: string; problem: string }
+  | { kind: 'stream_words'; count: number }
+  | { kind: 'bad_word_count'; requested: string }
   | { kind: 'chat' };
+
+/** Bounds of `stream <N> words` (inclusive). */
+export const STREAM_WORDS_MIN = 1;
+export const STREAM_WORDS_MAX = 5000;
 
 const SKILL_RE = /^\s*use skill\s+([A-Za-z0-9_.:-]+)/i;
 const SUBAGENT_RE = /^\s*ask subagent\s+([A-Za-z0-9_.:-]+)\s*:\s*(\S[\s\S]*)$/i;
 const TOOL_RE = /^\s*call tool\s+(\S+)(?:[ \t]+(\S[\s\S]*))?$/i;
+const STREAM_RE = /^\s*stream\s+([+-]?\d+(?:\.\d+)?)\s+words?\b/i;
 
-const COMMAND_START = /^\s*(?:use skill|ask subagent|call tool)\s/i;
+const COMMAND_START =
+  /^\s*(?:(?:use skill|ask subagent|call tool)\s|stream\s+[+-]?\d+(?:\.\d+)?\s+words?\b)/i;
 
 /** The first line that starts a command wins (so a prefix line such as a timestamp does not hide it). */
 export function parseDemoCommand(text: string): DemoCommand {
@@ -32,7 +40,15 @@ export function parseDemoCommand(text: string): DemoCommand {
   }
   const tool = TOOL_RE.exec(rest);
   if (tool?.[1]) return toolCommand(tool[1], tool[2]);
+  const stream = STREAM_RE.exec(rest);
+  if (stream?.[1]) return streamCommand(stream[1]);
   return { kind: 'chat' };
+}
+
+function streamCommand(requested: string): DemoCommand {
+  const count = Number(requested);
+  const inRange = Number.isInteger(count) && count >= STREAM_WORDS_MIN && count <= STREAM_WORDS_MAX;
+  return inRange ? { kind: 'stream_words', count } : { kind: 'bad_word_count', requested };
 }
 
 function toolCommand(name: string, args: string | undefined): DemoCommand {

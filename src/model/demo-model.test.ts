@@ -227,3 +227,25 @@ describe('demo model: subagents and tools', () => {
     expect(text).toContain('Tool "Nuke" is not offered. Offered tools: Read, Bash.');
   });
 });
+
+describe('demo model: stream <N> words', () => {
+  it('answers word1 … wordN as one delta per word, the label riding with the first', () => {
+    const reply = demoModel(request([environment, human('[10:00]\nstream 3 words')]));
+    expect(textOf(reply)).toBe(`${DEMO_LABEL} word1 word2 word3`);
+    expect(reply).toMatchObject({ deltas: [`${DEMO_LABEL} word1`, ' word2', ' word3'] });
+  });
+
+  it('scales to the upper bound', () => {
+    const reply = demoModel(request([human('stream 5000 words')]));
+    const deltas = reply.kind === 'text' ? (reply.deltas ?? []) : [];
+    expect(deltas).toHaveLength(5000);
+    expect(deltas.at(-1)).toBe(' word5000');
+  });
+
+  it('says the allowed range, without streaming, when the count is outside it', () => {
+    const reply = demoModel(request([human('stream 0 words')]));
+    expect(textOf(reply)).toContain('I can stream 1 to 5000 words');
+    expect(textOf(reply)).toContain('"0"');
+    expect(reply).not.toHaveProperty('deltas');
+  });
+});

@@ -1,6 +1,8 @@
 import {
   AGENT_LISTING,
   SKILL_LISTING,
+  STREAM_WORDS_MAX,
+  STREAM_WORDS_MIN,
   firstBashBlock,
   listedDeferredTools,
   listedNames,
@@ -63,6 +65,12 @@ function startCommand(request: RecordedRequest, instruction: string): DemoReply 
       return callTool(request, command.name, command.input);
     case 'bad_tool_args':
       return say(`I cannot call ${command.name}: the arguments are ${command.problem}.`);
+    case 'stream_words':
+      return streamWords(command.count);
+    case 'bad_word_count':
+      return say(
+        `I can stream ${STREAM_WORDS_MIN} to ${STREAM_WORDS_MAX} words (a whole number); "${command.requested}" is not in that range.`,
+      );
     case 'chat':
       return isSubagentRequest(request) ? subagentChat(request, instruction) : chat(request, instruction);
   }
@@ -77,6 +85,12 @@ function chat(request: RecordedRequest, instruction: string): TextReply {
       : `I was shown ${earlier.length} earlier user message${earlier.length === 1 ? '' : 's'}. ` +
         `The most recent one was: "${previous}"`;
   return say(`${memory}\nYou said: "${instruction}"`);
+}
+
+/** `word1 … wordN`, one delta per word (the label rides with the first), paced by the server. */
+function streamWords(count: number): TextReply {
+  const deltas = Array.from({ length: count }, (_, i) => (i === 0 ? `${DEMO_LABEL} word1` : ` word${i + 1}`));
+  return { kind: 'text', text: deltas.join(''), deltas };
 }
 
 function subagentChat(request: RecordedRequest, task: string): TextReply {

@@ -4,7 +4,7 @@
  */
 export { startModelServer, type ModelServer, type ModelServerOptions } from './server.js';
 export { demoModel, DEMO_LABEL } from './demo-model.js';
-export { parseDemoCommand, type DemoCommand } from './demo-commands.js';
+export { parseDemoCommand, STREAM_WORDS_MIN, STREAM_WORDS_MAX, type DemoCommand } from './demo-commands.js';
 export { textReply, toolUseReply, errorReply, dropReply, delayReply, replyQueue } from './replies.js';
 export {
   userTexts,
@@ -17,8 +17,10 @@ export {
   toolResultText,
 } from './transcript-view.js';
 export { encodeSseEvent, parseSse, type SseFrame } from './sse.js';
+export { writeSseEvents, type SseWriteOptions, type SseWriteResult } from './sse-writer.js';
 export {
   streamEvents,
+  isTextDelta,
   messageJson,
   partialStreamEvents,
   errorResponse,

@@ -14,8 +14,11 @@ let server: ModelServer;
 let tmp: string;
 let cwd: string;
 
+/** Pace of `stream <N> words` here (set explicitly: independent of OMNICLOUD_DEMO_TOKEN_MS). */
+const TOKEN_MS = 10;
+
 beforeAll(async () => {
-  server = await startModelServer();
+  server = await startModelServer({ tokenMs: TOKEN_MS });
   tmp = await mkdtemp(join(tmpdir(), 'omni-model-'));
   cwd = join(tmp, 'work');
   const skill = join(cwd, '.claude', 'skills', 'hello');
@@ -106,6 +109,22 @@ describe('offline model with the real claude binary', () => {
     expect(resultText(result)).toContain('I received the task "how many disks?"');
     expect(resultText(result)).toContain('My instructions begin: "You are the researcher."');
     expect(server.requests.map((r) => r.body.tools?.length ?? 0)).toContain(1);
+  });
+
+  it('streams `stream 20 words` to the SDK as 20 text deltas spread over time', async () => {
+    const deltas: Array<{ text: string; at: number }> = [];
+    const prompt = 'stream 20 words';
+    for await (const message of query({ prompt, options: options({ includePartialMessages: true }) })) {
+      if (message.type !== 'stream_event' || message.event.type !== 'content_block_delta') continue;
+      if (message.event.delta.type === 'text_delta') {
+        deltas.push({ text: message.event.delta.text, at: performance.now() });
+      }
+    }
+    const words = Array.from({ length: 20 }, (_, i) => `word${i + 1}`).join(' ');
+    expect(deltas).toHaveLength(20);
+    expect(deltas.map((d) => d.text).join('')).toBe(`${DEMO_LABEL} ${words}`);
+    // 19 intervals between the first and the last delta; half of it allows for the binary batching reads.
+    expect(deltas.at(-1)!.at - deltas[0]!.at).toBeGreaterThanOrEqual((19 * TOKEN_MS) / 2);
   });
 
   it('turns a scripted HTTP 500 into an error result once retries are used up', async () => {

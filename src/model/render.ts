@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { estimateTokens } from './request.js';
+import { isRecord } from './transcript-view.js';
 import type {
   DropReply,
   ErrorReply,
@@ -51,6 +52,9 @@ export async function resolveReply(
   while (reply.kind === 'delay') {
     await sleep(reply.ms, undefined, { signal: ctx.signal }).catch(() => undefined);
     reply = reply.reply;
+  }
+  if (reply.kind === 'text' && reply.deltas !== undefined && reply.deltas.join('') !== reply.text) {
+    throw new Error("a text reply's deltas must join to its text");
   }
   if (reply.kind === 'tool_use' && reply.id === undefined) return { ...reply, id: newToolUseId() };
   return reply;
@@ -114,6 +118,12 @@ function messageStart(meta: RenderMeta, usage: ReplyUsage): StreamEvent {
   };
 }
 
+/** A `text_delta` event: what a paced reply waits the token interval before. */
+export function isTextDelta(event: StreamEvent): boolean {
+  const delta = event['delta'];
+  return event.type === 'content_block_delta' && isRecord(delta) && delta['type'] === 'text_delta';
+}
+
 /** Split text into deltas of at most `size` characters (at least one delta). */
 export function chunk(text: string, size: number): string[] {
   if (text.length <= size) return [text];
@@ -122,10 +132,10 @@ export function chunk(text: string, size: number): string[] {
   return parts;
 }
 
-function textBlockEvents(index: number, text: string): StreamEvent[] {
+function textBlockEvents(index: number, text: string, deltas = chunk(text, 48)): StreamEvent[] {
   return [
     { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
-    ...chunk(text, 48).map((part) => ({
+    ...deltas.map((part) => ({
       type: 'content_block_delta',
       index,
       delta: { type: 'text_delta', text: part },
@@ -155,7 +165,7 @@ function toolUseBlockEvents(index: number, reply: ToolUseReply): StreamEvent[] {
 export function streamEvents(reply: ContentReply, meta: RenderMeta): StreamEvent[] {
   const usage = replyUsage(reply, meta);
   const blocks: StreamEvent[] = [];
-  if (reply.kind === 'text') blocks.push(...textBlockEvents(0, reply.text));
+  if (reply.kind === 'text') blocks.push(...textBlockEvents(0, reply.text, reply.deltas));
   else {
     if (reply.text) blocks.push(...textBlockEvents(0, reply.text));
     blocks.push(...toolUseBlockEvents(reply.text ? 1 : 0, reply));

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { errorMessage } from '../core/errors.js';
+import { readDemoTokenMs } from '../config/env.js';
+import { ConfigError, errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { demoModel } from './demo-model.js';
 import { clientGone, closeServer, listen, sendJson, urlHost } from './http.js';
@@ -20,6 +21,7 @@ import {
   readBody,
 } from './request.js';
 import { encodeSseEvent, SSE_HEADERS } from './sse.js';
+import { writeSseEvents, type SseWriteResult } from './sse-writer.js';
 import type { FinalReply, ModelHandler, RecordedRequest } from './types.js';
 
 /**
@@ -37,6 +39,11 @@ export interface ModelServerOptions {
   logger?: Logger;
   /** Keep every request in `requests` (default true; the long-running demo server turns it off). */
   record?: boolean;
+  /**
+   * Milliseconds before each delta of a paced reply (the demo model's `stream <N> words`) when
+   * streaming; 0 = no delay. Default: `OMNICLOUD_DEMO_TOKEN_MS`, else 50.
+   */
+  tokenMs?: number;
 }
 
 export interface ModelServer {
@@ -56,6 +63,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const logger = options.logger ?? silentLogger;
   const requests: RecordedRequest[] = [];
   const record = options.record ?? true;
+  const tokenMs = resolveTokenMs(options.tokenMs);
   let served = 0;
   let handler: ModelHandler = options.handler ?? demoModel;
   const closing = new AbortController();
@@ -80,7 +88,14 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     logger.debug('model reply', { index: request.index, kind: reply.kind, stream: request.stream });
     if (signal.aborted) return;
     const meta: RenderMeta = { messageId: newMessageId(), model: request.model, bodyChars: raw.length };
-    send(res, request, reply, meta);
+    const paced = reply.kind === 'text' && reply.deltas !== undefined;
+    const streamed = await send(res, request, reply, meta, { tokenMs: paced ? tokenMs : 0, signal });
+    if (streamed?.completed === false) {
+      logger.debug('model stream stopped: client gone or server closing', {
+        index: request.index,
+        ...streamed,
+      });
+    }
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -122,24 +137,48 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   };
 }
 
-function send(res: ServerResponse, request: RecordedRequest, reply: FinalReply, meta: RenderMeta): void {
+/** A non-negative whole number of milliseconds, from the option or else the environment. */
+function resolveTokenMs(option: number | undefined): number {
+  if (option === undefined) return readDemoTokenMs();
+  if (Number.isInteger(option) && option >= 0) return option;
+  throw new ConfigError([
+    {
+      file: 'startModelServer options',
+      field: 'tokenMs',
+      message: `must be a whole number ≥ 0, got ${option}`,
+    },
+  ]);
+}
+
+/** Answers one request; for an SSE stream, resolves with how far it got. */
+async function send(
+  res: ServerResponse,
+  request: RecordedRequest,
+  reply: FinalReply,
+  meta: RenderMeta,
+  pacing: { tokenMs: number; signal: AbortSignal },
+): Promise<SseWriteResult | undefined> {
   switch (reply.kind) {
     case 'error': {
       const { headers, body } = errorResponse(reply);
       res.writeHead(reply.status, { ...headers, 'request-id': `req_offline_${request.index}` });
       res.end(body);
-      return;
+      return undefined;
     }
     case 'drop':
-      if (!request.stream) return void res.destroy();
+      if (!request.stream) {
+        res.destroy();
+        return undefined;
+      }
       res.writeHead(200, SSE_HEADERS);
       // Cut the connection once the partial events have been flushed.
       res.write(partialStreamEvents(reply, meta).map(encodeSseEvent).join(''), () => res.destroy());
-      return;
+      return undefined;
     default:
-      if (!request.stream) return sendJson(res, 200, messageJson(reply, meta));
-      res.writeHead(200, SSE_HEADERS);
-      for (const event of streamEvents(reply, meta)) res.write(encodeSseEvent(event));
-      res.end();
+      if (!request.stream) {
+        sendJson(res, 200, messageJson(reply, meta));
+        return undefined;
+      }
+      return writeSseEvents(res, streamEvents(reply, meta), pacing);
   }
 }

@@ -64,6 +64,12 @@ export interface ReplyUsage {
 export interface TextReply {
   kind: 'text';
   text: string;
+  /**
+   * Stream the text as exactly these `text_delta` events (they must join to `text`), each written
+   * after the server's token interval (`tokenMs`), like a model producing tokens. Without it the
+   * text is sent at once in 48-character deltas. A non-streaming request gets `text` at once.
+   */
+  deltas?: string[];
   usage?: Partial<ReplyUsage>;
 }
 
