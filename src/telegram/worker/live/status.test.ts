@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createStatusBoard } from './status.js';
 
-const start = (id: string, name: string, summary: string, parentId: string | null = null, subagent?: string) =>
-  ({ type: 'tool_start', id, name, summary, parentId, ...(subagent ? { subagent } : {}) }) as const;
+const start = (
+  id: string,
+  name: string,
+  summary: string,
+  parentId: string | null = null,
+  subagent?: string,
+) => ({ type: 'tool_start', id, name, summary, parentId, ...(subagent ? { subagent } : {}) }) as const;
 
 describe('createStatusBoard', () => {
   it('shows one line per call with its state, input as code and elapsed seconds', () => {
