@@ -1,6 +1,12 @@
-import type { AgentRunner, TurnRequest, TurnResult } from '../../src/agent/types.js';
+import type { AgentRunner, TurnEvent, TurnRequest, TurnResult } from '../../src/agent/types.js';
 import { conversationKeyString, type ConversationKey } from '../../src/core/keys.js';
 import { fakeTurnResult } from '../support/turn-result.js';
+
+/** One scripted live event, emitted `afterMs` after the previous one. */
+export interface ScriptStep {
+  afterMs?: number;
+  event: TurnEvent;
+}
 
 export interface RecordedTurn {
   conversation: string;
@@ -24,6 +30,13 @@ export interface FakeRunner extends AgentRunner {
   readonly resets: string[];
   /** Reply for a turn; default `reply #<n> to: <text>`. */
   respond: (request: TurnRequest, history: string[]) => Partial<TurnResult> | Promise<Partial<TurnResult>>;
+  /** Live events a turn emits through `onEvent` (with delays) before it returns its result. */
+  script?: (request: TurnRequest) => ScriptStep[];
+  /**
+   * Hand the result to `request.deliver` like the real runner (under the lease), and report
+   * `delivered`; default false (the worker then sends the result itself).
+   */
+  deliverUnderLease: boolean;
   /** Turns of this conversation wait until `release` is called. */
   hold(key: ConversationKey): void;
   release(key: ConversationKey): void;
@@ -35,6 +48,7 @@ export function createFakeRunner(): FakeRunner {
   const runner: FakeRunner = {
     turns: [],
     resets: [],
+    deliverUnderLease: false,
     respond: (request, history) => ({ response: `reply #${history.length + 1} to: ${request.text}` }),
     hold(key) {
       let release!: () => void;
@@ -59,10 +73,16 @@ export function createFakeRunner(): FakeRunner {
       };
       runner.turns.push(turn);
       await holds.get(conversation)?.promise;
+      for (const step of runner.script?.(request) ?? []) {
+        if (step.afterMs) await new Promise((resolve) => setTimeout(resolve, step.afterMs));
+        request.onEvent?.(step.event);
+      }
       const partial = await runner.respond(request, [...history]);
       histories.set(conversation, [...history, request.text]);
       turn.endedAt = Date.now();
-      return fakeTurnResult(partial);
+      const result = fakeTurnResult(partial);
+      if (!runner.deliverUnderLease || !request.deliver) return result;
+      return { ...result, delivered: await request.deliver(result) };
     },
     async resetConversation(key) {
       runner.resets.push(conversationKeyString(key));
