@@ -13,6 +13,12 @@ export interface StoredMessage {
 
 type Params = Record<string, unknown>;
 
+/** An empty inline keyboard removes the keyboard: stored as none. */
+function markupOf(p: Params): unknown {
+  const markup = p.reply_markup as { inline_keyboard?: unknown[] } | undefined;
+  return markup?.inline_keyboard?.length === 0 ? undefined : markup;
+}
+
 /**
  * The bot's messages per chat, so edits and deletions answer with Telegram's real 400s: an
  * unknown or deleted message is "not found", an identical edit is "not modified", and an edit
@@ -48,7 +54,7 @@ export function createMessageStore(): MessageStore {
         chatId,
         messageId,
         text,
-        ...(p.reply_markup !== undefined ? { replyMarkup: p.reply_markup } : {}),
+        ...(markupOf(p) !== undefined ? { replyMarkup: markupOf(p) } : {}),
         format: format(p),
         deleted: false,
       });
@@ -65,22 +71,22 @@ export function createMessageStore(): MessageStore {
         if (!text.trim()) throw apiError(400, 'Bad Request: message text is empty');
         if (text.length > 4096) throw apiError(400, 'Bad Request: MESSAGE_TOO_LONG');
         checkText(p, text);
-        const markup = JSON.stringify(p.reply_markup ?? null);
+        const markup = JSON.stringify(markupOf(p) ?? null);
         if (m.text === text && m.format === format(p) && JSON.stringify(m.replyMarkup ?? null) === markup) {
           throw apiError(400, NOT_MODIFIED);
         }
         m.text = text;
         m.format = format(p);
-        if (p.reply_markup !== undefined) m.replyMarkup = p.reply_markup;
+        if (markupOf(p) !== undefined) m.replyMarkup = markupOf(p);
         else delete m.replyMarkup;
         return { message_id: m.messageId, chat: { id: m.chatId }, date: Math.floor(Date.now() / 1000), text };
       },
       editMessageReplyMarkup: (p) => {
         const m = find(p, 'edit');
-        if (JSON.stringify(m.replyMarkup ?? null) === JSON.stringify(p.reply_markup ?? null)) {
+        if (JSON.stringify(m.replyMarkup ?? null) === JSON.stringify(markupOf(p) ?? null)) {
           throw apiError(400, NOT_MODIFIED);
         }
-        if (p.reply_markup !== undefined) m.replyMarkup = p.reply_markup;
+        if (markupOf(p) !== undefined) m.replyMarkup = markupOf(p);
         else delete m.replyMarkup;
         return {
           message_id: m.messageId,

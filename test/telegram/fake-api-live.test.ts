@@ -1,4 +1,5 @@
-import { Api, GrammyError } from 'grammy';
+import type { GrammyError } from 'grammy';
+import { Api } from 'grammy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 

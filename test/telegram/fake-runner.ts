@@ -18,6 +18,8 @@ export interface RecordedTurn {
   history: string[];
   startedAt: number;
   endedAt?: number;
+  /** The scripted events this turn emitted, with when. */
+  events: Array<{ at: number; event: TurnEvent }>;
 }
 
 /**
@@ -70,11 +72,13 @@ export function createFakeRunner(): FakeRunner {
         ...(request.requestId ? { requestId: request.requestId } : {}),
         history: [...history],
         startedAt: Date.now(),
+        events: [],
       };
       runner.turns.push(turn);
       await holds.get(conversation)?.promise;
       for (const step of runner.script?.(request) ?? []) {
         if (step.afterMs) await new Promise((resolve) => setTimeout(resolve, step.afterMs));
+        turn.events.push({ at: Date.now(), event: step.event });
         request.onEvent?.(step.event);
       }
       const partial = await runner.respond(request, [...history]);

@@ -115,7 +115,7 @@ export function createStatusBoard(): StatusBoard {
       const shown: Line[] = lines.slice(first);
       if (first > 0) shown.unshift({ prefix: `… ${first} earlier tool calls`, code: '', suffix: '' });
       if (stalledMs !== undefined) {
-        const s = Math.round(stalledMs / 1000);
+        const s = Math.max(1, Math.ceil(stalledMs / 1000));
         shown.push({ prefix: `⏳ no progress for ${s} s — tap Stop to cancel`, code: '', suffix: '' });
       }
       return assemble(shown);
