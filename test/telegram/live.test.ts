@@ -94,6 +94,36 @@ describe('live replies in a private chat', () => {
     await pipe.api.waitFor(() => pipe.api.sentTexts().length === 2);
     expect(pipe.api.sentTexts()[1]).toBe(texts.turnStopped);
   });
+  it('stops drafting after a refusal and skips (never sleeps on) a 429, the final still once', async () => {
+    const { runner, pipe } = await start({ ...FAST, editIntervalMs: 100 });
+    const letters = 'abcdefghijkl'.split('');
+    runner.script = () => [started(), ...deltas(letters, 150)];
+    runner.respond = () => ({ response: 'abcdefghijkl' });
+    pipe.api.failNext('sendMessageDraft', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 1',
+      parameters: { retry_after: 1 },
+    });
+    await pipe.post(privateText('limited'));
+    await pipe.api.waitFor(() => pipe.api.sentTexts().length === 1);
+    await settled(pipe);
+    const drafts = pipe.api.calls.filter((c) => c.method === 'sendMessageDraft');
+    expect(drafts[0]?.ok).toBe(false);
+    // Not retried by auto-retry: the next draft waited out retry_after and showed the newest text.
+    expect((drafts[1]?.at ?? 0) - (drafts[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+    expect(drafts.filter((c) => c.params.text === 'a')).toHaveLength(1);
+    expect(pipe.api.sentTexts()).toEqual(['abcdefghijkl']);
+
+    pipe.api.failNext('sendMessageDraft', {
+      error_code: 400,
+      description: 'Bad Request: TEXTDRAFT_PEER_INVALID',
+    });
+    await pipe.post(privateText('refused'));
+    await pipe.api.waitFor(() => pipe.api.sentTexts().length === 2);
+    await settled(pipe);
+    expect(pipe.api.calls.filter((c) => c.method === 'sendMessageDraft')).toHaveLength(drafts.length + 1);
+    expect(pipe.api.sentTexts()[1]).toBe('abcdefghijkl');
+  });
 });
 
 describe('live replies in a group topic', () => {
