@@ -10,6 +10,7 @@ import { accessPolicyOf } from '../telegram/config.js';
 import { createTelegramService, registerCommandMenu, type TelegramService } from '../telegram/index.js';
 import { mountTelegramWebhook, type WebhookTenant } from '../telegram/ingress/index.js';
 import type { ResolvedTenant } from '../tenants/index.js';
+import { liveOptionsOf } from './live-options.js';
 import { loadTelegramCommands } from './telegram-commands.js';
 import { transcriptExporter } from './transcript-exporter.js';
 import type { AppDeps } from './types.js';
@@ -72,6 +73,7 @@ export async function startLocalTelegram(
         policy: accessPolicyOf(tenant.telegram ?? {}),
         exportTranscript,
         usage,
+        live: liveOptionsOf(env),
         logger: app.logger.child({ component: 'telegram', tenant: tenant.id }),
       });
       services.set(tenant.id, service);

@@ -4,6 +4,7 @@ import type { TenantId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { QueueHandler } from '../queue/types.js';
 import { createTenantBot } from '../telegram/tenant-bot.js';
+import type { LiveOptions } from '../telegram/worker/live/index.js';
 import type { TranscriptExporter, UsageReader } from '../telegram/worker/types.js';
 import type { ResolvedTenants } from '../tenants/index.js';
 import { UnknownTenantError } from './tenants.js';
@@ -14,6 +15,8 @@ export interface TenantWorkersDeps {
   apiRoot?: string | undefined;
   exportTranscript?: TranscriptExporter;
   usage?: UsageReader;
+  /** Live replies (`TELEGRAM_LIVE_*`); default on. */
+  live?: LiveOptions;
   logger: Logger;
 }
 
@@ -36,6 +39,7 @@ export function createTenantWorkers(deps: TenantWorkersDeps): QueueHandler {
         runner: deps.runner,
         ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
         ...(deps.usage ? { usage: deps.usage } : {}),
+        ...(deps.live ? { live: deps.live } : {}),
       },
     });
     handlers.set(t.id, worker);

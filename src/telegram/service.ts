@@ -11,6 +11,7 @@ import type { UpdateDeduper } from './dedupe/types.js';
 import { startTelegramPolling, type PollingHandle } from './ingress/polling.js';
 import { mountTelegramWebhook } from './ingress/webhook.js';
 import { createTenantBot } from './tenant-bot.js';
+import type { LiveOptions } from './worker/live/index.js';
 import type { TranscriptExporter, UsageReader } from './worker/types.js';
 
 /** Builds the queue around the worker's handler: producer + the consumer that feeds the handler. */
@@ -33,6 +34,8 @@ export interface TelegramServiceDeps {
   /** Default: the in-process queue (`createMemoryQueue`). */
   queue?: QueueFactory;
   typingIntervalMs?: number;
+  /** Live replies (streamed answer, tool progress); default on. */
+  live?: LiveOptions;
   logger?: Logger;
 }
 
@@ -82,6 +85,7 @@ export function createTelegramService(deps: TelegramServiceDeps): TelegramServic
       ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
       ...(deps.usage ? { usage: deps.usage } : {}),
       ...(deps.typingIntervalMs !== undefined ? { typingIntervalMs: deps.typingIntervalMs } : {}),
+      ...(deps.live ? { live: deps.live } : {}),
     },
   });
   built.worker = tenantBot.worker;

@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Chat, ChatMember, Update, UserFromGetMe } from 'grammy/types';
+import { apiError, FakeApiError, type ApiError } from './telegram-errors.js';
+import { createMessageStore, type StoredMessage } from './telegram-messages.js';
+import { createRateLimiter, maxInWindow, type RateLimiter, type RateLimitOptions } from './telegram-rate.js';
+
+export type { ApiError } from './telegram-errors.js';
+export type { StoredMessage } from './telegram-messages.js';
+export type { RateLimitOptions } from './telegram-rate.js';
 
 /**
  * A fake Telegram Bot API on 127.0.0.1 for tests: `POST /bot<token>/<method>` with JSON,
@@ -9,7 +16,8 @@ import type { Chat, ChatMember, Update, UserFromGetMe } from 'grammy/types';
  * `sendMessage` behaves like Telegram where it matters: 4096-character limit, empty text refused,
  * MarkdownV2 validated for unescaped reserved characters, and the test can make it refuse a parse
  * mode with Telegram's real "can't parse entities" 400. Any method can be told to fail next
- * (e.g. 429 with `retry_after`).
+ * (e.g. 429 with `retry_after`). The bot's messages are kept, so edits and deletions answer like
+ * Telegram (`telegram-messages.ts`), and per-chat flood limits can be emulated (`telegram-rate.ts`).
  */
 export interface RecordedCall {
   method: string;
@@ -21,12 +29,6 @@ export interface RecordedCall {
   /** The error description when it did not. */
   error?: string;
   at: number;
-}
-
-export interface ApiError {
-  error_code: number;
-  description: string;
-  parameters?: { retry_after?: number; migrate_to_chat_id?: number };
 }
 
 export interface FakeTelegramApi {
@@ -44,6 +46,16 @@ export interface FakeTelegramApi {
   rejectParse(match: (params: Record<string, unknown>) => string | undefined): void;
   /** The next `times` calls of `method` fail with `error`. */
   failNext(method: string, error: ApiError, times?: number): void;
+  /** Emulate Telegram's per-chat flood limits (429 with `retry_after`); undefined turns it off. */
+  setRateLimit(limit: RateLimitOptions | undefined): void;
+  /** The bot's messages in a chat as it shows them now (edited text, keyboard, deleted flag). */
+  messages(chatId: number): StoredMessage[];
+  /** The user deletes one of the bot's messages. */
+  deleteByUser(chatId: number, messageId: number): void;
+  /** Most successful calls of `methods` in one chat within any `windowMs` (default 1 s). */
+  maxUpdatesPerWindow(chatId: number, methods: string[], windowMs?: number): number;
+  /** Calls answered 429 (by `failNext` or the rate limit emulation). */
+  rateLimited(): RecordedCall[];
   /** Known chats for getChat / createForumTopic (`is_forum`) / message shapes. */
   setChat(chat: Chat.PrivateChat | Chat.GroupChat | Chat.SupergroupChat): void;
   setChatMember(chatId: number, member: ChatMember): void;
@@ -81,6 +93,8 @@ export async function startFakeTelegramApi(
   const chats = new Map<number, Chat>();
   const members = new Map<string, ChatMember>();
   let canManageTopics = true;
+  const store = createMessageStore();
+  let limiter: RateLimiter | undefined;
   let nextMessageId = 1000;
   let nextThreadId = 500;
 
@@ -101,22 +115,29 @@ export async function startFakeTelegramApi(
     };
   };
 
+  const checkText = (p: Record<string, unknown>, text: string): void => {
+    for (const rule of parseRules) {
+      const reason = rule(p);
+      if (reason) throw apiError(400, `Bad Request: can't parse entities: ${reason}`);
+    }
+    if (p.parse_mode === 'MarkdownV2') {
+      const problem = markdownV2Problem(text);
+      if (problem) throw apiError(400, `Bad Request: can't parse entities: ${problem}`);
+    }
+  };
+
   const methods: Record<string, (p: Record<string, unknown>, call: RecordedCall) => unknown> = {
     getMe: () => botInfo,
     sendMessage: (p) => {
       const text = typeof p.text === 'string' ? p.text : '';
       if (!text.trim()) throw apiError(400, 'Bad Request: message text is empty');
       if (text.length > 4096) throw apiError(400, 'Bad Request: message is too long');
-      for (const rule of parseRules) {
-        const reason = rule(p);
-        if (reason) throw apiError(400, `Bad Request: can't parse entities: ${reason}`);
-      }
-      if (p.parse_mode === 'MarkdownV2') {
-        const problem = markdownV2Problem(text);
-        if (problem) throw apiError(400, `Bad Request: can't parse entities: ${problem}`);
-      }
-      return message(p, { text });
+      checkText(p, text);
+      const sent = message(p, { text });
+      store.sent(p, sent.message_id, text);
+      return sent;
     },
+    ...store.methods(checkText),
     sendChatAction: () => true,
     createForumTopic: (p) => {
       const chat = chatOf(Number(p.chat_id));
@@ -175,6 +196,12 @@ export async function startFakeTelegramApi(
     if (failure) {
       call.error = failure.description;
       send(res, failure.error_code, { ok: false, ...failure });
+      return;
+    }
+    const limited = limiter?.check(method, Number(params.chat_id), call.at);
+    if (limited) {
+      call.error = limited.description;
+      send(res, 429, { ok: false, ...limited });
       return;
     }
     if (method === 'getUpdates') {
@@ -247,6 +274,17 @@ export async function startFakeTelegramApi(
       for (let i = 0; i < times; i++) list.push(error);
       failures.set(method, list);
     },
+    setRateLimit: (limit) => void (limiter = limit ? createRateLimiter(limit) : undefined),
+    messages: (chatId) => store.of(chatId),
+    deleteByUser: (chatId, messageId) => store.deleteByUser(chatId, messageId),
+    maxUpdatesPerWindow: (chatId, methods, windowMs = 1000) =>
+      maxInWindow(
+        calls
+          .filter((c) => c.ok && methods.includes(c.method) && Number(c.params.chat_id) === chatId)
+          .map((c) => c.at),
+        windowMs,
+      ),
+    rateLimited: () => calls.filter((c) => !c.ok && /^Too Many Requests/.test(c.error ?? '')),
     setChat: (chat) => void chats.set(chat.id, chat),
     setChatMember: (chatId, member) => void members.set(`${chatId}:${member.user.id}`, member),
     setCanManageTopics: (value) => void (canManageTopics = value),
@@ -263,16 +301,6 @@ export async function startFakeTelegramApi(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-class FakeApiError extends Error {
-  constructor(readonly body: ApiError) {
-    super(body.description);
-  }
-}
-
-function apiError(code: number, description: string): FakeApiError {
-  return new FakeApiError({ error_code: code, description });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

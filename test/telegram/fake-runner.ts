@@ -1,6 +1,12 @@
-import type { AgentRunner, TurnRequest, TurnResult } from '../../src/agent/types.js';
+import type { AgentRunner, TurnEvent, TurnRequest, TurnResult } from '../../src/agent/types.js';
 import { conversationKeyString, type ConversationKey } from '../../src/core/keys.js';
 import { fakeTurnResult } from '../support/turn-result.js';
+
+/** One scripted live event, emitted `afterMs` after the previous one. */
+export interface ScriptStep {
+  afterMs?: number;
+  event: TurnEvent;
+}
 
 export interface RecordedTurn {
   conversation: string;
@@ -12,6 +18,8 @@ export interface RecordedTurn {
   history: string[];
   startedAt: number;
   endedAt?: number;
+  /** The scripted events this turn emitted, with when. */
+  events: Array<{ at: number; event: TurnEvent }>;
 }
 
 /**
@@ -24,6 +32,13 @@ export interface FakeRunner extends AgentRunner {
   readonly resets: string[];
   /** Reply for a turn; default `reply #<n> to: <text>`. */
   respond: (request: TurnRequest, history: string[]) => Partial<TurnResult> | Promise<Partial<TurnResult>>;
+  /** Live events a turn emits through `onEvent` (with delays) before it returns its result. */
+  script?: (request: TurnRequest) => ScriptStep[];
+  /**
+   * Hand the result to `request.deliver` like the real runner (under the lease), and report
+   * `delivered`; default false (the worker then sends the result itself).
+   */
+  deliverUnderLease: boolean;
   /** Turns of this conversation wait until `release` is called. */
   hold(key: ConversationKey): void;
   release(key: ConversationKey): void;
@@ -35,6 +50,7 @@ export function createFakeRunner(): FakeRunner {
   const runner: FakeRunner = {
     turns: [],
     resets: [],
+    deliverUnderLease: false,
     respond: (request, history) => ({ response: `reply #${history.length + 1} to: ${request.text}` }),
     hold(key) {
       let release!: () => void;
@@ -56,13 +72,21 @@ export function createFakeRunner(): FakeRunner {
         ...(request.requestId ? { requestId: request.requestId } : {}),
         history: [...history],
         startedAt: Date.now(),
+        events: [],
       };
       runner.turns.push(turn);
       await holds.get(conversation)?.promise;
+      for (const step of runner.script?.(request) ?? []) {
+        if (step.afterMs) await new Promise((resolve) => setTimeout(resolve, step.afterMs));
+        turn.events.push({ at: Date.now(), event: step.event });
+        request.onEvent?.(step.event);
+      }
       const partial = await runner.respond(request, [...history]);
       histories.set(conversation, [...history, request.text]);
       turn.endedAt = Date.now();
-      return fakeTurnResult(partial);
+      const result = fakeTurnResult(partial);
+      if (!runner.deliverUnderLease || !request.deliver) return result;
+      return { ...result, delivered: await request.deliver(result) };
     },
     async resetConversation(key) {
       runner.resets.push(conversationKeyString(key));

@@ -12,6 +12,7 @@ import {
   type QueueFactory,
   type TelegramService,
 } from '../../src/telegram/service.js';
+import type { LiveOptions } from '../../src/telegram/worker/live/index.js';
 import type { TranscriptExporter, UsageReader } from '../../src/telegram/worker/types.js';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 import { startFauxqs, type FauxqsPeer } from '../peers/fauxqs.js';
@@ -28,6 +29,7 @@ export interface PipelineOptions {
   policy?: AccessPolicy;
   exportTranscript?: TranscriptExporter;
   usage?: UsageReader;
+  live?: LiveOptions;
   logger?: Logger;
 }
 
@@ -67,6 +69,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(options.usage ? { usage: options.usage } : {}),
     ...(queueFactory ? { queue: queueFactory } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.live ? { live: options.live } : {}),
     typingIntervalMs: 50,
   });
   const app = service.mountWebhook(new Hono(), WEBHOOK_SECRET);

@@ -2,6 +2,7 @@ import { createEmfMetrics } from '../../core/metrics.js';
 import { createSqsBatchHandler, type SqsBatchResponse, type SqsEvent } from '../../queue/sqs-batch.js';
 import { buildDeps } from '../build-deps.js';
 import { createTenantWorkers } from '../tenant-workers.js';
+import { liveOptionsOf } from '../live-options.js';
 import { transcriptExporter } from '../transcript-exporter.js';
 import type { AppDeps } from '../types.js';
 import { usageReader } from '../usage-reader.js';
@@ -35,6 +36,7 @@ export async function buildWorkerHandler(
         apiRoot: env.TELEGRAM_API_ROOT,
         exportTranscript: transcriptExporter(app),
         usage: usageReader(app.usage),
+        live: liveOptionsOf(env),
         logger: app.logger,
       }),
       logger: app.logger,

@@ -23,6 +23,69 @@ function sendOptions(target: ReplyTarget, first: boolean) {
   };
 }
 
+/** One outgoing piece of a final answer: MarkdownV2 to try first (if any), and its plain text. */
+export interface ReplyChunk {
+  markdownV2?: string;
+  plain: string;
+}
+
+/**
+ * Send one chunk (the first as a reply to the user's message). MarkdownV2 Telegram cannot parse
+ * is re-sent as plain text.
+ */
+export async function sendChunk(
+  api: Api,
+  target: ReplyTarget,
+  chunk: ReplyChunk,
+  first: boolean,
+  logger: Logger = silentLogger,
+): Promise<void> {
+  const options = sendOptions(target, first);
+  if (chunk.markdownV2 !== undefined) {
+    try {
+      await api.sendMessage(target.chatId, chunk.markdownV2, { ...options, parse_mode: 'MarkdownV2' });
+      return;
+    } catch (err) {
+      if (!isParseEntitiesError(err)) throw err;
+      logger.warn('telegram: MarkdownV2 rejected, sending plain text', {
+        chatId: target.chatId,
+        error: (err as GrammyError).description,
+      });
+    }
+  }
+  await api.sendMessage(target.chatId, chunk.plain, options);
+}
+
+/**
+ * Replace the text of one of the bot's messages with a chunk (and no keyboard), falling back to
+ * plain text like `sendChunk`. Throws what Telegram refused otherwise (e.g. the message is gone).
+ */
+export async function editToChunk(
+  api: Api,
+  chatId: number,
+  messageId: number,
+  chunk: ReplyChunk,
+  logger: Logger = silentLogger,
+): Promise<void> {
+  const options = { link_preview_options: { is_disabled: true } };
+  if (chunk.markdownV2 !== undefined) {
+    try {
+      await api.editMessageText(chatId, messageId, chunk.markdownV2, {
+        ...options,
+        parse_mode: 'MarkdownV2',
+      });
+      return;
+    } catch (err) {
+      if (!isParseEntitiesError(err)) throw err;
+      logger.warn('telegram: MarkdownV2 rejected in an edit, using plain text', {
+        chatId,
+        error: (err as GrammyError).description,
+      });
+    }
+  }
+  await api.editMessageText(chatId, messageId, chunk.plain, options);
+}
+
 /**
  * Send the model's Markdown as one or more messages (split, never truncated), the first as a reply
  * to the user's message. A piece Telegram cannot parse is re-sent as plain text. Returns the
@@ -35,19 +98,7 @@ export async function sendMarkdown(
   logger: Logger = silentLogger,
 ): Promise<number> {
   const chunks = formatForTelegram(markdown);
-  for (const [i, chunk] of chunks.entries()) {
-    const options = sendOptions(target, i === 0);
-    try {
-      await api.sendMessage(target.chatId, chunk.markdownV2, { ...options, parse_mode: 'MarkdownV2' });
-    } catch (err) {
-      if (!isParseEntitiesError(err)) throw err;
-      logger.warn('telegram: MarkdownV2 rejected, sending plain text', {
-        chatId: target.chatId,
-        error: (err as GrammyError).description,
-      });
-      await api.sendMessage(target.chatId, chunk.plain, options);
-    }
-  }
+  for (const [i, chunk] of chunks.entries()) await sendChunk(api, target, chunk, i === 0, logger);
   return chunks.length;
 }
 

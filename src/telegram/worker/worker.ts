@@ -1,14 +1,15 @@
-import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
+import { Api, GrammyError, InputFile } from 'grammy';
 import type { AgentRunner, TurnResult } from '../../agent/types.js';
 import { OmniError, errorMessage } from '../../core/errors.js';
 import { QueueMessageFormatError } from '../../queue/errors.js';
 import { conversationKeyString } from '../../core/keys.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { AgentWork, Delivery, QueueHandler, QueuedMessage, TelegramSource } from '../../queue/types.js';
-import { sendMarkdown, sendPlain, type ReplyTarget } from './reply.js';
-import { failureText, turnErrorText } from './error-text.js';
+import { deliverWithRetry } from './deliver.js';
+import { failureText } from './error-text.js';
+import { createLiveReply, type LiveOptions } from './live/index.js';
+import { sendPlain, type ReplyTarget } from './reply.js';
 import { texts } from './texts.js';
-import { startTyping, TYPING_INTERVAL_MS } from './typing.js';
 import type { ConversationUsage, PeriodSpend, TranscriptExporter, UsageReader } from './types.js';
 
 export interface TelegramWorkerDeps {
@@ -19,6 +20,13 @@ export interface TelegramWorkerDeps {
   exportTranscript?: TranscriptExporter;
   /** For `/cost`; without it the command says it is unavailable. */
   usage?: UsageReader;
+  /**
+   * `api` without auto-retry, for live updates (drafts, edits, "typing…") that must skip rather
+   * than sleep on a 429. Default: a plain `Api` on the same token and client options.
+   */
+  liveApi?: Api;
+  /** Streamed answers and tool progress (`TELEGRAM_LIVE_*`); default on. */
+  live?: LiveOptions;
   typingIntervalMs?: number;
   logger?: Logger;
 }
@@ -34,6 +42,7 @@ export interface TelegramWorkerDeps {
 export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   const logger = deps.logger ?? silentLogger;
   const { api } = deps;
+  const liveApi = deps.liveApi ?? new Api(api.token, api.options);
 
   /** Sends a status message; `false` (logged, never thrown) if it could not be sent. */
   const notify = (target: ReplyTarget, text: string): Promise<boolean> =>
@@ -48,63 +57,57 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       },
     );
 
-  /** Sends a turn's result (reply, or the error told plainly); `true` once it reached Telegram. */
-  const sendResult = async (
-    message: QueuedMessage,
-    target: ReplyTarget,
-    result: TurnResult,
-  ): Promise<boolean> => {
-    if (result.is_error) {
-      logger.warn('telegram: turn ended with an error', {
-        conversation: conversationKeyString(message.key),
-        code: result.error_code,
-        error: result.error_message,
-      });
-      // A budget refusal carries its own clear message (which budget, spent, when it resets).
-      const budget = result.error_code === 'budget_exceeded' && result.error_message;
-      const code = result.error_code;
-      return notify(target, budget || (code ? turnErrorText(code) : texts.failed('error')));
-    }
-    return deliver(
-      () => sendMarkdown(api, target, result.response.trim() ? result.response : texts.emptyReply, logger),
-      logger,
-    );
+  const warnIfFailed = (message: QueuedMessage, result: TurnResult): void => {
+    if (!result.is_error) return;
+    logger.warn('telegram: turn ended with an error', {
+      conversation: conversationKeyString(message.key),
+      code: result.error_code,
+      error: result.error_message,
+    });
   };
 
   const runAgent = async (message: AgentWork, target: ReplyTarget): Promise<void> => {
-    const stopTyping = startTyping(api, target, deps.typingIntervalMs ?? TYPING_INTERVAL_MS);
+    const live = createLiveReply({
+      api,
+      liveApi,
+      target,
+      ...(deps.live ? { options: deps.live } : {}),
+      ...(deps.typingIntervalMs !== undefined ? { typingIntervalMs: deps.typingIntervalMs } : {}),
+      logger,
+    });
     // The runner calls this under the conversation's lease, so a re-delivery of the same update
     // (which waits for the lease) sees the reply recorded as sent and does not send it again.
     let handed = false;
     const deliverUnderLease = (result: TurnResult): Promise<boolean> => {
       handed = true;
-      stopTyping();
-      return sendResult(message, target, result);
+      warnIfFailed(message, result);
+      return live.finish(result);
     };
-    let result: TurnResult;
     try {
-      result = await deps.runner.runTurn({
+      const result = await deps.runner.runTurn({
         key: message.key,
         text: message.text,
         messageTime: new Date(message.messageTime),
         ...(message.source.userId !== undefined ? { userId: String(message.source.userId) } : {}),
         requestId: telegramRequestId(message.source),
         deliver: deliverUnderLease,
+        ...(deps.live?.enabled === false ? {} : { onEvent: live.onEvent }),
       });
+      if (handed) return;
+      if (result.delivered === true) {
+        logger.info('telegram: re-delivered update already answered; nothing sent', {
+          conversation: conversationKeyString(message.key),
+          updateId: message.source.updateId,
+        });
+        return;
+      }
+      // A runner that does not deliver (or an older one): send here and record it.
+      warnIfFailed(message, result);
+      if (await live.finish(result)) {
+        await deps.runner.markDelivered?.(message.key, telegramRequestId(message.source));
+      }
     } finally {
-      stopTyping();
-    }
-    if (handed) return;
-    if (result.delivered === true) {
-      logger.info('telegram: re-delivered update already answered; nothing sent', {
-        conversation: conversationKeyString(message.key),
-        updateId: message.source.updateId,
-      });
-      return;
-    }
-    // A runner that does not deliver (or an older one): send here and record it.
-    if (await sendResult(message, target, result)) {
-      await deps.runner.markDelivered?.(message.key, telegramRequestId(message.source));
+      await live.close();
     }
   };
 
@@ -114,7 +117,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     if (files.length === 0) return void (await notify(target, texts.debugNone));
     for (const file of files) {
       const bytes = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
-      await deliver(
+      await deliverWithRetry(
         () =>
           api.sendDocument(target.chatId, new InputFile(bytes, file.filename), {
             ...(target.threadId !== undefined ? { message_thread_id: target.threadId } : {}),
@@ -205,21 +208,4 @@ function unknownKind(message: never): never {
   throw new QueueMessageFormatError(
     `[telegram:worker] no handler for work item kind ${String((message as { kind?: unknown }).kind)}`,
   );
-}
-
-/** After a turn ran: retry network failures a few times, then log (never rethrow). `true` once sent. */
-async function deliver(send: () => Promise<unknown>, logger: Logger): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await send();
-      return true;
-    } catch (err) {
-      if (err instanceof HttpError && attempt < 3) {
-        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-        continue;
-      }
-      logger.error('telegram: reply could not be delivered', { error: errorMessage(err) });
-      return false;
-    }
-  }
 }
