@@ -119,6 +119,8 @@ export const ENV_SCHEMA = z.object({
   TELEGRAM_ALLOWED_USERS: csv.optional(),
   /** Groups without Topics: `ignore` (default) or `respond` (the whole group is one conversation). */
   TELEGRAM_NON_FORUM_GROUPS: z.enum(['ignore', 'respond']).optional(),
+  /** Edited messages: `ignore` (default) or `new-turn` (the edited text is queued as a new turn). */
+  TELEGRAM_EDITED_MESSAGES: z.enum(['ignore', 'new-turn']).optional(),
   OMNICLOUD_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
 
   // Queue (AWS).
