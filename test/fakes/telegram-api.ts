@@ -152,6 +152,21 @@ export async function startFakeTelegramApi(
     setMyCommands: () => true,
     deleteMyCommands: () => true,
   };
+  // --- Button presses and reactions (ingress: /stop, the Stop button, 👀). Kept apart for merges.
+  methods.answerCallbackQuery ??= (p) => {
+    if (typeof p.callback_query_id !== 'string' || p.callback_query_id === '')
+      throw apiError(
+        400,
+        'Bad Request: query is too old and response timeout expired or query ID is invalid',
+      );
+    return true;
+  };
+  methods.setMessageReaction ??= (p) => {
+    if (p.chat_id === undefined || p.message_id === undefined)
+      throw apiError(400, 'Bad Request: message to react not found');
+    return true;
+  };
+  // --- end of button presses and reactions.
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
