@@ -71,6 +71,8 @@ export async function startLocalTelegram(
         apiRoot: env.TELEGRAM_API_ROOT,
         commands,
         policy: accessPolicyOf(tenant.telegram ?? {}),
+        // The runner holds these leases in this process: /stop reaches its turn within a second.
+        stops: app.storage.leases,
         exportTranscript,
         usage,
         live: liveOptionsOf(env),

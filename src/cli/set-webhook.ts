@@ -6,13 +6,14 @@ import { OmniError } from '../core/errors.js';
 import { TELEGRAM_COMMANDS } from '../generated/telegram-commands.js';
 import { menuCommands } from '../telegram/commands.js';
 import { parseCommandsConfig } from '../telegram/config.js';
+import { ALLOWED_UPDATES } from '../telegram/ingress/polling.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
 export const SET_WEBHOOK_HELP = `omnicloud telegram set-webhook [--stack NAME] [--region R] [--url URL] [--drop-pending-updates]
 
 Registers the deployed webhook with Telegram: reads WebhookUrl and the two secret parameter NAMES
 from the stack outputs, the bot token and webhook secret from SSM Parameter Store, then calls
-setWebhook (url + secret_token), registers the command menu (setMyCommands) and prints
+setWebhook (url + secret_token + the update kinds the bot handles), registers the command menu (setMyCommands) and prints
 getWebhookInfo. Secrets are never taken from the command
 line. With --url (e.g. a local tunnel) the token and secret come from TELEGRAM_BOT_TOKEN and
 TELEGRAM_WEBHOOK_SECRET instead. TELEGRAM_API_ROOT overrides the Bot API base URL.`;
@@ -142,6 +143,7 @@ export async function runSetWebhook(
   await call('setWebhook', {
     url,
     secret_token: secret,
+    allowed_updates: [...ALLOWED_UPDATES],
     drop_pending_updates: values['drop-pending-updates'],
   });
   // The menu the deployed bot answers to: the commands baked into the ingress at build time.

@@ -135,6 +135,8 @@ export const ENV_SCHEMA = z.object({
   TELEGRAM_LIVE_GROUP_EDIT_MS: z.coerce.number().int().min(100).max(60_000).optional(),
   /** After this long without progress the status message says so (default 60000 ms). */
   TELEGRAM_LIVE_STALL_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
+  /** Edited messages: `ignore` (default) or `new-turn` (the edited text is queued as a new turn). */
+  TELEGRAM_EDITED_MESSAGES: z.enum(['ignore', 'new-turn']).optional(),
   OMNICLOUD_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
 
   // Queue (AWS).

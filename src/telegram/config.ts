@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 
 /** Names the bot handles itself; a config file cannot redefine them. */
-export const BUILTIN_COMMANDS = ['start', 'help', 'newchat', 'new', 'debug', 'cost'] as const;
+export const BUILTIN_COMMANDS = ['start', 'help', 'newchat', 'new', 'stop', 'debug', 'cost'] as const;
 export type BuiltinCommand = (typeof BUILTIN_COMMANDS)[number];
 
 const NAME_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -67,16 +67,24 @@ export interface AccessPolicy {
   allowedUserIds?: readonly number[];
   /** Groups without topics: `ignore` (default, as the original) or `respond` (one conversation per group). */
   nonForumGroups?: 'ignore' | 'respond';
+  /** Edited messages: `ignore` (default: the turn already ran) or `new-turn` (the edit is a new turn). */
+  editedMessages?: EditedMessages;
 }
+
+/** What an edited message does: nothing (`ignore`), or its new text is a new turn (`new-turn`). */
+export const EDITED_MESSAGES = ['ignore', 'new-turn'] as const;
+export type EditedMessages = (typeof EDITED_MESSAGES)[number];
 
 /** The access policy of a tenant's Telegram settings (tenants file, environment or webhook routes). */
 export function accessPolicyOf(settings: {
   allowedUsers?: readonly number[] | undefined;
   nonForumGroups?: 'ignore' | 'respond' | undefined;
+  editedMessages?: EditedMessages | undefined;
 }): AccessPolicy {
   return {
     ...(settings.allowedUsers ? { allowedUserIds: [...settings.allowedUsers] } : {}),
     ...(settings.nonForumGroups ? { nonForumGroups: settings.nonForumGroups } : {}),
+    ...(settings.editedMessages ? { editedMessages: settings.editedMessages } : {}),
   };
 }
 

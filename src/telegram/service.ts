@@ -9,6 +9,7 @@ import type { ConversationQueue, QueueConsumer, QueueHandler } from '../queue/ty
 import type { AccessPolicy, CommandsConfig } from './config.js';
 import type { UpdateDeduper } from './dedupe/types.js';
 import { startTelegramPolling, type PollingHandle } from './ingress/polling.js';
+import type { TurnStops } from './ingress/stops.js';
 import { mountTelegramWebhook } from './ingress/webhook.js';
 import { createTenantBot } from './tenant-bot.js';
 import type { LiveOptions } from './worker/live/index.js';
@@ -29,6 +30,8 @@ export interface TelegramServiceDeps {
   botInfo?: UserFromGetMe;
   commands?: CommandsConfig;
   policy?: AccessPolicy;
+  /** The conversations' running turns (the storage's leases): `/stop`, the Stop button, 👀. */
+  stops?: TurnStops;
   exportTranscript?: TranscriptExporter;
   usage?: UsageReader;
   /** Default: the in-process queue (`createMemoryQueue`). */
@@ -79,6 +82,7 @@ export function createTelegramService(deps: TelegramServiceDeps): TelegramServic
       deduper: deps.deduper,
       ...(deps.commands ? { commands: deps.commands } : {}),
       ...(deps.policy ? { policy: deps.policy } : {}),
+      ...(deps.stops ? { stops: deps.stops } : {}),
     },
     worker: {
       runner: deps.runner,

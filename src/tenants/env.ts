@@ -15,6 +15,7 @@ export type TenantEnv = Pick<
   | 'TELEGRAM_WEBHOOK_SECRET'
   | 'TELEGRAM_ALLOWED_USERS'
   | 'TELEGRAM_NON_FORUM_GROUPS'
+  | 'TELEGRAM_EDITED_MESSAGES'
   | 'API_AUTH_TOKEN'
 >;
 
@@ -52,6 +53,7 @@ export function tenantsFromEnv(env: TenantEnv): TenantsConfig {
       tenant.telegram.allowedUsers = env.TELEGRAM_ALLOWED_USERS.map(Number);
     }
     if (env.TELEGRAM_NON_FORUM_GROUPS) tenant.telegram.nonForumGroups = env.TELEGRAM_NON_FORUM_GROUPS;
+    if (env.TELEGRAM_EDITED_MESSAGES) tenant.telegram.editedMessages = env.TELEGRAM_EDITED_MESSAGES;
   }
   return { source: null, tenants: new Map([[id, tenant]]), adminApiTokens: [] };
 }

@@ -222,6 +222,28 @@ tenants:
     ]);
   });
 
+  it('reads editedMessages (ignore | new-turn) and names the file and the field of a wrong value', () => {
+    const withEdits = (value: string) => `
+version: 1
+tenants:
+  acme:
+    configDir: ./acme
+    telegram:
+      botToken: { ssm: /omnicloud/prod/acme/bot-token }
+      editedMessages: ${value}
+`;
+    expect(parse(withEdits('new-turn')).tenants.get('acme' as never)?.telegram?.editedMessages).toBe(
+      'new-turn',
+    );
+    expect(parse(withEdits('ignore')).tenants.get('acme' as never)?.telegram?.editedMessages).toBe('ignore');
+    expect(issuesOf(() => parse(withEdits('always')))).toEqual([
+      { field: 'tenants.acme.telegram.editedMessages', message: "must be 'ignore' or 'new-turn'" },
+    ]);
+    expect(() => parse(withEdits('yes'))).toThrow(
+      /tenants\.yaml → tenants\.acme\.telegram\.editedMessages: must be 'ignore' or 'new-turn'/,
+    );
+  });
+
   it('reports a missing agent-config folder', () => {
     expect(issuesOf(() => parse('version: 1\ntenants:\n  acme:\n    configDir: ./nope\n'))).toEqual([
       { field: 'tenants.acme.configDir', message: `folder ${join(dir, 'nope')} does not exist` },

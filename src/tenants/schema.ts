@@ -19,6 +19,7 @@ import type { SecretRef } from './types.js';
  *       webhookSecret: { ssm: /omnicloud/prod/acme/webhook-secret }
  *       allowedUsers: [123456789]
  *       nonForumGroups: respond        # groups without Topics: ignore (default) | respond
+ *       editedMessages: new-turn       # edited messages: ignore (default) | new-turn
  *     api:
  *       tokens: [{ env: ACME_API_TOKEN }]
  *     model: sonnet
@@ -58,6 +59,7 @@ const tenant = z.strictObject({
       webhookSecret: secretRef.optional(),
       allowedUsers: z.array(telegramUserId).optional(),
       nonForumGroups: z.enum(['ignore', 'respond'], { error: "must be 'ignore' or 'respond'" }).optional(),
+      editedMessages: z.enum(['ignore', 'new-turn'], { error: "must be 'ignore' or 'new-turn'" }).optional(),
     })
     .optional(),
   api: z.strictObject({ tokens: z.array(secretRef).default([]) }).optional(),

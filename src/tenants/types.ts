@@ -16,6 +16,8 @@ export interface TenantTelegram {
   allowedUsers?: readonly number[];
   /** Groups without Topics: `ignore` (default) or `respond` (the whole group is one conversation). */
   nonForumGroups?: 'ignore' | 'respond';
+  /** Edited messages: `ignore` (default) or `new-turn` (the edited text is queued as a new turn). */
+  editedMessages?: 'ignore' | 'new-turn';
 }
 
 /** One tenant as configured (secrets still references). */

@@ -75,6 +75,8 @@ describe('omnicloud telegram set-webhook', () => {
     expect(set.body).toEqual({
       url: 'https://abc.execute-api.eu-west-1.amazonaws.com/telegram/default',
       secret_token: SECRET,
+      // Telegram keeps the last list it was given: the Stop button needs callback_query in it.
+      allowed_updates: ['message', 'edited_message', 'my_chat_member', 'callback_query'],
       drop_pending_updates: false,
     });
     expect(lines.join('\n')).toContain('webhook set: https://abc.execute-api');

@@ -104,13 +104,21 @@ const AGENT_RUNTIME_ACTIONS = [
 const FUNCTIONS = {
   IngressFunction: {
     role: 'IngressRole',
-    code: ['src/queue/sqs-producer.ts', 'src/aws/ssm.ts', 'src/telegram'],
+    // The lease items only (/stop, the Stop button, the busy 👀): not the rest of the cloud storage.
+    code: [
+      'src/queue/sqs-producer.ts',
+      'src/aws/ssm.ts',
+      'src/telegram',
+      'src/sessions/adapters/cloud/leases.ts',
+    ],
     actions: [
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'sqs:SendMessage',
       'dynamodb:PutItem',
       'dynamodb:DeleteItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:GetItem',
       'ssm:GetParameters',
       'kms:Decrypt',
     ],
@@ -118,6 +126,7 @@ const FUNCTIONS = {
       'IngressLogGroup',
       'MessageQueue',
       'DedupeTable',
+      'SessionTable',
       'TelegramBotTokenParamName',
       'TelegramWebhookSecretParamName',
       'TenantParamPath',
@@ -466,16 +475,29 @@ describe('environment and secrets', () => {
     }
   });
 
-  it('every value the environment parameters allow is one env.ts accepts (TelegramNonForumGroups)', () => {
-    const allowed = (template.Parameters['TelegramNonForumGroups'] as { AllowedValues?: string[] })
-      .AllowedValues;
+  it.each([
+    ['TelegramNonForumGroups', 'TELEGRAM_NON_FORUM_GROUPS'],
+    ['TelegramEditedMessages', 'TELEGRAM_EDITED_MESSAGES'],
+  ] as const)('every value the environment parameter %s allows is one env.ts accepts', (param, name) => {
+    const allowed = (template.Parameters[param] as { AllowedValues?: string[] }).AllowedValues;
     expect(allowed?.length).toBeGreaterThan(0);
     for (const value of allowed ?? []) {
-      expect(envOf('IngressFunction', { TelegramNonForumGroups: value })['TELEGRAM_NON_FORUM_GROUPS']).toBe(
-        value,
-      );
-      expect(ENV_SCHEMA.shape.TELEGRAM_NON_FORUM_GROUPS.safeParse(value).success, value).toBe(true);
+      expect(envOf('IngressFunction', { [param]: value })[name]).toBe(value);
+      expect(ENV_SCHEMA.shape[name].safeParse(value).success, value).toBe(true);
     }
+  });
+
+  it('the ingress gets the sessions table its lease statement names (the table, never the bucket)', () => {
+    for (const params of Object.values(SCENARIOS)) {
+      const env = envOf('IngressFunction', params);
+      expect(env['SESSION_TABLE']).toEqual({ Ref: 'SessionTable' });
+      expect(env['SESSION_BUCKET']).toBeUndefined();
+    }
+    const leases = statements('IngressRole', SCENARIOS['defaults (Bedrock, IAM API)']!).find((s) =>
+      asList(s.Action).includes('dynamodb:UpdateItem'),
+    );
+    expect(asList(leases?.Action).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(leases?.Resource).toEqual({ 'Fn::GetAtt': ['SessionTable', 'Arn'] });
   });
 
   it('no secret value is ever put in the environment: only *_PARAM names, each a Ref to a *ParamName parameter', () => {

@@ -113,7 +113,14 @@ export function createMessageStore(): MessageStore {
         find(p, 'edit');
         return true;
       },
-      answerCallbackQuery: () => true,
+      answerCallbackQuery: (p) => {
+        if (typeof p.callback_query_id !== 'string' || p.callback_query_id === '')
+          throw apiError(
+            400,
+            'Bad Request: query is too old and response timeout expired or query ID is invalid',
+          );
+        return true;
+      },
     }),
   };
 }

@@ -119,6 +119,7 @@ const COMMANDS = [
   '/new',
   '/debug',
   '/cost',
+  '/stop',
   '/deploy prod',
   '/newchat ',
   '/newchat plan the migration',

@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const BUILTINS = ['start', 'help', 'newchat', 'new', 'debug', 'cost'];
+const BUILTINS = ['start', 'help', 'newchat', 'new', 'stop', 'debug', 'cost'];
 
 describe('command menu', () => {
   it('registers the built-ins, then configured commands Telegram accepts (not hello-world)', async () => {

@@ -6,6 +6,7 @@ import type { Logger } from '../../src/core/logger.js';
 import { createSqsConsumer } from '../../src/queue/sqs-consumer.js';
 import { createSqsQueue } from '../../src/queue/sqs-producer.js';
 import type { AccessPolicy, CommandsConfig } from '../../src/telegram/config.js';
+import type { TurnStops } from '../../src/telegram/ingress/stops.js';
 import { createMemoryDeduper } from '../../src/telegram/dedupe/index.js';
 import {
   createTelegramService,
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   exportTranscript?: TranscriptExporter;
   usage?: UsageReader;
   live?: LiveOptions;
+  /** The conversations' running turns (e.g. a real storage's leases): `/stop`, Stop button, 👀. */
+  stops?: TurnStops;
   logger?: Logger;
 }
 
@@ -67,6 +70,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.exportTranscript ? { exportTranscript: options.exportTranscript } : {}),
     ...(options.usage ? { usage: options.usage } : {}),
+    ...(options.stops ? { stops: options.stops } : {}),
     ...(queueFactory ? { queue: queueFactory } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.live ? { live: options.live } : {}),

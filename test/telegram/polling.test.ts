@@ -22,7 +22,12 @@ describe('long polling (local mode)', () => {
     await pipe.api.waitFor(() => pipe.api.sentTexts().length === 2);
     expect(runner.turns.map((t) => t.text)).toEqual(['polled']);
     const polls = pipe.api.callsTo('getUpdates');
-    expect(polls[0]?.params.allowed_updates).toEqual(['message', 'edited_message', 'my_chat_member']);
+    expect(polls[0]?.params.allowed_updates).toEqual([
+      'message',
+      'edited_message',
+      'my_chat_member',
+      'callback_query',
+    ]);
     expect(pipe.api.callsTo('deleteWebhook')).toHaveLength(1);
   });
 });

@@ -79,7 +79,7 @@ describe('two tenants, one process, the same chat id — through the bots', () =
       const menus = api.callsTo('setMyCommands');
       expect(menus).toHaveLength(1);
       const names = (menus[0]?.params.commands as Array<{ command: string }>).map((c) => c.command);
-      expect(names.slice(0, 6)).toEqual(['start', 'help', 'newchat', 'new', 'debug', 'cost']);
+      expect(names.slice(0, 7)).toEqual(['start', 'help', 'newchat', 'new', 'stop', 'debug', 'cost']);
     }
   });
 

@@ -1,7 +1,9 @@
 import { awsClientOptions } from '../../aws/index.js';
 import { createDynamoDocumentClient } from '../../aws/dynamodb.js';
 import { createSqsClient } from '../../aws/sqs.js';
+import { systemClock } from '../../core/clock.js';
 import { createEmfMetrics } from '../../core/metrics.js';
+import { createCloudLeases } from '../../sessions/adapters/cloud/leases.js';
 import { withDedupeMetrics } from '../metrics.js';
 import type { Bot } from 'grammy';
 import { ConfigError, type ConfigIssue } from '../../core/errors.js';
@@ -26,7 +28,8 @@ export type IngressHandler = (event: ApiGatewayV2Event) => Promise<ApiGatewayV2R
 /**
  * The Telegram webhook Lambda: `/telegram/<tenant>` checked against that tenant's secret, dedupe
  * (DynamoDB, keyed by tenant), the tenant's allowlist and commands, then enqueue on the SQS FIFO
- * queue (message group = tenant:chat:thread) and answer. Tenants: OMNICLOUD_TELEGRAM_TENANTS (secret
+ * queue (message group = tenant:chat:thread) and answer. `/stop`, the Stop button and the busy 👀
+ * read and mark the conversations' lease items in SESSION_TABLE (only those: no S3). Tenants: OMNICLOUD_TELEGRAM_TENANTS (secret
  * references, read at cold start) or the single tenant of the environment. It never loads the agent
  * SDK (small zip, fast cold start).
  */
@@ -46,13 +49,18 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
     client: createSqsClient(awsClientOptions(env, 'SQS')),
     queueUrl: env.QUEUE_URL as string,
   });
+  // One DynamoDB client for the dedupe records and the lease items.
+  const dynamo = createDynamoDocumentClient(awsClientOptions(env, 'DYNAMODB'));
   const deduper = withDedupeMetrics(
-    createDynamoDeduper({
-      dynamo: createDynamoDocumentClient(awsClientOptions(env, 'DYNAMODB')),
-      table: env.DEDUPE_TABLE as string,
-    }),
+    createDynamoDeduper({ dynamo, table: env.DEDUPE_TABLE as string }),
     createEmfMetrics({ namespace: env.OMNICLOUD_METRICS_NAMESPACE }),
   );
+  // The ingress never acquires a lease (the owner prefix is unused): it asks the holder to stop and
+  // reads whether one is held. Without the table (an older template) both are unavailable.
+  const stops = env.SESSION_TABLE
+    ? createCloudLeases({ doc: dynamo, table: env.SESSION_TABLE, clock: systemClock, ownerPrefix: 'ingress' })
+    : undefined;
+  if (!stops) logger.warn('SESSION_TABLE is not set: /stop, the Stop button and the busy 👀 are unavailable');
   // Baked in at build time (the zip carries no agent-config folder): scripts/generate-commands.ts.
   const commands = parseCommandsConfig(TELEGRAM_COMMANDS, 'agent-config/commands.yaml');
   const tenants = new Map<string, WebhookTenant>();
@@ -68,6 +76,7 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
         deduper,
         commands,
         policy: accessPolicyOf(route),
+        ...(stops ? { stops } : {}),
       },
     });
     bots.push(bot);

@@ -100,4 +100,35 @@ describe('OMNICLOUD_TELEGRAM_TENANTS (the webhook Lambda routes)', () => {
       ),
     ).toThrow(/nonForumGroups/);
   });
+
+  it('carries editedMessages from the tenants file and the environment to the ingress policy', async () => {
+    const file = parseTelegramRoutes(
+      JSON.stringify({
+        acme: { botToken: { env: 'A_BOT' }, webhookSecret: { env: 'A_HOOK' }, editedMessages: 'new-turn' },
+      }),
+    );
+    expect(JSON.parse(telegramRoutesSpec(file)).acme.editedMessages).toBe('new-turn');
+    const env = parseEnv({ OMNICLOUD_TELEGRAM_TENANTS: telegramRoutesSpec(file) });
+    const { routes: fromFile } = await loadTelegramRoutes(
+      env,
+      createEnvSecretResolver({ A_BOT: 'bot-a-value-1', A_HOOK: 'hook-a-value-1' }),
+    );
+    expect(fromFile.map(accessPolicyOf)).toEqual([{ editedMessages: 'new-turn' }]);
+
+    const single = parseEnv({
+      TELEGRAM_BOT_TOKEN: 'b-token-1',
+      TELEGRAM_WEBHOOK_SECRET: 'w-secret-1',
+      TELEGRAM_EDITED_MESSAGES: 'new-turn',
+    });
+    const { routes: fromEnv } = await loadTelegramRoutes(single, createEnvSecretResolver({}));
+    expect(fromEnv.map(accessPolicyOf)).toEqual([{ editedMessages: 'new-turn' }]);
+    expect(() => parseEnv({ TELEGRAM_EDITED_MESSAGES: 'always' })).toThrow(/TELEGRAM_EDITED_MESSAGES/);
+    expect(() =>
+      parseTelegramRoutes(
+        JSON.stringify({
+          acme: { botToken: { env: 'A' }, webhookSecret: { env: 'B' }, editedMessages: 'x' },
+        }),
+      ),
+    ).toThrow(/editedMessages/);
+  });
 });

@@ -16,6 +16,8 @@ export interface TelegramRoute {
   allowedUsers: readonly number[] | undefined;
   /** Groups without Topics: `ignore` (default) or `respond`. */
   nonForumGroups: 'ignore' | 'respond' | undefined;
+  /** Edited messages: `ignore` (default) or `new-turn`. */
+  editedMessages: 'ignore' | 'new-turn' | undefined;
 }
 
 const SOURCE = 'OMNICLOUD_TELEGRAM_TENANTS';
@@ -31,6 +33,7 @@ const route = z.strictObject({
   webhookSecret: secretRef,
   allowedUsers: z.array(z.number().int().positive()).optional(),
   nonForumGroups: z.enum(['ignore', 'respond']).optional(),
+  editedMessages: z.enum(['ignore', 'new-turn']).optional(),
 });
 const ROUTES_SCHEMA = z.record(z.string(), route);
 
@@ -50,6 +53,7 @@ export function telegramRoutesSpec(config: TenantsConfig): string {
       webhookSecret: tg.webhookSecret,
       ...(tg.allowedUsers ? { allowedUsers: [...tg.allowedUsers] } : {}),
       ...(tg.nonForumGroups ? { nonForumGroups: tg.nonForumGroups } : {}),
+      ...(tg.editedMessages ? { editedMessages: tg.editedMessages } : {}),
     };
   }
   return JSON.stringify(out);
@@ -92,6 +96,7 @@ export function parseTelegramRoutes(text: string): TenantsConfig {
       webhookSecret: r.webhookSecret,
       ...(r.allowedUsers ? { allowedUsers: r.allowedUsers } : {}),
       ...(r.nonForumGroups ? { nonForumGroups: r.nonForumGroups } : {}),
+      ...(r.editedMessages ? { editedMessages: r.editedMessages } : {}),
     };
     tenants.set(id, { id, telegram, apiTokens: [], configDir: '' });
   }
@@ -103,7 +108,7 @@ export function parseTelegramRoutes(text: string): TenantsConfig {
 
 /**
  * Env-mode (single tenant): TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, TELEGRAM_ALLOWED_USERS,
- * TELEGRAM_NON_FORUM_GROUPS.
+ * TELEGRAM_NON_FORUM_GROUPS, TELEGRAM_EDITED_MESSAGES.
  */
 function singleTenantRoute(env: AppEnv): TelegramRoute {
   const issues: ConfigIssue[] = (['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'] as const)
@@ -116,6 +121,7 @@ function singleTenantRoute(env: AppEnv): TelegramRoute {
     webhookSecret: env.TELEGRAM_WEBHOOK_SECRET as string,
     allowedUsers: env.TELEGRAM_ALLOWED_USERS?.map(Number),
     nonForumGroups: env.TELEGRAM_NON_FORUM_GROUPS,
+    editedMessages: env.TELEGRAM_EDITED_MESSAGES,
   };
 }
 
@@ -135,6 +141,7 @@ export async function loadTelegramRoutes(
     webhookSecret: t.secrets.webhookSecret as string,
     allowedUsers: t.telegram?.allowedUsers,
     nonForumGroups: t.telegram?.nonForumGroups,
+    editedMessages: t.telegram?.editedMessages,
   }));
   return { routes, secretValues: resolved.secretValues };
 }

@@ -1,6 +1,7 @@
 /**
  * The Telegram ingress: the grammY middleware that turns updates into queued work (dedupe →
- * membership → allowlist → place → commands → enqueue), the webhook route with its API Gateway
+ * membership → allowlist → place → commands → enqueue) or stops a running turn at once (`/stop`,
+ * the Stop button), the webhook route with its API Gateway
  * Lambda adapter, and long polling. It never runs the agent. Safe to import anywhere: it loads
  * neither better-sqlite3 nor the AWS SDK (dedupe drivers are injected).
  */
@@ -14,3 +15,4 @@ export {
 } from './webhook.js';
 export { createTelegramWebhookLambda, type ApiGatewayV2Event, type ApiGatewayV2Result } from './lambda.js';
 export { startTelegramPolling, ALLOWED_UPDATES, type PollingHandle } from './polling.js';
+export { parseStopData, stopButtonData, type TurnStops } from './stops.js';

@@ -9,7 +9,10 @@ import { isAllowed, type AccessPolicy, type CommandsConfig } from '../config.js'
 import type { UpdateDeduper } from '../dedupe/types.js';
 import { dedupeUpdates } from './dedupe-updates.js';
 import { chatMembership } from './membership.js';
-import { placeOf } from './place.js';
+import { editedMessages } from './edited.js';
+import { placeWithin } from './place.js';
+import { buttonPresses } from './stop-button.js';
+import type { TurnStops } from './stops.js';
 import { texts } from './texts.js';
 
 export interface IngressDeps {
@@ -18,6 +21,12 @@ export interface IngressDeps {
   deduper: UpdateDeduper;
   commands?: CommandsConfig;
   policy?: AccessPolicy;
+  /**
+   * The conversations' running turns (the sessions' leases): `/stop` and the Stop button ask the
+   * turn to stop at once, and a message queued behind a running turn is acknowledged with 👀.
+   * Without it `/stop` says it is unavailable and nothing is acknowledged.
+   */
+  stops?: TurnStops;
   logger?: Logger;
 }
 
@@ -40,9 +49,10 @@ const UNREADABLE = [
 ] as const;
 
 /**
- * The ingress rules as one middleware tree: dedupe → membership (join/leave) → allowlist → place
- * (private / topic / General / group) → commands → enqueue. It only enqueues or answers with
- * fixed texts: the agent never runs inside an update.
+ * The ingress rules as one middleware tree: dedupe → membership (join/leave) → button presses and
+ * edited messages → allowlist → place (private / topic / General / group) → commands → enqueue.
+ * It only enqueues, asks a running turn to stop or answers with fixed texts: the agent never runs
+ * inside an update.
  */
 export function createIngress(deps: IngressDeps): Composer<Context> {
   const logger = deps.logger ?? silentLogger;
@@ -52,11 +62,10 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
 
   composer.use(dedupeUpdates({ tenant: deps.tenant, deduper: deps.deduper, logger }));
   composer.use(chatMembership({ policy, logger }));
-  composer.on('edited_message', () => {
-    // Deliberately ignored: the turn already ran with the original text.
-  });
+  const commandDeps = { tenant: deps.tenant, queue: deps.queue, commands, stops: deps.stops, logger };
+  composer.use(buttonPresses({ tenant: deps.tenant, policy, stops: deps.stops, logger }));
+  composer.use(editedMessages({ ...commandDeps, policy }));
 
-  const commandDeps = { tenant: deps.tenant, queue: deps.queue, commands };
   const commandComposer = commandsComposer(commandDeps).middleware();
 
   composer.on('message', async (ctx) => {
@@ -66,9 +75,8 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
       logger.info('telegram: message from a user not on the allowlist ignored', { userId: message.from?.id });
       return;
     }
-    const place = placeOf(deps.tenant, message);
+    const place = placeWithin(deps.tenant, message, policy.nonForumGroups);
     if (place.kind === 'other') return;
-    if (place.kind === 'group' && policy.nonForumGroups !== 'respond') return;
     const text = message.text;
     const command = text !== undefined ? parseCommand(text) : undefined;
     const routed = Object.assign(ctx, { place });
@@ -82,7 +90,7 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
       return;
     }
     if (text !== undefined) {
-      await enqueueFor(routed, deps, { kind: 'agent', text });
+      await enqueueFor(routed, commandDeps, { kind: 'agent', text });
       return;
     }
     if (UNREADABLE.some((field) => field in message)) await ctx.reply(texts.textOnly);

@@ -38,6 +38,21 @@ export function placeOf(tenant: TenantId, message: Message): Place {
 }
 
 /**
+ * `placeOf`, with a group without topics counted as `other` unless the bot answers there
+ * (`nonForumGroups: respond`): the one rule for messages, edited messages and button presses.
+ */
+export function placeWithin(
+  tenant: TenantId,
+  message: Message,
+  nonForumGroups: 'ignore' | 'respond' | undefined,
+): Place {
+  const place = placeOf(tenant, message);
+  return place.kind === 'group' && nonForumGroups !== 'respond'
+    ? { kind: 'other', chatId: place.chatId }
+    : place;
+}
+
+/**
  * Link to a forum topic. Works for supergroups (ids `-100<internal>`); members open it in the app.
  */
 export function topicLink(chatId: number, threadId: number, username?: string): string {

@@ -2,8 +2,12 @@ import type { Bot } from 'grammy';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 
-/** Update kinds the ingress handles (Telegram omits `my_chat_member` unless asked). */
-export const ALLOWED_UPDATES = ['message', 'edited_message', 'my_chat_member'] as const;
+/**
+ * Update kinds the ingress handles, asked for by polling and by the webhook registration
+ * (`omnicloud telegram set-webhook`): Telegram keeps the last list it was given, so a bot once
+ * polled without `callback_query` would never see a Stop button pressed.
+ */
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'my_chat_member', 'callback_query'] as const;
 
 export interface PollingHandle {
   /** Stops long polling; resolves when the current batch is handled. */

@@ -21,4 +21,12 @@ export const texts = {
     `To work in this group I need:\n${missing.map((m) => `• ${m}`).join('\n')}`,
   missingTopics: 'Topics enabled for the group (Group settings → Topics)',
   missingAdmin: "administrator rights with 'Manage topics'",
+  stopping: '⏹ Stopping the current turn…',
+  nothingRunning: 'Nothing is running in this conversation.',
+  stopUnavailable: 'Stopping a turn is not available in this setup.',
+  // Answers to a button press (answerCallbackQuery: a short notice, at most 200 characters).
+  buttonStopping: 'Stopping…',
+  buttonTurnEnded: 'That turn has already ended.',
+  buttonNotAllowed: 'Not allowed.',
+  buttonUnknown: 'Unknown button',
 } as const;

@@ -24,6 +24,19 @@ const chatMemberUpdated = z.looseObject({
   old_chat_member: member,
   new_chat_member: member,
 });
+const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;
+// A button press: Telegram's ids are short strings and `callback_data` is 1–64 bytes; the message
+// the button is on may be missing (inline mode) or inaccessible (`date` 0, no text).
+const callbackQuery = z.looseObject({
+  id: z.string().min(1).max(64),
+  from: user,
+  message: message.optional(),
+  chat_instance: z.string().max(64).optional(),
+  data: z
+    .string()
+    .refine((d) => utf8Bytes(d) >= 1 && utf8Bytes(d) <= 64, { error: 'callback data must be 1–64 bytes' })
+    .optional(),
+});
 
 /**
  * The fields the ingress reads, checked before grammY sees the update: a body with the wrong
@@ -34,6 +47,7 @@ const updateSchema = z.looseObject({
   message: message.optional(),
   edited_message: message.optional(),
   my_chat_member: chatMemberUpdated.optional(),
+  callback_query: callbackQuery.optional(),
 });
 
 export function parseUpdate(value: unknown): { ok: true; update: Update } | { ok: false; error: string } {

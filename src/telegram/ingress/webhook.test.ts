@@ -17,6 +17,12 @@ const botInfo = { id: 1, is_bot: true, first_name: 'Bot', username: 'omni_test_b
 function setup(queue?: ConversationQueue) {
   const enqueued: QueuedMessage[] = [];
   const bot = new Bot('1:x', { botInfo });
+  // The Bot API stubbed with a transformer (no network): every call recorded and answered `true`.
+  const calls: Array<{ method: string; payload: unknown }> = [];
+  bot.api.config.use(async (_prev, method, payload) => {
+    calls.push({ method, payload });
+    return { ok: true, result: true } as never;
+  });
   bot.use(
     createIngress({
       tenant: DEFAULT_TENANT,
@@ -35,7 +41,7 @@ function setup(queue?: ConversationQueue) {
       },
       body,
     });
-  return { app, post, enqueued, lambda: createTelegramWebhookLambda(options) };
+  return { app, post, enqueued, calls, lambda: createTelegramWebhookLambda(options) };
 }
 
 const update = (id: number, text = 'hi') =>
@@ -92,12 +98,42 @@ describe('Telegram webhook route', () => {
 
   it('acknowledges update kinds it does not handle', async () => {
     const { post, enqueued } = setup();
-    const callback = JSON.stringify({
+    const inline = JSON.stringify({
       update_id: 3,
-      callback_query: { id: 'q', from: { id: 1 }, data: 'x' },
+      inline_query: { id: 'q', from: { id: 1 }, query: 'x', offset: '' },
     });
-    expect((await post(callback)).status).toBe(200);
+    expect((await post(inline)).status).toBe(200);
     expect(enqueued).toEqual([]);
+  });
+
+  it('refuses a malformed button press with 400 before the ingress sees it', async () => {
+    const { post, enqueued, calls } = setup();
+    const from = { id: 7, is_bot: false, first_name: 'Ada' };
+    const chat = { id: 7, type: 'private' };
+    const message = { message_id: 5, date: 1, chat };
+    const bad = [
+      { id: 'q', from: { id: 7 }, data: 'stop:1' }, // from without is_bot / first_name
+      { id: '', from, data: 'stop:1' },
+      { id: 'q'.repeat(65), from, data: 'stop:1' },
+      { id: 1, from, data: 'stop:1' },
+      { id: 'q', from, data: 'x'.repeat(65) },
+      { id: 'q', from, data: 'é'.repeat(33) }, // 66 bytes in 33 characters
+      { id: 'q', from, data: '' },
+      { id: 'q', from, data: 'stop:1', message: { message_id: 'x', date: 1, chat } },
+      { id: 'q', from, data: 'stop:1', message: { ...message, chat: { id: 7 } } },
+      'a button',
+    ];
+    for (const callback_query of bad) {
+      const body = JSON.stringify({ update_id: 4, callback_query });
+      expect((await post(body)).status, body).toBe(400);
+    }
+    const good = { id: '4242', from, chat_instance: '-1', data: 'é'.repeat(32), message };
+    expect((await post(JSON.stringify({ update_id: 5, callback_query: good }))).status).toBe(200);
+    expect(enqueued).toEqual([]);
+    // Only the well-formed press reached the ingress, which answered it.
+    expect(calls).toEqual([
+      { method: 'answerCallbackQuery', payload: { callback_query_id: '4242', text: 'Unknown button' } },
+    ]);
   });
 
   it('answers 503 when the queue is down, and processes the re-delivery', async () => {

@@ -1,11 +1,14 @@
 import { Composer, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { TenantId } from '../../../core/ids.js';
+import type { Logger } from '../../../core/logger.js';
 import type { ConversationQueue } from '../../../queue/types.js';
 import type { CommandsConfig } from '../../config.js';
+import { enqueueAcknowledged } from '../busy.js';
 import { queuedFrom, type QueuedWork } from '../enqueue.js';
 import type { ParsedCommand } from '../parse-command.js';
 import type { Place } from '../place.js';
+import type { TurnStops } from '../stops.js';
 
 /** A message with where it was sent (set by the ingress). */
 export type PlaceContext = Context & { message: Message; place: Place };
@@ -18,6 +21,9 @@ export interface CommandDeps {
   tenant: TenantId;
   queue: ConversationQueue;
   commands: CommandsConfig;
+  /** Stop a running turn (`/stop`) and see whether one runs (busy acknowledgement); none → neither. */
+  stops?: TurnStops | undefined;
+  logger: Logger;
 }
 
 /** A composer that runs `handler` for `/name` and passes every other command on. */
@@ -44,17 +50,36 @@ export function when(
 /** Enqueue work for the conversation the message was sent in (the place must have one). */
 export async function enqueueFor(
   ctx: PlaceContext,
-  deps: Pick<CommandDeps, 'queue'>,
+  deps: Pick<CommandDeps, 'queue' | 'stops' | 'logger'>,
   work: QueuedWork,
 ): Promise<void> {
-  const place = ctx.place;
+  await enqueueMessage(ctx, ctx.message, ctx.place, deps, work);
+}
+
+/**
+ * Enqueue work for `message` (a new or an edited one) in its place's conversation. A turn
+ * (`agent`) queued behind a running one is acknowledged with a 👀 reaction (`enqueueAcknowledged`).
+ */
+export async function enqueueMessage(
+  ctx: Context,
+  message: Message,
+  place: Place,
+  deps: Pick<CommandDeps, 'queue' | 'stops' | 'logger'>,
+  work: QueuedWork,
+): Promise<void> {
   if (!('key' in place)) throw new Error('[telegram:ingress] enqueueFor needs a conversation place');
-  await deps.queue.enqueue(
-    queuedFrom(
-      ctx.update.update_id,
-      ctx.message,
-      { key: place.key, ...(place.threadId ? { threadId: place.threadId } : {}) },
-      work,
-    ),
+  const item = queuedFrom(
+    ctx.update.update_id,
+    message,
+    { key: place.key, ...(place.threadId ? { threadId: place.threadId } : {}) },
+    work,
+  );
+  const enqueue = (): Promise<void> => deps.queue.enqueue(item);
+  if (work.kind !== 'agent') return enqueue();
+  await enqueueAcknowledged(
+    enqueue,
+    { key: place.key, chatId: message.chat.id, messageId: message.message_id },
+    ctx.api,
+    { stops: deps.stops, logger: deps.logger },
   );
 }

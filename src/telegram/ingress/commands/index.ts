@@ -61,6 +61,19 @@ export const agentCommands = (deps: CommandDeps): Composer<CommandContext> =>
 export const newCommand = (deps: CommandDeps): Composer<CommandContext> =>
   onCommand('new', (ctx) => enqueueFor(ctx, deps, { kind: 'reset' }));
 
+/**
+ * `/stop`: ask the conversation's running turn to stop, at once (never queued: the per-conversation
+ * FIFO is blocked by that very turn). The runner holding the lease sees the request within a second.
+ */
+export const stopCommand = (deps: CommandDeps): Composer<CommandContext> =>
+  onCommand('stop', async (ctx) => {
+    const place = ctx.place;
+    if (!('key' in place)) return; // needsConversation answered before
+    if (!deps.stops) return ctx.reply(texts.stopUnavailable);
+    const outcome = await deps.stops.requestStop(place.key);
+    return ctx.reply(outcome.stopping ? texts.stopping : texts.nothingRunning);
+  });
+
 /** `/debug`: the conversation's transcript files (sent by the worker). */
 export const debugCommand = (deps: CommandDeps): Composer<CommandContext> =>
   onCommand('debug', (ctx) => enqueueFor(ctx, deps, { kind: 'debug' }));
@@ -72,7 +85,8 @@ export const costCommand = (deps: CommandDeps): Composer<CommandContext> =>
 /**
  * Every command, one composer each, in order: the first that matches answers. Built-ins that need
  * no conversation first, then configured static commands and unknown names, then (only where
- * there is a conversation) configured agent commands and the queued built-ins.
+ * there is a conversation) configured agent commands, the queued built-ins and `/stop` (answered
+ * at once).
  */
 export function commandsComposer(deps: CommandDeps): Composer<CommandContext> {
   return new Composer<CommandContext>(
@@ -84,6 +98,7 @@ export function commandsComposer(deps: CommandDeps): Composer<CommandContext> {
     needsConversation(),
     agentCommands(deps),
     newCommand(deps),
+    stopCommand(deps),
     debugCommand(deps),
     costCommand(deps),
   );

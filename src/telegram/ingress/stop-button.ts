@@ -1,0 +1,66 @@
+import { Composer, type Context } from 'grammy';
+import type { MaybeInaccessibleMessage, Message } from 'grammy/types';
+import { errorMessage } from '../../core/errors.js';
+import type { TenantId } from '../../core/ids.js';
+import type { ConversationKey } from '../../core/keys.js';
+import type { Logger } from '../../core/logger.js';
+import { isAllowed, type AccessPolicy } from '../config.js';
+import { placeWithin } from './place.js';
+import { parseStopData, type TurnStops } from './stops.js';
+import { texts } from './texts.js';
+
+export interface ButtonDeps {
+  tenant: TenantId;
+  policy: AccessPolicy;
+  stops?: TurnStops | undefined;
+  logger: Logger;
+}
+
+/**
+ * Button presses (`callback_query`). The one button is a turn's Stop (`stop:<turn>`, on the
+ * worker's status message). The conversation is the one the button's message is in (chat + topic,
+ * the same place rules as messages), never taken from the data, which only names the turn, so a
+ * forged press can at most stop a turn of a conversation the presser is in; a press naming an
+ * ended turn stops nothing (`requestStop` with that turn). The presser must be on the allowlist.
+ * Every press is answered (`answerCallbackQuery`), or the button keeps spinning.
+ */
+export function buttonPresses(deps: ButtonDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.on('callback_query', async (ctx) => {
+    const query = ctx.callbackQuery;
+    const answer = async (text: string): Promise<void> => {
+      // A press older than Telegram keeps it answerable is refused with a 400: nothing to redo.
+      await ctx.answerCallbackQuery({ text }).catch((err: unknown) => {
+        deps.logger.warn('telegram: could not answer a button press', { error: errorMessage(err) });
+      });
+    };
+    if (query.from.is_bot || !isAllowed(deps.policy, query.from.id)) {
+      deps.logger.info('telegram: button press from a user not on the allowlist refused', {
+        userId: query.from.id,
+      });
+      return answer(texts.buttonNotAllowed);
+    }
+    const turn = query.data === undefined ? undefined : parseStopData(query.data);
+    if (turn === undefined) return answer(texts.buttonUnknown);
+    if (!deps.stops) return answer(texts.stopUnavailable);
+    const key = conversationOf(deps, query.message);
+    if (!key) return answer(texts.buttonTurnEnded);
+    const outcome = await deps.stops.requestStop(key, { turn });
+    deps.logger.info('telegram: stop button pressed', { turn, stopping: outcome.stopping });
+    return answer(outcome.stopping ? texts.buttonStopping : texts.buttonTurnEnded);
+  });
+  return composer;
+}
+
+/**
+ * The conversation of the message a button is on, by the rules of messages (`placeWithin`). An inaccessible
+ * message (`date` 0: too old to be shown to the bot) carries no topic, so its turn is long over.
+ */
+function conversationOf(
+  deps: Pick<ButtonDeps, 'tenant' | 'policy'>,
+  message: MaybeInaccessibleMessage | undefined,
+): ConversationKey | undefined {
+  if (!message || message.date === 0) return undefined;
+  const place = placeWithin(deps.tenant, message as Message, deps.policy.nonForumGroups);
+  return 'key' in place ? place.key : undefined;
+}
