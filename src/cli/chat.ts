@@ -83,16 +83,21 @@ async function liveTurn(
   renderer: TurnRenderer,
   handle?: TurnHandle,
 ): Promise<TurnResult> {
-  const result = await app.runner.runTurn({
-    key,
-    text,
-    messageTime: new Date(),
-    ...(handle ? { signal: handle.signal } : {}),
-    onEvent(event) {
-      if (event.type === 'turn_started') handle?.started(event.turn);
-      renderer.onEvent(event);
-    },
-  });
+  const result = await app.runner
+    .runTurn({
+      key,
+      text,
+      messageTime: new Date(),
+      ...(handle ? { signal: handle.signal } : {}),
+      onEvent(event) {
+        if (event.type === 'turn_started') handle?.started(event.turn);
+        renderer.onEvent(event);
+      },
+    })
+    .catch((err: unknown) => {
+      renderer.abandon();
+      throw err;
+    });
   renderer.finish(result);
   return result;
 }

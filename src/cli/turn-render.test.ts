@@ -114,4 +114,12 @@ describe('the terminal turn renderer', () => {
     expect(line.endsWith('…')).toBe(true);
     expect(line.length).toBeLessThan(120);
   });
+
+  it('a turn that threw leaves a clean line and no state for the next turn', () => {
+    const s = screen();
+    play(s.renderer, [{ type: 'text', delta: 'half a' }]);
+    s.renderer.abandon();
+    s.renderer.finish(fakeTurnResult({ response: 'next answer' }));
+    expect(s.stdout()).toBe('half a\nnext answer\n');
+  });
 });

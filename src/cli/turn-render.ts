@@ -16,6 +16,8 @@ export interface TurnRenderer {
   onEvent(event: TurnEvent): void;
   /** Ends the turn: prints the reply if no text was streamed, else closes the line (and reports an error). */
   finish(result: TurnResult): void;
+  /** Ends a turn that threw instead of returning a result: closes the line, forgets the turn. */
+  abandon(): void;
   /** A line of its own on the status sink (`stopping the turn…`), whatever was being printed. */
   note(line: string): void;
 }
@@ -47,6 +49,11 @@ export function createTurnRenderer(sinks: RenderSinks): TurnRenderer {
     sinks[sink](chunk);
     atLineStart = chunk.endsWith('\n');
     lastSink = sink;
+  };
+  const forget = (): void => {
+    streamed = false;
+    owedNewline = false;
+    tools.clear();
   };
   /** Ends the current line on the sink that began it (so stdout holds the answer's own line breaks). */
   const newline = (): void => {
@@ -105,9 +112,11 @@ export function createTurnRenderer(sinks: RenderSinks): TurnRenderer {
         }
         if (result.is_error) write('text', `${formatReply(result)}\n`);
       }
-      streamed = false;
-      owedNewline = false;
-      tools.clear();
+      forget();
+    },
+    abandon() {
+      newline();
+      forget();
     },
     note(line) {
       newline();
