@@ -13,5 +13,6 @@ export function apiAppFor(deps: AppDeps): Hono<ApiEnv> {
     auth: buildApiAuth(deps.env, deps.tenants),
     logger: deps.logger,
     defaultTenant: deps.env.OMNICLOUD_TENANT,
+    sseHeartbeatMs: deps.env.API_SSE_HEARTBEAT_MS,
   });
 }

@@ -1,24 +1,41 @@
 import { createInterface } from 'node:readline';
 import { describeProvider } from '../agent/provider.js';
 import type { TurnResult } from '../agent/types.js';
+import type { WarmPool } from '../agent/warm/pool.js';
 import type { AppDeps } from '../app/types.js';
 import { errorMessage } from '../core/errors.js';
 import { conversationKey, conversationKeyString, type ConversationKey } from '../core/keys.js';
-import { describeConversation } from '../sessions/conversation-view.js';
 import { parseCommandArgs } from './args.js';
+import { debugInfo } from './chat-debug.js';
+import { createTurnControl, type InterruptSource, type TurnHandle } from './turn-control.js';
+import { createTurnRenderer, type TurnRenderer } from './turn-render.js';
 
 export interface ChatIO {
   input: NodeJS.ReadableStream;
+  /** A line on stdout / stderr. */
   out(text: string): void;
   err(text: string): void;
+  /** Raw writes (no newline added) on stdout / stderr, for the streamed answer and tool lines. */
+  write(chunk: string): void;
+  writeErr(chunk: string): void;
   interactive: boolean;
+  /** Ctrl-C of the interactive chat (default: readline's `SIGINT` when `interactive`). */
+  interrupts?: InterruptSource;
 }
+
+/** What the chat uses of the app (`AppDeps` has it all). */
+export type ChatDeps = Pick<AppDeps, 'runner' | 'storage' | 'provider' | 'close'> & {
+  warm: Pick<WarmPool, 'describe'>;
+};
 
 export const CHAT_HELP = `Usage: omnicloud chat [-m TEXT] [--tenant T] [--chat C] [--thread H] [--json]
 
-Without -m: an interactive chat in the terminal. Commands: /new (fresh session), /debug (session id,
-entries, where the history lives), /help, /exit.
-With -m: runs one turn of the conversation and prints the reply (--json: the whole result object).
+Without -m: an interactive chat in the terminal. The answer is printed as it is written, with a line
+per tool call (🔧 name and input, then ✓ or ✗; subagent calls indented). Ctrl-C while a turn runs
+asks it to stop (what it answered so far is kept); a second Ctrl-C, or Ctrl-C between turns, quits.
+Commands: /new (fresh session), /debug (session id, entries, where the history lives), /help, /exit.
+With -m: runs one turn of the conversation and streams the reply the same way (the answer on stdout,
+tool lines on stderr); --json prints only the whole result object once the turn ends.
 Two invocations on the same conversation continue one session.`;
 
 const CHAT_OPTIONS = {
@@ -31,7 +48,7 @@ const CHAT_OPTIONS = {
 } as const;
 
 /** `omnicloud chat`: one turn (-m) or an interactive session. Returns the exit code. */
-export async function runChat(argv: string[], io: ChatIO, deps: () => Promise<AppDeps>): Promise<number> {
+export async function runChat(argv: string[], io: ChatIO, deps: () => Promise<ChatDeps>): Promise<number> {
   const { values } = parseCommandArgs(argv, CHAT_OPTIONS);
   if (values.help) {
     io.out(CHAT_HELP);
@@ -41,8 +58,12 @@ export async function runChat(argv: string[], io: ChatIO, deps: () => Promise<Ap
   const app = await deps();
   try {
     if (values.message !== undefined) {
-      const result = await app.runner.runTurn({ key, text: values.message, messageTime: new Date() });
-      io.out(values.json ? JSON.stringify(result, null, 2) : formatReply(result));
+      if (values.json) {
+        const result = await app.runner.runTurn({ key, text: values.message, messageTime: new Date() });
+        io.out(JSON.stringify(result, null, 2));
+        return result.is_error ? 1 : 0;
+      }
+      const result = await liveTurn(app, key, values.message, rendererFor(io));
       return result.is_error ? 1 : 0;
     }
     return await interactive(app, key, io);
@@ -51,11 +72,37 @@ export async function runChat(argv: string[], io: ChatIO, deps: () => Promise<Ap
   }
 }
 
-function formatReply(result: TurnResult): string {
-  return result.is_error ? `error (${result.error_code}): ${result.error_message}` : result.response;
+const rendererFor = (io: ChatIO): TurnRenderer =>
+  createTurnRenderer({ text: (chunk) => io.write(chunk), status: (chunk) => io.writeErr(chunk) });
+
+/** One turn printed as it runs; `handle` (interactive chat) lets Ctrl-C stop or abort it. */
+async function liveTurn(
+  app: ChatDeps,
+  key: ConversationKey,
+  text: string,
+  renderer: TurnRenderer,
+  handle?: TurnHandle,
+): Promise<TurnResult> {
+  const result = await app.runner
+    .runTurn({
+      key,
+      text,
+      messageTime: new Date(),
+      ...(handle ? { signal: handle.signal } : {}),
+      onEvent(event) {
+        if (event.type === 'turn_started') handle?.started(event.turn);
+        renderer.onEvent(event);
+      },
+    })
+    .catch((err: unknown) => {
+      renderer.abandon();
+      throw err;
+    });
+  renderer.finish(result);
+  return result;
 }
 
-async function interactive(app: AppDeps, key: ConversationKey, io: ChatIO): Promise<number> {
+async function interactive(app: ChatDeps, key: ConversationKey, io: ChatIO): Promise<number> {
   io.err(`omnicloud chat — conversation ${conversationKeyString(key)}`);
   io.err(`model: ${describeProvider(app.provider)}`);
   io.err('type /help for commands, /exit to quit');
@@ -64,8 +111,16 @@ async function interactive(app: AppDeps, key: ConversationKey, io: ChatIO): Prom
   if (io.interactive) app.runner.prewarm?.(key.tenant).catch(() => {});
   const rl = createInterface({ input: io.input, terminal: io.interactive });
   const prompt = (): void => {
-    if (io.interactive) process.stdout.write('> ');
+    if (io.interactive) io.write('> ');
   };
+  const renderer = rendererFor(io);
+  const control = createTurnControl({
+    interrupts: io.interrupts ?? (io.interactive ? readlineInterrupts(rl) : () => () => {}),
+    stops: app.storage.leases,
+    key,
+    say: (line) => renderer.note(line),
+    quit: () => rl.close(),
+  });
   prompt();
   for await (const raw of rl) {
     const line = raw.trim();
@@ -75,17 +130,29 @@ async function interactive(app: AppDeps, key: ConversationKey, io: ChatIO): Prom
     }
     if (line === '/exit' || line === '/quit') break;
     try {
-      io.out(await handleLine(app, key, line));
+      const reply = await handleLine(app, key, line);
+      if (reply === null) await control.run((handle) => liveTurn(app, key, line, renderer, handle));
+      else io.out(reply);
     } catch (err) {
       io.err(`error: ${errorMessage(err)}`);
     }
     prompt();
   }
+  control.close();
   rl.close();
   return 0;
 }
 
-async function handleLine(app: AppDeps, key: ConversationKey, line: string): Promise<string> {
+/** Ctrl-C in a terminal: readline reports it as `SIGINT` (the tty is in raw mode, no signal reaches the process). */
+const readlineInterrupts =
+  (rl: ReturnType<typeof createInterface>): InterruptSource =>
+  (onInterrupt) => {
+    rl.on('SIGINT', onInterrupt);
+    return () => rl.off('SIGINT', onInterrupt);
+  };
+
+/** A command's reply, or `null` when the line is a message for the agent. */
+async function handleLine(app: ChatDeps, key: ConversationKey, line: string): Promise<string | null> {
   switch (line) {
     case '/help':
       return CHAT_HELP;
@@ -98,26 +165,7 @@ async function handleLine(app: AppDeps, key: ConversationKey, line: string): Pro
       if (line.startsWith('/') && !line.includes(' ') && !/^\/[\w-]+$/.test(line)) {
         return `unknown command ${line}; try /help`;
       }
-      const result = await app.runner.runTurn({ key, text: line, messageTime: new Date() });
-      return formatReply(result);
+      return null;
     }
   }
-}
-
-async function debugInfo(app: AppDeps, key: ConversationKey): Promise<string> {
-  const view = await describeConversation(app.storage, key);
-  if (!view)
-    return `conversation ${conversationKeyString(key)}: no session yet (the next message starts one)`;
-  const { record, main, subagents } = view;
-  const live = app.warm.describe(key);
-  return [
-    `conversation: ${conversationKeyString(key)}`,
-    `session id:   ${record.sessionId}`,
-    `turns:        ${record.turns}`,
-    `entries:      ${main ? `${main.entries} (${main.bytes} bytes)` : 'MISSING from the store'}`,
-    `subagents:    ${subagents.length ? subagents.map((s) => s.subpath).join(', ') : 'none'}`,
-    `history at:   ${main?.location ?? 'n/a'}`,
-    `expires:      ${new Date(record.expiresAt).toISOString()}`,
-    `agent:        ${live ? `live process (pid ${live.pid ?? '?'}, idle ${Math.round(live.idleMs / 1000)} s): the next message skips the start-up` : 'no live process (the next message starts one and resumes from the store)'}`,
-  ].join('\n');
 }

@@ -24,7 +24,14 @@ export async function runCli(argv: string[]): Promise<number> {
   const out = (s: string): void => void process.stdout.write(`${s}\n`);
   const err = (s: string): void => void process.stderr.write(`${s}\n`);
   const rawEnv = process.env;
-  const chatIO: ChatIO = { input: process.stdin, out, err, interactive: Boolean(process.stdin.isTTY) };
+  const chatIO: ChatIO = {
+    input: process.stdin,
+    out,
+    err,
+    write: (s) => void process.stdout.write(s),
+    writeErr: (s) => void process.stderr.write(s),
+    interactive: Boolean(process.stdin.isTTY),
+  };
   try {
     switch (command) {
       case 'chat':

@@ -150,6 +150,8 @@ export const ENV_SCHEMA = z.object({
   API_AUTH_TOKEN: z.string().optional(),
   /** Tenants the API token (or IAM caller) may address: comma-separated ids, or `*` for all. Default: OMNICLOUD_TENANT. */
   API_AUTH_TENANTS: csv.optional(),
+  /** Heartbeat of a streamed `POST /v1/chat` (an SSE `: ping` comment), in ms. */
+  API_SSE_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(300_000).default(15_000),
 
   // Secrets in AWS: NAMES of SSM SecureString parameters (or `/aws/reference/secretsmanager/<id>`),
   // resolved at cold start by config/secrets.ts into the variable of the same name without `_PARAM`.

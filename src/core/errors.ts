@@ -2,14 +2,15 @@
  * One base error with a stable `code`; subclasses end in `Error`. Messages are prefixed with their
  * source (`[sessions:sqlite] …`). Code throws errors or returns them (a turn's `error_code`); they
  * are turned into words for people in four places only:
- * - the HTTP API: `errorResponse` in `server/errors.ts`, the app's one `onError` (and `notFound`):
- *   `{ error: { code, message } }`, only our own messages in the body;
+ * - the HTTP API: `errorReply` in `server/errors.ts`, behind the app's one `onError` (and `notFound`)
+ *   and a streamed turn's `error` event: `{ error: { code, message } }`, only our own messages in the body;
  * - the Telegram bot: `bot.catch` in `telegram/bot.ts` (and the webhook route in
  *   `telegram/ingress/webhook.ts`, with the same `describeBotError`): one log line per failed update;
  * - the Telegram worker: `turnErrorText`/`failureText` in `telegram/worker/error-text.ts`, the reply a user gets for a failed
  *   turn's `error_code` or a failed job's `OmniError.code`;
- * - the CLI: `runCli` in `cli/main.ts` (any error: its message, no stack) and `cli/chat.ts` (a
- *   failed turn as `error (<code>): <message>`, a failed line as `error: …`).
+ * - the CLI: `runCli` in `cli/main.ts` (any error: its message, no stack), `formatReply` in
+ *   `cli/turn-render.ts` (a failed turn as `error (<code>): <message>`) and `cli/chat.ts` (a failed
+ *   line as `error: …`).
  */
 export class OmniError extends Error {
   /** Stable machine-readable code (API responses, logs, metrics). */

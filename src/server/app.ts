@@ -12,7 +12,9 @@ import type { ApiEnv } from './context.js';
 import { ApiError, errorResponse, notFound } from './errors.js';
 import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { stopRoutes, type StopRequester } from './routes/stop.js';
 import { usageRoutes } from './routes/usage.js';
+import { DEFAULT_SSE_HEARTBEAT_MS } from './turn-stream.js';
 
 export interface ApiAppDeps {
   runner: AgentRunner;
@@ -27,6 +29,10 @@ export interface ApiAppDeps {
   defaultTenant?: string;
   /** Time source for durations and usage windows (default the system clock). */
   clock?: Clock;
+  /** Where `POST /v1/conversations/…/stop` sends stop requests (default `storage.leases`). */
+  stops?: StopRequester;
+  /** Heartbeat interval of a streamed `POST /v1/chat` (default 15 s). */
+  sseHeartbeatMs?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -86,9 +92,14 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
       logger: deps.logger,
       clock,
       defaultTenant: deps.defaultTenant ?? DEFAULT_TENANT,
+      heartbeatMs: deps.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS,
     }),
   );
   app.route('/v1/conversations', conversationRoutes({ storage: deps.storage, logger: deps.logger }));
+  app.route(
+    '/v1/conversations',
+    stopRoutes({ stops: deps.stops ?? deps.storage.leases, logger: deps.logger }),
+  );
   if (deps.usage) app.route('/v1/usage', usageRoutes({ usage: deps.usage, clock }));
 
   app.notFound((c) => errorResponse(c, notFound('not_found', 'no such route'), deps.logger));

@@ -150,6 +150,7 @@ describe('two tenants, one deployment, the same chat id — through the API', ()
       ['GET', `/v1/conversations/beta/${CHAT}/main/transcript?format=json`],
       ['GET', '/v1/conversations/beta'],
       ['DELETE', `/v1/conversations/beta/${CHAT}/main`],
+      ['POST', `/v1/conversations/beta/${CHAT}/main/stop`],
       ['GET', '/v1/usage/beta'],
     ] as const;
     for (const [method, path] of attempts) {

@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AgentRunner } from '../../agent/types.js';
+import type { AgentRunner, TurnRequest, TurnResult } from '../../agent/types.js';
 import type { Clock } from '../../core/clock.js';
 import { conversationKey, conversationKeyString } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import { assertTenantAllowed } from '../auth.js';
 import type { ApiEnv } from '../context.js';
+import { streamTurn } from '../turn-stream.js';
 import { readJson, validate } from '../validation.js';
 
 const id = z.union([z.string().min(1).max(64), z.number().int()]);
@@ -45,6 +46,8 @@ export const CHAT_REQUEST = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,100}$/, "use 1–100 characters A-Z, a-z, 0-9, '_' and '-'")
     .optional(),
+  /** Answer with Server-Sent Events (as `Accept: text/event-stream` does); `false` never streams. */
+  stream: z.boolean().optional(),
 });
 export type ChatRequest = z.infer<typeof CHAT_REQUEST>;
 
@@ -54,6 +57,14 @@ function toDate(value: string | number | undefined): Date | undefined {
   return new Date(value >= 1e12 ? value : value * 1000);
 }
 
+/** Whether the `Accept` header asks for `text/event-stream` (with a non-zero quality, if given). */
+export function acceptsEventStream(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((range) => {
+    const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    return type === 'text/event-stream' && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
+}
+
 /**
  * `POST /v1/chat`: one turn through the runner (which holds the conversation's single-writer
  * lease, like the worker). A client that disconnects does not abort the turn: it completes and is
@@ -61,12 +72,18 @@ function toDate(value: string | number | undefined): Date | undefined {
  * num_turns, is_error, error_message }` plus `error_code`, `usage`, `model`, `duration_ms`. A turn
  * that fails inside the agent is still HTTP 200 with `is_error: true`, as in the original. With
  * `request_id` the turn runs at most once: a retry gets the recorded result with `replayed` set.
+ *
+ * Streaming (`"stream": true`, or `Accept: text/event-stream` unless the body says `"stream": false`):
+ * the same turn answered as Server-Sent Events (`turn-stream.ts`), once the request is valid —
+ * validation and scope errors stay plain 4xx JSON.
  */
 export function chatRoutes(deps: {
   runner: AgentRunner;
   logger: Logger;
   clock: Clock;
   defaultTenant: string;
+  /** Heartbeat interval of a streamed answer. */
+  heartbeatMs: number;
 }): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.post('/', async (c) => {
@@ -78,23 +95,31 @@ export function chatRoutes(deps: {
     });
     assertTenantAllowed(c.get('principal'), key.tenant);
     const started = deps.clock.now();
-    const result = await deps.runner.runTurn({
+    const request: TurnRequest = {
       key,
       text: body.user_message,
       messageTime: toDate(body.message_time),
       model: body.model,
       ...(body.request_id !== undefined ? { requestId: `api:${body.request_id}` } : {}),
-    });
-    deps.logger.info('[server] chat turn', {
-      conversation: conversationKeyString(key),
-      session_id: result.session_id,
-      is_error: result.is_error,
-      error_code: result.error_code,
-      cost_usd: result.cost_usd,
-      duration_ms: deps.clock.now() - started,
-      ...(result.replayed ? { replayed: result.replayed } : {}),
-    });
-    return c.json(result, 200);
+    };
+    const logged = (result: TurnResult): TurnResult => {
+      deps.logger.info('[server] chat turn', {
+        conversation: conversationKeyString(key),
+        session_id: result.session_id,
+        is_error: result.is_error,
+        error_code: result.error_code,
+        cost_usd: result.cost_usd,
+        duration_ms: deps.clock.now() - started,
+        ...(result.replayed ? { replayed: result.replayed } : {}),
+      });
+      return result;
+    };
+    if (body.stream ?? acceptsEventStream(c.req.header('accept'))) {
+      const run = (onEvent: TurnRequest['onEvent']) =>
+        deps.runner.runTurn({ ...request, onEvent }).then(logged);
+      return streamTurn(c, run, { heartbeatMs: deps.heartbeatMs, logger: deps.logger });
+    }
+    return c.json(logged(await deps.runner.runTurn(request)), 200);
   });
   return app;
 }

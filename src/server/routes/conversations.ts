@@ -1,7 +1,7 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { SessionHistoryError } from '../../core/errors.js';
 import { parseTenantId } from '../../core/ids.js';
-import { conversationKey, parseSubpath, type ConversationKey } from '../../core/keys.js';
+import { parseSubpath, type ConversationKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import {
   describeConversation,
@@ -14,6 +14,7 @@ import type { ConversationRecord, Storage, TranscriptStat } from '../../sessions
 import { assertTenantAllowed } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import { notFound } from '../errors.js';
+import { conversationKeyOf as keyOf } from './conversation-key.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -52,15 +53,6 @@ export function conversationRoutes(deps: { storage: Storage; logger: Logger }): 
   const { storage } = deps;
   const app = new Hono<ApiEnv>();
 
-  const keyOf = (c: Context<ApiEnv>): ConversationKey => {
-    const key = conversationKey({
-      tenant: c.req.param('tenant'),
-      chat: c.req.param('chat'),
-      thread: c.req.param('thread'),
-    });
-    assertTenantAllowed(c.get('principal'), key.tenant);
-    return key;
-  };
   const recordOf = async (key: ConversationKey): Promise<ConversationRecord> => {
     const record = await storage.conversations.get(key);
     if (!record) throw notFound('conversation_not_found', 'no conversation with this tenant/chat/thread');

@@ -1,0 +1,164 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { fakeTurnResult } from '../../test/support/turn-result.js';
+import type { AgentRunner, TurnRequest } from '../agent/types.js';
+import { conversationKey } from '../core/keys.js';
+import { createMemoryStorage } from '../sessions/adapters/memory/index.js';
+import type { Storage } from '../sessions/types.js';
+import { runChat, type ChatDeps, type ChatIO } from './chat.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+async function until(done: () => boolean, ms = 3000): Promise<void> {
+  for (const started = Date.now(); !done(); await sleep(5)) {
+    if (Date.now() - started > ms) throw new Error(`condition not met within ${ms} ms`);
+  }
+}
+
+/**
+ * A runner test double that keeps the stop contract of the real one: holds the conversation's
+ * lease on the real (memory) storage, emits `turn_started` with its token, streams a first delta,
+ * then checks `stopRequested` until asked to stop (→ `turn_stopped` with the text so far) or aborted.
+ */
+function stoppableRunner(storage: Storage) {
+  const calls: TurnRequest[] = [];
+  const runner: AgentRunner = {
+    async runTurn(request) {
+      calls.push(request);
+      const lease = await storage.leases.acquire(request.key);
+      try {
+        request.onEvent?.({ type: 'turn_started', turn: lease.token });
+        request.onEvent?.({ type: 'text', delta: 'Looking at ' });
+        request.onEvent?.({
+          type: 'tool_start',
+          id: 't',
+          name: 'Bash',
+          summary: 'sleep 600',
+          parentId: null,
+        });
+        for (let i = 0; i < 400; i++) {
+          if (request.signal?.aborted)
+            return fakeTurnResult({ is_error: true, error_code: 'turn_aborted', error_message: 'aborted' });
+          if (await storage.leases.stopRequested(lease))
+            return fakeTurnResult({
+              response: 'Looking at ',
+              is_error: true,
+              error_code: 'turn_stopped',
+              error_message: 'stopped at your request',
+            });
+          await sleep(5);
+        }
+        throw new Error('the turn was never stopped');
+      } finally {
+        await storage.leases.release(lease);
+      }
+    },
+    async resetConversation() {},
+  };
+  return { runner, calls };
+}
+
+function terminal() {
+  const input = new PassThrough();
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  let interrupt: (() => void) | undefined;
+  const io: ChatIO = {
+    input,
+    out: (s) => stdout.push(`${s}\n`),
+    err: (s) => stderr.push(`${s}\n`),
+    write: (s) => stdout.push(s),
+    writeErr: (s) => stderr.push(s),
+    interactive: false,
+    interrupts: (handler) => {
+      interrupt = handler;
+      return () => (interrupt = undefined);
+    },
+  };
+  return {
+    io,
+    input,
+    stdout: () => stdout.join(''),
+    stderr: () => stderr.join(''),
+    ctrlC: () => interrupt?.(),
+  };
+}
+
+const depsOf = (storage: Storage, runner: AgentRunner): (() => Promise<ChatDeps>) => {
+  return async () => ({
+    runner,
+    storage,
+    provider: { kind: 'offline', baseUrl: 'http://127.0.0.1:1' },
+    warm: { describe: () => null },
+    close: async () => {},
+  });
+};
+
+describe('omnicloud chat: Ctrl-C while a turn runs', () => {
+  it('the first asks the turn to stop through the lease; what was streamed stays; Ctrl-C when idle quits', async () => {
+    const storage = createMemoryStorage();
+    const { runner, calls } = stoppableRunner(storage);
+    const t = terminal();
+    const exit = runChat([], t.io, depsOf(storage, runner));
+    t.input.write('list my instances\n');
+    await until(() => t.stderr().includes('🔧 Bash sleep 600'));
+    t.ctrlC();
+    await until(() => t.stdout().includes('turn_stopped'));
+    expect(t.stderr()).toContain('stopping the turn… (Ctrl-C again to quit)');
+    expect(t.stdout()).toBe('Looking at \nerror (turn_stopped): stopped at your request\n');
+    expect(calls[0]?.signal?.aborted).toBe(false);
+    t.ctrlC(); // idle now
+    expect(await exit).toBe(0);
+  });
+
+  it('the second aborts the turn and quits', async () => {
+    const storage = createMemoryStorage();
+    const { runner, calls } = stoppableRunner(storage);
+    // A runner that does not honour stop requests: only the abort ends its turn.
+    const deaf: AgentRunner = {
+      ...runner,
+      runTurn: (request) =>
+        runner.runTurn({ ...request, key: conversationKey({ tenant: 'default', chat: 'elsewhere' }) }),
+    };
+    const t = terminal();
+    const exit = runChat([], t.io, depsOf(storage, deaf));
+    t.input.write('hello\n');
+    await until(() => t.stderr().includes('🔧'));
+    t.ctrlC();
+    t.ctrlC();
+    expect(await exit).toBe(0);
+    expect(calls[0]?.signal?.aborted).toBe(true);
+    expect(t.stderr()).toContain('quitting');
+    expect(t.stdout()).toContain('turn_aborted');
+  });
+});
+
+describe('omnicloud chat: live output', () => {
+  const echo: AgentRunner = {
+    async runTurn(request) {
+      request.onEvent?.({ type: 'turn_started', turn: 1 });
+      request.onEvent?.({ type: 'text', delta: 'Hel' });
+      request.onEvent?.({ type: 'text', delta: 'lo' });
+      return fakeTurnResult({ response: 'Hello' });
+    },
+    async resetConversation() {},
+  };
+
+  it('interactive: prints the deltas once, commands as before', async () => {
+    const t = terminal();
+    const exit = runChat([], t.io, depsOf(createMemoryStorage(), echo));
+    t.input.end('hi\n/new\n');
+    expect(await exit).toBe(0);
+    expect(t.stdout()).toBe(
+      'Hello\nStarted a fresh session for this conversation (the previous history stays in the store).\n',
+    );
+  });
+
+  it('-m streams the answer; -m --json prints only the result object', async () => {
+    const t = terminal();
+    expect(await runChat(['-m', 'hi'], t.io, depsOf(createMemoryStorage(), echo))).toBe(0);
+    expect(t.stdout()).toBe('Hello\n');
+    const j = terminal();
+    expect(await runChat(['-m', 'hi', '--json'], j.io, depsOf(createMemoryStorage(), echo))).toBe(0);
+    expect(JSON.parse(j.stdout())).toEqual(fakeTurnResult({ response: 'Hello' }));
+  });
+});
