@@ -137,6 +137,8 @@ export const ENV_SCHEMA = z.object({
   TELEGRAM_LIVE_STALL_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
   /** Edited messages: `ignore` (default) or `new-turn` (the edited text is queued as a new turn). */
   TELEGRAM_EDITED_MESSAGES: z.enum(['ignore', 'new-turn']).optional(),
+  /** Messages sent while a turn runs: `merge` (default: answered together in one next turn) or `one-by-one`. */
+  TELEGRAM_BUSY_MESSAGES: z.enum(['merge', 'one-by-one']).optional(),
   OMNICLOUD_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
 
   // Queue (AWS).

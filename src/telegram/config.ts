@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BusyMessages } from '../queue/merge.js';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 
 /** Names the bot handles itself; a config file cannot redefine them. */
@@ -69,6 +70,11 @@ export interface AccessPolicy {
   nonForumGroups?: 'ignore' | 'respond';
   /** Edited messages: `ignore` (default: the turn already ran) or `new-turn` (the edit is a new turn). */
   editedMessages?: EditedMessages;
+  /**
+   * Messages sent while a turn runs: `merge` (default: those waiting are answered together in one
+   * next turn) or `one-by-one` (a turn each). Read by the in-process queue (`queue/merge.ts`).
+   */
+  busyMessages?: BusyMessages;
 }
 
 /** What an edited message does: nothing (`ignore`), or its new text is a new turn (`new-turn`). */
@@ -80,11 +86,13 @@ export function accessPolicyOf(settings: {
   allowedUsers?: readonly number[] | undefined;
   nonForumGroups?: 'ignore' | 'respond' | undefined;
   editedMessages?: EditedMessages | undefined;
+  busyMessages?: BusyMessages | undefined;
 }): AccessPolicy {
   return {
     ...(settings.allowedUsers ? { allowedUserIds: [...settings.allowedUsers] } : {}),
     ...(settings.nonForumGroups ? { nonForumGroups: settings.nonForumGroups } : {}),
     ...(settings.editedMessages ? { editedMessages: settings.editedMessages } : {}),
+    ...(settings.busyMessages ? { busyMessages: settings.busyMessages } : {}),
   };
 }
 

@@ -67,7 +67,8 @@ export function createTelegramService(deps: TelegramServiceDeps): TelegramServic
   const { queue, consumer } = (
     deps.queue ??
     ((h) => {
-      const memory = createMemoryQueue({ handler: h, logger });
+      const busy = deps.policy?.busyMessages ?? 'merge';
+      const memory = createMemoryQueue({ handler: h, logger, busy: () => busy });
       return { queue: memory, consumer: memory };
     })
   )(handler);

@@ -16,6 +16,7 @@ export type TenantEnv = Pick<
   | 'TELEGRAM_ALLOWED_USERS'
   | 'TELEGRAM_NON_FORUM_GROUPS'
   | 'TELEGRAM_EDITED_MESSAGES'
+  | 'TELEGRAM_BUSY_MESSAGES'
   | 'API_AUTH_TOKEN'
 >;
 
@@ -54,6 +55,7 @@ export function tenantsFromEnv(env: TenantEnv): TenantsConfig {
     }
     if (env.TELEGRAM_NON_FORUM_GROUPS) tenant.telegram.nonForumGroups = env.TELEGRAM_NON_FORUM_GROUPS;
     if (env.TELEGRAM_EDITED_MESSAGES) tenant.telegram.editedMessages = env.TELEGRAM_EDITED_MESSAGES;
+    if (env.TELEGRAM_BUSY_MESSAGES) tenant.telegram.busyMessages = env.TELEGRAM_BUSY_MESSAGES;
   }
   return { source: null, tenants: new Map([[id, tenant]]), adminApiTokens: [] };
 }

@@ -244,6 +244,24 @@ tenants:
     );
   });
 
+  it('reads busyMessages (merge | one-by-one) and names the file and the field of a wrong value', () => {
+    const withBusy = (value: string) => `
+version: 1
+tenants:
+  acme:
+    configDir: ./acme
+    telegram:
+      botToken: { ssm: /omnicloud/prod/acme/bot-token }
+      busyMessages: ${value}
+`;
+    expect(parse(withBusy('one-by-one')).tenants.get('acme' as never)?.telegram?.busyMessages).toBe(
+      'one-by-one',
+    );
+    expect(issuesOf(() => parse(withBusy('queue')))).toEqual([
+      { field: 'tenants.acme.telegram.busyMessages', message: "must be 'merge' or 'one-by-one'" },
+    ]);
+  });
+
   it('reports a missing agent-config folder', () => {
     expect(issuesOf(() => parse('version: 1\ntenants:\n  acme:\n    configDir: ./nope\n'))).toEqual([
       { field: 'tenants.acme.configDir', message: `folder ${join(dir, 'nope')} does not exist` },

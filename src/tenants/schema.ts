@@ -20,6 +20,7 @@ import type { SecretRef } from './types.js';
  *       allowedUsers: [123456789]
  *       nonForumGroups: respond        # groups without Topics: ignore (default) | respond
  *       editedMessages: new-turn       # edited messages: ignore (default) | new-turn
+ *       busyMessages: one-by-one       # messages sent while busy: merge (default) | one-by-one
  *     api:
  *       tokens: [{ env: ACME_API_TOKEN }]
  *     model: sonnet
@@ -60,6 +61,7 @@ const tenant = z.strictObject({
       allowedUsers: z.array(telegramUserId).optional(),
       nonForumGroups: z.enum(['ignore', 'respond'], { error: "must be 'ignore' or 'respond'" }).optional(),
       editedMessages: z.enum(['ignore', 'new-turn'], { error: "must be 'ignore' or 'new-turn'" }).optional(),
+      busyMessages: z.enum(['merge', 'one-by-one'], { error: "must be 'merge' or 'one-by-one'" }).optional(),
     })
     .optional(),
   api: z.strictObject({ tokens: z.array(secretRef).default([]) }).optional(),

@@ -18,6 +18,8 @@ export interface TenantTelegram {
   nonForumGroups?: 'ignore' | 'respond';
   /** Edited messages: `ignore` (default) or `new-turn` (the edited text is queued as a new turn). */
   editedMessages?: 'ignore' | 'new-turn';
+  /** Messages sent while a turn runs: `merge` (default: answered together in one next turn) or `one-by-one`. */
+  busyMessages?: 'merge' | 'one-by-one';
 }
 
 /** One tenant as configured (secrets still references). */

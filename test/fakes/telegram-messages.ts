@@ -109,8 +109,10 @@ export function createMessageStore(): MessageStore {
         if (text) checkText(p, text);
         return true;
       },
+      // Reactions go on the user's messages, which the fake does not store: any id is accepted.
       setMessageReaction: (p) => {
-        find(p, 'edit');
+        if (p.chat_id === undefined || p.message_id === undefined)
+          throw apiError(400, 'Bad Request: message to react not found');
         return true;
       },
       answerCallbackQuery: (p) => {

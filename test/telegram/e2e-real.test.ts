@@ -29,7 +29,14 @@ describe.each<QueueKind>(['memory', 'sqs'])('Telegram end to end, real agent, %s
   let p: Pipeline;
   beforeEach(async () => {
     h = await startAgentHarness();
-    p = await startPipeline({ runner: h.runner, queue });
+    // Ordering and exactly-once are what these cases check: a turn per message, and the final
+    // answers as sent messages (live replies and merged turns: e2e-live.test.ts).
+    p = await startPipeline({
+      runner: h.runner,
+      queue,
+      policy: { busyMessages: 'one-by-one' },
+      live: { enabled: false },
+    });
     p.api.setChat(FORUM); // the fake Bot API knows the forum (createForumTopic checks `is_forum`)
   });
   afterEach(async () => {

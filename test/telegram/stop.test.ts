@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Update } from 'grammy/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT } from '../../src/core/ids.js';
 import { conversationKey, type ConversationKey } from '../../src/core/keys.js';
@@ -21,7 +20,7 @@ import {
   generalText,
   privateText,
   topicText,
-  updateId,
+  press,
 } from './updates.js';
 
 /**
@@ -65,34 +64,6 @@ async function start(
   });
   p.api.setChat(FORUM);
   return { pipe: p, leases };
-}
-
-/** A press of a button on the bot's message in `thread` of the forum (or in the user's private chat). */
-function press(
-  data: string,
-  where: { thread?: number } = {},
-  from: typeof USER | typeof STRANGER = USER,
-  id = updateId(),
-): Update {
-  const chat =
-    where.thread === undefined ? { id: from.id, first_name: from.first_name, type: 'private' } : FORUM;
-  return {
-    update_id: id,
-    callback_query: {
-      id: `cb-${id}`,
-      from,
-      chat_instance: '-4242',
-      data,
-      message: {
-        message_id: 900,
-        date: Math.floor(Date.now() / 1000),
-        chat,
-        from: { id: 123456, is_bot: true, first_name: 'OmniCloud Test Bot', username: 'omni_test_bot' },
-        text: 'Working…',
-        ...(where.thread === undefined ? {} : { message_thread_id: where.thread, is_topic_message: true }),
-      },
-    },
-  } as unknown as Update;
 }
 
 const answers = (pipe: Pipeline): string[] =>

@@ -141,3 +141,31 @@ function commandEntity(text: string): Record<string, unknown> {
   const match = /^\/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?/.exec(text);
   return match ? { entities: [{ offset: 0, length: match[0].length, type: 'bot_command' }] } : {};
 }
+
+/** A press of a button on the bot's message in `thread` of the forum (or in the user's private chat). */
+export function press(
+  data: string,
+  where: { thread?: number } = {},
+  from: typeof USER | typeof STRANGER = USER,
+  id = updateId(),
+): Update {
+  const chat =
+    where.thread === undefined ? { id: from.id, first_name: from.first_name, type: 'private' } : FORUM;
+  return {
+    update_id: id,
+    callback_query: {
+      id: `cb-${id}`,
+      from,
+      chat_instance: '-4242',
+      data,
+      message: {
+        message_id: 900,
+        date: Math.floor(Date.now() / 1000),
+        chat,
+        from: { id: 123456, is_bot: true, first_name: 'OmniCloud Test Bot', username: 'omni_test_bot' },
+        text: 'Working…',
+        ...(where.thread === undefined ? {} : { message_thread_id: where.thread, is_topic_message: true }),
+      },
+    },
+  } as unknown as Update;
+}

@@ -90,6 +90,16 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
         messageTime: new Date(message.messageTime),
         ...(message.source.userId !== undefined ? { userId: String(message.source.userId) } : {}),
         requestId: telegramRequestId(message.source),
+        // Messages that waited behind a running turn, answered together (queue/merge.ts).
+        ...(message.merged?.length
+          ? {
+              merged: message.merged.map((m) => ({
+                text: m.text,
+                messageTime: new Date(m.messageTime),
+                requestId: telegramRequestId(m.source),
+              })),
+            }
+          : {}),
         deliver: deliverUnderLease,
         ...(deps.live?.enabled === false ? {} : { onEvent: live.onEvent }),
       });
@@ -137,7 +147,8 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   const run = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
     switch (message.kind) {
       case 'agent':
-        return runAgent(message, target);
+        // A merged turn answers the newest of its messages.
+        return runAgent(message, message.merged?.at(-1)?.source.replyTo ?? target);
       case 'reset':
         await deps.runner.resetConversation(message.key);
         await notify(target, texts.resetDone);
