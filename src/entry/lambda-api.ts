@@ -1,14 +1,10 @@
-// Agent HTTP API Lambda (container image, Function URL). Cold-start cache: secrets, clients, app.
-import { handle } from 'hono/aws-lambda';
+// Agent HTTP API Lambda (container image, Function URL with InvokeMode RESPONSE_STREAM): the handler
+// is marked for response streaming at import; secrets, clients and the app are built on first use.
 import { loadLambdaEnv } from '../app/lambda/env.js';
 import { buildApiApp } from '../app/lambda/api.js';
+import { lambdaStreamingRuntime, streamingApiHandler } from '../app/lambda/stream.js';
 
-type LambdaHandler = ReturnType<typeof handle>;
-let ready: Promise<LambdaHandler> | undefined;
-
-export async function handler(...args: Parameters<LambdaHandler>) {
-  ready ??= loadLambdaEnv(process.env)
-    .then(buildApiApp)
-    .then(({ app }) => handle(app));
-  return (await ready)(...args);
-}
+export const handler = streamingApiHandler(lambdaStreamingRuntime(), async () => {
+  const { app } = await buildApiApp(await loadLambdaEnv(process.env));
+  return app;
+});

@@ -602,6 +602,15 @@ describe('functions, API and outputs', () => {
     expect(token.exists('ApiPublicUrlPermission') && token.exists('ApiPublicInvokePermission')).toBe(true);
   });
 
+  it("the API Function URL streams responses, and is the API function's only trigger", () => {
+    // RESPONSE_STREAM pairs with the streamifyResponse handler of src/entry/lambda-api.ts: under
+    // BUFFERED the URL would wait for the whole SSE turn; another trigger would get the raw stream.
+    expect(props('ApiFunctionUrl').InvokeMode).toBe('RESPONSE_STREAM');
+    expect(props('ApiFunction').Events).toBeUndefined();
+    const urls = Object.values(R).filter((r) => r.Type === 'AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+  });
+
   it('outputs the webhook URL and the API URL', () => {
     expect(template.Outputs.WebhookUrl!.Value).toEqual({
       'Fn::Sub':

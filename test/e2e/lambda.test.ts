@@ -3,21 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { handle } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiApp } from '../../src/app/lambda/api.js';
 import { loadLambdaEnv, type LambdaEnv } from '../../src/app/lambda/env.js';
+import { lambdaStreamingRuntime, streamingApiHandler } from '../../src/app/lambda/stream.js';
 import { buildIngressHandler } from '../../src/app/lambda/ingress.js';
 import { buildWorkerHandler } from '../../src/app/lambda/worker.js';
 import { DEMO_LABEL, startModelServer, type ModelServer } from '../../src/model/index.js';
 import type { SqsEvent } from '../../src/queue/sqs-batch.js';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 import { startCloudPeers, type CloudPeers } from '../peers/index.js';
+import {
+  decodeHttpIntegration,
+  functionUrlEvent,
+  installAwsLambdaGlobal,
+  invokeStreaming,
+} from '../support/lambda-runtime.js';
 import { privateText, USER } from '../telegram/updates.js';
 
 /**
  * The three Lambda handlers invoked in-process with real event shapes (API Gateway v2, SQS FIFO
- * batch, Function URL) against the local peers: webhook in → SQS message → worker turn with the real
+ * batch, streaming Function URL) against the local peers: webhook in → SQS message → worker turn with the real
  * SDK binary → reply on the fake Bot API → conversation persisted in the S3/DynamoDB peers.
  */
 let peers: CloudPeers;
@@ -161,53 +167,26 @@ describe('Lambda handlers against local peers', () => {
     await coldWorker.app.close();
   });
 
-  it('agent API behind a Function URL: bearer auth and the original contract', async () => {
+  it('agent API behind a streaming Function URL: bearer auth, the original contract, SSE', async () => {
     const { app, deps } = await buildApiApp(await lambdaEnv());
-    const lambda = handle(app);
+    const restore = installAwsLambdaGlobal(); // what the Lambda Node.js runtime defines
     try {
-      const invoke = async (token?: string) => {
-        const body = JSON.stringify({ user_message: 'hello api', chat_id: 'api-chat' });
-        const event = {
-          version: '2.0',
-          routeKey: '$default',
-          rawPath: '/v1/chat',
-          rawQueryString: '',
-          headers: {
-            'content-type': 'application/json',
-            host: 'abc123.lambda-url.eu-west-1.on.aws',
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          requestContext: {
-            accountId: 'anonymous',
-            apiId: 'abc123',
-            domainName: 'abc123.lambda-url.eu-west-1.on.aws',
-            domainPrefix: 'abc123',
-            http: {
-              method: 'POST',
-              path: '/v1/chat',
-              protocol: 'HTTP/1.1',
-              sourceIp: '198.51.100.7',
-              userAgent: 'test',
-            },
-            requestId: 'req-api-1',
-            routeKey: '$default',
-            stage: '$default',
-            time: '25/Nov/2026:15:00:00 +0000',
-            timeEpoch: Date.now(),
-          },
-          body,
-          isBase64Encoded: false,
-        };
-        const result = await lambda(
-          event as unknown as Parameters<typeof lambda>[0],
-          {} as Parameters<typeof lambda>[1],
+      const lambda = streamingApiHandler(lambdaStreamingRuntime(), async () => app);
+      const invoke = async (token?: string, extra: Record<string, unknown> = {}) =>
+        decodeHttpIntegration(
+          await invokeStreaming(
+            lambda,
+            functionUrlEvent('POST', '/v1/chat', {
+              headers: token ? { authorization: `Bearer ${token}` } : {},
+              body: { user_message: 'hello api', chat_id: 'api-chat', ...extra },
+            }),
+          ),
         );
-        return result as { statusCode: number; body: string };
-      };
       expect((await invoke()).statusCode).toBe(401);
       expect((await invoke('wrong-token')).statusCode).toBe(401);
       const ok = await invoke(API_TOKEN);
       expect(ok.statusCode).toBe(200);
+      expect(ok.headers['content-type']).toMatch(/^application\/json/);
       const body = JSON.parse(ok.body) as Record<string, unknown>;
       expect(Object.keys(body)).toEqual(
         expect.arrayContaining([
@@ -221,7 +200,18 @@ describe('Lambda handlers against local peers', () => {
       );
       expect(body['is_error']).toBe(false);
       expect(String(body['response'])).toContain('hello api');
+
+      // The same turn streamed, with the real SDK binary: events, then the result, after the prelude.
+      const streamed = await invoke(API_TOKEN, { user_message: 'hello stream', stream: true });
+      expect(streamed.statusCode).toBe(200);
+      expect(streamed.headers['content-type']).toBe('text/event-stream');
+      expect(streamed.body).toMatch(/^event: turn_started\n/);
+      const result = /event: result\ndata: (.*)\n\n$/.exec(streamed.body)?.[1];
+      expect(String((JSON.parse(result ?? '{}') as Record<string, unknown>)['response'])).toContain(
+        'hello stream',
+      );
     } finally {
+      restore();
       await deps.close();
     }
   });
