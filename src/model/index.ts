@@ -2,7 +2,12 @@
  * The offline model: a local Anthropic Messages API for the real `claude` binary, with a
  * deterministic demo model as the default handler. See `README.md` for the demo grammar.
  */
-export { startModelServer, type ModelServer, type ModelServerOptions } from './server.js';
+export {
+  startModelServer,
+  type ModelServer,
+  type ModelServerOptions,
+  type TextDeltaWritten,
+} from './server.js';
 export { demoModel, DEMO_LABEL } from './demo-model.js';
 export { parseDemoCommand, STREAM_WORDS_MIN, STREAM_WORDS_MAX, type DemoCommand } from './demo-commands.js';
 export { textReply, toolUseReply, errorReply, dropReply, delayReply, replyQueue } from './replies.js';

@@ -85,6 +85,22 @@ describe('paced streaming (stream <N> words)', () => {
     for (let i = 1; i < deltas.length; i++) expect(deltas[i]!.at).toBeGreaterThan(deltas[i - 1]!.at);
   });
 
+  it('reports each streamed text delta to onTextDelta as it is written, before the client reads it', async () => {
+    const written: Array<{ request: number; n: number; at: number }> = [];
+    server = await startModelServer({
+      tokenMs: 20,
+      onTextDelta: (d) => void written.push({ ...d, at: performance.now() }),
+    });
+    const sentAt = performance.now();
+    const deltas = await readDeltas(await post('stream 3 words', true), sentAt);
+    expect(written.map(({ request, n }) => ({ request, n }))).toEqual([
+      { request: 0, n: 0 },
+      { request: 0, n: 1 },
+      { request: 0, n: 2 },
+    ]);
+    written.forEach((w, i) => expect(w.at - sentAt).toBeLessThanOrEqual(deltas[i]!.at + 1));
+  });
+
   it('writes everything at once with tokenMs 0, and paces only paced replies', async () => {
     server = await startModelServer({ tokenMs: 0 });
     let sentAt = performance.now();

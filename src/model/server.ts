@@ -21,7 +21,7 @@ import {
   readBody,
 } from './request.js';
 import { encodeSseEvent, SSE_HEADERS } from './sse.js';
-import { writeSseEvents, type SseWriteResult } from './sse-writer.js';
+import { writeSseEvents, type SseWriteOptions, type SseWriteResult } from './sse-writer.js';
 import type { FinalReply, ModelHandler, RecordedRequest } from './types.js';
 
 /**
@@ -44,6 +44,19 @@ export interface ModelServerOptions {
    * streaming; 0 = no delay. Default: `OMNICLOUD_DEMO_TOKEN_MS`, else 50.
    */
   tokenMs?: number;
+  /**
+   * Called right after each streamed `text_delta` was handed to the socket: a timestamp taken here
+   * is when the model "produced" it (benchmarks compare it with when a client showed it).
+   */
+  onTextDelta?: (delta: TextDeltaWritten) => void;
+}
+
+/** One streamed `text_delta`, as `onTextDelta` reports it. */
+export interface TextDeltaWritten {
+  /** The request's `index` (its position among the requests this server received). */
+  request: number;
+  /** 0-based position of the delta within its reply. */
+  n: number;
 }
 
 export interface ModelServer {
@@ -89,7 +102,12 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     if (signal.aborted) return;
     const meta: RenderMeta = { messageId: newMessageId(), model: request.model, bodyChars: raw.length };
     const paced = reply.kind === 'text' && reply.deltas !== undefined;
-    const streamed = await send(res, request, reply, meta, { tokenMs: paced ? tokenMs : 0, signal });
+    const onTextDelta = options.onTextDelta;
+    const streamed = await send(res, request, reply, meta, {
+      tokenMs: paced ? tokenMs : 0,
+      signal,
+      ...(onTextDelta ? { onTextDelta: (n: number) => onTextDelta({ request: request.index, n }) } : {}),
+    });
     if (streamed?.completed === false) {
       logger.debug('model stream stopped: client gone or server closing', {
         index: request.index,
@@ -156,7 +174,7 @@ async function send(
   request: RecordedRequest,
   reply: FinalReply,
   meta: RenderMeta,
-  pacing: { tokenMs: number; signal: AbortSignal },
+  pacing: SseWriteOptions,
 ): Promise<SseWriteResult | undefined> {
   switch (reply.kind) {
     case 'error': {

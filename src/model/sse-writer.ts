@@ -15,6 +15,8 @@ export interface SseWriteOptions {
   tokenMs: number;
   /** Aborted when the client disconnects or the server closes. */
   signal: AbortSignal;
+  /** Called right after each `text_delta` event was handed to the socket (`n`: 0-based among them). */
+  onTextDelta?: (n: number) => void;
 }
 
 export interface SseWriteResult {
@@ -27,15 +29,19 @@ export interface SseWriteResult {
 export async function writeSseEvents(
   res: ServerResponse,
   events: readonly StreamEvent[],
-  { tokenMs, signal }: SseWriteOptions,
+  { tokenMs, signal, onTextDelta }: SseWriteOptions,
 ): Promise<SseWriteResult> {
   res.writeHead(200, SSE_HEADERS);
   let written = 0;
+  let deltas = 0;
   for (const event of events) {
-    if (tokenMs > 0 && isTextDelta(event) && !(await wait(tokenMs, signal))) break;
+    const delta = isTextDelta(event);
+    if (tokenMs > 0 && delta && !(await wait(tokenMs, signal))) break;
     if (signal.aborted) break;
     written++;
-    if (!res.write(encodeSseEvent(event)) && !(await drained(res, signal))) break;
+    const flushed = res.write(encodeSseEvent(event));
+    if (delta) onTextDelta?.(deltas++);
+    if (!flushed && !(await drained(res, signal))) break;
   }
   const completed = written === events.length && !signal.aborted;
   if (completed) res.end();
