@@ -12,7 +12,8 @@ describe.each<QueueKind>(['memory', 'sqs'])('Telegram pipeline through the %s qu
   let p: Pipeline;
   beforeEach(async () => {
     runner = createFakeRunner();
-    p = await startPipeline({ runner, queue });
+    // A turn per message (merging busy messages: e2e-live.test.ts and the queue conformance).
+    p = await startPipeline({ runner, queue, policy: { busyMessages: 'one-by-one' } });
   });
   afterEach(async () => {
     await p.close();
