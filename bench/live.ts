@@ -16,7 +16,7 @@
  *   first draft is visible and after a random 0–1 s, `/stop` goes to the ingress. `stop_ms`: from
  *   invoking the ingress with the `/stop` update → the worker's "⏹ Stopped" answer arriving at the
  *   fake Bot API (this process's clock). Also: → the worker's `runTurn` resolving (the worker's
- *   `Date.now()`, same machine clock), and → the ingress's "Stopping…" reply.
+ *   `Date.now()`, same machine clock), and → the ingress's 👌 reaction on the /stop message.
  * - **SSE** (`omnicloud serve`: `startApiServer`, SQLite, warm pool): `POST /v1/chat` with
  *   `"stream": true` from a `fetch` client here; `sse_first_event_ms`: the model server writing the
  *   first delta → the client reading the first `event: text` (`performance.now()`, same process).
@@ -95,7 +95,6 @@ const textOf = (c: RecordedCall): string => String(c.params.text ?? '');
 const whatOf = (c: RecordedCall): string => {
   const text = textOf(c);
   if (c.method === 'sendMessageDraft') return 'draft';
-  if (text.includes('Stopping')) return 'stop-ack';
   if (text.includes('Stopped')) return 'stopped-answer';
   if (c.method === 'sendMessage' && /word\d+/.test(text)) return 'answer';
   return 'other';
@@ -471,12 +470,17 @@ async function stopSide(
       await next('handled', mark);
       const sent = callsSince(t0, chat, ['sendMessage']);
       const stopped = sent.find((c) => textOf(c).includes('Stopped')) as RecordedCall;
-      const ack = sent.find((c) => textOf(c).includes('Stopping'));
-      // Attempts, 429s included: the ingress replies right after writing the stop request.
+      // The ingress acknowledges a /stop with a 👌 reaction right after writing the stop request
+      // (a reaction, not a message: it does not compete with the streaming turn for the chat).
+      const reactions = telegram.calls.filter(
+        (c) => c.at >= t0 && chatOf(c) === chat && c.method === 'setMessageReaction',
+      );
+      const ack = reactions.find((c) => c.ok);
+      const ackTry = reactions[0];
+      // Attempts, 429s included.
       const tried = telegram.calls.filter(
         (c) => c.at >= t0 && chatOf(c) === chat && c.method === 'sendMessage',
       );
-      const ackTry = tried.find((c) => textOf(c).includes('Stopping'));
       const stoppedTry = tried.find((c) => textOf(c).includes('Stopped'));
       const detected = detections.find((d) => d >= t0);
       stopMs.push(stopped.at - t0);

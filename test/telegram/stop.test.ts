@@ -9,6 +9,7 @@ import { createSqliteStorage } from '../../src/sessions/adapters/sqlite/index.js
 import type { LeaseManager, Storage } from '../../src/sessions/types.js';
 import type { AccessPolicy, CommandsConfig } from '../../src/telegram/config.js';
 import type { TurnStops } from '../../src/telegram/ingress/stops.js';
+import { STOP_REACTION } from '../../src/telegram/ingress/commands/index.js';
 import { texts } from '../../src/telegram/ingress/texts.js';
 import { createFakeRunner, type FakeRunner } from './fake-runner.js';
 import { startPipeline, type Pipeline } from './pipeline.js';
@@ -83,7 +84,11 @@ describe('/stop', () => {
       const { pipe, leases } = await start(backend ? { storage: backend } : {});
       const lease = await leases.acquire(privateKey);
       expect((await pipe.post(privateText('/stop'))).status).toBe(200);
-      expect(pipe.api.sentTexts({ chatId: USER.id })).toEqual([texts.stopping]);
+      // Acknowledged with a reaction on the /stop message, not a message competing with the turn.
+      expect(pipe.api.sentTexts({ chatId: USER.id })).toEqual([]);
+      expect(pipe.api.callsTo('setMessageReaction').map((c) => c.params.reaction)).toEqual([
+        [{ type: 'emoji', emoji: STOP_REACTION }],
+      ]);
       expect(await leases.stopRequested(lease)).toBe(true);
       await pipe.service.idle();
       expect(runner.turns).toEqual([]);

@@ -71,8 +71,15 @@ export const stopCommand = (deps: CommandDeps): Composer<CommandContext> =>
     if (!('key' in place)) return; // needsConversation answered before
     if (!deps.stops) return ctx.reply(texts.stopUnavailable);
     const outcome = await deps.stops.requestStop(place.key);
-    return ctx.reply(outcome.stopping ? texts.stopping : texts.nothingRunning);
+    if (!outcome.stopping) return ctx.reply(texts.nothingRunning);
+    // Acknowledged with a reaction, not a message: the running turn is streaming into this chat,
+    // and a message would compete with it for the chat's ~1 message a second (a 429 costs its
+    // retry_after). The turn's own answer then ends with the stop note.
+    return ctx.react(STOP_REACTION).catch(() => ctx.reply(texts.stopping));
   });
+
+/** The reaction on a `/stop` that asked a running turn to stop. */
+export const STOP_REACTION = '👌';
 
 /** `/debug`: the conversation's transcript files (sent by the worker). */
 export const debugCommand = (deps: CommandDeps): Composer<CommandContext> =>

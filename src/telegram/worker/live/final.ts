@@ -13,6 +13,11 @@ export interface FinalDelivery {
   target: ReplyTarget;
   /** The streamed message of a group chat, turned into the first chunk (formatted) when it can be. */
   streamedMessageId?: number;
+  /**
+   * Resolves when the chat may take the next message (the live updates' per-chat budget), so the
+   * answer does not run into the flood limit right after the last draft or edit. Optional.
+   */
+  pace?: () => Promise<void>;
   logger: Logger;
 }
 
@@ -28,10 +33,12 @@ export async function deliverFinal(final: FinalText, d: FinalDelivery): Promise<
     'markdown' in final ? formatForTelegram(final.markdown) : [{ plain: final.plain }];
   let next = 0;
   if (d.streamedMessageId !== undefined && chunks[0]) {
+    await d.pace?.();
     if (await editStreamed(d, d.streamedMessageId, chunks[0])) next = 1;
   }
   for (let i = next; i < chunks.length; i++) {
     const chunk = chunks[i] as ReplyChunk;
+    await d.pace?.();
     const sent = await deliverWithRetry(() => sendChunk(d.api, d.target, chunk, i === 0, d.logger), d.logger);
     if (!sent) return false;
   }

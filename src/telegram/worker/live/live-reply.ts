@@ -165,10 +165,22 @@ export function createLiveReply(deps: LiveReplyDeps): LiveReply {
     stopTyping();
   };
 
+  /**
+   * Waits for the chat's budget, then takes it: the final answer and the tidy-up share the budget
+   * of the live updates (a 429 there would cost its `retry_after` inside auto-retry). Bounded by
+   * one interval plus a pending `retry_after`.
+   */
+  const paced = async (): Promise<void> => {
+    const wait = budget.waitMs(clock.now());
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    budget.take(clock.now());
+  };
+
   const tidy = async (): Promise<void> => {
     const id = status.messageId;
     if (id === undefined || off.status) return;
     const summary = board.summary();
+    await paced();
     try {
       if (summary) {
         await deps.api.editMessageText(target.chatId, id, summary.text, {
@@ -215,6 +227,7 @@ export function createLiveReply(deps: LiveReplyDeps): LiveReply {
         api: deps.api,
         target,
         ...(streamedMessageId !== undefined ? { streamedMessageId } : {}),
+        pace: paced,
         logger,
       });
     },
