@@ -129,9 +129,9 @@ export const ENV_SCHEMA = z.object({
   TELEGRAM_NON_FORUM_GROUPS: z.enum(['ignore', 'respond']).optional(),
   /** Live replies: the answer streamed (drafts / an edited message) and tool progress with a Stop button. Default on. */
   TELEGRAM_LIVE_REPLIES: bool.default(true),
-  /** Least time between two live updates in a private chat (default 1000 ms). */
+  /** Least time between two live updates in a private chat (default 1100 ms). */
   TELEGRAM_LIVE_EDIT_MS: z.coerce.number().int().min(100).max(60_000).optional(),
-  /** The same in groups and topics (default 3000 ms: Telegram allows 20 messages a minute there). */
+  /** The same in groups and topics (default 3100 ms: Telegram allows 20 messages a minute there). */
   TELEGRAM_LIVE_GROUP_EDIT_MS: z.coerce.number().int().min(100).max(60_000).optional(),
   /** After this long without progress the status message says so (default 60000 ms). */
   TELEGRAM_LIVE_STALL_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),

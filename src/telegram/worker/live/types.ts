@@ -4,9 +4,9 @@ import type { TurnEvent, TurnResult } from '../../../agent/types.js';
 export interface LiveOptions {
   /** Stream the answer and show tool progress (default true); off = "typing…" then the final answer. */
   enabled?: boolean;
-  /** Least time between two live updates (draft, edit, status) in a private chat (default 1000 ms). */
+  /** Least time between two live updates (draft, edit, status) in a private chat (default 1100 ms: Telegram's ~1 a second, plus a margin for network jitter). */
   editIntervalMs?: number;
-  /** The same in groups and forum topics (default 3000 ms: within Telegram's 20 messages a minute). */
+  /** The same in groups and forum topics (default 3100 ms: within Telegram's 20 messages a minute, plus the same margin). */
   groupEditIntervalMs?: number;
   /** Say "no progress" in the status message after this long without an event (default 60 000 ms). */
   stallNoticeMs?: number;
@@ -14,8 +14,8 @@ export interface LiveOptions {
 
 export const LIVE_DEFAULTS: Required<LiveOptions> = {
   enabled: true,
-  editIntervalMs: 1000,
-  groupEditIntervalMs: 3000,
+  editIntervalMs: 1100,
+  groupEditIntervalMs: 3100,
   stallNoticeMs: 60_000,
 };
 
