@@ -3,6 +3,7 @@ import { startAgentHarness, type AgentHarness } from '../support/agent-harness.j
 import { startPipeline, type Pipeline, type QueueKind } from '../telegram/pipeline.js';
 import { FORUM } from '../telegram/updates.js';
 import {
+  ONE_REPLY_PER_MESSAGE,
   checkDelivery,
   deliveryCounts,
   makeConversations,
@@ -44,7 +45,7 @@ describe.each<QueueKind>(['memory', 'sqs'])('concurrency through the full pipeli
     { timeout: 600_000 },
     async () => {
       h = await startAgentHarness();
-      p = await startPipeline({ runner: h.runner, queue });
+      p = await startPipeline({ runner: h.runner, queue, ...ONE_REPLY_PER_MESSAGE });
       const pipeline = p;
       pipeline.api.setChat(FORUM);
       const conversations = makeConversations(CONVERSATIONS, PER_CONV[queue], `conc-${queue}`);

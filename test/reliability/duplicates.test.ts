@@ -7,6 +7,7 @@ import { startAgentHarness, type AgentHarness } from '../support/agent-harness.j
 import { startPipeline, type Pipeline, type QueueKind } from '../telegram/pipeline.js';
 import { FORUM } from '../telegram/updates.js';
 import {
+  ONE_REPLY_PER_MESSAGE,
   checkDelivery,
   deliveryCounts,
   makeConversations,
@@ -42,7 +43,7 @@ afterAll(async () => {
 
 describe.each<QueueKind>(['memory', 'sqs'])('webhook delivers every update 3× (%s queue)', (queue) => {
   it('→ one turn and one reply per message', { timeout: 300_000 }, async () => {
-    const p = await startPipeline({ runner: h.runner, queue });
+    const p = await startPipeline({ runner: h.runner, queue, ...ONE_REPLY_PER_MESSAGE });
     try {
       p.api.setChat(FORUM);
       h.model.requests.length = 0;
@@ -120,6 +121,7 @@ describe('SQS re-delivery after the visibility timeout', () => {
     );
     const p = await startPipeline({
       runner: h.runner,
+      ...ONE_REPLY_PER_MESSAGE,
       // The producer always talks to fauxqs directly; only the consumer may go through the proxy.
       queueFactory: (handler) => ({
         consumer: base(handler).consumer,

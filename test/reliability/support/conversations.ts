@@ -183,3 +183,13 @@ export function deliveryCounts(report: DeliveryReport): Record<string, number> {
     'corrupt transcripts': report.corruptTranscripts,
   };
 }
+
+/**
+ * Pipeline settings of the reliability suites: a turn and a sent reply per message, so every
+ * message can be counted (merged turns and live replies have their own tests: queue conformance,
+ * `test/e2e/live.test.ts`, `test/telegram/e2e-live.test.ts`, `test/telegram/live.test.ts`).
+ */
+export const ONE_REPLY_PER_MESSAGE = {
+  policy: { busyMessages: 'one-by-one' },
+  live: { enabled: false },
+} as const;
