@@ -39,6 +39,9 @@ function runner(path: 'warm' | 'cold'): AgentRunner {
   return h.runnerWith({ warm: pool, stopPollMs: 100 });
 }
 
+/** The pool of the last warm runner. */
+const lastPool = (): WarmPool | undefined => pools.at(-1);
+
 async function turn(
   r: AgentRunner,
   k: ConversationKey,
@@ -104,6 +107,10 @@ describe.each(['warm', 'cold'] as const)('live turns, %s path', (path) => {
     h.model.setHandler(replyQueue([]));
     const next = await turn(r, k, 'third message');
     expect(next.result.is_error).toBe(false);
+    if (path === 'warm') {
+      // The interrupted turn left the live process consistent: it took the next turn too.
+      expect(lastPool()?.stats()).toMatchObject({ hits: 2, evictions: { failed: 0 } });
+    }
     expect(next.result.session_id).toBe(result.session_id);
     // The stopped message stays in the history (the binary may join it with the next one, as no
     // answer came between them); each message is seen once, in order.
