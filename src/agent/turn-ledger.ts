@@ -40,15 +40,20 @@ export function encodeTurnResult(result: TurnResult): string {
   return JSON.stringify({ ...stored, response });
 }
 
-/** The stored result, or `null` if the record holds something else (never trusted blindly). */
-export function decodeTurnResult(text: string | undefined): TurnResult | null {
+/** `text` parsed as JSON and checked against `schema`, or `null` (a stored record is never trusted blindly). */
+function decodeStored<T>(schema: z.ZodType<T>, text: string | undefined): T | null {
   if (text === undefined) return null;
   try {
-    const parsed = STORED.safeParse(JSON.parse(text));
+    const parsed = schema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
+}
+
+/** The stored result, or `null` if the record holds something else. */
+export function decodeTurnResult(text: string | undefined): TurnResult | null {
+  return decodeStored(STORED, text);
 }
 
 const NO_USAGE = {
@@ -119,13 +124,7 @@ export function encodeMergedMarker(marker: MergedMarker): string {
 }
 
 export function decodeMergedMarker(text: string | undefined): MergedMarker | null {
-  if (text === undefined) return null;
-  try {
-    const parsed = MERGED.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return decodeStored(MERGED, text);
 }
 
 /** What a merged message's own request gets back: it was answered by the turn it was merged into. */

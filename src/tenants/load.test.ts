@@ -222,45 +222,43 @@ tenants:
     ]);
   });
 
-  it('reads editedMessages (ignore | new-turn) and names the file and the field of a wrong value', () => {
-    const withEdits = (value: string) => `
+  it.each([
+    {
+      field: 'editedMessages',
+      values: ['new-turn', 'ignore'],
+      wrong: 'always',
+      allowed: "'ignore' or 'new-turn'",
+    },
+    {
+      field: 'busyMessages',
+      values: ['one-by-one', 'merge'],
+      wrong: 'queue',
+      allowed: "'merge' or 'one-by-one'",
+    },
+  ])(
+    'reads telegram.$field and names the file and the field of a wrong value',
+    ({ field, values, wrong, allowed }) => {
+      const withSetting = (value: string) => `
 version: 1
 tenants:
   acme:
     configDir: ./acme
     telegram:
       botToken: { ssm: /omnicloud/prod/acme/bot-token }
-      editedMessages: ${value}
+      ${field}: ${value}
 `;
-    expect(parse(withEdits('new-turn')).tenants.get('acme' as never)?.telegram?.editedMessages).toBe(
-      'new-turn',
-    );
-    expect(parse(withEdits('ignore')).tenants.get('acme' as never)?.telegram?.editedMessages).toBe('ignore');
-    expect(issuesOf(() => parse(withEdits('always')))).toEqual([
-      { field: 'tenants.acme.telegram.editedMessages', message: "must be 'ignore' or 'new-turn'" },
-    ]);
-    expect(() => parse(withEdits('yes'))).toThrow(
-      /tenants\.yaml → tenants\.acme\.telegram\.editedMessages: must be 'ignore' or 'new-turn'/,
-    );
-  });
-
-  it('reads busyMessages (merge | one-by-one) and names the file and the field of a wrong value', () => {
-    const withBusy = (value: string) => `
-version: 1
-tenants:
-  acme:
-    configDir: ./acme
-    telegram:
-      botToken: { ssm: /omnicloud/prod/acme/bot-token }
-      busyMessages: ${value}
-`;
-    expect(parse(withBusy('one-by-one')).tenants.get('acme' as never)?.telegram?.busyMessages).toBe(
-      'one-by-one',
-    );
-    expect(issuesOf(() => parse(withBusy('queue')))).toEqual([
-      { field: 'tenants.acme.telegram.busyMessages', message: "must be 'merge' or 'one-by-one'" },
-    ]);
-  });
+      for (const value of values) {
+        const telegram: object | undefined = parse(withSetting(value)).tenants.get('acme' as never)?.telegram;
+        expect(telegram).toHaveProperty(field, value);
+      }
+      expect(issuesOf(() => parse(withSetting(wrong)))).toEqual([
+        { field: `tenants.acme.telegram.${field}`, message: `must be ${allowed}` },
+      ]);
+      expect(() => parse(withSetting('yes'))).toThrow(
+        `tenants.yaml → tenants.acme.telegram.${field}: must be ${allowed}`,
+      );
+    },
+  );
 
   it('reports a missing agent-config folder', () => {
     expect(issuesOf(() => parse('version: 1\ntenants:\n  acme:\n    configDir: ./nope\n'))).toEqual([
