@@ -86,6 +86,7 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
       // Spares start in the background after a turn; in Lambda that would run in the next
       // invocation's time (the sandbox is frozen in between), so only long-running hosts keep them.
       spares: env.OMNICLOUD_WARM_SPARES && env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE === undefined,
+      stopPollMs: env.OMNICLOUD_STOP_POLL_MS,
       storage: stores.storage,
       usage: stores.usage,
       tenants: agents.resolve,

@@ -81,6 +81,11 @@ export const ENV_SCHEMA = z.object({
    * process's continuity check relies on lives a day after its last use).
    */
   OMNICLOUD_WARM_IDLE_MS: z.coerce.number().int().min(1_000).max(21_600_000).default(300_000),
+  /**
+   * How often a running turn checks its lease for a stop request (`/stop` from any container): one
+   * strongly consistent read each time (DynamoDB: 1 read unit). Default 1000 ms.
+   */
+  OMNICLOUD_STOP_POLL_MS: z.coerce.number().int().min(100).max(10_000).default(1_000),
   /** Set by Lambda: the function's memory in MB (sizes the warm pool). */
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().min(128).max(10_240).optional(),
   /** MCP servers from mcp.json to enable even if marked `"enabled": false` (comma-separated names). */
