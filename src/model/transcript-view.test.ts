@@ -35,6 +35,28 @@ describe('transcript view', () => {
     expect(userTexts({ body })).toEqual(['typed by a human', 'plain string']);
   });
 
+  it('reads the prompt the binary sends in the tool-result message of an interrupted call (and only that)', () => {
+    const interrupted: MessagesRequestBody = {
+      messages: [
+        { role: 'user', content: 'call tool Bash {"command":"sleep 30"}' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'Bash', input: {} }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 't', content: 'stopped while running', is_error: true },
+            { type: 'text', text: '[Request interrupted by user for tool use]\n' },
+            { type: 'text', text: '<message_time>2026-12-01T20:15:39.786Z</message_time>' },
+            { type: 'text', text: 'are you there?' },
+          ],
+        },
+      ],
+    };
+    expect(userTexts({ body: interrupted })).toEqual([
+      'call tool Bash {"command":"sleep 30"}',
+      'are you there?',
+    ]);
+  });
+
   it('lists tools and the system prompt', () => {
     expect(toolNames({ body })).toEqual(['Bash', 'mcp__a__b']);
     expect(systemText({ body })).toBe('x-anthropic-billing-header: cc_version=2.1.332;\n\nYou are helpful.');

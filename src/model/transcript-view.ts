@@ -78,10 +78,23 @@ export function isToolResultMessage(message: Message): boolean {
   return message.role === 'user' && blocksOf(message).some((b) => b.type === 'tool_result');
 }
 
+/**
+ * After a tool call is interrupted (`Query.interrupt()`, `/stop`), the binary sends the next prompt
+ * in the tool-result message: the tool_result, this marker, then the user's text blocks.
+ */
+const TOOL_INTERRUPTED = '[Request interrupted by user for tool use]';
+
 /** The human-typed text of a message, or `undefined` if it has none. */
 export function humanText(message: Message): string | undefined {
-  if (message.role !== 'user' || isToolResultMessage(message)) return undefined;
-  const texts = blocksOf(message)
+  if (message.role !== 'user') return undefined;
+  let blocks = blocksOf(message);
+  if (isToolResultMessage(message)) {
+    // A tool result's text belongs to the tool, except a prompt that follows an interrupted call.
+    const marker = blocks.findIndex((b) => isTextBlock(b) && b.text.trimStart().startsWith(TOOL_INTERRUPTED));
+    if (marker === -1) return undefined;
+    blocks = blocks.slice(marker + 1);
+  }
+  const texts = blocks
     .filter(isTextBlock)
     .map((b) => b.text)
     .filter((t) => !isInjectedText(t) && t.trim() !== '');

@@ -91,9 +91,13 @@ describe('Telegram live replies end to end (real agent)', () => {
     );
     await p.service.idle();
     const asked = JSON.stringify(h.model.requests.at(-1)!.body.messages);
-    expect(asked).toContain('sleep 30');
-    expect(asked).toContain('are you there?');
     expect(asked).toContain('stopped while running');
+    // The new message is answered as such (the binary sends it inside the stopped call's result).
+    expect(userTexts(h.model.requests.at(-1)!).slice(-2)).toEqual([
+      'call tool Bash {"command":"sleep 30; echo never"}',
+      'are you there?',
+    ]);
+    expect(shown().at(-1)).toContain('You said: "are you there?"');
     const record = await h.storage.conversations.get(
       conversationKey({ tenant: 'default', chat: FORUM.id, thread }),
     );
