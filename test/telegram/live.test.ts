@@ -145,6 +145,21 @@ describe('live replies in a group topic', () => {
     expect(pipe.api.callsTo('editMessageText').at(-1)?.params.parse_mode).toBe('MarkdownV2');
   });
 
+  it('puts the Stop button on the streamed message of a turn without tool calls, and takes it off the final', async () => {
+    const { runner, pipe } = await start();
+    runner.script = () => [started(12), ...deltas(['Thinking ', 'about ', 'it'], 400)];
+    runner.respond = () => ({ response: 'Thinking about it' });
+    await pipe.post(topicText(7, 'think'));
+    await pipe.api.waitFor(() => pipe.api.callsTo('sendMessage').length >= 1);
+    expect(pipe.api.callsTo('sendMessage')[0]?.params.reply_markup).toEqual({
+      inline_keyboard: [[{ text: '⏹ Stop', callback_data: 'stop:12' }]],
+    });
+    await settled(pipe);
+    const shown = pipe.api.messages(FORUM.id);
+    expect(shown).toHaveLength(1); // no status message: the answer carried the button
+    expect(JSON.stringify(shown[0]?.replyMarkup ?? { inline_keyboard: [] })).toBe('{"inline_keyboard":[]}');
+  });
+
   it('keeps edits within the group interval under a fast stream of 200 deltas', async () => {
     const { runner, pipe } = await start({ ...FAST, groupEditIntervalMs: 400 });
     const parts = Array.from({ length: 200 }, (_, i) => `w${i} `);

@@ -67,7 +67,8 @@ export async function editToChunk(
   chunk: ReplyChunk,
   logger: Logger = silentLogger,
 ): Promise<void> {
-  const options = { link_preview_options: { is_disabled: true } };
+  // The final answer has no keyboard: a Stop button the streamed message carried goes away.
+  const options = { link_preview_options: { is_disabled: true }, reply_markup: { inline_keyboard: [] } };
   if (chunk.markdownV2 !== undefined) {
     try {
       await api.editMessageText(chatId, messageId, chunk.markdownV2, {

@@ -77,6 +77,24 @@ export function createLiveReply(deps: LiveReplyDeps): LiveReply {
       ? undefined
       : { inline_keyboard: [[{ text: '⏹ Stop', callback_data: `stop:${turn}` }]] };
 
+  /**
+   * In groups the streamed message carries the Stop button until a status message (which has its
+   * own) exists, so a turn without tool calls can be stopped with a tap too; then the button is
+   * removed from it (an empty keyboard, explicitly). Drafts (private chats) take no keyboard.
+   */
+  let streamButton = false;
+  const streamKeyboard = (): { keyboard: InlineKeyboardMarkup } | Record<string, never> => {
+    if (draft) return {};
+    const kb = board.size === 0 ? keyboard() : undefined;
+    if (kb) {
+      streamButton = true;
+      return { keyboard: kb };
+    }
+    if (!streamButton) return {};
+    streamButton = false;
+    return { keyboard: { inline_keyboard: [] } };
+  };
+
   /** The next update to send, or undefined when the chat shows everything already. */
   const pick = (): { kind: Kind; run: () => Promise<void> } | undefined => {
     const textDue = !off.text && text.trim() !== '' && text !== shownText;
@@ -93,7 +111,11 @@ export function createLiveReply(deps: LiveReplyDeps): LiveReply {
             : undefined;
     if (kind === 'text') {
       const snapshot = text;
-      return { kind, run: () => shown(stream.show(clipTail(snapshot)), () => (shownText = snapshot)) };
+      const extra = streamKeyboard();
+      return {
+        kind,
+        run: () => shown(stream.show(clipTail(snapshot), extra), () => (shownText = snapshot)),
+      };
     }
     if (kind === 'status') {
       const version = statusVersion;
