@@ -117,7 +117,9 @@ afterAll(async () => {
   await telegram?.close();
   await proxy?.close();
   await model?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  // Retried: a spare `claude` process that app.close() signalled may still be writing its
+  // workspace for a moment (close signals the children; it does not wait for them to exit).
+  if (root) await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 /** The raw environment of one deployment: every secret set, as an operator would. */
