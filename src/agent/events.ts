@@ -1,5 +1,6 @@
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { errorMessage } from '../core/errors.js';
+import { isRecord } from '../core/guards.js';
 import type { Logger } from '../core/logger.js';
 import type { TurnEvent } from './types.js';
 
@@ -60,10 +61,6 @@ export function createEventTranslator(): EventTranslator {
       }
     },
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function toolStarts(content: unknown, parentId: string | null): TurnEvent[] {

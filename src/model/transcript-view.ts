@@ -1,3 +1,4 @@
+import { isRecord } from '../core/guards.js';
 import type { ContentBlock, Message, RecordedRequest } from './types.js';
 
 /**
@@ -46,9 +47,7 @@ export function isToolResultBlock(block: ContentBlock): block is ToolResultBlock
   return block.type === 'tool_result' && typeof block['tool_use_id'] === 'string';
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 /** A message's content as blocks (a string content becomes one text block). */
 export function blocksOf(message: Message): ContentBlock[] {
