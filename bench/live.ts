@@ -46,6 +46,7 @@ import { startCloudPeers } from '../test/peers/cloud.js';
 import { liveClaudeProcesses } from '../test/support/child-processes.js';
 import { FORUM, STRANGER, USER, privateText, topicText } from '../test/telegram/updates.js';
 import { median, numberArg, quantile, round } from './lib/stats.js';
+import { telegramWebhookEvent } from '../test/support/webhook-event.js';
 
 /** Targets of the live-replies issue (docs/benchmarks.md). */
 const TARGETS = {
@@ -419,17 +420,7 @@ async function stopSide(
   try {
     await waitFor(() => lines.some((l) => l.event === 'ready'), 60_000, 'the worker process');
     const post = async (update: Update): Promise<void> => {
-      const res = await ingress({
-        version: '2.0',
-        routeKey: 'POST /telegram/{tenant}',
-        rawPath: '/telegram/default',
-        rawQueryString: '',
-        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET },
-        requestContext: { http: { method: 'POST', path: '/telegram/default' }, requestId: 'bench' },
-        pathParameters: { tenant: 'default' },
-        body: JSON.stringify(update),
-        isBase64Encoded: false,
-      } as never);
+      const res = await ingress(telegramWebhookEvent(update, WEBHOOK_SECRET) as never);
       if (res.statusCode !== 200) throw new Error(`bench: the ingress answered ${res.statusCode}`);
     };
     const chat = STRANGER.id;

@@ -204,25 +204,8 @@ tenants:
     expect(issues.find((i) => i.field === 'tenants.acme.budgets.tenant.dayUsd')?.message).toContain('≥ 0');
   });
 
-  it('reads nonForumGroups (ignore | respond) and names a wrong value', () => {
-    const withGroups = (value: string) => `
-version: 1
-tenants:
-  acme:
-    configDir: ./acme
-    telegram:
-      botToken: { ssm: /omnicloud/prod/acme/bot-token }
-      nonForumGroups: ${value}
-`;
-    const config = parse(withGroups('respond'));
-    expect(config.tenants.get('acme' as never)?.telegram?.nonForumGroups).toBe('respond');
-    const issues = issuesOf(() => parse(withGroups('sometimes')));
-    expect(issues).toEqual([
-      { field: 'tenants.acme.telegram.nonForumGroups', message: "must be 'ignore' or 'respond'" },
-    ]);
-  });
-
   it.each([
+    { field: 'nonForumGroups', values: ['respond'], wrong: 'sometimes', allowed: "'ignore' or 'respond'" },
     {
       field: 'editedMessages',
       values: ['new-turn', 'ignore'],

@@ -20,6 +20,7 @@ import {
   invokeStreaming,
 } from '../support/lambda-runtime.js';
 import { privateText, USER } from '../telegram/updates.js';
+import { telegramWebhookEvent } from '../support/webhook-event.js';
 
 /**
  * The three Lambda handlers invoked in-process with real event shapes (API Gateway v2, SQS FIFO
@@ -82,20 +83,6 @@ afterAll(async () => {
 const lambdaEnv = (overrides: Record<string, string> = {}): Promise<LambdaEnv> =>
   loadLambdaEnv({ ...env, OMNICLOUD_DATA_DIR: join(dir, `data-${Math.random()}`), ...overrides });
 
-function apiGatewayEvent(body: unknown, secret: string) {
-  return {
-    version: '2.0',
-    routeKey: 'POST /telegram/{tenant}',
-    rawPath: '/telegram/default',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
-    requestContext: { http: { method: 'POST', path: '/telegram/default' }, requestId: 'req-1' },
-    pathParameters: { tenant: 'default' },
-    body: Buffer.from(JSON.stringify(body)).toString('base64'),
-    isBase64Encoded: true,
-  };
-}
-
 /** Receive what the ingress enqueued and shape it as the Lambda SQS event source would. */
 async function receiveAsLambdaEvent(): Promise<SqsEvent> {
   const received = await sqs.send(
@@ -124,12 +111,12 @@ describe('Lambda handlers against local peers', () => {
   it('webhook → SQS FIFO → worker → Telegram reply, persisted in S3 + DynamoDB; a cold worker resumes', async () => {
     const ingress = await buildIngressHandler(await lambdaEnv());
 
-    const forged = await ingress(apiGatewayEvent(privateText('hi'), 'not-the-secret'));
+    const forged = await ingress(telegramWebhookEvent(privateText('hi'), 'not-the-secret'));
     expect(forged.statusCode).toBe(401);
 
     const update = privateText('hello from lambda');
     for (let i = 0; i < 3; i++) {
-      const ack = await ingress(apiGatewayEvent(update, WEBHOOK_SECRET)); // Telegram re-sends
+      const ack = await ingress(telegramWebhookEvent(update, WEBHOOK_SECRET)); // Telegram re-sends
       expect(ack.statusCode).toBe(200);
     }
     const first = await receiveAsLambdaEvent();
@@ -159,7 +146,7 @@ describe('Lambda handlers against local peers', () => {
     await worker.app.close();
 
     // A second message handled by a different (cold) worker: history comes from the peers.
-    await ingress(apiGatewayEvent(privateText('second message'), WEBHOOK_SECRET));
+    await ingress(telegramWebhookEvent(privateText('second message'), WEBHOOK_SECRET));
     const second = await receiveAsLambdaEvent();
     const coldWorker = await buildWorkerHandler(await lambdaEnv());
     expect(await coldWorker.handler(second)).toEqual({ batchItemFailures: [] });
