@@ -37,6 +37,7 @@ import { createTelegramService, type QueueFactory } from '../src/telegram/servic
 import { createTenantBot } from '../src/telegram/tenant-bot.js';
 import { startFakeTelegramApi } from '../test/fakes/telegram-api.js';
 import { startFauxqs } from '../test/peers/fauxqs.js';
+import { createSqliteStorage } from '../src/sessions/adapters/sqlite/index.js';
 
 type QueueKind = 'memory' | 'sqs';
 
@@ -280,6 +281,8 @@ export async function runIngressBench(
 
   const dir = mkdtempSync(join(tmpdir(), 'omni-ingress-bench-'));
   const deduper = createSqliteDeduper({ path: join(dir, 'dedupe.db') });
+  // As in `npm start`: the ingress reads the conversation's lease for the busy 👀 (and /stop).
+  const storage = createSqliteStorage({ dataDir: join(dir, 'data') });
   let sqsClient: SQSClient | undefined;
   let queue: QueueFactory | undefined;
   if (info.sqs) {
@@ -294,6 +297,7 @@ export async function runIngressBench(
     tenant: DEFAULT_TENANT,
     runner: instantRunner,
     deduper,
+    stops: storage.leases,
     apiRoot: info.apiRoot,
     botInfo: info.botInfo,
     ...(queue ? { queue } : {}),
@@ -327,6 +331,7 @@ export async function runIngressBench(
   await service.stop();
   sqsClient?.destroy();
   deduper.close();
+  await storage.close();
   if (consumerThread) {
     await request(consumerThread.worker, { type: 'stop' }, 'stopped');
     await consumerThread.worker.terminate();
