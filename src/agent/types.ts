@@ -1,3 +1,4 @@
+import type { ApprovalAnswer, ApprovalId, ApprovalResolution, PendingApproval } from '../approvals/types.js';
 import type { ConversationKey } from '../core/keys.js';
 
 /**
@@ -12,6 +13,9 @@ import type { ConversationKey } from '../core/keys.js';
  * - `turn_interrupted`: a repeat of a stored turn whose reply cannot be read back (`turn-ledger.ts`);
  * - `turn_stopped`: a user asked to stop the turn (`/stop`, the Stop button, the API's stop route);
  *   `response` holds what the agent had answered until then.
+ * - `approval_unavailable`: a decision (`TurnRequest.approval`) for a request that is unknown, of
+ *   another conversation, no longer pending (decided, expired, cancelled) or no longer the
+ *   conversation's current one; nothing ran. `error_message` says which.
  * Adding one is a compile error wherever codes are turned into words until it is handled there.
  */
 export const TURN_ERROR_CODES = [
@@ -28,6 +32,7 @@ export const TURN_ERROR_CODES = [
   'budget_exceeded',
   'turn_interrupted',
   'turn_stopped',
+  'approval_unavailable',
 ] as const;
 
 export type TurnErrorCode = (typeof TURN_ERROR_CODES)[number];
@@ -75,6 +80,12 @@ export interface TurnRequest {
    * Not called for a repeat answered from the turn ledger.
    */
   onEvent?: (event: TurnEvent) => void;
+  /**
+   * Continue the conversation's deferred tool call with a person's decision instead of a new
+   * message (`text` is then ignored): the session is resumed and the call runs (allow) or is
+   * refused and the agent told so (deny). Checked under the lease against the stored request.
+   */
+  approval?: ApprovalAnswer;
 }
 
 /**
@@ -143,6 +154,16 @@ export interface TurnResult {
   replayed?: 'done' | 'recovered';
   /** Only with `requestId`: whether the result reached the user (by an earlier attempt or `deliver`). */
   delivered?: boolean;
+  /**
+   * The turn ended waiting for a person to approve a tool call (not an error): show the request
+   * with its three choices; a decision continues the turn (`TurnRequest.approval`).
+   */
+  pending_approval?: PendingApproval;
+  /**
+   * An approval request this turn resolved: by the decision it carried, or as `superseded` /
+   * `expired` when a new message came while it was pending. Front ends update its notice.
+   */
+  resolved_approval?: { id: ApprovalId; status: ApprovalResolution; by?: string };
 }
 
 /**
@@ -151,8 +172,11 @@ export interface TurnResult {
  */
 export interface AgentRunner {
   runTurn(request: TurnRequest): Promise<TurnResult>;
-  /** `/new`: forget the conversation's session so the next turn starts fresh (history is kept in the store). */
-  resetConversation(key: ConversationKey): Promise<void>;
+  /**
+   * `/new`: forget the conversation's session so the next turn starts fresh (history is kept in
+   * the store). A pending approval request is cancelled; it is returned so its notice can be updated.
+   */
+  resetConversation(key: ConversationKey): Promise<{ cancelledApproval?: ApprovalId } | void>;
   /** Record that the result of `requestId` reached the user (a later re-delivery then sends nothing). */
   markDelivered?(key: ConversationKey, requestId: string): Promise<void>;
   /**

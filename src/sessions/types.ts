@@ -1,4 +1,5 @@
 import type { SessionKey, SessionStore, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
+import type { ApprovalId, ApprovalStore } from '../approvals/types.js';
 import type { ConversationKey } from '../core/keys.js';
 import type { RequestId, SessionId, TenantId } from '../core/ids.js';
 
@@ -40,6 +41,17 @@ export interface ConversationRecord {
   expiresAt: number;
   /** Completed turns recorded through `touch`. */
   turns: number;
+  /** The approval request the session's last turn ended on (its deferred tool call), if any. */
+  pendingApproval?: ApprovalId;
+}
+
+/** What a turn records with `touch` besides the session. */
+export interface TouchOptions {
+  /**
+   * The approval request the turn ended on: set it, or (absent) clear any earlier one. Every
+   * `touch` writes it, so the map always says whether the session waits for a decision.
+   */
+  pendingApproval?: ApprovalId;
 }
 
 /**
@@ -52,7 +64,7 @@ export interface ConversationMap {
    * Record a turn of `sessionId` for the conversation: creates the record or refreshes
    * `updatedAt`/`expiresAt`, increments `turns`. Replaces the session id if it differs.
    */
-  touch(key: ConversationKey, sessionId: SessionId): Promise<ConversationRecord>;
+  touch(key: ConversationKey, sessionId: SessionId, options?: TouchOptions): Promise<ConversationRecord>;
   /** Forget the mapping (next turn starts a fresh session). Returns the record that was removed. */
   remove(key: ConversationKey): Promise<ConversationRecord | null>;
   /** Conversations of a tenant (admin/API listing). */
@@ -155,5 +167,7 @@ export interface Storage {
   readonly conversations: ConversationMap;
   readonly leases: LeaseManager;
   readonly turns: TurnLedger;
+  /** Approval requests, conversation grants and the approvals audit trail (`approvals/`). */
+  readonly approvals: ApprovalStore;
   close(): Promise<void>;
 }
