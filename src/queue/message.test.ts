@@ -30,6 +30,7 @@ const items: QueuedMessage[] = [
     source,
     approvalId: 'Ab3_-Ab3_-Ab3_-Ab3_-Ab' as ApprovalId,
     decision: 'allow_conversation',
+    byName: 'Ann',
   },
 ];
 

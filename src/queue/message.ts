@@ -21,7 +21,8 @@ import type { QueuedKind, QueuedMessage, WorkSource } from './types.js';
  * ```
  *
  * `reset`, `debug` and `cost` carry only `kind`, `key` and `source`; `approval` adds
- * `"approvalId": "<22 characters base64url>", "decision": "allow_once" | "allow_conversation" | "deny"`. A new kind of work is a new
+ * `"approvalId": "<22 characters base64url>", "decision": "allow_once" | "allow_conversation" | "deny"`
+ * and optionally `"byName"` (the decider's display name, ≤ 128 characters; never the tool input). A new kind of work is a new
  * member here and in `QueuedMessage` (types.ts); the worker's exhaustive switch then asks for it.
  */
 const int = z.number().int().safe();
@@ -59,6 +60,7 @@ const WIRE = z.discriminatedUnion('kind', [
       .refine(isApprovalId, { error: 'must be an approval id (22 characters base64url)' })
       .transform((id) => id as ApprovalId),
     decision: z.enum(APPROVAL_DECISIONS),
+    byName: z.string().max(128).optional(),
   }),
 ]);
 

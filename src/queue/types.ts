@@ -70,6 +70,8 @@ export interface ApprovalWork extends WorkBase {
   kind: 'approval';
   approvalId: ApprovalId;
   decision: ApprovalDecision;
+  /** The decider's display name (Telegram first name), for the edited request message. */
+  byName?: string;
 }
 
 /**
