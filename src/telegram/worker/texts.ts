@@ -19,6 +19,7 @@ export const texts = {
     'Your previous message was processed, but its reply was lost when the worker stopped. ' +
     'It is in the conversation history — ask again to get the answer.',
   turnStopped: '⏹ Stopped. What the agent answered so far is kept in the conversation.',
+  approvalNeeded: 'The agent needs approval to run a tool call, but approvals are not available here',
   approvalUnavailable:
     'That approval request can no longer be answered (already decided, expired or replaced), so nothing ran.',
 } as const;
