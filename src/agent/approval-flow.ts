@@ -82,7 +82,7 @@ export function createApprovalFlow(deps: ApprovalFlowDeps) {
   }): Promise<TurnApprovals | ApprovalRefusal> {
     const { key, map, answer, requestId, now } = input;
     const sessionId = map?.sessionId;
-    const grants = sessionId ? await approvals.grants(key, sessionId) : [];
+    const grants = lazyGrants(key, sessionId);
     if (answer) return decide(key, map, answer, requestId, grants, now);
     const pendingId = map?.pendingApproval;
     if (!pendingId || !sessionId) return { gate: { grants }, continuation: false };
@@ -117,7 +117,7 @@ export function createApprovalFlow(deps: ApprovalFlowDeps) {
     map: ConversationRecord | null,
     answer: ApprovalAnswer,
     requestId: RequestId | undefined,
-    grants: string[],
+    grants: () => Promise<readonly string[]>,
     now: number,
   ): Promise<TurnApprovals | ApprovalRefusal> {
     const record = await approvals.get(key.tenant, answer.id);
@@ -154,20 +154,27 @@ export function createApprovalFlow(deps: ApprovalFlowDeps) {
       }
     }
     const decision = repeat ? (record.status as ApprovalAnswer['decision']) : answer.decision;
-    let turnGrants = grants;
-    if (decision === 'allow_conversation') {
-      await approvals.grant(key, record.sessionId, record.grantRule);
-      turnGrants = grants.includes(record.grantRule) ? grants : [...grants, record.grantRule];
-    }
+    // Granted before the call runs, so the rest of this turn (and any later one) is covered.
+    if (decision === 'allow_conversation') await approvals.grant(key, record.sessionId, record.grantRule);
     const gateAnswer: GateAnswer = {
       toolUseId: record.toolUseId,
       allow: decision !== 'deny',
       reason: 'The user denied this tool call. It was not run. Do not retry it; ask the user how to proceed.',
     };
     return {
-      gate: { grants: turnGrants, answer: gateAnswer },
+      gate: { grants, answer: gateAnswer },
       continuation: true,
       resolved: { id: record.id, status: decision, by: repeat ? (record.resolvedBy ?? answer.by) : answer.by },
+    };
+  }
+
+  /** The session's grants, read once and only if a call needs them. */
+  function lazyGrants(key: ConversationKey, sessionId: SessionId | undefined): () => Promise<readonly string[]> {
+    let read: Promise<readonly string[]> | undefined;
+    return () => {
+      if (!sessionId) return Promise.resolve([]);
+      read ??= approvals.grants(key, sessionId);
+      return read;
     };
   }
 

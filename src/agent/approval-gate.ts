@@ -27,8 +27,11 @@ export interface GateAnswer {
 /** The per-turn state the hook reads and writes (one turn of one session at a time). */
 export interface GateTurn {
   answer?: GateAnswer;
-  /** Rules granted for the session ("Allow in this conversation"). */
-  grants: readonly string[];
+  /**
+   * Rules granted for the session ("Allow in this conversation"): read only when a call needs
+   * them (most turns ask about nothing, and pay no read).
+   */
+  grants: () => Promise<readonly string[]>;
   /** Set by the hook: the call it deferred in this turn (at most one per turn). */
   deferred?: { toolUseId: string; tool: string; input: Record<string, unknown> };
 }
@@ -59,7 +62,11 @@ export interface ApprovalGate {
 export function createApprovalGate(logger: Logger): ApprovalGate {
   const turns = new Map<string, GateTurn>();
 
-  function decide(policy: GatePolicy, input: Parameters<HookCallback>[0], toolUseId: string): HookJSONOutput {
+  async function decide(
+    policy: GatePolicy,
+    input: Parameters<HookCallback>[0],
+    toolUseId: string,
+  ): Promise<HookJSONOutput> {
     if (input.hook_event_name !== 'PreToolUse') return {};
     const call: GateCall = { tool: input.tool_name, input: asRecord(input.tool_input) };
     const turn = turns.get(input.session_id);
@@ -71,7 +78,7 @@ export function createApprovalGate(logger: Logger): ApprovalGate {
       return decision('deny', `Refused by the tool policy (rule ${match.rule}). Do not retry this call.`);
     }
     if (match.verdict === 'allow') return decision('allow', `allowed by the tool policy (rule ${match.rule})`);
-    if (turn && policy.granted(call, turn.grants)) return decision('allow', 'allowed in this conversation');
+    if (turn && policy.granted(call, await turn.grants())) return decision('allow', 'allowed in this conversation');
     if (!turn) {
       // No turn registered for this session: nobody could record the request. Fail closed.
       logger.warn('approval gate: a call that needs approval outside a known turn was refused', {
@@ -99,13 +106,13 @@ export function createApprovalGate(logger: Logger): ApprovalGate {
 
   return {
     hooks(policy) {
-      const hook: HookCallback = (input, toolUseId) => {
+      const hook: HookCallback = async (input, toolUseId) => {
         try {
-          return Promise.resolve(decide(policy, input, toolUseId ?? ''));
+          return await decide(policy, input, toolUseId ?? '');
         } catch (err) {
           // `onFailure: 'block'` refuses the call; say why in the log.
           logger.error('approval gate failed; the call is refused', { error: errorMessage(err) });
-          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+          throw err;
         }
       };
       return { PreToolUse: [{ hooks: [hook], onFailure: 'block' }] };
