@@ -6,6 +6,7 @@ import type { Logger } from '../../src/core/logger.js';
 import { createSqsConsumer } from '../../src/queue/sqs-consumer.js';
 import { createSqsQueue } from '../../src/queue/sqs-producer.js';
 import type { AccessPolicy, CommandsConfig } from '../../src/telegram/config.js';
+import type { TelegramApprovals } from '../../src/telegram/approvals/index.js';
 import type { TurnStops } from '../../src/telegram/ingress/stops.js';
 import { createMemoryDeduper } from '../../src/telegram/dedupe/index.js';
 import {
@@ -33,6 +34,8 @@ export interface PipelineOptions {
   live?: LiveOptions;
   /** The conversations' running turns (e.g. a real storage's leases): `/stop`, Stop button, 👀. */
   stops?: TurnStops;
+  /** Approval requests (e.g. `telegramApprovalsOf(storage)`): buttons, `/stop`'s cancel, `/debug`. */
+  approvals?: TelegramApprovals;
   logger?: Logger;
 }
 
@@ -71,6 +74,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(options.exportTranscript ? { exportTranscript: options.exportTranscript } : {}),
     ...(options.usage ? { usage: options.usage } : {}),
     ...(options.stops ? { stops: options.stops } : {}),
+    ...(options.approvals ? { approvals: options.approvals } : {}),
     ...(queueFactory ? { queue: queueFactory } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.live ? { live: options.live } : {}),
