@@ -1,0 +1,172 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Update } from 'grammy/types';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GateCall, GatePolicy } from '../../src/agent/approval-gate.js';
+import type { AgentProfile } from '../../src/agent/profile.js';
+import { telegramApprovalsOf } from '../../src/app/telegram-approvals.js';
+import { DEFAULT_TENANT } from '../../src/core/ids.js';
+import { conversationKey } from '../../src/core/keys.js';
+import type { StoredMessage } from '../fakes/telegram-api.js';
+import { PLAIN_PROFILE, startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
+import { texts as workerTexts } from '../../src/telegram/worker/texts.js';
+import { startPipeline, type Pipeline } from './pipeline.js';
+import { USER, press, privateText } from './updates.js';
+
+/**
+ * Approvals end to end with the REAL runner and binary (offline model, SQLite storage, in-process
+ * queue, fake Bot API): a Bash call the policy asks about ends the turn with one message and three
+ * buttons; a tap is queued like a message and a worker turn continues the deferred call with the
+ * decision; the message is edited to say who decided what.
+ */
+
+/** Test policy: every Bash call asks; a grant `Bash(<word> *)` covers commands starting with `<word> `. */
+const command = (call: GateCall): string => String(call.input['command'] ?? '');
+const policy: GatePolicy = {
+  evaluate: (call) =>
+    call.tool === 'Bash' ? { verdict: 'ask', rule: 'Bash' } : { verdict: 'allow', rule: 'default' },
+  granted: (call, rules) =>
+    call.tool === 'Bash' &&
+    rules.some((rule) => {
+      const m = /^Bash\((\S+) \*\)$/.exec(rule);
+      return m !== null && command(call).startsWith(`${m[1]} `);
+    }),
+};
+const PROFILE: AgentProfile = {
+  ...PLAIN_PROFILE,
+  tools: { allowedTools: ['Bash'], disallowedTools: [], permissionMode: 'default' },
+  approvals: {
+    policy,
+    describe: (call) => ({ summary: command(call), grantRule: `Bash(${command(call).split(' ')[0]} *)` }),
+    timeoutMs: 30 * 60_000,
+  },
+};
+
+const unescape = (s: string): string => s.replace(/\\([\s\S])/g, '$1');
+const key = conversationKey({ tenant: DEFAULT_TENANT, chat: USER.id });
+
+describe('Telegram approvals end to end (real agent)', () => {
+  let h: AgentHarness;
+  let p: Pipeline;
+  beforeEach(async () => {
+    h = await startAgentHarness(PROFILE);
+    p = await startPipeline({
+      runner: h.runner,
+      stops: h.storage.leases,
+      approvals: telegramApprovalsOf(h.storage),
+      live: { editIntervalMs: 200, groupEditIntervalMs: 200 },
+    });
+  });
+  afterEach(async () => {
+    await p?.close();
+    await h?.close();
+  });
+
+  const withButtons = (): StoredMessage[] =>
+    p.api.messages(USER.id).filter((m) => JSON.stringify(m.replyMarkup ?? {}).includes('"ap:'));
+  const message = (id: number): StoredMessage | undefined =>
+    p.api.messages(USER.id).find((m) => m.messageId === id);
+  const read = (): string[] => p.api.sentTexts({ chatId: USER.id }).map(unescape);
+
+  /** Waits for the approval message and returns it with its buttons' data by label. */
+  async function approvalMessage(
+    count = 1,
+  ): Promise<{ messageId: number; text: string; data: Record<string, string> }> {
+    await p.api.waitFor(() => withButtons().length >= count, 30_000);
+    const m = withButtons()[count - 1] as StoredMessage;
+    const rows = (m.replyMarkup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> })
+      .inline_keyboard;
+    const data = Object.fromEntries(rows.flat().map((b) => [b.text, b.callback_data]));
+    return { messageId: m.messageId, text: unescape(m.text), data };
+  }
+
+  /** A tap on a button of the approval message. */
+  function tap(messageId: number, data: string): Update {
+    const update = press(data);
+    (update.callback_query as { message: { message_id: number } }).message.message_id = messageId;
+    return update;
+  }
+
+  it('asks with one message and three buttons; Allow once runs the command and edits the message', async () => {
+    const file = join(h.dir, 'allowed-once.txt');
+    await p.post(privateText(`call tool Bash {"command":"echo ran-once > ${file} && echo output-once"}`));
+    const asked = await approvalMessage();
+    expect(Object.keys(asked.data)).toEqual(['✅ Allow once', '❌ Deny', '✅ Allow in this conversation']);
+    expect(asked.text).toContain(`echo ran-once > ${file} && echo output-once`);
+    expect(asked.text).toContain('Bash(echo *)');
+    expect(existsSync(file)).toBe(false);
+    // The request is the whole answer of the turn that asked (besides the live status line of the call).
+    expect(withButtons()).toHaveLength(1);
+    const answered = read().filter((t) => !t.startsWith('🔧'));
+    expect(answered).toHaveLength(1);
+    expect(answered[0]).toMatch(/^🔐 \*Approval needed\*/);
+    expect(read()).not.toContain(workerTexts.emptyReply);
+
+    await p.post(tap(asked.messageId, asked.data['✅ Allow once'] as string));
+    await p.api.waitFor(() => read().some((t) => /Output:\noutput-once$/.test(t)), 30_000);
+    expect(await readFile(file, 'utf8')).toBe('ran-once\n');
+    await p.api.waitFor(() => (message(asked.messageId)?.text ?? '').includes('Allowed once by Ada'), 10_000);
+    expect(message(asked.messageId)?.replyMarkup).toBeUndefined();
+    expect(p.api.callsTo('answerCallbackQuery').map((c) => c.params.text)).toEqual(['Allowing once…']);
+    const record = (await h.storage.approvals.list(key))[0];
+    expect([record?.status, record?.resolvedBy]).toEqual(['allow_once', String(USER.id)]);
+  });
+
+  it('Deny does not run the command, the agent says so, and the message says who denied', async () => {
+    const file = join(h.dir, 'denied.txt');
+    await p.post(privateText(`call tool Bash {"command":"echo never > ${file}"}`));
+    const asked = await approvalMessage();
+    await p.post(tap(asked.messageId, asked.data['❌ Deny'] as string));
+    await p.api.waitFor(() => (message(asked.messageId)?.text ?? '').includes('Denied by Ada'), 30_000);
+    await p.api.waitFor(() => read().some((t) => /Bash tool failed/.test(t)), 30_000);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('Allow in this conversation lets a second matching call run without asking', async () => {
+    const first = join(h.dir, 'first.txt');
+    const second = join(h.dir, 'second.txt');
+    await p.post(privateText(`call tool Bash {"command":"echo one > ${first}"}`));
+    const asked = await approvalMessage();
+    await p.post(tap(asked.messageId, asked.data['✅ Allow in this conversation'] as string));
+    await p.api.waitFor(
+      () => (message(asked.messageId)?.text ?? '').includes('Allowed in this conversation by Ada'),
+      30_000,
+    );
+    expect(unescape(message(asked.messageId)?.text ?? '')).toContain('`Bash(echo *)` until /new');
+    await p.api.waitFor(() => existsSync(first), 30_000);
+    const before = read().length;
+    await p.post(privateText(`call tool Bash {"command":"echo two > ${second}"}`));
+    await p.api.waitFor(() => read().length > before && existsSync(second), 30_000);
+    expect(withButtons()).toHaveLength(0);
+    expect(await readFile(second, 'utf8')).toBe('two\n');
+  });
+
+  it('a new message while a request is pending supersedes it: not run, message edited, the new message answered', async () => {
+    const file = join(h.dir, 'superseded.txt');
+    await p.post(privateText(`call tool Bash {"command":"echo never > ${file}"}`));
+    const asked = await approvalMessage();
+    const before = read().length;
+    await p.post(privateText('never mind, just say hello'));
+    await p.api.waitFor(
+      () => (message(asked.messageId)?.text ?? '').includes('a new message came instead'),
+      30_000,
+    );
+    await p.api.waitFor(() => read().length > before, 30_000);
+    expect(existsSync(file)).toBe(false);
+    // A late tap on the superseded request changes nothing and says how it ended.
+    await p.post(tap(asked.messageId, asked.data['✅ Allow once'] as string));
+    expect(String(p.api.callsTo('answerCallbackQuery').at(-1)?.params.text)).toMatch(
+      /new message came instead/,
+    );
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('/new cancels the pending request and edits its message', async () => {
+    await p.post(privateText(`call tool Bash {"command":"echo never > ${join(h.dir, 'new.txt')}"}`));
+    const asked = await approvalMessage();
+    await p.post(privateText('/new'));
+    await p.api.waitFor(() => (message(asked.messageId)?.text ?? '').includes('Cancelled by /new'), 30_000);
+    expect(message(asked.messageId)?.replyMarkup).toBeUndefined();
+  });
+});
