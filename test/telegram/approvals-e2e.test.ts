@@ -8,10 +8,11 @@ import type { AgentProfile } from '../../src/agent/profile.js';
 import { telegramApprovalsOf } from '../../src/app/telegram-approvals.js';
 import { DEFAULT_TENANT } from '../../src/core/ids.js';
 import { conversationKey } from '../../src/core/keys.js';
-import type { StoredMessage } from '../fakes/telegram-api.js';
+import type { AgentRunner } from '../../src/agent/types.js';
+import type { FakeTelegramApi, StoredMessage } from '../fakes/telegram-api.js';
 import { PLAIN_PROFILE, startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
 import { texts as workerTexts } from '../../src/telegram/worker/texts.js';
-import { startPipeline, type Pipeline } from './pipeline.js';
+import { startPipeline, type Pipeline, type QueueKind } from './pipeline.js';
 import { USER, press, privateText } from './updates.js';
 
 /**
@@ -49,14 +50,20 @@ const key = conversationKey({ tenant: DEFAULT_TENANT, chat: USER.id });
 describe('Telegram approvals end to end (real agent)', () => {
   let h: AgentHarness;
   let p: Pipeline;
-  beforeEach(async () => {
-    h = await startAgentHarness(PROFILE);
-    p = await startPipeline({
-      runner: h.runner,
+  const start = (
+    queue: QueueKind = 'memory',
+    options: { runner?: AgentRunner; api?: FakeTelegramApi } = {},
+  ) =>
+    startPipeline({
+      runner: options.runner ?? h.runner,
+      queue,
       stops: h.storage.leases,
       approvals: telegramApprovalsOf(h.storage),
       live: { editIntervalMs: 200, groupEditIntervalMs: 200 },
+      ...(options.api ? { api: options.api } : {}),
     });
+  beforeEach(async () => {
+    h = await startAgentHarness(PROFILE);
   });
   afterEach(async () => {
     await p?.close();
@@ -88,32 +95,40 @@ describe('Telegram approvals end to end (real agent)', () => {
     return update;
   }
 
-  it('asks with one message and three buttons; Allow once runs the command and edits the message', async () => {
-    const file = join(h.dir, 'allowed-once.txt');
-    await p.post(privateText(`call tool Bash {"command":"echo ran-once > ${file} && echo output-once"}`));
-    const asked = await approvalMessage();
-    expect(Object.keys(asked.data)).toEqual(['✅ Allow once', '❌ Deny', '✅ Allow in this conversation']);
-    expect(asked.text).toContain(`echo ran-once > ${file} && echo output-once`);
-    expect(asked.text).toContain('Bash(echo *)');
-    expect(existsSync(file)).toBe(false);
-    // The request is the whole answer of the turn that asked (besides the live status line of the call).
-    expect(withButtons()).toHaveLength(1);
-    const answered = read().filter((t) => !t.startsWith('🔧'));
-    expect(answered).toHaveLength(1);
-    expect(answered[0]).toMatch(/^🔐 \*Approval needed\*/);
-    expect(read()).not.toContain(workerTexts.emptyReply);
+  it.each<QueueKind>(['memory', 'sqs'])(
+    'asks with one message and three buttons; Allow once runs the command and edits the message (%s queue)',
+    async (queue) => {
+      p = await start(queue);
+      const file = join(h.dir, 'allowed-once.txt');
+      await p.post(privateText(`call tool Bash {"command":"echo ran-once > ${file} && echo output-once"}`));
+      const asked = await approvalMessage();
+      expect(Object.keys(asked.data)).toEqual(['✅ Allow once', '❌ Deny', '✅ Allow in this conversation']);
+      expect(asked.text).toContain(`echo ran-once > ${file} && echo output-once`);
+      expect(asked.text).toContain('Bash(echo *)');
+      expect(existsSync(file)).toBe(false);
+      // The request is the whole answer of the turn that asked (besides the live status line of the call).
+      expect(withButtons()).toHaveLength(1);
+      const answered = read().filter((t) => !t.startsWith('🔧'));
+      expect(answered).toHaveLength(1);
+      expect(answered[0]).toMatch(/^🔐 \*Approval needed\*/);
+      expect(read()).not.toContain(workerTexts.emptyReply);
 
-    await p.post(tap(asked.messageId, asked.data['✅ Allow once'] as string));
-    await p.api.waitFor(() => read().some((t) => /Output:\noutput-once$/.test(t)), 30_000);
-    expect(await readFile(file, 'utf8')).toBe('ran-once\n');
-    await p.api.waitFor(() => (message(asked.messageId)?.text ?? '').includes('Allowed once by Ada'), 10_000);
-    expect(message(asked.messageId)?.replyMarkup).toBeUndefined();
-    expect(p.api.callsTo('answerCallbackQuery').map((c) => c.params.text)).toEqual(['Allowing once…']);
-    const record = (await h.storage.approvals.list(key))[0];
-    expect([record?.status, record?.resolvedBy]).toEqual(['allow_once', String(USER.id)]);
-  });
+      await p.post(tap(asked.messageId, asked.data['✅ Allow once'] as string));
+      await p.api.waitFor(() => read().some((t) => /Output:\noutput-once$/.test(t)), 30_000);
+      expect(await readFile(file, 'utf8')).toBe('ran-once\n');
+      await p.api.waitFor(
+        () => (message(asked.messageId)?.text ?? '').includes('Allowed once by Ada'),
+        10_000,
+      );
+      expect(message(asked.messageId)?.replyMarkup).toBeUndefined();
+      expect(p.api.callsTo('answerCallbackQuery').map((c) => c.params.text)).toEqual(['Allowing once…']);
+      const record = (await h.storage.approvals.list(key))[0];
+      expect([record?.status, record?.resolvedBy]).toEqual(['allow_once', String(USER.id)]);
+    },
+  );
 
   it('Deny does not run the command, the agent says so, and the message says who denied', async () => {
+    p = await start();
     const file = join(h.dir, 'denied.txt');
     await p.post(privateText(`call tool Bash {"command":"echo never > ${file}"}`));
     const asked = await approvalMessage();
@@ -124,6 +139,7 @@ describe('Telegram approvals end to end (real agent)', () => {
   });
 
   it('Allow in this conversation lets a second matching call run without asking', async () => {
+    p = await start();
     const first = join(h.dir, 'first.txt');
     const second = join(h.dir, 'second.txt');
     await p.post(privateText(`call tool Bash {"command":"echo one > ${first}"}`));
@@ -143,6 +159,7 @@ describe('Telegram approvals end to end (real agent)', () => {
   });
 
   it('a new message while a request is pending supersedes it: not run, message edited, the new message answered', async () => {
+    p = await start();
     const file = join(h.dir, 'superseded.txt');
     await p.post(privateText(`call tool Bash {"command":"echo never > ${file}"}`));
     const asked = await approvalMessage();
@@ -163,10 +180,56 @@ describe('Telegram approvals end to end (real agent)', () => {
   });
 
   it('/new cancels the pending request and edits its message', async () => {
+    p = await start();
     await p.post(privateText(`call tool Bash {"command":"echo never > ${join(h.dir, 'new.txt')}"}`));
     const asked = await approvalMessage();
     await p.post(privateText('/new'));
     await p.api.waitFor(() => (message(asked.messageId)?.text ?? '').includes('Cancelled by /new'), 30_000);
     expect(message(asked.messageId)?.replyMarkup).toBeUndefined();
+  });
+
+  it('a double tap runs the call once and adds nothing to the chat', async () => {
+    p = await start();
+    const file = join(h.dir, 'twice.txt');
+    await p.post(privateText(`call tool Bash {"command":"echo line >> ${file}"}`));
+    const asked = await approvalMessage();
+    const data = asked.data['✅ Allow once'] as string;
+    await Promise.all([p.post(tap(asked.messageId, data)), p.post(tap(asked.messageId, data))]);
+    await p.api.waitFor(() => read().some((t) => t.includes('Output:')), 30_000);
+    await p.service.idle();
+    expect(await readFile(file, 'utf8')).toBe('line\n');
+    expect(read().filter((t) => t.includes('Output:'))).toHaveLength(1);
+    expect(read()).not.toContain(workerTexts.approvalUnavailable);
+    expect(p.api.callsTo('answerCallbackQuery')).toHaveLength(2);
+  });
+
+  it('a restart between ask and tap: another process (new runner, same store and bot) continues the call', async () => {
+    const file = join(h.dir, 'restarted.txt');
+    const first = await start();
+    p = first;
+    await first.post(privateText(`call tool Bash {"command":"echo after-restart > ${file}"}`));
+    const asked = await approvalMessage();
+    await first.service.stop();
+    p = await start('memory', { runner: h.runnerWith({}), api: first.api });
+    await p.post(tap(asked.messageId, asked.data['✅ Allow once'] as string));
+    await p.api.waitFor(() => (message(asked.messageId)?.text ?? '').includes('Allowed once by Ada'), 30_000);
+    await p.api.waitFor(() => existsSync(file), 30_000);
+    expect(await readFile(file, 'utf8')).toBe('after-restart\n');
+    await first.close();
+  });
+
+  it("/debug lists the conversation's requests and the rules granted in its session", async () => {
+    p = await start();
+    await p.post(privateText(`call tool Bash {"command":"echo granted > ${join(h.dir, 'debug.txt')}"}`));
+    const asked = await approvalMessage();
+    await p.post(tap(asked.messageId, asked.data['✅ Allow in this conversation'] as string));
+    await p.api.waitFor(() => existsSync(join(h.dir, 'debug.txt')), 30_000);
+    await p.service.idle();
+    await p.post(privateText('/debug'));
+    await p.api.waitFor(() => read().some((t) => t.startsWith('Approval requests')), 10_000);
+    const shown = read().find((t) => t.startsWith('Approval requests')) as string;
+    expect(shown).toContain(`Bash: echo granted > ${join(h.dir, 'debug.txt')}`);
+    expect(shown).toContain(`allow conversation by ${USER.id}`);
+    expect(shown).toContain('Allowed in this conversation until /new: Bash(echo *)');
   });
 });

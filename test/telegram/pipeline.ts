@@ -37,6 +37,8 @@ export interface PipelineOptions {
   /** Approval requests (e.g. `telegramApprovalsOf(storage)`): buttons, `/stop`'s cancel, `/debug`. */
   approvals?: TelegramApprovals;
   logger?: Logger;
+  /** Another pipeline's fake Bot API (a second process of the same bot); not closed by `close`. */
+  api?: FakeTelegramApi;
 }
 
 /** The whole local Telegram pipeline against a fake Bot API: webhook app → queue → worker. */
@@ -54,7 +56,7 @@ export interface Pipeline {
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
-  const api = await startFakeTelegramApi();
+  const api = options.api ?? (await startFakeTelegramApi());
   const cleanups: Array<() => Promise<void>> = [];
   let queueFactory: QueueFactory | undefined = options.queueFactory;
   if (!queueFactory && options.queue === 'sqs') {
@@ -100,7 +102,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     async close() {
       await service.stop();
       for (const cleanup of cleanups) await cleanup();
-      await api.close();
+      if (!options.api) await api.close();
     },
   };
 }
