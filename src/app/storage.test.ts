@@ -8,6 +8,8 @@ import { parseSessionId, parseTenantId } from '../core/ids.js';
 import { conversationKey } from '../core/keys.js';
 import { parseEnv } from '../config/env.js';
 import { silentLogger } from '../core/logger.js';
+import { DEFAULT_APPROVAL_RETENTION_DAYS } from '../approvals/store/index.js';
+import { USAGE_RETENTION_DAYS } from '../usage/index.js';
 import { buildStores } from './storage.js';
 
 const dirs: string[] = [];
@@ -34,6 +36,10 @@ function oldRequest(daysAgo: number) {
 }
 
 describe('buildStores: approvals', () => {
+  it('defaults the approval retention to the usage retention', () => {
+    expect(DEFAULT_APPROVAL_RETENTION_DAYS).toBe(USAGE_RETENTION_DAYS);
+  });
+
   it.each([
     [undefined, [true, true]],
     ['10', [true, false]],
