@@ -205,6 +205,11 @@ export function createDynamoApprovalStore(options: DynamoApprovalStoreOptions): 
           return;
         } catch (err) {
           const codes = cancellationCodes(err);
+          // A concurrent create of the same id (a racing retry): wait for it, then compare.
+          if (codes?.includes('TransactionConflict')) {
+            await new Promise((done) => setTimeout(done, 5 + Math.random() * 20 * (attempt + 1)));
+            continue;
+          }
           if (codes?.[0] !== 'ConditionalCheckFailed') throw translate(SOURCE, `create ${item.sk}`, err);
         }
         const existing = await read(tenant, r.id);
