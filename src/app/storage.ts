@@ -23,7 +23,12 @@ export async function buildStores(env: AppEnv, logger: Logger): Promise<Stores> 
   if (env.OMNICLOUD_STORAGE === 'sqlite') {
     const { createSqliteStorage } = await import('../sessions/adapters/sqlite/index.js');
     const { openSqliteUsageStore } = await import('../usage/index.js');
-    const storage = createSqliteStorage({ dataDir: env.OMNICLOUD_DATA_DIR, logger });
+    const storage = createSqliteStorage({
+      dataDir: env.OMNICLOUD_DATA_DIR,
+      logger,
+      // Approval records are audit records: kept as long as usage (`expiresAt` + the retention).
+      approvalRetentionDays: env.OMNICLOUD_USAGE_RETENTION_DAYS,
+    });
     // The sessions' file: usage owns its own tables in it (one file to back up or move).
     const usage = await openSqliteUsageStore({ file: storage.file, ...retention }).catch(
       async (err: unknown) => {
@@ -60,6 +65,7 @@ export async function buildStores(env: AppEnv, logger: Logger): Promise<Stores> 
     bucket: env.SESSION_BUCKET as string,
     table,
     logger: logger.child({ component: 'sessions:cloud' }),
+    approvalRetentionDays: env.OMNICLOUD_USAGE_RETENTION_DAYS,
   });
   const usage = await openDynamoUsageStore({ dynamo: clients.dynamo, table, ...retention });
   return stores(storage, usage, () => clients.destroy());

@@ -9,6 +9,7 @@ import { CONVERSATION_RETENTION_DAYS, DAY_MS, type Clock } from '../../../core/c
 import { StorageError } from '../../../core/errors.js';
 import { parseSessionId, type SessionId, type TenantId } from '../../../core/ids.js';
 import { conversationKey, conversationKeyString, type ConversationKey } from '../../../core/keys.js';
+import { parseApprovalId } from '../../../approvals/ids.js';
 import type { ConversationMap, ConversationRecord } from '../../types.js';
 import { call, isConditionalCheckFailed, translate } from '../../../aws/index.js';
 import { queryPrefix } from './prefix-query.js';
@@ -32,6 +33,7 @@ function toRecord(tenant: TenantId, item: Record<string, unknown>): Conversation
     updatedAt: Number(c.updatedAt),
     expiresAt: Number(c.expiresAt),
     turns: Number(c.turns),
+    ...(c.pendingApproval !== undefined ? { pendingApproval: parseApprovalId(c.pendingApproval) } : {}),
   };
 }
 
@@ -54,7 +56,9 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
       return toRecord(key.tenant, res.Item);
     },
 
-    async touch(key, sessionId: SessionId) {
+    async touch(key, sessionId: SessionId, options) {
+      const pending =
+        options?.pendingApproval === undefined ? undefined : parseApprovalId(options.pendingApproval);
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const now = clock.now();
         const expiresAt = now + RETENTION_MS;
@@ -66,7 +70,10 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
               TableName: table,
               Key: keyOf(key),
               UpdateExpression:
-                'SET sessionId = :sid, updatedAt = :now, expiresAt = :exp, #ttl = :ttl ADD turns :one',
+                'SET sessionId = :sid, updatedAt = :now, expiresAt = :exp, #ttl = :ttl' +
+                (pending !== undefined ? ', pendingApproval = :pa' : '') +
+                ' ADD turns :one' +
+                (pending === undefined ? ' REMOVE pendingApproval' : ''),
               ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
               ExpressionAttributeNames: { '#ttl': 'ttl' },
               ExpressionAttributeValues: {
@@ -75,6 +82,7 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
                 ':exp': expiresAt,
                 ':ttl': ttl,
                 ':one': 1,
+                ...(pending !== undefined ? { ':pa': pending } : {}),
               },
               ReturnValues: 'ALL_NEW',
             }),
@@ -96,6 +104,7 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
           expiresAt,
           turns: 1,
           ttl,
+          ...(pending !== undefined ? { pendingApproval: pending } : {}),
         };
         try {
           await doc.send(

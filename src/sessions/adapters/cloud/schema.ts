@@ -20,10 +20,15 @@ import {
  * | conversation | `conv#<tenant>:<chat>:<thread>`      | `touch` (conditional Update)     |
  * | lease        | `lease#<tenant>:<chat>:<thread>`     | acquire/heartbeat/release        |
  * | turn ledger  | `turn#<tenant>:<chat>:<thread>#<req>`| runner: begin/complete/delivered |
+ * | approval     | `appr#<tenant>#<approvalId>`         | approvals: create (with its log item, one transaction), resolve (conditional on `pending`), setNotice |
+ * | approval log | `apprlog#<tenant>:<chat>:<thread>#<createdAt, 13 digits>#<approvalId>` | create; the conversation's audit index (`list` = one Query, newest first) |
+ * | grants       | `grant#<tenant>:<chat>:<thread>#<session>` | approvals: grant (`rules` list, conditional append) |
  *
  * `ttl` (epoch seconds) is the table's TTL attribute: conversations 25 days after the last turn,
  * heads 2× that (the S3 lifecycle horizon), leases a day after expiry, turn-ledger records 7 days
- * after their last write.
+ * after their last write, approval requests and their log items `expiresAt` + the usage retention
+ * (400 days by default), grants 25 days after the last grant. Item layout of the approvals:
+ * `approvals/store/dynamodb.ts`.
  */
 export const PK = 'pk';
 export const SK = 'sk';
@@ -180,6 +185,8 @@ export interface ConversationItem {
   expiresAt: number;
   turns: number;
   ttl: number;
+  /** The approval request the session's last turn ended on (set or removed by every touch). */
+  pendingApproval?: string;
 }
 
 export interface TurnItem {

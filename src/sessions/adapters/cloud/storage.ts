@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
+import { createDynamoApprovalStore } from '../../../approvals/store/dynamodb.js';
 import type { Storage } from '../../types.js';
 import { createTranscriptCache } from './cache.js';
 import { toDocumentClient } from '../../../aws/dynamodb.js';
@@ -31,6 +32,8 @@ export interface CloudStorageOptions {
   cacheBytes?: number;
   /** Prefix of lease owner ids (default `<hostname>:<pid>`). */
   owner?: string;
+  /** Days approval records are kept after their deadline (default: the usage retention's, 400). */
+  approvalRetentionDays?: number;
 }
 
 export interface CloudStorage extends Storage {
@@ -41,7 +44,7 @@ export interface CloudStorage extends Storage {
   clearCache(): void;
 }
 
-/** S3 transcripts + DynamoDB heads/conversation map/leases/turn ledger. Clients are injected and not destroyed by `close()`. */
+/** S3 transcripts + DynamoDB heads/conversation map/leases/turn ledger/approvals. Clients are injected and not destroyed by `close()`. */
 export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
   const doc = toDocumentClient(options.dynamo);
   const metrics = emptyMetrics();
@@ -70,6 +73,12 @@ export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
       ownerPrefix: options.owner ?? `${hostname()}:${process.pid}`,
     }),
     turns: createCloudTurns({ doc, table: options.table, clock }),
+    approvals: createDynamoApprovalStore({
+      doc,
+      table: options.table,
+      clock,
+      retentionDays: options.approvalRetentionDays,
+    }),
     metrics,
     clearCache: () => cache.clear(),
     close: async () => cache.clear(),

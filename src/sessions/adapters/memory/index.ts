@@ -13,6 +13,12 @@ import {
   transcriptId,
   type ConversationKey,
 } from '../../../core/keys.js';
+import { parseApprovalId } from '../../../approvals/ids.js';
+import {
+  createMemoryApprovalStore,
+  emptyApprovalState,
+  type MemoryApprovalState,
+} from '../../../approvals/store/memory.js';
 import type { ConversationRecord, Lease, Storage, TranscriptStore, TurnRecord } from '../../types.js';
 import { createMemoryTurns } from './turns.js';
 
@@ -40,6 +46,8 @@ export interface MemoryState {
   leases: Map<string, { token: number; owner: string; expiresAt: number; stopToken?: number }>;
   /** Turn ledger, keyed by `turnRecordId` (`tenant:chat:thread#requestId`). */
   turns: Map<string, TurnRecord>;
+  /** Approval records and grants (`approvals/store/memory.ts`). */
+  approvals: MemoryApprovalState;
 }
 
 export interface MemoryStorage extends Storage {
@@ -58,13 +66,20 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * In-process storage for tests and single-process dev runs. Same contract as the durable backends
  * (it runs the conformance suite), nothing survives the process.
  */
-export function createMemoryStorage(options: { clock?: Clock } = {}): MemoryStorage {
+export function createMemoryStorage(
+  options: {
+    clock?: Clock;
+    /** Days approval records are kept after their deadline (default: the usage retention's). */
+    approvalRetentionDays?: number;
+  } = {},
+): MemoryStorage {
   const clock = options.clock ?? systemClock;
   const state: MemoryState = {
     streams: new Map(),
     conversations: new Map(),
     leases: new Map(),
     turns: new Map(),
+    approvals: emptyApprovalState(),
   };
   const now = () => Math.floor(clock.now());
   const live = (record: ConversationRecord | undefined): ConversationRecord | null =>
@@ -179,7 +194,9 @@ export function createMemoryStorage(options: { clock?: Clock } = {}): MemoryStor
       async get(key) {
         return live(state.conversations.get(conversationKeyString(key)));
       },
-      async touch(key, sessionId) {
+      async touch(key, sessionId, options) {
+        const pending = options?.pendingApproval;
+        if (pending !== undefined) parseApprovalId(pending);
         const prev = live(state.conversations.get(conversationKeyString(key)));
         const t = now();
         const record: ConversationRecord = {
@@ -189,6 +206,7 @@ export function createMemoryStorage(options: { clock?: Clock } = {}): MemoryStor
           updatedAt: t,
           expiresAt: t + RETENTION_MS,
           turns: (prev?.turns ?? 0) + 1,
+          ...(pending !== undefined ? { pendingApproval: pending } : {}),
         };
         state.conversations.set(conversationKeyString(key), record);
         return { ...record };
@@ -250,6 +268,13 @@ export function createMemoryStorage(options: { clock?: Clock } = {}): MemoryStor
       },
     },
     turns: createMemoryTurns(state.turns, clock),
+    approvals: createMemoryApprovalStore({
+      clock,
+      state: state.approvals,
+      ...(options.approvalRetentionDays !== undefined
+        ? { retentionDays: options.approvalRetentionDays }
+        : {}),
+    }),
     async close() {},
   };
 }

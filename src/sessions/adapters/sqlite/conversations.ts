@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import { CONVERSATION_RETENTION_DAYS, DAY_MS, type Clock } from '../../../core/clock.js';
 import { parseSessionId, type SessionId, type TenantId } from '../../../core/ids.js';
 import { conversationKey, type ConversationKey } from '../../../core/keys.js';
-import type { ConversationMap, ConversationRecord } from '../../types.js';
+import { parseApprovalId } from '../../../approvals/ids.js';
+import type { ConversationMap, ConversationRecord, TouchOptions } from '../../types.js';
 import { guarded } from './errors.js';
 
 const RETENTION_MS = CONVERSATION_RETENTION_DAYS * DAY_MS;
@@ -16,6 +17,7 @@ interface Row {
   updated_at: number;
   expires_at: number;
   turns: number;
+  pending_approval: string | null;
 }
 
 function toRecord(row: Row): ConversationRecord {
@@ -26,6 +28,7 @@ function toRecord(row: Row): ConversationRecord {
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
     turns: row.turns,
+    ...(row.pending_approval !== null ? { pendingApproval: parseApprovalId(row.pending_approval) } : {}),
   };
 }
 
@@ -38,13 +41,15 @@ export function createSqliteConversations(db: Database.Database, clock: Clock): 
     get: db.prepare<[string, string, string, number], Row>(
       'SELECT * FROM conversations WHERE tenant = ? AND chat = ? AND thread = ? AND expires_at > ?',
     ),
-    touch: db.prepare<Record<string, string | number>, Row>(
-      `INSERT INTO conversations (tenant, chat, thread, session_id, created_at, updated_at, expires_at, turns)
-       VALUES (@tenant, @chat, @thread, @sessionId, @now, @now, @expiresAt, 1)
+    touch: db.prepare<Record<string, string | number | null>, Row>(
+      `INSERT INTO conversations (tenant, chat, thread, session_id, created_at, updated_at, expires_at, turns,
+         pending_approval)
+       VALUES (@tenant, @chat, @thread, @sessionId, @now, @now, @expiresAt, 1, @pendingApproval)
        ON CONFLICT (tenant, chat, thread) DO UPDATE SET
          created_at = CASE WHEN conversations.expires_at <= @now THEN @now ELSE conversations.created_at END,
          turns = CASE WHEN conversations.expires_at <= @now THEN 1 ELSE conversations.turns + 1 END,
-         session_id = @sessionId, updated_at = @now, expires_at = @expiresAt
+         session_id = @sessionId, updated_at = @now, expires_at = @expiresAt,
+         pending_approval = @pendingApproval
        RETURNING *`,
     ),
     remove: db.prepare<[string, string, string], Row>(
@@ -63,9 +68,16 @@ export function createSqliteConversations(db: Database.Database, clock: Clock): 
       return row ? toRecord(row) : null;
     },
 
-    async touch(key: ConversationKey, sessionId: SessionId) {
+    async touch(key: ConversationKey, sessionId: SessionId, options?: TouchOptions) {
       const now = Math.floor(clock.now());
-      const params = { ...key, sessionId: parseSessionId(sessionId), now, expiresAt: now + RETENTION_MS };
+      const pending = options?.pendingApproval;
+      const params = {
+        ...key,
+        sessionId: parseSessionId(sessionId),
+        now,
+        expiresAt: now + RETENTION_MS,
+        pendingApproval: pending === undefined ? null : parseApprovalId(pending),
+      };
       const row = guarded('conversations.touch', () => q.touch.get(params));
       if (!row) throw new Error('[sessions:sqlite] conversations.touch returned no row');
       return toRecord(row);

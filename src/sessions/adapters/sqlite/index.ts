@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
+import { createSqliteApprovalStore } from '../../../approvals/store/sqlite.js';
 import type { Storage } from '../../types.js';
 import { createSqliteConversations } from './conversations.js';
 import { translate } from './errors.js';
@@ -25,6 +26,8 @@ export interface SqliteStorageOptions {
   logger?: Logger;
   /** How long a statement waits for another process's write lock (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** Days approval records are kept after their deadline (default: the usage retention's, 400). */
+  approvalRetentionDays?: number;
 }
 
 export interface SqliteStorage extends Storage {
@@ -35,7 +38,7 @@ export interface SqliteStorage extends Storage {
 
 /**
  * Everything persistent in one SQLite file (WAL, busy timeout): transcripts, conversation map,
- * leases and the turn ledger. Several processes may open the same file; leases and fencing go through the database.
+ * leases, the turn ledger and approvals. Several processes may open the same file; leases and fencing go through the database.
  */
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const file = resolveFile(options);
@@ -61,6 +64,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     conversations: createSqliteConversations(db, clock),
     leases: leases.manager,
     turns: createSqliteTurns(db, clock),
+    approvals: createSqliteApprovalStore(db, { clock, retentionDays: options.approvalRetentionDays }),
     async close() {
       if (db.open) db.close();
     },

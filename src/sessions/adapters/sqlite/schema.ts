@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { APPROVALS_DDL } from '../../../approvals/store/sqlite.js';
 
 /** Bumped when the schema changes incompatibly; stored in `PRAGMA user_version`. */
 export const SCHEMA_VERSION = 1;
@@ -81,6 +82,22 @@ CREATE TABLE IF NOT EXISTS lease_stops (
 );
 `;
 
+/**
+ * Nullable columns added to existing tables since the table was first created: added when missing
+ * (an older build ignores them, so the version is not bumped).
+ */
+const COLUMNS_ADDED: Array<[table: string, column: string, type: string]> = [
+  // The approval request the session's last turn ended on; every touch sets or clears it.
+  ['conversations', 'pending_approval', 'TEXT'],
+];
+
+function addMissingColumns(db: Database.Database): void {
+  for (const [table, column, type] of COLUMNS_ADDED) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
+}
+
 /** Connection settings safe for several processes on one file, then the schema (idempotent). */
 export function prepareDatabase(db: Database.Database, busyTimeoutMs: number): void {
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -92,6 +109,8 @@ export function prepareDatabase(db: Database.Database, busyTimeoutMs: number): v
       throw new Error(`database schema v${version} is newer than this build (v${SCHEMA_VERSION})`);
     }
     db.exec(DDL);
+    db.exec(APPROVALS_DDL);
+    addMissingColumns(db);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
