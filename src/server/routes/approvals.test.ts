@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createFakeRunner, type FakeRunner } from '../../../test/deploy/fake-runner.js';
 import { newApprovalId } from '../../approvals/ids.js';
-import type { ApprovalRecord, PendingApproval } from '../../approvals/types.js';
+import type { ApprovalRecord, ApprovalResolution, PendingApproval } from '../../approvals/types.js';
 import type { TurnResult } from '../../agent/types.js';
-import { parseSessionId, type TenantId } from '../../core/ids.js';
+import { parseRequestId, parseSessionId, type TenantId } from '../../core/ids.js';
 import { conversationKey } from '../../core/keys.js';
 import { createLogger } from '../../core/logger.js';
 import { createMemoryStorage, type MemoryStorage } from '../../sessions/adapters/memory/index.js';
@@ -77,6 +77,19 @@ async function seed(overrides: Partial<ApprovalRecord> = {}): Promise<ApprovalRe
   return record;
 }
 
+/** Resolves a stored request through the store, as the runner does. */
+async function settle(
+  record: ApprovalRecord,
+  resolution: { status: ApprovalResolution; at: number; by?: string; requestId?: string },
+): Promise<void> {
+  const { requestId, ...rest } = resolution;
+  const outcome = await storage.approvals.resolve(record.key.tenant, record.id, {
+    ...rest,
+    ...(requestId ? { requestId: parseRequestId(requestId) } : {}),
+  });
+  expect(outcome.ok).toBe(true);
+}
+
 type ErrorBody = {
   error: { code: string; message: string; issues?: Array<{ path: string; message: string }> };
 };
@@ -118,29 +131,26 @@ describe('POST /v1/approvals/:id', () => {
   });
 
   it('a request settled otherwise is 409 without running anything; a retry of the decision that settled it replays', async () => {
-    const decided = await seed({
-      status: 'allow_once',
-      resolvedAt: T0 + 60_000,
-      resolvedBy: '1234',
-      resolvedByRequest: 'tg:99' as ApprovalRecord['resolvedByRequest'],
-    });
+    const decided = await seed();
+    await settle(decided, { status: 'allow_once', at: T0 + 60_000, by: '1234', requestId: 'tg:99' });
     const res = await post(decided.id, { decision: 'deny' });
     expect(res.status).toBe(409);
     expect(((await res.json()) as ErrorBody).error).toEqual({
       code: 'approval_unavailable',
       message: 'approval request was already decided: allow_once by 1234 at 2026-12-01T21:01:00.000Z',
     });
-    const cancelled = await seed({ status: 'cancelled', resolvedAt: T0 });
+    const cancelled = await seed();
+    await settle(cancelled, { status: 'cancelled', at: T0 });
     expect((await post(cancelled.id, { decision: 'allow_once' })).status).toBe(409);
     expect(runner.calls).toHaveLength(0);
 
     // Resolved by this route's request id for that decision (an earlier call): the runner replays it.
     const retry = await seed();
-    await storage.approvals.resolve(KEY.tenant, retry.id, {
+    await settle(retry, {
       status: 'allow_once',
       at: T0,
       by: 'token:acme',
-      requestId: `api:approval:${retry.id}:allow_once` as NonNullable<ApprovalRecord['resolvedByRequest']>,
+      requestId: `api:approval:${retry.id}:allow_once`,
     });
     expect((await post(retry.id, { decision: 'allow_once' })).status).toBe(200);
     expect(runner.calls).toHaveLength(1);
@@ -230,12 +240,8 @@ describe('GET /v1/conversations/:tenant/:chat/:thread/approvals', () => {
     app().request(`/v1/conversations/${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   it('lists the audit trail newest first with ISO times; ?limit= 1..200', async () => {
-    const older = await seed({
-      createdAt: T0,
-      status: 'deny',
-      resolvedAt: T0 + 5_000,
-      resolvedBy: 'token:acme',
-    });
+    const older = await seed({ createdAt: T0 });
+    await settle(older, { status: 'deny', at: T0 + 5_000, by: 'token:acme' });
     const newer = await seed({ createdAt: T0 + 60_000, expiresAt: T0 + 61 * 60_000, requestedBy: undefined });
     await seed({ key: conversationKey({ tenant: 'acme', chat: '42', thread: '8' }) });
     const res = await list('acme/42/7/approvals');
