@@ -19,6 +19,8 @@ export interface CollectedTurn {
     errors: string[];
     apiErrorStatus: number | null;
     terminalReason: string | null;
+    /** The call the turn ended on (`terminalReason` `tool_deferred`): a hook deferred it. */
+    deferredToolUse: { id: string; name: string } | null;
   } | null;
   /** Model of the main loop as reported by the init message. */
   model: string | null;
@@ -101,6 +103,10 @@ function resultOf(message: SDKResultMessage): NonNullable<CollectedTurn['result'
     errors: message.subtype === 'success' ? [] : message.errors,
     apiErrorStatus: 'api_error_status' in message ? (message.api_error_status ?? null) : null,
     terminalReason: 'terminal_reason' in message ? (message.terminal_reason ?? null) : null,
+    deferredToolUse:
+      'deferred_tool_use' in message && message.deferred_tool_use
+        ? { id: message.deferred_tool_use.id, name: message.deferred_tool_use.name }
+        : null,
   };
 }
 

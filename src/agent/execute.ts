@@ -37,6 +37,11 @@ export interface ExecuteInput {
   messageTime: Date | undefined;
   /** Later messages merged into the turn (each its own text block). */
   more: UserPart[];
+  /**
+   * Continue the session's deferred tool call instead of sending a message: the session is resumed
+   * in a new process and the binary carries the call out (asking the hook) before anything else.
+   */
+  continuation: boolean;
   lease: Lease;
   abort: AbortController;
   /** The session to continue (`resume`) or to create with this id. */
@@ -130,7 +135,7 @@ async function runIn(
 ): Promise<{ execution: TurnExecution; writes: number; closed: boolean }> {
   const counted = countRequests(storage.transcriptsFor(input.lease));
   const run = await process.run(
-    userMessage(input.text, input.messageTime, input.more),
+    input.continuation ? null : userMessage(input.text, input.messageTime, input.more),
     counted.store,
     input.abort.signal,
     input.live,
@@ -158,7 +163,7 @@ async function executeCold(storage: Storage, input: ExecuteInput): Promise<TurnE
   // Streaming input held open until the result, so a stop can interrupt the turn (a control
   // request); then the input ends and the process exits.
   const prompt = createInputQueue();
-  prompt.push(userMessage(input.text, input.messageTime, input.more));
+  if (!input.continuation) prompt.push(userMessage(input.text, input.messageTime, input.more));
   const q = query({
     prompt,
     options: {

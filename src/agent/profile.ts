@@ -1,5 +1,7 @@
 import type { AgentDefinition, McpServerConfig, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 import type { TenantId } from '../core/ids.js';
+import type { ApprovalSettings } from './approval-flow.js';
+import type { GatePolicy } from './approval-gate.js';
 
 /** Tool permissions for a run: what is allowed, what is removed, and the permission mode. */
 export interface ToolPolicy {
@@ -17,6 +19,11 @@ export interface AgentProfile {
   /** Names of the skills offered (installed as project-level skills in the workspace). */
   skills: string[];
   tools: ToolPolicy;
+  /**
+   * Tool approvals: every call goes through `policy` (allow / ask / deny); `ask` ends the turn with
+   * an approval request. Absent when the operator bypasses permissions (everything runs).
+   */
+  approvals?: ApprovalSettings & { policy: GatePolicy };
 }
 
 /** Where a tenant's agent runs: its own cwd (with `.claude/skills`), config dir, home and temp dir. */

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, OmniError } from '../core/errors.js';
-import { parseRequestId, parseSessionId, parseTenantId, type RequestId, type TenantId } from '../core/ids.js';
+import type { ApprovalId, ApprovalRecord } from '../approvals/types.js';
+import {
+  parseRequestId,
+  parseSessionId,
+  parseTenantId,
+  type RequestId,
+  type SessionId,
+  type TenantId,
+} from '../core/ids.js';
 import { conversationKeyString, projectKeyForTenant, type ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { Lease, Storage } from '../sessions/types.js';
@@ -14,10 +22,12 @@ import {
 } from './budget.js';
 import { buildChildEnv, type TurnLimits } from './child-env.js';
 import type { CollectedTurn } from './collect.js';
+import { createApprovalFlow, pendingApproval, type TurnApprovals } from './approval-flow.js';
+import { createApprovalGate } from './approval-gate.js';
 import { createEventTranslator, safeListener } from './events.js';
 import { executeTurn, type TurnExecution } from './execute.js';
 import { createExactlyOnce } from './exactly-once.js';
-import { turnOptions, type AgentOptions } from './options.js';
+import { turnOptions, type AgentOptions, type UserPart } from './options.js';
 import type { TenantAgent, TenantAgentResolver } from './profile.js';
 import type { ModelProvider, ModelSelection } from './provider.js';
 import {
@@ -118,6 +128,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     ? createTurnAccounting({ usage: deps.usage, logger: deps.logger })
     : undefined;
   const once = createExactlyOnce({ storage: deps.storage, clock, logger: deps.logger });
+  const gate = createApprovalGate(deps.logger.child({ component: 'agent:approvals' }));
+  const approvalFlow = createApprovalFlow({ approvals: deps.storage.approvals, logger: deps.logger });
   const pool = deps.warm && deps.warm.max > 0 ? deps.warm : undefined;
 
   async function runTurn(request: TurnRequest): Promise<TurnResult> {
@@ -299,11 +311,26 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     }
     const agent = unwrap(resolved);
     const { fingerprint, options } = agentSetup(key.tenant, agent, request.model ?? policy?.model);
-    const warm = pool?.claim(key, lease.token, fingerprint) ?? null;
-    // A live process that passed the claim knows the map's row: nobody wrote it since its last turn.
-    const record = warm
-      ? { sessionId: warm.sessionId, turns: warm.mapTurns }
-      : await deps.storage.conversations.get(key);
+    // A decision continues the session from the store in a new process: the binary carries out a
+    // deferred call only when it resumes the session. (A turn that deferred kept no process.)
+    if (request.approval) pool?.evict(key, 'approval');
+    const warm = request.approval ? null : (pool?.claim(key, lease.token, fingerprint) ?? null);
+    // A live process that passed the claim knows the map's row: nobody wrote it since its last turn
+    // (and a turn that ended on an approval request kept no process, so nothing is pending).
+    const map = warm ? null : await deps.storage.conversations.get(key);
+    const record = warm ? { sessionId: warm.sessionId, turns: warm.mapTurns } : map;
+    const approvals = await approvalFlow.prepare({
+      key,
+      map,
+      answer: request.approval,
+      requestId,
+      messages: userParts(request),
+      now: clock.now(),
+    });
+    if ('refused' in approvals) {
+      log.info('approval decision refused', { approval: request.approval?.id, reason: approvals.refused });
+      return approvalUnavailable(approvals.refused, record?.sessionId ?? '', clock.now() - started);
+    }
     const resume = record?.sessionId;
     // A new conversation takes the tenant's spare (started ahead with the same setup), whose
     // session id was chosen when it started.
@@ -330,11 +357,13 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       const emit = safeListener(request.onEvent, log);
       const events = createEventTranslator();
       emit?.({ type: 'turn_started', turn: lease.token });
+      const endGate = gate.begin(sessionId, approvals.gate);
       execution = await executeTurn(deps.storage, pool, {
         key,
         text: request.text,
         messageTime: request.messageTime,
         more: (request.merged ?? []).map((m) => ({ text: m.text, messageTime: m.messageTime })),
+        continuation: approvals.continuation,
         lease,
         abort,
         sessionId,
@@ -351,9 +380,10 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
           },
         },
         log,
-      });
+      }).finally(endGate);
       const { turn } = execution;
-      const result = toTurnResult(turn, {
+      const deferred = await recordDeferred(request, approvals, agent, turn, parseSessionId(turn.sessionId ?? sessionId), log);
+      const result = withApprovals(toTurnResult(turn, {
         sessionId: turn.sessionId ?? sessionId,
         costBefore: execution.costBefore,
         loadFailure: execution.loadFailure,
@@ -361,7 +391,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         stopped: stop.aborted,
         partialText: events.streamedText(),
         durationMs: clock.now() - started,
-      });
+      }), { approvals, deferred, streamed: events.streamedText() });
       // A turn is committed once the map points at its session. A new session whose history did not
       // reach the store is not recorded (the next turn starts clean instead of failing to resume).
       const persisted = turn.result !== null && turn.mirrorErrors.length === 0;
@@ -369,10 +399,24 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       let mapped = record?.turns ?? 0;
       // After a lost lease another worker owns the conversation: its map is not ours to move.
       if (!leaseLost() && (persisted || (resume !== undefined && turn.result !== null))) {
-        mapped = (await deps.storage.conversations.touch(key, parseSessionId(result.session_id))).turns;
+        mapped = (
+          await deps.storage.conversations.touch(
+            key,
+            parseSessionId(result.session_id),
+            deferred ? { pendingApproval: deferred.id } : {},
+          )
+        ).turns;
       }
       if (requestId) await recordOutcome(key, requestId, result, leaseLost(), log);
-      keepOrClose(execution, { persisted, aborted: abort.signal.aborted || leaseLost(), mapped, lease });
+      // A process whose turn ended on a deferred call is not kept: the binary carries the call out
+      // only when a process resumes the session.
+      keepOrClose(execution, {
+        persisted,
+        aborted: abort.signal.aborted || leaseLost(),
+        deferred: deferred !== undefined,
+        mapped,
+        lease,
+      });
       // The tenant's next new conversation will find a process already started (for its default
       // setup: a turn with its own model does not replace the spare).
       if (resume === undefined && request.model === undefined) ensureSpare(key.tenant, fingerprint, options);
@@ -395,6 +439,40 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     }
   }
 
+  /**
+   * The approval request a turn ended on: the call the gate deferred, once the SDK confirms the turn
+   * ended on it (`terminal_reason: 'tool_deferred'`). Stored before the turn is recorded, so any
+   * container can take the decision.
+   */
+  async function recordDeferred(
+    request: TurnRequest,
+    approvals: TurnApprovals,
+    agent: TenantAgent,
+    turn: CollectedTurn,
+    sessionId: SessionId,
+    log: Logger,
+  ): Promise<ApprovalRecord | undefined> {
+    const deferred = approvals.gate.deferred;
+    const settings = agent.profile.approvals;
+    if (turn.result?.terminalReason !== 'tool_deferred') return undefined;
+    if (!deferred || !settings) {
+      log.error('the turn ended on a deferred call the approval gate did not defer', {
+        deferred: turn.result.deferredToolUse?.name,
+      });
+      return undefined;
+    }
+    const record = await approvalFlow.recordDeferred({
+      key: request.key,
+      sessionId,
+      deferred,
+      settings,
+      requestedBy: request.approval?.by ?? request.userId,
+      now: clock.now(),
+    });
+    log.info('turn waits for an approval', { approval: record.id, tool: record.tool });
+    return record;
+  }
+
   /** The child's environment, the `query()` options and the live-process fingerprint of a turn. */
   function agentSetup(
     tenant: TenantId,
@@ -415,16 +493,21 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       extra: agent.profile.tools.permissionMode === 'bypassPermissions' ? { IS_SANDBOX: '1' } : undefined,
     });
     const maxTurns = deps.limits.maxTurns;
+    const approvals = agent.profile.approvals;
     return {
       env,
       fingerprint: pool ? processFingerprint({ agent, env, model, maxTurns }) : '',
-      options: turnOptions({
-        agent,
-        env,
-        model,
-        maxTurns,
-        pathToClaudeCodeExecutable: deps.pathToClaudeCodeExecutable,
-      }),
+      options: {
+        ...turnOptions({
+          agent,
+          env,
+          model,
+          maxTurns,
+          pathToClaudeCodeExecutable: deps.pathToClaudeCodeExecutable,
+        }),
+        // Every tool call goes through the tenant's policy; `ask` defers it (approval-gate.ts).
+        ...(approvals ? { hooks: gate.hooks(approvals.policy) } : {}),
+      },
     };
   }
 
@@ -461,10 +544,14 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
    */
   function keepOrClose(
     execution: TurnExecution,
-    outcome: { persisted: boolean; aborted: boolean; mapped: number; lease: Lease },
+    outcome: { persisted: boolean; aborted: boolean; deferred: boolean; mapped: number; lease: Lease },
   ): void {
     const { process } = execution;
     if (!process || !pool) return;
+    if (outcome.deferred) {
+      pool.discard(process, 'approval');
+      return;
+    }
     const clean =
       outcome.persisted &&
       !outcome.aborted &&
@@ -515,11 +602,13 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     async markDelivered(key: ConversationKey, requestId: string): Promise<void> {
       await once.markDelivered(key, parseRequestId(requestId));
     },
-    async resetConversation(key: ConversationKey): Promise<void> {
+    async resetConversation(key: ConversationKey): Promise<{ cancelledApproval?: ApprovalId }> {
       pool?.evict(key, 'reset');
       const lease = await deps.storage.leases.acquire(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs });
       try {
-        await deps.storage.conversations.remove(key);
+        const removed = await deps.storage.conversations.remove(key);
+        const cancelled = await approvalFlow.cancelPending(key, removed, undefined, clock.now());
+        return cancelled ? { cancelledApproval: cancelled } : {};
       } finally {
         await deps.storage.leases.release(lease);
       }
@@ -544,6 +633,47 @@ function mergedRequestIds(request: TurnRequest, requestId: RequestId | undefined
     throw new OmniError('invalid_request', 'merged messages must have distinct request ids', { status: 400 });
   }
   return ids;
+}
+
+/** The user's message(s) of a turn, in order. */
+function userParts(request: TurnRequest): UserPart[] {
+  return [
+    { text: request.text, messageTime: request.messageTime },
+    ...(request.merged ?? []).map((m) => ({ text: m.text, messageTime: m.messageTime })),
+  ];
+}
+
+/** A decision that cannot be carried out: nothing ran, nothing was written to the conversation. */
+function approvalUnavailable(message: string, sessionId: string, durationMs: number): TurnResult {
+  return {
+    response: '',
+    session_id: sessionId,
+    cost_usd: 0,
+    num_turns: 0,
+    is_error: true,
+    error_message: `[approvals] ${message}`,
+    error_code: 'approval_unavailable',
+    usage: EMPTY_USAGE,
+    model: null,
+    duration_ms: durationMs,
+  };
+}
+
+/**
+ * A turn's result with its approvals: the request it resolved, and the one it ended on (then the
+ * answer is what the agent wrote before the call, as streamed).
+ */
+function withApprovals(
+  result: TurnResult,
+  input: { approvals: TurnApprovals; deferred: ApprovalRecord | undefined; streamed: string },
+): TurnResult {
+  const out: TurnResult = { ...result };
+  if (input.approvals.resolved) out.resolved_approval = input.approvals.resolved;
+  if (input.deferred) {
+    out.pending_approval = pendingApproval(input.deferred);
+    if (!out.is_error && out.response === '') out.response = input.streamed;
+  }
+  return out;
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

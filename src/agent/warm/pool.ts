@@ -5,7 +5,8 @@ import type { SpareProcess, WarmProcess } from './process.js';
 
 /** Why a live process was not used or was closed (counted in `stats()`). */
 export type WarmMiss = 'absent' | 'dead' | 'stale' | 'changed' | 'expired';
-export type WarmEviction = 'idle' | 'lru' | 'reset' | 'tenant' | 'failed' | 'shutdown';
+/** Why a live process was closed (`approval`: a decision continues its session in a new process). */
+export type WarmEviction = 'idle' | 'lru' | 'reset' | 'tenant' | 'failed' | 'shutdown' | 'approval';
 
 export interface WarmPoolStats {
   live: number;
@@ -103,7 +104,7 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
     hits: 0,
     spareHits: 0,
     misses: { absent: 0, dead: 0, stale: 0, changed: 0, expired: 0 },
-    evictions: { idle: 0, lru: 0, reset: 0, tenant: 0, failed: 0, shutdown: 0 },
+    evictions: { idle: 0, lru: 0, reset: 0, tenant: 0, failed: 0, shutdown: 0, approval: 0 },
   };
 
   function closeIdle(name: string, reason: WarmEviction): void {

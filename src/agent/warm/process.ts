@@ -65,8 +65,12 @@ export interface WarmProcess {
   alive(): boolean;
   /** Main transcript entries stored so far (what the turn ledger records as `entriesBefore`). */
   storedEntries(): number;
+  /**
+   * One turn: `message` pushed into the process, messages collected up to the result. `null` sends
+   * nothing: the turn is what the process does on its own after resuming (a deferred call carried out).
+   */
   run(
-    message: SDKUserMessage,
+    message: SDKUserMessage | null,
     fenced: TranscriptStore,
     signal: AbortSignal,
     live?: TurnLive,
@@ -299,7 +303,7 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
         await new Promise<void>((resolve) => {
           current = { collector, onMessage: live?.onMessage, done: resolve };
           if (signal.aborted) return close();
-          input.push(message);
+          if (message) input.push(message);
           stopWatch = interruptOnStop(q, live?.stop, close, log);
         });
       } finally {
