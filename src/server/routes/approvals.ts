@@ -135,6 +135,7 @@ export function approvalRoutes(deps: {
         error_code: result.error_code,
         duration_ms: deps.clock.now() - started,
         ...(result.replayed ? { replayed: result.replayed } : {}),
+        ...(result.pending_approval ? { pending_approval: result.pending_approval.id } : {}),
       });
       if (result.error_code === 'approval_unavailable')
         throw unavailable(result.error_message ?? 'approval request is no longer pending');
