@@ -55,3 +55,33 @@ export function cliDecider(): string {
     return 'cli:unknown';
   }
 }
+
+/** The terminal as the question sees it: the next input line (`null` at the end), the prompt, a line of its own. */
+export interface QuestionIO {
+  nextLine(): Promise<string | null>;
+  ask(question: string): void;
+  note(line: string): void;
+}
+
+/**
+ * Shows the request and asks until y/a/n. `null` when the input ended (EOF, or Ctrl-C closed it):
+ * nothing is decided and the request stays pending (said, with how to decide later).
+ */
+export async function askDecision(
+  pending: PendingApproval,
+  tenant: string,
+  io: QuestionIO,
+): Promise<ApprovalDecision | null> {
+  io.note(formatPendingApproval(pending));
+  for (;;) {
+    io.ask(APPROVAL_QUESTION);
+    const answer = await io.nextLine();
+    if (answer === null) {
+      io.ask('\n');
+      io.note(`left pending: nothing ran. ${approveCommandHint(pending, tenant)}`);
+      return null;
+    }
+    const decision = parseApprovalAnswer(answer);
+    if (decision) return decision;
+  }
+}

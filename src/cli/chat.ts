@@ -6,12 +6,11 @@ import type { AppDeps } from '../app/types.js';
 import { errorMessage } from '../core/errors.js';
 import { conversationKey, conversationKeyString, type ConversationKey } from '../core/keys.js';
 import {
-  APPROVAL_QUESTION,
   approveCommandHint,
+  askDecision,
   cliDecider,
   EXIT_PENDING_APPROVAL,
   formatPendingApproval,
-  parseApprovalAnswer,
 } from './approval-prompt.js';
 import { parseCommandArgs } from './args.js';
 import { debugInfo } from './chat-debug.js';
@@ -157,25 +156,14 @@ async function interactive(app: ChatDeps, key: ConversationKey, io: ChatIO): Pro
     const next = await lines.next();
     return next.done ? null : String(next.value);
   };
-  /** Asks until y/a/n; `null` when the input ended (EOF, or Ctrl-C closed it) — the request stays pending. */
-  const decide = async (pending: NonNullable<TurnResult['pending_approval']>) => {
-    renderer.note(formatPendingApproval(pending));
-    for (;;) {
-      io.writeErr(APPROVAL_QUESTION);
-      const answer = await nextLine();
-      if (answer === null) {
-        io.writeErr('\n');
-        renderer.note(`left pending: nothing ran. ${approveCommandHint(pending, key.tenant)}`);
-        return null;
-      }
-      const decision = parseApprovalAnswer(answer);
-      if (decision) return decision;
-    }
-  };
   const converse = async (text: string): Promise<void> => {
     let result = await control.run((handle) => liveTurn(app, key, { text }, renderer, handle));
     for (let pending = result.pending_approval; pending; pending = result.pending_approval) {
-      const decision = await decide(pending);
+      const decision = await askDecision(pending, key.tenant, {
+        nextLine,
+        ask: (question) => io.writeErr(question),
+        note: (line) => renderer.note(line),
+      });
       if (decision === null) return;
       const approval = { id: pending.id, decision, by: cliDecider() };
       result = await control.run((handle) => liveTurn(app, key, { text: '', approval }, renderer, handle));
