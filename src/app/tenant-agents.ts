@@ -2,6 +2,8 @@ import type { McpServerConfig } from '@anthropic-ai/claude-agent-sdk';
 import { join } from 'node:path';
 import { prepareWorkspace } from '../agent/workspace.js';
 import type { AgentProfile, TenantAgent, TenantAgentResolver, ToolPolicy } from '../agent/profile.js';
+import { describeCall } from '../approvals/describe.js';
+import { createToolPolicy } from '../approvals/policy.js';
 import type { AppEnv } from '../config/env.js';
 import {
   defaultAgentConfigDir,
@@ -28,6 +30,28 @@ export function toolPolicy(config: AgentConfig, env: AppEnv, cwd: string): ToolP
     allowedTools: [...base.allowedTools, ...(env.OMNICLOUD_ALLOWED_TOOLS ?? [])],
     disallowedTools: env.OMNICLOUD_DISALLOWED_TOOLS ?? [],
     permissionMode: env.OMNICLOUD_PERMISSION_MODE,
+  };
+}
+
+/**
+ * Tool approvals of a tenant's agent: `permissions.json` (or the built-in default) on top of what
+ * the configuration itself needs (skill scripts, subagents, MCP servers, OMNICLOUD_ALLOWED_TOOLS:
+ * the `allowedTools` above). Its deny rules also go to the SDK. None under bypassPermissions.
+ */
+export function toolApprovals(
+  config: AgentConfig,
+  tools: ToolPolicy,
+  workspace: { cwd: string; home: string },
+): { approvals: AgentProfile['approvals']; tools: ToolPolicy } {
+  if (tools.permissionMode === 'bypassPermissions') return { approvals: undefined, tools };
+  const policy = createToolPolicy(config.permissions, { allow: tools.allowedTools }, workspace);
+  return {
+    approvals: {
+      policy,
+      describe: (call) => describeCall(call, workspace),
+      timeoutMs: config.permissions.timeoutMinutes * 60_000,
+    },
+    tools: { ...tools, disallowedTools: [...tools.disallowedTools, ...policy.sdkDenyRules()] },
   };
 }
 
@@ -65,7 +89,7 @@ export async function createTenantAgents(
       join(env.OMNICLOUD_WORKSPACE_DIR ?? join(env.OMNICLOUD_DATA_DIR, 'tenants'), tenant),
     );
     await installSkills(config.skills, workspace.cwd);
-    const tools = toolPolicy(config, env, workspace.cwd);
+    const { approvals, tools } = toolApprovals(config, toolPolicy(config, env, workspace.cwd), workspace);
     if (tools.permissionMode === 'bypassPermissions') {
       logger.warn('PERMISSIONS BYPASSED: every tool call runs without a check (OMNICLOUD_PERMISSION_MODE)', {
         tenant,
@@ -77,6 +101,7 @@ export async function createTenantAgents(
       systemPrompt: config.systemPrompt,
       skills: config.skills.map((s) => s.name),
       tools,
+      ...(approvals ? { approvals } : {}),
     };
     return { profile, workspace };
   }

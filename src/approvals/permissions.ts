@@ -12,8 +12,6 @@ export interface PermissionsConfig {
   deny: string[];
   /** What a call that no rule matches gets. */
   default: PolicyVerdict;
-  /** Telegram user ids who may decide besides the users allowed to talk to the bot in that chat. */
-  approvers: string[];
   /** How long a request waits for a decision (minutes). */
   timeoutMinutes: number;
 }

@@ -1,10 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { fakeTurnResult } from '../../test/support/turn-result.js';
-import type { AgentRunner, TurnRequest } from '../agent/types.js';
+import type { PendingApproval } from '../approvals/types.js';
+import type { AgentRunner, TurnRequest, TurnResult } from '../agent/types.js';
 import { conversationKey } from '../core/keys.js';
 import { createMemoryStorage } from '../sessions/adapters/memory/index.js';
 import type { Storage } from '../sessions/types.js';
+import { APPROVAL_QUESTION, EXIT_PENDING_APPROVAL } from './approval-prompt.js';
 import { runChat, type ChatDeps, type ChatIO } from './chat.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -160,5 +162,82 @@ describe('omnicloud chat: live output', () => {
     const j = terminal();
     expect(await runChat(['-m', 'hi', '--json'], j.io, depsOf(createMemoryStorage(), echo))).toBe(0);
     expect(JSON.parse(j.stdout())).toEqual(fakeTurnResult({ response: 'Hello' }));
+  });
+});
+
+describe('omnicloud chat: a turn that waits for an approval', () => {
+  const pending = (id: string): PendingApproval => ({
+    id: id as PendingApproval['id'],
+    tool: 'Bash',
+    input: { command: 'echo hi > FILE' },
+    summary: 'echo hi > FILE',
+    grant_rule: 'Bash(echo *)',
+    expires_at: '2099-01-01T00:00:00.000Z',
+  });
+  /** Asks on the message, asks again after the first decision, answers after the second. */
+  const asking = () => {
+    const calls: TurnRequest[] = [];
+    const runner: AgentRunner = {
+      async runTurn(request) {
+        calls.push(request);
+        if (calls.length === 1) return fakeTurnResult({ pending_approval: pending('A'.repeat(22)) });
+        if (calls.length === 2)
+          return fakeTurnResult({ response: 'one more', pending_approval: pending('B'.repeat(22)) });
+        return fakeTurnResult({ response: `done after ${request.approval?.decision}` });
+      },
+      async resetConversation() {},
+    };
+    return { runner, calls };
+  };
+
+  it('interactive: shows the call, asks until y/a/n, continues with the decision and asks again when the turn does', async () => {
+    const { runner, calls } = asking();
+    const t = terminal();
+    const exit = runChat([], t.io, depsOf(createMemoryStorage(), runner));
+    t.input.end('write it\nmaybe\nY\n n \n');
+    expect(await exit).toBe(0);
+    expect(calls.map((c) => [c.text, c.approval?.id, c.approval?.decision])).toEqual([
+      ['write it', undefined, undefined],
+      ['', 'A'.repeat(22), 'allow_once'],
+      ['', 'B'.repeat(22), 'deny'],
+    ]);
+    expect(calls[1]?.approval?.by).toMatch(/^cli:./);
+    expect(t.stderr()).toContain('The agent wants to run Bash:\n     echo hi > FILE\n');
+    expect(t.stderr()).toContain('"always in this conversation" allows: Bash(echo *)');
+    expect(t.stderr().split(APPROVAL_QUESTION)).toHaveLength(4); // asked twice for A (maybe, Y), once for B
+    expect(t.stdout()).toBe('one more\ndone after deny\n');
+  });
+
+  it('interactive: "a" allows the rule for the conversation; EOF at the question leaves the request pending', async () => {
+    const { runner, calls } = asking();
+    const t = terminal();
+    const exit = runChat([], t.io, depsOf(createMemoryStorage(), runner));
+    t.input.end('write it\na\n');
+    expect(await exit).toBe(0);
+    expect(calls.map((c) => c.approval?.decision)).toEqual([undefined, 'allow_conversation']);
+    expect(t.stderr()).toContain(
+      `left pending: nothing ran. decide with: omnicloud approve ${'B'.repeat(22)}`,
+    );
+  });
+
+  it('-m: prints the request and how to decide, exits 3; --json has it in the result', async () => {
+    const t = terminal();
+    expect(
+      await runChat(
+        ['-m', 'write it', '--tenant', 'acme'],
+        t.io,
+        depsOf(createMemoryStorage(), asking().runner),
+      ),
+    ).toBe(EXIT_PENDING_APPROVAL);
+    expect(t.stderr()).toContain(`id ${'A'.repeat(22)}`);
+    expect(t.stderr()).toContain(
+      `decide with: omnicloud approve ${'A'.repeat(22)} allow_once|allow_conversation|deny --tenant acme`,
+    );
+    expect(t.stdout()).toBe('');
+    const j = terminal();
+    expect(
+      await runChat(['-m', 'write it', '--json'], j.io, depsOf(createMemoryStorage(), asking().runner)),
+    ).toBe(3);
+    expect((JSON.parse(j.stdout()) as TurnResult).pending_approval).toEqual(pending('A'.repeat(22)));
   });
 });

@@ -1,10 +1,17 @@
 import { createInterface } from 'node:readline';
 import { describeProvider } from '../agent/provider.js';
-import type { TurnResult } from '../agent/types.js';
+import type { TurnRequest, TurnResult } from '../agent/types.js';
 import type { WarmPool } from '../agent/warm/pool.js';
 import type { AppDeps } from '../app/types.js';
 import { errorMessage } from '../core/errors.js';
 import { conversationKey, conversationKeyString, type ConversationKey } from '../core/keys.js';
+import {
+  approveCommandHint,
+  askDecision,
+  cliDecider,
+  EXIT_PENDING_APPROVAL,
+  formatPendingApproval,
+} from './approval-prompt.js';
 import { parseCommandArgs } from './args.js';
 import { debugInfo } from './chat-debug.js';
 import { createTurnControl, type InterruptSource, type TurnHandle } from './turn-control.js';
@@ -34,8 +41,16 @@ Without -m: an interactive chat in the terminal. The answer is printed as it is 
 per tool call (🔧 name and input, then ✓ or ✗; subagent calls indented). Ctrl-C while a turn runs
 asks it to stop (what it answered so far is kept); a second Ctrl-C, or Ctrl-C between turns, quits.
 Commands: /new (fresh session), /debug (session id, entries, where the history lives), /help, /exit.
+When the agent wants to run a tool call that needs approval, the chat shows the call (tool, what it
+runs, the rule "always" grants, the deadline) and asks: y = allow once, a = allow this rule for the
+rest of the conversation, n = deny (any case; anything else asks again). The turn then continues and
+may ask again. If the input ends (EOF) or Ctrl-C is pressed at the question, nothing runs and the
+request stays pending: decide later with omnicloud approve, or send a message (which refuses it).
 With -m: runs one turn of the conversation and streams the reply the same way (the answer on stdout,
 tool lines on stderr); --json prints only the whole result object once the turn ends.
+Exit codes with -m: 0 answered, 1 the turn failed, 3 the turn waits for an approval (the request and
+its id are printed on stderr; with --json it is the result's pending_approval): decide with
+omnicloud approve ID allow_once|allow_conversation|deny [--tenant T].
 Two invocations on the same conversation continue one session.`;
 
 const CHAT_OPTIONS = {
@@ -58,13 +73,11 @@ export async function runChat(argv: string[], io: ChatIO, deps: () => Promise<Ch
   const app = await deps();
   try {
     if (values.message !== undefined) {
-      if (values.json) {
-        const result = await app.runner.runTurn({ key, text: values.message, messageTime: new Date() });
-        io.out(JSON.stringify(result, null, 2));
-        return result.is_error ? 1 : 0;
-      }
-      const result = await liveTurn(app, key, values.message, rendererFor(io));
-      return result.is_error ? 1 : 0;
+      const result = values.json
+        ? await app.runner.runTurn({ key, text: values.message, messageTime: new Date() })
+        : await liveTurn(app, key, { text: values.message }, rendererFor(io));
+      if (values.json) io.out(JSON.stringify(result, null, 2));
+      return exitCodeOf(result, io, key.tenant, !values.json);
     }
     return await interactive(app, key, io);
   } finally {
@@ -72,21 +85,38 @@ export async function runChat(argv: string[], io: ChatIO, deps: () => Promise<Ch
   }
 }
 
-const rendererFor = (io: ChatIO): TurnRenderer =>
+/**
+ * Exit code of a one-shot turn: 0 answered, 1 failed, `EXIT_PENDING_APPROVAL` waiting for a
+ * decision (printed with how to decide unless the result was printed as JSON).
+ */
+export function exitCodeOf(result: TurnResult, io: ChatIO, tenant: string, show: boolean): number {
+  if (result.is_error) return 1;
+  if (!result.pending_approval) return 0;
+  if (show) {
+    io.err(formatPendingApproval(result.pending_approval));
+    io.err(approveCommandHint(result.pending_approval, tenant));
+  }
+  return EXIT_PENDING_APPROVAL;
+}
+
+export const rendererFor = (io: ChatIO): TurnRenderer =>
   createTurnRenderer({ text: (chunk) => io.write(chunk), status: (chunk) => io.writeErr(chunk) });
 
-/** One turn printed as it runs; `handle` (interactive chat) lets Ctrl-C stop or abort it. */
-async function liveTurn(
-  app: ChatDeps,
+/**
+ * One turn printed as it runs — a message (`text`) or a decision continuing a deferred call
+ * (`approval`, `text` empty); `handle` (interactive chat) lets Ctrl-C stop or abort it.
+ */
+export async function liveTurn(
+  app: Pick<ChatDeps, 'runner'>,
   key: ConversationKey,
-  text: string,
+  turn: Pick<TurnRequest, 'text' | 'approval' | 'requestId'>,
   renderer: TurnRenderer,
   handle?: TurnHandle,
 ): Promise<TurnResult> {
   const result = await app.runner
     .runTurn({
       key,
-      text,
+      ...turn,
       messageTime: new Date(),
       ...(handle ? { signal: handle.signal } : {}),
       onEvent(event) {
@@ -121,8 +151,26 @@ async function interactive(app: ChatDeps, key: ConversationKey, io: ChatIO): Pro
     say: (line) => renderer.note(line),
     quit: () => rl.close(),
   });
+  const lines = rl[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string | null> => {
+    const next = await lines.next();
+    return next.done ? null : String(next.value);
+  };
+  const converse = async (text: string): Promise<void> => {
+    let result = await control.run((handle) => liveTurn(app, key, { text }, renderer, handle));
+    for (let pending = result.pending_approval; pending; pending = result.pending_approval) {
+      const decision = await askDecision(pending, key.tenant, {
+        nextLine,
+        ask: (question) => io.writeErr(question),
+        note: (line) => renderer.note(line),
+      });
+      if (decision === null) return;
+      const approval = { id: pending.id, decision, by: cliDecider() };
+      result = await control.run((handle) => liveTurn(app, key, { text: '', approval }, renderer, handle));
+    }
+  };
   prompt();
-  for await (const raw of rl) {
+  for (let raw = await nextLine(); raw !== null; raw = await nextLine()) {
     const line = raw.trim();
     if (line === '') {
       prompt();
@@ -131,7 +179,7 @@ async function interactive(app: ChatDeps, key: ConversationKey, io: ChatIO): Pro
     if (line === '/exit' || line === '/quit') break;
     try {
       const reply = await handleLine(app, key, line);
-      if (reply === null) await control.run((handle) => liveTurn(app, key, line, renderer, handle));
+      if (reply === null) await converse(line);
       else io.out(reply);
     } catch (err) {
       io.err(`error: ${errorMessage(err)}`);

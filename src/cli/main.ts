@@ -10,6 +10,7 @@ const HELP = `omnicloud — a stateful Claude agent on stateless compute
 
 Commands:
   chat [-m TEXT] [--tenant T] [--chat C] [--thread H] [--json]   talk to the agent (see: omnicloud chat --help)
+  approve ID allow_once|allow_conversation|deny [--tenant T]      decide a pending tool call (see: omnicloud approve --help)
   config check [--config-dir DIR]                                 validate an agent-config folder
   start                                                           run the local app (same as npm start)
   serve [--port N] [--host H]                                     the agent HTTP API on Node (needs API_AUTH_TOKEN)
@@ -38,6 +39,12 @@ export async function runCli(argv: string[]): Promise<number> {
         return await runChat(rest, chatIO, () =>
           buildDeps(parseEnv(rawEnv), { rawEnv, defaultLogLevel: 'warn' }),
         );
+      case 'approve': {
+        const { runApprove } = await import('./approve.js');
+        return await runApprove(rest, chatIO, () =>
+          buildDeps(parseEnv(rawEnv), { rawEnv, defaultLogLevel: 'warn' }),
+        );
+      }
       case 'config':
         return await runConfigCommand(rest, { out, err, env: rawEnv });
       case 'telegram': {

@@ -104,7 +104,8 @@ export function createTurnRenderer(sinks: RenderSinks): TurnRenderer {
     finish(result) {
       if (!streamed) {
         newline();
-        write('text', `${formatReply(result)}\n`);
+        // A turn that paused for an approval before writing anything has no reply line to print.
+        if (result.response !== '' || !result.pending_approval) write('text', `${formatReply(result)}\n`);
       } else {
         if (openTool !== null || !atLineStart) {
           openTool = null;

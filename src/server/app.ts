@@ -10,6 +10,8 @@ import type { UsageStore } from '../usage/index.js';
 import type { ApiAuth } from './auth.js';
 import type { ApiEnv } from './context.js';
 import { ApiError, errorResponse, notFound } from './errors.js';
+import { approvalListRoutes } from './routes/approval-list.js';
+import { approvalRoutes, type ApprovalReader } from './routes/approvals.js';
 import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { stopRoutes, type StopRequester } from './routes/stop.js';
@@ -33,6 +35,8 @@ export interface ApiAppDeps {
   stops?: StopRequester;
   /** Heartbeat interval of a streamed `POST /v1/chat` (default 15 s). */
   sseHeartbeatMs?: number;
+  /** Where the approval routes read requests and the audit trail (default `storage.approvals`). */
+  approvals?: ApprovalReader;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -95,6 +99,18 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
       heartbeatMs: deps.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS,
     }),
   );
+  const approvals = deps.approvals ?? deps.storage.approvals;
+  app.route(
+    '/v1/approvals',
+    approvalRoutes({
+      runner: deps.runner,
+      approvals,
+      logger: deps.logger,
+      clock,
+      heartbeatMs: deps.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS,
+    }),
+  );
+  app.route('/v1/conversations', approvalListRoutes({ approvals }));
   app.route('/v1/conversations', conversationRoutes({ storage: deps.storage, logger: deps.logger }));
   app.route(
     '/v1/conversations',

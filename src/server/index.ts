@@ -17,6 +17,8 @@ export {
 } from './auth.js';
 export type { ApiEnv } from './context.js';
 export { ApiError, type ApiErrorBody, type ApiFieldIssue } from './errors.js';
+export { approvalJson } from './routes/approval-list.js';
+export { APPROVAL_REQUEST, type ApprovalReader } from './routes/approvals.js';
 export { CHAT_REQUEST, acceptsEventStream, type ChatRequest } from './routes/chat.js';
 export type { StopRequester } from './routes/stop.js';
 export { DEFAULT_SSE_HEARTBEAT_MS, SSE_HEARTBEAT, sseEventData } from './turn-stream.js';

@@ -18,10 +18,13 @@ export async function readJson(c: Context): Promise<unknown> {
 export function validate<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues: ApiFieldIssue[] = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(body)',
-    message: issue.message,
-  }));
+  const issues: ApiFieldIssue[] = result.error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    // A strict object's extra fields: one issue per field, each named by its own path.
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((k) => ({ path: [...at, k].join('.'), message: 'unknown field' }));
+    return [{ path: at.join('.') || '(body)', message: issue.message }];
+  });
   const fields = [...new Set(issues.map((i) => i.path))].join(', ');
   throw new ApiError(400, 'invalid_request', `invalid request body: ${fields}`, issues);
 }

@@ -7,6 +7,7 @@ import { AGENTS_FILE, loadAgents } from './agents.js';
 import type { EnvRecord } from './interpolate.js';
 import { errnoCode, IssueList, isNotFound } from './issues.js';
 import { loadMcp, MCP_FILE } from './mcp.js';
+import { loadPermissions, PERMISSIONS_FILE } from './permissions.js';
 import { loadSkills } from './skills.js';
 import type { AgentConfig } from './types.js';
 
@@ -20,7 +21,7 @@ export interface LoadAgentConfigOptions {
 }
 
 /**
- * Loads and validates an agent-configuration folder: `agents.json`, `mcp.json`,
+ * Loads and validates an agent-configuration folder: `agents.json`, `mcp.json`, `permissions.json`,
  * `skills/<name>/SKILL.md` and `system_prompt.md`, all optional. Every problem in every file is
  * collected and thrown as one `ConfigError` (file relative to the folder + JSON-path field).
  */
@@ -40,6 +41,7 @@ export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptio
 
   const mcp = await loadMcp(root, options.env, new Set(options.enableMcpServers ?? []), issues);
   const agents = await loadAgents(root, mcp.names, new Set(Object.keys(mcp.servers)), issues, warnings);
+  const permissions = await loadPermissions(root, mcp.names, issues, warnings);
   const skills = await loadSkills(root, issues, warnings);
   const systemPrompt = await loadSystemPrompt(root, issues);
   await warnAboutStrayJson(root, warnings);
@@ -52,6 +54,8 @@ export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptio
     mcpServerSummaries: mcp.summaries,
     mcpInterpolatedValues: mcp.interpolated,
     skills,
+    permissions: permissions.permissions,
+    permissionsSource: permissions.source,
     systemPrompt,
     warnings: warnings.items,
   };
@@ -75,10 +79,10 @@ async function loadSystemPrompt(root: string, issues: IssueList): Promise<string
 
 /** A typo like `agent.json` would otherwise be ignored silently. */
 async function warnAboutStrayJson(root: string, warnings: IssueList): Promise<void> {
-  const known = new Set([AGENTS_FILE, MCP_FILE]);
+  const known = new Set([AGENTS_FILE, MCP_FILE, PERMISSIONS_FILE]);
   for (const name of await readdir(root)) {
     if (name.endsWith('.json') && !known.has(name)) {
-      warnings.add(name, '', `not a configuration file (expected ${[...known].join(' or ')}): ignored`);
+      warnings.add(name, '', `not a configuration file (expected ${[...known].join(', ')}): ignored`);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { AgentDefinition, McpServerConfig } from '@anthropic-ai/claude-agent-sdk';
+import type { PermissionsConfig } from '../../approvals/permissions.js';
 import type { ConfigIssue } from '../../core/errors.js';
 
 /** A script bundled with a skill, and the exact Bash command the tool policy allows for it. */
@@ -49,6 +50,10 @@ export interface AgentConfig {
    */
   mcpInterpolatedValues: string[];
   skills: SkillInfo[];
+  /** Tool permissions from `permissions.json`, or the built-in default (`DEFAULT_PERMISSIONS`). */
+  permissions: PermissionsConfig;
+  /** Where `permissions` came from: the file (absent fields from the default), or the default alone. */
+  permissionsSource: 'file' | 'default';
   /** Contents of `system_prompt.md`, or undefined when the folder has none. */
   systemPrompt: string | undefined;
   /** Non-fatal findings (e.g. an agent uses tools of a disabled MCP server). */

@@ -69,7 +69,9 @@ export function acceptsEventStream(accept: string | undefined): boolean {
  * `POST /v1/chat`: one turn through the runner (which holds the conversation's single-writer
  * lease, like the worker). A client that disconnects does not abort the turn: it completes and is
  * persisted, so the conversation stays consistent. Responds with the original's contract `{ response, session_id, cost_usd,
- * num_turns, is_error, error_message }` plus `error_code`, `usage`, `model`, `duration_ms`. A turn
+ * num_turns, is_error, error_message }` plus `error_code`, `usage`, `model`, `duration_ms`, and
+ * `pending_approval` when the turn ended waiting for a person to approve a tool call (passed
+ * through as the runner returns it; `POST /v1/approvals/:id` continues it). A turn
  * that fails inside the agent is still HTTP 200 with `is_error: true`, as in the original. With
  * `request_id` the turn runs at most once: a retry gets the recorded result with `replayed` set.
  *
@@ -111,6 +113,7 @@ export function chatRoutes(deps: {
         cost_usd: result.cost_usd,
         duration_ms: deps.clock.now() - started,
         ...(result.replayed ? { replayed: result.replayed } : {}),
+        ...(result.pending_approval ? { pending_approval: result.pending_approval.id } : {}),
       });
       return result;
     };
