@@ -67,6 +67,9 @@ afterAll(async () => {
 const lambdaEnv = (): Promise<LambdaEnv> =>
   loadLambdaEnv({ ...env, OMNICLOUD_DATA_DIR: join(dir, `data-${Math.random()}`) });
 
+/** Receipt handles of what `received` returned, by message id (the Lambda event has none). */
+const handles = new Map<string, string>();
+
 async function received(): Promise<SqsEvent> {
   const out = await sqs.send(
     new ReceiveMessageCommand({
@@ -76,10 +79,10 @@ async function received(): Promise<SqsEvent> {
       MessageSystemAttributeNames: ['All'],
     }),
   );
+  for (const m of out.Messages ?? []) handles.set(m.MessageId ?? '', m.ReceiptHandle ?? '');
   return {
     Records: (out.Messages ?? []).map((m) => ({
       messageId: m.MessageId ?? '',
-      receiptHandle: m.ReceiptHandle ?? '',
       body: m.Body ?? '',
       attributes: {
         ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount,
@@ -93,7 +96,7 @@ async function received(): Promise<SqsEvent> {
 /** What the Lambda event source does after a successful batch. */
 async function done(event: SqsEvent): Promise<void> {
   for (const r of event.Records) {
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: r.receiptHandle }));
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: handles.get(r.messageId) }));
   }
 }
 
