@@ -111,11 +111,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
         // A double tap: the first decision's turn answers; this one says nothing more.
         if (!(await approvals.showUnavailable(work, result))) return true;
       }
-      // A turn that only asks (no text before the deferred call): the request is the reply.
-      const answered =
-        result.pending_approval && !result.response.trim() && !result.is_error
-          ? true
-          : await live.finish(result);
+      const answered = await live.finish(result);
       if (!approvals) {
         if (result.pending_approval) {
           await notify(target, `${texts.approvalNeeded}: ${result.pending_approval.summary}`);
