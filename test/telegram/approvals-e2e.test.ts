@@ -229,7 +229,7 @@ describe('Telegram approvals end to end (real agent)', () => {
     await p.api.waitFor(() => read().some((t) => t.startsWith('Approval requests')), 10_000);
     const shown = read().find((t) => t.startsWith('Approval requests')) as string;
     expect(shown).toContain(`Bash: echo granted > ${join(h.dir, 'debug.txt')}`);
-    expect(shown).toContain(`allow conversation by ${USER.id}`);
+    expect(shown).toContain(`allowed in this conversation by user ${USER.id}`);
     expect(shown).toContain('Allowed in this conversation until /new: Bash(echo *)');
   });
 });

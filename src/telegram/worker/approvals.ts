@@ -13,6 +13,7 @@ import {
   type TelegramApprovals,
 } from '../approvals/index.js';
 import type { ReplyTarget } from './reply.js';
+import { texts } from './texts.js';
 
 export interface WorkerApprovalsDeps {
   api: Api;
@@ -127,22 +128,28 @@ export function createWorkerApprovals(deps: WorkerApprovalsDeps) {
     if (record) await editApprovalNotice(api, record, { status: 'cancelled', by: '/new' }, logger);
   };
 
-  /** `/debug`: the conversation's recent requests and the rules granted in its current session. */
+  /**
+   * `/debug`: the conversation's recent requests and the rules granted in its current session. A
+   * failed read is said, never thrown (the transcript files still follow).
+   */
   const debugText = async (key: ConversationKey): Promise<string> => {
+    try {
+      return await approvalsReport(key);
+    } catch (err) {
+      logger.warn('telegram: could not read approvals for /debug', { error: errorMessage(err) });
+      return texts.debugApprovalsUnreadable;
+    }
+  };
+
+  const approvalsReport = async (key: ConversationKey): Promise<string> => {
     const [records, conversation] = await Promise.all([
       approvals.store.list(key, { limit: 10 }),
       approvals.conversation(key),
     ]);
     const grants = conversation ? await approvals.store.grants(key, conversation.sessionId) : [];
-    const lines = [
-      records.length ? 'Approval requests (newest first):' : 'No approval requests in this conversation.',
-    ];
+    const lines: string[] = [records.length ? texts.debugApprovalsHeader : texts.debugApprovalsNone];
     for (const r of records) lines.push(`• ${debugLine(r)}`);
-    lines.push(
-      grants.length
-        ? `Allowed in this conversation until /new: ${grants.join(', ')}`
-        : 'Nothing is allowed in this conversation beyond the policy.',
-    );
+    lines.push(grants.length ? texts.debugGrants(grants) : texts.debugGrantsNone);
     return lines.join('\n');
   };
 
@@ -151,10 +158,22 @@ export function createWorkerApprovals(deps: WorkerApprovalsDeps) {
 
 export type WorkerApprovals = ReturnType<typeof createWorkerApprovals>;
 
+const RESOLVED: Record<Exclude<ApprovalRecord['status'], 'pending'>, string> = {
+  allow_once: 'allowed once',
+  allow_conversation: 'allowed in this conversation',
+  deny: 'denied',
+  expired: 'expired',
+  superseded: 'not run (a new message came instead)',
+  cancelled: 'cancelled',
+};
+
 function debugLine(r: ApprovalRecord): string {
-  const at = new Date(r.createdAt).toISOString().slice(0, 16).replace('T', ' ');
+  const at = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
+  const day = new Date(r.createdAt).toISOString().slice(0, 10);
   const summary = r.summary.length > 80 ? `${r.summary.slice(0, 79)}…` : r.summary;
-  const by = r.resolvedBy ? ` by ${r.resolvedBy}` : '';
-  const status = r.status === 'pending' ? 'pending' : `${r.status.replace('_', ' ')}${by}`;
-  return `${at} UTC ${r.tool}: ${summary} — ${status}`;
+  const status =
+    r.status === 'pending'
+      ? `pending until ${at(r.expiresAt)} UTC`
+      : `${RESOLVED[r.status]}${r.resolvedBy ? ` by user ${r.resolvedBy}` : ''}`;
+  return `${day} ${at(r.createdAt)} UTC ${r.tool}: ${summary} — ${status}`;
 }
