@@ -45,9 +45,12 @@ export interface ApprovalRecord {
   toolUseId: string;
   /** Tool name as the SDK names it (`Bash`, `mcp__aws__reboot_instance`). */
   tool: string;
-  /** The call's input as JSON (capped at 16 KiB; longer inputs end with `…` and are not valid JSON). */
+  /**
+   * The call's input as JSON (capped at 16 KiB of UTF-8 by the caller; longer inputs end with `…` and
+   * are not valid JSON). The store refuses more than 16,384 bytes.
+   */
   input: string;
-  /** A readable rendering of the call for people (`aws ec2 reboot-instances --instance-ids i-1`). */
+  /** A readable rendering of the call for people (`aws ec2 reboot-instances --instance-ids i-1`; ≤ 2000 characters). */
   summary: string;
   /** The rule "Allow in this conversation" grants, e.g. `Bash(aws ec2 reboot-instances *)`. */
   grantRule: string;
@@ -75,10 +78,15 @@ export type ResolveOutcome =
 
 /**
  * Approval requests, "allow in this conversation" grants, and the audit trail. Every key is under
- * the tenant (`pk` = tenant in DynamoDB); ids are validated before any read.
+ * the tenant (`pk` = tenant in DynamoDB); ids are validated before any read. A record is kept until
+ * `expiresAt` + the usage retention and reads as absent after that. Malformed or oversized input
+ * throws `InvalidIdError` / `InvalidApprovalError` and writes nothing (docs/storage.md, Approvals).
  */
 export interface ApprovalStore {
-  /** Store a new pending request (refuses an existing id). */
+  /**
+   * Store a new pending request. An id holding another request throws `ApprovalExistsError`; a
+   * repeat of the same creation fields (a retry after a lost response) succeeds and writes nothing.
+   */
   create(record: ApprovalRecord): Promise<void>;
   get(tenant: TenantId, id: ApprovalId): Promise<ApprovalRecord | null>;
   /**
@@ -90,13 +98,16 @@ export interface ApprovalStore {
     id: ApprovalId,
     resolution: { status: ApprovalResolution; at: number; by?: string; requestId?: RequestId },
   ): Promise<ResolveOutcome>;
-  /** Remember where the request was shown (Telegram message), for later edits. */
+  /** Remember where the request was shown (Telegram message), for later edits. An unknown id is ignored. */
   setNotice(tenant: TenantId, id: ApprovalId, notice: ApprovalNotice): Promise<void>;
-  /** Add an "allow in this conversation" rule for a session (idempotent). */
+  /**
+   * Add an "allow in this conversation" rule for a session (idempotent). At most 100 rules of 1–1000
+   * characters per session (`InvalidApprovalError` beyond); they expire 25 days after the last grant.
+   */
   grant(key: ConversationKey, sessionId: SessionId, rule: string): Promise<void>;
   /** The rules granted for a session, in the order granted. */
   grants(key: ConversationKey, sessionId: SessionId): Promise<string[]>;
-  /** Requests of a conversation, newest first (pending and resolved: the audit trail). */
+  /** Requests of a conversation, newest first (pending and resolved: the audit trail); limit 50 by default, at most 200. */
   list(key: ConversationKey, options?: { limit?: number }): Promise<ApprovalRecord[]>;
 }
 

@@ -22,7 +22,8 @@ import { turnLedgerTests } from './conformance/turns.js';
  *   or subpath is stored again); `listSubkeys` of the main key lists every subpath; `delete` of a
  *   subkey removes only that stream; `stat().location` contains the session id.
  * - conversations: live while `now < expiresAt`; `touch` on an expired record starts afresh
- *   (`turns` 1, new `createdAt`); `remove` returns `null` for absent or expired records.
+ *   (`turns` 1, new `createdAt`); `remove` returns `null` for absent or expired records; every
+ *   `touch` sets `pendingApproval` to the given id or clears it (an invalid id throws, writes nothing).
  * - leases: live while `now < expiresAt` (injected clock); `waitMs` is wall-clock waiting; the token
  *   grows on every acquire, also after a release; `release` of a lost lease is silent and leaves
  *   the new holder alone; `heartbeat` after a release or takeover throws `FencedWriteError`; fenced
@@ -36,8 +37,13 @@ export interface RawBackend {
   readEntries(key: SessionKey): Promise<SessionStoreEntry[] | null>;
   /** Every raw storage key (object keys / row ids) belonging to a tenant, as the backend names them. */
   listTenantKeys(tenant: TenantId): Promise<string[]>;
-  /** The conversation-map row read directly: session id and expiry (epoch ms). */
-  readConversation(key: ConversationKey): Promise<{ sessionId: string; expiresAt: number } | null>;
+  /**
+   * The conversation-map row read directly: session id, expiry (epoch ms) and the pending approval
+   * request id (the property only when one is stored).
+   */
+  readConversation(
+    key: ConversationKey,
+  ): Promise<{ sessionId: string; expiresAt: number; pendingApproval?: string } | null>;
   /**
    * Optional: the turn-ledger row read directly (SQL row / DynamoDB item / map entry), by the
    * backend's own spelling of the key. When present, the ledger tests also check every write here.

@@ -182,7 +182,9 @@ export function createRawCloudBackend(deps: {
         new GetCommand({ TableName: table, Key: { pk: key.tenant, sk }, ConsistentRead: true }),
       );
       if (!res.Item) return null;
-      return { sessionId: String(res.Item.sessionId), expiresAt: Number(res.Item.expiresAt) };
+      const pending =
+        res.Item.pendingApproval === undefined ? {} : { pendingApproval: String(res.Item.pendingApproval) };
+      return { sessionId: String(res.Item.sessionId), expiresAt: Number(res.Item.expiresAt), ...pending };
     },
   };
 }

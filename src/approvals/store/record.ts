@@ -1,7 +1,6 @@
 import { CONVERSATION_RETENTION_DAYS, DAY_MS } from '../../core/clock.js';
 import { parseRequestId, parseSessionId, parseTenantId } from '../../core/ids.js';
 import { conversationKey, type ConversationKey } from '../../core/keys.js';
-import { USAGE_RETENTION_DAYS } from '../../usage/store.js';
 import { ApprovalExistsError, InvalidApprovalError } from '../errors.js';
 import { parseApprovalId } from '../ids.js';
 import {
@@ -30,8 +29,11 @@ export const MAX_GRANTS = 100;
 export const MAX_NAME_CHARS = 256;
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 200;
-/** Records are kept this long after `expiresAt` unless told otherwise: the usage retention's default. */
-export const DEFAULT_APPROVAL_RETENTION_DAYS = USAGE_RETENTION_DAYS;
+/**
+ * Records are kept this long after `expiresAt` unless told otherwise: the usage retention's default
+ * (`USAGE_RETENTION_DAYS`; equal by test, not by import, so approvals/ does not load usage/).
+ */
+export const DEFAULT_APPROVAL_RETENTION_DAYS = 400;
 /** A session's grants are kept this long after its last `grant` (the conversation map's horizon). */
 export const GRANT_RETENTION_MS = CONVERSATION_RETENTION_DAYS * DAY_MS;
 

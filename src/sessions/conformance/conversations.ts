@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { newApprovalId } from '../../approvals/ids.js';
+import type { ApprovalId } from '../../approvals/types.js';
 import { CONVERSATION_RETENTION_DAYS, DAY_MS } from '../../core/clock.js';
+import { InvalidIdError } from '../../core/errors.js';
 import { parseSessionId } from '../../core/ids.js';
 import { conversationKey } from '../../core/keys.js';
 import type { ConformanceHarness } from '../conformance.js';
@@ -124,6 +127,56 @@ export function conversationTests(harness: ConformanceHarness): void {
       for (const record of listed) expect(await s.storage.conversations.get(record.key)).toEqual(record);
       const listedB = await s.storage.conversations.list(TENANT_B);
       expect(listedB.map((r) => r.key)).toEqual([b1]);
+    });
+
+    it('touch sets the pending approval request, and every touch without one clears it', async () => {
+      const s = subject();
+      const key = conversation();
+      const sessionId = newSession();
+      const first = newApprovalId();
+      const record = await s.storage.conversations.touch(key, sessionId, { pendingApproval: first });
+      expect(record.pendingApproval).toBe(first);
+      expect(await s.storage.conversations.get(key)).toEqual(record);
+      expect(await s.raw.readConversation(key)).toMatchObject({ sessionId, pendingApproval: first });
+      expect((await s.storage.conversations.list(TENANT_A))[0]?.pendingApproval).toBe(first);
+
+      const second = newApprovalId();
+      s.clock.advance(1000);
+      expect(
+        (await s.storage.conversations.touch(key, sessionId, { pendingApproval: second })).pendingApproval,
+      ).toBe(second);
+      expect((await s.raw.readConversation(key))?.pendingApproval).toBe(second);
+
+      s.clock.advance(1000);
+      const cleared = await s.storage.conversations.touch(key, sessionId, {});
+      expect(cleared).not.toHaveProperty('pendingApproval');
+      expect(cleared.turns).toBe(3);
+      expect(await s.storage.conversations.get(key)).not.toHaveProperty('pendingApproval');
+      expect(await s.raw.readConversation(key)).not.toHaveProperty('pendingApproval');
+
+      await s.storage.conversations.touch(key, sessionId, { pendingApproval: first });
+      const plain = await s.storage.conversations.touch(key, sessionId);
+      expect(plain).not.toHaveProperty('pendingApproval');
+      expect(await s.raw.readConversation(key)).not.toHaveProperty('pendingApproval');
+
+      // A fresh record after expiry carries the id given to the touch that creates it.
+      s.clock.advance(RETENTION_MS);
+      const fresh = await s.storage.conversations.touch(key, newSession(), { pendingApproval: second });
+      expect(fresh.turns).toBe(1);
+      expect(fresh.pendingApproval).toBe(second);
+      expect((await s.raw.readConversation(key))?.pendingApproval).toBe(second);
+    });
+
+    it('touch refuses a malformed pending approval id and writes nothing', async () => {
+      const s = subject();
+      const key = conversation();
+      for (const bad of ['../x', 'x'.repeat(300), 'abcdefghij\u0000klmnopqrstu']) {
+        await expect(
+          s.storage.conversations.touch(key, newSession(), { pendingApproval: bad as ApprovalId }),
+        ).rejects.toBeInstanceOf(InvalidIdError);
+      }
+      expect(await s.storage.conversations.get(key)).toBeNull();
+      expect(await s.raw.readConversation(key)).toBeNull();
     });
 
     it('keeps threads of one chat apart', async () => {

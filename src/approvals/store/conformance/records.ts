@@ -81,6 +81,24 @@ export function recordTests(harness: ApprovalHarness): void {
       expect(await s.store.list(record.key)).toHaveLength(1);
     });
 
+    it('lets concurrent creates of one id agree: identical ones all succeed, of different ones exactly one', async () => {
+      const s = subject();
+      const record = pendingRecord(chatKey(), s.clock.now());
+      await Promise.all(Array.from({ length: 5 }, () => s.store.create(structuredClone(record))));
+      expect(await s.store.get(TENANT_A, record.id)).toEqual(record);
+      expect(await s.store.list(record.key)).toEqual([record]);
+
+      const contested = pendingRecord(chatKey(), s.clock.now());
+      const variants = Array.from({ length: 5 }, (_, i) => ({ ...contested, summary: `variant ${i}` }));
+      const results = await Promise.allSettled(variants.map((v) => s.store.create(v)));
+      const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [variants[i]] : []));
+      expect(won).toHaveLength(1);
+      for (const r of results)
+        if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ApprovalExistsError);
+      expect(await s.store.get(TENANT_A, contested.id)).toEqual(won[0]);
+      expect((await s.raw.readApproval(TENANT_A, contested.id))?.summary).toBe(won[0]?.summary);
+    });
+
     it('refuses a new record that is not pending or carries a resolution', async () => {
       const s = subject();
       const key = chatKey();

@@ -23,7 +23,9 @@ function memoryRaw(state: MemoryState): RawBackend {
     },
     async readConversation(key) {
       const record = state.conversations.get(`${key.tenant}:${key.chat}:${key.thread}`);
-      return record ? { sessionId: record.sessionId, expiresAt: record.expiresAt } : null;
+      if (!record) return null;
+      const pending = record.pendingApproval === undefined ? {} : { pendingApproval: record.pendingApproval };
+      return { sessionId: record.sessionId, expiresAt: record.expiresAt, ...pending };
     },
     async readTurn(key, requestId) {
       const t = state.turns.get(`${key.tenant}:${key.chat}:${key.thread}#${requestId}`);

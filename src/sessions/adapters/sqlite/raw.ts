@@ -39,10 +39,13 @@ export function openSqliteRaw(file: string): RawBackend & { close(): void } {
     async readConversation(key: ConversationKey) {
       const row = db
         .prepare(
-          'SELECT session_id, expires_at FROM conversations WHERE tenant = ? AND chat = ? AND thread = ?',
+          'SELECT session_id, expires_at, pending_approval FROM conversations WHERE tenant = ? AND chat = ? AND thread = ?',
         )
-        .get(key.tenant, key.chat, key.thread) as { session_id: string; expires_at: number } | undefined;
-      return row ? { sessionId: row.session_id, expiresAt: row.expires_at } : null;
+        .get(key.tenant, key.chat, key.thread) as
+        { session_id: string; expires_at: number; pending_approval: string | null } | undefined;
+      if (!row) return null;
+      const pending = row.pending_approval === null ? {} : { pendingApproval: row.pending_approval };
+      return { sessionId: row.session_id, expiresAt: row.expires_at, ...pending };
     },
 
     async readTurn(key: ConversationKey, requestId: string) {

@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { useDynamoDbLocal } from '../../../test/peers/use-dynamodb.js';
-import { tableDefinition } from '../../sessions/adapters/cloud/schema.js';
-import { runApprovalConformance, type RawApprovalBackend } from './conformance.js';
-import { createDynamoApprovalStore } from './dynamodb.js';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../core/clock.js';
+import { useDynamoDbLocal } from '../../../../test/peers/use-dynamodb.js';
+import { tableDefinition } from '../../../sessions/adapters/cloud/schema.js';
+import { runApprovalConformance, type RawApprovalBackend } from '../conformance.js';
+import { TENANT_A, chatKey, pendingRecord } from '../conformance/fixtures.js';
+import { createDynamoApprovalStore } from './index.js';
 
 /**
  * Reads the approval items with plain GetItem/Query and its own spelling of the layout
@@ -100,4 +108,37 @@ runApprovalConformance({
       },
     };
   },
+});
+
+describe('dynamodb approval store', () => {
+  it('retries a create that AWS cancelled for a TransactionConflict (DynamoDB Local never reports one)', async () => {
+    const { client, doc } = clients();
+    const table = `approvals-${randomBytes(5).toString('hex')}`;
+    await client.send(new CreateTableCommand(tableDefinition(table)));
+    try {
+      let conflicts = 0;
+      const flaky = {
+        send(command: unknown) {
+          if (command instanceof TransactWriteCommand && conflicts < 2) {
+            conflicts += 1;
+            return Promise.reject(
+              Object.assign(new Error('Transaction cancelled'), {
+                name: 'TransactionCanceledException',
+                CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
+              }),
+            );
+          }
+          return doc.send(command as never);
+        },
+      } as unknown as DynamoDBDocumentClient;
+      const clock = new ManualClock();
+      const store = createDynamoApprovalStore({ doc: flaky, table, clock });
+      const record = pendingRecord(chatKey(), clock.now());
+      await store.create(record);
+      expect(conflicts).toBe(2);
+      expect(await store.get(TENANT_A, record.id)).toEqual(record);
+    } finally {
+      await client.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+    }
+  });
 });
