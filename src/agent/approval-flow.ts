@@ -132,9 +132,11 @@ export function createApprovalFlow(deps: ApprovalFlowDeps) {
             : `this request was already ${describeResolved(record)}`,
       };
     }
-    const repeat = record.status !== 'pending' && requestId !== undefined && record.resolvedByRequest === requestId;
+    const repeat =
+      record.status !== 'pending' && requestId !== undefined && record.resolvedByRequest === requestId;
     if (!repeat) {
-      if (record.status !== 'pending') return { refused: `this request was already ${describeResolved(record)}` };
+      if (record.status !== 'pending')
+        return { refused: `this request was already ${describeResolved(record)}` };
       if (now >= record.expiresAt) {
         await approvals.resolve(key.tenant, record.id, { status: 'expired', at: now });
         return { refused: 'this request expired before the decision; the agent will be told' };
@@ -164,12 +166,19 @@ export function createApprovalFlow(deps: ApprovalFlowDeps) {
     return {
       gate: { grants, answer: gateAnswer },
       continuation: true,
-      resolved: { id: record.id, status: decision, by: repeat ? (record.resolvedBy ?? answer.by) : answer.by },
+      resolved: {
+        id: record.id,
+        status: decision,
+        by: repeat ? (record.resolvedBy ?? answer.by) : answer.by,
+      },
     };
   }
 
   /** The session's grants, read once and only if a call needs them. */
-  function lazyGrants(key: ConversationKey, sessionId: SessionId | undefined): () => Promise<readonly string[]> {
+  function lazyGrants(
+    key: ConversationKey,
+    sessionId: SessionId | undefined,
+  ): () => Promise<readonly string[]> {
     let read: Promise<readonly string[]> | undefined;
     return () => {
       if (!sessionId) return Promise.resolve([]);
@@ -217,7 +226,11 @@ export function createApprovalFlow(deps: ApprovalFlowDeps) {
   ): Promise<ApprovalId | undefined> {
     const id = map?.pendingApproval;
     if (!id) return undefined;
-    const outcome = await approvals.resolve(key.tenant, id, { status: 'cancelled', at: now, ...(by ? { by } : {}) });
+    const outcome = await approvals.resolve(key.tenant, id, {
+      status: 'cancelled',
+      at: now,
+      ...(by ? { by } : {}),
+    });
     return outcome.ok ? id : undefined;
   }
 
@@ -270,7 +283,9 @@ function supersededReason(status: ApprovalResolution, messages: UserPart[]): str
           : 'This tool call was not run.';
   if (messages.length === 0) return `${why} Do not retry it without asking the user.`;
   const said = messages
-    .map((m) => (m.messageTime ? `<message_time>${m.messageTime.toISOString()}</message_time>\n${m.text}` : m.text))
+    .map((m) =>
+      m.messageTime ? `<message_time>${m.messageTime.toISOString()}</message_time>\n${m.text}` : m.text,
+    )
     .join('\n\n');
   return `${why} Do not retry it unless the user asks. The user's message (answer it):\n\n${said}`;
 }

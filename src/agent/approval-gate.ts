@@ -71,14 +71,18 @@ export function createApprovalGate(logger: Logger): ApprovalGate {
     const call: GateCall = { tool: input.tool_name, input: asRecord(input.tool_input) };
     const turn = turns.get(input.session_id);
     if (turn?.answer && turn.answer.toolUseId === toolUseId) {
-      return turn.answer.allow ? decision('allow', 'approved by the user') : decision('deny', turn.answer.reason);
+      return turn.answer.allow
+        ? decision('allow', 'approved by the user')
+        : decision('deny', turn.answer.reason);
     }
     const match = policy.evaluate(call);
     if (match.verdict === 'deny') {
       return decision('deny', `Refused by the tool policy (rule ${match.rule}). Do not retry this call.`);
     }
-    if (match.verdict === 'allow') return decision('allow', `allowed by the tool policy (rule ${match.rule})`);
-    if (turn && policy.granted(call, await turn.grants())) return decision('allow', 'allowed in this conversation');
+    if (match.verdict === 'allow')
+      return decision('allow', `allowed by the tool policy (rule ${match.rule})`);
+    if (turn && policy.granted(call, await turn.grants()))
+      return decision('allow', 'allowed in this conversation');
     if (!turn) {
       // No turn registered for this session: nobody could record the request. Fail closed.
       logger.warn('approval gate: a call that needs approval outside a known turn was refused', {

@@ -382,16 +382,26 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         log,
       }).finally(endGate);
       const { turn } = execution;
-      const deferred = await recordDeferred(request, approvals, agent, turn, parseSessionId(turn.sessionId ?? sessionId), log);
-      const result = withApprovals(toTurnResult(turn, {
-        sessionId: turn.sessionId ?? sessionId,
-        costBefore: execution.costBefore,
-        loadFailure: execution.loadFailure,
-        aborted: abort.signal.aborted ? abort.signal.reason : undefined,
-        stopped: stop.aborted,
-        partialText: events.streamedText(),
-        durationMs: clock.now() - started,
-      }), { approvals, deferred, streamed: events.streamedText() });
+      const deferred = await recordDeferred(
+        request,
+        approvals,
+        agent,
+        turn,
+        parseSessionId(turn.sessionId ?? sessionId),
+        log,
+      );
+      const result = withApprovals(
+        toTurnResult(turn, {
+          sessionId: turn.sessionId ?? sessionId,
+          costBefore: execution.costBefore,
+          loadFailure: execution.loadFailure,
+          aborted: abort.signal.aborted ? abort.signal.reason : undefined,
+          stopped: stop.aborted,
+          partialText: events.streamedText(),
+          durationMs: clock.now() - started,
+        }),
+        { approvals, deferred, streamed: events.streamedText() },
+      );
       // A turn is committed once the map points at its session. A new session whose history did not
       // reach the store is not recorded (the next turn starts clean instead of failing to resume).
       const persisted = turn.result !== null && turn.mirrorErrors.length === 0;

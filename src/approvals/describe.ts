@@ -1,3 +1,4 @@
+import { isRecord } from '../core/guards.js';
 import { splitCommand } from './bash.js';
 import { escapeBashLiteral, resolvePath } from './match.js';
 import { clean, normalizeForGrant, type ToolCall } from './policy.js';
@@ -23,7 +24,8 @@ export interface DescribeContext {
 }
 
 export function describeCall(call: ToolCall, ctx: DescribeContext): CallDescription {
-  return { summary: clip(sanitize(summaryLines(call, ctx).join('\n'))), grantRule: grantRuleFor(call, ctx) };
+  const safe: ToolCall = { tool: String(call.tool), input: isRecord(call.input) ? call.input : {} };
+  return { summary: clip(sanitize(summaryLines(safe, ctx).join('\n'))), grantRule: grantRuleFor(safe, ctx) };
 }
 
 function summaryLines(call: ToolCall, ctx: DescribeContext): string[] {

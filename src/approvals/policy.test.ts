@@ -147,6 +147,8 @@ describe('evaluate: deny cannot be spelled around', () => {
     'aws  ec2   terminate-instances --instance-ids i-1',
     'aws "ec2" terminate-instances --instance-ids i-1',
     '(cd / && rm x)',
+    '/bin/rm x',
+    '/usr/bin/sudo /bin/rm x',
   ])('%s', (command) => {
     expect(policy.evaluate(bash(command)).verdict).toBe('deny');
   });

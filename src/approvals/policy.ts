@@ -210,16 +210,20 @@ const SHELL_C_RE = /^(?:(?:ba|z|da|k)?sh|eval)(?: -[a-z]+)* (?:-c )?(.+)$/s;
 
 /**
  * What deny and ask rules are checked against, so a denied command is not let through by spelling:
- * the part, without assignments, from every word on after a wrapper (`sudo`, `env`, `timeout 5`, …),
+ * the part, without assignments, with `/bin/rm` as `rm`, from every word on after a wrapper (`sudo`, `env`, `timeout 5`, …),
  * without quotes,
  * and the commands inside `bash -c '…'` / `eval …` (three levels deep).
  */
 function denyVariants(part: BashPart, depth = 0): string[] {
   const out = new Set<string>([part.text, part.command]);
   const words = part.command.split(' ');
-  if (WRAPPERS.has(dequote(words[0] ?? ''))) {
+  if (WRAPPERS.has(programOf(words[0] ?? ''))) {
     // Where the wrapped command starts depends on each wrapper's options: try every word.
     for (let i = 1; i < words.length; i++) out.add(words.slice(i).join(' '));
+  }
+  for (const v of [...out]) {
+    const [first = '', ...rest] = v.split(' ');
+    if (programOf(first) !== first) out.add([programOf(first), ...rest].join(' ')); // `/bin/rm` is `rm`
   }
   for (const v of [...out]) {
     const inner = depth < 3 ? SHELL_C_RE.exec(v) : null;
@@ -230,6 +234,11 @@ function denyVariants(part: BashPart, depth = 0): string[] {
   }
   for (const v of [...out]) out.add(dequote(v));
   return [...out];
+}
+
+function programOf(word: string): string {
+  const plain = dequote(word);
+  return plain.slice(plain.lastIndexOf('/') + 1);
 }
 
 function dequote(s: string): string {

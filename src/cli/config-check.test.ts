@@ -34,8 +34,18 @@ describe('runConfigCheck', () => {
     expect(out).toContain('- hello-world: Greets the user');
     expect(out).toContain('MCP servers (0 enabled, 2 disabled):');
     expect(out).toContain('- aws-knowledge (http, disabled): https://knowledge-mcp.global.api.aws');
-    expect(out).toContain('allowedTools: Agent, Bash(bash .claude/skills/hello-world/scripts/hello.sh *)');
+    expect(out).toContain(
+      'permissions: built-in default (no permissions.json); default ask; approval timeout 30 min',
+    );
+    expect(out).toContain(
+      'derived allow (2): Agent, Bash(bash .claude/skills/hello-world/scripts/hello.sh *)',
+    );
+    expect(out).toMatch(/\n {4}allow \(\d+\): TodoWrite, /);
+    expect(out).toContain('Bash(aws <service> describe-*|list-*|get-*) for (acm, ');
+    expect(out).toMatch(/\n {4}ask \(\d+\): Bash\(aws secretsmanager get-secret-value \*\),/);
+    expect(out).toContain('deny (0): (none)');
     expect(out).toContain('skills: hello-world');
+    expect(out.split('\n').every((line) => line.length <= 100 || line.includes('- hello-world'))).toBe(true);
     // Agents referencing disabled servers are worth a warning, not a failure.
     expect(err).toMatch(/^\[config\] 2 warnings in the agent configuration \(not errors\):/);
   });
@@ -44,8 +54,31 @@ describe('runConfigCheck', () => {
     const { code, out, err } = await check(defaultAgentConfigDir(), {}, ['aws-knowledge']);
     expect(code).toBe(0);
     expect(out).toContain('MCP servers (1 enabled, 1 disabled):');
-    expect(out).toContain('allowedTools: Agent, mcp__aws-knowledge, Bash(');
+    expect(out).toContain('derived allow (3): Agent, mcp__aws-knowledge,\n      Bash(bash .claude/skills/');
     expect(err).toContain('"aws-documentation" is disabled');
+  });
+
+  it('shows the permissions of a permissions.json', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'config-check-'));
+    dirs.push(dir);
+    await writeFile(
+      path.join(dir, 'permissions.json'),
+      JSON.stringify({
+        allow: ['Bash(aws ec2 describe-*)'],
+        deny: ['Bash(rm *)'],
+        approval_timeout_minutes: 5,
+      }),
+    );
+    const { code, out } = await check(dir);
+    expect(code).toBe(0);
+    const lines = out.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  permissions:'));
+    expect(lines[at]).toBe('  permissions: permissions.json; default ask; approval timeout 5 min');
+    expect(lines[at + 1]).toBe('    derived allow (0): (none)');
+    expect(lines[at + 2]).toBe('    allow (1): Bash(aws ec2 describe-*)');
+    expect(lines[at + 3]).toMatch(/^ {4}ask \(18\): Bash\(aws secretsmanager get-secret-value \*\),$/);
+    expect(lines).toContain('    deny (1): Bash(rm *)');
+    expect(lines.at(-1)).toBe('    skills: (none)');
   });
 
   it('lists every problem with file and field, exits 1, no stack trace', async () => {

@@ -14,7 +14,7 @@ export interface ConfigCheckArgs {
 
 /**
  * `omnicloud config check`: loads the folder and prints a summary (agents, skills, MCP servers,
- * the default tool policy) to `out`, or every problem (file → field: message) to `err`.
+ * the effective tool permissions) to `out`, or every problem (file → field: message) to `err`.
  * Returns the exit code: 0 valid, 1 invalid. Never prints a stack trace.
  */
 export async function runConfigCheck(args: ConfigCheckArgs): Promise<number> {
@@ -66,14 +66,79 @@ export function summarize(config: AgentConfig): string[] {
     lines.push(`    - ${m.name} (${flags.join(', ')}): ${m.target}`);
   }
 
-  const policy = defaultToolPolicy(config);
-  lines.push(
-    `  default tool policy (permission mode "${policy.permissionMode}"; everything else is denied):`,
-  );
-  lines.push(
-    `    allowedTools: ${policy.allowedTools.length > 0 ? policy.allowedTools.join(', ') : '(none)'}`,
-  );
-  lines.push(`    skills: ${policy.skills.length > 0 ? policy.skills.join(', ') : '(none)'}`);
+  lines.push(...summarizePermissions(config));
+  return lines;
+}
+
+/**
+ * The effective permissions: where they come from, the default verdict and timeout, the allow
+ * rules derived from the folder (subagents, MCP servers, skill scripts), then each list. The
+ * per-service AWS read rules of the built-in default are shown as one entry.
+ */
+export function summarizePermissions(config: AgentConfig): string[] {
+  const p = config.permissions;
+  const source =
+    config.permissionsSource === 'file' ? 'permissions.json' : 'built-in default (no permissions.json)';
+  const derived = defaultToolPolicy(config);
+  return [
+    `  permissions: ${source}; default ${p.default}; approval timeout ${p.timeoutMinutes} min`,
+    ...ruleLine('derived allow', derived.allowedTools),
+    ...ruleLine('allow', p.allow),
+    ...ruleLine('ask', p.ask),
+    ...ruleLine('deny', p.deny),
+    `    skills: ${derived.skills.length > 0 ? derived.skills.join(', ') : '(none)'}`,
+  ];
+}
+
+function ruleLine(label: string, rules: readonly string[]): string[] {
+  if (rules.length === 0) return [`    ${label} (0): (none)`];
+  return wrap(`    ${label} (${rules.length}): `, condenseAwsReads(rules), 100);
+}
+
+/**
+ * `Bash(aws ec2 describe-*)`, `Bash(aws ec2 list-*)`, … for many services → one entry per set of
+ * verbs: `Bash(aws <service> describe-*|list-*) for (acm, …)`, in place of the first such rule.
+ */
+function condenseAwsReads(rules: readonly string[]): string[] {
+  const re = /^Bash\(aws ([a-z0-9-]+) (describe|list|get)-\*\)$/;
+  const verbs = new Map<string, string[]>();
+  for (const rule of rules) {
+    const m = re.exec(rule);
+    if (m) verbs.set(m[1] ?? '', [...(verbs.get(m[1] ?? '') ?? []), `${m[2] ?? ''}-*`]);
+  }
+  if (verbs.size < 2) return [...rules];
+  const groups = new Map<string, string[]>();
+  for (const [service, vs] of verbs) groups.set(vs.join('|'), [...(groups.get(vs.join('|')) ?? []), service]);
+  const out: string[] = [];
+  let placed = false;
+  for (const rule of rules) {
+    if (!re.test(rule)) out.push(rule);
+    else if (!placed) {
+      placed = true;
+      for (const [vs, services] of groups) {
+        const names = services.map((name, i) => (i === services.length - 1 ? `${name})` : name));
+        names[0] = `Bash(aws <service> ${vs}) for (${names[0] ?? ''}`;
+        out.push(...names);
+      }
+    }
+  }
+  return out;
+}
+
+/** Items joined by ", ", wrapped at `width` with continuation lines indented under the first item. */
+function wrap(head: string, items: string[], width: number): string[] {
+  const indent = ' '.repeat(6);
+  const lines: string[] = [];
+  let line = head;
+  items.forEach((item, i) => {
+    const piece = item + (i < items.length - 1 ? ',' : '');
+    if (line.length + piece.length + 1 > width && line.trim() !== '' && line !== head) {
+      lines.push(line.trimEnd());
+      line = indent;
+    }
+    line += (line === head || line === indent ? '' : ' ') + piece;
+  });
+  lines.push(line.trimEnd());
   return lines;
 }
 

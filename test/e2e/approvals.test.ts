@@ -51,7 +51,11 @@ describe('approvals (real binary, offline model)', () => {
   it('asks, then "allow once" runs the command on a fresh runner and the reply has its output', async () => {
     const k = key('allow-once');
     const marker = file('allow-once.txt');
-    const asked = await h.runner.runTurn({ key: k, text: bash(`touch ${marker} && printf ran-it`), userId: '7' });
+    const asked = await h.runner.runTurn({
+      key: k,
+      text: bash(`touch ${marker} && printf ran-it`),
+      userId: '7',
+    });
     const id = pendingId(asked);
     expect(asked.pending_approval).toMatchObject({ tool: 'Bash' });
     expect(asked.pending_approval?.summary).toContain(`touch ${marker}`);
@@ -145,7 +149,11 @@ describe('approvals (real binary, offline model)', () => {
     expect(h.model.requests).toHaveLength(1);
     expect((await h.storage.approvals.get(k.tenant, id))?.status).toBe('superseded');
     // The request can no longer be decided.
-    const late = await h.runner.runTurn({ key: k, text: '', approval: { id, decision: 'allow_once', by: '8' } });
+    const late = await h.runner.runTurn({
+      key: k,
+      text: '',
+      approval: { id, decision: 'allow_once', by: '8' },
+    });
     expect(late.error_code).toBe('approval_unavailable');
     expect(existsSync(marker)).toBe(false);
   });
@@ -187,7 +195,11 @@ describe('approvals (real binary, offline model)', () => {
       await warm.runTurn({ key: k, text: 'hello' });
       const id = pendingId(await warm.runTurn({ key: k, text: bash(`touch ${marker} && printf warm-ran`) }));
       expect(pool.stats().evictions.approval).toBe(1);
-      const done = await warm.runTurn({ key: k, text: '', approval: { id, decision: 'allow_once', by: '8' } });
+      const done = await warm.runTurn({
+        key: k,
+        text: '',
+        approval: { id, decision: 'allow_once', by: '8' },
+      });
       expect(done.response).toContain('warm-ran');
       expect(existsSync(marker)).toBe(true);
       const hits = pool.stats().hits;

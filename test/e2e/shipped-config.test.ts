@@ -44,13 +44,18 @@ describe('shipped agent-config', () => {
     expect(main && systemText(main)).toContain('OmniCloud');
   });
 
-  it('denies a Bash command the policy does not allow', async () => {
+  it('asks before a Bash command that can change state, and runs read-only lookups', async () => {
     const marker = join(h.dir, 'pwned');
-    const result = await h.runner.runTurn({
-      key: conversationKey({ tenant: 'default', chat: 'shipped-deny' }),
-      text: `call tool Bash {"command":"touch ${marker}"}`,
-    });
-    expect(result.response.toLowerCase()).toMatch(/approval|permission|denied/);
+    const key = conversationKey({ tenant: 'default', chat: 'shipped-ask' });
+    const result = await h.runner.runTurn({ key, text: `call tool Bash {"command":"touch ${marker}"}` });
+    expect(result.pending_approval).toMatchObject({ tool: 'Bash' });
+    expect(result.pending_approval?.summary).toContain(`touch ${marker}`);
     expect(existsSync(marker)).toBe(false);
+    const lookup = await h.runner.runTurn({
+      key: conversationKey({ tenant: 'default', chat: 'shipped-lookup' }),
+      text: 'call tool Bash {"command":"echo looked-up"}',
+    });
+    expect(lookup.pending_approval).toBeUndefined();
+    expect(lookup.response).toContain('Output:\nlooked-up');
   });
 });

@@ -124,12 +124,20 @@ describe('permissions.json', () => {
     ]);
   });
 
-  it('warns about MCP rules for servers mcp.json does not configure, and is not a stray file', async () => {
-    const config = await loadAgentConfig(await folder({ 'permissions.json': { deny: ['mcp__nope__x'] } }), {
-      env: {},
-    });
+  it('warns about unknown tools and MCP servers mcp.json does not configure, and is not a stray file', async () => {
+    const config = await loadAgentConfig(
+      await folder({
+        'permissions.json': { deny: ['mcp__nope__x', 'Bassh', 'MultiEdit', 'WebSearch'] },
+      }),
+      { env: {} },
+    );
     expect(config.warnings).toEqual([
       { file: 'permissions.json', field: 'deny[0]', message: 'MCP server "nope" is not in mcp.json' },
+      {
+        file: 'permissions.json',
+        field: 'deny[1]',
+        message: 'unknown tool "Bassh": the rule matches nothing',
+      },
     ]);
   });
 });

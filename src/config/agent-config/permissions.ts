@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_PERMISSIONS } from '../../approvals/defaults.js';
 import type { PermissionsConfig } from '../../approvals/permissions.js';
-import { mcpName, parseRule } from '../../approvals/rules.js';
+import { mcpName, parseRule, SPECIFIER_TOOLS } from '../../approvals/rules.js';
+import { BUILTIN_TOOLS } from './agents.js';
 import { fieldPath, readJsonFile, type IssueList } from './issues.js';
 
 export const PERMISSIONS_FILE = 'permissions.json';
@@ -35,7 +36,7 @@ export interface LoadedPermissions {
  * Reads and validates `permissions.json` (optional): every rule must parse, lists are bounded.
  * A field the file leaves out keeps its built-in value (`DEFAULT_PERMISSIONS`); a list that is
  * present replaces the built-in list (write `"allow": []` for none). MCP rules naming a server
- * mcp.json does not configure are warnings.
+ * mcp.json does not configure, and unknown tool names (a typo like `Bassh`), are warnings.
  */
 export async function loadPermissions(
   dir: string,
@@ -68,9 +69,16 @@ export async function loadPermissions(
         issues.add(PERMISSIONS_FILE, fieldPath([list, i]), `"${rule}" ${result.error}`);
         return;
       }
-      const server = mcpName(result.rule.tool)?.server;
+      const tool = result.rule.tool;
+      const server = mcpName(tool)?.server;
       if (server !== undefined && !mcpServers.has(server)) {
         warnings.add(PERMISSIONS_FILE, fieldPath([list, i]), `MCP server "${server}" is not in mcp.json`);
+      } else if (server === undefined && !BUILTIN_TOOLS.has(tool) && !SPECIFIER_TOOLS.has(tool)) {
+        warnings.add(
+          PERMISSIONS_FILE,
+          fieldPath([list, i]),
+          `unknown tool "${tool}": the rule matches nothing`,
+        );
       }
     });
   }

@@ -28,7 +28,7 @@ import {
  * heads 2× that (the S3 lifecycle horizon), leases a day after expiry, turn-ledger records 7 days
  * after their last write, approval requests and their log items `expiresAt` + the usage retention
  * (400 days by default), grants 25 days after the last grant. Item layout of the approvals:
- * `approvals/store/dynamodb.ts`.
+ * `approvals/store/dynamodb/schema.ts`.
  */
 export const PK = 'pk';
 export const SK = 'sk';

@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
-import { createDynamoApprovalStore } from '../../../approvals/store/dynamodb.js';
+import { createDynamoApprovalStore } from '../../../approvals/store/dynamodb/index.js';
 import type { Storage } from '../../types.js';
 import { createTranscriptCache } from './cache.js';
 import { toDocumentClient } from '../../../aws/dynamodb.js';

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
-import { createSqliteApprovalStore } from '../../../approvals/store/sqlite.js';
+import { createSqliteApprovalStore } from '../../../approvals/store/sqlite/index.js';
 import type { Storage } from '../../types.js';
 import { createSqliteConversations } from './conversations.js';
 import { translate } from './errors.js';

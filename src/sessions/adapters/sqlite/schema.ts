@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { APPROVALS_DDL } from '../../../approvals/store/sqlite.js';
+import { APPROVALS_DDL } from '../../../approvals/store/sqlite/schema.js';
 
 /** Bumped when the schema changes incompatibly; stored in `PRAGMA user_version`. */
 export const SCHEMA_VERSION = 1;

@@ -7,12 +7,12 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../core/clock.js';
-import { useDynamoDbLocal } from '../../../test/peers/use-dynamodb.js';
-import { tableDefinition } from '../../sessions/adapters/cloud/schema.js';
-import { runApprovalConformance, type RawApprovalBackend } from './conformance.js';
-import { TENANT_A, chatKey, pendingRecord } from './conformance/fixtures.js';
-import { createDynamoApprovalStore } from './dynamodb.js';
+import { ManualClock } from '../../../core/clock.js';
+import { useDynamoDbLocal } from '../../../../test/peers/use-dynamodb.js';
+import { tableDefinition } from '../../../sessions/adapters/cloud/schema.js';
+import { runApprovalConformance, type RawApprovalBackend } from '../conformance.js';
+import { TENANT_A, chatKey, pendingRecord } from '../conformance/fixtures.js';
+import { createDynamoApprovalStore } from './index.js';
 
 /**
  * Reads the approval items with plain GetItem/Query and its own spelling of the layout

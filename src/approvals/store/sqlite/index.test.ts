@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../core/clock.js';
-import { createSqliteStorage } from '../../sessions/adapters/sqlite/index.js';
-import { runApprovalConformance, type RawApprovalBackend } from './conformance.js';
-import { TENANT_A, chatKey, pendingRecord } from './conformance/fixtures.js';
+import { ManualClock } from '../../../core/clock.js';
+import { createSqliteStorage } from '../../../sessions/adapters/sqlite/index.js';
+import { runApprovalConformance, type RawApprovalBackend } from '../conformance.js';
+import { TENANT_A, chatKey, pendingRecord } from '../conformance/fixtures.js';
 
 /** Reads the approval tables with its own read-only connection and its own SQL. */
 function sqliteRaw(file: string): RawApprovalBackend & { close(): void } {
