@@ -3,7 +3,7 @@ import { createDynamoDocumentClient } from '../../aws/dynamodb.js';
 import { createSqsClient } from '../../aws/sqs.js';
 import { systemClock } from '../../core/clock.js';
 import { createEmfMetrics } from '../../core/metrics.js';
-import { createDynamoApprovalStore } from '../../approvals/store/dynamodb.js';
+import { createDynamoApprovalStore } from '../../approvals/store/dynamodb/index.js';
 import { createCloudConversations } from '../../sessions/adapters/cloud/conversations.js';
 import { createCloudLeases } from '../../sessions/adapters/cloud/leases.js';
 import { telegramApprovalsOf } from '../telegram-approvals.js';
