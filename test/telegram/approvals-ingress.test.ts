@@ -220,6 +220,9 @@ describe('approval buttons at the ingress', () => {
     expect(edit?.message_id).toBe(sent.message_id);
     expect(String(edit?.text)).toContain('Expired');
     expect(edit?.reply_markup).toEqual({ inline_keyboard: [] });
+    expect((await storage.approvals.get(DEFAULT_TENANT, r.id))?.status).toBe('expired');
+    await pipe.post(pressOn(r, 'd'));
+    expect(answers(pipe).at(-1)).toEqual({ text: texts.approvalExpired, alert: true });
   });
 
   it('says who decided an already decided request, and queues nothing', async () => {

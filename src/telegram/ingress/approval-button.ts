@@ -70,9 +70,17 @@ export async function approvalPress(
     return { text: texts.approvalForeign, alert: true };
   }
   if (record.status !== 'pending') return { text: alreadyText(record, from.id), alert: true };
-  if (deps.clock.now() >= record.expiresAt) {
-    // The runner resolves it as expired at the conversation's next turn (and tells the agent);
-    // the buttons go now so nobody else taps them.
+  const now = deps.clock.now();
+  if (now >= record.expiresAt) {
+    // Marked expired now (at most once), its buttons removed so nobody else taps them; the runner
+    // tells the agent at the conversation's next turn.
+    const outcome = await deps.approvals.store.resolve(deps.tenant, record.id, {
+      status: 'expired',
+      at: now,
+    });
+    if (!outcome.ok && outcome.record && outcome.record.status !== 'expired') {
+      return { text: alreadyText(outcome.record, from.id), alert: true };
+    }
     await editApprovalNotice(ctx.api, record, { status: 'expired' }, deps.logger);
     return { text: texts.approvalExpired, alert: true };
   }
