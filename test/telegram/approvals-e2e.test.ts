@@ -13,7 +13,7 @@ import type { FakeTelegramApi, StoredMessage } from '../fakes/telegram-api.js';
 import { PLAIN_PROFILE, startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
 import { texts as workerTexts } from '../../src/telegram/worker/texts.js';
 import { startPipeline, type Pipeline, type QueueKind } from './pipeline.js';
-import { USER, press, privateText } from './updates.js';
+import { FORUM, USER, press, privateText, topicText } from './updates.js';
 
 /**
  * Approvals end to end with the REAL runner and binary (offline model, SQLite storage, in-process
@@ -63,6 +63,7 @@ describe('Telegram approvals end to end (real agent)', () => {
       ...(options.api ? { api: options.api } : {}),
     });
   beforeEach(async () => {
+    chat = USER.id;
     h = await startAgentHarness(PROFILE);
   });
   afterEach(async () => {
@@ -70,10 +71,12 @@ describe('Telegram approvals end to end (real agent)', () => {
     await h?.close();
   });
 
+  /** The chat the test talks in (the user's private chat unless a test moves to the forum). */
+  let chat: number = USER.id;
   const withButtons = (): StoredMessage[] =>
-    p.api.messages(USER.id).filter((m) => JSON.stringify(m.replyMarkup ?? {}).includes('"ap:'));
+    p.api.messages(chat).filter((m) => JSON.stringify(m.replyMarkup ?? {}).includes('"ap:'));
   const message = (id: number): StoredMessage | undefined =>
-    p.api.messages(USER.id).find((m) => m.messageId === id);
+    p.api.messages(chat).find((m) => m.messageId === id);
   const read = (): string[] => p.api.sentTexts({ chatId: USER.id }).map(unescape);
 
   /** Waits for the approval message and returns it with its buttons' data by label. */
@@ -89,8 +92,8 @@ describe('Telegram approvals end to end (real agent)', () => {
   }
 
   /** A tap on a button of the approval message. */
-  function tap(messageId: number, data: string): Update {
-    const update = press(data);
+  function tap(messageId: number, data: string, where: { thread?: number } = {}): Update {
+    const update = press(data, where);
     (update.callback_query as { message: { message_id: number } }).message.message_id = messageId;
     return update;
   }
@@ -231,5 +234,74 @@ describe('Telegram approvals end to end (real agent)', () => {
     expect(shown).toContain(`Bash: echo granted > ${join(h.dir, 'debug.txt')}`);
     expect(shown).toContain(`allowed in this conversation by user ${USER.id}`);
     expect(shown).toContain('Allowed in this conversation until /new: Bash(echo *)');
+  });
+
+  it('in a forum topic: the request, the decision and the answer stay in the topic', async () => {
+    p = await start();
+    p.api.setChat(FORUM);
+    chat = FORUM.id;
+    const file = join(h.dir, 'topic.txt');
+    await p.post(topicText(7, `call tool Bash {"command":"echo in-topic > ${file}"}`));
+    const asked = await approvalMessage();
+    const sent = p.api
+      .callsTo('sendMessage')
+      .find((c) => JSON.stringify(c.params.reply_markup ?? {}).includes('"ap:'));
+    expect(sent?.params.message_thread_id).toBe(7);
+    await p.post(tap(asked.messageId, asked.data['✅ Allow once'] as string, { thread: 7 }));
+    await p.api.waitFor(() => (message(asked.messageId)?.text ?? '').includes('Allowed once by Ada'), 30_000);
+    // In a group the streamed message becomes the answer (edited in place).
+    await p.api.waitFor(() => p.api.messages(FORUM.id).some((m) => m.text.includes('Output:')), 30_000);
+    expect(await readFile(file, 'utf8')).toBe('in-topic\n');
+    // The same button pressed from another topic changes nothing.
+    await p.post(tap(asked.messageId, asked.data['❌ Deny'] as string, { thread: 8 }));
+    expect(String(p.api.callsTo('answerCallbackQuery').at(-1)?.params.text)).toMatch(/does not belong/);
+  });
+});
+
+describe('Telegram approvals end to end: expiry (real agent)', () => {
+  let h: AgentHarness;
+  let p: Pipeline;
+  beforeEach(async () => {
+    h = await startAgentHarness({
+      ...PROFILE,
+      approvals: { ...(PROFILE.approvals as NonNullable<AgentProfile['approvals']>), timeoutMs: 1500 },
+    });
+    p = await startPipeline({
+      runner: h.runner,
+      stops: h.storage.leases,
+      approvals: telegramApprovalsOf(h.storage),
+    });
+  });
+  afterEach(async () => {
+    await p?.close();
+    await h?.close();
+  });
+
+  it('a tap after the deadline runs nothing; the next message is answered and the agent is told', async () => {
+    const file = join(h.dir, 'late.txt');
+    await p.post(privateText(`call tool Bash {"command":"echo late > ${file}"}`));
+    const buttons = () =>
+      p.api.messages(USER.id).filter((m) => JSON.stringify(m.replyMarkup ?? {}).includes('"ap:'));
+    await p.api.waitFor(() => buttons().length === 1, 30_000);
+    const asked = buttons()[0] as StoredMessage;
+    const data = JSON.stringify(asked.replyMarkup).match(/ap:[A-Za-z0-9_-]{22}:o/)?.[0] as string;
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const late = press(data);
+    (late.callback_query as { message: { message_id: number } }).message.message_id = asked.messageId;
+    await p.post(late);
+    expect(p.api.callsTo('answerCallbackQuery').at(-1)?.params).toMatchObject({ show_alert: true });
+    expect(String(p.api.callsTo('answerCallbackQuery').at(-1)?.params.text)).toMatch(/expired/);
+    const shown = () =>
+      unescape(p.api.messages(USER.id).find((m) => m.messageId === asked.messageId)?.text ?? '');
+    expect(shown()).toContain('Expired');
+    const before = p.api.sentTexts({ chatId: USER.id }).length;
+    await p.post(privateText('so what now?'));
+    await p.api.waitFor(() => p.api.sentTexts({ chatId: USER.id }).length > before, 30_000);
+    await p.service.idle();
+    expect(existsSync(file)).toBe(false);
+    const record = (await h.storage.approvals.list(key))[0];
+    expect(record?.status).toBe('expired');
+    const told = h.model.requests.flatMap((r) => JSON.stringify(r.body)).join('\n');
+    expect(told).toMatch(/expired/);
   });
 });
