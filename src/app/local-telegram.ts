@@ -12,6 +12,7 @@ import { mountTelegramWebhook, type WebhookTenant } from '../telegram/ingress/in
 import type { ResolvedTenant } from '../tenants/index.js';
 import { liveOptionsOf } from './live-options.js';
 import { loadTelegramCommands } from './telegram-commands.js';
+import { telegramApprovalsOf } from './telegram-approvals.js';
 import { transcriptExporter } from './transcript-exporter.js';
 import type { AppDeps } from './types.js';
 import { usageReader } from './usage-reader.js';
@@ -58,6 +59,7 @@ export async function startLocalTelegram(
   const webhooks = new Map<string, WebhookTenant>();
   const exportTranscript = transcriptExporter(app);
   const usage = usageReader(app.usage);
+  const approvals = telegramApprovalsOf(app.storage);
   // Every tenant's menu in parallel, awaited once (a refusal is logged, never thrown).
   const menus: Array<Promise<boolean>> = [];
   try {
@@ -73,6 +75,7 @@ export async function startLocalTelegram(
         policy: accessPolicyOf(tenant.telegram ?? {}),
         // The runner holds these leases in this process: /stop reaches its turn within a second.
         stops: app.storage.leases,
+        approvals,
         exportTranscript,
         usage,
         live: liveOptionsOf(env),

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { QueueHandler } from '../queue/types.js';
 import { createTenantBot } from '../telegram/tenant-bot.js';
 import type { LiveOptions } from '../telegram/worker/live/index.js';
+import type { TelegramApprovals } from '../telegram/approvals/index.js';
 import type { TranscriptExporter, UsageReader } from '../telegram/worker/types.js';
 import type { ResolvedTenants } from '../tenants/index.js';
 import { UnknownTenantError } from './tenants.js';
@@ -14,6 +15,8 @@ export interface TenantWorkersDeps {
   runner: AgentRunner;
   apiRoot?: string | undefined;
   exportTranscript?: TranscriptExporter;
+  /** Approval requests: shown with buttons, decisions continued, `/debug`. */
+  approvals?: TelegramApprovals;
   usage?: UsageReader;
   /** Live replies (`TELEGRAM_LIVE_*`); default on. */
   live?: LiveOptions;
@@ -37,6 +40,7 @@ export function createTenantWorkers(deps: TenantWorkersDeps): QueueHandler {
       logger: deps.logger.child({ tenant: t.id }),
       worker: {
         runner: deps.runner,
+        ...(deps.approvals ? { approvals: deps.approvals } : {}),
         ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
         ...(deps.usage ? { usage: deps.usage } : {}),
         ...(deps.live ? { live: deps.live } : {}),

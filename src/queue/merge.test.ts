@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { queuedMessage, textOf } from './conformance.js';
 import { coalesce, MAX_MERGED_CHARS, MAX_MERGED_ITEMS, mergeAll, type Pending } from './merge.js';
+import type { ApprovalId } from '../approvals/types.js';
 import type { QueuedMessage } from './types.js';
 
 const pending = (message: QueuedMessage | undefined, firstDelivery = true): Pending<string> => ({
@@ -50,6 +51,28 @@ describe('coalesce (busy messages merged into one turn)', () => {
       mergeAll,
     );
     expect(texts(units)).toEqual(['m1', 'm2', 'reset', 'm4', 'undecodable', 'm5']);
+  });
+
+  it('never merges an approval decision with agent items, before or after it', () => {
+    const { key, source } = queuedMessage('1', 2);
+    const approval: QueuedMessage = {
+      kind: 'approval',
+      key,
+      source,
+      approvalId: 'AAAAAAAAAAAAAAAAAAAAAA' as ApprovalId,
+      decision: 'allow_once',
+    };
+    const units = coalesce(
+      [
+        pending(queuedMessage('1', 1)),
+        pending(approval),
+        pending(queuedMessage('1', 3)),
+        pending(queuedMessage('1', 4)),
+      ],
+      mergeAll,
+    );
+    expect(texts(units)).toEqual(['m1', 'approval', 'm3+m4']);
+    expect(units[1]?.message?.kind).toBe('approval');
   });
 
   it('honours the one-by-one setting per tenant', () => {

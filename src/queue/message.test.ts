@@ -8,6 +8,7 @@ import {
   messageGroupId,
   QUEUED_KINDS,
 } from './message.js';
+import type { ApprovalId } from '../approvals/types.js';
 import type { QueuedMessage, TelegramSource } from './types.js';
 
 const key = conversationKey({ tenant: 'acme', chat: '-1001234', thread: '42' });
@@ -23,6 +24,14 @@ const items: QueuedMessage[] = [
   { kind: 'reset', key, source },
   { kind: 'debug', key, source: { type: 'telegram', updateId: 3, replyTo: { chatId: 5 } } },
   { kind: 'cost', key, source },
+  {
+    kind: 'approval',
+    key,
+    source,
+    approvalId: 'Ab3_-Ab3_-Ab3_-Ab3_-Ab' as ApprovalId,
+    decision: 'allow_conversation',
+    byName: 'Ann',
+  },
 ];
 
 const agentWire = () => JSON.parse(encodeQueuedMessage(items[0] as QueuedMessage)) as Record<string, unknown>;
@@ -40,7 +49,7 @@ function rejects(body: string, pattern: RegExp): void {
 
 describe('work item codec', () => {
   it('has a member for every kind the worker handles today', () => {
-    expect([...QUEUED_KINDS].sort()).toEqual(['agent', 'cost', 'debug', 'reset']);
+    expect([...QUEUED_KINDS].sort()).toEqual(['agent', 'approval', 'cost', 'debug', 'reset']);
   });
 
   it.each(items.map((item) => [item.kind, item] as const))('round-trips a %s item', (_kind, item) => {
@@ -63,7 +72,7 @@ describe('work item codec', () => {
   });
 
   it('rejects an unknown kind, naming it', () => {
-    rejects(JSON.stringify({ ...agentWire(), kind: 'approval' }), /unknown work item kind "approval"/);
+    rejects(JSON.stringify({ ...agentWire(), kind: 'approve' }), /unknown work item kind "approve"/);
     rejects(JSON.stringify({ ...agentWire(), kind: undefined }), /unknown work item kind undefined/);
     rejects(JSON.stringify({ ...agentWire(), kind: 7 }), /unknown work item kind 7/);
     rejects('[1,2]', /unknown work item kind/);
@@ -105,6 +114,17 @@ describe('work item codec', () => {
       /invalid agent/,
     );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('checks an approval item: the id, the decision, and no tool input', () => {
+    const wire = JSON.parse(encodeQueuedMessage(items[4] as QueuedMessage)) as Record<string, unknown>;
+    rejects(JSON.stringify({ ...wire, approvalId: 'short' }), /invalid approval work item/);
+    rejects(JSON.stringify({ ...wire, approvalId: 'a/b+c'.padEnd(22, 'x') }), /invalid approval work item/);
+    rejects(JSON.stringify({ ...wire, decision: 'allow' }), /invalid approval work item/);
+    const { decision: _decision, ...noDecision } = wire;
+    rejects(JSON.stringify(noDecision), /invalid approval work item/);
+    rejects(JSON.stringify({ ...wire, input: '{"command":"rm -rf /"}' }), /invalid approval work item/);
+    rejects(JSON.stringify({ ...wire, text: 'hi' }), /invalid approval work item/);
   });
 
   it("reads bodies of the format before `source` (still on the queue at deploy) into today's items", () => {

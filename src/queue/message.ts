@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { APPROVAL_DECISIONS } from '../approvals/types.js';
+import { isApprovalId } from '../approvals/ids.js';
+import type { ApprovalId } from '../approvals/types.js';
 import { conversationKey, conversationKeyString } from '../core/keys.js';
 import { errorMessage } from '../core/errors.js';
 import { QueueMessageFormatError } from './errors.js';
@@ -10,14 +13,16 @@ import type { QueuedKind, QueuedMessage, WorkSource } from './types.js';
  * JSON, one object; every object is strict (an unknown field is an error, never dropped):
  *
  * ```json
- * { "kind": "agent",                      // agent | reset | debug | cost
+ * { "kind": "agent",                      // agent | reset | debug | cost | approval
  *   "key": { "tenant": "acme", "chat": "-1001234", "thread": "42" },
  *   "source": { "type": "telegram", "updateId": 901, "userId": 7,
  *               "replyTo": { "chatId": -1001234, "threadId": 42, "replyToMessageId": 55 } },
  *   "text": "hello", "messageTime": 1700000000000 }   // agent only
  * ```
  *
- * `reset`, `debug` and `cost` carry only `kind`, `key` and `source`. A new kind of work is a new
+ * `reset`, `debug` and `cost` carry only `kind`, `key` and `source`; `approval` adds
+ * `"approvalId": "<22 characters base64url>", "decision": "allow_once" | "allow_conversation" | "deny"`
+ * and optionally `"byName"` (the decider's display name, ≤ 128 characters; never the tool input). A new kind of work is a new
  * member here and in `QueuedMessage` (types.ts); the worker's exhaustive switch then asks for it.
  */
 const int = z.number().int().safe();
@@ -47,6 +52,16 @@ const WIRE = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('reset'), ...base }),
   z.strictObject({ kind: z.literal('debug'), ...base }),
   z.strictObject({ kind: z.literal('cost'), ...base }),
+  z.strictObject({
+    kind: z.literal('approval'),
+    ...base,
+    approvalId: z
+      .string()
+      .refine(isApprovalId, { error: 'must be an approval id (22 characters base64url)' })
+      .transform((id) => id as ApprovalId),
+    decision: z.enum(APPROVAL_DECISIONS),
+    byName: z.string().max(128).optional(),
+  }),
 ]);
 
 /**

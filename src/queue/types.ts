@@ -1,3 +1,4 @@
+import type { ApprovalDecision, ApprovalId } from '../approvals/types.js';
 import type { ConversationKey } from '../core/keys.js';
 
 /** Where a Telegram reply goes: the chat, the forum topic (if any), and the message to reply to. */
@@ -61,11 +62,24 @@ export interface CostWork extends WorkBase {
 }
 
 /**
+ * A person's decision on the conversation's pending approval request (an inline button tap): the
+ * worker continues the deferred tool call with it (`TurnRequest.approval`). Never merged with
+ * agent items: it is a turn of its own, in the conversation's order.
+ */
+export interface ApprovalWork extends WorkBase {
+  kind: 'approval';
+  approvalId: ApprovalId;
+  decision: ApprovalDecision;
+  /** The decider's display name (Telegram first name), for the edited request message. */
+  byName?: string;
+}
+
+/**
  * One unit of work for a conversation: a discriminated union on `kind`, the extension point for
  * new kinds of work on the same per-conversation queue. The wire format and its codec are in
  * `message.ts` (decoded once, at the queue boundary; unknown kinds are rejected).
  */
-export type QueuedMessage = AgentWork | ResetWork | DebugWork | CostWork;
+export type QueuedMessage = AgentWork | ResetWork | DebugWork | CostWork | ApprovalWork;
 
 export type QueuedKind = QueuedMessage['kind'];
 

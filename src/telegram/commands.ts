@@ -6,8 +6,8 @@ const BUILTIN_DESCRIPTIONS: Record<BuiltinCommand, string> = {
   help: 'List the commands',
   newchat: 'Start a conversation in a new topic: /newchat <text>',
   new: 'Start a fresh conversation here',
-  stop: 'Stop the turn running here',
-  debug: "Send this conversation's transcript files",
+  stop: 'Stop the turn running here, or cancel its approval request',
+  debug: "This conversation's approvals and transcript files",
   cost: "Show this conversation's usage",
 };
 

@@ -75,6 +75,11 @@ export interface AccessPolicy {
    * next turn) or `one-by-one` (a turn each). Read by the in-process queue (`queue/merge.ts`).
    */
   busyMessages?: BusyMessages;
+  /**
+   * Telegram user ids who may decide approval requests besides those `isAllowed` (the tenant's
+   * `telegram.approvers`). Deciding is all they may do: they cannot talk to the bot.
+   */
+  approverIds?: readonly number[];
 }
 
 /** What an edited message does: nothing (`ignore`), or its new text is a new turn (`new-turn`). */
@@ -87,16 +92,24 @@ export function accessPolicyOf(settings: {
   nonForumGroups?: 'ignore' | 'respond' | undefined;
   editedMessages?: EditedMessages | undefined;
   busyMessages?: BusyMessages | undefined;
+  approvers?: readonly number[] | undefined;
 }): AccessPolicy {
   return {
     ...(settings.allowedUsers ? { allowedUserIds: [...settings.allowedUsers] } : {}),
     ...(settings.nonForumGroups ? { nonForumGroups: settings.nonForumGroups } : {}),
     ...(settings.editedMessages ? { editedMessages: settings.editedMessages } : {}),
     ...(settings.busyMessages ? { busyMessages: settings.busyMessages } : {}),
+    ...(settings.approvers?.length ? { approverIds: [...settings.approvers] } : {}),
   };
 }
 
 export function isAllowed(policy: AccessPolicy, userId: number | undefined): boolean {
   if (policy.allowedUserIds === undefined) return true;
   return userId !== undefined && policy.allowedUserIds.includes(userId);
+}
+
+/** Whether a user may decide approval requests: allowed to talk to the bot, or an approver. */
+export function mayApprove(policy: AccessPolicy, userId: number | undefined): boolean {
+  if (isAllowed(policy, userId)) return true;
+  return userId !== undefined && (policy.approverIds ?? []).includes(userId);
 }

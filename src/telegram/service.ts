@@ -9,6 +9,7 @@ import type { ConversationQueue, QueueConsumer, QueueHandler } from '../queue/ty
 import type { AccessPolicy, CommandsConfig } from './config.js';
 import type { UpdateDeduper } from './dedupe/types.js';
 import { startTelegramPolling, type PollingHandle } from './ingress/polling.js';
+import type { TelegramApprovals } from './approvals/index.js';
 import type { TurnStops } from './ingress/stops.js';
 import { mountTelegramWebhook } from './ingress/webhook.js';
 import { createTenantBot } from './tenant-bot.js';
@@ -32,6 +33,8 @@ export interface TelegramServiceDeps {
   policy?: AccessPolicy;
   /** The conversations' running turns (the storage's leases): `/stop`, the Stop button, 👀. */
   stops?: TurnStops;
+  /** Approval requests (the storage's approvals and conversation map): buttons, `/stop`, `/debug`. */
+  approvals?: TelegramApprovals;
   exportTranscript?: TranscriptExporter;
   usage?: UsageReader;
   /** Default: the in-process queue (`createMemoryQueue`). */
@@ -84,9 +87,11 @@ export function createTelegramService(deps: TelegramServiceDeps): TelegramServic
       ...(deps.commands ? { commands: deps.commands } : {}),
       ...(deps.policy ? { policy: deps.policy } : {}),
       ...(deps.stops ? { stops: deps.stops } : {}),
+      ...(deps.approvals ? { approvals: deps.approvals } : {}),
     },
     worker: {
       runner: deps.runner,
+      ...(deps.approvals ? { approvals: deps.approvals } : {}),
       ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
       ...(deps.usage ? { usage: deps.usage } : {}),
       ...(deps.typingIntervalMs !== undefined ? { typingIntervalMs: deps.typingIntervalMs } : {}),

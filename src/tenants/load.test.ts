@@ -20,6 +20,7 @@ tenants:
       botToken: { ssm: /omnicloud/prod/acme/bot-token }
       webhookSecret: { secretsManager: "arn:aws:secretsmanager:us-east-1:123456789012:secret:acme-hook-AbCdEf" }
       allowedUsers: [123456789, "987654321"]
+      approvers: ["555000111"]
     api:
       tokens:
         - env: ACME_API_TOKEN
@@ -78,6 +79,7 @@ describe('tenants file', () => {
           secretsManager: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:acme-hook-AbCdEf',
         },
         allowedUsers: [123456789, 987654321],
+        approvers: [555000111],
       },
       apiTokens: [{ env: 'ACME_API_TOKEN' }],
       model: 'sonnet',
@@ -178,6 +180,7 @@ tenants:
     modle: sonnet
     telegram:
       allowedUsers: [bob, 12]
+      approvers: [-3]
     budgets:
       tenant: { dayUsd: -1 }
       user: { weekUsd: 3 }
@@ -191,6 +194,7 @@ tenants:
         'tenants.acme.modle',
         'tenants.acme.telegram.botToken',
         'tenants.acme.telegram.allowedUsers[0]',
+        'tenants.acme.telegram.approvers[0]',
         'tenants.acme.budgets.tenant.dayUsd',
         'tenants.acme.budgets.user.weekUsd',
         'tenants.acme.provider',

@@ -18,6 +18,7 @@ import type { SecretRef } from './types.js';
  *       botToken: { ssm: /omnicloud/prod/acme/bot-token }
  *       webhookSecret: { ssm: /omnicloud/prod/acme/webhook-secret }
  *       allowedUsers: [123456789]
+ *       approvers: [555000111]         # may also decide approval requests (not talk to the bot)
  *       nonForumGroups: respond        # groups without Topics: ignore (default) | respond
  *       editedMessages: new-turn       # edited messages: ignore (default) | new-turn
  *       busyMessages: one-by-one       # messages sent while busy: merge (default) | one-by-one
@@ -59,6 +60,7 @@ const tenant = z.strictObject({
       botToken: secretRef,
       webhookSecret: secretRef.optional(),
       allowedUsers: z.array(telegramUserId).optional(),
+      approvers: z.array(telegramUserId).optional(),
       nonForumGroups: z.enum(['ignore', 'respond'], { error: "must be 'ignore' or 'respond'" }).optional(),
       editedMessages: z.enum(['ignore', 'new-turn'], { error: "must be 'ignore' or 'new-turn'" }).optional(),
       busyMessages: z.enum(['merge', 'one-by-one'], { error: "must be 'merge' or 'one-by-one'" }).optional(),

@@ -14,6 +14,11 @@ export interface TenantTelegram {
   webhookSecret?: SecretRef;
   /** Telegram user ids allowed to talk to the bot; `undefined` = everyone, `[]` = nobody. */
   allowedUsers?: readonly number[];
+  /**
+   * Telegram user ids who may also decide approval requests (Allow / Deny buttons) in the tenant's
+   * chats, besides the users allowed to talk to the bot there. They cannot talk to the bot.
+   */
+  approvers?: readonly number[];
   /** Groups without Topics: `ignore` (default) or `respond` (the whole group is one conversation). */
   nonForumGroups?: 'ignore' | 'respond';
   /** Edited messages: `ignore` (default) or `new-turn` (the edited text is queued as a new turn). */

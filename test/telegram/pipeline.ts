@@ -6,6 +6,7 @@ import type { Logger } from '../../src/core/logger.js';
 import { createSqsConsumer } from '../../src/queue/sqs-consumer.js';
 import { createSqsQueue } from '../../src/queue/sqs-producer.js';
 import type { AccessPolicy, CommandsConfig } from '../../src/telegram/config.js';
+import type { TelegramApprovals } from '../../src/telegram/approvals/index.js';
 import type { TurnStops } from '../../src/telegram/ingress/stops.js';
 import { createMemoryDeduper } from '../../src/telegram/dedupe/index.js';
 import {
@@ -33,7 +34,11 @@ export interface PipelineOptions {
   live?: LiveOptions;
   /** The conversations' running turns (e.g. a real storage's leases): `/stop`, Stop button, 👀. */
   stops?: TurnStops;
+  /** Approval requests (e.g. `telegramApprovalsOf(storage)`): buttons, `/stop`'s cancel, `/debug`. */
+  approvals?: TelegramApprovals;
   logger?: Logger;
+  /** Another pipeline's fake Bot API (a second process of the same bot); not closed by `close`. */
+  api?: FakeTelegramApi;
 }
 
 /** The whole local Telegram pipeline against a fake Bot API: webhook app → queue → worker. */
@@ -51,7 +56,7 @@ export interface Pipeline {
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
-  const api = await startFakeTelegramApi();
+  const api = options.api ?? (await startFakeTelegramApi());
   const cleanups: Array<() => Promise<void>> = [];
   let queueFactory: QueueFactory | undefined = options.queueFactory;
   if (!queueFactory && options.queue === 'sqs') {
@@ -71,6 +76,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(options.exportTranscript ? { exportTranscript: options.exportTranscript } : {}),
     ...(options.usage ? { usage: options.usage } : {}),
     ...(options.stops ? { stops: options.stops } : {}),
+    ...(options.approvals ? { approvals: options.approvals } : {}),
     ...(queueFactory ? { queue: queueFactory } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.live ? { live: options.live } : {}),
@@ -96,7 +102,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     async close() {
       await service.stop();
       for (const cleanup of cleanups) await cleanup();
-      await api.close();
+      if (!options.api) await api.close();
     },
   };
 }

@@ -3,7 +3,10 @@ import { createDynamoDocumentClient } from '../../aws/dynamodb.js';
 import { createSqsClient } from '../../aws/sqs.js';
 import { systemClock } from '../../core/clock.js';
 import { createEmfMetrics } from '../../core/metrics.js';
+import { createDynamoApprovalStore } from '../../approvals/store/dynamodb/index.js';
+import { createCloudConversations } from '../../sessions/adapters/cloud/conversations.js';
 import { createCloudLeases } from '../../sessions/adapters/cloud/leases.js';
+import { telegramApprovalsOf } from '../telegram-approvals.js';
 import { withDedupeMetrics } from '../metrics.js';
 import type { Bot } from 'grammy';
 import { ConfigError, type ConfigIssue } from '../../core/errors.js';
@@ -29,7 +32,8 @@ export type IngressHandler = (event: ApiGatewayV2Event) => Promise<ApiGatewayV2R
  * The Telegram webhook Lambda: `/telegram/<tenant>` checked against that tenant's secret, dedupe
  * (DynamoDB, keyed by tenant), the tenant's allowlist and commands, then enqueue on the SQS FIFO
  * queue (message group = tenant:chat:thread) and answer. `/stop`, the Stop button and the busy 👀
- * read and mark the conversations' lease items in SESSION_TABLE (only those: no S3). Tenants: OMNICLOUD_TELEGRAM_TENANTS (secret
+ * read and mark the conversations' lease items in SESSION_TABLE; approval buttons read the
+ * request, `/stop` may cancel it (only those items: no S3). Tenants: OMNICLOUD_TELEGRAM_TENANTS (secret
  * references, read at cold start) or the single tenant of the environment. It never loads the agent
  * SDK (small zip, fast cold start).
  */
@@ -61,6 +65,18 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
     ? createCloudLeases({ doc: dynamo, table: env.SESSION_TABLE, clock: systemClock, ownerPrefix: 'ingress' })
     : undefined;
   if (!stops) logger.warn('SESSION_TABLE is not set: /stop, the Stop button and the busy 👀 are unavailable');
+  // Approval buttons read the request (GetItem); /stop cancels a pending one (conditional
+  // UpdateItem) after reading the conversation map (GetItem). Nothing else of the table.
+  const approvals = env.SESSION_TABLE
+    ? telegramApprovalsOf({
+        approvals: createDynamoApprovalStore({ doc: dynamo, table: env.SESSION_TABLE, clock: systemClock }),
+        conversations: createCloudConversations({
+          doc: dynamo,
+          table: env.SESSION_TABLE,
+          clock: systemClock,
+        }),
+      })
+    : undefined;
   // Baked in at build time (the zip carries no agent-config folder): scripts/generate-commands.ts.
   const commands = parseCommandsConfig(TELEGRAM_COMMANDS, 'agent-config/commands.yaml');
   const tenants = new Map<string, WebhookTenant>();
@@ -77,6 +93,7 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
         commands,
         policy: accessPolicyOf(route),
         ...(stops ? { stops } : {}),
+        ...(approvals ? { approvals } : {}),
       },
     });
     bots.push(bot);

@@ -6,7 +6,12 @@ import { accessPolicyOf } from '../../telegram/config.js';
 import { loadTelegramRoutes, parseTelegramRoutes, telegramRoutesSpec } from './telegram-routes.js';
 
 const routes = JSON.stringify({
-  acme: { botToken: { env: 'ACME_BOT' }, webhookSecret: { env: 'ACME_HOOK' }, allowedUsers: [42] },
+  acme: {
+    botToken: { env: 'ACME_BOT' },
+    webhookSecret: { env: 'ACME_HOOK' },
+    allowedUsers: [42],
+    approvers: [77],
+  },
   globex: { botToken: { ssm: '/omni/globex/bot' }, webhookSecret: { ssm: '/omni/globex/hook' } },
 });
 
@@ -15,6 +20,7 @@ describe('OMNICLOUD_TELEGRAM_TENANTS (the webhook Lambda routes)', () => {
     const config = parseTelegramRoutes(routes);
     expect([...config.tenants.keys()]).toEqual(['acme', 'globex']);
     expect(config.tenants.get('acme' as never)?.telegram?.allowedUsers).toEqual([42]);
+    expect(config.tenants.get('acme' as never)?.telegram?.approvers).toEqual([77]);
   });
 
   it('refuses inline secrets, bad ids, unknown fields and shared references — naming fields, never values', () => {
@@ -55,8 +61,16 @@ describe('OMNICLOUD_TELEGRAM_TENANTS (the webhook Lambda routes)', () => {
     const env = parseEnv({ OMNICLOUD_TELEGRAM_TENANTS: only });
     const { routes: loaded, secretValues } = await loadTelegramRoutes(env, createEnvSecretResolver(raw));
     expect(loaded).toEqual([
-      { tenant: 'acme', botToken: raw.ACME_BOT, webhookSecret: raw.ACME_HOOK, allowedUsers: [42] },
+      {
+        tenant: 'acme',
+        botToken: raw.ACME_BOT,
+        webhookSecret: raw.ACME_HOOK,
+        allowedUsers: [42],
+        approvers: [77],
+      },
     ]);
+    // Approvers may decide approval requests, and only that (the ingress's AccessPolicy).
+    expect(accessPolicyOf(loaded[0] as never)).toMatchObject({ allowedUserIds: [42], approverIds: [77] });
     expect(secretValues.sort()).toEqual([raw.ACME_BOT, raw.ACME_HOOK].sort());
 
     const single = parseEnv({ TELEGRAM_BOT_TOKEN: 'b-token-1', TELEGRAM_WEBHOOK_SECRET: 'w-secret-1' });

@@ -18,6 +18,8 @@ export interface TelegramRoute {
   nonForumGroups: 'ignore' | 'respond' | undefined;
   /** Edited messages: `ignore` (default) or `new-turn`. */
   editedMessages: 'ignore' | 'new-turn' | undefined;
+  /** Who may also decide approval requests (`telegram.approvers`). */
+  approvers?: readonly number[] | undefined;
 }
 
 const SOURCE = 'OMNICLOUD_TELEGRAM_TENANTS';
@@ -32,6 +34,7 @@ const route = z.strictObject({
   botToken: secretRef,
   webhookSecret: secretRef,
   allowedUsers: z.array(z.number().int().positive()).optional(),
+  approvers: z.array(z.number().int().positive()).optional(),
   nonForumGroups: z.enum(['ignore', 'respond']).optional(),
   editedMessages: z.enum(['ignore', 'new-turn']).optional(),
 });
@@ -52,6 +55,7 @@ export function telegramRoutesSpec(config: TenantsConfig): string {
       botToken: tg.botToken,
       webhookSecret: tg.webhookSecret,
       ...(tg.allowedUsers ? { allowedUsers: [...tg.allowedUsers] } : {}),
+      ...(tg.approvers?.length ? { approvers: [...tg.approvers] } : {}),
       ...(tg.nonForumGroups ? { nonForumGroups: tg.nonForumGroups } : {}),
       ...(tg.editedMessages ? { editedMessages: tg.editedMessages } : {}),
     };
@@ -95,6 +99,7 @@ export function parseTelegramRoutes(text: string): TenantsConfig {
       botToken: r.botToken,
       webhookSecret: r.webhookSecret,
       ...(r.allowedUsers ? { allowedUsers: r.allowedUsers } : {}),
+      ...(r.approvers ? { approvers: r.approvers } : {}),
       ...(r.nonForumGroups ? { nonForumGroups: r.nonForumGroups } : {}),
       ...(r.editedMessages ? { editedMessages: r.editedMessages } : {}),
     };
@@ -140,6 +145,7 @@ export async function loadTelegramRoutes(
     botToken: t.secrets.botToken as string,
     webhookSecret: t.secrets.webhookSecret as string,
     allowedUsers: t.telegram?.allowedUsers,
+    approvers: t.telegram?.approvers,
     nonForumGroups: t.telegram?.nonForumGroups,
     editedMessages: t.telegram?.editedMessages,
   }));

@@ -3,6 +3,7 @@ import { createSqsBatchHandler, type SqsBatchResponse, type SqsEvent } from '../
 import { buildDeps } from '../build-deps.js';
 import { createTenantWorkers } from '../tenant-workers.js';
 import { liveOptionsOf } from '../live-options.js';
+import { telegramApprovalsOf } from '../telegram-approvals.js';
 import { transcriptExporter } from '../transcript-exporter.js';
 import type { AppDeps } from '../types.js';
 import { usageReader } from '../usage-reader.js';
@@ -35,6 +36,7 @@ export async function buildWorkerHandler(
         runner: app.runner,
         apiRoot: env.TELEGRAM_API_ROOT,
         exportTranscript: transcriptExporter(app),
+        approvals: telegramApprovalsOf(app.storage),
         usage: usageReader(app.usage),
         live: liveOptionsOf(env),
         logger: app.logger,

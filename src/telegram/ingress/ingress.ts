@@ -1,5 +1,7 @@
 import { Composer, type Context } from 'grammy';
+import { systemClock, type Clock } from '../../core/clock.js';
 import type { TenantId } from '../../core/ids.js';
+import type { TelegramApprovals } from '../approvals/index.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { ConversationQueue } from '../../queue/types.js';
 import { commandsComposer } from './commands/index.js';
@@ -27,6 +29,13 @@ export interface IngressDeps {
    * Without it `/stop` says it is unavailable and nothing is acknowledged.
    */
   stops?: TurnStops;
+  /**
+   * Approval requests (issue 14): an approval button is checked against its stored request and
+   * queued as a decision; `/stop` cancels a pending request. Without it approval buttons say they
+   * are unavailable.
+   */
+  approvals?: TelegramApprovals;
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -62,8 +71,17 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
 
   composer.use(dedupeUpdates({ tenant: deps.tenant, deduper: deps.deduper, logger }));
   composer.use(chatMembership({ policy, logger }));
-  const commandDeps = { tenant: deps.tenant, queue: deps.queue, commands, stops: deps.stops, logger };
-  composer.use(buttonPresses({ tenant: deps.tenant, policy, stops: deps.stops, logger }));
+  const clock = deps.clock ?? systemClock;
+  const commandDeps = {
+    tenant: deps.tenant,
+    queue: deps.queue,
+    commands,
+    stops: deps.stops,
+    approvals: deps.approvals,
+    clock,
+    logger,
+  };
+  composer.use(buttonPresses({ ...commandDeps, policy }));
   composer.use(editedMessages({ ...commandDeps, policy }));
 
   const commandComposer = commandsComposer(commandDeps).middleware();

@@ -4,7 +4,11 @@ import { errorMessage } from '../../core/errors.js';
 import type { TenantId } from '../../core/ids.js';
 import type { ConversationKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
+import type { Clock } from '../../core/clock.js';
+import type { ConversationQueue } from '../../queue/types.js';
+import { isApprovalData, type TelegramApprovals } from '../approvals/index.js';
 import { isAllowed, type AccessPolicy } from '../config.js';
+import { approvalPress, type PressAnswer } from './approval-button.js';
 import { placeWithin } from './place.js';
 import { parseStopData, type TurnStops } from './stops.js';
 import { texts } from './texts.js';
@@ -13,12 +17,16 @@ export interface ButtonDeps {
   tenant: TenantId;
   policy: AccessPolicy;
   stops?: TurnStops | undefined;
+  /** Approval buttons: the decision is queued for the conversation. */
+  queue: ConversationQueue;
+  approvals?: TelegramApprovals | undefined;
+  clock: Clock;
   logger: Logger;
 }
 
 /**
- * Button presses (`callback_query`). The one button is a turn's Stop (`stop:<turn>`, on the
- * worker's status message). The conversation is the one the button's message is in (chat + topic,
+ * Button presses (`callback_query`): a turn's Stop (`stop:<turn>`, on the worker's status
+ * message) and the approval buttons (`ap:<id>:o|c|d`, `approval-button.ts`). The conversation is the one the button's message is in (chat + topic,
  * the same place rules as messages), never taken from the data, which only names the turn, so a
  * forged press can at most stop a turn of a conversation the presser is in; a press naming an
  * ended turn stops nothing (`requestStop` with that turn). The presser must be on the allowlist.
@@ -28,12 +36,19 @@ export function buttonPresses(deps: ButtonDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.on('callback_query', async (ctx) => {
     const query = ctx.callbackQuery;
-    const answer = async (text: string): Promise<void> => {
+    const answer = async (text: string, alert = false): Promise<void> => {
       // A press older than Telegram keeps it answerable is refused with a 400: nothing to redo.
-      await ctx.answerCallbackQuery({ text }).catch((err: unknown) => {
-        deps.logger.warn('telegram: could not answer a button press', { error: errorMessage(err) });
-      });
+      await ctx
+        .answerCallbackQuery({ text, ...(alert ? { show_alert: true } : {}) })
+        .catch((err: unknown) => {
+          deps.logger.warn('telegram: could not answer a button press', { error: errorMessage(err) });
+        });
     };
+    if (query.data !== undefined && isApprovalData(query.data)) {
+      const place = placeOfButton(deps, query.message);
+      const result: PressAnswer = await approvalPress(ctx, place, deps);
+      return answer(result.text, result.alert);
+    }
     if (query.from.is_bot || !isAllowed(deps.policy, query.from.id)) {
       deps.logger.info('telegram: button press from a user not on the allowlist refused', {
         userId: query.from.id,
@@ -60,7 +75,14 @@ function conversationOf(
   deps: Pick<ButtonDeps, 'tenant' | 'policy'>,
   message: MaybeInaccessibleMessage | undefined,
 ): ConversationKey | undefined {
+  return placeOfButton(deps, message)?.key;
+}
+
+function placeOfButton(
+  deps: Pick<ButtonDeps, 'tenant' | 'policy'>,
+  message: MaybeInaccessibleMessage | undefined,
+): { key: ConversationKey; threadId?: number | undefined } | undefined {
   if (!message || message.date === 0) return undefined;
   const place = placeWithin(deps.tenant, message as Message, deps.policy.nonForumGroups);
-  return 'key' in place ? place.key : undefined;
+  return 'key' in place ? { key: place.key, threadId: place.threadId } : undefined;
 }

@@ -29,4 +29,15 @@ export const texts = {
   buttonTurnEnded: 'That turn has already ended.',
   buttonNotAllowed: 'Not allowed.',
   buttonUnknown: 'Unknown button',
+  // Approval buttons (Allow once / Allow in this conversation / Deny) and /stop of a pending request.
+  approvalAllowingOnce: 'Allowing once…',
+  approvalAllowingConversation: 'Allowing in this conversation…',
+  approvalDenying: 'Denying…',
+  approvalNotAllowed: 'You may not decide approval requests in this chat.',
+  approvalsUnavailable: 'Approvals are not available in this setup.',
+  approvalUnknown: 'Unknown approval request: nothing was changed.',
+  approvalForeign: 'This approval request does not belong to this conversation: nothing was changed.',
+  approvalExpired: "This request expired: it was not run. The agent is told at the conversation's next turn.",
+  approvalAlready: (how: string): string => `Already decided: ${how}.`,
+  approvalCancelled: '⏹ Cancelled the pending approval request: the tool call was not run.',
 } as const;

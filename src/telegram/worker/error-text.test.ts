@@ -24,6 +24,8 @@ const TURN_TEXTS: Record<TurnErrorCode, string> = {
     'Your previous message was processed, but its reply was lost when the worker stopped. ' +
     'It is in the conversation history — ask again to get the answer.',
   turn_stopped: '⏹ Stopped. What the agent answered so far is kept in the conversation.',
+  approval_unavailable:
+    'That approval request can no longer be answered (already decided, expired or replaced), so nothing ran.',
   budget_exceeded: failed('budget_exceeded'),
   turn_aborted: failed('turn_aborted'),
   agent_failed: failed('agent_failed'),

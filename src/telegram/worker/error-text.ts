@@ -44,6 +44,8 @@ export function turnErrorText(code: TurnErrorCode): string {
       return texts.turnInterrupted;
     case 'turn_stopped':
       return texts.turnStopped;
+    case 'approval_unavailable':
+      return texts.approvalUnavailable;
     case 'budget_exceeded': // the worker sends the budget's own message when there is one
     case 'turn_aborted':
     case 'agent_failed':

@@ -19,4 +19,13 @@ export const texts = {
     'Your previous message was processed, but its reply was lost when the worker stopped. ' +
     'It is in the conversation history — ask again to get the answer.',
   turnStopped: '⏹ Stopped. What the agent answered so far is kept in the conversation.',
+  approvalNeeded: 'The agent needs approval to run a tool call, but approvals are not available here',
+  // `/debug`'s approvals part.
+  debugApprovalsHeader: 'Approval requests (newest first):',
+  debugApprovalsNone: 'No approval requests in this conversation.',
+  debugGrants: (rules: string[]): string => `Allowed in this conversation until /new: ${rules.join(', ')}`,
+  debugGrantsNone: 'Nothing is allowed in this conversation beyond the tool policy.',
+  debugApprovalsUnreadable: 'Approval requests could not be read just now.',
+  approvalUnavailable:
+    'That approval request can no longer be answered (already decided, expired or replaced), so nothing ran.',
 } as const;

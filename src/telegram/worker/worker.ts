@@ -1,10 +1,20 @@
 import { Api, GrammyError, InputFile } from 'grammy';
-import type { AgentRunner, TurnResult } from '../../agent/types.js';
+import type { AgentRunner, TurnRequest, TurnResult } from '../../agent/types.js';
 import { OmniError, errorMessage } from '../../core/errors.js';
 import { QueueMessageFormatError } from '../../queue/errors.js';
 import { conversationKeyString } from '../../core/keys.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
-import type { AgentWork, Delivery, QueueHandler, QueuedMessage, TelegramSource } from '../../queue/types.js';
+import type {
+  AgentWork,
+  ApprovalWork,
+  Delivery,
+  QueueHandler,
+  QueuedMessage,
+  TelegramSource,
+} from '../../queue/types.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { TelegramApprovals } from '../approvals/index.js';
+import { createWorkerApprovals } from './approvals.js';
 import { deliverWithRetry } from './deliver.js';
 import { failureText } from './error-text.js';
 import { createLiveReply, type LiveOptions } from './live/index.js';
@@ -28,6 +38,13 @@ export interface TelegramWorkerDeps {
   /** Streamed answers and tool progress (`TELEGRAM_LIVE_*`); default on. */
   live?: LiveOptions;
   typingIntervalMs?: number;
+  /**
+   * Approval requests (issue 14): a turn that ends waiting for a person is shown with its three
+   * buttons; decisions are continued and their messages updated; `/debug` lists them. Without it
+   * a pending request is shown as plain text without buttons.
+   */
+  approvals?: TelegramApprovals;
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -43,6 +60,9 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   const logger = deps.logger ?? silentLogger;
   const { api } = deps;
   const liveApi = deps.liveApi ?? new Api(api.token, api.options);
+  const approvals = deps.approvals
+    ? createWorkerApprovals({ api, approvals: deps.approvals, clock: deps.clock ?? systemClock, logger })
+    : undefined;
 
   /** Sends a status message; `false` (logged, never thrown) if it could not be sent. */
   const notify = (target: ReplyTarget, text: string): Promise<boolean> =>
@@ -66,7 +86,16 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     });
   };
 
-  const runAgent = async (message: AgentWork, target: ReplyTarget): Promise<void> => {
+  /**
+   * A turn with a live reply (an agent message, or a decision continuing a deferred call). The
+   * answer, the request the turn ended on (its buttons) and the edits of requests it resolved are
+   * delivered under the conversation's lease, so a re-delivery that finds them sent sends nothing.
+   */
+  const runLive = async (
+    message: AgentWork | ApprovalWork,
+    target: ReplyTarget,
+    request: Omit<TurnRequest, 'key' | 'requestId' | 'deliver' | 'onEvent'>,
+  ): Promise<void> => {
     const live = createLiveReply({
       api,
       liveApi,
@@ -75,31 +104,36 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       ...(deps.typingIntervalMs !== undefined ? { typingIntervalMs: deps.typingIntervalMs } : {}),
       logger,
     });
+    const work = message.kind === 'approval' ? message : undefined;
+    const deliverAll = async (result: TurnResult): Promise<boolean> => {
+      warnIfFailed(message, result);
+      if (work && result.error_code === 'approval_unavailable' && approvals) {
+        // A double tap: the first decision's turn answers; this one says nothing more.
+        if (!(await approvals.showUnavailable(work, result))) return true;
+      }
+      const answered = await live.finish(result);
+      if (!approvals) {
+        if (result.pending_approval) {
+          await notify(target, `${texts.approvalNeeded}: ${result.pending_approval.summary}`);
+        }
+        return answered;
+      }
+      await approvals.showResolved(message.key, result, work);
+      const shown = await approvals.showPending(message.key, result, target);
+      return answered && shown;
+    };
     // The runner calls this under the conversation's lease, so a re-delivery of the same update
     // (which waits for the lease) sees the reply recorded as sent and does not send it again.
     let handed = false;
     const deliverUnderLease = (result: TurnResult): Promise<boolean> => {
       handed = true;
-      warnIfFailed(message, result);
-      return live.finish(result);
+      return deliverAll(result);
     };
     try {
       const result = await deps.runner.runTurn({
         key: message.key,
-        text: message.text,
-        messageTime: new Date(message.messageTime),
-        ...(message.source.userId !== undefined ? { userId: String(message.source.userId) } : {}),
+        ...request,
         requestId: telegramRequestId(message.source),
-        // Messages that waited behind a running turn, answered together (queue/merge.ts).
-        ...(message.merged?.length
-          ? {
-              merged: message.merged.map((m) => ({
-                text: m.text,
-                messageTime: new Date(m.messageTime),
-                requestId: telegramRequestId(m.source),
-              })),
-            }
-          : {}),
         deliver: deliverUnderLease,
         ...(deps.live?.enabled === false ? {} : { onEvent: live.onEvent }),
       });
@@ -112,8 +146,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
         return;
       }
       // A runner that does not deliver (or an older one): send here and record it.
-      warnIfFailed(message, result);
-      if (await live.finish(result)) {
+      if (await deliverAll(result)) {
         await deps.runner.markDelivered?.(message.key, telegramRequestId(message.source));
       }
     } finally {
@@ -121,7 +154,35 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     }
   };
 
+  const runAgent = (message: AgentWork, target: ReplyTarget): Promise<void> =>
+    runLive(message, target, {
+      text: message.text,
+      messageTime: new Date(message.messageTime),
+      ...(message.source.userId !== undefined ? { userId: String(message.source.userId) } : {}),
+      // Messages that waited behind a running turn, answered together (queue/merge.ts).
+      ...(message.merged?.length
+        ? {
+            merged: message.merged.map((m) => ({
+              text: m.text,
+              messageTime: new Date(m.messageTime),
+              requestId: telegramRequestId(m.source),
+            })),
+          }
+        : {}),
+    });
+
+  /** A tap on an approval button: continue the deferred call with the decision. */
+  const runApproval = (message: ApprovalWork, target: ReplyTarget): Promise<void> => {
+    const by = String(message.source.userId ?? '');
+    return runLive(message, target, {
+      text: '',
+      ...(message.source.userId !== undefined ? { userId: by } : {}),
+      approval: { id: message.approvalId, decision: message.decision, by },
+    });
+  };
+
   const sendTranscript = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
+    if (approvals) await notify(target, await approvals.debugText(message.key));
     if (!deps.exportTranscript) return void (await notify(target, texts.debugUnavailable));
     const files = await deps.exportTranscript(message.key);
     if (files.length === 0) return void (await notify(target, texts.debugNone));
@@ -149,10 +210,15 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       case 'agent':
         // A merged turn answers the newest of its messages.
         return runAgent(message, message.merged?.at(-1)?.source.replyTo ?? target);
-      case 'reset':
-        await deps.runner.resetConversation(message.key);
+      case 'reset': {
+        const reset = await deps.runner.resetConversation(message.key);
         await notify(target, texts.resetDone);
+        if (reset && reset.cancelledApproval)
+          await approvals?.showCancelled(message.key, reset.cancelledApproval);
         return;
+      }
+      case 'approval':
+        return runApproval(message, target);
       case 'debug':
         return sendTranscript(message, target);
       case 'cost':

@@ -1,6 +1,8 @@
 import { Composer, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
+import type { Clock } from '../../../core/clock.js';
 import type { TenantId } from '../../../core/ids.js';
+import type { TelegramApprovals } from '../../approvals/index.js';
 import type { Logger } from '../../../core/logger.js';
 import type { ConversationQueue } from '../../../queue/types.js';
 import type { CommandsConfig } from '../../config.js';
@@ -23,6 +25,9 @@ export interface CommandDeps {
   commands: CommandsConfig;
   /** Stop a running turn (`/stop`) and see whether one runs (busy acknowledgement); none → neither. */
   stops?: TurnStops | undefined;
+  /** Approval requests: `/stop` cancels the conversation's pending one. */
+  approvals?: TelegramApprovals | undefined;
+  clock: Clock;
   logger: Logger;
 }
 

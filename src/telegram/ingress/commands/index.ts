@@ -1,6 +1,7 @@
 import { Composer } from 'grammy';
 import { agentPrompt, commandList, helpText, isBuiltin } from '../../commands.js';
 import { handleNewChat } from '../newchat.js';
+import { cancelPendingApproval } from '../approval-cancel.js';
 import { texts } from '../texts.js';
 import { enqueueFor, onCommand, when, type CommandContext, type CommandDeps } from './context.js';
 
@@ -64,14 +65,18 @@ export const newCommand = (deps: CommandDeps): Composer<CommandContext> =>
 /**
  * `/stop`: ask the conversation's running turn to stop, at once (never queued: the per-conversation
  * FIFO is blocked by that very turn). The runner holding the lease sees the request within a second.
+ * With no turn running, a pending approval request is cancelled instead (`cancelPendingApproval`).
  */
 export const stopCommand = (deps: CommandDeps): Composer<CommandContext> =>
   onCommand('stop', async (ctx) => {
     const place = ctx.place;
     if (!('key' in place)) return; // needsConversation answered before
-    if (!deps.stops) return ctx.reply(texts.stopUnavailable);
-    const outcome = await deps.stops.requestStop(place.key);
-    if (!outcome.stopping) return ctx.reply(texts.nothingRunning);
+    if (!deps.stops && !deps.approvals) return ctx.reply(texts.stopUnavailable);
+    const outcome = deps.stops ? await deps.stops.requestStop(place.key) : { stopping: false as const };
+    if (!outcome.stopping) {
+      if (await cancelPendingApproval(ctx, place.key, deps)) return ctx.reply(texts.approvalCancelled);
+      return ctx.reply(texts.nothingRunning);
+    }
     // Acknowledged with a reaction, not a message: the running turn is streaming into this chat,
     // and a message would compete with it for the chat's ~1 message a second (a 429 costs its
     // retry_after). The turn's own answer then ends with the stop note.

@@ -244,6 +244,11 @@ export function createLiveReply(deps: LiveReplyDeps): LiveReply {
     async finish(result) {
       stop();
       await inFlight;
+      if (result.pending_approval) {
+        board.awaitApproval();
+        // A turn that only asks (no text before the deferred call): the request is its reply.
+        if (!result.is_error && !result.response.trim()) return true;
+      }
       const streamedMessageId = off.text ? undefined : message?.messageId;
       return deliverFinal(finalTextOf(result), {
         api: deps.api,

@@ -69,4 +69,13 @@ describe('createStatusBoard', () => {
     board.apply({ type: 'tool_end', id: 't2', isError: true }, 12_000);
     expect(board.summary()?.text).toBe('⚠️ 3 tool calls (1 failed, 1 unfinished) in 12 s: Bash ×2, Read');
   });
+
+  it('sums up a call deferred for approval as waiting, not unfinished', () => {
+    const board = createStatusBoard();
+    board.apply(start('t1', 'Read', 'notes.md'), 0);
+    board.apply({ type: 'tool_end', id: 't1', isError: false }, 1000);
+    board.apply(start('t2', 'Bash', 'aws ec2 reboot-instances'), 1000);
+    board.awaitApproval();
+    expect(board.summary()?.text).toBe('⏸ 2 tool calls (1 waiting for approval) in 1 s: Read, Bash');
+  });
 });

@@ -17,6 +17,8 @@ export interface StatusBoard {
   render(now: number, stalledMs?: number): StatusText;
   /** The compact line left once the turn is over, or undefined when there was no tool call. */
   summary(): StatusText | undefined;
+  /** The turn ended waiting for a person to approve a call: its unfinished calls did not run. */
+  awaitApproval(): void;
   readonly size: number;
 }
 
@@ -30,6 +32,8 @@ interface ToolCall {
   endedAt?: number;
   isError?: boolean;
   elapsedS?: number;
+  /** Deferred: waits for a person's decision (not run). */
+  waiting?: boolean;
 }
 
 const SUMMARY_CHARS = 60;
@@ -73,6 +77,9 @@ export function createStatusBoard(): StatusBoard {
   return {
     get size() {
       return calls.size;
+    },
+    awaitApproval() {
+      for (const call of calls.values()) if (call.endedAt === undefined) call.waiting = true;
     },
     apply(event, now) {
       switch (event.type) {
@@ -124,7 +131,8 @@ export function createStatusBoard(): StatusBoard {
       if (calls.size === 0) return undefined;
       const all = [...calls.values()];
       const failed = all.filter((c) => c.isError).length;
-      const unfinished = all.filter((c) => c.endedAt === undefined).length;
+      const waiting = all.filter((c) => c.endedAt === undefined && c.waiting).length;
+      const unfinished = all.filter((c) => c.endedAt === undefined && !c.waiting).length;
       const start = Math.min(...all.map((c) => c.startedAt));
       const end = Math.max(...all.map((c) => c.endedAt ?? c.startedAt));
       const counts = new Map<string, number>();
@@ -133,9 +141,13 @@ export function createStatusBoard(): StatusBoard {
         counts.set(label, (counts.get(label) ?? 0) + 1);
       }
       const names = [...counts].map(([name, n]) => (n > 1 ? `${name} ×${n}` : name)).join(', ');
-      const icon = failed > 0 || unfinished > 0 ? '⚠️' : '✅';
+      const icon = failed > 0 || unfinished > 0 ? '⚠️' : waiting > 0 ? '⏸' : '✅';
       const noun = all.length === 1 ? 'tool call' : 'tool calls';
-      const extra = [failed ? `${failed} failed` : '', unfinished ? `${unfinished} unfinished` : '']
+      const extra = [
+        failed ? `${failed} failed` : '',
+        unfinished ? `${unfinished} unfinished` : '',
+        waiting ? `${waiting} waiting for approval` : '',
+      ]
         .filter(Boolean)
         .join(', ');
       const text = `${icon} ${all.length} ${noun}${extra ? ` (${extra})` : ''} in ${Math.round((end - start) / 1000)} s: ${names}`;

@@ -29,7 +29,9 @@ export interface LiveReply {
   onEvent(event: TurnEvent): void;
   /**
    * Show the turn's result as its final answer (exactly once): waits for the live update in
-   * flight, then sends. `true` once the whole answer reached Telegram.
+   * flight, then sends. `true` once the whole answer reached Telegram. A turn that ended waiting
+   * for an approval with nothing to say sends nothing here (its request is shown by the worker);
+   * its deferred call shows as waiting in the status summary.
    */
   finish(result: TurnResult): Promise<boolean>;
   /** Stop timers and "typing…", and tidy the status message (remove the Stop button). Idempotent. */
