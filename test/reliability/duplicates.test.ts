@@ -3,6 +3,7 @@ import { delayReply, demoModel } from '../../src/model/index.js';
 import { createSqsQueue } from '../../src/queue/sqs-producer.js';
 import type { QueueHandler } from '../../src/queue/types.js';
 import { startFauxqs, type FauxqsPeer } from '../peers/fauxqs.js';
+import type { AgentRunner } from '../../src/agent/types.js';
 import { startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
 import { startPipeline, type Pipeline, type QueueKind } from '../telegram/pipeline.js';
 import { FORUM } from '../telegram/updates.js';
@@ -105,7 +106,13 @@ describe('SQS re-delivery after the visibility timeout', () => {
     label: string,
     count: number,
     wrap: (handler: QueueHandler) => QueueHandler,
-    consumer: { visibilityTimeoutSeconds?: number; client?: 'direct' | 'proxy'; quietMs?: number } = {},
+    consumer: {
+      visibilityTimeoutSeconds?: number;
+      client?: 'direct' | 'proxy';
+      quietMs?: number;
+      /** The runner of the pipeline (default: the harness's). */
+      runner?: AgentRunner;
+    } = {},
   ): Promise<{ report: DeliveryReport; modelRequests: number; pipeline: Pipeline }> {
     fifo = await createFifoQueue(fauxqs, {
       visibilityTimeoutSeconds: consumer.visibilityTimeoutSeconds ?? 30,
@@ -120,7 +127,7 @@ describe('SQS re-delivery after the visibility timeout', () => {
       wrap,
     );
     const p = await startPipeline({
-      runner: h.runner,
+      runner: consumer.runner ?? h.runner,
       ...ONE_REPLY_PER_MESSAGE,
       // The producer always talks to fauxqs directly; only the consumer may go through the proxy.
       queueFactory: (handler) => ({
@@ -248,6 +255,10 @@ describe('SQS re-delivery after the visibility timeout', () => {
           visibilityTimeoutSeconds: 2,
           client: 'proxy',
           quietMs: 15_000,
+          // Re-deliveries come every 2 s during a turn of 6 s plus the binary's start, which takes
+          // seconds on a loaded 2-core machine: each must be able to wait out the whole turn (the
+          // harness's 5 s lease wait made one answer "busy" under a full-suite load of 9.7).
+          runner: h.runnerWith({ lease: { ttlMs: 30_000, waitMs: 30_000 } }),
         });
         await pipeline.close();
         await printFigures({
