@@ -1,20 +1,13 @@
 import type { HookCallback, HookCallbackMatcher, HookJSONOutput } from '@anthropic-ai/claude-agent-sdk';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { PolicyMatch } from '../approvals/permissions.js';
+import type { ToolCall, ToolPermissionPolicy } from '../approvals/policy.js';
 
 /** One tool call as the hook sees it. */
-export interface GateCall {
-  tool: string;
-  input: Record<string, unknown>;
-}
+export type GateCall = ToolCall;
 
-/** What the gate needs of a tenant's tool policy (`approvals/policy.ts`). */
-export interface GatePolicy {
-  evaluate(call: GateCall): PolicyMatch;
-  /** Whether one of the conversation's granted rules ("Allow in this conversation") covers the call. */
-  granted(call: GateCall, rules: readonly string[]): boolean;
-}
+/** What the gate needs of a tenant's tool policy: its verdict on a call, and whether a grant covers it. */
+export type GatePolicy = Pick<ToolPermissionPolicy, 'evaluate' | 'granted'>;
 
 /** The deferred call's decision a turn carries (a person decided, or a new message superseded it). */
 export interface GateAnswer {

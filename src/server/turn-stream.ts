@@ -88,3 +88,18 @@ function orderedWriter(stream: SSEStreamingApi) {
     disconnected: () => stream.aborted,
   };
 }
+
+/**
+ * A turn answered the way the client asked: Server-Sent Events (live events, then `result`) when
+ * `stream`, otherwise the result as one JSON body. `run` gets the live-event listener (streaming
+ * only) and resolves with the result to send.
+ */
+export async function answerTurn(
+  c: Context,
+  stream: boolean,
+  run: (onEvent?: (event: TurnEvent) => void) => Promise<TurnResult>,
+  options: TurnStreamOptions,
+): Promise<Response> {
+  if (stream) return streamTurn(c, (onEvent) => run(onEvent), options);
+  return c.json(await run(), 200);
+}

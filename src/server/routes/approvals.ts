@@ -16,7 +16,7 @@ import type { Logger } from '../../core/logger.js';
 import { assertTenantAllowed, type ApiPrincipal } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
-import { streamTurn } from '../turn-stream.js';
+import { answerTurn } from '../turn-stream.js';
 import { readJson, validate } from '../validation.js';
 import { acceptsEventStream } from './chat.js';
 
@@ -141,12 +141,13 @@ export function approvalRoutes(deps: {
         throw unavailable(result.error_message ?? 'approval request is no longer pending');
       return result;
     };
-    if (body.stream ?? acceptsEventStream(c.req.header('accept'))) {
-      const run = (onEvent: TurnRequest['onEvent']) =>
-        deps.runner.runTurn({ ...request, onEvent }).then(checked);
-      return streamTurn(c, run, { heartbeatMs: deps.heartbeatMs, logger: deps.logger });
-    }
-    return c.json(checked(await deps.runner.runTurn(request)), 200);
+    const stream = body.stream ?? acceptsEventStream(c.req.header('accept'));
+    return answerTurn(
+      c,
+      stream,
+      (onEvent) => deps.runner.runTurn(onEvent ? { ...request, onEvent } : request).then(checked),
+      { heartbeatMs: deps.heartbeatMs, logger: deps.logger },
+    );
   });
   return app;
 }

@@ -6,7 +6,7 @@ import { conversationKey, conversationKeyString } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import { assertTenantAllowed } from '../auth.js';
 import type { ApiEnv } from '../context.js';
-import { streamTurn } from '../turn-stream.js';
+import { answerTurn } from '../turn-stream.js';
 import { readJson, validate } from '../validation.js';
 
 const id = z.union([z.string().min(1).max(64), z.number().int()]);
@@ -117,12 +117,13 @@ export function chatRoutes(deps: {
       });
       return result;
     };
-    if (body.stream ?? acceptsEventStream(c.req.header('accept'))) {
-      const run = (onEvent: TurnRequest['onEvent']) =>
-        deps.runner.runTurn({ ...request, onEvent }).then(logged);
-      return streamTurn(c, run, { heartbeatMs: deps.heartbeatMs, logger: deps.logger });
-    }
-    return c.json(logged(await deps.runner.runTurn(request)), 200);
+    const stream = body.stream ?? acceptsEventStream(c.req.header('accept'));
+    return answerTurn(
+      c,
+      stream,
+      (onEvent) => deps.runner.runTurn(onEvent ? { ...request, onEvent } : request).then(logged),
+      { heartbeatMs: deps.heartbeatMs, logger: deps.logger },
+    );
   });
   return app;
 }
