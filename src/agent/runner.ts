@@ -476,7 +476,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       sessionId,
       deferred,
       settings,
-      requestedBy: request.approval?.by ?? request.userId,
+      requestedBy: request.approval?.by ?? request.requestedBy ?? request.userId,
       now: clock.now(),
     });
     log.info('turn waits for an approval', { approval: record.id, tool: record.tool });

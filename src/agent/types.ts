@@ -86,6 +86,11 @@ export interface TurnRequest {
    * refused and the agent told so (deny). Checked under the lease against the stored request.
    */
   approval?: ApprovalAnswer;
+  /**
+   * Who is asking, as an approval request made by this turn records it (`requested_by`), when it
+   * is not a `userId` (an API principal such as `token:ops`). Default: `userId`.
+   */
+  requestedBy?: string;
 }
 
 /**

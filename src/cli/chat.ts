@@ -74,7 +74,12 @@ export async function runChat(argv: string[], io: ChatIO, deps: () => Promise<Ch
   try {
     if (values.message !== undefined) {
       const result = values.json
-        ? await app.runner.runTurn({ key, text: values.message, messageTime: new Date() })
+        ? await app.runner.runTurn({
+            key,
+            text: values.message,
+            messageTime: new Date(),
+            requestedBy: cliDecider(),
+          })
         : await liveTurn(app, key, { text: values.message }, rendererFor(io));
       if (values.json) io.out(JSON.stringify(result, null, 2));
       return exitCodeOf(result, io, key.tenant, !values.json);
@@ -118,6 +123,7 @@ export async function liveTurn(
       key,
       ...turn,
       messageTime: new Date(),
+      requestedBy: cliDecider(),
       ...(handle ? { signal: handle.signal } : {}),
       onEvent(event) {
         if (event.type === 'turn_started') handle?.started(event.turn);

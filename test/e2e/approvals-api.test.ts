@@ -106,9 +106,10 @@ describe('approvals through the API (real binary, offline model)', () => {
     const listed = await api.request('/v1/conversations/default/ops/main/approvals', { headers });
     expect(listed.status).toBe(200);
     const { approvals } = (await listed.json()) as { approvals: Array<Record<string, unknown>> };
-    expect(approvals.map((a) => [a['id'], a['status'], a['resolved_by']])).toEqual([
-      [second.id, 'deny', 'token:e2e'],
-      [first.id, 'allow_once', 'token:e2e'],
+    // Who asked (the API caller of /v1/chat) and who decided, per request.
+    expect(approvals.map((a) => [a['id'], a['status'], a['requested_by'], a['resolved_by']])).toEqual([
+      [second.id, 'deny', 'token:e2e', 'token:e2e'],
+      [first.id, 'allow_once', 'token:e2e', 'token:e2e'],
     ]);
   }, 120_000);
 });

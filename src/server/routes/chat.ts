@@ -102,6 +102,7 @@ export function chatRoutes(deps: {
       text: body.user_message,
       messageTime: toDate(body.message_time),
       model: body.model,
+      requestedBy: c.get('principal').subject,
       ...(body.request_id !== undefined ? { requestId: `api:${body.request_id}` } : {}),
     };
     const logged = (result: TurnResult): TurnResult => {
