@@ -319,17 +319,30 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     // (and a turn that ended on an approval request kept no process, so nothing is pending).
     const map = warm ? null : await deps.storage.conversations.get(key);
     const record = warm ? { sessionId: warm.sessionId, turns: warm.mapTurns } : map;
+    const parts = userParts(request);
+    const [message, ...more] = parts;
     const approvals = await approvalFlow.prepare({
       key,
       map,
       answer: request.approval,
       requestId,
-      messages: userParts(request),
+      messages: parts,
       now: clock.now(),
     });
     if ('refused' in approvals) {
       log.info('approval decision refused', { approval: request.approval?.id, reason: approvals.refused });
-      return approvalUnavailable(approvals.refused, record?.sessionId ?? '', clock.now() - started);
+      // Nothing ran and nothing was written to the conversation.
+      const ctx = {
+        sessionId: record?.sessionId ?? '',
+        costBefore: 0,
+        loadFailure: undefined,
+        aborted: undefined,
+      };
+      return failure(
+        { ...ctx, durationMs: clock.now() - started },
+        'approval_unavailable',
+        `[approvals] ${approvals.refused}`,
+      );
     }
     const resume = record?.sessionId;
     // A new conversation takes the tenant's spare (started ahead with the same setup), whose
@@ -360,9 +373,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       const endGate = gate.begin(sessionId, approvals.gate);
       execution = await executeTurn(deps.storage, pool, {
         key,
-        text: request.text,
-        messageTime: request.messageTime,
-        more: (request.merged ?? []).map((m) => ({ text: m.text, messageTime: m.messageTime })),
+        text: message.text,
+        messageTime: message.messageTime,
+        more,
         continuation: approvals.continuation,
         lease,
         abort,
@@ -645,28 +658,12 @@ function mergedRequestIds(request: TurnRequest, requestId: RequestId | undefined
   return ids;
 }
 
-/** The user's message(s) of a turn, in order. */
-function userParts(request: TurnRequest): UserPart[] {
+/** The user's message(s) of a turn, in order: its own, then the merged ones. */
+function userParts(request: TurnRequest): [UserPart, ...UserPart[]] {
   return [
     { text: request.text, messageTime: request.messageTime },
     ...(request.merged ?? []).map((m) => ({ text: m.text, messageTime: m.messageTime })),
   ];
-}
-
-/** A decision that cannot be carried out: nothing ran, nothing was written to the conversation. */
-function approvalUnavailable(message: string, sessionId: string, durationMs: number): TurnResult {
-  return {
-    response: '',
-    session_id: sessionId,
-    cost_usd: 0,
-    num_turns: 0,
-    is_error: true,
-    error_message: `[approvals] ${message}`,
-    error_code: 'approval_unavailable',
-    usage: EMPTY_USAGE,
-    model: null,
-    duration_ms: durationMs,
-  };
 }
 
 /**
