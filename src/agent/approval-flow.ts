@@ -7,7 +7,7 @@ import type {
   PendingApproval,
 } from '../approvals/types.js';
 import type { RequestId, SessionId } from '../core/ids.js';
-import type { ConversationKey } from '../core/keys.js';
+import { sameConversation, type ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { ConversationRecord } from '../sessions/types.js';
 import type { GateAnswer, GateCall, GateTurn } from './approval-gate.js';
@@ -255,10 +255,6 @@ export function pendingApproval(record: ApprovalRecord): PendingApproval {
     grant_rule: record.grantRule,
     expires_at: new Date(record.expiresAt).toISOString(),
   };
-}
-
-function sameConversation(a: ConversationKey, b: ConversationKey): boolean {
-  return a.tenant === b.tenant && a.chat === b.chat && a.thread === b.thread;
 }
 
 function statusOf(record: ApprovalRecord | null, fallback: ApprovalResolution): ApprovalResolution {

@@ -37,6 +37,11 @@ export function conversationKey(input: {
   };
 }
 
+/** Whether two keys name the same conversation. */
+export function sameConversation(a: ConversationKey, b: ConversationKey): boolean {
+  return a.tenant === b.tenant && a.chat === b.chat && a.thread === b.thread;
+}
+
 /** `tenant:chat:thread` — safe as a map key, an SQS MessageGroupId and a log field (no ':' in parts). */
 export function conversationKeyString(key: ConversationKey): string {
   return `${key.tenant}:${key.chat}:${key.thread}`;

@@ -1,3 +1,4 @@
+import { sameConversation } from '../core/keys.js';
 import type { AgentWork, QueuedMessage } from './types.js';
 
 /**
@@ -41,7 +42,7 @@ export function coalesce<T>(pending: readonly Pending<T>[], policy: BusyPolicy):
       m !== undefined &&
       m.kind === 'agent' &&
       p.firstDelivery &&
-      sameConversation(open.head, m) &&
+      sameConversation(open.head.key, m.key) &&
       open.unit.items.length < MAX_MERGED_ITEMS &&
       open.chars + m.text.length <= MAX_MERGED_CHARS;
     if (open && joinable && m?.kind === 'agent') {
@@ -62,10 +63,6 @@ export function coalesce<T>(pending: readonly Pending<T>[], policy: BusyPolicy):
     }
   }
   return units;
-}
-
-function sameConversation(a: QueuedMessage, b: QueuedMessage): boolean {
-  return a.key.tenant === b.key.tenant && a.key.chat === b.key.chat && a.key.thread === b.key.thread;
 }
 
 /** Every tenant merges (the default setting). */

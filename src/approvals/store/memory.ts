@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../../core/clock.js';
-import { conversationKeyString } from '../../core/keys.js';
+import { conversationKeyString, sameConversation } from '../../core/keys.js';
 import type { ApprovalRecord, ApprovalStore } from '../types.js';
 import {
   GRANT_RETENTION_MS,
@@ -114,7 +114,7 @@ export function createMemoryApprovalStore(
       for (const [name] of state.records) {
         if (!name.startsWith(prefix)) continue;
         const record = read(name);
-        if (record && conversationKeyString(record.key) === conversationKeyString(checked)) mine.push(record);
+        if (record && sameConversation(record.key, checked)) mine.push(record);
       }
       return mine.sort(newestFirst).slice(0, limit);
     },

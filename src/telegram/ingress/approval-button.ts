@@ -3,7 +3,7 @@ import type { CallbackQuery } from 'grammy/types';
 import type { ApprovalDecision, ApprovalRecord } from '../../approvals/types.js';
 import type { Clock } from '../../core/clock.js';
 import type { TenantId } from '../../core/ids.js';
-import { conversationKeyString, type ConversationKey } from '../../core/keys.js';
+import { conversationKeyString, sameConversation, type ConversationKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import type { ApprovalWork, ConversationQueue } from '../../queue/types.js';
 import { editApprovalNotice, parseApprovalData, type TelegramApprovals } from '../approvals/index.js';
@@ -109,10 +109,6 @@ export async function approvalPress(
     userId: from.id,
   });
   return { text: ANSWERING[parsed.decision] };
-}
-
-function sameConversation(a: ConversationKey, b: ConversationKey): boolean {
-  return a.tenant === b.tenant && a.chat === b.chat && a.thread === b.thread;
 }
 
 /** A request already shown is decided only from its own message (not a copy elsewhere). */

@@ -2,7 +2,7 @@ import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws
 import { call } from '../../../aws/index.js';
 import { StorageError } from '../../../core/errors.js';
 import type { TenantId } from '../../../core/ids.js';
-import { conversationKeyString, type ConversationKey } from '../../../core/keys.js';
+import { sameConversation, type ConversationKey } from '../../../core/keys.js';
 import { parseApprovalId } from '../../ids.js';
 import type { ApprovalId, ApprovalRecord } from '../../types.js';
 import { SOURCE, approvalLogPrefix, approvalSk, liveItem, toRecord } from './schema.js';
@@ -50,12 +50,11 @@ export async function listApprovals(
   } while (start && ids.length < limit);
   const sks = ids.map((id) => approvalSk(key.tenant, id));
   const found = await batchGet(deps, key.tenant, sks);
-  const keyString = conversationKeyString(key);
   return sks.flatMap((sk) => {
     const item = liveItem(found.get(sk), now);
     if (!item) return [];
     const record = toRecord(key.tenant, item);
-    return conversationKeyString(record.key) === keyString ? [record] : [];
+    return sameConversation(record.key, key) ? [record] : [];
   });
 }
 
