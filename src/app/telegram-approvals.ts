@@ -10,13 +10,6 @@ export function telegramApprovalsOf(
 ): TelegramApprovals {
   return {
     store: storage.approvals,
-    async conversation(key) {
-      const record = await storage.conversations.get(key);
-      if (!record) return null;
-      return {
-        sessionId: record.sessionId,
-        ...(record.pendingApproval !== undefined ? { pendingApproval: record.pendingApproval } : {}),
-      };
-    },
+    conversation: (key) => storage.conversations.get(key),
   };
 }

@@ -100,6 +100,6 @@ export async function answerTurn(
   run: (onEvent?: (event: TurnEvent) => void) => Promise<TurnResult>,
   options: TurnStreamOptions,
 ): Promise<Response> {
-  if (stream) return streamTurn(c, (onEvent) => run(onEvent), options);
+  if (stream) return streamTurn(c, run, options);
   return c.json(await run(), 200);
 }

@@ -1,12 +1,10 @@
 import { Hono } from 'hono';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../approvals/store/record.js';
 import type { ApprovalRecord } from '../../approvals/types.js';
 import type { ApiEnv } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { ApprovalReader } from './approvals.js';
 import { conversationKeyOf } from './conversation-key.js';
-
-export const DEFAULT_APPROVAL_LIST_LIMIT = 50;
-export const MAX_APPROVAL_LIST_LIMIT = 200;
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -26,13 +24,13 @@ export function approvalJson(record: ApprovalRecord): Record<string, unknown> {
   };
 }
 
-/** `?limit=` as an integer 1..200 (digits only), default 50. */
+/** `?limit=` as an integer 1..200 (digits only), default 50: the stores' own bounds. */
 function queryLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_APPROVAL_LIST_LIMIT;
+  if (value === undefined) return DEFAULT_LIST_LIMIT;
   const limit = /^[0-9]{1,4}$/.test(value) ? Number(value) : NaN;
-  if (!(limit >= 1 && limit <= MAX_APPROVAL_LIST_LIMIT))
+  if (!(limit >= 1 && limit <= MAX_LIST_LIMIT))
     throw new ApiError(400, 'invalid_request', 'invalid query parameter: limit', [
-      { path: 'limit', message: `must be an integer from 1 to ${MAX_APPROVAL_LIST_LIMIT}` },
+      { path: 'limit', message: `must be an integer from 1 to ${MAX_LIST_LIMIT}` },
     ]);
   return limit;
 }
@@ -48,7 +46,7 @@ export function approvalListRoutes(deps: { approvals: ApprovalReader }): Hono<Ap
     const key = conversationKeyOf(c);
     const limit = queryLimit(c.req.query('limit'));
     const records = await deps.approvals.list(key, { limit });
-    return c.json({ approvals: records.slice(0, limit).map(approvalJson) });
+    return c.json({ approvals: records.map(approvalJson) });
   });
   return app;
 }

@@ -10,8 +10,11 @@ const CODES = { allow_once: 'o', allow_conversation: 'c', deny: 'd' } as const s
   ApprovalDecision,
   string
 >;
-const DECISIONS: Record<string, ApprovalDecision> = { o: 'allow_once', c: 'allow_conversation', d: 'deny' };
-const DATA_RE = /^ap:([A-Za-z0-9_-]{22}):([ocd])$/;
+const DECISIONS = Object.fromEntries(
+  Object.entries(CODES).map(([decision, code]) => [code, decision as ApprovalDecision]),
+) as Record<string, ApprovalDecision>;
+// The id's own shape is checked by `isApprovalId`.
+const DATA_RE = /^ap:([^:]+):([ocd])$/;
 
 export function approvalButtonData(id: ApprovalId, decision: ApprovalDecision): string {
   return `ap:${id}:${CODES[decision]}`;

@@ -4,14 +4,6 @@
  * Loads no Markdown converter (the ingress bundle uses it).
  */
 export { approvalButtonData, isApprovalData, parseApprovalData } from './data.js';
-export {
-  approvalOutcomeView,
-  approvalRequestView,
-  escapeCode,
-  escapeMarkdownV2,
-  outcomeLine,
-  plainOf,
-} from './view.js';
-export type { ApprovalOutcome, ApprovalShown } from './view.js';
+export type { ApprovalOutcome } from './view.js';
 export { editApprovalNotice, sendApprovalRequest } from './notice.js';
 export type { TelegramApprovals } from './types.js';
