@@ -1,8 +1,9 @@
-import { GrammyError, type Api } from 'grammy';
+import type { Api } from 'grammy';
 import type { ApprovalNotice, ApprovalRecord } from '../../approvals/types.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { TelegramReplyTarget } from '../../queue/types.js';
+import { isNotModified, isParseEntitiesError } from '../bot-api-errors.js';
 import {
   approvalOutcomeView,
   approvalRequestView,
@@ -10,11 +11,6 @@ import {
   type ApprovalOutcome,
   type ApprovalShown,
 } from './view.js';
-
-const isParseError = (err: unknown): boolean =>
-  err instanceof GrammyError && err.error_code === 400 && /can't parse entities/i.test(err.description);
-const isNotModified = (err: unknown): boolean =>
-  err instanceof GrammyError && err.error_code === 400 && /message is not modified/i.test(err.description);
 
 /**
  * Send the approval message with its three buttons, as a reply in the target's chat and topic.
@@ -39,7 +35,7 @@ export async function sendApprovalRequest(
     const sent = await api.sendMessage(target.chatId, view.text, { ...options, parse_mode: 'MarkdownV2' });
     return { chatId: target.chatId, messageId: sent.message_id };
   } catch (err) {
-    if (!isParseError(err)) throw err;
+    if (!isParseEntitiesError(err)) throw err;
     const sent = await api.sendMessage(target.chatId, plainOf(view.text), options);
     return { chatId: target.chatId, messageId: sent.message_id };
   }
@@ -67,7 +63,7 @@ export async function editApprovalNotice(
         parse_mode: 'MarkdownV2',
       });
     } catch (err) {
-      if (!isParseError(err)) throw err;
+      if (!isParseEntitiesError(err)) throw err;
       await api.editMessageText(notice.chatId, notice.messageId, plainOf(text), options);
     }
     return true;

@@ -1,18 +1,13 @@
-import { GrammyError, type Api } from 'grammy';
+import type { Api, GrammyError } from 'grammy';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { TelegramReplyTarget } from '../../queue/types.js';
+import { isParseEntitiesError } from '../bot-api-errors.js';
 import { formatForTelegram } from './format.js';
 
 /** Where a reply goes: the chat, the forum topic (if any), and the user's message to reply to. */
 export type ReplyTarget = TelegramReplyTarget;
 
 /** Telegram's 400 for MarkdownV2 (or entities) it could not parse. */
-export function isParseEntitiesError(err: unknown): boolean {
-  return (
-    err instanceof GrammyError && err.error_code === 400 && /can't parse entities/i.test(err.description)
-  );
-}
-
 function sendOptions(target: ReplyTarget, first: boolean) {
   return {
     ...(target.threadId !== undefined ? { message_thread_id: target.threadId } : {}),

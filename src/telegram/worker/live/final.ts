@@ -5,7 +5,7 @@ import { deliverWithRetry } from '../deliver.js';
 import { formatForTelegram } from '../format.js';
 import { editToChunk, sendChunk, type ReplyChunk, type ReplyTarget } from '../reply.js';
 import type { FinalText } from './final-text.js';
-import { isNotModified } from './refusal.js';
+import { isNotModified } from '../../bot-api-errors.js';
 
 export interface FinalDelivery {
   /** With auto-retry: the final answer waits out a 429's `retry_after`. */

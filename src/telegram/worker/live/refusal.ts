@@ -1,4 +1,5 @@
 import { GrammyError } from 'grammy';
+import { isNotModified } from '../../bot-api-errors.js';
 
 /**
  * What a failed live update means for the live view:
@@ -23,11 +24,4 @@ export function classifyUpdateFailure(err: unknown): UpdateFailure {
   if (isNotModified(err)) return { kind: 'unchanged' };
   if (err.error_code >= 500) return { kind: 'failed' };
   return { kind: 'refused', status: err.error_code, description: err.description };
-}
-
-/** Telegram's 400 for an edit that changes nothing. */
-export function isNotModified(err: unknown): boolean {
-  return (
-    err instanceof GrammyError && err.error_code === 400 && /message is not modified/i.test(err.description)
-  );
 }
