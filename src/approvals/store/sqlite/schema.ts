@@ -1,8 +1,9 @@
-import { OmniError, StorageError, errorMessage } from '../../../core/errors.js';
+import { StorageError } from '../../../core/errors.js';
 import { parseRequestId, parseSessionId } from '../../../core/ids.js';
 import { conversationKey } from '../../../core/keys.js';
 import { parseApprovalId } from '../../ids.js';
 import type { ApprovalRecord } from '../../types.js';
+import { guarded as guardedSqlite } from '../../../sessions/adapters/sqlite/errors.js';
 import { isStatus } from '../record.js';
 
 /**
@@ -106,15 +107,5 @@ export function toRecord(row: Row): ApprovalRecord {
 
 /** Runs one statement; driver errors become `StorageError` naming the operation. */
 export function guarded<T>(operation: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof OmniError) throw err;
-    const code = (err as { code?: unknown } | null)?.code;
-    const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
-    throw new StorageError(`[${SOURCE}] ${operation} failed: ${errorMessage(err)}`, {
-      cause: err,
-      code: busy ? 'storage_busy' : 'storage_error',
-    });
-  }
+  return guardedSqlite(operation, fn, SOURCE);
 }
