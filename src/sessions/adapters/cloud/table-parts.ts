@@ -1,4 +1,5 @@
-import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll, pauseBeforeRound } from '../../../aws/batch-get.js';
 import { StorageError } from '../../../core/errors.js';
 import type { TranscriptAddress } from '../../../core/keys.js';
 import { call, CONSUMED_TOTAL, consumedUnits } from '../../../aws/index.js';
@@ -6,8 +7,7 @@ import { queryPrefix } from './prefix-query.js';
 import type { TransferMetrics } from './objects.js';
 import { tablePartSk, tablePartsPrefix, type TablePartItem } from './schema.js';
 
-/** BatchGetItem takes at most 100 keys, BatchWriteItem 25 requests. */
-const GET_BATCH = 100;
+/** BatchWriteItem takes at most 25 requests. */
 const DELETE_BATCH = 25;
 /** Rounds of retrying what DynamoDB left unprocessed (throttling) before giving up. */
 const MAX_ROUNDS = 8;
@@ -31,9 +31,6 @@ export interface TablePartDeps {
   metrics: TransferMetrics;
 }
 
-const pause = (round: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.min(500, 10 * 2 ** round)));
-
 function asBuffer(value: unknown): Buffer | null {
   return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : null;
 }
@@ -54,7 +51,7 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
         .map((sk) => ({ DeleteRequest: { Key: { pk: tenant, sk } } }));
       for (let round = 0; requests.length > 0; round++) {
         if (round === MAX_ROUNDS) throw unprocessed('BatchWriteItem', requests.length);
-        if (round > 0) await pause(round);
+        if (round > 0) await pauseBeforeRound(round);
         const res = await call(SOURCE, `BatchWriteItem (${requests.length} part deletes)`, () =>
           doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests }, ...CONSUMED_TOTAL })),
         );
@@ -73,38 +70,28 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
     async getMany(addr, tokens) {
       const found = new Map<string, Buffer>();
       const bySk = new Map(tokens.map((t) => [tablePartSk(addr, t), t]));
-      const sks = [...bySk.keys()];
-      for (let i = 0; i < sks.length; i += GET_BATCH) {
-        let keys = sks.slice(i, i + GET_BATCH).map((sk) => ({ pk: addr.tenant, sk }));
-        for (let round = 0; keys.length > 0; round++) {
-          if (round === MAX_ROUNDS) throw unprocessed('BatchGetItem', keys.length);
-          if (round > 0) await pause(round);
-          const res = await call(SOURCE, `BatchGetItem (${keys.length} parts)`, () =>
-            doc.send(
-              new BatchGetCommand({
-                RequestItems: {
-                  [table]: {
-                    Keys: keys,
-                    ConsistentRead: true,
-                    ProjectionExpression: '#sk, #body',
-                    ExpressionAttributeNames: { '#sk': 'sk', '#body': 'body' },
-                  },
-                },
-                ...CONSUMED_TOTAL,
-              }),
-            ),
-          );
+      const items = await batchGetAll({
+        doc,
+        table,
+        keys: [...bySk.keys()].map((sk) => ({ pk: addr.tenant, sk })),
+        source: SOURCE,
+        what: 'parts',
+        request: {
+          ProjectionExpression: '#sk, #body',
+          ExpressionAttributeNames: { '#sk': 'sk', '#body': 'body' },
+        },
+        extra: CONSUMED_TOTAL,
+        onResponse: (res) => {
           metrics.dynamoReads += 1;
           metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
-          for (const item of res.Responses?.[table] ?? []) {
-            const token = bySk.get(String(item.sk));
-            const body = asBuffer(item.body);
-            if (token === undefined || body === null) continue;
-            metrics.dynamoBytesRead += body.byteLength;
-            found.set(token, body);
-          }
-          keys = (res.UnprocessedKeys?.[table]?.Keys ?? []) as typeof keys;
-        }
+        },
+      });
+      for (const item of items) {
+        const token = bySk.get(String(item.sk));
+        const body = asBuffer(item.body);
+        if (token === undefined || body === null) continue;
+        metrics.dynamoBytesRead += body.byteLength;
+        found.set(token, body);
       }
       return found;
     },
