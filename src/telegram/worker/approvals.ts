@@ -13,6 +13,7 @@ import {
   type TelegramApprovals,
 } from '../approvals/index.js';
 import type { ReplyTarget } from './reply.js';
+import { clipHead } from './live/clip.js';
 import { texts } from './texts.js';
 
 export interface WorkerApprovalsDeps {
@@ -170,7 +171,7 @@ const RESOLVED: Record<Exclude<ApprovalRecord['status'], 'pending'>, string> = {
 function debugLine(r: ApprovalRecord): string {
   const at = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
   const day = new Date(r.createdAt).toISOString().slice(0, 10);
-  const summary = r.summary.length > 80 ? `${r.summary.slice(0, 79)}…` : r.summary;
+  const summary = clipHead(r.summary, 80);
   const status =
     r.status === 'pending'
       ? `pending until ${at(r.expiresAt)} UTC`
