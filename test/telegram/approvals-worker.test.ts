@@ -105,7 +105,12 @@ describe('the worker and approval requests', () => {
     expect(unescape(String(calls[0]?.params.text))).toBe('I will reboot it.');
     expect(unescape(String(calls[1]?.params.text))).toContain('reboot i-1 `now` *please*');
     expect(calls[1]?.params.parse_mode).toBe('MarkdownV2');
-    const stored = await storage.approvals.get(DEFAULT_TENANT, request.id);
+    // The notice is stored once sendMessage has answered the worker: poll, do not race it.
+    let stored = await storage.approvals.get(DEFAULT_TENANT, request.id);
+    for (let i = 0; i < 250 && stored?.notice === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      stored = await storage.approvals.get(DEFAULT_TENANT, request.id);
+    }
     expect(stored?.notice?.chatId).toBe(FORUM.id);
   });
 
