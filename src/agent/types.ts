@@ -1,5 +1,6 @@
 import type { ApprovalAnswer, ApprovalId, ApprovalResolution, PendingApproval } from '../approvals/types.js';
 import type { ConversationKey } from '../core/keys.js';
+import type { StoredFile } from '../files/types.js';
 
 /**
  * Every `error_code` a turn can end with (`TurnResult.error_code`). Where each comes from:
@@ -91,6 +92,12 @@ export interface TurnRequest {
    * is not a `userId` (an API principal such as `token:ops`). Default: `userId`.
    */
   requestedBy?: string;
+  /**
+   * Files sent with the message, already stored (`ingestFile` into `filesDir(key)` and the store).
+   * Images reach the model as image blocks, PDFs as document blocks plus their path, everything
+   * else as its path in the conversation's folder. In the order sent.
+   */
+  attachments?: StoredFile[];
 }
 
 /**
@@ -127,6 +134,8 @@ export interface MergedMessage {
   messageTime?: Date;
   /** The member's own request id (same format as `TurnRequest.requestId`). */
   requestId?: string;
+  /** Files sent with this member (as `TurnRequest.attachments`). */
+  attachments?: StoredFile[];
 }
 
 /** Token usage of a turn as reported by the model API. */
@@ -169,6 +178,11 @@ export interface TurnResult {
    * `expired` when a new message came while it was pending. Front ends update its notice.
    */
   resolved_approval?: { id: ApprovalId; status: ApprovalResolution; by?: string };
+  /**
+   * Files the agent sent during the turn (`send_file`), stored durably as `out` files, in order.
+   * Front ends deliver them with the answer (Telegram: photos and documents; API: download links).
+   */
+  files?: StoredFile[];
 }
 
 /**
@@ -189,4 +203,9 @@ export interface AgentRunner {
    * (long-running hosts). Resolves once it is being started; never needed for correctness.
    */
   prewarm?(tenant: string): Promise<void>;
+  /**
+   * The conversation's files folder on this machine (`<tenant cwd>/files/<chat>/<thread>`): front
+   * ends ingest attachments there before the turn, so the agent finds them where it is told.
+   */
+  filesDir?(key: ConversationKey): Promise<string>;
 }

@@ -32,6 +32,26 @@ interface WorkBase {
   source: WorkSource;
 }
 
+/**
+ * A photo or document of a Telegram message, to download in the worker (never in the ingress: the
+ * webhook answers in milliseconds). Names and MIME types are what the client claimed: untrusted.
+ */
+export interface TelegramAttachment {
+  kind: 'photo' | 'document';
+  /** `file_id` for `getFile` (≤ 256 characters). */
+  fileId: string;
+  /** `file_unique_id`: the same file sent twice (an album part delivered again) has the same one. */
+  fileUniqueId: string;
+  /** Bytes, as Telegram reports them (files over the tenant's cap are refused before downloading). */
+  size?: number;
+  /** A document's `file_name` (≤ 1024 characters, sanitised when stored). */
+  name?: string;
+  /** A document's `mime_type` (a hint only: files are recognised by content). */
+  mime?: string;
+  /** The message it came with (album parts are put in this order). */
+  messageId: number;
+}
+
 /** Run an agent turn with `text` and reply. */
 export interface AgentWork extends WorkBase {
   kind: 'agent';
@@ -39,6 +59,10 @@ export interface AgentWork extends WorkBase {
   text: string;
   /** When the user sent it (epoch ms, from Telegram's `date`). */
   messageTime: number;
+  /** Photos and documents of the message (its caption is `text`). */
+  attachments?: TelegramAttachment[];
+  /** Telegram `media_group_id`: the parts of one album are answered in one turn. */
+  mediaGroupId?: string;
   /**
    * Later agent items of the same conversation that were waiting behind this one, merged into its
    * turn by the consumer (`merge.ts`), in order. Consumer side only: never on the wire.

@@ -1,5 +1,6 @@
 import type { SessionKey, SessionStore, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
 import type { ApprovalId, ApprovalStore } from '../approvals/types.js';
+import type { FileStore } from '../files/types.js';
 import type { ConversationKey } from '../core/keys.js';
 import type { RequestId, SessionId, TenantId } from '../core/ids.js';
 
@@ -169,5 +170,7 @@ export interface Storage {
   readonly turns: TurnLedger;
   /** Approval requests, conversation grants and the approvals audit trail (`approvals/`). */
   readonly approvals: ApprovalStore;
+  /** Files of conversations: received attachments and files the agent sent (`files/`). */
+  readonly files: FileStore;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { ZodIssue } from 'zod';
 import { ConfigError, errorMessage, type ConfigIssue } from '../core/errors.js';
 import { isTenantId, parseTenantId, type TenantId } from '../core/ids.js';
 import { secretRefKey } from './secret-ref.js';
+import { filePolicy } from '../files/types.js';
 import { TENANTS_FILE_SCHEMA } from './schema.js';
 import type { SecretRef, TenantConfig, TenantsConfig } from './types.js';
 
@@ -90,6 +91,7 @@ export function parseTenantsFile(text: string, file: string): TenantsConfig {
     if (entry.model !== undefined) tenant.model = entry.model;
     if (entry.provider !== undefined) tenant.provider = entry.provider;
     if (entry.budgets !== undefined) tenant.budgets = entry.budgets;
+    if (entry.files !== undefined) tenant.files = filePolicy(entry.files);
     tenants.set(id, tenant);
   }
   const config: TenantsConfig = { source, tenants, adminApiTokens: parsed.data.admin?.apiTokens ?? [] };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FILE_KINDS } from '../files/types.js';
 import { parseSecretRef } from './secret-ref.js';
 import type { SecretRef } from './types.js';
 
@@ -28,6 +29,7 @@ import type { SecretRef } from './types.js';
  *     budgets:
  *       tenant: { dayUsd: 20, monthUsd: 300 }
  *       user: { dayUsd: 5 }
+ *     files: { maxMb: 10, allow: [image, pdf, text] }   # default: every kind, 20 MB
  * ```
  */
 const secretRef = z.unknown().transform((value, ctx): SecretRef => {
@@ -73,6 +75,19 @@ const tenant = z.strictObject({
     .optional(),
   provider: z.enum(['anthropic', 'bedrock']).optional(),
   budgets: z.strictObject({ tenant: budgetLimit.optional(), user: budgetLimit.optional() }).optional(),
+  files: z
+    .strictObject({
+      maxMb: z
+        .number({ error: 'must be a number of megabytes' })
+        .positive({ error: 'must be > 0' })
+        .max(50, { error: 'must be ≤ 50 (the Bot API uploads at most 50 MB; it downloads at most 20 MB)' })
+        .optional(),
+      allow: z
+        .array(z.enum(FILE_KINDS, { error: `must be one of ${FILE_KINDS.join(', ')}` }))
+        .max(FILE_KINDS.length)
+        .optional(),
+    })
+    .optional(),
 });
 
 export const TENANTS_FILE_SCHEMA = z.strictObject({

@@ -1,3 +1,4 @@
+import type { FilePolicy } from '../files/types.js';
 import type { TenantId } from '../core/ids.js';
 import type { Budgets } from '../usage/types.js';
 
@@ -41,6 +42,8 @@ export interface TenantConfig {
   /** Model provider for this tenant; must be one the deployment has credentials for. */
   provider?: 'anthropic' | 'bedrock';
   budgets?: Budgets;
+  /** Files users may send (kinds, size cap); absent: `DEFAULT_FILE_POLICY` (everything up to 20 MB). */
+  files?: FilePolicy;
 }
 
 /** Every tenant of a deployment, from a tenants file or (single tenant) from the environment. */

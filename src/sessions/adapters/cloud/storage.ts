@@ -5,6 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import { createDynamoApprovalStore } from '../../../approvals/store/dynamodb/index.js';
+import { createS3FileStore } from '../../../files/s3.js';
 import type { Storage } from '../../types.js';
 import { createTranscriptCache } from './cache.js';
 import { toDocumentClient } from '../../../aws/dynamodb.js';
@@ -73,6 +74,7 @@ export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
       ownerPrefix: options.owner ?? `${hostname()}:${process.pid}`,
     }),
     turns: createCloudTurns({ doc, table: options.table, clock }),
+    files: createS3FileStore(options.s3, options.bucket),
     approvals: createDynamoApprovalStore({
       doc,
       table: options.table,

@@ -1,3 +1,4 @@
+import { createMemoryFileStore } from '../../../files/memory.js';
 import { randomUUID } from 'node:crypto';
 import type {
   foldSessionSummary,
@@ -268,6 +269,7 @@ export function createMemoryStorage(
       },
     },
     turns: createMemoryTurns(state.turns, clock),
+    files: createMemoryFileStore(),
     approvals: createMemoryApprovalStore({
       clock,
       state: state.approvals,

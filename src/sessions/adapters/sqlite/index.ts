@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import { createSqliteApprovalStore } from '../../../approvals/store/sqlite/index.js';
+import { createLocalFileStore } from '../../../files/local.js';
 import type { Storage } from '../../types.js';
 import { createSqliteConversations } from './conversations.js';
 import { translate } from './errors.js';
@@ -38,7 +39,7 @@ export interface SqliteStorage extends Storage {
 
 /**
  * Everything persistent in one SQLite file (WAL, busy timeout): transcripts, conversation map,
- * leases, the turn ledger and approvals. Several processes may open the same file; leases and fencing go through the database.
+ * leases, the turn ledger and approvals (files next to it, in `files/`). Several processes may open the same file; leases and fencing go through the database.
  */
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const file = resolveFile(options);
@@ -65,6 +66,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     leases: leases.manager,
     turns: createSqliteTurns(db, clock),
     approvals: createSqliteApprovalStore(db, { clock, retentionDays: options.approvalRetentionDays }),
+    // Next to the database file: `<data dir>/files/<tenant>/…`.
+    files: createLocalFileStore(join(dirname(file), 'files')),
     async close() {
       if (db.open) db.close();
     },

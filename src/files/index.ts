@@ -1,0 +1,10 @@
+export * from './types.js';
+export { FileRefusedError, type FileRefusal } from './errors.js';
+export { isFileId, newFileId, parseFileId } from './ids.js';
+export { describeKind, formatBytes, ingestFile, type IngestInput, type IngestedFile } from './ingest.js';
+export { mimeFor, nameForContent, sniffBytes, sniffFile, type Sniffed } from './kinds.js';
+export { createLocalFileStore } from './local.js';
+export { materializeFiles } from './materialize.js';
+export { createMemoryFileStore } from './memory.js';
+export { sanitizeFileName } from './names.js';
+export { conversationFilesDir, tenantFilesPrefix, workspacePath } from './paths.js';

@@ -1,0 +1,126 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { ConversationKey } from '../core/keys.js';
+import { FileRefusedError } from './errors.js';
+import { newFileId } from './ids.js';
+import { mimeFor, nameForContent, sniffFile } from './kinds.js';
+import { sanitizeFileName } from './names.js';
+import { workspacePath } from './paths.js';
+import type { FileDirection, FilePolicy, FileStore, StoredFile } from './types.js';
+
+export interface IngestInput {
+  key: ConversationKey;
+  direction: FileDirection;
+  /** The name as sent (untrusted; sanitised here). Absent: `fallbackName`. */
+  name: string | undefined;
+  /** Used when the name is absent or sanitises to nothing (e.g. `photo` for a Telegram photo). */
+  fallbackName?: string;
+  /** The bytes, streamed (never buffered whole). */
+  body: Readable | AsyncIterable<Uint8Array>;
+  policy: FilePolicy;
+  /** The conversation's workspace folder (`conversationFilesDir`): the file lands there too. */
+  dir: string;
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
+/** A stored file and where it sits in the workspace. */
+export interface IngestedFile {
+  file: StoredFile;
+  path: string;
+}
+
+/**
+ * Receives one file: streams `body` into a temporary file in the conversation's folder (refusing
+ * past the size cap at once), recognises it by content, checks the tenant's policy, moves it to its
+ * place and stores it durably. Either the whole file is stored and in place, or nothing is (the
+ * temporary file is removed on every failure, including an aborted or failing `body`).
+ */
+export async function ingestFile(store: FileStore, input: IngestInput): Promise<IngestedFile> {
+  const id = newFileId();
+  await mkdir(input.dir, { recursive: true });
+  const tmp = join(input.dir, `.incoming-${id}`);
+  const name0 = sanitizeFileName(input.name, input.fallbackName ?? 'file');
+  let size = 0;
+  const cap = input.policy.maxBytes;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.byteLength;
+      if (size > cap) {
+        done(tooLarge(name0, cap));
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+  let placed: string | undefined;
+  try {
+    await pipeline(
+      input.body,
+      counter,
+      createWriteStream(tmp, { flags: 'wx' }),
+      ...(input.signal ? [{ signal: input.signal }] : []),
+    );
+    if (size === 0) throw new FileRefusedError('empty', `${name0} is empty`, { name: name0 });
+    const sniffed = await sniffFile(tmp);
+    if (!input.policy.allow.includes(sniffed.kind)) {
+      throw new FileRefusedError(
+        'type_not_allowed',
+        `${name0} is ${describeKind(sniffed.kind)}; this bot accepts ${input.policy.allow.map(describeKind).join(', ')}`,
+        { name: name0, kind: sniffed.kind },
+      );
+    }
+    const name = nameForContent(name0, sniffed);
+    const file: StoredFile = {
+      id,
+      key: input.key,
+      direction: input.direction,
+      name,
+      size,
+      mime: mimeFor(name, sniffed.kind),
+      kind: sniffed.kind,
+      createdAt: (input.clock ?? systemClock).now(),
+    };
+    placed = workspacePath(input.dir, file);
+    await mkdir(join(input.dir, id), { recursive: true });
+    await rename(tmp, placed);
+    await store.put(file, placed);
+    return { file, path: placed };
+  } catch (err) {
+    await rm(tmp, { force: true });
+    if (placed) await rm(join(input.dir, id), { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function tooLarge(name: string, maxBytes: number): FileRefusedError {
+  return new FileRefusedError(
+    'too_large',
+    `${name} is larger than ${formatBytes(maxBytes)}, the most this bot accepts`,
+    { name, maxBytes },
+  );
+}
+
+export function describeKind(kind: StoredFile['kind']): string {
+  switch (kind) {
+    case 'image':
+      return 'an image';
+    case 'pdf':
+      return 'a PDF';
+    case 'text':
+      return 'a text file';
+    case 'other':
+      return 'a binary file';
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+}

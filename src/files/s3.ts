@@ -1,0 +1,86 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { call, isNotFound, translate } from '../aws/index.js';
+import type { ConversationKey } from '../core/keys.js';
+import { isFileId } from './ids.js';
+import { mimeFor } from './kinds.js';
+import { conversationPart, durablePart, parseDurableRest, tenantFilesPrefix } from './paths.js';
+import type { FileId, FileStore, StoredFile } from './types.js';
+
+const SOURCE = 'files:s3';
+
+/** Bytes per part of a multipart upload, and parts in flight: what one upload buffers at most. */
+const PART_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Files in S3 under `tenants/<tenant>/files/<chat>/<thread>/<id>/<direction>-<kind>/<name>` (the
+ * bucket's `tenants/` lifecycle applies, like transcripts). Uploads stream from the local file
+ * (`@aws-sdk/lib-storage`, one 5 MB part in flight); a failed multipart upload is aborted, so a
+ * file is either wholly there or absent.
+ */
+export function createS3FileStore(s3: S3Client, bucket: string): FileStore {
+  const prefix = (key: ConversationKey): string => `${tenantFilesPrefix(key)}${conversationPart(key)}`;
+
+  const list = async (key: ConversationKey, under = ''): Promise<StoredFile[]> => {
+    const base = prefix(key);
+    const out: StoredFile[] = [];
+    let token: string | undefined;
+    do {
+      const res = await call(SOURCE, `ListObjectsV2 ${base}${under}`, () =>
+        s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: `${base}${under}`, ContinuationToken: token }),
+        ),
+      );
+      for (const obj of res.Contents ?? []) {
+        const parsed = obj.Key ? parseDurableRest(obj.Key.slice(base.length)) : undefined;
+        if (!parsed) continue;
+        out.push({
+          ...parsed,
+          key,
+          size: obj.Size ?? 0,
+          mime: mimeFor(parsed.name, parsed.kind),
+          createdAt: obj.LastModified?.getTime() ?? 0,
+        });
+      }
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  };
+
+  const get = async (key: ConversationKey, id: FileId): Promise<StoredFile | undefined> =>
+    isFileId(id) ? (await list(key, `${id}/`))[0] : undefined;
+
+  return {
+    async put(file, localPath) {
+      const Key = `${tenantFilesPrefix(file.key)}${durablePart(file)}`;
+      const upload = new Upload({
+        client: s3,
+        params: { Bucket: bucket, Key, Body: createReadStream(localPath), ContentType: file.mime },
+        partSize: PART_BYTES,
+        queueSize: 1,
+        leavePartsOnError: false,
+      });
+      try {
+        await upload.done();
+      } catch (err) {
+        throw translate(SOURCE, `Upload ${Key}`, err);
+      }
+    },
+    list: (key) => list(key),
+    get,
+    async open(key, id) {
+      const file = await get(key, id);
+      if (!file) return undefined;
+      const Key = `${tenantFilesPrefix(key)}${durablePart(file)}`;
+      try {
+        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+        return { file, body: res.Body as Readable };
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw translate(SOURCE, `GetObject ${Key}`, err);
+      }
+    },
+  };
+}
