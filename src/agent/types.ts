@@ -1,6 +1,6 @@
 import type { ApprovalAnswer, ApprovalId, ApprovalResolution, PendingApproval } from '../approvals/types.js';
 import type { ConversationKey } from '../core/keys.js';
-import type { StoredFile } from '../files/types.js';
+import type { SentFile, StoredFile } from '../files/types.js';
 
 /**
  * Every `error_code` a turn can end with (`TurnResult.error_code`). Where each comes from:
@@ -182,7 +182,7 @@ export interface TurnResult {
    * Files the agent sent during the turn (`send_file`), stored durably as `out` files, in order.
    * Front ends deliver them with the answer (Telegram: photos and documents; API: download links).
    */
-  files?: StoredFile[];
+  files?: SentFile[];
 }
 
 /**

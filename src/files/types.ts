@@ -38,6 +38,11 @@ export interface StoredFile {
   createdAt: number;
 }
 
+/** A file the agent sent (`send_file`), with the caption it gave. */
+export interface SentFile extends StoredFile {
+  caption?: string;
+}
+
 /** What a tenant accepts from users: kinds and a size cap. Refusals name the reason. */
 export interface FilePolicy {
   /** Largest accepted file in bytes (default 20 MB: the Bot API's download limit). */
