@@ -1,3 +1,4 @@
+import { conversationFilesDir } from '../files/paths.js';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, OmniError } from '../core/errors.js';
@@ -621,6 +622,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       const agent = await deps.tenants(id);
       const { fingerprint, options } = agentSetup(id, agent, deps.tenantPolicy?.(id)?.model);
       ensureSpare(id, fingerprint, options);
+    },
+    async filesDir(key: ConversationKey): Promise<string> {
+      return conversationFilesDir((await resolveAgent(key)).workspace.cwd, key);
     },
     async markDelivered(key: ConversationKey, requestId: string): Promise<void> {
       await once.markDelivered(key, parseRequestId(requestId));
