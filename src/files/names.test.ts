@@ -4,6 +4,8 @@ import { MAX_NAME_BYTES, extensionOf, isSanitizedName, sanitizeFileName } from '
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+/** With the `u` flag a surrogate range matches only unpaired halves. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
 const BIDI_OR_ZERO_WIDTH = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
 
 /** Strings rich in what attackers use: separators, dots, controls, bidi and zero-width characters. */
@@ -50,7 +52,7 @@ describe('sanitizeFileName', () => {
         expect(name).not.toMatch(/^\./);
         expect(['.', '..']).not.toContain(name);
         expect(name).toBe(name.normalize('NFC'));
-        expect(name).toBe(name.toWellFormed());
+        expect(name).not.toMatch(LONE_SURROGATE);
       }),
       { numRuns: 2000 },
     );
@@ -100,7 +102,7 @@ describe('sanitizeFileName', () => {
     expect(wide.endsWith('.csv')).toBe(true);
     const emoji = sanitizeFileName(`${'😀'.repeat(100)}.json`);
     expect(emoji.endsWith('.json')).toBe(true);
-    expect(emoji).toBe(emoji.toWellFormed()); // never half a surrogate pair
+    expect(emoji).not.toMatch(LONE_SURROGATE); // never half a surrogate pair
   });
 
   it('does not leave a trailing dot or space where the cut falls', () => {
