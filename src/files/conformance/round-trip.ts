@@ -64,6 +64,15 @@ export function roundTripTests(harness: FileStoreHarness): void {
       );
     });
 
+    it('a repeated put of the same record (a retried job) keeps one file', async () => {
+      const s = subject();
+      const key = chatKey();
+      const file = await putBytes(s, key, 'same bytes');
+      await s.store.put(file, await s.source('same bytes'));
+      expect(await s.store.list(key)).toEqual([file]);
+      expect((await s.raw.listAll()).length).toBe(1);
+    });
+
     it('opens each of several files with its own bytes', async () => {
       const s = subject();
       const key = chatKey();
