@@ -85,6 +85,9 @@ describe('sanitizeFileName', () => {
     ['what?<is>this|*.txt', 'what__is_this__.txt'],
     ['', 'file'],
     ['/', 'file'],
+    ['NUL', '_NUL'],
+    ['con.txt', '_con.txt'],
+    ['console.log', 'console.log'],
   ])('%j → %j', (raw, expected) => {
     expect(sanitizeFileName(raw)).toBe(expected);
   });

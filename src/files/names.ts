@@ -2,7 +2,8 @@
  * A file name a user or client sent, made safe to use as one path segment on any file system and
  * to show in a chat: the last path component only, NFC, without control, bidi-override or
  * zero-width characters, without characters Windows or shells treat specially, no leading dot
- * (no hidden files, never `.` or `..`), no trailing dot or space, at most `MAX_NAME_BYTES` UTF-8
+ * (no hidden files, never `.` or `..`), no trailing dot or space, no bare Windows device name
+ * (`NUL`, `con.txt` get a `_` in front), at most `MAX_NAME_BYTES` UTF-8
  * bytes with the extension kept. Nothing left → `fallback`. Sanitising a sanitised name changes
  * nothing (`isSanitizedName`).
  */
@@ -16,13 +17,15 @@ const INVISIBLE =
   // eslint-disable-next-line no-control-regex
   /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}\ud800-\udfff]/gu;
 const RESERVED = /[<>:"|?*\\/]/g;
+/** Windows device names, with or without an extension (`NUL`, `con.txt`): `_` is put in front. */
+const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/i;
 
 export function sanitizeFileName(raw: string | undefined, fallback = 'file'): string {
   if (raw === undefined) return fallback;
   const last = raw.split(/[/\\]/).at(-1) ?? '';
   const cleaned = tidy(last.replace(INVISIBLE, '').normalize('NFC').replace(RESERVED, '_'));
   if (cleaned === '') return fallback;
-  return clipName(cleaned, MAX_NAME_BYTES);
+  return clipName(DEVICE.test(cleaned) ? `_${cleaned}` : cleaned, MAX_NAME_BYTES);
 }
 
 /** Whether `name` is what `sanitizeFileName` makes of it (safe as a stored file's name). */
