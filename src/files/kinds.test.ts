@@ -98,6 +98,9 @@ describe('mimeFor', () => {
     ['a.json', 'text', 'application/json'],
     ['a.csv', 'text', 'text/csv'],
     ['a.log', 'text', 'text/plain'],
+    ['page.html', 'text', 'text/plain'],
+    ['icon.svg', 'text', 'text/plain'],
+    ['feed.xml', 'text', 'text/plain'],
     ['a.zip', 'other', 'application/octet-stream'],
   ] as const)('%s (%s) → %s', (name, kind, mime) => {
     expect(mimeFor(name, kind)).toBe(mime);

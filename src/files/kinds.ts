@@ -11,7 +11,11 @@ const IMAGE_TYPES: Record<string, string> = {
   webp: 'image/webp',
 };
 
-/** Text extensions with a more precise MIME type than `text/plain`. */
+/**
+ * Text extensions with a more precise MIME type than `text/plain`. Never a type a browser runs
+ * (HTML, SVG, XML): a stored file's `mime` may become a download's Content-Type, and a user's
+ * `page.html` must not execute on the API's origin.
+ */
 const TEXT_MIME: Record<string, string> = {
   json: 'application/json',
   jsonl: 'application/x-ndjson',
@@ -21,10 +25,6 @@ const TEXT_MIME: Record<string, string> = {
   csv: 'text/csv',
   tsv: 'text/tab-separated-values',
   md: 'text/markdown',
-  html: 'text/html',
-  htm: 'text/html',
-  xml: 'application/xml',
-  svg: 'image/svg+xml',
 };
 
 /** What the first bytes of a file say it is: the kind and, when recognised, its usual extension. */
