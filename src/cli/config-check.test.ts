@@ -110,4 +110,54 @@ describe('runConfigCheck', () => {
       /^\[config\] 1 problem in the agent configuration:\n {2}\.: config folder \/nonexistent\/config is not readable \(ENOENT\)$/,
     );
   });
+
+  describe('with OMNICLOUD_TENANTS_FILE', () => {
+    async function tenantsFile(text: string): Promise<string> {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'config-check-tenants-'));
+      dirs.push(dir);
+      await mkdir(path.join(dir, 'acme'));
+      await mkdir(path.join(dir, 'globex'));
+      await writeFile(path.join(dir, 'tenants.yaml'), text);
+      return path.join(dir, 'tenants.yaml');
+    }
+
+    it("prints each tenant's files policy (and the default where none is set)", async () => {
+      const file = await tenantsFile(
+        [
+          'version: 1',
+          'tenants:',
+          '  acme:',
+          '    configDir: ./acme',
+          '    api: { tokens: [{ env: ACME_API_TOKEN }] }',
+          '    budgets: { user: { dayUsd: 5 } }',
+          '    files: { maxMb: 10, allow: [image, pdf, text] }',
+          '  globex:',
+          '    configDir: ./globex',
+          '    telegram: { botToken: { env: GLOBEX_BOT_TOKEN } }',
+          '',
+        ].join('\n'),
+      );
+      const { code, out } = await check(defaultAgentConfigDir(), { OMNICLOUD_TENANTS_FILE: file });
+      expect(code).toBe(0);
+      const lines = out.split('\n');
+      expect(lines).toContain(`Tenants file OK: ${file}`);
+      expect(lines).toContain('  tenants (2):');
+      expect(lines).toContain('      model: default; budgets: per user $5/day');
+      expect(lines).toContain('      files: image, pdf, text up to 10 MB');
+      expect(lines).toContain('      files: every kind up to 20 MB (default)');
+      expect(lines.indexOf('      files: image, pdf, text up to 10 MB')).toBeLessThan(
+        lines.findIndex((l) => l.startsWith('    - globex: Telegram; config ')),
+      );
+    });
+
+    it('reports a bad files entry by field and exits 1', async () => {
+      const file = await tenantsFile(
+        'version: 1\ntenants:\n  acme:\n    configDir: ./acme\n    files: { maxMb: 80, allow: [exe] }\n',
+      );
+      const { code, err } = await check(defaultAgentConfigDir(), { OMNICLOUD_TENANTS_FILE: file });
+      expect(code).toBe(1);
+      expect(err).toContain('tenants.acme.files.maxMb: must be ≤ 50');
+      expect(err).toContain('tenants.acme.files.allow[0]: must be one of image, pdf, text, other');
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { ConfigError, errorMessage, formatConfigIssues, type ConfigIssue } from '../core/errors.js';
 import { defaultToolPolicy, loadAgentConfig, type AgentConfig } from '../config/agent-config/index.js';
+import { loadTenantsFile, summarizeTenants, type TenantsConfig } from '../tenants/index.js';
 
 export interface ConfigCheckArgs {
   /** The agent-configuration folder to validate. */
@@ -14,7 +15,8 @@ export interface ConfigCheckArgs {
 
 /**
  * `omnicloud config check`: loads the folder and prints a summary (agents, skills, MCP servers,
- * the effective tool permissions) to `out`, or every problem (file → field: message) to `err`.
+ * the effective tool permissions) to `out`, or every problem (file → field: message) to `err`;
+ * then the tenants file of `OMNICLOUD_TENANTS_FILE`, if set (each tenant's files policy among others).
  * Returns the exit code: 0 valid, 1 invalid. Never prints a stack trace.
  */
 export async function runConfigCheck(args: ConfigCheckArgs): Promise<number> {
@@ -32,6 +34,24 @@ export async function runConfigCheck(args: ConfigCheckArgs): Promise<number> {
   }
   args.out(summarize(config).join('\n'));
   if (config.warnings.length > 0) args.err(formatWarnings(config.warnings));
+  return checkTenantsFile(args);
+}
+
+/**
+ * With `OMNICLOUD_TENANTS_FILE` set: validates the tenants file too and prints each tenant's front
+ * ends, model, budgets and files policy; every problem goes to `err` (exit 1).
+ */
+function checkTenantsFile(args: ConfigCheckArgs): number {
+  const file = args.env.OMNICLOUD_TENANTS_FILE;
+  if (file === undefined || file === '') return 0;
+  let tenants: TenantsConfig;
+  try {
+    tenants = loadTenantsFile(file);
+  } catch (e) {
+    args.err(e instanceof ConfigError ? e.message : `[config] cannot load ${file}: ${errorMessage(e)}`);
+    return 1;
+  }
+  args.out(summarizeTenants(tenants).join('\n'));
   return 0;
 }
 

@@ -5,6 +5,7 @@ export { describeKind, formatBytes, ingestFile, type IngestInput, type IngestedF
 export { mimeFor, nameForContent, sniffBytes, sniffFile, type Sniffed } from './kinds.js';
 export { createLocalFileStore } from './local.js';
 export { materializeFiles } from './materialize.js';
-export { createMemoryFileStore } from './memory.js';
-export { sanitizeFileName } from './names.js';
+// createS3FileStore is imported from './s3.js' directly, so local use never loads the AWS SDK.
+export { createMemoryFileStore, type MemoryFileState } from './memory.js';
+export { MAX_NAME_BYTES, isSanitizedName, sanitizeFileName } from './names.js';
 export { conversationFilesDir, tenantFilesPrefix, workspacePath } from './paths.js';

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,12 +41,16 @@ export interface IngestedFile {
  * past the size cap at once), recognises it by content, checks the tenant's policy, moves it to its
  * place and stores it durably. Either the whole file is stored and in place, or nothing is (the
  * temporary file is removed on every failure, including an aborted or failing `body`).
+ *
+ * Fails with `FileRefusedError`: `too_large` (past `policy.maxBytes`, stopped at once), `empty`,
+ * `type_not_allowed` (the message names what the tenant accepts), `download_failed` (`body` failed
+ * or `signal` fired; the original error is the `cause`). Errors of the disk or the store pass through.
  */
 export async function ingestFile(store: FileStore, input: IngestInput): Promise<IngestedFile> {
   const id = newFileId();
   await mkdir(input.dir, { recursive: true });
   const tmp = join(input.dir, `.incoming-${id}`);
-  const name0 = sanitizeFileName(input.name, input.fallbackName ?? 'file');
+  const name0 = sanitizeFileName(input.name, sanitizeFileName(input.fallbackName, 'file'));
   let size = 0;
   const cap = input.policy.maxBytes;
   const counter = new Transform({
@@ -58,14 +63,25 @@ export async function ingestFile(store: FileStore, input: IngestInput): Promise<
       done(null, chunk);
     },
   });
+  // Errors of the body (not of the disk) are the sender's download failing.
+  let bodyFailed = false;
+  const body = async function* (): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of input.body) yield chunk as Uint8Array;
+    } catch (err) {
+      bodyFailed = true;
+      throw err;
+    }
+  };
+  const out = createWriteStream(tmp, { flags: 'wx' });
   let placed: string | undefined;
   try {
-    await pipeline(
-      input.body,
-      counter,
-      createWriteStream(tmp, { flags: 'wx' }),
-      ...(input.signal ? [{ signal: input.signal }] : []),
-    );
+    try {
+      await pipeline(body, counter, out, ...(input.signal ? [{ signal: input.signal }] : []));
+    } catch (err) {
+      if (err instanceof FileRefusedError || !(bodyFailed || input.signal?.aborted)) throw err;
+      throw downloadFailed(name0, err, input.signal);
+    }
     if (size === 0) throw new FileRefusedError('empty', `${name0} is empty`, { name: name0 });
     const sniffed = await sniffFile(tmp);
     if (!input.policy.allow.includes(sniffed.kind)) {
@@ -92,10 +108,24 @@ export async function ingestFile(store: FileStore, input: IngestInput): Promise<
     await store.put(file, placed);
     return { file, path: placed };
   } catch (err) {
+    // The write stream may still be opening or flushing: removing the file before it closed
+    // could let it reappear.
+    if (!out.closed) await once(out, 'close').catch(() => undefined);
     await rm(tmp, { force: true });
     if (placed) await rm(join(input.dir, id), { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The body failed or the caller gave up (`signal`): the sender gets a clear reason, the cause is kept. */
+function downloadFailed(name: string, cause: unknown, signal: AbortSignal | undefined): FileRefusedError {
+  const why = signal?.aborted ? 'the download was stopped or timed out' : 'the download failed';
+  return new FileRefusedError(
+    'download_failed',
+    `${name} could not be received: ${why}`,
+    { name },
+    { cause },
+  );
 }
 
 function tooLarge(name: string, maxBytes: number): FileRefusedError {

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { fileTypeFromBuffer } from 'file-type';
-import { extensionOf } from './names.js';
+import { MAX_NAME_BYTES, clipName, extensionOf } from './names.js';
 import type { FileKind } from './types.js';
 
 /** The image formats the model takes as image blocks, by the extension `file-type` reports. */
@@ -11,7 +11,11 @@ const IMAGE_TYPES: Record<string, string> = {
   webp: 'image/webp',
 };
 
-/** Text extensions with a more precise MIME type than `text/plain`. */
+/**
+ * Text extensions with a more precise MIME type than `text/plain`. Never a type a browser runs
+ * (HTML, SVG, XML): a stored file's `mime` may become a download's Content-Type, and a user's
+ * `page.html` must not execute on the API's origin.
+ */
 const TEXT_MIME: Record<string, string> = {
   json: 'application/json',
   jsonl: 'application/x-ndjson',
@@ -21,10 +25,6 @@ const TEXT_MIME: Record<string, string> = {
   csv: 'text/csv',
   tsv: 'text/tab-separated-values',
   md: 'text/markdown',
-  html: 'text/html',
-  htm: 'text/html',
-  xml: 'application/xml',
-  svg: 'image/svg+xml',
 };
 
 /** What the first bytes of a file say it is: the kind and, when recognised, its usual extension. */
@@ -54,7 +54,9 @@ export async function sniffFile(path: string): Promise<Sniffed> {
 export async function sniffBytes(head: Uint8Array, truncated: boolean): Promise<Sniffed> {
   const type = await fileTypeFromBuffer(head);
   if (type) {
-    if (IMAGE_TYPES[type.ext]) return { kind: 'image', ext: type.ext };
+    // An animated PNG is still a PNG (the model shows its first frame).
+    const ext = type.ext === 'apng' ? 'png' : type.ext;
+    if (IMAGE_TYPES[ext]) return { kind: 'image', ext };
     if (type.ext === 'pdf') return { kind: 'pdf', ext: 'pdf' };
     // file-type also recognises some text formats by their start (XML, SVG…): still text.
     if (!looksLikeText(head, truncated)) return { kind: 'other', ext: type.ext };
@@ -66,10 +68,10 @@ export async function sniffBytes(head: Uint8Array, truncated: boolean): Promise<
 
 function looksLikeText(head: Uint8Array, truncated: boolean): boolean {
   if (head.includes(0)) return false;
-  // A multi-byte character cut at the end of the sample is not a decoding error.
-  const sample = truncated ? head.subarray(0, Math.max(0, head.length - 3)) : head;
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(sample);
+    // `stream: true` keeps an incomplete sequence at the end for a next chunk instead of failing:
+    // right when the sample was cut from a longer file, wrong when it is the whole file.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: truncated });
     return true;
   } catch {
     return false;
@@ -88,7 +90,7 @@ export function nameForContent(name: string, sniffed: Sniffed): string {
   if (ext === own || (own === 'jpg' && ext === 'jpeg')) return name;
   if (sniffed.kind === 'text' && ext !== '' && !IMAGE_TYPES[ext] && ext !== 'pdf') return name;
   if (sniffed.kind === 'other' && sniffed.ext === undefined) return name;
-  return `${name}.${own}`;
+  return clipName(`${name}.${own}`, MAX_NAME_BYTES);
 }
 
 /** The MIME type of a stored file, from its kind and (stored, so truthful) name. */

@@ -1,21 +1,41 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { StorageError } from '../core/errors.js';
 import { conversationKeyString, sameConversation, type ConversationKey } from '../core/keys.js';
+import { assertKey, assertStorable } from './check.js';
+import { mimeFor } from './kinds.js';
+import { byCreation } from './order.js';
 import type { FileId, FileStore, StoredFile } from './types.js';
 
-/** Files in memory (tests and the in-memory storage). */
-export function createMemoryFileStore(): FileStore {
-  const files = new Map<string, { file: StoredFile; bytes: Buffer }>();
-  const id = (key: ConversationKey, fileId: FileId): string => `${conversationKeyString(key)}/${fileId}`;
+/** What the memory store holds, by `<tenant:chat:thread>/<file id>` (for tests that read it raw). */
+export type MemoryFileState = Map<string, { file: StoredFile; bytes: Buffer }>;
+
+/** Files in memory (tests and the in-memory storage). `state` is the raw map, for tests. */
+export function createMemoryFileStore(): FileStore & { readonly state: MemoryFileState } {
+  const files: MemoryFileState = new Map();
+  const id = (key: ConversationKey, fileId: FileId): string => {
+    assertKey(key);
+    return `${conversationKeyString(key)}/${fileId}`;
+  };
   return {
+    state: files,
     async put(file, localPath) {
-      files.set(id(file.key, file.id), { file: { ...file }, bytes: await readFile(localPath) });
+      assertStorable(file, 'files:memory');
+      const bytes = await readFile(localPath);
+      if (bytes.byteLength !== file.size) {
+        throw new StorageError(
+          `[files:memory] ${file.name} is ${bytes.byteLength} bytes, expected ${file.size}`,
+        );
+      }
+      // The MIME type follows from kind and name, as in the other stores.
+      files.set(id(file.key, file.id), { file: { ...file, mime: mimeFor(file.name, file.kind) }, bytes });
     },
     async list(key) {
+      assertKey(key);
       return [...files.values()]
         .filter((f) => sameConversation(f.file.key, key))
         .map((f) => ({ ...f.file }))
-        .sort((a, b) => a.createdAt - b.createdAt);
+        .sort(byCreation);
     },
     async get(key, fileId) {
       const f = files.get(id(key, fileId));

@@ -1,29 +1,35 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { call, isNotFound, translate } from '../aws/index.js';
+import { StorageError } from '../core/errors.js';
 import type { ConversationKey } from '../core/keys.js';
+import { assertKey, assertStorable } from './check.js';
 import { isFileId } from './ids.js';
 import { mimeFor } from './kinds.js';
+import { byCreation } from './order.js';
 import { conversationPart, durablePart, parseDurableRest, tenantFilesPrefix } from './paths.js';
 import type { FileId, FileStore, StoredFile } from './types.js';
 
 const SOURCE = 'files:s3';
 
 /** Bytes per part of a multipart upload, and parts in flight: what one upload buffers at most. */
-const PART_BYTES = 5 * 1024 * 1024;
+export const PART_BYTES = 5 * 1024 * 1024;
 
 /**
- * Files in S3 under `tenants/<tenant>/files/<chat>/<thread>/<id>/<direction>-<kind>/<name>` (the
- * bucket's `tenants/` lifecycle applies, like transcripts). Uploads stream from the local file
- * (`@aws-sdk/lib-storage`, one 5 MB part in flight); a failed multipart upload is aborted, so a
- * file is either wholly there or absent.
+ * Files in S3 under `tenants/<tenant>/files/<chat>/<thread>/<id>/<direction>-<kind>-<createdAt>/<name>`
+ * (the bucket's `tenants/` lifecycle applies, like transcripts). Uploads stream from the local file
+ * (`@aws-sdk/lib-storage`: one PutObject up to 5 MB, else a multipart upload with one 5 MB part in
+ * flight); a failed multipart upload is aborted, so a file is either wholly there or absent. Reads
+ * need only ListObjectsV2 (everything but the size is in the key) and GetObject.
  */
 export function createS3FileStore(s3: S3Client, bucket: string): FileStore {
   const prefix = (key: ConversationKey): string => `${tenantFilesPrefix(key)}${conversationPart(key)}`;
 
   const list = async (key: ConversationKey, under = ''): Promise<StoredFile[]> => {
+    assertKey(key);
     const base = prefix(key);
     const out: StoredFile[] = [];
     let token: string | undefined;
@@ -34,27 +40,28 @@ export function createS3FileStore(s3: S3Client, bucket: string): FileStore {
         ),
       );
       for (const obj of res.Contents ?? []) {
-        const parsed = obj.Key ? parseDurableRest(obj.Key.slice(base.length)) : undefined;
+        const parsed = obj.Key?.startsWith(base) ? parseDurableRest(obj.Key.slice(base.length)) : undefined;
         if (!parsed) continue;
-        out.push({
-          ...parsed,
-          key,
-          size: obj.Size ?? 0,
-          mime: mimeFor(parsed.name, parsed.kind),
-          createdAt: obj.LastModified?.getTime() ?? 0,
-        });
+        out.push({ ...parsed, key, size: obj.Size ?? 0, mime: mimeFor(parsed.name, parsed.kind) });
       }
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
-    return out.sort((a, b) => a.createdAt - b.createdAt);
+    return out.sort(byCreation);
   };
 
-  const get = async (key: ConversationKey, id: FileId): Promise<StoredFile | undefined> =>
-    isFileId(id) ? (await list(key, `${id}/`))[0] : undefined;
+  const get = async (key: ConversationKey, id: FileId): Promise<StoredFile | undefined> => {
+    assertKey(key);
+    return isFileId(id) ? (await list(key, `${id}/`))[0] : undefined;
+  };
 
   return {
     async put(file, localPath) {
+      assertStorable(file, SOURCE);
       const Key = `${tenantFilesPrefix(file.key)}${durablePart(file)}`;
+      const { size } = await stat(localPath);
+      if (size !== file.size) {
+        throw new StorageError(`[${SOURCE}] ${file.name} is ${size} bytes, expected ${file.size}`);
+      }
       const upload = new Upload({
         client: s3,
         params: { Bucket: bucket, Key, Body: createReadStream(localPath), ContentType: file.mime },

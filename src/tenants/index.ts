@@ -22,3 +22,4 @@ export {
   type SecretResolver,
 } from './secrets.js';
 export { describeSecretRef, looksLikeSecret, secretRefKey } from './secret-ref.js';
+export { describeFilePolicy, summarizeTenant, summarizeTenants } from './summary.js';

@@ -83,8 +83,10 @@ const tenant = z.strictObject({
         .max(50, { error: 'must be ≤ 50 (the Bot API uploads at most 50 MB; it downloads at most 20 MB)' })
         .optional(),
       allow: z
-        .array(z.enum(FILE_KINDS, { error: `must be one of ${FILE_KINDS.join(', ')}` }))
-        .max(FILE_KINDS.length)
+        .array(z.enum(FILE_KINDS, { error: `must be one of ${FILE_KINDS.join(', ')}` }), {
+          error: `must be a list of kinds (${FILE_KINDS.join(', ')})`,
+        })
+        .refine((kinds) => new Set(kinds).size === kinds.length, { error: 'must name each kind once' })
         .optional(),
     })
     .optional(),

@@ -39,6 +39,12 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   GetParametersCommand: ['ssm:GetParameters'],
 };
 
+/**
+ * `@aws-sdk/lib-storage`'s `new Upload(`: PutObject, or Create/UploadPart/Complete (all authorised
+ * by s3:PutObject) and, for a failed upload, AbortMultipartUpload (its own action).
+ */
+const UPLOAD_ACTIONS = ['s3:PutObject', 's3:AbortMultipartUpload'];
+
 function transactItemActions(source: string): string[] {
   const actions: string[] = [];
   if (/\bConditionCheck\s*:/.test(source)) actions.push('dynamodb:ConditionCheckItem');
@@ -67,6 +73,10 @@ export function codeActions(root: string, paths: string[]): CodeActions {
   const unknownCommands: string[] = [];
   for (const file of files) {
     const source = readFileSync(file, 'utf8');
+    if (/new\s+Upload\s*\(/.test(source)) {
+      for (const action of UPLOAD_ACTIONS)
+        actions.set(action, [...(actions.get(action) ?? []), relative(root, file)]);
+    }
     for (const m of source.matchAll(/new\s+(\w+Command)\s*\(/g)) {
       const command = m[1] as string;
       const mapped = COMMAND_ACTIONS[command];

@@ -6,6 +6,7 @@ import { ENV_SCHEMA } from '../../src/config/env.js';
 import { secretVariables } from '../../src/config/secrets.js';
 import { DAY_MS } from '../../src/core/clock.js';
 import { tenantPrefix } from '../../src/core/keys.js';
+import { tenantFilesPrefix } from '../../src/files/paths.js';
 import { DEFAULT_MAX_RECEIVES } from '../../src/queue/index.js';
 import { PK, SK, TTL_ATTRIBUTE, tableDefinition } from '../../src/sessions/adapters/cloud/schema.js';
 import { HEAD_RETENTION_MS } from '../../src/sessions/adapters/cloud/transcripts.js';
@@ -93,6 +94,7 @@ const AGENT_RUNTIME_ACTIONS = [
   's3:PutObject',
   's3:DeleteObject',
   's3:ListBucket',
+  's3:AbortMultipartUpload', // a failed multipart upload of a file (lib-storage's Upload)
   'bedrock:InvokeModel',
   'bedrock:InvokeModelWithResponseStream',
   'bedrock:GetInferenceProfile',
@@ -137,6 +139,7 @@ const FUNCTIONS = {
     role: 'WorkerRole',
     code: [
       'src/sessions/adapters/cloud',
+      'src/files', // the S3 file store (attachments, sent files)
       'src/usage/adapters/dynamodb',
       'src/aws/ssm.ts',
       'src/queue/sqs-batch.ts',
@@ -164,7 +167,13 @@ const FUNCTIONS = {
   },
   ApiFunction: {
     role: 'ApiRole',
-    code: ['src/sessions/adapters/cloud', 'src/usage/adapters/dynamodb', 'src/aws/ssm.ts', 'src/server'],
+    code: [
+      'src/sessions/adapters/cloud',
+      'src/files', // the S3 file store (attachments, sent files)
+      'src/usage/adapters/dynamodb',
+      'src/aws/ssm.ts',
+      'src/server',
+    ],
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents', ...AGENT_RUNTIME_ACTIONS],
     resources: [
       'ApiLogGroup',
@@ -439,6 +448,8 @@ describe('storage resources match the storage code', () => {
     const expire = rules.find((r) => r.ExpirationInDays !== undefined)!;
     expect(expire.ExpirationInDays).toBe(HEAD_RETENTION_MS / DAY_MS);
     expect(expire.Prefix).toBe(tenantPrefix('x' as never).replace('x/', ''));
+    // Received and sent files live under the same prefix, so they expire like transcripts.
+    expect(tenantFilesPrefix({ tenant: 'x' as never }).startsWith(String(expire.Prefix))).toBe(true);
     const abort = rules.find((r) => r.AbortIncompleteMultipartUpload !== undefined)!;
     expect(abort.AbortIncompleteMultipartUpload).toEqual({ DaysAfterInitiation: 1 });
     expect(bucket.PublicAccessBlockConfiguration).toEqual({
