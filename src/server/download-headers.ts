@@ -6,7 +6,6 @@ import type { StoredFile } from '../files/types.js';
  * (RFC 8187), so no name can break out of the header or be shown differently than stored.
  */
 export function attachmentDisposition(name: string): string {
-  // eslint-disable-next-line no-control-regex -- replacing control and non-ASCII characters is the point
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeRfc8187(name)}`;
 }
@@ -49,7 +48,9 @@ export function downloadContentType(file: Pick<StoredFile, 'kind' | 'mime'>): st
 }
 
 /** Every header of a download: type, length, attachment disposition, no sniffing, no scripts, no caching. */
-export function downloadHeaders(file: Pick<StoredFile, 'kind' | 'mime' | 'name' | 'size'>): Record<string, string> {
+export function downloadHeaders(
+  file: Pick<StoredFile, 'kind' | 'mime' | 'name' | 'size'>,
+): Record<string, string> {
   return {
     'content-type': downloadContentType(file),
     'content-length': String(file.size),

@@ -21,6 +21,12 @@ export { approvalJson } from './routes/approval-list.js';
 export { APPROVAL_REQUEST, type ApprovalReader } from './routes/approvals.js';
 export { CHAT_REQUEST, MAX_ATTACHMENTS, acceptsEventStream, type ChatRequest } from './routes/chat.js';
 export { FILE_FIELD } from './routes/chat-body.js';
-export { apiTurnResult, downloadPath, type ApiFile, type ApiListedFile, type ApiTurnResult } from './files-json.js';
+export {
+  apiTurnResult,
+  downloadPath,
+  type ApiFile,
+  type ApiListedFile,
+  type ApiTurnResult,
+} from './files-json.js';
 export type { StopRequester } from './routes/stop.js';
 export { DEFAULT_SSE_HEARTBEAT_MS, SSE_HEARTBEAT, sseEventData } from './turn-stream.js';

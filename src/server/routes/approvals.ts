@@ -146,7 +146,11 @@ export function approvalRoutes(deps: {
     return answerTurn(
       c,
       stream,
-      (onEvent) => deps.runner.runTurn(onEvent ? { ...request, onEvent } : request).then(checked).then(apiTurnResult),
+      (onEvent) =>
+        deps.runner
+          .runTurn(onEvent ? { ...request, onEvent } : request)
+          .then(checked)
+          .then(apiTurnResult),
       { heartbeatMs: deps.heartbeatMs, logger: deps.logger },
     );
   });

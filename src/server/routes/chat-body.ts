@@ -45,8 +45,10 @@ async function readMultipart(c: Context): Promise<ChatBody> {
       uploads.push(uploadFromFile(FILE_FIELD, value));
       continue;
     }
-    if (typeof value !== 'string') throw invalid(name, `unexpected file; send files as "${FILE_FIELD}" parts`);
-    if (name === 'attachments') throw invalid(name, `send files as "${FILE_FIELD}" parts in a multipart body`);
+    if (typeof value !== 'string')
+      throw invalid(name, `unexpected file; send files as "${FILE_FIELD}" parts`);
+    if (name === 'attachments')
+      throw invalid(name, `send files as "${FILE_FIELD}" parts in a multipart body`);
     if (name in fields) throw invalid(name, 'given more than once');
     fields[name] = value;
   }

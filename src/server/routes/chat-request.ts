@@ -74,4 +74,3 @@ export function toDate(value: string | number | undefined): Date | undefined {
   if (typeof value === 'string') return new Date(value);
   return new Date(value >= 1e12 ? value : value * 1000);
 }
-

@@ -67,7 +67,11 @@ export function chatRoutes(deps: {
     const started = deps.clock.now();
     const requestId = body.request_id !== undefined ? `api:${body.request_id}` : undefined;
     const attachments = await storeAttachments(
-      { files: deps.storage.files, turns: deps.storage.turns, filesDir: deps.runner.filesDir?.bind(deps.runner) },
+      {
+        files: deps.storage.files,
+        turns: deps.storage.turns,
+        filesDir: deps.runner.filesDir?.bind(deps.runner),
+      },
       key,
       uploads,
       deps.filePolicy(key.tenant),
@@ -101,7 +105,8 @@ export function chatRoutes(deps: {
     return answerTurn(
       c,
       stream,
-      (onEvent) => deps.runner
+      (onEvent) =>
+        deps.runner
           .runTurn(onEvent ? { ...request, onEvent } : request)
           .then(logged)
           .then(apiTurnResult),
