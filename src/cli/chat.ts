@@ -4,6 +4,7 @@ import type { TurnRequest, TurnResult } from '../agent/types.js';
 import type { WarmPool } from '../agent/warm/pool.js';
 import type { AppDeps } from '../app/types.js';
 import { errorMessage } from '../core/errors.js';
+import type { ResolvedTenants } from '../tenants/types.js';
 import { conversationKey, conversationKeyString, type ConversationKey } from '../core/keys.js';
 import {
   approveCommandHint,
@@ -32,10 +33,10 @@ export interface ChatIO {
 }
 
 /** What the chat uses of the app (`AppDeps` has it all; `tenants` gives their file policies). */
-export type ChatDeps = Pick<AppDeps, 'runner' | 'storage' | 'provider' | 'close'> &
-  Partial<Pick<AppDeps, 'tenants'>> & {
-    warm: Pick<WarmPool, 'describe'>;
-  };
+export type ChatDeps = Pick<AppDeps, 'runner' | 'storage' | 'provider' | 'close'> & {
+  warm: Pick<WarmPool, 'describe'>;
+  tenants?: Pick<ResolvedTenants, 'tenants'>;
+};
 
 export const CHAT_HELP = `Usage: omnicloud chat [-m TEXT] [--file PATH]... [--tenant T] [--chat C] [--thread H] [--json]
 
