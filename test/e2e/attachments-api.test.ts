@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,12 @@ import type { TenantId } from '../../src/core/ids.js';
 import { conversationKey } from '../../src/core/keys.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { RecordedRequest } from '../../src/model/index.js';
-import { createApiApp, createTokenAuth } from '../../src/server/index.js';
+import {
+  createApiApp,
+  createTokenAuth,
+  type ApiListedFile,
+  type ApiTurnResult,
+} from '../../src/server/index.js';
 import { startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
 
 /**
@@ -93,6 +98,49 @@ describe('files through the API (real binary, offline model)', () => {
   }, 120_000);
 });
 
+describe('files back from the agent through the API (real binary, offline model)', () => {
+  it('a file sent in, sent back by the agent (send_file): listed in the streamed result with a download path that serves its bytes', async () => {
+    const csv = 'host,cpu\nweb-1,97\n';
+    const body = new FormData();
+    body.append('user_message', 'keep this');
+    body.append('chat_id', 'round-trip');
+    body.append('file', new Blob([csv]), 'report.csv');
+    expect((await api.request('/v1/chat', { method: 'POST', headers, body })).status).toBe(200);
+    const listed = await api.request('/v1/conversations/default/round-trip/main/files', { headers });
+    const [received] = ((await listed.json()) as { files: ApiListedFile[] }).files;
+    expect(received).toMatchObject({ name: 'report.csv', direction: 'in' });
+
+    const send = `call tool mcp__omnicloud__send_file ${JSON.stringify({ path: `${received!.id}/report.csv`, caption: 'CPU report' })}`;
+    const res = await api.request('/v1/chat', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ user_message: send, chat_id: 'round-trip', stream: true }),
+    });
+    const events = await res.text();
+    const result = JSON.parse(/event: result\ndata: (.*)\n/.exec(events)?.[1] ?? '{}') as ApiTurnResult;
+    expect(result.is_error, result.error_message ?? '').toBe(false);
+    expect(result.files).toHaveLength(1);
+    const sent = result.files![0]!;
+    expect(sent).toEqual({
+      id: expect.stringMatching(/^f/),
+      name: 'report.csv',
+      size: csv.length,
+      mime: 'text/csv',
+      kind: 'text',
+      caption: 'CPU report',
+      download: `/v1/conversations/default/round-trip/main/files/${sent.id}`,
+    });
+    const download = await api.request(sent.download, { headers });
+    expect(download.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(await download.text()).toBe(csv);
+    const all = await api.request('/v1/conversations/default/round-trip/main/files', { headers });
+    expect(((await all.json()) as { files: ApiListedFile[] }).files.map((f) => f.direction)).toEqual([
+      'in',
+      'out',
+    ]);
+  }, 120_000);
+});
+
 describe('files in the terminal chat (real binary, offline model)', () => {
   it('chat -m --file sends the file with the message', async () => {
     const path = join(h.dir, 'chart.png');
@@ -124,5 +172,35 @@ describe('files in the terminal chat (real binary, offline model)', () => {
     const key = conversationKey({ tenant: 'default', chat: 'cli-files' });
     expect((await h.storage.files.list(key)).map((f) => f.name)).toEqual(['chart.png']);
     expect(imageBlocks(from)).toHaveLength(1);
+  }, 120_000);
+
+  it('files the agent sends are printed with their path on this machine', async () => {
+    const stderr: string[] = [];
+    const io: ChatIO = {
+      input: new PassThrough(),
+      out: () => {},
+      err: (s) => stderr.push(`${s}\n`),
+      write: () => {},
+      writeErr: (s) => stderr.push(s),
+      interactive: false,
+      interrupts: () => () => {},
+    };
+    const notes = join(h.dir, 'notes.md');
+    await writeFile(notes, '# notes\n');
+    const deps = async () => ({
+      runner: h.runner,
+      storage: h.storage,
+      provider: { kind: 'offline' as const, baseUrl: h.model.url },
+      warm: { describe: () => null },
+      close: async () => {},
+    });
+    expect(await runChat(['-m', 'keep', '--file', notes, '--chat', 'cli-sent'], io, deps)).toBe(0);
+    const key = conversationKey({ tenant: 'default', chat: 'cli-sent' });
+    const [received] = await h.storage.files.list(key);
+    const send = `call tool mcp__omnicloud__send_file ${JSON.stringify({ path: `${received!.id}/notes.md` })}`;
+    expect(await runChat(['-m', send, '--chat', 'cli-sent'], io, deps)).toBe(0);
+    const line = /📎 sent notes\.md \(8 B\): (.*)\n/.exec(stderr.join(''));
+    expect(line).not.toBeNull();
+    expect(await readFile(line![1]!, 'utf8')).toBe('# notes\n');
   }, 120_000);
 });
