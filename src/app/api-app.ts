@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { DEFAULT_FILE_POLICY } from '../files/types.js';
 import { createApiApp } from '../server/index.js';
 import type { ApiEnv } from '../server/context.js';
 import { buildApiAuth } from './api-auth.js';
@@ -14,5 +15,6 @@ export function apiAppFor(deps: AppDeps): Hono<ApiEnv> {
     logger: deps.logger,
     defaultTenant: deps.env.OMNICLOUD_TENANT,
     sseHeartbeatMs: deps.env.API_SSE_HEARTBEAT_MS,
+    filePolicy: (tenant) => deps.tenants.tenants.get(tenant)?.files ?? DEFAULT_FILE_POLICY,
   });
 }

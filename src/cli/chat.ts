@@ -4,6 +4,7 @@ import type { TurnRequest, TurnResult } from '../agent/types.js';
 import type { WarmPool } from '../agent/warm/pool.js';
 import type { AppDeps } from '../app/types.js';
 import { errorMessage } from '../core/errors.js';
+import type { ResolvedTenants } from '../tenants/types.js';
 import { conversationKey, conversationKeyString, type ConversationKey } from '../core/keys.js';
 import {
   approveCommandHint,
@@ -13,6 +14,7 @@ import {
   formatPendingApproval,
 } from './approval-prompt.js';
 import { parseCommandArgs } from './args.js';
+import { attachFiles, localFile, sentFileLines, type LocalFile } from './attach.js';
 import { debugInfo } from './chat-debug.js';
 import { createTurnControl, type InterruptSource, type TurnHandle } from './turn-control.js';
 import { createTurnRenderer, type TurnRenderer } from './turn-render.js';
@@ -30,17 +32,22 @@ export interface ChatIO {
   interrupts?: InterruptSource;
 }
 
-/** What the chat uses of the app (`AppDeps` has it all). */
+/** What the chat uses of the app (`AppDeps` has it all; `tenants` gives their file policies). */
 export type ChatDeps = Pick<AppDeps, 'runner' | 'storage' | 'provider' | 'close'> & {
   warm: Pick<WarmPool, 'describe'>;
+  tenants?: Pick<ResolvedTenants, 'tenants'>;
 };
 
-export const CHAT_HELP = `Usage: omnicloud chat [-m TEXT] [--tenant T] [--chat C] [--thread H] [--json]
+export const CHAT_HELP = `Usage: omnicloud chat [-m TEXT] [--file PATH]... [--tenant T] [--chat C] [--thread H] [--json]
 
 Without -m: an interactive chat in the terminal. The answer is printed as it is written, with a line
 per tool call (🔧 name and input, then ✓ or ✗; subagent calls indented). Ctrl-C while a turn runs
 asks it to stop (what it answered so far is kept); a second Ctrl-C, or Ctrl-C between turns, quits.
-Commands: /new (fresh session), /debug (session id, entries, where the history lives), /help, /exit.
+Commands: /new (fresh session), /debug (session id, entries, where the history lives), /help, /exit,
+/file PATH (send that file with your next message; repeat for several).
+--file PATH (repeatable) sends files with the -m message, or with the first message of the chat:
+images reach the model as images, other files are saved in the conversation's folder and the agent is
+told where. Files the agent sends back are listed as 📎 lines with their path on this machine.
 When the agent wants to run a tool call that needs approval, the chat shows the call (tool, what it
 runs, the rule "always" grants, the deadline) and asks: y = allow once, a = allow this rule for the
 rest of the conversation, n = deny (any case; anything else asks again). The turn then continues and
@@ -59,6 +66,7 @@ const CHAT_OPTIONS = {
   chat: { type: 'string', default: 'local' },
   thread: { type: 'string' },
   json: { type: 'boolean', default: false },
+  file: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -70,21 +78,27 @@ export async function runChat(argv: string[], io: ChatIO, deps: () => Promise<Ch
     return 0;
   }
   const key = conversationKey({ tenant: values.tenant, chat: values.chat, thread: values.thread });
+  // Every --file is checked before anything starts: a typo costs no agent start-up.
+  const files: LocalFile[] = [];
+  for (const path of values.file ?? []) files.push(await localFile(path));
   const app = await deps();
   try {
     if (values.message !== undefined) {
+      const attachments = await attachFiles(attachDeps(app), key, files);
       const result = values.json
         ? await app.runner.runTurn({
             key,
             text: values.message,
             messageTime: new Date(),
             requestedBy: cliDecider(),
+            ...(attachments.length > 0 ? { attachments } : {}),
           })
-        : await liveTurn(app, key, { text: values.message }, rendererFor(io));
+        : await liveTurn(app, key, { text: values.message, attachments }, rendererFor(io));
       if (values.json) io.out(JSON.stringify(result, null, 2));
+      else for (const line of await sentFileLines(app.runner, key, result.files)) io.err(line);
       return exitCodeOf(result, io, key.tenant, !values.json);
     }
-    return await interactive(app, key, io);
+    return await interactive(app, key, io, files);
   } finally {
     await app.close();
   }
@@ -104,6 +118,12 @@ export function exitCodeOf(result: TurnResult, io: ChatIO, tenant: string, show:
   return EXIT_PENDING_APPROVAL;
 }
 
+const attachDeps = (app: ChatDeps) => ({
+  runner: app.runner,
+  files: app.storage.files,
+  tenants: app.tenants,
+});
+
 export const rendererFor = (io: ChatIO): TurnRenderer =>
   createTurnRenderer({ text: (chunk) => io.write(chunk), status: (chunk) => io.writeErr(chunk) });
 
@@ -114,14 +134,16 @@ export const rendererFor = (io: ChatIO): TurnRenderer =>
 export async function liveTurn(
   app: Pick<ChatDeps, 'runner'>,
   key: ConversationKey,
-  turn: Pick<TurnRequest, 'text' | 'approval' | 'requestId'>,
+  turn: Pick<TurnRequest, 'text' | 'approval' | 'requestId' | 'attachments'>,
   renderer: TurnRenderer,
   handle?: TurnHandle,
 ): Promise<TurnResult> {
+  const { attachments, ...rest } = turn;
   const result = await app.runner
     .runTurn({
       key,
-      ...turn,
+      ...rest,
+      ...(attachments?.length ? { attachments } : {}),
       messageTime: new Date(),
       requestedBy: cliDecider(),
       ...(handle ? { signal: handle.signal } : {}),
@@ -138,7 +160,12 @@ export async function liveTurn(
   return result;
 }
 
-async function interactive(app: ChatDeps, key: ConversationKey, io: ChatIO): Promise<number> {
+async function interactive(
+  app: ChatDeps,
+  key: ConversationKey,
+  io: ChatIO,
+  initialFiles: LocalFile[],
+): Promise<number> {
   io.err(`omnicloud chat — conversation ${conversationKeyString(key)}`);
   io.err(`model: ${describeProvider(app.provider)}`);
   io.err('type /help for commands, /exit to quit');
@@ -162,8 +189,18 @@ async function interactive(app: ChatDeps, key: ConversationKey, io: ChatIO): Pro
     const next = await lines.next();
     return next.done ? null : String(next.value);
   };
+  // Files for the next message (--file, /file): stored when it is sent, then forgotten.
+  let pendingFiles = [...initialFiles];
+  const showSent = async (result: TurnResult): Promise<void> => {
+    for (const line of await sentFileLines(app.runner, key, result.files)) renderer.note(line);
+  };
   const converse = async (text: string): Promise<void> => {
-    let result = await control.run((handle) => liveTurn(app, key, { text }, renderer, handle));
+    // Forgotten even when refused: the next message does not trip over the same file again.
+    const files = pendingFiles;
+    pendingFiles = [];
+    const attachments = await attachFiles(attachDeps(app), key, files);
+    let result = await control.run((handle) => liveTurn(app, key, { text, attachments }, renderer, handle));
+    await showSent(result);
     for (let pending = result.pending_approval; pending; pending = result.pending_approval) {
       const decision = await askDecision(pending, key.tenant, {
         nextLine,
@@ -173,6 +210,7 @@ async function interactive(app: ChatDeps, key: ConversationKey, io: ChatIO): Pro
       if (decision === null) return;
       const approval = { id: pending.id, decision, by: cliDecider() };
       result = await control.run((handle) => liveTurn(app, key, { text: '', approval }, renderer, handle));
+      await showSent(result);
     }
   };
   prompt();
@@ -184,6 +222,15 @@ async function interactive(app: ChatDeps, key: ConversationKey, io: ChatIO): Pro
     }
     if (line === '/exit' || line === '/quit') break;
     try {
+      if (line === '/file' || line.startsWith('/file ')) {
+        const file = await localFile(line.slice('/file'.length).trim(), '/file');
+        pendingFiles.push(file);
+        io.out(
+          `${file.name} will be sent with your next message (${pendingFiles.length} file${pendingFiles.length === 1 ? '' : 's'})`,
+        );
+        prompt();
+        continue;
+      }
       const reply = await handleLine(app, key, line);
       if (reply === null) await converse(line);
       else io.out(reply);

@@ -27,7 +27,9 @@ let runner: FakeRunner;
 let logLines: string[];
 let logger: Logger;
 
-function app(options: { tenants?: 'all' | TenantId[]; maxBodyBytes?: number } = {}) {
+function app(
+  options: { tenants?: 'all' | TenantId[]; maxBodyBytes?: number; maxChatBodyBytes?: number } = {},
+) {
   return createApiApp({
     runner,
     storage,
@@ -36,6 +38,7 @@ function app(options: { tenants?: 'all' | TenantId[]; maxBodyBytes?: number } = 
       { token: TOKEN, tenants: options.tenants ?? ['default' as TenantId, 'acme' as TenantId] },
     ]),
     maxBodyBytes: options.maxBodyBytes,
+    maxChatBodyBytes: options.maxChatBodyBytes,
   });
 }
 
@@ -257,9 +260,18 @@ describe('POST /v1/chat', () => {
     expect((await app().request('/v1/chat', json(''))).status).toBe(400);
   });
 
-  it('huge body → 413 payload_too_large, with or without content-length', async () => {
+  it('huge body → 413 payload_too_large, with or without content-length (chat has its own, larger limit for files)', async () => {
     const big = JSON.stringify({ user_message: 'x'.repeat(5000), chat_id: 1 });
-    const res = await app({ maxBodyBytes: 1024 }).request('/v1/chat', json(big));
+    // The general limit does not apply to POST /v1/chat, which may carry files…
+    expect((await app({ maxBodyBytes: 1024 }).request('/v1/chat', json(big))).status).toBe(200);
+    // …but does to every other route with a body.
+    const decision = await app({ maxBodyBytes: 1024 }).request(
+      '/v1/approvals/aAAAAAAAAAAAAAAA',
+      json({ decision: 'deny', note: 'x'.repeat(5000) }),
+    );
+    expect(decision.status).toBe(413);
+    runner.calls.length = 0;
+    const res = await app({ maxChatBodyBytes: 1024 }).request('/v1/chat', json(big));
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
     const stream = new ReadableStream({
@@ -268,7 +280,7 @@ describe('POST /v1/chat', () => {
         controller.close();
       },
     });
-    const chunked = await app({ maxBodyBytes: 1024 }).request('/v1/chat', {
+    const chunked = await app({ maxChatBodyBytes: 1024 }).request('/v1/chat', {
       method: 'POST',
       headers: { ...auth(), 'content-type': 'application/json' },
       body: stream,

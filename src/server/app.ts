@@ -3,8 +3,9 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AgentRunner } from '../agent/types.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { DEFAULT_TENANT } from '../core/ids.js';
+import { DEFAULT_TENANT, type TenantId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
+import { DEFAULT_FILE_POLICY, type FilePolicy } from '../files/types.js';
 import type { Storage } from '../sessions/types.js';
 import type { UsageStore } from '../usage/index.js';
 import type { ApiAuth } from './auth.js';
@@ -14,6 +15,7 @@ import { approvalListRoutes } from './routes/approval-list.js';
 import { approvalRoutes, type ApprovalReader } from './routes/approvals.js';
 import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { fileRoutes } from './routes/files.js';
 import { stopRoutes, type StopRequester } from './routes/stop.js';
 import { usageRoutes } from './routes/usage.js';
 import { DEFAULT_SSE_HEARTBEAT_MS } from './turn-stream.js';
@@ -27,6 +29,13 @@ export interface ApiAppDeps {
   usage?: UsageStore;
   /** Largest accepted request body (default 256 KiB); larger → 413 `payload_too_large`. */
   maxBodyBytes?: number;
+  /**
+   * Largest accepted `POST /v1/chat` body, which may carry files (default 28 MiB: a 20 MB file as
+   * base64 with its message); larger → 413 `payload_too_large` before more than this is read.
+   */
+  maxChatBodyBytes?: number;
+  /** What a tenant accepts from users (default `DEFAULT_FILE_POLICY`: every kind up to 20 MB). */
+  filePolicy?: (tenant: TenantId) => FilePolicy;
   /** Tenant of `POST /v1/chat` bodies without `tenant` (default `default`). */
   defaultTenant?: string;
   /** Time source for durations and usage windows (default the system clock). */
@@ -40,6 +49,7 @@ export interface ApiAppDeps {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+export const DEFAULT_MAX_CHAT_BODY_BYTES = 28 * 1024 * 1024;
 
 const requestContextOf = (env: unknown): unknown =>
   typeof env === 'object' && env !== null ? (env as { requestContext?: unknown }).requestContext : undefined;
@@ -52,6 +62,7 @@ const requestContextOf = (env: unknown): unknown =>
 export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxChatSize = deps.maxChatBodyBytes ?? DEFAULT_MAX_CHAT_BODY_BYTES;
   const clock = deps.clock ?? systemClock;
 
   app.use('*', async (c, next) => {
@@ -79,14 +90,19 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
     c.set('principal', principal);
     await next();
   });
-  app.use(
-    '/v1/*',
+  // A declared Content-Length over the limit is refused at once; a chunked body is counted as it
+  // is read and refused as soon as it passes the limit.
+  const limit = (max: number) =>
     bodyLimit({
-      maxSize,
+      maxSize: max,
       onError: () => {
-        throw new ApiError(413, 'payload_too_large', `request body exceeds ${maxSize} bytes`);
+        throw new ApiError(413, 'payload_too_large', `request body exceeds ${max} bytes`);
       },
-    }),
+    });
+  const chatLimit = limit(maxChatSize);
+  const otherLimit = limit(maxSize);
+  app.use('/v1/*', (c, next) =>
+    (c.req.method === 'POST' && c.req.path === '/v1/chat' ? chatLimit : otherLimit)(c, next),
   );
 
   app.route(
@@ -97,6 +113,8 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
       clock,
       defaultTenant: deps.defaultTenant ?? DEFAULT_TENANT,
       heartbeatMs: deps.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS,
+      storage: deps.storage,
+      filePolicy: deps.filePolicy ?? (() => DEFAULT_FILE_POLICY),
     }),
   );
   const approvals = deps.approvals ?? deps.storage.approvals;
@@ -112,6 +130,7 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
   );
   app.route('/v1/conversations', approvalListRoutes({ approvals }));
   app.route('/v1/conversations', conversationRoutes({ storage: deps.storage, logger: deps.logger }));
+  app.route('/v1/conversations', fileRoutes({ files: deps.storage.files }));
   app.route(
     '/v1/conversations',
     stopRoutes({ stops: deps.stops ?? deps.storage.leases, logger: deps.logger }),

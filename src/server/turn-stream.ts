@@ -15,8 +15,11 @@ export interface TurnStreamOptions {
   logger: Logger;
 }
 
-/** Runs the turn with a listener for its live events; resolves with its result. */
-export type StreamedTurn = (onEvent: (event: TurnEvent) => void) => Promise<TurnResult>;
+/**
+ * Runs the turn with a listener for its live events; resolves with its result as the API shows it
+ * (a `TurnResult`, or one with its files as download links: `ApiTurnResult`).
+ */
+export type StreamedTurn<R = TurnResult> = (onEvent: (event: TurnEvent) => void) => Promise<R>;
 
 /**
  * The `data` of one SSE event: the TurnEvent's fields without `type` (which is the SSE `event:`
@@ -52,7 +55,7 @@ export function sseEventData(event: TurnEvent): Record<string, unknown> {
  * to its end and the runner records it (a retry with the same `request_id` gets its result). The
  * callback never throws, so nothing is written after the stream closes and nothing is left unhandled.
  */
-export function streamTurn(c: Context, run: StreamedTurn, options: TurnStreamOptions): Response {
+export function streamTurn<R>(c: Context, run: StreamedTurn<R>, options: TurnStreamOptions): Response {
   const where = `${c.req.method} ${c.req.path}`;
   return streamSSE(c, async (stream) => {
     const writer = orderedWriter(stream);
@@ -94,10 +97,10 @@ function orderedWriter(stream: SSEStreamingApi) {
  * `stream`, otherwise the result as one JSON body. `run` gets the live-event listener (streaming
  * only) and resolves with the result to send.
  */
-export async function answerTurn(
+export async function answerTurn<R>(
   c: Context,
   stream: boolean,
-  run: (onEvent?: (event: TurnEvent) => void) => Promise<TurnResult>,
+  run: (onEvent?: (event: TurnEvent) => void) => Promise<R>,
   options: TurnStreamOptions,
 ): Promise<Response> {
   if (stream) return streamTurn(c, run, options);

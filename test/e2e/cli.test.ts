@@ -121,6 +121,41 @@ describe('omnicloud chat (separate processes)', () => {
   });
 });
 
+describe('omnicloud chat --file (separate processes)', () => {
+  it('a missing file: a clear error, exit 1, before the agent or the model starts', async () => {
+    const missing = join(dir, 'no-such.log');
+    const run = await omnicloud(['chat', '-m', 'hi', '--file', missing, '--chat', 'files']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`--file ${missing}: no such file`);
+    expect(run.stderr).not.toContain('OFFLINE DEMO MODEL');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a real file is stored under the data dir for the conversation and the turn runs', async () => {
+    const file = join(dir, 'app.log');
+    await writeFile(file, 'ERROR disk full\n');
+    const run = await omnicloud([
+      'chat',
+      '-m',
+      'what does it say?',
+      '--file',
+      file,
+      '--chat',
+      'files',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as TurnResult).is_error).toBe(false);
+    const storage = createSqliteStorage({ dataDir: join(dir, 'data') });
+    try {
+      const files = await storage.files.list(conversationKey({ tenant: 'default', chat: 'files' }));
+      expect(files.map((f) => [f.name, f.kind, f.direction])).toEqual([['app.log', 'text', 'in']]);
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
 describe('omnicloud config check', () => {
   it('accepts the shipped agent-config', async () => {
     const run = await omnicloud(['config', 'check']);

@@ -57,4 +57,30 @@ describe('omnicloud serve (agent HTTP API on Node)', () => {
       error: { code: expect.any(String), message: expect.any(String) },
     });
   });
+
+  it('takes files as multipart over real HTTP, stores them for the conversation and serves them back', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const log = '2026-12-02 ERROR disk full\n';
+    const body = new FormData();
+    body.append('user_message', 'what does the log say?');
+    body.append('chat_id', 'srv-files');
+    body.append('file', new Blob([log]), '../../app.log');
+    const res = await fetch(`${server.url}/v1/chat`, { method: 'POST', headers: auth, body });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { is_error: boolean }).is_error).toBe(false);
+
+    const listed = await fetch(`${server.url}/v1/conversations/default/srv-files/main/files`, {
+      headers: auth,
+    });
+    const { files } = (await listed.json()) as {
+      files: Array<{ name: string; direction: string; download: string }>;
+    };
+    expect(files.map((f) => [f.name, f.direction])).toEqual([['app.log', 'in']]);
+    const download = await fetch(`${server.url}${files[0]!.download}`, { headers: auth });
+    expect(download.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(download.headers.get('content-disposition')).toBe(
+      `attachment; filename="app.log"; filename*=UTF-8''app.log`,
+    );
+    expect(await download.text()).toBe(log);
+  });
 });

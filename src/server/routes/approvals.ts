@@ -16,6 +16,7 @@ import type { Logger } from '../../core/logger.js';
 import { assertTenantAllowed, type ApiPrincipal } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
+import { apiTurnResult } from '../files-json.js';
 import { answerTurn } from '../turn-stream.js';
 import { readJson, validate } from '../validation.js';
 import { acceptsEventStream } from './chat.js';
@@ -145,7 +146,11 @@ export function approvalRoutes(deps: {
     return answerTurn(
       c,
       stream,
-      (onEvent) => deps.runner.runTurn(onEvent ? { ...request, onEvent } : request).then(checked),
+      (onEvent) =>
+        deps.runner
+          .runTurn(onEvent ? { ...request, onEvent } : request)
+          .then(checked)
+          .then(apiTurnResult),
       { heartbeatMs: deps.heartbeatMs, logger: deps.logger },
     );
   });

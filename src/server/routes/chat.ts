@@ -1,61 +1,20 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { AgentRunner, TurnRequest, TurnResult } from '../../agent/types.js';
 import type { Clock } from '../../core/clock.js';
+import type { TenantId } from '../../core/ids.js';
 import { conversationKey, conversationKeyString } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
+import type { FilePolicy } from '../../files/types.js';
+import type { Storage } from '../../sessions/types.js';
+import { storeAttachments } from '../attachments/store.js';
 import { assertTenantAllowed } from '../auth.js';
 import type { ApiEnv } from '../context.js';
+import { apiTurnResult } from '../files-json.js';
 import { answerTurn } from '../turn-stream.js';
-import { readJson, validate } from '../validation.js';
+import { readChatBody } from './chat-body.js';
+import { toDate } from './chat-request.js';
 
-const id = z.union([z.string().min(1).max(64), z.number().int()]);
-
-/** The largest epoch a JavaScript `Date` holds, in ms (100,000,000 days after 1970). */
-const MAX_EPOCH_MS = 8.64e15;
-
-/**
- * Message time: ISO-8601 string or epoch seconds (Telegram `date`); epoch ms accepted when ≥ 1e12.
- * Every accepted value is a valid date (`toDate`): seconds below 1e12 are at most 1e15 ms, and ms
- * are capped at `MAX_EPOCH_MS` — larger numbers are a 400 naming the field, never a failed turn.
- */
-const messageTime = z.union([
-  z
-    .string()
-    .max(64)
-    .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 date-time'),
-  z
-    .number()
-    .nonnegative()
-    .max(MAX_EPOCH_MS, 'epoch seconds or milliseconds within the range of a date (at most 8.64e15 ms)'),
-]);
-
-/** The original's request contract, plus `tenant`. Unknown fields are ignored, as the original did. */
-export const CHAT_REQUEST = z.object({
-  user_message: z.string().min(1, 'must not be empty').max(100_000),
-  chat_id: id,
-  thread_id: id.nullish(),
-  model: z.string().min(1).max(200).optional(),
-  message_time: messageTime.optional(),
-  tenant: z.string().min(1).max(64).optional(),
-  /**
-   * Idempotency key of this message: a retry with the same key (in the same conversation, within
-   * 7 days) gets the first call's result back (`replayed`) instead of running the turn again.
-   */
-  request_id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,100}$/, "use 1–100 characters A-Z, a-z, 0-9, '_' and '-'")
-    .optional(),
-  /** Answer with Server-Sent Events (as `Accept: text/event-stream` does); `false` never streams. */
-  stream: z.boolean().optional(),
-});
-export type ChatRequest = z.infer<typeof CHAT_REQUEST>;
-
-function toDate(value: string | number | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') return new Date(value);
-  return new Date(value >= 1e12 ? value : value * 1000);
-}
+export { CHAT_REQUEST, MAX_ATTACHMENTS, type ChatRequest } from './chat-request.js';
 
 /** Whether the `Accept` header asks for `text/event-stream` (with a non-zero quality, if given). */
 export function acceptsEventStream(accept: string | undefined): boolean {
@@ -75,6 +34,11 @@ export function acceptsEventStream(accept: string | undefined): boolean {
  * that fails inside the agent is still HTTP 200 with `is_error: true`, as in the original. With
  * `request_id` the turn runs at most once: a retry gets the recorded result with `replayed` set.
  *
+ * Files (`chat-body.ts`): multipart `file` parts or base64 JSON `attachments`, checked against the
+ * tenant's policy and stored (durably and in the conversation's folder) before the turn, which gets
+ * them as `attachments`; a refused file stores nothing and runs no turn. Files the agent sent are
+ * listed in the result's `files` with their download paths (`files-json.ts`).
+ *
  * Streaming (`"stream": true`, or `Accept: text/event-stream` unless the body says `"stream": false`):
  * the same turn answered as Server-Sent Events (`turn-stream.ts`), once the request is valid —
  * validation and scope errors stay plain 4xx JSON.
@@ -86,10 +50,14 @@ export function chatRoutes(deps: {
   defaultTenant: string;
   /** Heartbeat interval of a streamed answer. */
   heartbeatMs: number;
+  /** Where received files are stored, and the turn ledger that tells a retry of a recorded turn. */
+  storage: Pick<Storage, 'files' | 'turns'>;
+  /** What a tenant accepts from users (kinds, size cap). */
+  filePolicy: (tenant: TenantId) => FilePolicy;
 }): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.post('/', async (c) => {
-    const body = validate(CHAT_REQUEST, await readJson(c));
+    const { request: body, uploads } = await readChatBody(c);
     const key = conversationKey({
       tenant: body.tenant ?? deps.defaultTenant,
       chat: body.chat_id,
@@ -97,13 +65,26 @@ export function chatRoutes(deps: {
     });
     assertTenantAllowed(c.get('principal'), key.tenant);
     const started = deps.clock.now();
+    const requestId = body.request_id !== undefined ? `api:${body.request_id}` : undefined;
+    const attachments = await storeAttachments(
+      {
+        files: deps.storage.files,
+        turns: deps.storage.turns,
+        filesDir: deps.runner.filesDir?.bind(deps.runner),
+      },
+      key,
+      uploads,
+      deps.filePolicy(key.tenant),
+      requestId,
+    );
     const request: TurnRequest = {
       key,
       text: body.user_message,
       messageTime: toDate(body.message_time),
       model: body.model,
       requestedBy: c.get('principal').subject,
-      ...(body.request_id !== undefined ? { requestId: `api:${body.request_id}` } : {}),
+      ...(requestId !== undefined ? { requestId } : {}),
+      ...(attachments.length > 0 ? { attachments } : {}),
     };
     const logged = (result: TurnResult): TurnResult => {
       deps.logger.info('[server] chat turn', {
@@ -115,6 +96,8 @@ export function chatRoutes(deps: {
         duration_ms: deps.clock.now() - started,
         ...(result.replayed ? { replayed: result.replayed } : {}),
         ...(result.pending_approval ? { pending_approval: result.pending_approval.id } : {}),
+        ...(attachments.length > 0 ? { attachments: attachments.length } : {}),
+        ...(result.files?.length ? { files_sent: result.files.length } : {}),
       });
       return result;
     };
@@ -122,7 +105,11 @@ export function chatRoutes(deps: {
     return answerTurn(
       c,
       stream,
-      (onEvent) => deps.runner.runTurn(onEvent ? { ...request, onEvent } : request).then(logged),
+      (onEvent) =>
+        deps.runner
+          .runTurn(onEvent ? { ...request, onEvent } : request)
+          .then(logged)
+          .then(apiTurnResult),
       { heartbeatMs: deps.heartbeatMs, logger: deps.logger },
     );
   });
