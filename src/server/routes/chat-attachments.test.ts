@@ -124,7 +124,10 @@ describe('POST /v1/chat with files', () => {
     // The durable store: through the interface and on disk under the tenant's folder.
     expect((await storage.files.list(KEY)).map((f) => f.id)).toEqual([png!.id, log!.id]);
     expect(filesUnder(filesRoot())).toEqual(
-      [`acme/ops/main/${png!.id}/in-image/dashboard.png`, `acme/ops/main/${log!.id}/in-text/app.log`].sort(),
+      [
+        `acme/ops/main/${png!.id}/in-image-${png!.createdAt}/dashboard.png`,
+        `acme/ops/main/${log!.id}/in-text-${log!.createdAt}/app.log`,
+      ].sort(),
     );
   });
 
