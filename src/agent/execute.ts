@@ -3,6 +3,7 @@ import type { ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { Lease, Storage, TranscriptStore } from '../sessions/types.js';
 import { collectTurn, type CollectedTurn } from './collect.js';
+import { deferredToolUnavailable, MAX_DEFERRED_RETRIES, retryDeferredMessage } from './deferred-retry.js';
 import { interruptOnStop } from './interrupt.js';
 import type { AgentOptions } from './options.js';
 import { verifiedStore } from './verified-store.js';
@@ -172,10 +173,14 @@ async function executeCold(storage: Storage, input: ExecuteInput): Promise<TurnE
     input.log,
   );
   let turn: CollectedTurn;
+  let retries = 0;
   try {
     turn = await collectTurn(q, (message) => {
       input.live.onMessage?.(message);
-      if (message.type === 'result') prompt.end();
+      if (message.type !== 'result') return;
+      if (deferredToolUnavailable(message) && retries++ < MAX_DEFERRED_RETRIES)
+        prompt.push(retryDeferredMessage());
+      else prompt.end();
     });
   } finally {
     stopWatch();
