@@ -326,8 +326,6 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     // deferred call only when it resumes the session. (A turn that deferred kept no process.)
     if (request.approval) pool?.evict(key, 'approval');
     const warm = request.approval ? null : (pool?.claim(key, lease.token, fingerprint) ?? null);
-    // A live process that passed the claim knows the map's row: nobody wrote it since its last turn
-    // (and a turn that ended on an approval request kept no process, so nothing is pending).
     const parts = userParts(request);
     const dir = conversationFilesDir(agent.workspace.cwd, key);
     // The conversation's files on this machine: concurrent with the reads and writes below, awaited
@@ -341,6 +339,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         warm: warm !== null,
       }),
     );
+    // A live process that passed the claim knows the map's row: nobody wrote it since its last turn
+    // (and a turn that ended on an approval request kept no process, so nothing is pending).
     const map = warm ? null : await deps.storage.conversations.get(key);
     const record = warm ? { sessionId: warm.sessionId, turns: warm.mapTurns } : map;
     const approvals = await approvalFlow.prepare({
@@ -724,12 +724,8 @@ async function userMessageOf(parts: [MessagePart, ...MessagePart[]], dir: string
   try {
     return await buildUserMessage(parts, dir);
   } catch (err) {
-    throw new FilesUnavailableError(
-      `[agent:files] a file sent with the message cannot be read: ${errorMessage(err)}`,
-      {
-        cause: err,
-      },
-    );
+    const message = `[agent:files] a file sent with the message cannot be read: ${errorMessage(err)}`;
+    throw new FilesUnavailableError(message, { cause: err });
   }
 }
 
