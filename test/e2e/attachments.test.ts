@@ -228,6 +228,31 @@ describe('attachments into the agent (real binary, offline model)', () => {
   });
 });
 
+describe('a file store that fails', () => {
+  it('fails the turn with files_unavailable before the agent is asked; a later delivery runs it', async () => {
+    const k = key('store-down');
+    const log = await receive(k, 'app.log', 'boom\n');
+    const down = h.runnerWith({
+      storage: {
+        ...h.storage,
+        files: { ...h.storage.files, list: () => Promise.reject(new Error('S3 is down')) },
+      },
+    });
+    h.model.requests.length = 0;
+    const request = { key: k, text: 'look', attachments: [log], requestId: 'tg:77' };
+    await expect(down.runTurn(request)).rejects.toMatchObject({
+      code: 'files_unavailable',
+      status: 503,
+      message: expect.stringContaining('S3 is down'),
+    });
+    expect(h.model.requests).toHaveLength(0);
+    // Nothing ran, so the queue's next delivery of the same message runs it.
+    const retried = await h.runner.runTurn(request);
+    expect(retried.replayed).toBeUndefined();
+    expect(retried.response).toContain('files: ');
+  });
+});
+
 describe('send_file (real binary, offline model)', () => {
   const sendFile = (input: { path: string; caption?: string }): string =>
     `call tool mcp__omnicloud__send_file ${JSON.stringify(input)}`;
