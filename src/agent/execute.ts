@@ -1,10 +1,11 @@
-import { query } from '@anthropic-ai/claude-agent-sdk';
+import { query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { Lease, Storage, TranscriptStore } from '../sessions/types.js';
 import { collectTurn, type CollectedTurn } from './collect.js';
+import { deferredToolUnavailable, MAX_DEFERRED_RETRIES, retryDeferredMessage } from './deferred-retry.js';
 import { interruptOnStop } from './interrupt.js';
-import { userMessage, type AgentOptions, type UserPart } from './options.js';
+import type { AgentOptions } from './options.js';
 import { verifiedStore } from './verified-store.js';
 import { createInputQueue } from './warm/input-queue.js';
 import type { WarmPool } from './warm/pool.js';
@@ -33,15 +34,12 @@ export interface TurnExecution {
 
 export interface ExecuteInput {
   key: ConversationKey;
-  text: string;
-  messageTime: Date | undefined;
-  /** Later messages merged into the turn (each its own text block). */
-  more: UserPart[];
   /**
-   * Continue the session's deferred tool call instead of sending a message: the session is resumed
-   * in a new process and the binary carries the call out (asking the hook) before anything else.
+   * The turn's user message (`buildUserMessage`: its parts, merged messages and attachments), or
+   * `null` to continue the session's deferred tool call instead: the session is resumed in a new
+   * process and the binary carries the call out (asking the hook) before anything else.
    */
-  continuation: boolean;
+  message: SDKUserMessage | null;
   lease: Lease;
   abort: AbortController;
   /** The session to continue (`resume`) or to create with this id. */
@@ -134,12 +132,7 @@ async function runIn(
   path: TurnPath,
 ): Promise<{ execution: TurnExecution; writes: number; closed: boolean }> {
   const counted = countRequests(storage.transcriptsFor(input.lease));
-  const run = await process.run(
-    input.continuation ? null : userMessage(input.text, input.messageTime, input.more),
-    counted.store,
-    input.abort.signal,
-    input.live,
-  );
+  const run = await process.run(input.message, counted.store, input.abort.signal, input.live);
   return {
     writes: run.writes.appends,
     closed: run.closed,
@@ -163,7 +156,7 @@ async function executeCold(storage: Storage, input: ExecuteInput): Promise<TurnE
   // Streaming input held open until the result, so a stop can interrupt the turn (a control
   // request); then the input ends and the process exits.
   const prompt = createInputQueue();
-  if (!input.continuation) prompt.push(userMessage(input.text, input.messageTime, input.more));
+  if (input.message) prompt.push(input.message);
   const q = query({
     prompt,
     options: {
@@ -180,10 +173,14 @@ async function executeCold(storage: Storage, input: ExecuteInput): Promise<TurnE
     input.log,
   );
   let turn: CollectedTurn;
+  let retries = 0;
   try {
     turn = await collectTurn(q, (message) => {
       input.live.onMessage?.(message);
-      if (message.type === 'result') prompt.end();
+      if (message.type !== 'result') return;
+      if (deferredToolUnavailable(message) && retries++ < MAX_DEFERRED_RETRIES)
+        prompt.push(retryDeferredMessage());
+      else prompt.end();
     });
   } finally {
     stopWatch();

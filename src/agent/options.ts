@@ -65,11 +65,15 @@ export function userMessage(
 ): SDKUserMessage {
   const blocks: Array<{ type: 'text'; text: string }> = [];
   for (const part of [{ text, messageTime }, ...more]) {
-    if (part.messageTime)
-      blocks.push({ type: 'text', text: `<message_time>${part.messageTime.toISOString()}</message_time>` });
+    if (part.messageTime) blocks.push(timeBlock(part.messageTime));
     blocks.push({ type: 'text', text: part.text });
   }
   return { type: 'user', message: { role: 'user', content: blocks }, parent_tool_use_id: null };
+}
+
+/** When the user sent a message, as the text block that precedes it. */
+export function timeBlock(messageTime: Date): { type: 'text'; text: string } {
+  return { type: 'text', text: `<message_time>${messageTime.toISOString()}</message_time>` };
 }
 
 /** `userMessage` as a one-message prompt stream (a turn in a process that exits after it). */

@@ -1,7 +1,7 @@
-import { conversationFilesDir } from '../files/paths.js';
 import { randomUUID } from 'node:crypto';
+import type { SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import { systemClock, type Clock } from '../core/clock.js';
-import { errorMessage, OmniError } from '../core/errors.js';
+import { errorMessage, FilesUnavailableError, OmniError } from '../core/errors.js';
 import type { ApprovalId, ApprovalRecord } from '../approvals/types.js';
 import {
   parseRequestId,
@@ -13,6 +13,8 @@ import {
 } from '../core/ids.js';
 import { conversationKeyString, projectKeyForTenant, type ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
+import { conversationFilesDir } from '../files/paths.js';
+import type { SentFile } from '../files/types.js';
 import type { Lease, Storage } from '../sessions/types.js';
 import type { BudgetRefusal, UsageStore } from '../usage/index.js';
 import {
@@ -28,9 +30,11 @@ import { createApprovalGate } from './approval-gate.js';
 import { createEventTranslator, safeListener } from './events.js';
 import { executeTurn, type TurnExecution } from './execute.js';
 import { createExactlyOnce } from './exactly-once.js';
-import { turnOptions, type AgentOptions, type UserPart } from './options.js';
+import { turnOptions, type AgentOptions } from './options.js';
 import type { TenantAgent, TenantAgentResolver } from './profile.js';
 import type { ModelProvider, ModelSelection } from './provider.js';
+import { createFileOutbox, OMNICLOUD_MCP_SERVER, SEND_FILE_TOOL } from './send-file.js';
+import { prepareTurnFiles } from './turn-files.js';
 import {
   isTurnErrorCode,
   type AgentRunner,
@@ -38,6 +42,7 @@ import {
   type TurnRequest,
   type TurnResult,
 } from './types.js';
+import { buildUserMessage, withAttachmentNotes, type MessagePart } from './user-content.js';
 import { processFingerprint } from './warm/fingerprint.js';
 import type { WarmPool } from './warm/pool.js';
 import { startSpareProcess } from './warm/process.js';
@@ -131,6 +136,11 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   const once = createExactlyOnce({ storage: deps.storage, clock, logger: deps.logger });
   const gate = createApprovalGate(deps.logger.child({ component: 'agent:approvals' }));
   const approvalFlow = createApprovalFlow({ approvals: deps.storage.approvals, logger: deps.logger });
+  const outbox = createFileOutbox({
+    store: deps.storage.files,
+    logger: deps.logger.child({ component: 'agent:files' }),
+    clock,
+  });
   const pool = deps.warm && deps.warm.max > 0 ? deps.warm : undefined;
 
   async function runTurn(request: TurnRequest): Promise<TurnResult> {
@@ -316,18 +326,31 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     // deferred call only when it resumes the session. (A turn that deferred kept no process.)
     if (request.approval) pool?.evict(key, 'approval');
     const warm = request.approval ? null : (pool?.claim(key, lease.token, fingerprint) ?? null);
+    const parts = userParts(request);
+    const dir = conversationFilesDir(agent.workspace.cwd, key);
+    // The conversation's files on this machine: concurrent with the reads and writes below, awaited
+    // before the message is built (it reads the images and PDFs it shows).
+    const files = settle(
+      prepareTurnFiles({
+        store: deps.storage.files,
+        key,
+        dir,
+        attachments: parts.flatMap((p) => p.attachments ?? []),
+        warm: warm !== null,
+      }),
+    );
     // A live process that passed the claim knows the map's row: nobody wrote it since its last turn
     // (and a turn that ended on an approval request kept no process, so nothing is pending).
     const map = warm ? null : await deps.storage.conversations.get(key);
     const record = warm ? { sessionId: warm.sessionId, turns: warm.mapTurns } : map;
-    const parts = userParts(request);
-    const [message, ...more] = parts;
     const approvals = await approvalFlow.prepare({
       key,
       map,
       answer: request.approval,
       requestId,
-      messages: parts,
+      // Told to the agent if they answer a pending request instead of a decision: text only, so
+      // their files are named by their notes.
+      messages: parts.map((p) => withAttachmentNotes(p, dir)),
       now: clock.now(),
     });
     if ('refused' in approvals) {
@@ -368,21 +391,22 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
           mergedIds,
         );
       }
+      const prepared = unwrap(await files);
+      const message = approvals.continuation ? null : await userMessageOf(parts, dir);
       const emit = safeListener(request.onEvent, log);
       const events = createEventTranslator();
       emit?.({ type: 'turn_started', turn: lease.token });
+      const sent: SentFile[] = [];
       const endGate = gate.begin(sessionId, approvals.gate);
+      const endOutbox = outbox.begin(sessionId, { key, dir, files: sent });
       execution = await executeTurn(deps.storage, pool, {
         key,
-        text: message.text,
-        messageTime: message.messageTime,
-        more,
-        continuation: approvals.continuation,
+        message,
         lease,
         abort,
         sessionId,
         resume: resume !== undefined,
-        options,
+        options: withOutbox(options, sessionId),
         warm,
         spare,
         fingerprint,
@@ -394,7 +418,10 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
           },
         },
         log,
-      }).finally(endGate);
+      }).finally(() => {
+        endGate();
+        endOutbox();
+      });
       const { turn } = execution;
       const deferred = await recordDeferred(
         request,
@@ -404,17 +431,20 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         parseSessionId(turn.sessionId ?? sessionId),
         log,
       );
-      const result = withApprovals(
-        toTurnResult(turn, {
-          sessionId: turn.sessionId ?? sessionId,
-          costBefore: execution.costBefore,
-          loadFailure: execution.loadFailure,
-          aborted: abort.signal.aborted ? abort.signal.reason : undefined,
-          stopped: stop.aborted,
-          partialText: events.streamedText(),
-          durationMs: clock.now() - started,
-        }),
-        { approvals, deferred, streamed: events.streamedText() },
+      const result = withFiles(
+        withApprovals(
+          toTurnResult(turn, {
+            sessionId: turn.sessionId ?? sessionId,
+            costBefore: execution.costBefore,
+            loadFailure: execution.loadFailure,
+            aborted: abort.signal.aborted ? abort.signal.reason : undefined,
+            stopped: stop.aborted,
+            partialText: events.streamedText(),
+            durationMs: clock.now() - started,
+          }),
+          { approvals, deferred, streamed: events.streamedText() },
+        ),
+        sent,
       );
       // A turn is committed once the map points at its session. A new session whose history did not
       // reach the store is not recorded (the next turn starts clean instead of failing to resume).
@@ -449,6 +479,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         resumed: resume !== undefined,
         path: execution.path,
         store_requests: execution.storeRequests,
+        files: prepared.action,
+        files_ms: prepared.ms,
+        files_sent: sent.length,
         is_error: result.is_error,
         error_code: result.error_code,
         cost_usd: result.cost_usd,
@@ -529,6 +562,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
           maxTurns,
           pathToClaudeCodeExecutable: deps.pathToClaudeCodeExecutable,
         }),
+        // send_file reads only inside the conversation's folder: never asked about (the tenants'
+        // approvals policy allows it too, see `toolPolicy` in app/tenant-agents.ts).
+        allowedTools: [...new Set([...agent.profile.tools.allowedTools, SEND_FILE_TOOL])],
         // Every tool call goes through the tenant's policy; `ask` defers it (approval-gate.ts).
         ...(approvals ? { hooks: gate.hooks(approvals.policy) } : {}),
       },
@@ -546,10 +582,21 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         sessionId,
         fingerprint,
         transcripts: deps.storage.transcripts,
-        options: { ...options, sessionId },
+        options: { ...withOutbox(options, sessionId), sessionId },
         log: deps.logger.child({ component: 'agent:warm', tenant, spare: sessionId }),
       });
     });
+  }
+
+  /**
+   * The options of a process running `sessionId`, with its own `omnicloud` MCP server (`send_file`;
+   * a server instance serves one process). Not part of the fingerprint: the same for every process.
+   */
+  function withOutbox(options: AgentOptions, sessionId: string): AgentOptions {
+    return {
+      ...options,
+      mcpServers: { ...options.mcpServers, [OMNICLOUD_MCP_SERVER]: outbox.server(sessionId) },
+    };
   }
 
   /** The tenant's agent; a tenant that no longer resolves loses its live processes. */
@@ -662,12 +709,29 @@ function mergedRequestIds(request: TurnRequest, requestId: RequestId | undefined
   return ids;
 }
 
-/** The user's message(s) of a turn, in order: its own, then the merged ones. */
-function userParts(request: TurnRequest): [UserPart, ...UserPart[]] {
-  return [
-    { text: request.text, messageTime: request.messageTime },
-    ...(request.merged ?? []).map((m) => ({ text: m.text, messageTime: m.messageTime })),
-  ];
+/** The user's message(s) of a turn, in order: its own, then the merged ones, each with its files. */
+function userParts(request: TurnRequest): [MessagePart, ...MessagePart[]] {
+  const part = (m: Pick<TurnRequest, 'text' | 'messageTime' | 'attachments'>): MessagePart => ({
+    text: m.text,
+    messageTime: m.messageTime,
+    ...(m.attachments && m.attachments.length > 0 ? { attachments: m.attachments } : {}),
+  });
+  return [part(request), ...(request.merged ?? []).map(part)];
+}
+
+/** The turn's user message; a file it shows that cannot be read fails the turn (nothing ran). */
+async function userMessageOf(parts: [MessagePart, ...MessagePart[]], dir: string): Promise<SDKUserMessage> {
+  try {
+    return await buildUserMessage(parts, dir);
+  } catch (err) {
+    const message = `[agent:files] a file sent with the message cannot be read: ${errorMessage(err)}`;
+    throw new FilesUnavailableError(message, { cause: err });
+  }
+}
+
+/** A turn's result with the files the agent sent (`send_file`), if any. */
+function withFiles(result: TurnResult, sent: readonly SentFile[]): TurnResult {
+  return sent.length > 0 ? { ...result, files: [...sent] } : result;
 }
 
 /**

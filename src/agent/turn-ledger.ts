@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { conversationKey, type ConversationKey } from '../core/keys.js';
+import { isFileId } from '../files/ids.js';
+import { FILE_KINDS, type FileId, type SentFile } from '../files/types.js';
 import { TURN_ERROR_CODES, type TurnResult } from './types.js';
 
 /**
@@ -18,6 +21,30 @@ const USAGE = z.object({
   cache_read_input_tokens: z.number(),
 });
 
+function isConversationKey(value: unknown): value is ConversationKey {
+  try {
+    conversationKey(value as { tenant: unknown; chat: unknown; thread?: unknown });
+    return typeof value === 'object' && value !== null && 'thread' in value;
+  } catch {
+    return false;
+  }
+}
+
+/** A file the agent sent (`send_file`): replayed with the result, so a repeat delivers it too. */
+const SENT_FILE: z.ZodType<SentFile> = z
+  .object({
+    id: z.custom<FileId>(isFileId),
+    key: z.custom<ConversationKey>(isConversationKey),
+    direction: z.enum(['in', 'out']),
+    name: z.string(),
+    size: z.number(),
+    mime: z.string(),
+    kind: z.enum(FILE_KINDS),
+    createdAt: z.number(),
+    caption: z.string().optional(),
+  })
+  .transform(({ caption, ...file }) => (caption === undefined ? file : { ...file, caption }));
+
 const STORED = z.object({
   response: z.string(),
   session_id: z.string(),
@@ -29,6 +56,7 @@ const STORED = z.object({
   usage: USAGE,
   model: z.string().nullable(),
   duration_ms: z.number(),
+  files: z.array(SENT_FILE).optional(),
 });
 
 export function encodeTurnResult(result: TurnResult): string {

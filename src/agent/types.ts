@@ -17,6 +17,9 @@ import type { SentFile, StoredFile } from '../files/types.js';
  * - `approval_unavailable`: a decision (`TurnRequest.approval`) for a request that is unknown, of
  *   another conversation, no longer pending (decided, expired, cancelled) or no longer the
  *   conversation's current one; nothing ran. `error_message` says which.
+ * - `files_unavailable`: the conversation's files (attachments, earlier files) could not be brought
+ *   into this machine's workspace before the turn; nothing ran. Thrown as `FilesUnavailableError`
+ *   (503, so a queue tries the message again), never run without the files the agent is told of.
  * Adding one is a compile error wherever codes are turned into words until it is handled there.
  */
 export const TURN_ERROR_CODES = [
@@ -34,6 +37,7 @@ export const TURN_ERROR_CODES = [
   'turn_interrupted',
   'turn_stopped',
   'approval_unavailable',
+  'files_unavailable',
 ] as const;
 
 export type TurnErrorCode = (typeof TURN_ERROR_CODES)[number];

@@ -1,5 +1,6 @@
 import type { McpServerConfig } from '@anthropic-ai/claude-agent-sdk';
 import { join } from 'node:path';
+import { SEND_FILE_TOOL } from '../agent/send-file.js';
 import { prepareWorkspace } from '../agent/workspace.js';
 import type { AgentProfile, TenantAgent, TenantAgentResolver, ToolPolicy } from '../agent/profile.js';
 import { describeCall } from '../approvals/describe.js';
@@ -23,11 +24,15 @@ export interface TenantAgentsOptions {
   configDirFor?: (tenant: TenantId) => string;
 }
 
-/** The tool policy: the config's default, widened or narrowed only by explicit settings. */
+/**
+ * The tool policy: the config's default, widened or narrowed only by explicit settings. The
+ * built-in `send_file` (it reads only inside the conversation's files folder) is always allowed,
+ * so the approvals policy never asks about it; a deny or ask rule in permissions.json still wins.
+ */
 export function toolPolicy(config: AgentConfig, env: AppEnv, cwd: string): ToolPolicy {
   const base = defaultToolPolicy(config, { cwd });
   return {
-    allowedTools: [...base.allowedTools, ...(env.OMNICLOUD_ALLOWED_TOOLS ?? [])],
+    allowedTools: [...base.allowedTools, SEND_FILE_TOOL, ...(env.OMNICLOUD_ALLOWED_TOOLS ?? [])],
     disallowedTools: env.OMNICLOUD_DISALLOWED_TOOLS ?? [],
     permissionMode: env.OMNICLOUD_PERMISSION_MODE,
   };

@@ -72,6 +72,17 @@ export class SessionHistoryError extends OmniError {
   }
 }
 
+/**
+ * The conversation's files could not be brought into this machine's workspace before a turn (the
+ * file store failed, or a file the message names is missing): the turn does not run without them.
+ * 503, so a queue tries the message again.
+ */
+export class FilesUnavailableError extends OmniError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('files_unavailable', message, { cause: options?.cause, status: 503 });
+  }
+}
+
 /** Another writer holds the conversation's lease (or ours was lost: fenced). */
 export class LeaseConflictError extends OmniError {
   constructor(message: string) {

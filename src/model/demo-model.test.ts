@@ -249,3 +249,81 @@ describe('demo model: stream <N> words', () => {
     expect(reply).not.toHaveProperty('deltas');
   });
 });
+
+describe('demo model: attachments', () => {
+  const image = (data = 'iVBORw0='): ContentBlock => ({
+    type: 'image',
+    source: { type: 'base64', media_type: 'image/png', data },
+  });
+  const pdf: ContentBlock = {
+    type: 'document',
+    source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' },
+  };
+  const note = (path: string, name = 'x'): ContentBlock => ({
+    type: 'text',
+    text: `<attachment name="${name}" kind="text" type="text/plain" size="3" path="${path}"/>`,
+  });
+  const binaryCopy: ContentBlock = { type: 'text', text: '[Image: source: /tmp/claude-0/s/images/1.png]' };
+  const withFiles = (...blocks: ContentBlock[]): Message => ({
+    role: 'user',
+    content: [reminder, ...blocks],
+  });
+
+  it('adds what it was shown, in order: images, PDF documents, then the noted paths', () => {
+    const message = withFiles(
+      { type: 'text', text: 'what is wrong here?' },
+      image(),
+      binaryCopy,
+      note('/w/files/c/main/f1/a.png', 'a.png'),
+      pdf,
+      note('/w/files/c/main/f2/runbook.pdf'),
+      image(),
+      note('/w/files/c/main/f3/b.png'),
+      note('/w/files/c/main/f4/app.log'),
+    );
+    const text = textOf(demoModel(request([message])));
+    expect(text).toContain('You said: "what is wrong here?"');
+    expect(text.split('\n').at(-1)).toBe(
+      'Attachments: 2 images, 1 PDF document; files: /w/files/c/main/f1/a.png, ' +
+        '/w/files/c/main/f2/runbook.pdf, /w/files/c/main/f3/b.png, /w/files/c/main/f4/app.log',
+    );
+  });
+
+  it('answers a message with files and no text, and does not count it as text it was told', () => {
+    const text = textOf(demoModel(request([human('earlier'), said('ok'), withFiles(image(), binaryCopy)])));
+    expect(text).toContain('I was shown 1 earlier user message. The most recent one was: "earlier"');
+    expect(text).toContain('You sent no text.');
+    expect(text.split('\n').at(-1)).toBe('Attachments: 1 image');
+  });
+
+  it('decodes escaped paths and names only the notes when nothing was shown', () => {
+    const text = textOf(demoModel(request([withFiles(note('/w/a &quot;b&quot; &lt;c&gt;&amp;&#xA;.log'))])));
+    expect(text.slice(text.indexOf('\nAttachments:') + 1)).toBe(
+      'Attachments: no images or documents; files: /w/a "b" <c>&\n.log',
+    );
+  });
+
+  it('runs a command of a message with files, and still says what it was shown at the end', () => {
+    const message = withFiles(
+      { type: 'text', text: 'call tool Read {"file_path":"/w/app.log"}' },
+      note('/w/app.log'),
+    );
+    expect(demoModel(request([message]))).toMatchObject({ kind: 'tool_use', name: 'Read' });
+    const done = [message, called('t1', 'Read', { file_path: '/w/app.log' }), result('t1', '1\tboom')];
+    const text = textOf(demoModel(request(done)));
+    expect(text).toContain('Tool Read returned: "1\tboom"');
+    expect(text.split('\n').at(-1)).toBe('Attachments: no images or documents; files: /w/app.log');
+  });
+
+  it('streams the line as one more delta after `stream <N> words`', () => {
+    const reply = demoModel(request([withFiles({ type: 'text', text: 'stream 2 words' }, image())]));
+    expect(reply).toMatchObject({ deltas: [`${DEMO_LABEL} word1`, ' word2', '\nAttachments: 1 image'] });
+  });
+
+  it('leaves answers to messages without attachments unchanged', () => {
+    const text = textOf(demoModel(request([human('hello there')])));
+    expect(text).toBe(
+      `${DEMO_LABEL} I was shown no earlier user messages — this is the start of the conversation.\nYou said: "hello there"`,
+    );
+  });
+});

@@ -13,6 +13,7 @@ import {
   type DemoCommand,
 } from './demo-commands.js';
 import {
+  attachmentsOf,
   blocksOf,
   humanText,
   isDeferredTool,
@@ -25,7 +26,7 @@ import {
   systemBlocks,
   toolNames,
   toolResultText,
-  userTexts,
+  type Attachments,
   type ToolUseBlock,
 } from './transcript-view.js';
 import type { Message, RecordedRequest, TextReply, ToolUseReply } from './types.js';
@@ -45,16 +46,46 @@ const say = (text: string): TextReply => ({ kind: 'text', text: `${DEMO_LABEL} $
 export function demoModel(request: RecordedRequest): DemoReply {
   const human = lastHumanIndex(request);
   const messages = request.body.messages;
-  const instruction = human === -1 ? undefined : humanText(messages[human] as Message);
-  if (instruction === undefined) return say('I was not shown any user text, so there is nothing to answer.');
+  if (human === -1) return say('I was not shown any user text, so there is nothing to answer.');
+  const message = messages[human] as Message;
+  const instruction = humanText(message) ?? '';
+  const attached = isSubagentRequest(request) ? undefined : attachmentsOf(message);
 
   const after = messages.slice(human + 1).filter((m) => m.role === 'user' || m.role === 'assistant');
   const last = after.at(-1);
-  if (last === undefined || last.role !== 'user') return startCommand(request, instruction);
-  return continueAfterTool(request, instruction, after);
+  const reply =
+    last === undefined || last.role !== 'user'
+      ? startCommand(request, instruction, human)
+      : continueAfterTool(request, instruction, after, human);
+  return attached ? withAttachments(reply, attached) : reply;
 }
 
-function startCommand(request: RecordedRequest, instruction: string): DemoReply {
+/**
+ * A final answer to a message with attachments ends with what the model was shown, e.g.
+ * `Attachments: 2 images, 1 PDF document; files: /abs/a.png, /abs/b.log`.
+ */
+function withAttachments(reply: DemoReply, attached: Attachments): DemoReply {
+  if (reply.kind !== 'text') return reply;
+  const line = `\n${attachmentsLine(attached)}`;
+  return {
+    ...reply,
+    text: reply.text + line,
+    ...(reply.deltas ? { deltas: [...reply.deltas, line] } : {}),
+  };
+}
+
+export function attachmentsLine(attached: Attachments): string {
+  const count = (n: number, what: string): string[] => (n === 0 ? [] : [`${n} ${what}${n === 1 ? '' : 's'}`]);
+  const shown = [
+    ...count(attached.images, 'image'),
+    ...count(attached.documents.pdf, 'PDF document'),
+    ...count(attached.documents.other, 'document'),
+  ];
+  const files = attached.paths.length > 0 ? `; files: ${attached.paths.join(', ')}` : '';
+  return `Attachments: ${shown.join(', ') || 'no images or documents'}${files}`;
+}
+
+function startCommand(request: RecordedRequest, instruction: string, human: number): DemoReply {
   const command = parseDemoCommand(instruction);
   switch (command.kind) {
     case 'skill':
@@ -72,19 +103,22 @@ function startCommand(request: RecordedRequest, instruction: string): DemoReply 
         `I can stream ${STREAM_WORDS_MIN} to ${STREAM_WORDS_MAX} words (a whole number); "${command.requested}" is not in that range.`,
       );
     case 'chat':
-      return isSubagentRequest(request) ? subagentChat(request, instruction) : chat(request, instruction);
+      return isSubagentRequest(request)
+        ? subagentChat(request, instruction)
+        : chat(request, instruction, human);
   }
 }
 
-function chat(request: RecordedRequest, instruction: string): TextReply {
-  const earlier = userTexts(request).slice(0, -1);
+/** `human`: the index of the message being answered; the texts before it are what it remembers. */
+function chat(request: RecordedRequest, instruction: string, human: number): TextReply {
+  const earlier = request.body.messages.slice(0, human).flatMap((m) => humanText(m) ?? []);
   const previous = earlier.at(-1);
   const memory =
     previous === undefined
       ? 'I was shown no earlier user messages — this is the start of the conversation.'
       : `I was shown ${earlier.length} earlier user message${earlier.length === 1 ? '' : 's'}. ` +
         `The most recent one was: "${previous}"`;
-  return say(`${memory}\nYou said: "${instruction}"`);
+  return say(`${memory}\n${instruction === '' ? 'You sent no text.' : `You said: "${instruction}"`}`);
 }
 
 /** `word1 … wordN`, one delta per word (the label rides with the first), paced by the server. */
@@ -156,14 +190,19 @@ function callTool(request: RecordedRequest, name: string, input: Record<string, 
   return say(`Tool "${name}" is not offered. Offered tools: ${names.join(', ') || 'none'}.`);
 }
 
-function continueAfterTool(request: RecordedRequest, instruction: string, after: Message[]): DemoReply {
+function continueAfterTool(
+  request: RecordedRequest,
+  instruction: string,
+  after: Message[],
+  human: number,
+): DemoReply {
   const resultMessage = after.at(-1) as Message;
   const assistant = after.filter((m) => m.role === 'assistant').at(-1);
   const call = assistant ? blocksOf(assistant).filter(isToolUseBlock).at(-1) : undefined;
   const result = blocksOf(resultMessage)
     .filter(isToolResultBlock)
     .find((b) => b.tool_use_id === call?.id);
-  if (call === undefined || result === undefined) return chat(request, instruction);
+  if (call === undefined || result === undefined) return chat(request, instruction, human);
 
   const output = toolResultText(result);
   if (result.is_error === true) return say(`The ${call.name} tool failed: "${output}"`);

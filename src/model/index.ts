@@ -8,7 +8,7 @@ export {
   type ModelServerOptions,
   type TextDeltaWritten,
 } from './server.js';
-export { demoModel, DEMO_LABEL } from './demo-model.js';
+export { demoModel, DEMO_LABEL, attachmentsLine } from './demo-model.js';
 export { parseDemoCommand, STREAM_WORDS_MIN, STREAM_WORDS_MAX, type DemoCommand } from './demo-commands.js';
 export { textReply, toolUseReply, errorReply, dropReply, delayReply, replyQueue } from './replies.js';
 export {
@@ -20,6 +20,8 @@ export {
   isDeferredTool,
   humanText,
   toolResultText,
+  attachmentsOf,
+  type Attachments,
 } from './transcript-view.js';
 export { encodeSseEvent, parseSse, type SseFrame } from './sse.js';
 export { writeSseEvents, type SseWriteOptions, type SseWriteResult } from './sse-writer.js';

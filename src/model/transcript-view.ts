@@ -64,6 +64,10 @@ const INJECTED_PREFIXES = [
   'Caveat: The messages below',
   // The runner's own context block (when the user sent the message), not typed by the user.
   '<message_time>',
+  // The runner's note about a file sent with the message (see `attachmentsOf`).
+  '<attachment ',
+  // The binary's note after an image block of a user message: where it keeps a copy.
+  '[Image: source:',
 ];
 
 /** Text the binary injected into a user message rather than the human typing it. */
@@ -83,29 +87,71 @@ export function isToolResultMessage(message: Message): boolean {
  */
 const TOOL_INTERRUPTED = '[Request interrupted by user for tool use]';
 
+/** The blocks a person sent in a message (none for a tool result, unless a prompt follows an interrupted call). */
+function humanBlocks(message: Message): ContentBlock[] {
+  if (message.role !== 'user') return [];
+  const blocks = blocksOf(message);
+  if (!isToolResultMessage(message)) return blocks;
+  // A tool result's blocks belong to the tool, except a prompt that follows an interrupted call.
+  const marker = blocks.findIndex((b) => isTextBlock(b) && b.text.trimStart().startsWith(TOOL_INTERRUPTED));
+  return marker === -1 ? [] : blocks.slice(marker + 1);
+}
+
 /** The human-typed text of a message, or `undefined` if it has none. */
 export function humanText(message: Message): string | undefined {
-  if (message.role !== 'user') return undefined;
-  let blocks = blocksOf(message);
-  if (isToolResultMessage(message)) {
-    // A tool result's text belongs to the tool, except a prompt that follows an interrupted call.
-    const marker = blocks.findIndex((b) => isTextBlock(b) && b.text.trimStart().startsWith(TOOL_INTERRUPTED));
-    if (marker === -1) return undefined;
-    blocks = blocks.slice(marker + 1);
-  }
-  const texts = blocks
+  const texts = humanBlocks(message)
     .filter(isTextBlock)
     .map((b) => b.text)
     .filter((t) => !isInjectedText(t) && t.trim() !== '');
   return texts.length > 0 ? texts.join('\n') : undefined;
 }
 
-/** Index (into `body.messages`) of the last message with human text, or -1. */
+/** What a person attached to a message: image and document blocks, and the runner's file notes. */
+export interface Attachments {
+  images: number;
+  /** Document blocks by media type (`application/pdf` → PDFs). */
+  documents: { pdf: number; other: number };
+  /** `path` of every `<attachment …/>` note, in order (entities decoded). */
+  paths: string[];
+}
+
+const NOTE_RE = /^\s*<attachment\s[^>]*?\bpath="([^"]*)"[^>]*\/>\s*$/;
+
+/** The attachments of a message (`undefined` if it has none). */
+export function attachmentsOf(message: Message): Attachments | undefined {
+  const blocks = humanBlocks(message);
+  const found: Attachments = { images: 0, documents: { pdf: 0, other: 0 }, paths: [] };
+  for (const block of blocks) {
+    if (block.type === 'image') found.images++;
+    else if (block.type === 'document') {
+      const source = block['source'];
+      const pdf = isRecord(source) && source['media_type'] === 'application/pdf';
+      found.documents[pdf ? 'pdf' : 'other']++;
+    } else if (isTextBlock(block)) {
+      const path = NOTE_RE.exec(block.text)?.[1];
+      if (path !== undefined) found.paths.push(decodeEntities(path));
+    }
+  }
+  const any = found.images + found.documents.pdf + found.documents.other + found.paths.length > 0;
+  return any ? found : undefined;
+}
+
+/** XML entities as the runner writes them in a note (`&amp;`, `&lt;`, `&#xA;`, …). */
+export function decodeEntities(text: string): string {
+  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (whole, ref: string) => {
+    if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
+    if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
+    return named[ref] ?? whole;
+  });
+}
+
+/** Index (into `body.messages`) of the last message a person sent: with text or attachments; -1 if none. */
 export function lastHumanIndex(request: HasBody): number {
   const messages = request.body.messages;
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i];
-    if (message && humanText(message) !== undefined) return i;
+    if (message && (humanText(message) !== undefined || attachmentsOf(message) !== undefined)) return i;
   }
   return -1;
 }

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantAgentResolver } from '../../src/agent/profile.js';
+import { SEND_FILE_TOOL } from '../../src/agent/send-file.js';
 import { createTenantAgents } from '../../src/app/tenant-agents.js';
 import { parseEnv } from '../../src/config/env.js';
 import { parseTenantId } from '../../src/core/ids.js';
@@ -90,7 +91,7 @@ describe('MCP over Streamable HTTP with the real claude binary', () => {
     // No bypass: the default permission mode, the servers allowed by the project's tool policy.
     const { tools } = (await resolveAgent(parseTenantId('default'))).profile;
     expect(tools.permissionMode).toBe('default');
-    expect(tools.allowedTools).toEqual(['mcp__notes', 'mcp__notes-stale']);
+    expect(tools.allowedTools).toEqual(['mcp__notes', 'mcp__notes-stale', SEND_FILE_TOOL]);
     // The tool ran on the server, once, with the model's arguments.
     expect(mcp.calls).toEqual([{ tool: 'record_note', args: { text: 'rotate the staging keys' } }]);
     // Its result reached the agent (the tool_result the binary sent back) and the user (quoted).

@@ -15,6 +15,7 @@ import type { ConversationKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import type { TranscriptStore } from '../../sessions/types.js';
 import { createTurnCollector, type CollectedTurn, type TurnCollector } from '../collect.js';
+import { deferredToolUnavailable, MAX_DEFERRED_RETRIES, retryDeferredMessage } from '../deferred-retry.js';
 import { interruptOnStop } from '../interrupt.js';
 import { verifiedStore, type VerifiedStore } from '../verified-store.js';
 import { createInputQueue, type InputQueue } from './input-queue.js';
@@ -245,7 +246,13 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
   const { log } = base;
   let costTotal: number | undefined;
   let current:
-    | { collector: TurnCollector; onMessage: ((message: SDKMessage) => void) | undefined; done: () => void }
+    | {
+        collector: TurnCollector;
+        onMessage: ((message: SDKMessage) => void) | undefined;
+        done: () => void;
+        /** Deferred calls tried again in this turn (`deferred-retry.ts`). */
+        retries: number;
+      }
     | undefined;
 
   const pump = (async () => {
@@ -257,7 +264,10 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
         }
         current.collector.observe(message);
         current.onMessage?.(message);
-        if (message.type === 'result') current.done();
+        if (message.type !== 'result') continue;
+        if (deferredToolUnavailable(message) && current.retries++ < MAX_DEFERRED_RETRIES) {
+          input.push(retryDeferredMessage());
+        } else current.done();
       }
       if (current) current.collector.turn.thrown = new Error('the agent process exited during the turn');
     } catch (err) {
@@ -301,7 +311,7 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
       let stopWatch: () => void = () => undefined;
       try {
         await new Promise<void>((resolve) => {
-          current = { collector, onMessage: live?.onMessage, done: resolve };
+          current = { collector, onMessage: live?.onMessage, done: resolve, retries: 0 };
           if (signal.aborted) return close();
           if (message) input.push(message);
           stopWatch = interruptOnStop(q, live?.stop, close, log);

@@ -236,6 +236,19 @@ describe('loadAgentConfig: every problem is reported with file and field', () =>
     ]);
   });
 
+  it("rejects an MCP server named like the agent's built-in one (omnicloud: send_file)", async () => {
+    const dir = await folder({
+      'mcp.json': { mcpServers: { omnicloud: { type: 'http', url: 'https://x.example/mcp' } } },
+    });
+    expect(await issuesOf(dir)).toEqual([
+      {
+        file: 'mcp.json',
+        field: 'mcpServers.omnicloud',
+        message: '"omnicloud" is the built-in server of this agent (send_file); choose another name',
+      },
+    ]);
+  });
+
   it('rejects unknown tools, wildcards and MCP servers missing from mcp.json', async () => {
     const dir = await folder({
       'agents/a.md': 'p',

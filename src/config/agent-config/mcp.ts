@@ -7,7 +7,7 @@ import type {
 import { z } from 'zod';
 import { hasReference, interpolate, type EnvRecord } from './interpolate.js';
 import { fieldPath, readJsonFile, type IssueList } from './issues.js';
-import { NAME_RE, NAME_RULE } from './names.js';
+import { NAME_RE, NAME_RULE, RESERVED_MCP_NAMES } from './names.js';
 import type { McpServerSummary } from './types.js';
 
 export const MCP_FILE = 'mcp.json';
@@ -77,6 +77,13 @@ export async function loadMcp(
     const at = ['mcpServers', name];
     result.names.add(name);
     if (!NAME_RE.test(name)) issues.add(MCP_FILE, fieldPath(at), `invalid server name: ${NAME_RULE}`);
+    if (RESERVED_MCP_NAMES.includes(name)) {
+      issues.add(
+        MCP_FILE,
+        fieldPath(at),
+        `"${name}" is the built-in server of this agent (send_file); choose another name`,
+      );
+    }
     const server = parseServer(raw, at, issues);
     if (!server) continue;
     const enabled = enable.has(name) || server.enabled !== false;

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TURN_ERROR_CODES, type TurnErrorCode } from '../../agent/types.js';
-import { LeaseConflictError, OmniError, SessionHistoryError, StorageError } from '../../core/errors.js';
+import {
+  FilesUnavailableError,
+  LeaseConflictError,
+  OmniError,
+  SessionHistoryError,
+  StorageError,
+} from '../../core/errors.js';
 import {
   FAILURE_CODES,
   failureCodeText,
@@ -26,6 +32,8 @@ const TURN_TEXTS: Record<TurnErrorCode, string> = {
   turn_stopped: '⏹ Stopped. What the agent answered so far is kept in the conversation.',
   approval_unavailable:
     'That approval request can no longer be answered (already decided, expired or replaced), so nothing ran.',
+  files_unavailable:
+    "I couldn't get this conversation's files ready for the agent, so I didn't answer. Please send the message again in a moment.",
   budget_exceeded: failed('budget_exceeded'),
   turn_aborted: failed('turn_aborted'),
   agent_failed: failed('agent_failed'),
@@ -75,6 +83,9 @@ describe('failureText', () => {
   it('reads the code of the thrown error', () => {
     expect(failureText(new LeaseConflictError('[sessions] busy'))).toBe(FAILURE_TEXTS.conversation_busy);
     expect(failureText(new SessionHistoryError('[agent] gone'))).toBe(TURN_TEXTS.session_history_unavailable);
+    expect(failureText(new FilesUnavailableError('[agent:files] store down'))).toBe(
+      TURN_TEXTS.files_unavailable,
+    );
     expect(failureText(new StorageError('[sessions:s3] down', { code: 'storage_throttled' }))).toBe(
       failed('storage_throttled'),
     );

@@ -27,6 +27,10 @@ function isFailureCode(code: string): code is FailureCode {
   return (FAILURE_CODES as readonly string[]).includes(code);
 }
 
+/** `files_unavailable`: nothing ran, and the queue tries the message again before this is sent. */
+export const FILES_UNAVAILABLE_TEXT =
+  "I couldn't get this conversation's files ready for the agent, so I didn't answer. Please send the message again in a moment.";
+
 function unhandled(code: never): string {
   return texts.failed(String(code));
 }
@@ -46,6 +50,8 @@ export function turnErrorText(code: TurnErrorCode): string {
       return texts.turnStopped;
     case 'approval_unavailable':
       return texts.approvalUnavailable;
+    case 'files_unavailable':
+      return FILES_UNAVAILABLE_TEXT;
     case 'budget_exceeded': // the worker sends the budget's own message when there is one
     case 'turn_aborted':
     case 'agent_failed':
