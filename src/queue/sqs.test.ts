@@ -142,13 +142,12 @@ describe('SQS consumer: albums', () => {
       retryDelaySeconds: 0,
       albumSettleMs: 400,
       busy: () => 'one-by-one',
-      handler: async (m, d) => {
+      handler: async (m) => {
         const merged = m.kind === 'agent' ? (m.merged?.length ?? 0) : 0;
         handled.push({
           id: m.source.updateId,
           at: Date.now(),
           parts: merged + 1,
-          first: d.receiveCount >= 1,
         });
       },
     });
