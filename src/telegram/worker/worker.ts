@@ -214,7 +214,13 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     }
     if (missing.length > 0) {
       const answered = parts.some((p, i) => p.text.trim() !== '' || (stored[i]?.length ?? 0) > 0);
-      await notify(target, texts.filesNotReceived(missing.map((m) => m.text), answered));
+      await notify(
+        target,
+        texts.filesNotReceived(
+          missing.map((m) => m.text),
+          answered,
+        ),
+      );
     }
     return stored;
   };
