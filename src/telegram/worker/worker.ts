@@ -184,12 +184,13 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
    * arrive are told to the user at once, naming each file and why.
    */
   const receiveAll = async (
+    key: AgentWork['key'],
     parts: readonly AgentWork[],
     target: ReplyTarget,
   ): Promise<Array<StoredFile[] | undefined>> => {
     const sent = parts.flatMap((p) => p.attachments ?? []);
     if (sent.length === 0) return parts.map(() => undefined);
-    const dir = deps.files && (await deps.runner.filesDir?.(parts[0]?.key as AgentWork['key']));
+    const dir = deps.files && (await deps.runner.filesDir?.(key));
     if (!deps.files || dir === undefined) {
       await notify(target, texts.filesUnavailable(sent.length));
       return parts.map(() => undefined);
@@ -204,7 +205,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       const got = await receiveFiles({
         api,
         files: deps.files,
-        key: part.key,
+        key,
         dir,
         attachments: part.attachments,
         logger,
@@ -227,7 +228,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
 
   const runAgent = async (message: AgentWork, target: ReplyTarget): Promise<void> => {
     const parts = [message, ...(message.merged ?? [])];
-    const files = await receiveAll(parts, target);
+    const files = await receiveAll(message.key, parts, target);
     const withFiles = (i: number) => (files[i]?.length ? { attachments: files[i] } : {});
     // Files were sent but none arrived and no message has text: there is nothing to answer.
     const anything = parts.some((p, i) => p.text.trim() !== '' || (files[i]?.length ?? 0) > 0);
