@@ -228,3 +228,33 @@ describe('Telegram files end to end (real agent, in-process queue)', () => {
     expect(order.map((c) => c.method)).toEqual(['sendMessage', 'sendPhoto', 'sendDocument']);
   });
 });
+
+describe('Telegram files end to end (real agent, SQS FIFO queue on fauxqs)', () => {
+  let h: AgentHarness;
+  let p: Pipeline;
+  beforeEach(async () => {
+    h = await startAgentHarness();
+    p = await startPipeline({
+      runner: h.runner,
+      queue: 'sqs',
+      live: { enabled: false },
+      files: { store: h.storage.files, policy: () => DEFAULT_FILE_POLICY },
+    });
+  });
+  afterEach(async () => {
+    await p?.close();
+    await h?.close();
+  });
+
+  it('carries a captioned photo through the queue’s wire format to one turn with the file stored', async () => {
+    const photo = p.api.addFile(png('over-sqs'));
+    await p.post(privatePhotoOf([{ ...photo, width: 640 }], { caption: 'from the SQS path' }));
+    await p.api.waitFor(() => p.api.sentTexts({ chatId: USER.id }).length === 1, 30_000);
+    expect(h.model.requests).toHaveLength(1);
+    expect(userTexts(h.model.requests[0] as never).join('\n')).toContain('from the SQS path');
+    const stored = await h.storage.files.list(key);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ kind: 'image', size: photo.size, direction: 'in' });
+    expect(p.api.downloads(photo.fileId)).toBe(1);
+  });
+});
