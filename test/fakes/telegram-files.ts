@@ -105,8 +105,13 @@ async function stream(
     const part = chunk.subarray(0, Math.max(0, stopAt - sent));
     if (part.length > 0 && !res.write(part)) {
       await new Promise<void>((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
       });
     }
     sent += part.length;
