@@ -13,6 +13,7 @@ import type { ResolvedTenant } from '../tenants/index.js';
 import { liveOptionsOf } from './live-options.js';
 import { loadTelegramCommands } from './telegram-commands.js';
 import { telegramApprovalsOf } from './telegram-approvals.js';
+import { telegramFilesOf } from './telegram-files.js';
 import { transcriptExporter } from './transcript-exporter.js';
 import type { AppDeps } from './types.js';
 import { usageReader } from './usage-reader.js';
@@ -60,6 +61,7 @@ export async function startLocalTelegram(
   const exportTranscript = transcriptExporter(app);
   const usage = usageReader(app.usage);
   const approvals = telegramApprovalsOf(app.storage);
+  const files = telegramFilesOf(app.storage, app.tenants);
   // Every tenant's menu in parallel, awaited once (a refusal is logged, never thrown).
   const menus: Array<Promise<boolean>> = [];
   try {
@@ -78,6 +80,7 @@ export async function startLocalTelegram(
         approvals,
         exportTranscript,
         usage,
+        files,
         live: liveOptionsOf(env),
         logger: app.logger.child({ component: 'telegram', tenant: tenant.id }),
       });

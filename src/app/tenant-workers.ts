@@ -7,6 +7,7 @@ import { createTenantBot } from '../telegram/tenant-bot.js';
 import type { LiveOptions } from '../telegram/worker/live/index.js';
 import type { TelegramApprovals } from '../telegram/approvals/index.js';
 import type { TranscriptExporter, UsageReader } from '../telegram/worker/types.js';
+import type { WorkerFiles } from '../telegram/worker/receive-files.js';
 import type { ResolvedTenants } from '../tenants/index.js';
 import { UnknownTenantError } from './tenants.js';
 
@@ -20,6 +21,8 @@ export interface TenantWorkersDeps {
   usage?: UsageReader;
   /** Live replies (`TELEGRAM_LIVE_*`); default on. */
   live?: LiveOptions;
+  /** Attachments in and the agent's files out (`telegramFilesOf`). */
+  files?: WorkerFiles;
   logger: Logger;
 }
 
@@ -44,6 +47,7 @@ export function createTenantWorkers(deps: TenantWorkersDeps): QueueHandler {
         ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
         ...(deps.usage ? { usage: deps.usage } : {}),
         ...(deps.live ? { live: deps.live } : {}),
+        ...(deps.files ? { files: deps.files } : {}),
       },
     });
     handlers.set(t.id, worker);

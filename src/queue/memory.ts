@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { QueueError } from './errors.js';
-import { coalesce, mergeAll, type BusyPolicy } from './merge.js';
+import { albumSettleDelay, ALBUM_SETTLE_MS, coalesce, mergeAll, type BusyPolicy } from './merge.js';
 import {
   decodeQueuedMessage,
   encodeQueuedMessage,
@@ -31,6 +31,8 @@ export interface MemoryQueueOptions {
   onDeadLetter?: DeadLetterHandler;
   /** Whether a tenant's waiting agent items are merged into one turn (default: every tenant merges). */
   busy?: BusyPolicy;
+  /** An album's first part waits this long after it was enqueued for the other parts (`ALBUM_SETTLE_MS`). */
+  albumSettleMs?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -42,7 +44,7 @@ export interface MemoryQueue extends ConversationQueue, QueueConsumer {
 }
 
 interface Lane {
-  items: QueuedMessage[];
+  items: Array<{ message: QueuedMessage; enqueuedAt: number }>;
   running: Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   const stopping = new AbortController();
   const slots = createSemaphore(options.concurrency ?? 4);
   const busy = options.busy ?? mergeAll;
+  const settleMs = options.albumSettleMs ?? ALBUM_SETTLE_MS;
 
   const isDuplicate = (message: QueuedMessage): boolean => {
     const now = clock.now();
@@ -98,8 +101,14 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
 
   const drain = async (group: string, lane: Lane): Promise<void> => {
     while (lane.items.length > 0 && !stopping.signal.aborted) {
+      // An album's parts arrive as separate updates: let the others catch up with the first.
+      const settle = albumSettleDelay(lane.items, clock.now(), settleMs);
+      if (settle > 0) {
+        if (!(await sleep(settle, stopping.signal))) break;
+        continue;
+      }
       // The items waiting now (a retry keeps its unit: it is redelivered as the same message).
-      const pending = lane.items.map((item) => ({ item, message: item, firstDelivery: true }));
+      const pending = lane.items.map((item) => ({ item, message: item.message, firstDelivery: true }));
       const [unit] = coalesce(pending, busy);
       if (!unit?.message) break;
       try {
@@ -121,11 +130,12 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
       if (isDuplicate(message)) return;
       const group = messageGroupId(message);
       const lane = lanes.get(group);
+      const entry = { message, enqueuedAt: clock.now() };
       if (lane) {
-        lane.items.push(message);
+        lane.items.push(entry);
         return;
       }
-      const fresh: Lane = { items: [message], running: Promise.resolve() };
+      const fresh: Lane = { items: [entry], running: Promise.resolve() };
       lanes.set(group, fresh);
       fresh.running = drain(group, fresh);
     },

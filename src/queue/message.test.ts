@@ -5,11 +5,12 @@ import {
   decodeQueuedMessage,
   encodeQueuedMessage,
   messageDeduplicationId,
+  MAX_WIRE_ATTACHMENTS,
   messageGroupId,
   QUEUED_KINDS,
 } from './message.js';
 import type { ApprovalId } from '../approvals/types.js';
-import type { QueuedMessage, TelegramSource } from './types.js';
+import type { QueuedMessage, TelegramAttachment, TelegramSource } from './types.js';
 
 const key = conversationKey({ tenant: 'acme', chat: '-1001234', thread: '42' });
 const source: TelegramSource = {
@@ -33,6 +34,33 @@ const items: QueuedMessage[] = [
     byName: 'Ann',
   },
 ];
+
+const photo: TelegramAttachment = {
+  kind: 'photo',
+  fileId: 'AgACAgIAAxkBAAI'.padEnd(256, 'x'),
+  fileUniqueId: 'AQADxyz'.padEnd(64, 'y'),
+  size: 81_234,
+  messageId: 55,
+};
+const document: TelegramAttachment = {
+  kind: 'document',
+  fileId: 'BQACAgIAAxkBAAI',
+  fileUniqueId: 'AgADzz',
+  size: 0,
+  name: 'ü'.repeat(1024),
+  mime: 'text/plain',
+  messageId: 56,
+};
+const withFiles: QueuedMessage = {
+  kind: 'agent',
+  key,
+  source,
+  text: '',
+  messageTime: 1_700_000_000_000,
+  attachments: [photo, document],
+  mediaGroupId: 'g'.repeat(64),
+};
+const filesWire = () => JSON.parse(encodeQueuedMessage(withFiles)) as Record<string, unknown>;
 
 const agentWire = () => JSON.parse(encodeQueuedMessage(items[0] as QueuedMessage)) as Record<string, unknown>;
 
@@ -69,6 +97,51 @@ describe('work item codec', () => {
       text: 'hello',
       messageTime: 1_700_000_000_000,
     });
+  });
+
+  it('round-trips attachments at their bounds and an album id, and keeps their documented shape', () => {
+    expect(decodeQueuedMessage(encodeQueuedMessage(withFiles))).toEqual(withFiles);
+    const full = Array.from({ length: MAX_WIRE_ATTACHMENTS }, (_, i) => ({ ...photo, messageId: i + 1 }));
+    const ten: QueuedMessage = { ...withFiles, attachments: full };
+    expect(decodeQueuedMessage(encodeQueuedMessage(ten))).toEqual(ten);
+    expect(filesWire().attachments).toEqual([
+      { kind: 'photo', fileId: photo.fileId, fileUniqueId: photo.fileUniqueId, size: 81_234, messageId: 55 },
+      {
+        kind: 'document',
+        fileId: 'BQACAgIAAxkBAAI',
+        fileUniqueId: 'AgADzz',
+        size: 0,
+        name: document.name,
+        mime: 'text/plain',
+        messageId: 56,
+      },
+    ]);
+  });
+
+  it('refuses attachments out of bounds, of another kind, with unknown fields, and long album ids', () => {
+    const bad = (change: Partial<TelegramAttachment> | Record<string, unknown>) =>
+      JSON.stringify({ ...filesWire(), attachments: [{ ...photo, ...change }] });
+    rejects(bad({ fileId: 'x'.repeat(257) }), /invalid agent work item/);
+    rejects(bad({ fileId: '' }), /invalid agent work item/);
+    rejects(bad({ fileUniqueId: 'x'.repeat(65) }), /invalid agent work item/);
+    rejects(bad({ name: 'x'.repeat(1025) }), /invalid agent work item/);
+    rejects(bad({ mime: 'x'.repeat(257) }), /invalid agent work item/);
+    rejects(bad({ size: -1 }), /invalid agent work item/);
+    rejects(bad({ size: 1.5 }), /invalid agent work item/);
+    rejects(bad({ size: 2 ** 53 }), /invalid agent work item/);
+    rejects(bad({ messageId: 0 }), /invalid agent work item/);
+    rejects(bad({ kind: 'voice' }), /invalid agent work item/);
+    rejects(bad({ url: 'http://169.254.169.254/' }), /invalid agent work item/);
+    rejects(bad({ path: '../../etc/passwd' }), /invalid agent work item/);
+    const eleven = Array.from({ length: MAX_WIRE_ATTACHMENTS + 1 }, () => photo);
+    rejects(JSON.stringify({ ...filesWire(), attachments: eleven }), /invalid agent work item/);
+    rejects(JSON.stringify({ ...filesWire(), attachments: 'photo' }), /invalid agent work item/);
+    rejects(JSON.stringify({ ...filesWire(), mediaGroupId: 'g'.repeat(65) }), /invalid agent work item/);
+    rejects(JSON.stringify({ ...filesWire(), mediaGroupId: 12 }), /invalid agent work item/);
+    const reset = { kind: 'reset', key: agentWire().key, source, attachments: [photo] };
+    rejects(JSON.stringify(reset), /invalid reset work item/);
+    // Merged members are consumer side only: never accepted from the wire.
+    rejects(JSON.stringify({ ...filesWire(), merged: [] }), /invalid agent work item/);
   });
 
   it('rejects an unknown kind, naming it', () => {

@@ -17,8 +17,16 @@ import type { QueuedKind, QueuedMessage, WorkSource } from './types.js';
  *   "key": { "tenant": "acme", "chat": "-1001234", "thread": "42" },
  *   "source": { "type": "telegram", "updateId": 901, "userId": 7,
  *               "replyTo": { "chatId": -1001234, "threadId": 42, "replyToMessageId": 55 } },
- *   "text": "hello", "messageTime": 1700000000000 }   // agent only
+ *   "text": "hello", "messageTime": 1700000000000,     // agent only
+ *   "attachments": [{ "kind": "photo", "fileId": "AgAC…", "fileUniqueId": "AQAD…",
+ *                     "size": 81234, "messageId": 55 }],   // agent only, optional, ≤ 10
+ *   "mediaGroupId": "13579" }                              // agent only, optional (an album part)
  * ```
+ *
+ * An attachment is what the worker downloads (never the bytes): `kind` photo | document, Telegram's
+ * `fileId` (≤ 256 characters) and `fileUniqueId` (≤ 64), and optionally the declared `size` (bytes),
+ * a document's `name` (≤ 1024) and `mime` (≤ 256) — both untrusted, the worker recognises files by
+ * content — and the `messageId` it came with (album parts are put in message order).
  *
  * `reset`, `debug` and `cost` carry only `kind`, `key` and `source`; `approval` adds
  * `"approvalId": "<22 characters base64url>", "decision": "allow_once" | "allow_conversation" | "deny"`
@@ -42,12 +50,27 @@ const telegramSource = z.strictObject({
 
 const base = { key, source: telegramSource };
 
+/** A Telegram message carries one photo or document; a merged turn's are on its members. */
+export const MAX_WIRE_ATTACHMENTS = 10;
+
+const attachment = z.strictObject({
+  kind: z.enum(['photo', 'document']),
+  fileId: z.string().min(1).max(256),
+  fileUniqueId: z.string().min(1).max(64),
+  size: int.nonnegative().optional(),
+  name: z.string().max(1024).optional(),
+  mime: z.string().max(256).optional(),
+  messageId: int.positive(),
+});
+
 const WIRE = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('agent'),
     ...base,
     text: z.string().max(64_000),
     messageTime: int.nonnegative(),
+    attachments: z.array(attachment).max(MAX_WIRE_ATTACHMENTS).optional(),
+    mediaGroupId: z.string().min(1).max(64).optional(),
   }),
   z.strictObject({ kind: z.literal('reset'), ...base }),
   z.strictObject({ kind: z.literal('debug'), ...base }),

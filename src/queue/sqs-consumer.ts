@@ -2,7 +2,14 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { processInGroups } from './groups.js';
-import { coalesce, mergeAll, type BusyPolicy, type Unit } from './merge.js';
+import {
+  albumSettleDelay,
+  ALBUM_SETTLE_MS,
+  coalesce,
+  mergeAll,
+  type BusyPolicy,
+  type Unit,
+} from './merge.js';
 import { decodeQueuedMessage } from './message.js';
 import { DEFAULT_MAX_RECEIVES, type QueueConsumer, type QueueHandler } from './types.js';
 
@@ -24,6 +31,8 @@ export interface SqsConsumerOptions {
   maxInFlight?: number;
   /** Whether a tenant's agent items received together are merged into one turn (default: every tenant merges). */
   busy?: BusyPolicy;
+  /** An album's first part waits this long after it was sent for the other parts (`ALBUM_SETTLE_MS`). */
+  albumSettleMs?: number;
   logger?: Logger;
 }
 
@@ -93,19 +102,70 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
     }
   };
 
+  // Album parts received before their album settled were made visible again to be received with
+  // the other parts: that receive counts, but it is still their first delivery to a handler.
+  const settling = new Set<string>();
+  const settleMs = options.albumSettleMs ?? ALBUM_SETTLE_MS;
+  const groupOf = (m: Message): string => m.Attributes?.MessageGroupId ?? m.MessageId ?? '';
+  const firstDelivery = (m: Message): boolean => {
+    const released = settling.delete(m.MessageId ?? '');
+    return receiveCountOf(m) === 1 || released;
+  };
+
+  /**
+   * Album parts that arrived too early: the conversation's messages of this batch are held until
+   * the album settled, then made visible again at once, so the next receive hands them out with
+   * the parts that came meanwhile (FIFO keeps the conversation locked while they are in flight).
+   */
+  const holdUnsettled = (
+    pending: Array<{ item: Message; message: ReturnType<typeof decodeOrUndefined>; firstDelivery: boolean }>,
+  ) => {
+    const now = Date.now();
+    const held = new Map<string, { wait: number; messages: Message[] }>();
+    for (const p of pending) {
+      if (!p.firstDelivery) continue;
+      const sent = Number(p.item.Attributes?.SentTimestamp ?? now);
+      const wait = albumSettleDelay([{ message: p.message, enqueuedAt: sent }], now, settleMs);
+      if (wait > 0)
+        held.set(groupOf(p.item), {
+          wait: Math.max(wait, held.get(groupOf(p.item))?.wait ?? 0),
+          messages: [],
+        });
+    }
+    const ready = pending.filter((p) => {
+      const group = held.get(groupOf(p.item));
+      group?.messages.push(p.item);
+      return !group;
+    });
+    return { ready, held: [...held.values()] };
+  };
+
+  const release = async ({ wait, messages }: { wait: number; messages: Message[] }): Promise<void> => {
+    try {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      for (const m of messages) {
+        if (m.MessageId) settling.add(m.MessageId);
+        await setVisibility(m, 0);
+      }
+    } finally {
+      inFlight -= messages.length;
+    }
+  };
+
   const processBatch = async (messages: Message[]): Promise<void> => {
-    const units = coalesce(
-      messages.map((m) => ({
-        item: m,
-        message: decodeOrUndefined(m),
-        firstDelivery: receiveCountOf(m) === 1,
-      })),
-      options.busy ?? mergeAll,
-    );
+    const decoded = messages.map((m) => ({
+      item: m,
+      message: decodeOrUndefined(m),
+      firstDelivery: firstDelivery(m),
+    }));
+    const { ready, held } = holdUnsettled(decoded);
+    const releasing = Promise.all(held.map(release));
+    messages = ready.map((p) => p.item);
+    const units = coalesce(ready, options.busy ?? mergeAll);
     let started = 0;
     const failed = await processInGroups(
       units,
-      (u) => u.items[0]?.Attributes?.MessageGroupId ?? u.items[0]?.MessageId ?? '',
+      (u) => (u.items[0] ? groupOf(u.items[0]) : ''),
       async (u) => {
         started += u.items.length;
         try {
@@ -116,6 +176,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
       },
     );
     inFlight -= messages.length - started; // later messages of a failed group never ran
+    await releasing;
     for (const { item, error } of failed) {
       for (const message of item.items) {
         logger.warn('queue: message failed, will retry', {
@@ -135,7 +196,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
         MaxNumberOfMessages: max,
         WaitTimeSeconds: options.waitTimeSeconds ?? 20,
         VisibilityTimeout: visibility,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId', 'SentTimestamp'],
       }),
       { abortSignal: abort.signal },
     );

@@ -14,6 +14,7 @@ import type { TurnStops } from './ingress/stops.js';
 import { mountTelegramWebhook } from './ingress/webhook.js';
 import { createTenantBot } from './tenant-bot.js';
 import type { LiveOptions } from './worker/live/index.js';
+import type { WorkerFiles } from './worker/receive-files.js';
 import type { TranscriptExporter, UsageReader } from './worker/types.js';
 
 /** Builds the queue around the worker's handler: producer + the consumer that feeds the handler. */
@@ -37,6 +38,8 @@ export interface TelegramServiceDeps {
   approvals?: TelegramApprovals;
   exportTranscript?: TranscriptExporter;
   usage?: UsageReader;
+  /** Photos and documents in, the agent's files out; without it files get a "not available" reply. */
+  files?: WorkerFiles;
   /** Default: the in-process queue (`createMemoryQueue`). */
   queue?: QueueFactory;
   typingIntervalMs?: number;
@@ -88,8 +91,10 @@ export function createTelegramService(deps: TelegramServiceDeps): TelegramServic
       ...(deps.policy ? { policy: deps.policy } : {}),
       ...(deps.stops ? { stops: deps.stops } : {}),
       ...(deps.approvals ? { approvals: deps.approvals } : {}),
+      ...(deps.files ? { files: { maxBytes: deps.files.policy(deps.tenant).maxBytes } } : {}),
     },
     worker: {
+      ...(deps.files ? { files: deps.files } : {}),
       runner: deps.runner,
       ...(deps.approvals ? { approvals: deps.approvals } : {}),
       ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),

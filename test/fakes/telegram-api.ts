@@ -2,11 +2,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Chat, ChatMember, Update, UserFromGetMe } from 'grammy/types';
 import { apiError, FakeApiError, type ApiError } from './telegram-errors.js';
+import {
+  createFakeFiles,
+  type FakeFile,
+  type FakeFileContent,
+  type FakeFileOptions,
+} from './telegram-files.js';
 import { createMessageStore, type StoredMessage } from './telegram-messages.js';
 import { createRateLimiter, maxInWindow, type RateLimiter, type RateLimitOptions } from './telegram-rate.js';
 
 export type { ApiError } from './telegram-errors.js';
 export type { StoredMessage } from './telegram-messages.js';
+export type { FakeFile, FakeFileContent, FakeFileOptions } from './telegram-files.js';
 export type { RateLimitOptions } from './telegram-rate.js';
 
 /**
@@ -18,6 +25,9 @@ export type { RateLimitOptions } from './telegram-rate.js';
  * mode with Telegram's real "can't parse entities" 400. Any method can be told to fail next
  * (e.g. 429 with `retry_after`). The bot's messages are kept, so edits and deletions answer like
  * Telegram (`telegram-messages.ts`), and per-chat flood limits can be emulated (`telegram-rate.ts`).
+ * Files the test registers (`addFile`) are answered by `getFile` and downloaded, streamed, from
+ * `GET /file/bot<token>/<file_path>`, optionally failing or stalling halfway (`telegram-files.ts`);
+ * `sendPhoto` / `sendDocument` uploads are recorded in `RecordedCall.files`.
  */
 export interface RecordedCall {
   method: string;
@@ -56,6 +66,10 @@ export interface FakeTelegramApi {
   maxUpdatesPerWindow(chatId: number, methods: string[], windowMs?: number): number;
   /** Calls answered 429 (by `failNext` or the rate limit emulation). */
   rateLimited(): RecordedCall[];
+  /** Register a file this bot may download; returns its ids (use them in a photo or document update). */
+  addFile(content: FakeFileContent, options?: FakeFileOptions): FakeFile;
+  /** Downloads started of a registered file. */
+  downloads(fileId: string): number;
   /** Known chats for getChat / createForumTopic (`is_forum`) / message shapes. */
   setChat(chat: Chat.PrivateChat | Chat.GroupChat | Chat.SupergroupChat): void;
   setChatMember(chatId: number, member: ChatMember): void;
@@ -94,6 +108,7 @@ export async function startFakeTelegramApi(
   const members = new Map<string, ChatMember>();
   let canManageTopics = true;
   const store = createMessageStore();
+  const fakeFiles = createFakeFiles();
   let limiter: RateLimiter | undefined;
   let nextMessageId = 1000;
   let nextThreadId = 500;
@@ -151,8 +166,18 @@ export async function startFakeTelegramApi(
       if (!file) throw apiError(400, 'Bad Request: there is no document in the request');
       return message(p, {
         document: { file_id: `file-${nextMessageId}`, file_unique_id: 'u', file_name: file.filename },
+        ...(typeof p.caption === 'string' ? { caption: p.caption } : {}),
       });
     },
+    sendPhoto: (p, call) => {
+      const file = call.files.photo;
+      if (!file) throw apiError(400, 'Bad Request: there is no photo in the request');
+      if (file.content.length > 10 * 1024 * 1024)
+        throw apiError(400, 'Bad Request: PHOTO_INVALID_DIMENSIONS');
+      const size = { file_id: `photo-${nextMessageId}`, file_unique_id: 'p', width: 1, height: 1 };
+      return message(p, { photo: [size], ...(typeof p.caption === 'string' ? { caption: p.caption } : {}) });
+    },
+    getFile: (p) => fakeFiles.getFile(p),
     leaveChat: () => true,
     getChat: (p) => {
       const chat = chats.get(Number(p.chat_id));
@@ -181,6 +206,7 @@ export async function startFakeTelegramApi(
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'GET' && fakeFiles.serve(req, res, token)) return;
     const match = /^\/bot([^/]+)\/([A-Za-z]+)/.exec(req.url ?? '');
     const body = await readBody(req);
     if (!match || match[1] !== token) {
@@ -285,6 +311,8 @@ export async function startFakeTelegramApi(
         windowMs,
       ),
     rateLimited: () => calls.filter((c) => !c.ok && /^Too Many Requests/.test(c.error ?? '')),
+    addFile: (content, options) => fakeFiles.add(content, options),
+    downloads: (fileId) => fakeFiles.downloads.get(fileId) ?? 0,
     setChat: (chat) => void chats.set(chat.id, chat),
     setChatMember: (chatId, member) => void members.set(`${chatId}:${member.user.id}`, member),
     setCanManageTopics: (value) => void (canManageTopics = value),

@@ -100,12 +100,16 @@ describe.each<QueueKind>(['memory', 'sqs'])('Telegram pipeline through the %s qu
     expect(calls[1]?.params.text).toBe('Result: **bold** and `x`');
   });
 
-  it('answers photos with a clear hint and ignores edits', async () => {
+  it('says files are not available where the worker has no file store, and ignores edits', async () => {
     expect((await p.post(privatePhoto())).status).toBe(200);
     expect((await p.post(editedPrivateText('changed my mind'))).status).toBe(200);
     await p.api.waitFor(() => p.api.sentTexts().length === 1);
-    expect(p.api.sentTexts()[0]).toMatch(/only read text/);
+    expect(p.api.sentTexts()[0]).toMatch(/^Files are not available in this deployment/);
     expect(runner.turns).toHaveLength(0);
+    // With a caption, the caption is still answered.
+    await p.post(privatePhoto(USER, 'the caption'));
+    await p.api.waitFor(() => p.api.sentTexts().length === 3);
+    expect(runner.turns.map((t) => t.text)).toEqual(['the caption']);
   });
 
   it('tells the user when the turn fails for good and when history is unavailable', async () => {

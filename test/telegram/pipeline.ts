@@ -15,6 +15,7 @@ import {
   type TelegramService,
 } from '../../src/telegram/service.js';
 import type { LiveOptions } from '../../src/telegram/worker/live/index.js';
+import type { WorkerFiles } from '../../src/telegram/worker/receive-files.js';
 import type { TranscriptExporter, UsageReader } from '../../src/telegram/worker/types.js';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 import { startFauxqs, type FauxqsPeer } from '../peers/fauxqs.js';
@@ -37,6 +38,8 @@ export interface PipelineOptions {
   /** Approval requests (e.g. `telegramApprovalsOf(storage)`): buttons, `/stop`'s cancel, `/debug`. */
   approvals?: TelegramApprovals;
   logger?: Logger;
+  /** Photos and documents in, the agent's files out (e.g. `{ store: storage.files, policy }`). */
+  files?: WorkerFiles;
   /** Another pipeline's fake Bot API (a second process of the same bot); not closed by `close`. */
   api?: FakeTelegramApi;
 }
@@ -80,6 +83,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(queueFactory ? { queue: queueFactory } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.live ? { live: options.live } : {}),
+    ...(options.files ? { files: options.files } : {}),
     typingIntervalMs: 50,
   });
   const app = service.mountWebhook(new Hono(), WEBHOOK_SECRET);

@@ -169,3 +169,60 @@ export function press(
     },
   } as unknown as Update;
 }
+
+/** A private photo message from registered file ids (`FakeTelegramApi.addFile`), largest size last. */
+export function privatePhotoOf(
+  sizes: Array<{ fileId: string; fileUniqueId: string; size: number; width: number }>,
+  options: { caption?: string; mediaGroupId?: string; messageId?: number; from?: From; id?: number } = {},
+): Update {
+  const from = options.from ?? USER;
+  const chat = { id: from.id, first_name: from.first_name, type: 'private' };
+  return {
+    update_id: options.id ?? updateId(),
+    message: {
+      ...baseMessage(chat, from),
+      ...(options.messageId !== undefined ? { message_id: options.messageId } : {}),
+      photo: sizes.map((s) => ({
+        file_id: s.fileId,
+        file_unique_id: s.fileUniqueId,
+        file_size: s.size,
+        width: s.width,
+        height: Math.round((s.width * 3) / 4),
+      })),
+      ...(options.caption !== undefined ? { caption: options.caption } : {}),
+      ...(options.mediaGroupId !== undefined ? { media_group_id: options.mediaGroupId } : {}),
+    },
+  } as unknown as Update;
+}
+
+/** A private document message (`file_name`, `mime_type` as the client claims them). */
+export function privateDocument(
+  file: { fileId: string; fileUniqueId: string; size: number },
+  options: { name?: string; mime?: string; caption?: string; from?: From } = {},
+): Update {
+  const from = options.from ?? USER;
+  const chat = { id: from.id, first_name: from.first_name, type: 'private' };
+  return {
+    update_id: updateId(),
+    message: {
+      ...baseMessage(chat, from),
+      document: {
+        file_id: file.fileId,
+        file_unique_id: file.fileUniqueId,
+        file_size: file.size,
+        ...(options.name !== undefined ? { file_name: options.name } : {}),
+        ...(options.mime !== undefined ? { mime_type: options.mime } : {}),
+      },
+      ...(options.caption !== undefined ? { caption: options.caption } : {}),
+    },
+  } as unknown as Update;
+}
+
+/** A private message of a kind the bot does not take yet (`voice`, `sticker`, `location`…). */
+export function privateOther(field: string, value: unknown, from: From = USER): Update {
+  const chat = { id: from.id, first_name: from.first_name, type: 'private' };
+  return {
+    update_id: updateId(),
+    message: { ...baseMessage(chat, from), [field]: value },
+  } as unknown as Update;
+}

@@ -92,6 +92,7 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
         deduper,
         commands,
         policy: accessPolicyOf(route),
+        ...(route.maxFileBytes !== undefined ? { files: { maxBytes: route.maxFileBytes } } : {}),
         ...(stops ? { stops } : {}),
         ...(approvals ? { approvals } : {}),
       },

@@ -145,4 +145,24 @@ describe('OMNICLOUD_TELEGRAM_TENANTS (the webhook Lambda routes)', () => {
       ),
     ).toThrow(/editedMessages/);
   });
+
+  it('carries the tenant’s file cap to the webhook, so files over it are refused before queueing', async () => {
+    const file = parseTelegramRoutes(
+      JSON.stringify({
+        acme: { botToken: { env: 'A_BOT' }, webhookSecret: { env: 'A_HOOK' }, maxFileBytes: 1048576 },
+      }),
+    );
+    expect(JSON.parse(telegramRoutesSpec(file)).acme.maxFileBytes).toBe(1048576);
+    const env = parseEnv({ OMNICLOUD_TELEGRAM_TENANTS: telegramRoutesSpec(file) });
+    const { routes } = await loadTelegramRoutes(
+      env,
+      createEnvSecretResolver({ A_BOT: 'bot-a-value-1', A_HOOK: 'hook-a-value-1' }),
+    );
+    expect(routes.map((r) => r.maxFileBytes)).toEqual([1048576]);
+    expect(() =>
+      parseTelegramRoutes(
+        JSON.stringify({ acme: { botToken: { env: 'A' }, webhookSecret: { env: 'B' }, maxFileBytes: -1 } }),
+      ),
+    ).toThrow(/maxFileBytes/);
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_FILE_POLICY } from '../../files/types.js';
 import type { AppEnv } from '../../config/env.js';
 import { ConfigError, type ConfigIssue } from '../../core/errors.js';
 import { isTenantId, parseTenantId, type TenantId } from '../../core/ids.js';
@@ -20,6 +21,8 @@ export interface TelegramRoute {
   editedMessages: 'ignore' | 'new-turn' | undefined;
   /** Who may also decide approval requests (`telegram.approvers`). */
   approvers?: readonly number[] | undefined;
+  /** The tenant's file cap (`files.maxMb`): larger photos and documents are refused at the webhook. */
+  maxFileBytes?: number | undefined;
 }
 
 const SOURCE = 'OMNICLOUD_TELEGRAM_TENANTS';
@@ -37,6 +40,7 @@ const route = z.strictObject({
   approvers: z.array(z.number().int().positive()).optional(),
   nonForumGroups: z.enum(['ignore', 'respond']).optional(),
   editedMessages: z.enum(['ignore', 'new-turn']).optional(),
+  maxFileBytes: z.number().int().positive().optional(),
 });
 const ROUTES_SCHEMA = z.record(z.string(), route);
 
@@ -58,6 +62,7 @@ export function telegramRoutesSpec(config: TenantsConfig): string {
       ...(tg.approvers?.length ? { approvers: [...tg.approvers] } : {}),
       ...(tg.nonForumGroups ? { nonForumGroups: tg.nonForumGroups } : {}),
       ...(tg.editedMessages ? { editedMessages: tg.editedMessages } : {}),
+      ...(t.files ? { maxFileBytes: t.files.maxBytes } : {}),
     };
   }
   return JSON.stringify(out);
@@ -103,7 +108,15 @@ export function parseTelegramRoutes(text: string): TenantsConfig {
       ...(r.nonForumGroups ? { nonForumGroups: r.nonForumGroups } : {}),
       ...(r.editedMessages ? { editedMessages: r.editedMessages } : {}),
     };
-    tenants.set(id, { id, telegram, apiTokens: [], configDir: '' });
+    tenants.set(id, {
+      id,
+      telegram,
+      apiTokens: [],
+      configDir: '',
+      ...(r.maxFileBytes !== undefined
+        ? { files: { ...DEFAULT_FILE_POLICY, maxBytes: r.maxFileBytes } }
+        : {}),
+    });
   }
   const config: TenantsConfig = { source: SOURCE, tenants, adminApiTokens: [] };
   const shared = sharedReferences(config);
@@ -148,6 +161,7 @@ export async function loadTelegramRoutes(
     approvers: t.telegram?.approvers,
     nonForumGroups: t.telegram?.nonForumGroups,
     editedMessages: t.telegram?.editedMessages,
+    maxFileBytes: t.files?.maxBytes,
   }));
   return { routes, secretValues: resolved.secretValues };
 }

@@ -4,6 +4,7 @@ import { buildDeps } from '../build-deps.js';
 import { createTenantWorkers } from '../tenant-workers.js';
 import { liveOptionsOf } from '../live-options.js';
 import { telegramApprovalsOf } from '../telegram-approvals.js';
+import { telegramFilesOf } from '../telegram-files.js';
 import { transcriptExporter } from '../transcript-exporter.js';
 import type { AppDeps } from '../types.js';
 import { usageReader } from '../usage-reader.js';
@@ -16,7 +17,9 @@ export type WorkerHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
  * runner (cloud storage, lease, resume, budgets, usage), the reply by the message's own tenant's
  * bot. Tenants come from OMNICLOUD_TENANTS_FILE (a file inside the image) or the environment.
  * Partial batch failures keep the failed message (and the later ones of its conversation) on the
- * queue; 5 receives → DLQ.
+ * queue; 5 receives → DLQ. Photos and documents are downloaded into the tenant's S3 file prefix
+ * before the turn. Album parts are not held back here (AWS assembles the batches, one record
+ * each): each part is its own turn, in order (see `ALBUM_SETTLE_MS` in queue/merge.ts).
  */
 export async function buildWorkerHandler(
   lambda: LambdaEnv,
@@ -39,6 +42,7 @@ export async function buildWorkerHandler(
         approvals: telegramApprovalsOf(app.storage),
         usage: usageReader(app.usage),
         live: liveOptionsOf(env),
+        files: telegramFilesOf(app.storage, app.tenants),
         logger: app.logger,
       }),
       logger: app.logger,

@@ -1,6 +1,6 @@
 import type { Message } from 'grammy/types';
 import type { ConversationKey } from '../../core/keys.js';
-import type { QueuedMessage, TelegramSource } from '../../queue/types.js';
+import type { QueuedMessage, TelegramAttachment, TelegramSource } from '../../queue/types.js';
 
 /** Where the work goes and its answer: the conversation, and the topic / message to reply to. */
 export interface EnqueueTarget {
@@ -10,8 +10,13 @@ export interface EnqueueTarget {
   replyToMessageId?: number;
 }
 
-/** What to queue for a message: a turn with its prompt, or a command acting on its conversation. */
-export type QueuedWork = { kind: 'agent'; text: string } | { kind: 'reset' | 'debug' | 'cost' };
+/**
+ * What to queue for a message: a turn with its prompt (and the files sent with it, an album's
+ * `mediaGroupId`), or a command acting on its conversation.
+ */
+export type QueuedWork =
+  | { kind: 'agent'; text: string; attachments?: TelegramAttachment[]; mediaGroupId?: string }
+  | { kind: 'reset' | 'debug' | 'cost' };
 
 /** The Telegram source of a work item: the update, its sender, and where to answer. */
 export function telegramSource(updateId: number, message: Message, target: EnqueueTarget): TelegramSource {
@@ -36,7 +41,14 @@ export function queuedFrom(
 ): QueuedMessage {
   const base = { key: target.key, source: telegramSource(updateId, message, target) };
   if (work.kind === 'agent') {
-    return { kind: 'agent', ...base, text: work.text, messageTime: message.date * 1000 };
+    return {
+      kind: 'agent',
+      ...base,
+      text: work.text,
+      messageTime: message.date * 1000,
+      ...(work.attachments?.length ? { attachments: work.attachments } : {}),
+      ...(work.mediaGroupId !== undefined ? { mediaGroupId: work.mediaGroupId } : {}),
+    };
   }
   return { kind: work.kind, ...base };
 }

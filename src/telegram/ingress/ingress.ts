@@ -16,6 +16,7 @@ import { placeWithin } from './place.js';
 import { buttonPresses } from './stop-button.js';
 import type { TurnStops } from './stops.js';
 import { texts } from './texts.js';
+import { contentOf, type IngressFilePolicy } from './attachments.js';
 
 export interface IngressDeps {
   tenant: TenantId;
@@ -35,33 +36,24 @@ export interface IngressDeps {
    * are unavailable.
    */
   approvals?: TelegramApprovals;
+  /**
+   * The tenant's file policy: a photo or document declared larger than `maxBytes` (or the Bot
+   * API's 20 MB download limit) is refused here, before anything is queued. Default: 20 MB.
+   */
+  files?: IngressFilePolicy;
   clock?: Clock;
   logger?: Logger;
 }
-
-/** Content a user sent on purpose that we cannot read (as opposed to service messages). */
-const UNREADABLE = [
-  'photo',
-  'video',
-  'document',
-  'sticker',
-  'voice',
-  'audio',
-  'animation',
-  'video_note',
-  'location',
-  'contact',
-  'poll',
-  'venue',
-  'dice',
-  'story',
-] as const;
 
 /**
  * The ingress rules as one middleware tree: dedupe → membership (join/leave) → button presses and
  * edited messages → allowlist → place (private / topic / General / group) → commands → enqueue.
  * It only enqueues, asks a running turn to stop or answers with fixed texts: the agent never runs
  * inside an update.
+ *
+ * Photos and documents are queued as a turn whose prompt is the caption, with the files named
+ * (never downloaded here: the worker fetches them). A caption is never a command: `/new` under a
+ * photo is the photo's text, so a file is never dropped for a command that ignores it.
  */
 export function createIngress(deps: IngressDeps): Composer<Context> {
   const logger = deps.logger ?? silentLogger;
@@ -103,16 +95,27 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
       await commandComposer(Object.assign(routed, { command }), () => Promise.resolve());
       return;
     }
+    const content =
+      text === undefined
+        ? contentOf(message, deps.files ?? { maxBytes: Number.POSITIVE_INFINITY })
+        : undefined;
     if (place.kind === 'general') {
-      if (text !== undefined) await ctx.reply(texts.generalHint);
+      if (text !== undefined || content) await ctx.reply(texts.generalHint);
       return;
     }
     if (text !== undefined) {
       await enqueueFor(routed, commandDeps, { kind: 'agent', text });
       return;
     }
-    if (UNREADABLE.some((field) => field in message)) await ctx.reply(texts.textOnly);
     // Anything else is a service message (topic created, members joined, pinned…): ignored.
+    if (!content) return;
+    if (content.type !== 'files') return void (await ctx.reply(content.reply));
+    await enqueueFor(routed, commandDeps, {
+      kind: 'agent',
+      text: content.caption,
+      attachments: content.attachments,
+      ...(content.mediaGroupId !== undefined ? { mediaGroupId: content.mediaGroupId } : {}),
+    });
   });
 
   return composer;

@@ -12,8 +12,12 @@ export const texts = {
   newchatNoRights: "I couldn't create a topic: make me an administrator with the 'Manage topics' right.",
   newchatCreated: (link: string): string => `Started a new conversation: ${link}`,
   newchatOpening: (author: string, text: string): string => `${author} asked:\n${text}`,
-  textOnly:
-    'I can only read text messages for now. Please describe it in words (a caption alone is not enough).',
+  notSupported: (kind: string): string =>
+    `${kind} are not supported yet. I can read text, photos and documents (logs, configs, PDFs…): ` +
+    'please send it as one of those.',
+  fileTooLarge: (what: string, bytes: number, maxBytes: number): string =>
+    `${what} is too large for me (${megabytes(bytes)}; I accept files up to ${megabytes(maxBytes)}). ` +
+    'Nothing was sent to the agent: please send a smaller file, or the relevant part as text.',
   unknownCommand: (name: string, available: string[]): string =>
     `Unknown command /${name}. Available: ${available.map((c) => `/${c}`).join(', ')}`,
   forumReady: 'Ready. Every topic here is its own conversation. Use /newchat <your message> to start one.',
@@ -41,3 +45,9 @@ export const texts = {
   approvalAlready: (how: string): string => `Already decided: ${how}.`,
   approvalCancelled: '⏹ Cancelled the pending approval request: the tool call was not run.',
 } as const;
+
+/** Bytes as megabytes for people (`20 MB`, `1.5 MB`). */
+function megabytes(n: number): string {
+  const mb = n / (1024 * 1024);
+  return `${mb >= 10 || Number.isInteger(mb) ? Math.round(mb) : mb.toFixed(1)} MB`;
+}

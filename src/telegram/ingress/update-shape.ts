@@ -6,6 +6,24 @@ const int = z.number().int().safe();
 // update accepted here can never become a message the SQS consumer refuses to decode.
 const user = z.looseObject({ id: int.positive(), is_bot: z.boolean(), first_name: z.string() });
 const chat = z.looseObject({ id: int, type: z.enum(['private', 'group', 'supergroup', 'channel']) });
+// Files are only named in the queue (ids, sizes, the claimed name and type): bounded like its
+// wire format too. A photo comes in a handful of sizes; an album part carries one photo.
+const fileId = z.string().min(1).max(256);
+const fileUniqueId = z.string().min(1).max(64);
+const photoSize = z.looseObject({
+  file_id: fileId,
+  file_unique_id: fileUniqueId,
+  width: int.nonnegative(),
+  height: int.nonnegative(),
+  file_size: int.nonnegative().optional(),
+});
+const document = z.looseObject({
+  file_id: fileId,
+  file_unique_id: fileUniqueId,
+  file_name: z.string().max(1024).optional(),
+  mime_type: z.string().max(256).optional(),
+  file_size: int.nonnegative().optional(),
+});
 const message = z.looseObject({
   message_id: int.positive(),
   date: int.nonnegative(),
@@ -15,6 +33,11 @@ const message = z.looseObject({
   text: z.string().max(16_384).optional(),
   message_thread_id: int.positive().optional(),
   is_topic_message: z.boolean().optional(),
+  // Telegram allows 1024 characters; like `text`, room to spare but bounded.
+  caption: z.string().max(16_384).optional(),
+  photo: z.array(photoSize).min(1).max(20).optional(),
+  document: document.optional(),
+  media_group_id: z.string().min(1).max(64).optional(),
 });
 const member = z.looseObject({ status: z.string(), user });
 const chatMemberUpdated = z.looseObject({

@@ -26,6 +26,14 @@ export const texts = {
   debugGrants: (rules: string[]): string => `Allowed in this conversation until /new: ${rules.join(', ')}`,
   debugGrantsNone: 'Nothing is allowed in this conversation beyond the tool policy.',
   debugApprovalsUnreadable: 'Approval requests could not be read just now.',
+  filesUnavailable: (count: number): string =>
+    `Files are not available in this deployment, so I could not take the ${count === 1 ? 'file' : `${count} files`} ` +
+    'you sent. Please send the content as text.',
+  filesNotReceived: (lines: string[], answered: boolean): string =>
+    `I couldn't take ${lines.length === 1 ? 'a file' : `${lines.length} files`}:\n${lines.map((l) => `• ${l}`).join('\n')}\n` +
+    (answered
+      ? 'Nothing of it was kept; I answered with the rest of your message.'
+      : 'Nothing of it was kept and nothing was sent to the agent.'),
   approvalUnavailable:
     'That approval request can no longer be answered (already decided, expired or replaced), so nothing ran.',
 } as const;

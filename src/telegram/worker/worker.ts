@@ -1,5 +1,6 @@
 import { Api, GrammyError, InputFile } from 'grammy';
-import type { AgentRunner, TurnRequest, TurnResult } from '../../agent/types.js';
+import type { AgentRunner, MergedMessage, TurnRequest, TurnResult } from '../../agent/types.js';
+import type { StoredFile } from '../../files/types.js';
 import { OmniError, errorMessage } from '../../core/errors.js';
 import { QueueMessageFormatError } from '../../queue/errors.js';
 import { conversationKeyString } from '../../core/keys.js';
@@ -18,7 +19,9 @@ import { createWorkerApprovals } from './approvals.js';
 import { deliverWithRetry } from './deliver.js';
 import { failureText } from './error-text.js';
 import { createLiveReply, type LiveOptions } from './live/index.js';
+import { receiveFiles, type NotReceived, type WorkerFiles } from './receive-files.js';
 import { sendPlain, type ReplyTarget } from './reply.js';
+import { sendFiles } from './send-files.js';
 import { texts } from './texts.js';
 import type { ConversationUsage, PeriodSpend, TranscriptExporter, UsageReader } from './types.js';
 
@@ -44,6 +47,12 @@ export interface TelegramWorkerDeps {
    * a pending request is shown as plain text without buttons.
    */
   approvals?: TelegramApprovals;
+  /**
+   * Files (issue 15): photos and documents are downloaded into the conversation's folder and the
+   * durable store before the turn, and the files the agent sends are delivered after its answer.
+   * Without it a message's files get a "not available here" reply (its caption is still answered).
+   */
+  files?: WorkerFiles;
   clock?: Clock;
   logger?: Logger;
 }
@@ -111,7 +120,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
         // A double tap: the first decision's turn answers; this one says nothing more.
         if (!(await approvals.showUnavailable(work, result))) return true;
       }
-      const answered = await live.finish(result);
+      const answered = (await live.finish(result)) && (await deliverFiles(message.key, target, result));
       if (!approvals) {
         if (result.pending_approval) {
           await notify(target, `${texts.approvalNeeded}: ${result.pending_approval.summary}`);
@@ -154,22 +163,91 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     }
   };
 
-  const runAgent = (message: AgentWork, target: ReplyTarget): Promise<void> =>
-    runLive(message, target, {
+  /** The agent's files (`send_file`), after its answer, inside the same delivery under the lease. */
+  const deliverFiles = async (
+    key: QueuedMessage['key'],
+    target: ReplyTarget,
+    result: TurnResult,
+  ): Promise<boolean> => {
+    if (!result.files?.length) return true;
+    if (!deps.files) {
+      logger.error('telegram: the agent sent files but this worker has no file store', {
+        count: result.files.length,
+      });
+      return true;
+    }
+    return sendFiles(api, deps.files.store, key, target, result.files, logger);
+  };
+
+  /**
+   * Downloads the files of the turn's messages (each message's own, in order). Those that did not
+   * arrive are told to the user at once, naming each file and why.
+   */
+  const receiveAll = async (
+    key: AgentWork['key'],
+    parts: readonly AgentWork[],
+    target: ReplyTarget,
+  ): Promise<Array<StoredFile[] | undefined>> => {
+    const sent = parts.flatMap((p) => p.attachments ?? []);
+    if (sent.length === 0) return parts.map(() => undefined);
+    const dir = deps.files && (await deps.runner.filesDir?.(key));
+    if (!deps.files || dir === undefined) {
+      await notify(target, texts.filesUnavailable(sent.length));
+      return parts.map(() => undefined);
+    }
+    const missing: NotReceived[] = [];
+    const stored: Array<StoredFile[] | undefined> = [];
+    for (const part of parts) {
+      if (!part.attachments?.length) {
+        stored.push(undefined);
+        continue;
+      }
+      const got = await receiveFiles({
+        api,
+        files: deps.files,
+        key,
+        dir,
+        attachments: part.attachments,
+        logger,
+      });
+      stored.push(got.stored);
+      missing.push(...got.missing);
+    }
+    if (missing.length > 0) {
+      const answered = parts.some((p, i) => p.text.trim() !== '' || (stored[i]?.length ?? 0) > 0);
+      await notify(
+        target,
+        texts.filesNotReceived(
+          missing.map((m) => m.text),
+          answered,
+        ),
+      );
+    }
+    return stored;
+  };
+
+  const runAgent = async (message: AgentWork, target: ReplyTarget): Promise<void> => {
+    const parts = [message, ...(message.merged ?? [])];
+    const files = await receiveAll(message.key, parts, target);
+    const withFiles = (i: number) => (files[i]?.length ? { attachments: files[i] } : {});
+    // Files were sent but none arrived and no message has text: there is nothing to answer.
+    const anything = parts.some((p, i) => p.text.trim() !== '' || (files[i]?.length ?? 0) > 0);
+    if (!anything) return;
+    const merged: MergedMessage[] = (message.merged ?? []).map((m, i) => ({
+      text: m.text,
+      messageTime: new Date(m.messageTime),
+      requestId: telegramRequestId(m.source),
+      ...withFiles(i + 1),
+    }));
+    await runLive(message, target, {
       text: message.text,
       messageTime: new Date(message.messageTime),
       ...(message.source.userId !== undefined ? { userId: String(message.source.userId) } : {}),
+      ...withFiles(0),
       // Messages that waited behind a running turn, answered together (queue/merge.ts).
-      ...(message.merged?.length
-        ? {
-            merged: message.merged.map((m) => ({
-              text: m.text,
-              messageTime: new Date(m.messageTime),
-              requestId: telegramRequestId(m.source),
-            })),
-          }
-        : {}),
+      ...(merged.length > 0 ? { merged } : {}),
     });
+  };
 
   /** A tap on an approval button: continue the deferred call with the decision. */
   const runApproval = (message: ApprovalWork, target: ReplyTarget): Promise<void> => {
