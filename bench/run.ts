@@ -1,12 +1,12 @@
 /**
- * `npm run bench [-- <name> [args…]]`: runs one benchmark (`runner`, `sessions`, `warm`, `ingress`, `scale`, `live`, `approvals`) or all
+ * `npm run bench [-- <name> [args…]]`: runs one benchmark (`runner`, `sessions`, `warm`, `ingress`, `scale`, `live`, `approvals`, `attachments`) or all
  * of them, each in its own process so their memory figures do not mix. Each ends with one JSON
  * line; method and results are in docs/benchmarks.md.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const BENCHES = ['runner', 'sessions', 'warm', 'ingress', 'scale', 'live', 'approvals'] as const;
+const BENCHES = ['runner', 'sessions', 'warm', 'ingress', 'scale', 'live', 'approvals', 'attachments'] as const;
 const [name, ...args] = process.argv.slice(2);
 
 if (name !== undefined && !(BENCHES as readonly string[]).includes(name)) {

@@ -3,10 +3,13 @@
  * would run it — `buildDeps` from the environment it is given (cloud storage on the peers, warm
  * pool on, the offline model behind `ANTHROPIC_BASE_URL`), every tenant's Telegram worker
  * (`createTenantWorkers`, live replies from `TELEGRAM_LIVE_*`) behind the long-polling SQS FIFO
- * consumer on `QUEUE_URL`. Prints one JSON line per event on stdout: `{"event":"ready"}`, then
- * `{"event":"turn","at":<Date.now()>,"requestId":…,"errorCode":…}` as each `runTurn` resolves
- * (the machine's wall clock, shared with the parent) and `{"event":"handled",…}` when the queue
- * message is done (final answer sent, status tidied). Ends on SIGTERM or when stdin closes.
+ * consumer on `QUEUE_URL`. Prints one JSON line per event on stdout: `{"event":"ready"}`, then per
+ * queue message `{"event":"received","at":<Date.now()>}` when the handler gets it,
+ * `{"event":"turn_call",…}` when the worker calls `runTurn` (its files are stored by then),
+ * `{"event":"turn_started",…}` when the turn holds the conversation and is about to ask the agent,
+ * `{"event":"turn","at":…,"requestId":…,"errorCode":…}` as `runTurn` resolves and
+ * `{"event":"handled",…}` when the queue message is done (final answer sent, status tidied). Times
+ * are the machine's wall clock, shared with the parent. Ends on SIGTERM or when stdin closes.
  *
  *   node --import tsx bench/lib/live-worker.ts   (environment: as for `omnicloud`, plus QUEUE_URL)
  */
@@ -15,6 +18,7 @@ import { awsClientOptions } from '../../src/aws/config.js';
 import type { AgentRunner } from '../../src/agent/types.js';
 import { buildDeps, prewarmTenants } from '../../src/app/build-deps.js';
 import { liveOptionsOf } from '../../src/app/live-options.js';
+import { telegramFilesOf } from '../../src/app/telegram-files.js';
 import { createTenantWorkers } from '../../src/app/tenant-workers.js';
 import { parseEnv } from '../../src/config/env.js';
 import { errorMessage } from '../../src/core/errors.js';
@@ -32,7 +36,15 @@ async function main(): Promise<void> {
   const runner: AgentRunner = {
     ...app.runner,
     async runTurn(request) {
-      const result = await app.runner.runTurn(request);
+      emit({ event: 'turn_call', at: Date.now(), requestId: request.requestId });
+      const onEvent = request.onEvent;
+      const result = await app.runner.runTurn({
+        ...request,
+        onEvent: (event) => {
+          if (event.type === 'turn_started') emit({ event: 'turn_started', at: Date.now() });
+          onEvent?.(event);
+        },
+      });
       emit({ event: 'turn', at: Date.now(), requestId: request.requestId, errorCode: result.error_code });
       return result;
     },
@@ -42,6 +54,7 @@ async function main(): Promise<void> {
     runner,
     apiRoot: env.TELEGRAM_API_ROOT,
     live: liveOptionsOf(env),
+    files: telegramFilesOf(app.storage, app.tenants),
     logger: app.logger,
   });
   const client = createSqsClient(awsClientOptions(env, 'SQS'));
@@ -51,6 +64,7 @@ async function main(): Promise<void> {
     waitTimeSeconds: 1,
     retryDelaySeconds: 0,
     handler: async (message, delivery) => {
+      emit({ event: 'received', at: Date.now(), updateId: message.source.updateId });
       await workers(message, delivery);
       emit({ event: 'handled', at: Date.now(), updateId: message.source.updateId });
     },
