@@ -1,10 +1,6 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { ConversationKey } from '../core/keys.js';
 import { FileRefusedError } from './errors.js';
@@ -51,37 +47,9 @@ export async function ingestFile(store: FileStore, input: IngestInput): Promise<
   await mkdir(input.dir, { recursive: true });
   const tmp = join(input.dir, `.incoming-${id}`);
   const name0 = sanitizeFileName(input.name, sanitizeFileName(input.fallbackName, 'file'));
-  let size = 0;
-  const cap = input.policy.maxBytes;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.byteLength;
-      if (size > cap) {
-        done(tooLarge(name0, cap));
-        return;
-      }
-      done(null, chunk);
-    },
-  });
-  // Errors of the body (not of the disk) are the sender's download failing.
-  let bodyFailed = false;
-  const body = async function* (): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const chunk of input.body) yield chunk as Uint8Array;
-    } catch (err) {
-      bodyFailed = true;
-      throw err;
-    }
-  };
-  const out = createWriteStream(tmp, { flags: 'wx' });
   let placed: string | undefined;
   try {
-    try {
-      await pipeline(body, counter, out, ...(input.signal ? [{ signal: input.signal }] : []));
-    } catch (err) {
-      if (err instanceof FileRefusedError || !(bodyFailed || input.signal?.aborted)) throw err;
-      throw downloadFailed(name0, err, input.signal);
-    }
+    const size = await receive(tmp, input, name0);
     if (size === 0) throw new FileRefusedError('empty', `${name0} is empty`, { name: name0 });
     const sniffed = await sniffFile(tmp);
     if (!input.policy.allow.includes(sniffed.kind)) {
@@ -108,13 +76,68 @@ export async function ingestFile(store: FileStore, input: IngestInput): Promise<
     await store.put(file, placed);
     return { file, path: placed };
   } catch (err) {
-    // The write stream may still be opening or flushing: removing the file before it closed
-    // could let it reappear.
-    if (!out.closed) await once(out, 'close').catch(() => undefined);
     await rm(tmp, { force: true });
     if (placed) await rm(join(input.dir, id), { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * Writes `input.body` to a new file at `tmp`, one chunk at a time: each chunk is written before the
+ * next is asked for, so a source may hand out one buffer again and again (the Telegram download
+ * does: a 20 MB file then needs 64 KB, not 20 MB of short-lived buffers). Stops at once past the
+ * cap. Returns the size. The file is closed before this settles, whatever happens.
+ */
+async function receive(tmp: string, input: IngestInput, name: string): Promise<number> {
+  const cap = input.policy.maxBytes;
+  const out = await open(tmp, 'wx');
+  let size = 0;
+  try {
+    const chunks = input.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await untilAborted(chunks.next(), input.signal);
+      } catch (err) {
+        // Errors of the body (not of the disk) are the sender's download failing. Not awaited: a
+        // body stuck in a read would keep its `return` waiting.
+        void chunks.return?.().catch(() => undefined);
+        throw downloadFailed(name, err, input.signal);
+      }
+      if (next.done) return size;
+      const chunk = next.value;
+      size += chunk.byteLength;
+      if (size > cap) {
+        await chunks.return?.().catch(() => undefined);
+        throw tooLarge(name, cap);
+      }
+      for (let at = 0; at < chunk.byteLength;) {
+        at += (await out.write(chunk, at, chunk.byteLength - at)).bytesWritten;
+      }
+    }
+  } finally {
+    await out.close();
+  }
+}
+
+/** `promise`, or a rejection as soon as `signal` fires (a stalled body cannot hold the caller). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err as Error);
+      },
+    );
+  });
 }
 
 /** The body failed or the caller gave up (`signal`): the sender gets a clear reason, the cause is kept. */
