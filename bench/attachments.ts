@@ -17,8 +17,8 @@
  *   through `/proc/<pid>/clear_refs` before each sample; also sampled every 5 ms) minus its RSS
  *   just before. The agent's `claude` child is a process of its own and not counted.
  *
- * Two stores, side by side in one run: `s3` (`OMNICLOUD_STORAGE=cloud`: lib-storage multipart, one
- * 5 MB part in flight) and `data_dir` (`OMNICLOUD_STORAGE=sqlite`: `<data dir>/files`). A warm-up
+ * Two stores, side by side in one run: `s3` (`OMNICLOUD_STORAGE=cloud`: multipart through one
+ * reused 5 MiB buffer, one part in flight) and `data_dir` (`OMNICLOUD_STORAGE=sqlite`: `<data dir>/files`). A warm-up
  * sample per store (a small document, excluded) loads every module on the path first. Ends with
  * one JSON line (docs/benchmarks.md).
  *

@@ -104,7 +104,7 @@ function recordingClient(failPart?: number): { client: S3Client; commands: strin
   return { client, commands };
 }
 
-describe('s3 file store: large files (multipart via lib-storage on fauxqs)', () => {
+describe('s3 file store: large files (multipart on fauxqs)', () => {
   let dir = '';
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'omni-files-s3-'));

@@ -1,8 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { call, isNotFound, translate } from '../aws/index.js';
 import { StorageError } from '../core/errors.js';
 import type { ConversationKey } from '../core/keys.js';
@@ -11,19 +9,21 @@ import { isFileId } from './ids.js';
 import { mimeFor } from './kinds.js';
 import { byCreation } from './order.js';
 import { conversationPart, durablePart, parseDurableRest, tenantFilesPrefix } from './paths.js';
+import { uploadFile } from './s3-upload.js';
 import type { FileId, FileStore, StoredFile } from './types.js';
 
 const SOURCE = 'files:s3';
 
-/** Bytes per part of a multipart upload, and parts in flight: what one upload buffers at most. */
+/** Bytes per part of a multipart upload, one part in flight: the one buffer an upload reuses. */
 export const PART_BYTES = 5 * 1024 * 1024;
 
 /**
  * Files in S3 under `tenants/<tenant>/files/<chat>/<thread>/<id>/<direction>-<kind>-<createdAt>/<name>`
- * (the bucket's `tenants/` lifecycle applies, like transcripts). Uploads stream from the local file
- * (`@aws-sdk/lib-storage`: one PutObject up to 5 MB, else a multipart upload with one 5 MB part in
- * flight); a failed multipart upload is aborted, so a file is either wholly there or absent. Reads
- * need only ListObjectsV2 (everything but the size is in the key) and GetObject.
+ * (the bucket's `tenants/` lifecycle applies, like transcripts). Uploads read the local file into
+ * one reused buffer of `PART_BYTES` (`s3-upload.ts`: one PutObject up to 5 MiB, else a multipart
+ * upload with one 5 MiB part in flight); a failed multipart upload is aborted, so a file is either
+ * wholly there or absent. Reads need only ListObjectsV2 (everything but the size is in the key)
+ * and GetObject.
  */
 export function createS3FileStore(s3: S3Client, bucket: string): FileStore {
   const prefix = (key: ConversationKey): string => `${tenantFilesPrefix(key)}${conversationPart(key)}`;
@@ -62,15 +62,16 @@ export function createS3FileStore(s3: S3Client, bucket: string): FileStore {
       if (size !== file.size) {
         throw new StorageError(`[${SOURCE}] ${file.name} is ${size} bytes, expected ${file.size}`);
       }
-      const upload = new Upload({
-        client: s3,
-        params: { Bucket: bucket, Key, Body: createReadStream(localPath), ContentType: file.mime },
-        partSize: PART_BYTES,
-        queueSize: 1,
-        leavePartsOnError: false,
-      });
       try {
-        await upload.done();
+        await uploadFile(s3, {
+          bucket,
+          key: Key,
+          contentType: file.mime,
+          path: localPath,
+          size,
+          partBytes: PART_BYTES,
+          source: SOURCE,
+        });
       } catch (err) {
         throw translate(SOURCE, `Upload ${Key}`, err);
       }

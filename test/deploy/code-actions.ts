@@ -23,6 +23,11 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   TransactWriteCommand: [],
   TransactWriteItemsCommand: [],
   PutObjectCommand: ['s3:PutObject'],
+  // Multipart uploads are authorised by s3:PutObject, except their abort.
+  CreateMultipartUploadCommand: ['s3:PutObject'],
+  UploadPartCommand: ['s3:PutObject'],
+  CompleteMultipartUploadCommand: ['s3:PutObject'],
+  AbortMultipartUploadCommand: ['s3:AbortMultipartUpload'],
   GetObjectCommand: ['s3:GetObject'],
   HeadObjectCommand: ['s3:GetObject'],
   ListObjectsV2Command: ['s3:ListBucket'],

@@ -94,7 +94,7 @@ const AGENT_RUNTIME_ACTIONS = [
   's3:PutObject',
   's3:DeleteObject',
   's3:ListBucket',
-  's3:AbortMultipartUpload', // a failed multipart upload of a file (lib-storage's Upload)
+  's3:AbortMultipartUpload', // a failed multipart upload of a file (src/files/s3-upload.ts)
   'bedrock:InvokeModel',
   'bedrock:InvokeModelWithResponseStream',
   'bedrock:GetInferenceProfile',
