@@ -6,7 +6,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const BENCHES = ['runner', 'sessions', 'warm', 'ingress', 'scale', 'live', 'approvals', 'attachments'] as const;
+const BENCHES = [
+  'runner',
+  'sessions',
+  'warm',
+  'ingress',
+  'scale',
+  'live',
+  'approvals',
+  'attachments',
+] as const;
 const [name, ...args] = process.argv.slice(2);
 
 if (name !== undefined && !(BENCHES as readonly string[]).includes(name)) {
