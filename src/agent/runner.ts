@@ -670,6 +670,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       const { fingerprint, options } = agentSetup(id, agent, deps.tenantPolicy?.(id)?.model);
       ensureSpare(id, fingerprint, options);
     },
+    async answered(key: ConversationKey, requestId: string): Promise<boolean> {
+      return (await deps.storage.turns.get(key, parseRequestId(requestId)))?.state === 'done';
+    },
     async filesDir(key: ConversationKey): Promise<string> {
       return conversationFilesDir((await resolveAgent(key)).workspace.cwd, key);
     },

@@ -212,4 +212,9 @@ export interface AgentRunner {
    * ends ingest attachments there before the turn, so the agent finds them where it is told.
    */
   filesDir?(key: ConversationKey): Promise<string>;
+  /**
+   * Whether `requestId`'s turn is recorded as done in the turn ledger: a repeat is then answered
+   * from the ledger without running, so a front end need not receive its files again.
+   */
+  answered?(key: ConversationKey, requestId: string): Promise<boolean>;
 }

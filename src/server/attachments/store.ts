@@ -1,16 +1,15 @@
 import type { ConversationKey } from '../../core/keys.js';
-import { parseRequestId } from '../../core/ids.js';
 import { ingestFile } from '../../files/ingest.js';
 import type { FilePolicy, FileStore, StoredFile } from '../../files/types.js';
-import type { TurnLedger } from '../../sessions/types.js';
 import { ApiError } from '../errors.js';
 import { assertAccepted } from './precheck.js';
 import type { Upload } from './upload.js';
 
-/** What storing a message's files needs: the durable store, the turn ledger and the runner's folder. */
+/** What storing a message's files needs: the durable store, the turn ledger's answer and the runner's folder. */
 export interface AttachmentDeps {
   files: FileStore;
-  turns: Pick<TurnLedger, 'get'>;
+  /** `AgentRunner.answered`: whether a request's turn is recorded as done. */
+  answered: ((key: ConversationKey, requestId: string) => Promise<boolean>) | undefined;
   /** The conversation's workspace folder (`AgentRunner.filesDir`); absent: the runner takes no files. */
   filesDir: ((key: ConversationKey) => Promise<string>) | undefined;
 }
@@ -36,10 +35,7 @@ export async function storeAttachments(
   for (const upload of uploads) {
     await assertAccepted({ name: upload.name, size: upload.size, head: await upload.head() }, policy);
   }
-  if (requestId !== undefined) {
-    const record = await deps.turns.get(key, parseRequestId(requestId));
-    if (record?.state === 'done') return [];
-  }
+  if (requestId !== undefined && (await deps.answered?.(key, requestId)) === true) return [];
   if (!deps.filesDir) {
     throw new ApiError(501, 'attachments_unsupported', 'this deployment does not take files with a message');
   }

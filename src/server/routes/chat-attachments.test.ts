@@ -30,7 +30,10 @@ const LOG = Buffer.from('2026-12-02T00:00:00Z ERROR disk full on /var\n');
 
 let dir: string;
 let storage: SqliteStorage;
-let runner: FakeRunner & { filesDir(key: ConversationKey): Promise<string> };
+let runner: FakeRunner & {
+  filesDir(key: ConversationKey): Promise<string>;
+  answered(key: ConversationKey, requestId: string): Promise<boolean>;
+};
 let sent: (req: TurnRequest) => SentFile[];
 
 const workspace = (): string => join(dir, 'workspace');
@@ -58,6 +61,9 @@ beforeEach(() => {
   });
   runner = Object.assign(fake, {
     filesDir: async (key: ConversationKey) => conversationFilesDir(workspace(), key),
+    // What the real runner answers: the turn ledger's record is `done`.
+    answered: async (key: ConversationKey, requestId: string) =>
+      (await storage.turns.get(key, parseRequestId(requestId)))?.state === 'done',
   });
 });
 afterEach(async () => {

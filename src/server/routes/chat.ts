@@ -50,8 +50,8 @@ export function chatRoutes(deps: {
   defaultTenant: string;
   /** Heartbeat interval of a streamed answer. */
   heartbeatMs: number;
-  /** Where received files are stored, and the turn ledger that tells a retry of a recorded turn. */
-  storage: Pick<Storage, 'files' | 'turns'>;
+  /** Where received files are stored. */
+  storage: Pick<Storage, 'files'>;
   /** What a tenant accepts from users (kinds, size cap). */
   filePolicy: (tenant: TenantId) => FilePolicy;
 }): Hono<ApiEnv> {
@@ -69,7 +69,7 @@ export function chatRoutes(deps: {
     const attachments = await storeAttachments(
       {
         files: deps.storage.files,
-        turns: deps.storage.turns,
+        answered: deps.runner.answered?.bind(deps.runner),
         filesDir: deps.runner.filesDir?.bind(deps.runner),
       },
       key,

@@ -228,11 +228,16 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
 
   const runAgent = async (message: AgentWork, target: ReplyTarget): Promise<void> => {
     const parts = [message, ...(message.merged ?? [])];
-    const files = await receiveAll(message.key, parts, target);
+    // A re-delivery of an update whose turn is recorded: the runner answers it from the turn
+    // ledger without reading any file, so its files are not downloaded (and stored) again.
+    const repeat =
+      parts.some((p) => p.attachments?.length) &&
+      (await deps.runner.answered?.(message.key, telegramRequestId(message.source))) === true;
+    const files = repeat ? parts.map(() => undefined) : await receiveAll(message.key, parts, target);
     const withFiles = (i: number) => (files[i]?.length ? { attachments: files[i] } : {});
     // Files were sent but none arrived and no message has text: there is nothing to answer.
     const anything = parts.some((p, i) => p.text.trim() !== '' || (files[i]?.length ?? 0) > 0);
-    if (!anything) return;
+    if (!anything && !repeat) return;
     const merged: MergedMessage[] = (message.merged ?? []).map((m, i) => ({
       text: m.text,
       messageTime: new Date(m.messageTime),
