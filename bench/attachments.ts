@@ -38,7 +38,7 @@ import { startFakeTelegramApi, type FakeTelegramApi } from '../test/fakes/telegr
 import { startCloudPeers } from '../test/peers/cloud.js';
 import { telegramWebhookEvent } from '../test/support/webhook-event.js';
 import { privateDocument } from '../test/telegram/updates.js';
-import { median, numberArg, quantile, round } from './lib/stats.js';
+import { median, numberArg, round, spread } from './lib/stats.js';
 
 /** The issue's target: the worker's peak RSS growth while a 20 MB file is stored. */
 const TARGETS = { rss_growth_mb_max: 12 };
@@ -47,12 +47,7 @@ const MB = 1_000_000;
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const summary = (xs: number[]) => ({
-  p50: round(median(xs)),
-  p99: round(quantile(xs, 0.99)),
-  min: round(Math.min(...xs)),
-  max: round(Math.max(...xs)),
-});
+const summary = spread;
 
 interface WorkerLine {
   event: string;

@@ -45,7 +45,7 @@ import { COUNTED_METHODS, maxInWindow } from '../test/fakes/telegram-rate.js';
 import { startCloudPeers } from '../test/peers/cloud.js';
 import { liveClaudeProcesses } from '../test/support/child-processes.js';
 import { FORUM, STRANGER, USER, privateText, topicText } from '../test/telegram/updates.js';
-import { median, numberArg, quantile, round } from './lib/stats.js';
+import { median, numberArg, round, spread } from './lib/stats.js';
 import { telegramWebhookEvent } from '../test/support/webhook-event.js';
 
 /** Targets of the live-replies issue (docs/benchmarks.md). */
@@ -68,12 +68,7 @@ const LIVE_METHODS = ['sendMessageDraft', 'editMessageText', 'editMessageReplyMa
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const loads = (): number[] => loadavg().map((l) => round(l, 2));
-const summary = (xs: number[]) => ({
-  p50: round(median(xs)),
-  p99: round(quantile(xs, 0.99)),
-  min: round(Math.min(...xs)),
-  max: round(Math.max(...xs)),
-});
+const summary = spread;
 
 /** A first text delta of a model reply, stamped on both clocks when the server wrote it. */
 interface FirstDelta {

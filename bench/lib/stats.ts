@@ -21,3 +21,13 @@ export function quantile(xs: readonly number[], q: number): number {
 }
 
 export const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
+
+/** p50, p99, min and max of samples, rounded to 0.1 (a benchmark's usual summary). */
+export function spread(xs: readonly number[]): { p50: number; p99: number; min: number; max: number } {
+  return {
+    p50: round(median(xs)),
+    p99: round(quantile(xs, 0.99)),
+    min: round(Math.min(...xs)),
+    max: round(Math.max(...xs)),
+  };
+}

@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeTurnResult } from '../../test/support/turn-result.js';
 import type { AgentRunner, TurnRequest } from '../agent/types.js';
@@ -14,7 +13,8 @@ import { createMemoryStorage } from '../sessions/adapters/memory/index.js';
 import type { Storage } from '../sessions/types.js';
 import type { ResolvedTenant, ResolvedTenants } from '../tenants/types.js';
 import { LocalFileError } from './attach.js';
-import { runChat, type ChatDeps, type ChatIO } from './chat.js';
+import { runChat, type ChatDeps } from './chat.js';
+import { recordingTerminal } from '../../test/support/terminal.js';
 
 /** `omnicloud chat --file` and `/file`: memory storage, a recording runner with the real `filesDir` layout. */
 const PNG = Buffer.from(
@@ -52,21 +52,7 @@ function deps(tenants?: Pick<ResolvedTenants, 'tenants'>): () => Promise<ChatDep
   };
 }
 
-function terminal() {
-  const input = new PassThrough();
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: ChatIO = {
-    input,
-    out: (s) => stdout.push(`${s}\n`),
-    err: (s) => stderr.push(`${s}\n`),
-    write: (s) => stdout.push(s),
-    writeErr: (s) => stderr.push(s),
-    interactive: false,
-    interrupts: () => () => {},
-  };
-  return { io, input, stdout: () => stdout.join(''), stderr: () => stderr.join('') };
-}
+const terminal = recordingTerminal;
 
 const local = (name: string, bytes: Buffer | string): string => {
   const path = join(dir, name);

@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { fakeTurnResult } from '../../test/support/turn-result.js';
 import type { PendingApproval } from '../approvals/types.js';
@@ -7,7 +6,8 @@ import { conversationKey } from '../core/keys.js';
 import { createMemoryStorage } from '../sessions/adapters/memory/index.js';
 import type { Storage } from '../sessions/types.js';
 import { APPROVAL_QUESTION, EXIT_PENDING_APPROVAL } from './approval-prompt.js';
-import { runChat, type ChatDeps, type ChatIO } from './chat.js';
+import { runChat, type ChatDeps } from './chat.js';
+import { recordingTerminal } from '../../test/support/terminal.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until(done: () => boolean, ms = 3000): Promise<void> {
@@ -59,31 +59,7 @@ function stoppableRunner(storage: Storage) {
   return { runner, calls };
 }
 
-function terminal() {
-  const input = new PassThrough();
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  let interrupt: (() => void) | undefined;
-  const io: ChatIO = {
-    input,
-    out: (s) => stdout.push(`${s}\n`),
-    err: (s) => stderr.push(`${s}\n`),
-    write: (s) => stdout.push(s),
-    writeErr: (s) => stderr.push(s),
-    interactive: false,
-    interrupts: (handler) => {
-      interrupt = handler;
-      return () => (interrupt = undefined);
-    },
-  };
-  return {
-    io,
-    input,
-    stdout: () => stdout.join(''),
-    stderr: () => stderr.join(''),
-    ctrlC: () => interrupt?.(),
-  };
-}
+const terminal = recordingTerminal;
 
 const depsOf = (storage: Storage, runner: AgentRunner): (() => Promise<ChatDeps>) => {
   return async () => ({

@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProfile } from '../../src/agent/profile.js';
 import type { TurnResult } from '../../src/agent/types.js';
 import type { PendingApproval } from '../../src/approvals/types.js';
-import { runChat, type ChatIO } from '../../src/cli/chat.js';
+import { runChat } from '../../src/cli/chat.js';
 import type { TenantId } from '../../src/core/ids.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createApiApp, createTokenAuth } from '../../src/server/index.js';
 import { PLAIN_PROFILE, startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
+import { recordingTerminal } from '../support/terminal.js';
 
 /**
  * Approvals through the API and the terminal chat end to end: the real runner, SDK binary and
@@ -117,18 +117,7 @@ describe('approvals through the API (real binary, offline model)', () => {
 describe('approvals in the terminal chat (real binary, offline model)', () => {
   it('answering y runs the call and prints its output', async () => {
     const { file, prompt } = writeFile('cli.txt');
-    const input = new PassThrough();
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const io: ChatIO = {
-      input,
-      out: (s) => stdout.push(`${s}\n`),
-      err: (s) => stderr.push(`${s}\n`),
-      write: (s) => stdout.push(s),
-      writeErr: (s) => stderr.push(s),
-      interactive: false,
-      interrupts: () => () => {},
-    };
+    const { io, input, stdout, stderr } = recordingTerminal();
     const exit = runChat(['--chat', 'cli'], io, async () => ({
       runner: h.runner,
       storage: h.storage,
@@ -138,8 +127,8 @@ describe('approvals in the terminal chat (real binary, offline model)', () => {
     }));
     input.end(`${prompt}\ny\n`);
     expect(await exit).toBe(0);
-    expect(stderr.join('')).toContain(`The agent wants to run Bash:\n     echo written | tee ${file}`);
+    expect(stderr()).toContain(`The agent wants to run Bash:\n     echo written | tee ${file}`);
     expect(readFileSync(file, 'utf8')).toBe('written\n');
-    expect(stdout.join('')).toContain('Output:\nwritten');
+    expect(stdout()).toContain('Output:\nwritten');
   }, 120_000);
 });
