@@ -176,6 +176,11 @@ describe('Telegram files end to end (real agent, in-process queue)', () => {
     await p.api.waitFor(() => replies().length === 1, 30_000);
     expect(replies()[0]).toMatch(/"broken\.log": the download failed[\s\S]*nothing was sent to the agent/);
     expect(p.api.downloads(broken.fileId)).toBe(2); // one retry on a network error
+    // "typing…" while it was being fetched (no turn ran, so it was the download's).
+    const told = p.api.callsTo('sendMessage')[0]?.at ?? 0;
+    expect(p.api.callsTo('sendChatAction').some((c) => c.params.action === 'typing' && c.at <= told)).toBe(
+      true,
+    );
     await p.post(privateDocument(stalled, { name: 'stalled.log', caption: 'see the log' }));
     await p.api.waitFor(() => replies().length === 3, 30_000);
     expect(replies()[1]).toMatch(/"stalled\.log": the download timed out[\s\S]*answered with the rest/);

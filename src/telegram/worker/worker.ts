@@ -23,6 +23,7 @@ import { receiveFiles, type NotReceived, type WorkerFiles } from './receive-file
 import { sendPlain, type ReplyTarget } from './reply.js';
 import { sendFiles } from './send-files.js';
 import { texts } from './texts.js';
+import { startTyping, TYPING_INTERVAL_MS } from './typing.js';
 import type { ConversationUsage, PeriodSpend, TranscriptExporter, UsageReader } from './types.js';
 
 export interface TelegramWorkerDeps {
@@ -197,21 +198,27 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     }
     const missing: NotReceived[] = [];
     const stored: Array<StoredFile[] | undefined> = [];
-    for (const part of parts) {
-      if (!part.attachments?.length) {
-        stored.push(undefined);
-        continue;
+    // "typing…" while the files arrive (a large one takes seconds); the live reply takes over after.
+    const stopTyping = startTyping(liveApi, target, deps.typingIntervalMs ?? TYPING_INTERVAL_MS);
+    try {
+      for (const part of parts) {
+        if (!part.attachments?.length) {
+          stored.push(undefined);
+          continue;
+        }
+        const got = await receiveFiles({
+          api,
+          files: deps.files,
+          key,
+          dir,
+          attachments: part.attachments,
+          logger,
+        });
+        stored.push(got.stored);
+        missing.push(...got.missing);
       }
-      const got = await receiveFiles({
-        api,
-        files: deps.files,
-        key,
-        dir,
-        attachments: part.attachments,
-        logger,
-      });
-      stored.push(got.stored);
-      missing.push(...got.missing);
+    } finally {
+      stopTyping();
     }
     if (missing.length > 0) {
       const answered = parts.some((p, i) => p.text.trim() !== '' || (stored[i]?.length ?? 0) > 0);
