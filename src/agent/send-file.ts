@@ -123,8 +123,10 @@ export function createFileOutbox(deps: { store: FileStore; logger: Logger; clock
       return createSdkMcpServer({
         name: OMNICLOUD_MCP_SERVER,
         version: '1.0.0',
-        // Listed with the other tools (not behind ToolSearch): the agent should know it can send files.
-        alwaysLoad: true,
+        // Deferred (found through ToolSearch; the binary names it to the model among the deferred
+        // tools): described in every request, it cost a warm turn ~6–10 ms before the model was
+        // asked (docs/benchmarks.md §6, issue 15 rerun); one more round trip when a file is sent.
+        alwaysLoad: false,
         tools: [
           tool(
             'send_file',

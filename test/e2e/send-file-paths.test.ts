@@ -91,7 +91,9 @@ describe('send_file under the tool policy (real binary, offline model)', () => {
 
   it("an operator's ask rule wins: the decision continues the session and the file is sent then", async () => {
     const policy = createToolPolicy(
-      { allow: [], ask: [SEND_FILE_TOOL], deny: [], default: 'ask', timeoutMinutes: 30 },
+      // A strict operator: everything asks, except finding tools (send_file is a deferred tool,
+      // loaded through ToolSearch; the shipped default allows ToolSearch too).
+      { allow: ['ToolSearch'], ask: [SEND_FILE_TOOL], deny: [], default: 'ask', timeoutMinutes: 30 },
       { allow: [SEND_FILE_TOOL] },
       { cwd: '/nonexistent' },
     );
