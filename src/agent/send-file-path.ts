@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import { errorMessage } from '../core/errors.js';
-import { formatBytes } from '../files/ingest.js';
+import { formatBytes } from '../files/policy.js';
 
 /**
  * Which file `send_file` may send: only a regular file inside the conversation's folder, reached

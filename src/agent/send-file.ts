@@ -10,7 +10,8 @@ import { errorMessage } from '../core/errors.js';
 import type { ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import { FileRefusedError } from '../files/errors.js';
-import { formatBytes, ingestFile } from '../files/ingest.js';
+import { ingestFile } from '../files/ingest.js';
+import { formatBytes } from '../files/policy.js';
 import {
   FILE_KINDS,
   MAX_SEND_BYTES,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
-import { formatBytes } from '../files/ingest.js';
+import { formatBytes } from '../files/policy.js';
 import { workspacePath } from '../files/paths.js';
 import type { StoredFile } from '../files/types.js';
 import { timeBlock, userMessage, type UserPart } from './options.js';

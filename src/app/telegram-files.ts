@@ -1,3 +1,4 @@
+import type { TenantId } from '../core/ids.js';
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '../files/types.js';
 import type { Storage } from '../sessions/types.js';
 import type { WorkerFiles } from '../telegram/worker/receive-files.js';
@@ -12,6 +13,6 @@ export function telegramFilesOf(storage: Pick<Storage, 'files'>, tenants: Resolv
   return {
     store: storage.files,
     policy: (tenant: string): FilePolicy =>
-      [...tenants.tenants.values()].find((t) => t.id === tenant)?.files ?? DEFAULT_FILE_POLICY,
+      tenants.tenants.get(tenant as TenantId)?.files ?? DEFAULT_FILE_POLICY,
   };
 }

@@ -4,7 +4,8 @@ import { basename, resolve } from 'node:path';
 import type { AgentRunner } from '../agent/types.js';
 import { OmniError } from '../core/errors.js';
 import type { ConversationKey } from '../core/keys.js';
-import { formatBytes, ingestFile } from '../files/ingest.js';
+import { ingestFile } from '../files/ingest.js';
+import { formatBytes } from '../files/policy.js';
 import { SNIFF_BYTES } from '../files/kinds.js';
 import { workspacePath } from '../files/paths.js';
 import {
@@ -14,7 +15,7 @@ import {
   type SentFile,
   type StoredFile,
 } from '../files/types.js';
-import { assertAccepted } from '../server/attachments/precheck.js';
+import { assertAccepted } from '../files/policy.js';
 import type { ResolvedTenants } from '../tenants/types.js';
 
 /** A local file named with `--file` (or `/file`), found readable. */

@@ -1,7 +1,8 @@
 export * from './types.js';
 export { FileRefusedError, type FileRefusal } from './errors.js';
 export { isFileId, newFileId, parseFileId } from './ids.js';
-export { describeKind, formatBytes, ingestFile, type IngestInput, type IngestedFile } from './ingest.js';
+export { ingestFile, type IngestInput, type IngestedFile } from './ingest.js';
+export { assertAccepted, describeKind, formatBytes, type FileFacts } from './policy.js';
 export { mimeFor, nameForContent, sniffBytes, sniffFile, type Sniffed } from './kinds.js';
 export { createLocalFileStore } from './local.js';
 export { materializeFiles } from './materialize.js';

@@ -7,6 +7,7 @@ import { FileRefusedError } from './errors.js';
 import { newFileId } from './ids.js';
 import { mimeFor, nameForContent, sniffFile } from './kinds.js';
 import { sanitizeFileName } from './names.js';
+import { assertKindAllowed, refuseEmpty, refuseTooLarge } from './policy.js';
 import { workspacePath } from './paths.js';
 import type { FileDirection, FilePolicy, FileStore, StoredFile } from './types.js';
 
@@ -50,15 +51,9 @@ export async function ingestFile(store: FileStore, input: IngestInput): Promise<
   let placed: string | undefined;
   try {
     const size = await receive(tmp, input, name0);
-    if (size === 0) throw new FileRefusedError('empty', `${name0} is empty`, { name: name0 });
+    if (size === 0) throw refuseEmpty(name0);
     const sniffed = await sniffFile(tmp);
-    if (!input.policy.allow.includes(sniffed.kind)) {
-      throw new FileRefusedError(
-        'type_not_allowed',
-        `${name0} is ${describeKind(sniffed.kind)}; this bot accepts ${input.policy.allow.map(describeKind).join(', ')}`,
-        { name: name0, kind: sniffed.kind },
-      );
-    }
+    assertKindAllowed(name0, sniffed.kind, input.policy);
     const name = nameForContent(name0, sniffed);
     const file: StoredFile = {
       id,
@@ -109,7 +104,7 @@ async function receive(tmp: string, input: IngestInput, name: string): Promise<n
       size += chunk.byteLength;
       if (size > cap) {
         await chunks.return?.().catch(() => undefined);
-        throw tooLarge(name, cap);
+        throw refuseTooLarge(name, cap);
       }
       for (let at = 0; at < chunk.byteLength;) {
         at += (await out.write(chunk, at, chunk.byteLength - at)).bytesWritten;
@@ -149,31 +144,4 @@ function downloadFailed(name: string, cause: unknown, signal: AbortSignal | unde
     { name },
     { cause },
   );
-}
-
-function tooLarge(name: string, maxBytes: number): FileRefusedError {
-  return new FileRefusedError(
-    'too_large',
-    `${name} is larger than ${formatBytes(maxBytes)}, the most this bot accepts`,
-    { name, maxBytes },
-  );
-}
-
-export function describeKind(kind: StoredFile['kind']): string {
-  switch (kind) {
-    case 'image':
-      return 'an image';
-    case 'pdf':
-      return 'a PDF';
-    case 'text':
-      return 'a text file';
-    case 'other':
-      return 'a binary file';
-  }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }

@@ -2,7 +2,7 @@ import type { ConversationKey } from '../../core/keys.js';
 import { ingestFile } from '../../files/ingest.js';
 import type { FilePolicy, FileStore, StoredFile } from '../../files/types.js';
 import { ApiError } from '../errors.js';
-import { assertAccepted } from './precheck.js';
+import { assertAccepted } from '../../files/policy.js';
 import type { Upload } from './upload.js';
 
 /** What storing a message's files needs: the durable store, the turn ledger's answer and the runner's folder. */
