@@ -23,6 +23,7 @@ import { createTenantWorkers } from '../../src/app/tenant-workers.js';
 import { parseEnv } from '../../src/config/env.js';
 import { errorMessage } from '../../src/core/errors.js';
 import { createSqsConsumer } from '../../src/queue/sqs-consumer.js';
+import { updateIdOf } from '../../src/queue/message.js';
 
 const emit = (event: Record<string, unknown>): void =>
   void process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -64,9 +65,9 @@ async function main(): Promise<void> {
     waitTimeSeconds: 1,
     retryDelaySeconds: 0,
     handler: async (message, delivery) => {
-      emit({ event: 'received', at: Date.now(), updateId: message.source.updateId });
+      emit({ event: 'received', at: Date.now(), updateId: updateIdOf(message) });
       await workers(message, delivery);
-      emit({ event: 'handled', at: Date.now(), updateId: message.source.updateId });
+      emit({ event: 'handled', at: Date.now(), updateId: updateIdOf(message) });
     },
   });
   let stopping = false;

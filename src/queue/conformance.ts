@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { conversationKey } from '../core/keys.js';
 import type { BusyPolicy } from './merge.js';
-import type { ConversationQueue, QueueConsumer, QueueHandler, QueuedMessage } from './types.js';
+import type { AgentWork, ConversationQueue, QueueConsumer, QueueHandler, QueuedMessage } from './types.js';
+import { updateIdOf } from './message.js';
 
 /**
  * The per-conversation FIFO contract every queue adapter passes: `runQueueConformance` with a
@@ -21,7 +22,7 @@ export interface QueueHarness {
   groupBatches: boolean;
 }
 
-export function queuedMessage(chat: string, updateId: number, text = `m${updateId}`): QueuedMessage {
+export function queuedMessage(chat: string, updateId: number, text = `m${updateId}`): AgentWork {
   return {
     kind: 'agent',
     key: conversationKey({ tenant: 'default', chat, thread: undefined }),
@@ -129,7 +130,7 @@ export function runQueueConformance(name: string, create: () => Promise<QueueHar
       const blocked = new Promise<void>((resolve) => (release = resolve));
       const done: string[] = [];
       consumer = harness.consume(async (m) => {
-        if (m.source.replyTo.chatId === 1) await blocked;
+        if (m.key.chat === '1') await blocked;
         done.push(textOf(m));
       });
       await harness.queue.enqueue(queuedMessage('1', 1, 'slow'));
@@ -143,7 +144,7 @@ export function runQueueConformance(name: string, create: () => Promise<QueueHar
     it('drops a re-delivery of the same update', async () => {
       const seen: number[] = [];
       consumer = harness.consume(async (m) => {
-        seen.push(m.source.updateId);
+        seen.push(updateIdOf(m) ?? -1);
       });
       for (let i = 0; i < 3; i++) await harness.queue.enqueue(queuedMessage('7', 70));
       await harness.queue.enqueue(queuedMessage('7', 71));

@@ -4,6 +4,7 @@ import { createMemoryQueue } from './memory.js';
 import { mergeAll, type BusyPolicy } from './merge.js';
 import { QueueError } from './errors.js';
 import type { AgentWork, QueueHandler, QueuedMessage } from './types.js';
+import { updateIdOf } from './message.js';
 
 runQueueConformance('memory', async () => {
   let handler: QueueHandler = async () => {
@@ -89,8 +90,8 @@ describe('createMemoryQueue: albums', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const queue = createMemoryQueue({
       handler: async (m) => {
-        seen.push(String(m.source.updateId));
-        if (m.source.updateId === 21) await gate;
+        seen.push(String(updateIdOf(m)));
+        if (updateIdOf(m) === 21) await gate;
       },
       busy: () => 'one-by-one',
       albumSettleMs: 50,

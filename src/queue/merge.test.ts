@@ -10,6 +10,7 @@ import {
 } from './merge.js';
 import type { ApprovalId } from '../approvals/types.js';
 import type { AgentWork, QueuedMessage } from './types.js';
+import { updateIdOf } from './message.js';
 
 const pending = (message: QueuedMessage | undefined, firstDelivery = true): Pending<string> => ({
   item: message ? textOf(message) || message.kind : 'garbage',
@@ -112,7 +113,7 @@ describe('coalesce (busy messages merged into one turn)', () => {
     const oneByOne = () => 'one-by-one' as const;
     /** Items named by update id (album parts have no distinct texts). */
     const pending = (message: QueuedMessage, firstDelivery = true): Pending<string> => ({
-      item: `m${message.source.updateId}`,
+      item: `m${updateIdOf(message)}`,
       message,
       firstDelivery,
     });

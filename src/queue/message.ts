@@ -28,6 +28,17 @@ import type { QueuedKind, QueuedMessage, WorkSource } from './types.js';
  * a document's `name` (≤ 1024) and `mime` (≤ 256) — both untrusted, the worker recognises files by
  * content — and the `messageId` it came with (album parts are put in message order).
  *
+ * A proactive run (issue 16) has its own source instead of a Telegram one:
+ *
+ * ```json
+ * { "kind": "scheduled", "key": { "tenant": "acme", "chat": "-1001234", "thread": "sched-morning" },
+ *   "source": { "type": "schedule", "schedule": "morning", "dueAt": "2026-12-02T09:00:00Z" } }
+ * { "kind": "alert", "key": { "tenant": "acme", "chat": "-1001234", "thread": "alert-prod" },
+ *   "source": { "type": "event", "route": "prod", "eventId": "<32 hex>" },
+ *   "alert": { "title": "…", "essentials": ["…"], "prompt": "…",
+ *              "target": { "chat": -1001234, "thread": "new" }, "occurredAt": 1700000000000 } }
+ * ```
+ *
  * `reset`, `debug` and `cost` carry only `kind`, `key` and `source`; `approval` adds
  * `"approvalId": "<22 characters base64url>", "decision": "allow_once" | "allow_conversation" | "deny"`
  * and optionally `"byName"` (the decider's display name, ≤ 128 characters; never the tool input). A new kind of work is a new
@@ -49,6 +60,58 @@ const telegramSource = z.strictObject({
 });
 
 const base = { key, source: telegramSource };
+
+/** `2026-12-02T09:00:00Z` (seconds, optional fraction): a due time between 2000 and 2200. */
+const isoDue = z
+  .string()
+  .max(40)
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/, { error: 'must be an ISO 8601 UTC time' })
+  .refine(
+    (v) => {
+      const t = Date.parse(v);
+      return Number.isFinite(t) && t >= Date.UTC(2000, 0, 1) && t < Date.UTC(2200, 0, 1);
+    },
+    { error: 'must be a real time between 2000 and 2200' },
+  );
+
+const scheduleSource = z.strictObject({
+  type: z.literal('schedule'),
+  schedule: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { error: 'must be a schedule name' }),
+  dueAt: isoDue,
+});
+
+const eventSource = z.strictObject({
+  type: z.literal('event'),
+  route: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { error: 'must be a route name' }),
+  eventId: z.string().regex(/^[0-9a-f]{32}$/, { error: 'must be 32 lowercase hex characters' }),
+});
+
+const proactiveTarget = z.strictObject({
+  chat: int.refine((n) => n !== 0, { error: 'must be a chat id' }),
+  thread: z.union([z.literal('new'), int.positive()]).optional(),
+});
+
+/** One line of text without control characters other than tab. */
+const line = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((v) => ![...v].some((c) => (c < ' ' && c !== '\t') || c === '\u007f'), {
+      error: 'must be one line',
+    });
+
+const alertPayload = z.strictObject({
+  title: line(120),
+  essentials: z.array(line(300)).max(12),
+  prompt: z.string().min(1).max(16_000),
+  target: proactiveTarget,
+  occurredAt: int.min(Date.UTC(2000, 0, 1)).max(Date.UTC(2200, 0, 1)),
+  model: z
+    .string()
+    .regex(/^[A-Za-z0-9._:/@[\]-]{1,200}$/)
+    .optional(),
+});
 
 /** A Telegram message carries one photo or document; a merged turn's are on its members. */
 export const MAX_WIRE_ATTACHMENTS = 10;
@@ -85,6 +148,8 @@ const WIRE = z.discriminatedUnion('kind', [
     decision: z.enum(APPROVAL_DECISIONS),
     byName: z.string().max(128).optional(),
   }),
+  z.strictObject({ kind: z.literal('scheduled'), key, source: scheduleSource }),
+  z.strictObject({ kind: z.literal('alert'), key, source: eventSource, alert: alertPayload }),
 ]);
 
 /**
@@ -124,16 +189,29 @@ const isLegacy = (raw: unknown): boolean =>
 /** Every kind the codec accepts (the `kind` options of the wire schema). */
 export const QUEUED_KINDS: readonly QueuedKind[] = WIRE.options.map((o) => o.shape.kind.value);
 
+/** The Telegram update id of a work item that came from one (undefined for a proactive run). */
+export function updateIdOf(message: Pick<QueuedMessage, 'source'>): number | undefined {
+  return message.source.type === 'telegram' ? message.source.updateId : undefined;
+}
+
 /** SQS `MessageGroupId` (and the in-process queue's lane): `tenant:chat:thread`. */
 export function messageGroupId(message: Pick<QueuedMessage, 'key'>): string {
   return conversationKeyString(message.key);
 }
 
-/** The source's own id of the work (Telegram: the update id), unique within the tenant. */
+/**
+ * The source's own id of the work, unique within the tenant: the Telegram update id,
+ * `sch:<schedule>:<due epoch ms>`, `ev:<event id>`. Also the turn ledger's request id of a
+ * proactive run (`requestIdOf`).
+ */
 export function sourceId(source: WorkSource): string {
   switch (source.type) {
     case 'telegram':
       return String(source.updateId);
+    case 'schedule':
+      return `sch:${source.schedule}:${Date.parse(source.dueAt)}`;
+    case 'event':
+      return `ev:${source.eventId}`;
   }
 }
 

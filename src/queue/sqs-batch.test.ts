@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { queuedMessage } from './conformance.js';
 import { encodeQueuedMessage, messageGroupId } from './message.js';
 import { createSqsBatchHandler, type SqsEventRecord } from './sqs-batch.js';
+import { updateIdOf } from './message.js';
 
 function record(id: string, chat: string, updateId: number, receiveCount = 1): SqsEventRecord {
   const message = queuedMessage(chat, updateId);
@@ -17,8 +18,8 @@ describe('createSqsBatchHandler', () => {
     const ran: number[] = [];
     const handle = createSqsBatchHandler({
       handler: async (m) => {
-        ran.push(m.source.updateId);
-        if (m.source.updateId === 2) throw new Error('boom');
+        ran.push(updateIdOf(m) ?? -1);
+        if (updateIdOf(m) === 2) throw new Error('boom');
       },
     });
     const result = await handle({

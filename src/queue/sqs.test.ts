@@ -11,6 +11,7 @@ import { decodeQueuedMessage, encodeQueuedMessage, messageGroupId } from './mess
 import { createSqsConsumer } from './sqs-consumer.js';
 import { createSqsQueue } from './sqs-producer.js';
 import type { AgentWork, QueuedMessage } from './types.js';
+import { updateIdOf } from './message.js';
 
 let peer: FauxqsPeer;
 let client: SQSClient;
@@ -110,7 +111,7 @@ describe('SQS FIFO wire format', () => {
       waitTimeSeconds: 1,
       retryDelaySeconds: 0,
       handler: async (m) => {
-        handled.push(m.source.updateId);
+        handled.push(updateIdOf(m) ?? -1);
       },
     });
     const deadline = Date.now() + 20_000;
@@ -145,7 +146,7 @@ describe('SQS consumer: albums', () => {
       handler: async (m) => {
         const merged = m.kind === 'agent' ? (m.merged?.length ?? 0) : 0;
         handled.push({
-          id: m.source.updateId,
+          id: updateIdOf(m) ?? -1,
           at: Date.now(),
           parts: merged + 1,
         });

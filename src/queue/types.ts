@@ -23,13 +23,38 @@ export interface TelegramSource {
   replyTo: TelegramReplyTarget;
 }
 
-/** Where a work item came from (and where its answer goes). */
-export type WorkSource = TelegramSource;
+/**
+ * A due run of a schedule (issue 16): put on the queue by EventBridge Scheduler (its body is this
+ * item, `dueAt` filled in from `<aws.scheduler.scheduled-time>`) or by the local scheduler. The run
+ * reads the schedule from the store when it runs; `(schedule, dueAt)` is its idempotency key.
+ */
+export interface ScheduleSource {
+  type: 'schedule';
+  /** The schedule's name (`ScheduleName`) in the item's tenant. */
+  schedule: string;
+  /** The due time, ISO 8601 UTC (`2026-12-02T09:00:00Z`). */
+  dueAt: string;
+}
+
+/**
+ * An event (a CloudWatch alarm through SNS, an Alertmanager webhook, a generic JSON event) matched
+ * by a route of the tenant's `events.yaml`; `eventId` is its dedupe id (alarm + state + time…).
+ */
+export interface EventSource {
+  type: 'event';
+  /** The route's name. */
+  route: string;
+  /** 32 lowercase hex characters (a SHA-256 prefix of what identifies the event). */
+  eventId: string;
+}
+
+/** Where a work item came from. */
+export type WorkSource = TelegramSource | ScheduleSource | EventSource;
 
 interface WorkBase {
   /** The conversation: the queue runs one item per conversation at a time, in order. */
   key: ConversationKey;
-  source: WorkSource;
+  source: TelegramSource;
 }
 
 /**
@@ -99,11 +124,65 @@ export interface ApprovalWork extends WorkBase {
 }
 
 /**
+ * Where a proactive run posts: a chat, and a forum topic id, `'new'` (a topic of its own, created by
+ * the worker on the first run and kept) or nothing (the chat itself).
+ */
+export interface ProactiveTarget {
+  chat: number;
+  thread?: number | 'new';
+}
+
+/**
+ * Run a schedule's prompt (issue 16). `key` is the schedule's lane (`thread` = `sched-<name>`), so
+ * runs of one schedule never overlap; the turn itself runs in the target conversation (the
+ * schedule's own topic, the target topic or the chat), under that conversation's lease.
+ */
+export interface ScheduledWork {
+  kind: 'scheduled';
+  key: ConversationKey;
+  source: ScheduleSource;
+}
+
+/** What an alert run shows and asks, rendered by the events endpoint from the route. */
+export interface AlertPayload {
+  /** One line: the topic name of a new thread and the first line of the essentials (≤ 120 chars). */
+  title: string;
+  /** The alarm's essentials, shown before the agent's findings (≤ 12 lines of ≤ 300 chars). */
+  essentials: string[];
+  /** The prompt: the route's template filled with the event (≤ 16,000 chars). */
+  prompt: string;
+  target: ProactiveTarget;
+  /** When the event happened (epoch ms: the alarm's state change, the alert's start). */
+  occurredAt: number;
+  /** Optional model alias or id of the route. */
+  model?: string;
+}
+
+/**
+ * Investigate an event (issue 16). `key` is the route's lane in the target chat (`thread` =
+ * `alert-<route>`); the turn runs in the target conversation (a new topic per event, the target
+ * topic or the chat).
+ */
+export interface AlertWork {
+  kind: 'alert';
+  key: ConversationKey;
+  source: EventSource;
+  alert: AlertPayload;
+}
+
+/**
  * One unit of work for a conversation: a discriminated union on `kind`, the extension point for
  * new kinds of work on the same per-conversation queue. The wire format and its codec are in
  * `message.ts` (decoded once, at the queue boundary; unknown kinds are rejected).
  */
-export type QueuedMessage = AgentWork | ResetWork | DebugWork | CostWork | ApprovalWork;
+export type QueuedMessage =
+  AgentWork | ResetWork | DebugWork | CostWork | ApprovalWork | ScheduledWork | AlertWork;
+
+/** Work items that came from a Telegram update (they carry a reply target). */
+export type TelegramWork = Extract<QueuedMessage, { source: TelegramSource }>;
+
+/** Work items started by the system (a schedule, an event), not by a message. */
+export type ProactiveWork = ScheduledWork | AlertWork;
 
 export type QueuedKind = QueuedMessage['kind'];
 

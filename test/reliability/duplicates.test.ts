@@ -17,6 +17,7 @@ import {
 import { startFaultProxy, throttlingFor, type FaultProxy } from './support/fault-proxy.js';
 import { printFigures, scaled } from './support/figures.js';
 import { createFifoQueue, type FifoQueue } from './support/sqs.js';
+import { updateIdOf } from '../../src/queue/message.js';
 
 /**
  * Duplicates: Telegram re-sends an update it did not see acknowledged, and SQS re-delivers a
@@ -161,7 +162,7 @@ describe('SQS re-delivery after the visibility timeout', () => {
     (handler: QueueHandler): QueueHandler =>
     async (message, delivery) => {
       await handler(message, delivery);
-      const id = `${message.key.tenant}:${message.source.updateId}`;
+      const id = `${message.key.tenant}:${updateIdOf(message)}`;
       if (!died.has(id)) {
         died.add(id);
         throw new Error('consumer died before DeleteMessage');

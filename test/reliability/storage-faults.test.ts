@@ -38,6 +38,7 @@ import {
 import { printFigures, scaled } from './support/figures.js';
 import { createFifoQueue, type FifoQueue } from './support/sqs.js';
 import { checkConversation } from './support/transcripts.js';
+import { updateIdOf } from '../../src/queue/message.js';
 
 /**
  * Storage faults: fault-injecting proxies in front of S3 (fauxqs), DynamoDB (DynamoDB Local) and SQS
@@ -96,8 +97,8 @@ beforeAll(async () => {
   p = await startPipeline({
     runner: h.runnerWith({ storage }),
     queueFactory: fifo.factory(sqs, { retryDelaySeconds: 1 }, (handler) => async (message, delivery) => {
-      deliveries.set(message.source.updateId, [
-        ...(deliveries.get(message.source.updateId) ?? []),
+      deliveries.set(updateIdOf(message) ?? -1, [
+        ...(deliveries.get(updateIdOf(message) ?? -1) ?? []),
         delivery.receiveCount,
       ]);
       await handler(message, delivery);

@@ -28,6 +28,7 @@ import { DEFAULT_TENANT } from '../../src/core/ids.js';
 import { createTenantBot } from '../../src/telegram/tenant-bot.js';
 import { PEER_CREDENTIALS, PEER_REGION } from '../peers/types.js';
 import { PLAIN_PROFILE } from '../support/agent-harness.js';
+import { updateIdOf } from '../../src/queue/message.js';
 
 export interface WorkerProcessConfig {
   storage:
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
     retryDelaySeconds: 0,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
     handler: async (message, delivery) => {
-      const base = { updateId: message.source.updateId, receiveCount: delivery.receiveCount };
+      const base = { updateId: updateIdOf(message) ?? -1, receiveCount: delivery.receiveCount };
       emit({ event: 'handle-start', ...base });
       try {
         await worker(message, delivery);

@@ -10,6 +10,7 @@ import { createMemoryDeduper } from '../dedupe/memory.js';
 import { createIngress } from './ingress.js';
 import { createTelegramWebhookLambda, type ApiGatewayV2Event } from './lambda.js';
 import { mountTelegramWebhook } from './webhook.js';
+import { updateIdOf } from '../../queue/message.js';
 
 const SECRET = 'correct-horse-battery-staple';
 const botInfo = { id: 1, is_bot: true, first_name: 'Bot', username: 'omni_test_bot' } as UserFromGetMe;
@@ -148,7 +149,7 @@ describe('Telegram webhook route', () => {
     expect((await post(update(7))).status).toBe(503);
     down = false;
     expect((await post(update(7))).status).toBe(200);
-    expect(enqueued.map((m) => m.source.updateId)).toEqual([7]);
+    expect(enqueued.map((m) => updateIdOf(m))).toEqual([7]);
   });
 });
 

@@ -9,6 +9,8 @@ import type {
   AgentWork,
   ApprovalWork,
   Delivery,
+  ProactiveWork,
+  TelegramWork,
   QueueHandler,
   QueuedMessage,
   TelegramSource,
@@ -54,6 +56,11 @@ export interface TelegramWorkerDeps {
    * Without it a message's files get a "not available here" reply (its caption is still answered).
    */
   files?: WorkerFiles;
+  /**
+   * Scheduled runs and alert investigations (issue 16), handled by `createProactiveRunner`
+   * (`./proactive.js`). Without it such an item is refused as a format error (dead-lettered).
+   */
+  proactive?: (message: ProactiveWork, delivery: Delivery) => Promise<void>;
   clock?: Clock;
   logger?: Logger;
 }
@@ -271,7 +278,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     });
   };
 
-  const sendTranscript = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
+  const sendTranscript = async (message: TelegramWork, target: ReplyTarget): Promise<void> => {
     if (approvals) await notify(target, await approvals.debugText(message.key));
     if (!deps.exportTranscript) return void (await notify(target, texts.debugUnavailable));
     const files = await deps.exportTranscript(message.key);
@@ -288,14 +295,14 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     }
   };
 
-  const sendUsage = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
+  const sendUsage = async (message: TelegramWork, target: ReplyTarget): Promise<void> => {
     if (!deps.usage) return void (await notify(target, texts.costUnavailable));
     const usage = await deps.usage(message.key, message.source.userId);
     await notify(target, usage ? formatUsage(usage) : texts.costNone);
   };
 
   /** One case per kind of work: a new kind fails to compile until it is handled here. */
-  const run = async (message: QueuedMessage, target: ReplyTarget): Promise<void> => {
+  const run = async (message: TelegramWork, target: ReplyTarget): Promise<void> => {
     switch (message.kind) {
       case 'agent':
         // A merged turn answers the newest of its messages.
@@ -319,6 +326,14 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   };
 
   return async (message: QueuedMessage, delivery: Delivery) => {
+    if (message.kind === 'scheduled' || message.kind === 'alert') {
+      if (!deps.proactive) {
+        throw new QueueMessageFormatError(
+          `[telegram:worker] a ${message.kind} run reached a worker without schedules and events configured`,
+        );
+      }
+      return deps.proactive(message, delivery);
+    }
     const target: ReplyTarget = message.source.replyTo;
     try {
       await run(message, target);

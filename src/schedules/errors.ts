@@ -1,0 +1,29 @@
+import { OmniError } from '../core/errors.js';
+
+/** A schedule (name, timing, time zone, prompt, target…) is invalid; nothing was written. */
+export class InvalidScheduleError extends OmniError {
+  constructor(message: string) {
+    super('invalid_schedule', message, { status: 400 });
+  }
+}
+
+/** `put` with an `expectedVersion` the stored record does not have (or a create of an existing name). */
+export class ScheduleConflictError extends OmniError {
+  constructor(message: string) {
+    super('schedule_conflict', message, { status: 409 });
+  }
+}
+
+/** The tenant has `MAX_SCHEDULES_PER_TENANT` schedules already. */
+export class ScheduleLimitError extends OmniError {
+  constructor(message: string) {
+    super('schedule_limit', message, { status: 409 });
+  }
+}
+
+/** A claim key or value is malformed or too large; nothing was written. */
+export class InvalidClaimError extends OmniError {
+  constructor(message: string) {
+    super('invalid_claim', message, { status: 400 });
+  }
+}

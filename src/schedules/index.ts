@@ -1,0 +1,12 @@
+/**
+ * Scheduled runs (issue 16): the schedule types and store seam, due-time computation (`croner`),
+ * the schema of a schedule as people write it, the sync seam to the deployment's trigger and the
+ * work item of a run. Drivers and the EventBridge sync are reached by subpath.
+ */
+export * from './types.js';
+export * from './claims.js';
+export * from './errors.js';
+export * from './spec.js';
+export * from './sync.js';
+export * from './timing.js';
+export * from './work.js';
