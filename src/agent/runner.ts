@@ -321,7 +321,19 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       });
     }
     const agent = unwrap(resolved);
-    const { fingerprint, options } = agentSetup(key.tenant, agent, request.model ?? policy?.model);
+    if (request.agent !== undefined && agent.profile.agents[request.agent] === undefined) {
+      throw new OmniError(
+        'unknown_agent',
+        `[runner] no agent "${request.agent}" in the tenant's agents.json (known: ${Object.keys(agent.profile.agents).join(', ') || 'none'})`,
+        { status: 400 },
+      );
+    }
+    const { fingerprint, options } = agentSetup(
+      key.tenant,
+      agent,
+      request.model ?? policy?.model,
+      request.agent,
+    );
     // A decision continues the session from the store in a new process: the binary carries out a
     // deferred call only when it resumes the session. (A turn that deferred kept no process.)
     if (request.approval) pool?.evict(key, 'approval');
@@ -473,7 +485,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       });
       // The tenant's next new conversation will find a process already started (for its default
       // setup: a turn with its own model does not replace the spare).
-      if (resume === undefined && request.model === undefined) ensureSpare(key.tenant, fingerprint, options);
+      if (resume === undefined && request.model === undefined && request.agent === undefined)
+        ensureSpare(key.tenant, fingerprint, options);
       log.info('turn finished', {
         session_id: result.session_id,
         resumed: resume !== undefined,
@@ -535,6 +548,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     tenant: TenantId,
     agent: TenantAgent,
     model: string | undefined,
+    mainAgent?: string,
   ): { env: Record<string, string>; fingerprint: string; options: AgentOptions } {
     const env = buildChildEnv({
       provider: deps.provider,
@@ -553,7 +567,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     const approvals = agent.profile.approvals;
     return {
       env,
-      fingerprint: pool ? processFingerprint({ agent, env, model, maxTurns }) : '',
+      fingerprint: pool ? processFingerprint({ agent, env, model, maxTurns, mainAgent }) : '',
       options: {
         ...turnOptions({
           agent,
@@ -562,6 +576,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
           maxTurns,
           pathToClaudeCodeExecutable: deps.pathToClaudeCodeExecutable,
         }),
+        ...(mainAgent !== undefined ? { agent: mainAgent } : {}),
         // send_file reads only inside the conversation's folder: never asked about (the tenants'
         // approvals policy allows it too, see `toolPolicy` in app/tenant-agents.ts).
         allowedTools: [...new Set([...agent.profile.tools.allowedTools, SEND_FILE_TOOL])],

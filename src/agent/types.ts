@@ -54,6 +54,11 @@ export interface TurnRequest {
   messageTime?: Date;
   /** Model alias or id override for this turn (`haiku`, `sonnet`, `opus`, or a full id). */
   model?: string;
+  /**
+   * A configured agent (the tenant's agents.json) to answer this turn as the main thread (the SDK's
+   * `agent` option: its prompt, tools and model). Unknown names are refused (`unknown_agent`, 400).
+   */
+  agent?: string;
   /** Who sent it (Telegram user id), for usage accounting and logs. */
   userId?: string;
   /** Aborts the turn (worker time budget, shutdown). */

@@ -15,6 +15,7 @@ import { mountTelegramWebhook } from './ingress/webhook.js';
 import { createTenantBot } from './tenant-bot.js';
 import type { LiveOptions } from './worker/live/index.js';
 import type { WorkerFiles } from './worker/receive-files.js';
+import type { ProactiveStores } from './worker/proactive.js';
 import type { TranscriptExporter, UsageReader } from './worker/types.js';
 
 /** Builds the queue around the worker's handler: producer + the consumer that feeds the handler. */
@@ -40,6 +41,8 @@ export interface TelegramServiceDeps {
   usage?: UsageReader;
   /** Photos and documents in, the agent's files out; without it files get a "not available" reply. */
   files?: WorkerFiles;
+  /** Scheduled runs and alert investigations (issue 16): the schedule store and claims. */
+  proactive?: ProactiveStores;
   /** Default: the in-process queue (`createMemoryQueue`). */
   queue?: QueueFactory;
   typingIntervalMs?: number;
@@ -95,6 +98,7 @@ export function createTelegramService(deps: TelegramServiceDeps): TelegramServic
     },
     worker: {
       ...(deps.files ? { files: deps.files } : {}),
+      ...(deps.proactive ? { proactive: deps.proactive } : {}),
       runner: deps.runner,
       ...(deps.approvals ? { approvals: deps.approvals } : {}),
       ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),

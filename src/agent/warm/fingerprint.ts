@@ -33,9 +33,14 @@ export function processFingerprint(input: {
   env: Record<string, string>;
   model: string | undefined;
   maxTurns: number;
+  /** The main-thread agent (`TurnRequest.agent`), if any. */
+  mainAgent?: string | undefined;
 }): string {
   const env = Object.entries(input.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha256')
-    .update(JSON.stringify([input.agent, env, input.model ?? null, input.maxTurns], byValueOrIdentity))
+    .update(JSON.stringify(
+        [input.agent, env, input.model ?? null, input.maxTurns, input.mainAgent ?? null],
+        byValueOrIdentity,
+      ))
     .digest('base64url');
 }

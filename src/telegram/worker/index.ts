@@ -5,6 +5,7 @@
  * import anywhere: it loads neither better-sqlite3 nor the AWS SDK.
  */
 export { createTelegramWorker, type TelegramWorkerDeps } from './worker.js';
+export type { ProactiveStores } from './proactive.js';
 export { formatForTelegram, TELEGRAM_TEXT_LIMIT, type TelegramChunk } from './format.js';
 export { sendMarkdown, type ReplyTarget } from './reply.js';
 export type {

@@ -3,13 +3,12 @@ import type { AgentRunner, MergedMessage, TurnRequest, TurnResult } from '../../
 import type { StoredFile } from '../../files/types.js';
 import { OmniError, errorMessage } from '../../core/errors.js';
 import { QueueMessageFormatError } from '../../queue/errors.js';
-import { conversationKeyString } from '../../core/keys.js';
+import { conversationKeyString, type ConversationKey } from '../../core/keys.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type {
   AgentWork,
   ApprovalWork,
   Delivery,
-  ProactiveWork,
   TelegramWork,
   QueueHandler,
   QueuedMessage,
@@ -21,6 +20,7 @@ import { createWorkerApprovals } from './approvals.js';
 import { deliverWithRetry } from './deliver.js';
 import { failureText } from './error-text.js';
 import { createLiveReply, type LiveOptions } from './live/index.js';
+import { createProactiveHandler, type ProactiveStores } from './proactive.js';
 import { receiveFiles, type NotReceived, type WorkerFiles } from './receive-files.js';
 import { sendPlain, type ReplyTarget } from './reply.js';
 import { sendFiles } from './send-files.js';
@@ -57,10 +57,11 @@ export interface TelegramWorkerDeps {
    */
   files?: WorkerFiles;
   /**
-   * Scheduled runs and alert investigations (issue 16), handled by `createProactiveRunner`
-   * (`./proactive.js`). Without it such an item is refused as a format error (dead-lettered).
+   * Scheduled runs and alert investigations (issue 16, `./proactive.js`): the schedule store and the
+   * claims that make each run's topic, opening message and notices happen once. Without it such an
+   * item is refused as a format error (dead-lettered).
    */
-  proactive?: (message: ProactiveWork, delivery: Delivery) => Promise<void>;
+  proactive?: ProactiveStores;
   clock?: Clock;
   logger?: Logger;
 }
@@ -73,6 +74,24 @@ export interface TelegramWorkerDeps {
  * Turns carry the update id as `requestId`: a queue re-delivery of an update whose turn already
  * ran gets the recorded result from the runner and sends it only if it was not sent before.
  */
+/** One live turn: the conversation it runs in, its ledger id, and how its result is shown. */
+export interface LiveTurn {
+  key: ConversationKey;
+  /** The turn ledger's id (`tg:<update>`, `sch:<schedule>:<due>`, `ev:<event>`). */
+  requestId: string;
+  /** A decision continuing a deferred call (the request's message is edited). */
+  approval?: ApprovalWork;
+  /** Shows some results its own way instead (a proactive run's budget notice); `true` = handled. */
+  intercept?: (result: TurnResult) => Promise<boolean>;
+}
+
+/** Runs a turn with a live reply in `target` and delivers its result under the lease. */
+export type RunLive = (
+  turn: LiveTurn,
+  target: ReplyTarget,
+  request: Omit<TurnRequest, 'key' | 'requestId' | 'deliver' | 'onEvent'>,
+) => Promise<void>;
+
 export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   const logger = deps.logger ?? silentLogger;
   const { api } = deps;
@@ -94,25 +113,22 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       },
     );
 
-  const warnIfFailed = (message: QueuedMessage, result: TurnResult): void => {
+  const warnIfFailed = (key: QueuedMessage['key'], result: TurnResult): void => {
     if (!result.is_error) return;
     logger.warn('telegram: turn ended with an error', {
-      conversation: conversationKeyString(message.key),
+      conversation: conversationKeyString(key),
       code: result.error_code,
       error: result.error_message,
     });
   };
 
   /**
-   * A turn with a live reply (an agent message, or a decision continuing a deferred call). The
-   * answer, the request the turn ended on (its buttons) and the edits of requests it resolved are
-   * delivered under the conversation's lease, so a re-delivery that finds them sent sends nothing.
+   * A turn with a live reply (an agent message, a decision continuing a deferred call, a proactive
+   * run). The answer, the request the turn ended on (its buttons) and the edits of requests it
+   * resolved are delivered under the conversation's lease, so a re-delivery that finds them sent
+   * sends nothing.
    */
-  const runLive = async (
-    message: AgentWork | ApprovalWork,
-    target: ReplyTarget,
-    request: Omit<TurnRequest, 'key' | 'requestId' | 'deliver' | 'onEvent'>,
-  ): Promise<void> => {
+  const runLive: RunLive = async (turn, target, request) => {
     const live = createLiveReply({
       api,
       liveApi,
@@ -121,22 +137,24 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       ...(deps.typingIntervalMs !== undefined ? { typingIntervalMs: deps.typingIntervalMs } : {}),
       logger,
     });
-    const work = message.kind === 'approval' ? message : undefined;
+    const work = turn.approval;
     const deliverAll = async (result: TurnResult): Promise<boolean> => {
-      warnIfFailed(message, result);
+      warnIfFailed(turn.key, result);
+      // A result the caller shows its own way (nothing was streamed for it: a refusal before the turn).
+      if (turn.intercept && (await turn.intercept(result))) return true;
       if (work && result.error_code === 'approval_unavailable' && approvals) {
         // A double tap: the first decision's turn answers; this one says nothing more.
         if (!(await approvals.showUnavailable(work, result))) return true;
       }
-      const answered = (await live.finish(result)) && (await deliverFiles(message.key, target, result));
+      const answered = (await live.finish(result)) && (await deliverFiles(turn.key, target, result));
       if (!approvals) {
         if (result.pending_approval) {
           await notify(target, `${texts.approvalNeeded}: ${result.pending_approval.summary}`);
         }
         return answered;
       }
-      await approvals.showResolved(message.key, result, work);
-      const shown = await approvals.showPending(message.key, result, target);
+      await approvals.showResolved(turn.key, result, work);
+      const shown = await approvals.showPending(turn.key, result, target);
       return answered && shown;
     };
     // The runner calls this under the conversation's lease, so a re-delivery of the same update
@@ -148,23 +166,23 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     };
     try {
       const result = await deps.runner.runTurn({
-        key: message.key,
+        key: turn.key,
         ...request,
-        requestId: telegramRequestId(message.source),
+        requestId: turn.requestId,
         deliver: deliverUnderLease,
         ...(deps.live?.enabled === false ? {} : { onEvent: live.onEvent }),
       });
       if (handed) return;
       if (result.delivered === true) {
-        logger.info('telegram: re-delivered update already answered; nothing sent', {
-          conversation: conversationKeyString(message.key),
-          updateId: message.source.updateId,
+        logger.info('telegram: re-delivered work already answered; nothing sent', {
+          conversation: conversationKeyString(turn.key),
+          requestId: turn.requestId,
         });
         return;
       }
       // A runner that does not deliver (or an older one): send here and record it.
       if (await deliverAll(result)) {
-        await deps.runner.markDelivered?.(message.key, telegramRequestId(message.source));
+        await deps.runner.markDelivered?.(turn.key, turn.requestId);
       }
     } finally {
       await live.close();
@@ -258,7 +276,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       requestId: telegramRequestId(m.source),
       ...withFiles(i + 1),
     }));
-    await runLive(message, target, {
+    await runLive({ key: message.key, requestId: telegramRequestId(message.source) }, target, {
       text: message.text,
       messageTime: new Date(message.messageTime),
       ...(message.source.userId !== undefined ? { userId: String(message.source.userId) } : {}),
@@ -271,7 +289,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   /** A tap on an approval button: continue the deferred call with the decision. */
   const runApproval = (message: ApprovalWork, target: ReplyTarget): Promise<void> => {
     const by = String(message.source.userId ?? '');
-    return runLive(message, target, {
+    return runLive({ key: message.key, requestId: telegramRequestId(message.source), approval: message }, target, {
       text: '',
       ...(message.source.userId !== undefined ? { userId: by } : {}),
       approval: { id: message.approvalId, decision: message.decision, by },
@@ -325,14 +343,25 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     }
   };
 
+  const proactive = deps.proactive
+    ? createProactiveHandler({
+        api,
+        stores: deps.proactive,
+        runLive,
+        isTransient: isTransientError,
+        clock: deps.clock ?? systemClock,
+        logger,
+      })
+    : undefined;
+
   return async (message: QueuedMessage, delivery: Delivery) => {
     if (message.kind === 'scheduled' || message.kind === 'alert') {
-      if (!deps.proactive) {
+      if (!proactive) {
         throw new QueueMessageFormatError(
           `[telegram:worker] a ${message.kind} run reached a worker without schedules and events configured`,
         );
       }
-      return deps.proactive(message, delivery);
+      return proactive(message, delivery);
     }
     const target: ReplyTarget = message.source.replyTo;
     try {
