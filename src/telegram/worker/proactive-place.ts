@@ -27,7 +27,12 @@ export function topicTitle(text: string): string {
  * Creates a forum topic; null when the chat cannot have one here (not a forum, or the bot may not
  * manage topics: Telegram answers 400), so the caller posts in the chat itself instead.
  */
-export async function openTopic(api: Api, chat: number, title: string, logger: Logger): Promise<number | null> {
+export async function openTopic(
+  api: Api,
+  chat: number,
+  title: string,
+  logger: Logger,
+): Promise<number | null> {
   try {
     return (await api.createForumTopic(chat, topicTitle(title))).message_thread_id;
   } catch (err) {
@@ -72,9 +77,11 @@ export async function resolvePlace(input: {
   if (created === null) return placeOf(tenant, target.chat, undefined);
   const kept = (await input.record(created)) ?? created;
   if (kept !== created) {
-    await api.deleteForumTopic(target.chat, created).catch((err: unknown) =>
-      logger.warn('telegram: could not delete a duplicate topic', { error: errorMessage(err) }),
-    );
+    await api
+      .deleteForumTopic(target.chat, created)
+      .catch((err: unknown) =>
+        logger.warn('telegram: could not delete a duplicate topic', { error: errorMessage(err) }),
+      );
   }
   return placeOf(tenant, target.chat, kept);
 }

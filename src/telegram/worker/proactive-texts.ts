@@ -28,9 +28,12 @@ export const proactiveTexts = {
     `🕘 Scheduled run "${r.name}" — ${zonedTime(dueAt, r.timezone)}\n\n${clip(r.prompt, 3000)}\n\n` +
     'Reply in this thread to continue the conversation.',
   alertOpening: (a: AlertPayload): string =>
-    [`🚨 ${a.title}`, ...a.essentials, '', 'Investigating… Reply in this thread to ask follow-up questions.'].join(
-      '\n',
-    ),
+    [
+      `🚨 ${a.title}`,
+      ...a.essentials,
+      '',
+      'Investigating… Reply in this thread to ask follow-up questions.',
+    ].join('\n'),
   skipped: (r: ScheduleRecord, dueAt: number, next: number): string =>
     `⏭ Skipped the run of "${r.name}" due ${zonedTime(dueAt, r.timezone)}: the next one (${zonedTime(next, r.timezone)}) ` +
     'was due before it could start (the previous run was still running, or runs were held up). Runs do not stack.',

@@ -103,10 +103,7 @@ export function createProactiveHandler(deps: ProactiveDeps) {
       logger,
     });
 
-  const runScheduled = async (
-    message: ScheduledWork,
-    placed: (place: RunPlace) => void,
-  ): Promise<void> => {
+  const runScheduled = async (message: ScheduledWork, placed: (place: RunPlace) => void): Promise<void> => {
     const { tenant } = message.key;
     const name = parseScheduleName(message.source.schedule);
     const dueAt = Date.parse(message.source.dueAt);
@@ -173,7 +170,9 @@ export function createProactiveHandler(deps: ProactiveDeps) {
         return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
       },
       record: async (topic) =>
-        Number((await stores.claims.putIfAbsent(tenant, topicKey, String(topic), PROACTIVE_RECORD_TTL_MS)).value),
+        Number(
+          (await stores.claims.putIfAbsent(tenant, topicKey, String(topic), PROACTIVE_RECORD_TTL_MS)).value,
+        ),
       logger,
     });
     placed(place);

@@ -289,11 +289,15 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   /** A tap on an approval button: continue the deferred call with the decision. */
   const runApproval = (message: ApprovalWork, target: ReplyTarget): Promise<void> => {
     const by = String(message.source.userId ?? '');
-    return runLive({ key: message.key, requestId: telegramRequestId(message.source), approval: message }, target, {
-      text: '',
-      ...(message.source.userId !== undefined ? { userId: by } : {}),
-      approval: { id: message.approvalId, decision: message.decision, by },
-    });
+    return runLive(
+      { key: message.key, requestId: telegramRequestId(message.source), approval: message },
+      target,
+      {
+        text: '',
+        ...(message.source.userId !== undefined ? { userId: by } : {}),
+        approval: { id: message.approvalId, decision: message.decision, by },
+      },
+    );
   };
 
   const sendTranscript = async (message: TelegramWork, target: ReplyTarget): Promise<void> => {
