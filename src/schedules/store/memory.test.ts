@@ -1,11 +1,7 @@
 import { runScheduleConformance, type RawScheduleBackend } from './conformance.js';
 import { TENANTS } from './conformance/fixtures.js';
-import {
-  createMemoryClaimStore,
-  createMemoryScheduleStore,
-  type MemoryClaimState,
-  type MemoryScheduleState,
-} from './memory.js';
+import { createMemoryStorage } from '../../sessions/adapters/memory/index.js';
+import type { MemoryClaimState, MemoryScheduleState } from './memory.js';
 
 /** Reads the memory stores' maps directly, with its own key spelling. */
 function memoryRaw(schedules: MemoryScheduleState, claims: MemoryClaimState): RawScheduleBackend {
@@ -32,8 +28,14 @@ function memoryRaw(schedules: MemoryScheduleState, claims: MemoryClaimState): Ra
 runScheduleConformance({
   name: 'memory',
   async create({ clock }) {
-    const schedules = createMemoryScheduleStore();
-    const claims = createMemoryClaimStore({ clock });
-    return { schedules, claims, raw: memoryRaw(schedules.state, claims.state), clock, async cleanup() {} };
+    // Built the way the app builds it: through the memory storage, whose state the raw reads see.
+    const storage = createMemoryStorage({ clock });
+    return {
+      schedules: storage.schedules,
+      claims: storage.claims,
+      raw: memoryRaw(storage.state.schedules, storage.state.claims),
+      clock,
+      async cleanup() {},
+    };
   },
 });
