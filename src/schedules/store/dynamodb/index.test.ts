@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -14,7 +15,7 @@ import { tableDefinition } from '../../../sessions/adapters/cloud/schema.js';
 import { createCloudStorage } from '../../../sessions/adapters/cloud/storage.js';
 import type { ScheduleRecord } from '../../types.js';
 import { runScheduleConformance, type RawScheduleBackend } from '../conformance.js';
-import { TENANTS, TENANT_A, scheduleName, scheduleRecord } from '../conformance/fixtures.js';
+import { TENANTS, TENANT_A, TENANT_B, scheduleName, scheduleRecord } from '../conformance/fixtures.js';
 import { createDynamoClaimStore, createDynamoScheduleStore } from '../dynamodb.js';
 
 /**
@@ -125,6 +126,35 @@ describe('dynamodb schedule store', () => {
       expect(await store.remove(TENANT_A, scheduleName('flaky'))).toBe(true);
       expect(transactions).toBe(4);
       expect(await store.get(TENANT_A, scheduleName('flaky'))).toBeNull();
+    } finally {
+      await dropTable(table);
+    }
+  });
+
+  it('frees the limit place of a schedule item deleted by hand when its name is removed', async () => {
+    const { doc } = clients();
+    const table = await newTable();
+    try {
+      const store = createDynamoScheduleStore({ doc, table });
+      await store.put(scheduleRecord('by-hand'));
+      await store.put(scheduleRecord('kept'));
+      await doc.send(new DeleteCommand({ TableName: table, Key: { pk: TENANT_A, sk: 'sched#by-hand' } }));
+      const names = async () =>
+        (await doc.send(new GetCommand({ TableName: table, Key: { pk: TENANT_A, sk: 'schedidx' } }))).Item
+          ?.names as Set<string> | undefined;
+      expect([...((await names()) ?? [])].sort()).toEqual(['by-hand', 'kept']);
+      expect(await store.remove(TENANT_A, scheduleName('by-hand'))).toBe(false);
+      expect([...((await names()) ?? [])]).toEqual(['kept']);
+      // Removing an unknown name of a tenant without schedules creates nothing.
+      expect(await store.remove(TENANT_B, scheduleName('never'))).toBe(false);
+      const b = await doc.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': TENANT_B },
+        }),
+      );
+      expect(b.Items).toEqual([]);
     } finally {
       await dropTable(table);
     }

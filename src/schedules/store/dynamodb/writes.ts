@@ -185,8 +185,37 @@ export async function removeSchedule(
     return true;
   } catch (err) {
     const codes = cancellationCodes(err);
-    if (codes?.[0] === 'ConditionalCheckFailed') return false;
+    if (codes?.[0] === 'ConditionalCheckFailed') {
+      await forgetName({ doc, table }, tenant, name);
+      return false;
+    }
     if (codes?.includes('TransactionConflict')) return 'retry';
     throw translate(SOURCE, `remove ${sk}`, err);
+  }
+}
+
+/**
+ * Takes a name without an item out of the index (an item deleted by hand would otherwise hold a
+ * place of the limit): one UpdateItem, only if the name is there, so it never creates an item.
+ */
+async function forgetName(
+  { doc, table }: ScheduleTable,
+  tenant: TenantId,
+  name: ScheduleName,
+): Promise<void> {
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: indexKey(tenant),
+        UpdateExpression: 'DELETE #names :names',
+        ConditionExpression: 'contains(#names, :name)',
+        ExpressionAttributeNames: { '#names': 'names' },
+        ExpressionAttributeValues: { ':names': new Set([name]), ':name': name },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionalCheckFailed(err))
+      throw translate(SOURCE, `remove ${scheduleSk(name)} from the index`, err);
   }
 }
