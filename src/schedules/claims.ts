@@ -6,7 +6,7 @@ import type { TenantId } from '../core/ids.js';
  * route this hour", "this alert's topic is 812", "this /schedule add awaits confirmation". Keyed by
  * (tenant, key); every record expires (`ttlMs` after it was created) and an expired one is as good
  * as absent. Drivers: memory, SQLite, DynamoDB (one conditional write each), all passing
- * `./store/claims-conformance.js`.
+ * `./store/conformance.js`.
  *
  * Keys are `[A-Za-z0-9:_.#-]{1,200}` (`InvalidClaimError` otherwise); values are ≤ 8 KiB of UTF-8.
  */

@@ -1,6 +1,8 @@
 import type { SessionKey, SessionStore, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
 import type { ApprovalId, ApprovalStore } from '../approvals/types.js';
 import type { FileStore } from '../files/types.js';
+import type { ClaimStore } from '../schedules/claims.js';
+import type { ScheduleStore } from '../schedules/types.js';
 import type { ConversationKey } from '../core/keys.js';
 import type { RequestId, SessionId, TenantId } from '../core/ids.js';
 
@@ -172,5 +174,9 @@ export interface Storage {
   readonly approvals: ApprovalStore;
   /** Files of conversations: received attachments and files the agent sent (`files/`). */
   readonly files: FileStore;
+  /** Every tenant's scheduled runs (`schedules/`). */
+  readonly schedules: ScheduleStore;
+  /** Small expiring conditional records of proactive work: once-only claims, rate counters (`schedules/claims.ts`). */
+  readonly claims: ClaimStore;
   close(): Promise<void>;
 }

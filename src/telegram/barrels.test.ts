@@ -43,13 +43,15 @@ process.stdout.write(JSON.stringify(seen));
 const heavy = (urls: string[]): string[] =>
   urls.filter((u) => /\/node_modules\/(better-sqlite3|@aws-sdk\/)/.test(u)).map((u) => u.slice(-80));
 
-describe('telegram and queue barrels are safe to import', () => {
+describe('telegram, queue and schedules barrels are safe to import', () => {
   it.each([
     'telegram/index.ts',
     'telegram/ingress/index.ts',
     'telegram/worker/index.ts',
     'telegram/dedupe/index.ts',
     'queue/index.ts',
+    'schedules/index.ts',
+    'schedules/store/index.ts',
   ])(
     'src/%s loads neither better-sqlite3 nor the AWS SDK',
     async (barrel) => {
@@ -67,5 +69,8 @@ describe('telegram and queue barrels are safe to import', () => {
     expect(heavy(await modulesLoadedBy(`${ROOT}src/telegram/dedupe/dynamo.ts`)).join()).toContain(
       '@aws-sdk/',
     );
-  }, 30_000);
+    expect(heavy(await modulesLoadedBy(`${ROOT}src/schedules/store/dynamodb.ts`)).join()).toContain(
+      '@aws-sdk/',
+    );
+  }, 45_000);
 });

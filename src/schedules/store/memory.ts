@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../../core/clock.js';
-import type { TenantId } from '../../core/ids.js';
+import { parseTenantId, type TenantId } from '../../core/ids.js';
 import type { ClaimStore } from '../claims.js';
 import { ScheduleConflictError, ScheduleLimitError } from '../errors.js';
 import {
@@ -8,26 +8,48 @@ import {
   type ScheduleRecord,
   type ScheduleStore,
 } from '../types.js';
-import { assertClaimKey, assertClaimTtl, assertClaimValue, assertScheduleRecord } from './validate.js';
+import {
+  assertClaimKey,
+  assertClaimLimit,
+  assertClaimTtl,
+  assertClaimValue,
+  assertDueAt,
+  assertExpectedVersion,
+  assertScheduleAddress,
+  assertScheduleRecord,
+  assertTopic,
+} from './validate.js';
+
+/** What the memory schedule store holds, keyed `<tenant>\n<name>` (exposed for tests' raw checks). */
+export type MemoryScheduleState = Map<string, ScheduleRecord>;
+
+/** What the memory claim store holds, keyed `<tenant>\n<key>` (a counter's `value` is ''). */
+export type MemoryClaimState = Map<string, { value: string; count: number; expiresAt: number }>;
 
 /** Schedules in memory (tests, the terminal chat without a data dir). Records are copied in and out. */
-export function createMemoryScheduleStore(): ScheduleStore {
-  const records = new Map<string, ScheduleRecord>();
+export function createMemoryScheduleStore(
+  options: { state?: MemoryScheduleState } = {},
+): ScheduleStore & { readonly state: MemoryScheduleState } {
+  const records: MemoryScheduleState = options.state ?? new Map();
   const id = (tenant: TenantId, name: string) => `${tenant}\n${name}`;
   const copy = (r: ScheduleRecord): ScheduleRecord => structuredClone(r);
   return {
+    state: records,
     async list(tenant) {
+      parseTenantId(tenant);
       return [...records.values()]
         .filter((r) => r.tenant === tenant)
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         .map(copy);
     },
     async get(tenant, name) {
+      assertScheduleAddress(tenant, name);
       const r = records.get(id(tenant, name));
       return r ? copy(r) : null;
     },
     async put(record, expectedVersion) {
       assertScheduleRecord(record);
+      assertExpectedVersion(expectedVersion);
       const current = records.get(id(record.tenant, record.name));
       if (expectedVersion !== undefined && (current?.version ?? 0) !== expectedVersion) {
         throw new ScheduleConflictError(
@@ -54,15 +76,20 @@ export function createMemoryScheduleStore(): ScheduleStore {
       return copy(stored);
     },
     async remove(tenant, name) {
+      assertScheduleAddress(tenant, name);
       return records.delete(id(tenant, name));
     },
     async setTopic(tenant, name: ScheduleName, topic) {
+      assertScheduleAddress(tenant, name);
+      assertTopic(topic);
       const r = records.get(id(tenant, name));
       if (!r) return null;
       if (r.topic === undefined) r.topic = topic;
       return r.topic;
     },
     async markDue(tenant, name, dueAt) {
+      assertScheduleAddress(tenant, name);
+      assertDueAt(dueAt);
       const r = records.get(id(tenant, name));
       if (r && (r.lastDueAt === undefined || dueAt > r.lastDueAt)) r.lastDueAt = dueAt;
     },
@@ -70,15 +97,19 @@ export function createMemoryScheduleStore(): ScheduleStore {
 }
 
 /** Claims in memory, expiring by the injected clock. */
-export function createMemoryClaimStore(options: { clock?: Clock } = {}): ClaimStore {
+export function createMemoryClaimStore(
+  options: { clock?: Clock; state?: MemoryClaimState } = {},
+): ClaimStore & { readonly state: MemoryClaimState } {
   const clock = options.clock ?? systemClock;
-  const items = new Map<string, { value: string; count: number; expiresAt: number }>();
+  const items: MemoryClaimState = options.state ?? new Map();
   const live = (tenant: TenantId, key: string) => {
     const item = items.get(`${tenant}\n${key}`);
     return item && item.expiresAt > clock.now() ? item : undefined;
   };
   return {
+    state: items,
     async putIfAbsent(tenant, key, value, ttlMs) {
+      parseTenantId(tenant);
       assertClaimKey(key);
       assertClaimValue(value);
       assertClaimTtl(ttlMs);
@@ -88,15 +119,19 @@ export function createMemoryClaimStore(options: { clock?: Clock } = {}): ClaimSt
       return { created: true, value };
     },
     async get(tenant, key) {
+      parseTenantId(tenant);
       assertClaimKey(key);
       return live(tenant, key)?.value ?? null;
     },
     async delete(tenant, key) {
+      parseTenantId(tenant);
       assertClaimKey(key);
       items.delete(`${tenant}\n${key}`);
     },
     async increment(tenant, key, limit, ttlMs) {
+      parseTenantId(tenant);
       assertClaimKey(key);
+      assertClaimLimit(limit);
       assertClaimTtl(ttlMs);
       const item = live(tenant, key);
       if (!item) {

@@ -1,8 +1,8 @@
-import { parseTenantId } from '../../core/ids.js';
+import { parseTenantId, type TenantId } from '../../core/ids.js';
 import { CLAIM_KEY_RE, MAX_CLAIM_VALUE_BYTES } from '../claims.js';
 import { InvalidClaimError, InvalidScheduleError } from '../errors.js';
-import { parseScheduleSpec, writtenSpec } from '../spec.js';
-import type { ScheduleRecord } from '../types.js';
+import { parseScheduleName, parseScheduleSpec, writtenSpec } from '../spec.js';
+import type { ScheduleName, ScheduleRecord } from '../types.js';
 
 /**
  * What every store checks before a write (the same in each backend): a record is a valid spec
@@ -16,7 +16,7 @@ export function assertScheduleRecord(record: ScheduleRecord): void {
   }
   parseScheduleSpec(writtenSpec(record));
   const times = [record.createdAt, record.updatedAt, record.lastDueAt].filter((t) => t !== undefined);
-  if (!times.every((t) => Number.isSafeInteger(t) && t >= 0 && t < Date.UTC(2200, 0, 1))) {
+  if (!times.every(isEpochMs)) {
     throw new InvalidScheduleError('[schedules] times must be epoch milliseconds before 2200');
   }
   if (record.origin !== 'config' && record.origin !== 'runtime') {
@@ -32,6 +32,35 @@ export function assertScheduleRecord(record: ScheduleRecord): void {
   }
 }
 
+const isEpochMs = (t: unknown): boolean =>
+  typeof t === 'number' && Number.isSafeInteger(t) && t >= 0 && t < Date.UTC(2200, 0, 1);
+
+/** The (tenant, name) address of a read or a small write: the tenant id, then the name. */
+export function assertScheduleAddress(tenant: TenantId, name: ScheduleName): void {
+  parseTenantId(tenant);
+  parseScheduleName(name);
+}
+
+/** `put`'s `expectedVersion`: undefined or a whole number ≥ 0. */
+export function assertExpectedVersion(expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && !(Number.isSafeInteger(expectedVersion) && expectedVersion >= 0)) {
+    throw new InvalidScheduleError('[schedules] expectedVersion must be a whole number ≥ 0');
+  }
+}
+
+/** `setTopic`'s topic: a Telegram forum topic id. */
+export function assertTopic(topic: number): void {
+  if (!(Number.isSafeInteger(topic) && topic > 0)) {
+    throw new InvalidScheduleError('[schedules] topic must be a positive integer');
+  }
+}
+
+/** `markDue`'s due time: epoch milliseconds. */
+export function assertDueAt(dueAt: number): void {
+  if (!isEpochMs(dueAt))
+    throw new InvalidScheduleError('[schedules] dueAt must be epoch milliseconds before 2200');
+}
+
 export function assertClaimKey(key: string): void {
   if (typeof key !== 'string' || !CLAIM_KEY_RE.test(key)) {
     throw new InvalidClaimError(`[claims] a key is 1–200 characters A-Z a-z 0-9 : _ . # -`);
@@ -41,6 +70,13 @@ export function assertClaimKey(key: string): void {
 export function assertClaimValue(value: string): void {
   if (typeof value !== 'string' || Buffer.byteLength(value, 'utf8') > MAX_CLAIM_VALUE_BYTES) {
     throw new InvalidClaimError(`[claims] a value is a string of at most ${MAX_CLAIM_VALUE_BYTES} bytes`);
+  }
+}
+
+/** `increment`'s limit: a whole number ≥ 0 (0 never counts). */
+export function assertClaimLimit(limit: number): void {
+  if (!(Number.isSafeInteger(limit) && limit >= 0)) {
+    throw new InvalidClaimError('[claims] limit must be a whole number ≥ 0');
   }
 }
 

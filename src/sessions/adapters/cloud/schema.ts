@@ -23,12 +23,16 @@ import {
  * | approval     | `appr#<tenant>#<approvalId>`         | approvals: create (with its log item, one transaction), resolve (conditional on `pending`), setNotice |
  * | approval log | `apprlog#<tenant>:<chat>:<thread>#<createdAt, 13 digits>#<approvalId>` | create; the conversation's audit index (`list` = one Query, newest first) |
  * | grants       | `grant#<tenant>:<chat>:<thread>#<session>` | approvals: grant (`rules` list, conditional append) |
+ * | schedule     | `sched#<name>`                       | schedules: create (with the index, one transaction), replace (conditional on `version`), setTopic, markDue, remove |
+ * | sched. index | `schedidx`                           | schedules: create/remove (`names` string set; `size(names) < 100` is the per-tenant limit) |
+ * | claim        | `claim#<key>`                        | claims: putIfAbsent, increment (conditional on absent/expired, or under the limit), delete |
  *
  * `ttl` (epoch seconds) is the table's TTL attribute: conversations 25 days after the last turn,
  * heads 2× that (the S3 lifecycle horizon), leases a day after expiry, turn-ledger records 7 days
  * after their last write, approval requests and their log items `expiresAt` + the usage retention
- * (400 days by default), grants 25 days after the last grant. Item layout of the approvals:
- * `approvals/store/dynamodb/schema.ts`.
+ * (400 days by default), grants 25 days after the last grant, claims at their expiry (rounded up
+ * to the second); schedules and their index never expire. Item layouts of the approvals:
+ * `approvals/store/dynamodb/schema.ts`; of schedules and claims: `schedules/store/dynamodb/schema.ts`.
  */
 export const PK = 'pk';
 export const SK = 'sk';

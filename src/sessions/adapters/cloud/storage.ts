@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import { createDynamoApprovalStore } from '../../../approvals/store/dynamodb/index.js';
 import { createS3FileStore } from '../../../files/s3.js';
+import { createDynamoClaimStore, createDynamoScheduleStore } from '../../../schedules/store/dynamodb.js';
 import type { Storage } from '../../types.js';
 import { createTranscriptCache } from './cache.js';
 import { toDocumentClient } from '../../../aws/dynamodb.js';
@@ -45,7 +46,7 @@ export interface CloudStorage extends Storage {
   clearCache(): void;
 }
 
-/** S3 transcripts + DynamoDB heads/conversation map/leases/turn ledger/approvals. Clients are injected and not destroyed by `close()`. */
+/** S3 transcripts + DynamoDB heads/conversation map/leases/turn ledger/approvals/schedules/claims. Clients are injected and not destroyed by `close()`. */
 export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
   const doc = toDocumentClient(options.dynamo);
   const metrics = emptyMetrics();
@@ -81,6 +82,8 @@ export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
       clock,
       retentionDays: options.approvalRetentionDays,
     }),
+    schedules: createDynamoScheduleStore({ doc, table: options.table }),
+    claims: createDynamoClaimStore({ doc, table: options.table, clock }),
     metrics,
     clearCache: () => cache.clear(),
     close: async () => cache.clear(),

@@ -20,6 +20,12 @@ import {
   emptyApprovalState,
   type MemoryApprovalState,
 } from '../../../approvals/store/memory.js';
+import {
+  createMemoryClaimStore,
+  createMemoryScheduleStore,
+  type MemoryClaimState,
+  type MemoryScheduleState,
+} from '../../../schedules/store/memory.js';
 import type { ConversationRecord, Lease, Storage, TranscriptStore, TurnRecord } from '../../types.js';
 import { createMemoryTurns } from './turns.js';
 
@@ -49,6 +55,9 @@ export interface MemoryState {
   turns: Map<string, TurnRecord>;
   /** Approval records and grants (`approvals/store/memory.ts`). */
   approvals: MemoryApprovalState;
+  /** Schedules and claims (`schedules/store/memory.ts`). */
+  schedules: MemoryScheduleState;
+  claims: MemoryClaimState;
 }
 
 export interface MemoryStorage extends Storage {
@@ -81,6 +90,8 @@ export function createMemoryStorage(
     leases: new Map(),
     turns: new Map(),
     approvals: emptyApprovalState(),
+    schedules: new Map(),
+    claims: new Map(),
   };
   const now = () => Math.floor(clock.now());
   const live = (record: ConversationRecord | undefined): ConversationRecord | null =>
@@ -277,6 +288,8 @@ export function createMemoryStorage(
         ? { retentionDays: options.approvalRetentionDays }
         : {}),
     }),
+    schedules: createMemoryScheduleStore({ state: state.schedules }),
+    claims: createMemoryClaimStore({ clock, state: state.claims }),
     async close() {},
   };
 }

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import { createSqliteApprovalStore } from '../../../approvals/store/sqlite/index.js';
 import { createLocalFileStore } from '../../../files/local.js';
+import { createSqliteClaimStore, createSqliteScheduleStore } from '../../../schedules/store/sqlite.js';
 import type { Storage } from '../../types.js';
 import { createSqliteConversations } from './conversations.js';
 import { translate } from './errors.js';
@@ -39,7 +40,7 @@ export interface SqliteStorage extends Storage {
 
 /**
  * Everything persistent in one SQLite file (WAL, busy timeout): transcripts, conversation map,
- * leases, the turn ledger and approvals (files next to it, in `files/`). Several processes may open the same file; leases and fencing go through the database.
+ * leases, the turn ledger, approvals, schedules and claims (files next to it, in `files/`). Several processes may open the same file; leases and fencing go through the database.
  */
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const file = resolveFile(options);
@@ -66,6 +67,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     leases: leases.manager,
     turns: createSqliteTurns(db, clock),
     approvals: createSqliteApprovalStore(db, { clock, retentionDays: options.approvalRetentionDays }),
+    schedules: createSqliteScheduleStore(db),
+    claims: createSqliteClaimStore(db, { clock }),
     // Next to the database file: `<data dir>/files/<tenant>/…`.
     files: createLocalFileStore(join(dirname(file), 'files')),
     async close() {

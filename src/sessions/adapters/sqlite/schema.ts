@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { APPROVALS_DDL } from '../../../approvals/store/sqlite/schema.js';
+import { SCHEDULES_DDL } from '../../../schedules/store/sqlite/schema.js';
 
 /** Bumped when the schema changes incompatibly; stored in `PRAGMA user_version`. */
 export const SCHEMA_VERSION = 1;
@@ -110,6 +111,7 @@ export function prepareDatabase(db: Database.Database, busyTimeoutMs: number): v
     }
     db.exec(DDL);
     db.exec(APPROVALS_DDL);
+    db.exec(SCHEDULES_DDL);
     addMissingColumns(db);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
