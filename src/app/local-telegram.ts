@@ -14,6 +14,7 @@ import { liveOptionsOf } from './live-options.js';
 import { loadTelegramCommands } from './telegram-commands.js';
 import { telegramApprovalsOf } from './telegram-approvals.js';
 import { telegramFilesOf } from './telegram-files.js';
+import { proactiveStoresOf } from './proactive.js';
 import { transcriptExporter } from './transcript-exporter.js';
 import type { AppDeps } from './types.js';
 import { usageReader } from './usage-reader.js';
@@ -81,6 +82,7 @@ export async function startLocalTelegram(
         exportTranscript,
         usage,
         files,
+        proactive: proactiveStoresOf(app.storage),
         live: liveOptionsOf(env),
         logger: app.logger.child({ component: 'telegram', tenant: tenant.id }),
       });

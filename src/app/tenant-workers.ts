@@ -8,6 +8,7 @@ import type { LiveOptions } from '../telegram/worker/live/index.js';
 import type { TelegramApprovals } from '../telegram/approvals/index.js';
 import type { TranscriptExporter, UsageReader } from '../telegram/worker/types.js';
 import type { WorkerFiles } from '../telegram/worker/receive-files.js';
+import type { ProactiveStores } from '../telegram/worker/proactive.js';
 import type { ResolvedTenants } from '../tenants/index.js';
 import { UnknownTenantError } from './tenants.js';
 
@@ -23,6 +24,8 @@ export interface TenantWorkersDeps {
   live?: LiveOptions;
   /** Attachments in and the agent's files out (`telegramFilesOf`). */
   files?: WorkerFiles;
+  /** Scheduled runs and alert investigations (`proactiveStoresOf`). */
+  proactive?: ProactiveStores;
   logger: Logger;
 }
 
@@ -48,6 +51,7 @@ export function createTenantWorkers(deps: TenantWorkersDeps): QueueHandler {
         ...(deps.usage ? { usage: deps.usage } : {}),
         ...(deps.live ? { live: deps.live } : {}),
         ...(deps.files ? { files: deps.files } : {}),
+        ...(deps.proactive ? { proactive: deps.proactive } : {}),
       },
     });
     handlers.set(t.id, worker);

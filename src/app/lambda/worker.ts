@@ -5,6 +5,7 @@ import { createTenantWorkers } from '../tenant-workers.js';
 import { liveOptionsOf } from '../live-options.js';
 import { telegramApprovalsOf } from '../telegram-approvals.js';
 import { telegramFilesOf } from '../telegram-files.js';
+import { proactiveStoresOf } from '../proactive.js';
 import { transcriptExporter } from '../transcript-exporter.js';
 import type { AppDeps } from '../types.js';
 import { usageReader } from '../usage-reader.js';
@@ -43,6 +44,7 @@ export async function buildWorkerHandler(
         usage: usageReader(app.usage),
         live: liveOptionsOf(env),
         files: telegramFilesOf(app.storage, app.tenants),
+        proactive: proactiveStoresOf(app.storage),
         logger: app.logger,
       }),
       logger: app.logger,
