@@ -1,10 +1,7 @@
 import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
-  GetScheduleCommand,
-  ListSchedulesCommand,
   UpdateScheduleCommand,
-  type GetScheduleOutput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { awsErrorName, describeAwsError, isThrottled } from '../../aws/errors.js';
@@ -13,14 +10,16 @@ import { ScheduleSyncError } from '../errors.js';
 import type { ScheduleDefinition } from './definition.js';
 
 /**
- * The Scheduler calls of the sync, each translated at the boundary: a refusal becomes a
+ * The Scheduler writes of the sync (what the ingress and API functions may call: their roles grant
+ * Create/Update/DeleteSchedule only), each translated at the boundary: a refusal becomes a
  * `ScheduleSyncError` naming the call and the schedule (`schedule_sync_throttled` when Scheduler
- * still throttled after the client's retries); "not found" on a delete is success.
+ * still throttled after the client's retries); "not found" on a delete is success. The reads of a
+ * full reconcile are in `./reads.ts`.
  */
 
 const SOURCE = 'schedules:eventbridge';
 
-function syncError(operation: string, err: unknown): Error {
+export function syncError(operation: string, err: unknown): Error {
   if (err instanceof OmniError) return err;
   return new ScheduleSyncError(`[${SOURCE}] ${operation} failed: ${describeAwsError(err)}`, {
     cause: err,
@@ -28,7 +27,7 @@ function syncError(operation: string, err: unknown): Error {
   });
 }
 
-async function send<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+export async function send<T>(operation: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -36,7 +35,7 @@ async function send<T>(operation: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const isMissing = (err: unknown): boolean => awsErrorName(err) === 'ResourceNotFoundException';
+export const isMissing = (err: unknown): boolean => awsErrorName(err) === 'ResourceNotFoundException';
 const isConflict = (err: unknown): boolean => awsErrorName(err) === 'ConflictException';
 
 /**
@@ -77,45 +76,4 @@ export async function deleteSchedule(client: SchedulerClient, group: string, nam
     if (isMissing(err)) return false;
     throw syncError(`DeleteSchedule ${name}`, err);
   }
-}
-
-/** A schedule's definition as Scheduler has it, or null. */
-export async function getSchedule(
-  client: SchedulerClient,
-  group: string,
-  name: string,
-): Promise<GetScheduleOutput | null> {
-  try {
-    return await client.send(new GetScheduleCommand({ Name: name, GroupName: group }));
-  } catch (err) {
-    if (isMissing(err)) return null;
-    throw syncError(`GetSchedule ${name}`, err);
-  }
-}
-
-/** Names of the group's schedules starting with `prefix`, every page of `ListSchedules`. */
-export async function listScheduleNames(
-  client: SchedulerClient,
-  group: string,
-  prefix: string,
-): Promise<string[]> {
-  const names: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await send(`ListSchedules ${group}/${prefix}*`, () =>
-      client.send(
-        new ListSchedulesCommand({
-          GroupName: group,
-          NamePrefix: prefix,
-          MaxResults: 100,
-          ...(token ? { NextToken: token } : {}),
-        }),
-      ),
-    );
-    for (const s of page.Schedules ?? []) {
-      if (s.Name && (s.GroupName === undefined || s.GroupName === group)) names.push(s.Name);
-    }
-    token = page.NextToken;
-  } while (token);
-  return names;
 }

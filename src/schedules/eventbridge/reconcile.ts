@@ -11,7 +11,8 @@ import {
   type EventBridgeTarget,
   type ScheduleDefinition,
 } from './definition.js';
-import { deleteSchedule, getSchedule, listScheduleNames, putSchedule } from './ops.js';
+import { deleteSchedule, putSchedule } from './ops.js';
+import { getSchedule, listScheduleNames } from './reads.js';
 
 export interface ReconcileOptions extends EventBridgeTarget {
   client: SchedulerClient;
