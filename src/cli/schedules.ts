@@ -16,7 +16,8 @@ sync: brings the triggers in step with the store. On AWS (OMNICLOUD_STORAGE=clou
 the store onto EventBridge Scheduler: one schedule per record in the stack's group, created or
 updated when it differs, deleted when its record is gone. The target (group, scheduler role,
 queue ARN) comes from OMNICLOUD_SCHEDULE_GROUP / _ROLE_ARN / OMNICLOUD_QUEUE_ARN, else from the
-outputs of --stack (default omnicloud, read with the AWS CLI). --dry-run prints the plan only.
+outputs of --stack (default omnicloud, read with the AWS CLI). --dry-run prints the plan only
+(of the store as it is: the schedules.yaml step then reports without writing).
 Locally there is nothing to sync: the in-process scheduler reads the store on every tick.
 Exit codes: 0 done, 1 some schedule failed (listed), 2 usage.`;
 

@@ -52,7 +52,7 @@ export function recordingScheduler(
       typeof request.body === 'string'
         ? request.body
         : request.body instanceof Uint8Array
-          ? Buffer.from(request.body).toString('utf8')
+          ? new TextDecoder().decode(request.body)
           : '';
     const body = text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : undefined;
     const op: RecordedRequest['op'] =
