@@ -30,6 +30,7 @@ export interface AwsEnv {
   AWS_ENDPOINT_URL_S3?: string;
   AWS_ENDPOINT_URL_DYNAMODB?: string;
   AWS_ENDPOINT_URL_SQS?: string;
+  AWS_ENDPOINT_URL_SCHEDULER?: string;
 }
 
 /**
@@ -47,7 +48,10 @@ export function awsCredentials(env: AwsEnv): AwsCredentials | undefined {
 }
 
 /** Options for one service's client from the environment: region (default us-east-1), keys, endpoint. */
-export function awsClientOptions(env: AwsEnv, service?: 'S3' | 'DYNAMODB' | 'SQS'): AwsClientOptions {
+export function awsClientOptions(
+  env: AwsEnv,
+  service?: 'S3' | 'DYNAMODB' | 'SQS' | 'SCHEDULER',
+): AwsClientOptions {
   const credentials = awsCredentials(env);
   const endpoint = service ? env[`AWS_ENDPOINT_URL_${service}`] : undefined;
   return {

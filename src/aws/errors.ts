@@ -77,13 +77,18 @@ export function isThrottled(err: unknown): boolean {
  */
 export function translate(source: string, operation: string, err: unknown): Error {
   if (err instanceof OmniError) return err;
+  return new StorageError(`[${source}] ${operation} failed: ${describeAwsError(err)}`, {
+    cause: err,
+    code: isThrottled(err) ? 'storage_throttled' : 'storage_error',
+  });
+}
+
+/** `Name (HTTP n): message` of anything an AWS call threw (the tail of every translated message). */
+export function describeAwsError(err: unknown): string {
   const name = awsErrorName(err) || 'Error';
   const status = httpStatus(err);
   const message = typeof shape(err).message === 'string' ? String(shape(err).message) : String(err);
-  return new StorageError(
-    `[${source}] ${operation} failed: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`,
-    { cause: err, code: isThrottled(err) ? 'storage_throttled' : 'storage_error' },
-  );
+  return `${name}${status ? ` (HTTP ${status})` : ''}: ${message}`;
 }
 
 /** Run one AWS call, translating its failure. */

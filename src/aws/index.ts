@@ -13,7 +13,7 @@
  *
  * The client builders, each by its subpath so a bundle pulls only the SDK clients it uses:
  * `aws/s3.js` (`createS3Client`), `aws/dynamodb.js` (`createDynamoClient`,
- * `createDynamoDocumentClient`, `toDocumentClient`), `aws/sqs.js` (`createSqsClient`),
+ * `createDynamoDocumentClient`, `toDocumentClient`), `aws/sqs.js` (`createSqsClient`), `aws/scheduler.js` (`createSchedulerClient`),
  * `aws/ssm.js` (`createSsmParameterClient`, SDK imported lazily), `aws/storage-clients.js`
  * (`createCloudClients`: the S3 + DynamoDB pair of the cloud storage).
  */
@@ -21,6 +21,7 @@ export {
   awsErrorName,
   call,
   cancellationCodes,
+  describeAwsError,
   conditionFailedItem,
   httpStatus,
   isConditionalCheckFailed,

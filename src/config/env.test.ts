@@ -21,3 +21,25 @@ describe('OMNICLOUD_DEMO_TOKEN_MS', () => {
     expect(() => parseEnv({ OMNICLOUD_PORT: 'not a port' })).toThrow(/OMNICLOUD_PORT/);
   });
 });
+
+describe('schedule sync variables (EventBridge Scheduler target)', () => {
+  const ok = {
+    OMNICLOUD_SCHEDULE_GROUP: 'omnicloud-ScheduleGroup-1A2B',
+    OMNICLOUD_SCHEDULE_ROLE_ARN: 'arn:aws:iam::123456789012:role/omnicloud-SchedulerRole-1A2B',
+    OMNICLOUD_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:omnicloud-MessageQueue-1A2B.fifo',
+  };
+
+  it('accepts what the stack sets', () => {
+    expect(parseEnv(ok)).toMatchObject(ok);
+  });
+
+  it.each([
+    ['OMNICLOUD_SCHEDULE_GROUP', 'has spaces'],
+    ['OMNICLOUD_SCHEDULE_GROUP', 'g'.repeat(65)],
+    ['OMNICLOUD_SCHEDULE_ROLE_ARN', 'arn:aws:iam::123456789012:user/alice'],
+    ['OMNICLOUD_QUEUE_ARN', 'arn:aws:sqs:eu-west-1:123456789012:standard-queue'],
+    ['OMNICLOUD_QUEUE_ARN', 'https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => parseEnv({ ...ok, [name]: value })).toThrow(new RegExp(name));
+  });
+});

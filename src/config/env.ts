@@ -152,6 +152,24 @@ export const ENV_SCHEMA = z.object({
   DEDUPE_TABLE: z.string().optional(),
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
 
+  // Schedules on AWS (docs/schedules-aws.md): the EventBridge Scheduler target of the schedule sync.
+  /** Scheduler group holding one schedule per stored schedule (the stack's ScheduleGroup). */
+  OMNICLOUD_SCHEDULE_GROUP: z
+    .string()
+    .regex(/^[0-9a-zA-Z_.-]{1,64}$/, 'must be a schedule group name (1–64 characters 0-9 a-z A-Z _ . -)')
+    .optional(),
+  /** Role Scheduler assumes to send runs to the queue (the stack's SchedulerRole). */
+  OMNICLOUD_SCHEDULE_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN')
+    .optional(),
+  /** ARN of the FIFO work queue (QUEUE_URL's queue) every schedule sends its runs to. */
+  OMNICLOUD_QUEUE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,75}\.fifo$/, 'must be the ARN of a FIFO queue')
+    .optional(),
+  AWS_ENDPOINT_URL_SCHEDULER: z.string().url().optional(),
+
   // Agent HTTP API.
   API_AUTH_MODE: z.enum(['token', 'iam']).default('token'),
   API_AUTH_TOKEN: z.string().optional(),

@@ -27,3 +27,17 @@ export class InvalidClaimError extends OmniError {
     super('invalid_claim', message, { status: 400 });
   }
 }
+
+/**
+ * The deployment's trigger refused a change (on AWS: EventBridge Scheduler, after the client's
+ * retries): `[schedules:eventbridge] UpdateSchedule acme.morning failed: ValidationException (HTTP 400): …`.
+ * The store is already written; `omnicloud schedules sync` (or the next apply) repairs the trigger.
+ */
+export class ScheduleSyncError extends OmniError {
+  constructor(
+    message: string,
+    options?: { cause?: unknown; code?: 'schedule_sync_failed' | 'schedule_sync_throttled' },
+  ) {
+    super(options?.code ?? 'schedule_sync_failed', message, { cause: options?.cause, status: 502 });
+  }
+}

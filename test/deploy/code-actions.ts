@@ -42,6 +42,12 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   ChangeMessageVisibilityBatchCommand: ['sqs:ChangeMessageVisibility'],
   GetQueueAttributesCommand: ['sqs:GetQueueAttributes'],
   GetParametersCommand: ['ssm:GetParameters'],
+  // A schedule's definition names the role Scheduler assumes: creating or replacing it passes that role.
+  CreateScheduleCommand: ['scheduler:CreateSchedule', 'iam:PassRole'],
+  UpdateScheduleCommand: ['scheduler:UpdateSchedule', 'iam:PassRole'],
+  DeleteScheduleCommand: ['scheduler:DeleteSchedule'],
+  GetScheduleCommand: ['scheduler:GetSchedule'],
+  ListSchedulesCommand: ['scheduler:ListSchedules'],
 };
 
 /**

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TURN_ERROR_CODES } from '../../src/agent/types.js';
@@ -103,15 +103,30 @@ const AGENT_RUNTIME_ACTIONS = [
   'kms:Decrypt',
 ];
 
+/**
+ * What the ingress and API do to schedules (issue 16): write the Scheduler schedule of a record
+ * (create/update/delete, passing the scheduler role). Reads (Get/ListSchedules) are only made by
+ * `omnicloud schedules sync` with the operator's credentials (src/schedules/eventbridge/reads.ts).
+ */
+const SCHEDULE_SYNC_ACTIONS = [
+  'scheduler:CreateSchedule',
+  'scheduler:UpdateSchedule',
+  'scheduler:DeleteSchedule',
+  'iam:PassRole',
+];
+
 const FUNCTIONS = {
   IngressFunction: {
     role: 'IngressRole',
-    // The lease items only (/stop, the Stop button, the busy 👀): not the rest of the cloud storage.
+    // The lease items (/stop, the Stop button, the busy 👀) and the schedule store's items
+    // (/schedule, claims): not the rest of the cloud storage.
     code: [
       'src/queue/sqs-producer.ts',
       'src/aws/ssm.ts',
       'src/telegram',
       'src/sessions/adapters/cloud/leases.ts',
+      'src/schedules/store',
+      'src/schedules/eventbridge/ops.ts',
     ],
     actions: [
       'logs:CreateLogStream',
@@ -121,8 +136,10 @@ const FUNCTIONS = {
       'dynamodb:DeleteItem',
       'dynamodb:UpdateItem',
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'ssm:GetParameters',
       'kms:Decrypt',
+      ...SCHEDULE_SYNC_ACTIONS,
     ],
     resources: [
       'IngressLogGroup',
@@ -133,6 +150,8 @@ const FUNCTIONS = {
       'TelegramWebhookSecretParamName',
       'TenantParamPath',
       'SecretsKmsKeyArn',
+      'ScheduleGroup',
+      'SchedulerRole',
     ],
   },
   WorkerFunction: {
@@ -173,9 +192,18 @@ const FUNCTIONS = {
       'src/usage/adapters/dynamodb',
       'src/aws/ssm.ts',
       'src/server',
+      'src/schedules/store',
+      'src/schedules/eventbridge/ops.ts',
     ],
-    actions: ['logs:CreateLogStream', 'logs:PutLogEvents', ...AGENT_RUNTIME_ACTIONS],
+    actions: [
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      ...AGENT_RUNTIME_ACTIONS,
+      ...SCHEDULE_SYNC_ACTIONS,
+    ],
     resources: [
+      'ScheduleGroup',
+      'SchedulerRole',
       'ApiLogGroup',
       'SessionTable',
       'SessionBucket',
@@ -201,6 +229,15 @@ const PLATFORM_ACTIONS = new Set([
   'bedrock:GetInferenceProfile',
   'bedrock:ListInferenceProfiles',
 ]);
+
+/**
+ * Actions granted for code that lands with another piece of issue 16: the DynamoDB schedule store
+ * (`src/schedules/store/dynamodb.ts`) lists a tenant's schedules with Query. Each entry must go
+ * once that file exists (the test below fails then), so the grant is checked against real code.
+ */
+const AHEAD_OF_CODE: Record<string, { file: string; actions: string[] }> = {
+  IngressFunction: { file: 'src/schedules/store/dynamodb.ts', actions: ['dynamodb:Query'] },
+};
 
 type Statement = {
   Sid?: string;
@@ -297,7 +334,12 @@ describe('least-privilege IAM per function', () => {
       const missing = [...used.actions.keys()].filter((a) => !granted.has(a));
       expect(missing, `actions used by ${[...used.actions.values()].flat().join(', ')}`).toEqual([]);
       // Everything declared is either called by our code or required by the platform.
-      const unexplained = spec.actions.filter((a) => !used.actions.has(a) && !PLATFORM_ACTIONS.has(a));
+      const ahead = AHEAD_OF_CODE[fnId];
+      if (ahead)
+        expect(existsSync(join(ROOT, ahead.file)), `${ahead.file} exists: drop AHEAD_OF_CODE`).toBe(false);
+      const unexplained = spec.actions.filter(
+        (a) => !used.actions.has(a) && !PLATFORM_ACTIONS.has(a) && !ahead?.actions.includes(a),
+      );
       expect(unexplained).toEqual([]);
     });
   }
@@ -379,7 +421,8 @@ describe('queue, timeouts and retries', () => {
   it('FIFO queue and FIFO DLQ with per-message-group dedupe and throughput', () => {
     expect(queue).toMatchObject({
       FifoQueue: true,
-      ContentBasedDeduplication: false,
+      // Scheduler cannot set a deduplication id (docs/schedules-aws.md); ours still sets one (below).
+      ContentBasedDeduplication: true,
       DeduplicationScope: 'messageGroup',
       FifoThroughputLimit: 'perMessageGroupId',
     });
@@ -593,7 +636,7 @@ describe('functions, API and outputs', () => {
     }
   });
 
-  it('the webhook route is /telegram/{tenant} on an HTTP API; the API is a Function URL, IAM by default', () => {
+  it('the webhook and alert-event routes are on one HTTP API; the API is a Function URL, IAM by default', () => {
     const events = props('IngressFunction').Events as Record<
       string,
       { Type: string; Properties: { Path: string; Method: string } }
@@ -602,6 +645,10 @@ describe('functions, API and outputs', () => {
       {
         Type: 'HttpApi',
         Properties: { ApiId: { Ref: 'TelegramHttpApi' }, Path: '/telegram/{tenant}', Method: 'POST' },
+      },
+      {
+        Type: 'HttpApi',
+        Properties: { ApiId: { Ref: 'TelegramHttpApi' }, Path: '/v1/events/{tenant}', Method: 'POST' },
       },
     ]);
     expect(R.TelegramHttpApi!.Type).toBe('AWS::Serverless::HttpApi');
@@ -669,5 +716,90 @@ describe('alarms', () => {
       }
       expect(clauses).toContainEqual({ field: 'error_code', code: 'history_not_persisted' });
     }
+  });
+});
+
+describe('schedules on EventBridge Scheduler (issue 16)', () => {
+  const defaults = SCENARIOS['defaults (Bedrock, IAM API)']!;
+
+  it('our producer still sets an explicit deduplication id, which wins over the content hash', () => {
+    const producer = readFileSync(join(ROOT, 'src/queue/sqs-producer.ts'), 'utf8');
+    expect(producer).toMatch(/MessageDeduplicationId: messageDeduplicationId\(message\)/);
+    expect(props('MessageQueue').DeduplicationScope).toBe('messageGroup');
+  });
+
+  it('one schedule group; Scheduler assumes a role of this account that may only send to the work queue', () => {
+    expect(R.ScheduleGroup!.Type).toBe('AWS::Scheduler::ScheduleGroup');
+    const role = props('SchedulerRole');
+    expect(role.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ],
+    });
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(statements('SchedulerRole', defaults)).toEqual([
+      {
+        Sid: 'SendRuns',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['MessageQueue', 'Arn'] },
+      },
+    ]);
+  });
+
+  it('ingress and API write schedules of this group only, and pass the scheduler role to Scheduler only', () => {
+    for (const role of ['IngressRole', 'ApiRole']) {
+      const all = statements(role, defaults);
+      const writes = all.find((s) => s.Sid === 'ScheduleTriggers')!;
+      expect(asList(writes.Action).sort()).toEqual([
+        'scheduler:CreateSchedule',
+        'scheduler:DeleteSchedule',
+        'scheduler:UpdateSchedule',
+      ]);
+      expect(writes.Resource).toEqual({
+        'Fn::Sub':
+          'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${ScheduleGroup}/*',
+      });
+      const pass = all.find((s) => asList(s.Action).includes('iam:PassRole'))!;
+      expect(pass).toEqual({
+        Sid: 'PassSchedulerRole',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      });
+      expect(all.filter((s) => asList(s.Action).some((a) => a.startsWith('scheduler:')))).toHaveLength(1);
+    }
+    const worker = statements('WorkerRole', defaults).flatMap((s) => asList(s.Action));
+    expect(worker.filter((a) => a.startsWith('scheduler:') || a === 'iam:PassRole')).toEqual([]);
+  });
+
+  it('the ingress may list and delete items of the session table (schedule store, claims)', () => {
+    const store = statements('IngressRole', defaults).find((s) => s.Sid === 'ScheduleStore')!;
+    expect(asList(store.Action).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:Query']);
+    expect(store.Resource).toEqual({ 'Fn::GetAtt': ['SessionTable', 'Arn'] });
+  });
+
+  it('ingress and API get the sync target (group, role, queue ARN); the worker does not', () => {
+    const target = {
+      OMNICLOUD_SCHEDULE_GROUP: { Ref: 'ScheduleGroup' },
+      OMNICLOUD_SCHEDULE_ROLE_ARN: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+      OMNICLOUD_QUEUE_ARN: { 'Fn::GetAtt': ['MessageQueue', 'Arn'] },
+    };
+    for (const fn of ['IngressFunction', 'ApiFunction']) expect(envOf(fn, defaults)).toMatchObject(target);
+    const worker = envOf('WorkerFunction', defaults);
+    for (const name of Object.keys(target)) expect(worker[name]).toBeUndefined();
+  });
+
+  it('outputs what `omnicloud schedules sync` reads: group, scheduler role, queue ARN', () => {
+    expect(template.Outputs.ScheduleGroupName!.Value).toEqual({ Ref: 'ScheduleGroup' });
+    expect(template.Outputs.SchedulerRoleArn!.Value).toEqual({ 'Fn::GetAtt': ['SchedulerRole', 'Arn'] });
+    expect(template.Outputs.QueueArn!.Value).toEqual({ 'Fn::GetAtt': ['MessageQueue', 'Arn'] });
   });
 });
