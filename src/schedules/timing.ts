@@ -36,8 +36,9 @@ function cronOf(expression: string, timezone: string): Cron {
 }
 
 /**
- * Checks a timing and time zone: a valid expression in the portable subset, a known zone, and never
- * due more often than `MIN_SCHEDULE_INTERVAL_MS` (checked over the next 200 due times for cron).
+ * Checks a timing and time zone: a valid expression in the portable subset (one EventBridge
+ * Scheduler can express too), a known zone, and never due more often than `MIN_SCHEDULE_INTERVAL_MS`
+ * (checked over the next 200 due times for cron).
  * Throws `InvalidScheduleError` naming what is wrong.
  */
 export function assertValidTiming(timing: ScheduleTiming, timezone: string): void {
@@ -66,6 +67,9 @@ export function assertValidTiming(timing: ScheduleTiming, timezone: string): voi
       `cron expression "${expression.slice(0, MAX_EXPRESSION_CHARS)}" must have 5 fields (minute hour day-of-month month day-of-week) of numbers, names, *, ranges, steps and lists`,
     );
   }
+  // The same rules locally and on AWS: a cron EventBridge Scheduler cannot express is refused here
+  // (both day fields set, steps in day-of-week), not discovered at the first sync.
+  eventBridgeExpression({ type: 'cron', expression });
   let cron: Cron;
   try {
     cron = cronOf(expression, timezone);
