@@ -1,4 +1,5 @@
 import { OmniError } from '../core/errors.js';
+import type { ScheduleRecord } from './types.js';
 
 /** A schedule (name, timing, time zone, prompt, target…) is invalid; nothing was written. */
 export class InvalidScheduleError extends OmniError {
@@ -25,5 +26,39 @@ export class ScheduleLimitError extends OmniError {
 export class InvalidClaimError extends OmniError {
   constructor(message: string) {
     super('invalid_claim', message, { status: 400 });
+  }
+}
+
+/** No schedule of that name in the tenant. */
+export class ScheduleNotFoundError extends OmniError {
+  constructor(message: string) {
+    super('schedule_not_found', message, { status: 404 });
+  }
+}
+
+/**
+ * A change a config-origin schedule does not take: it is defined in the tenant's `schedules.yaml`
+ * and may only be paused or resumed at runtime (the file is changed, then synced).
+ */
+export class ScheduleFromConfigError extends OmniError {
+  constructor(message: string) {
+    super('schedule_from_config', message, { status: 409 });
+  }
+}
+
+/**
+ * The store was changed but the deployment's trigger was not (`ScheduleSync` failed). The change
+ * stays stored (`record` is what was written, or absent after a removal); `omnicloud schedules
+ * sync` or the schedule's next change repairs the trigger.
+ */
+export class ScheduleSyncError extends OmniError {
+  readonly record: ScheduleRecord | undefined;
+
+  constructor(message: string, record?: ScheduleRecord, options?: { cause?: unknown }) {
+    super('schedule_sync_failed', message, {
+      status: 502,
+      ...(options?.cause !== undefined ? { cause: options.cause } : {}),
+    });
+    this.record = record;
   }
 }
