@@ -280,3 +280,11 @@ describe('remove', () => {
     expect(await store.get(ACME, n('alarms'))).toBeNull();
   });
 });
+
+describe('an empty change', () => {
+  it('writes nothing and leaves the version', async () => {
+    await service.create(ACME, spec(), 'tg:1');
+    expect(await service.update(ACME, n('alarms'), {}, 'tg:1')).toMatchObject({ version: 1 });
+    expect(synced).toHaveLength(1);
+  });
+});

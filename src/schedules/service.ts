@@ -160,6 +160,7 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
             `schedule "${name}" is at version ${current.version}, not ${expectedVersion}: read it again`,
           );
         }
+        if (Object.values(patch).every((v) => v === undefined)) return current; // nothing to write
         const next = await patched(current, patch);
         try {
           return await applied(await store.put(next, current.version));

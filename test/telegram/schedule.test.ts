@@ -317,7 +317,7 @@ describe('/schedule list, pause, resume, remove', () => {
     const here = lastText(pipe, FORUM.id).split('\n');
     expect(here[0]).toBe('Schedules posting in this chat (2):');
     expect(here[1]).toMatch(
-      /^• here — enabled · every 15 minutes · next \w{3} \d{1,2} \w{3}, \d\d:\d[05] \(UTC\) · added here · topic 7 of this chat$/,
+      /^• here — enabled · every 15 minutes · next \w{3} \d{1,2} \w{3}, \d\d:\d[05] \(UTC\) · added at runtime · topic 7 of this chat$/,
     );
     expect(here[2]).toMatch(
       /^• nightly — enabled · cron 0 3 \* \* \* \(Europe\/Berlin\) · next \w{3} \d{1,2} \w{3}, 03:00 \(Europe\/Berlin\) · schedules\.yaml$/,

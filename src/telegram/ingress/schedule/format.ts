@@ -80,7 +80,7 @@ export function summaryText(spec: ScheduleSpec, now: number, heading: string): s
 /** One line of `/schedule list`. */
 export function listLine(record: ScheduleRecord, now: number, here: number): string {
   const state = !record.enabled ? 'disabled' : record.paused ? '⏸ paused' : 'enabled';
-  const origin = record.origin === 'config' ? 'schedules.yaml' : 'added here';
+  const origin = record.origin === 'config' ? 'schedules.yaml' : 'added at runtime';
   const where =
     record.target.chat === here && record.target.thread === undefined
       ? ''
