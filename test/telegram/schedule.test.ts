@@ -33,14 +33,19 @@ afterEach(async () => {
   p = undefined;
 });
 
-async function start(options: { policy?: AccessPolicy; schedules?: false } = {}): Promise<Pipeline> {
+async function start(
+  options: { policy?: AccessPolicy; schedules?: false; failSync?: boolean } = {},
+): Promise<Pipeline> {
   store = createMemoryScheduleStore();
   clock = new ManualClock(Date.now());
   applied = [];
   queued = [];
   const sync: ScheduleSync = {
     kind: 'eventbridge',
-    apply: async (r) => void applied.push(`${r.name} v${r.version}`),
+    apply: async (r) => {
+      if (options.failSync) throw new Error('EventBridge Scheduler unreachable');
+      applied.push(`${r.name} v${r.version}`);
+    },
     remove: async (_t, name) => void applied.push(`removed ${name}`),
   };
   const service = createScheduleService({ store, sync, clock, agentsOf: () => ['aws-support'] });
@@ -135,6 +140,18 @@ describe('/schedule add → Save / Cancel', () => {
     expect(edited.text).toMatch(/^✅ Saved — next run \w{3} \d{1,2} \w{3}, 09:00 \(Europe\/Berlin\)\.\n/);
     expect(edited.replyMarkup).toBeUndefined();
     expect(queued).toEqual([]);
+  });
+
+  it('keeps the saved schedule when its trigger fails, and says an operator can sync', async () => {
+    const pipe = await start({ failSync: true });
+    await pipe.post(privateText('/schedule add db every 15m Check the database'));
+    const { message, save } = confirmation(pipe, USER.id);
+    await pipe.post(tap(save, message));
+    expect(await store.get(DEFAULT_TENANT, name('db'))).toMatchObject({ version: 1 });
+    expect(answers(pipe)).toEqual([{ text: scheduleTexts.pressSaving, alert: false }]);
+    expect(pipe.api.messages(USER.id).find((m) => m.messageId === message.messageId)?.text).toMatch(
+      /^✅ Saved — next run .*\.\n⚠️ Its trigger could not be updated yet: an operator can run "omnicloud schedules sync"\./,
+    );
   });
 
   it('saves once on a double tap (two updates)', async () => {
