@@ -1,13 +1,15 @@
 /**
  * One base error with a stable `code`; subclasses end in `Error`. Messages are prefixed with their
  * source (`[sessions:sqlite] …`). Code throws errors or returns them (a turn's `error_code`); they
- * are turned into words for people in four places only:
+ * are turned into words for people in these places only:
  * - the HTTP API: `errorReply` in `server/errors.ts`, behind the app's one `onError` (and `notFound`)
  *   and a streamed turn's `error` event: `{ error: { code, message } }`, only our own messages in the body;
  * - the Telegram bot: `bot.catch` in `telegram/bot.ts` (and the webhook route in
  *   `telegram/ingress/webhook.ts`, with the same `describeBotError`): one log line per failed update;
  * - the Telegram worker: `turnErrorText`/`failureText` in `telegram/worker/error-text.ts`, the reply a user gets for a failed
  *   turn's `error_code` or a failed job's `OmniError.code`;
+ * - the Telegram ingress's `/schedule`: `refusalOf` in `telegram/ingress/schedule/refusal.ts`, the
+ *   message of a refused schedule change (a 4xx `OmniError`) as the reply;
  * - the CLI: `runCli` in `cli/main.ts` (any error: its message, no stack), `formatReply` in
  *   `cli/turn-render.ts` (a failed turn as `error (<code>): <message>`) and `cli/chat.ts` (a failed
  *   line as `error: …`).

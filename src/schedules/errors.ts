@@ -1,4 +1,5 @@
 import { OmniError } from '../core/errors.js';
+import type { ScheduleRecord } from './types.js';
 
 /** A schedule (name, timing, time zone, prompt, target…) is invalid; nothing was written. */
 export class InvalidScheduleError extends OmniError {
@@ -28,16 +29,41 @@ export class InvalidClaimError extends OmniError {
   }
 }
 
+/** No schedule of that name in the tenant. */
+export class ScheduleNotFoundError extends OmniError {
+  constructor(message: string) {
+    super('schedule_not_found', message, { status: 404 });
+  }
+}
+
+/**
+ * A change a config-origin schedule does not take: it is defined in the tenant's `schedules.yaml`
+ * and may only be paused or resumed at runtime (the file is changed, then synced).
+ */
+export class ScheduleFromConfigError extends OmniError {
+  constructor(message: string) {
+    super('schedule_from_config', message, { status: 409 });
+  }
+}
+
 /**
  * The deployment's trigger refused a change (on AWS: EventBridge Scheduler, after the client's
  * retries): `[schedules:eventbridge] UpdateSchedule acme.morning failed: ValidationException (HTTP 400): …`.
- * The store is already written; `omnicloud schedules sync` (or the next apply) repairs the trigger.
+ * The store is already written (`record` is what was written, absent after a removal);
+ * `omnicloud schedules sync` or the schedule's next change repairs the trigger.
  */
 export class ScheduleSyncError extends OmniError {
+  readonly record: ScheduleRecord | undefined;
+
   constructor(
     message: string,
-    options?: { cause?: unknown; code?: 'schedule_sync_failed' | 'schedule_sync_throttled' },
+    options?: {
+      cause?: unknown;
+      code?: 'schedule_sync_failed' | 'schedule_sync_throttled';
+      record?: ScheduleRecord;
+    },
   ) {
     super(options?.code ?? 'schedule_sync_failed', message, { cause: options?.cause, status: 502 });
+    this.record = options?.record;
   }
 }

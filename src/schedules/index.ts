@@ -7,6 +7,7 @@ export * from './types.js';
 export * from './claims.js';
 export * from './errors.js';
 export * from './spec.js';
+export * from './service.js';
 export * from './sync.js';
 export * from './timing.js';
 export * from './work.js';

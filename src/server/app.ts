@@ -5,6 +5,7 @@ import type { AgentRunner } from '../agent/types.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { DEFAULT_TENANT, type TenantId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
+import type { ScheduleService } from '../schedules/index.js';
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '../files/types.js';
 import type { Storage } from '../sessions/types.js';
 import type { UsageStore } from '../usage/index.js';
@@ -16,6 +17,7 @@ import { approvalRoutes, type ApprovalReader } from './routes/approvals.js';
 import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { fileRoutes } from './routes/files.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { stopRoutes, type StopRequester } from './routes/stop.js';
 import { usageRoutes } from './routes/usage.js';
 import { DEFAULT_SSE_HEARTBEAT_MS } from './turn-stream.js';
@@ -46,6 +48,8 @@ export interface ApiAppDeps {
   sseHeartbeatMs?: number;
   /** Where the approval routes read requests and the audit trail (default `storage.approvals`). */
   approvals?: ApprovalReader;
+  /** Serves `/v1/schedules/:tenant[/:name]` (list, read, create, change, pause, remove) when given. */
+  schedules?: ScheduleService;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -136,6 +140,9 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
     stopRoutes({ stops: deps.stops ?? deps.storage.leases, logger: deps.logger }),
   );
   if (deps.usage) app.route('/v1/usage', usageRoutes({ usage: deps.usage, clock }));
+  if (deps.schedules) {
+    app.route('/v1/schedules', scheduleRoutes({ schedules: deps.schedules, now: () => clock.now() }));
+  }
 
   app.notFound((c) => errorResponse(c, notFound('not_found', 'no such route'), deps.logger));
   app.onError((err, c) => errorResponse(c, err, deps.logger));

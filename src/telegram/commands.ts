@@ -9,6 +9,7 @@ const BUILTIN_DESCRIPTIONS: Record<BuiltinCommand, string> = {
   stop: 'Stop the turn running here, or cancel its approval request',
   debug: "This conversation's approvals and transcript files",
   cost: "Show this conversation's usage",
+  schedule: 'Scheduled runs here: /schedule add|list|pause|resume|remove',
 };
 
 export function isBuiltin(name: string): name is BuiltinCommand {

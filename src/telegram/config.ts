@@ -3,7 +3,16 @@ import type { BusyMessages } from '../queue/merge.js';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 
 /** Names the bot handles itself; a config file cannot redefine them. */
-export const BUILTIN_COMMANDS = ['start', 'help', 'newchat', 'new', 'stop', 'debug', 'cost'] as const;
+export const BUILTIN_COMMANDS = [
+  'start',
+  'help',
+  'newchat',
+  'new',
+  'stop',
+  'debug',
+  'cost',
+  'schedule',
+] as const;
 export type BuiltinCommand = (typeof BUILTIN_COMMANDS)[number];
 
 const NAME_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/;

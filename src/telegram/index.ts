@@ -16,6 +16,7 @@ export {
 } from './config.js';
 export { menuCommands, helpText } from './commands.js';
 export { registerCommandMenu } from './menu.js';
+export { probeBotInChat } from './chat-probe.js';
 export { createTenantBot, type TenantBot, type TenantBotOptions } from './tenant-bot.js';
 export {
   createTelegramService,

@@ -10,6 +10,7 @@ import type { AccessPolicy, CommandsConfig } from './config.js';
 import type { UpdateDeduper } from './dedupe/types.js';
 import { startTelegramPolling, type PollingHandle } from './ingress/polling.js';
 import type { TelegramApprovals } from './approvals/index.js';
+import type { TelegramSchedules } from './ingress/schedule/types.js';
 import type { TurnStops } from './ingress/stops.js';
 import { mountTelegramWebhook } from './ingress/webhook.js';
 import { createTenantBot } from './tenant-bot.js';
@@ -37,6 +38,8 @@ export interface TelegramServiceDeps {
   stops?: TurnStops;
   /** Approval requests (the storage's approvals and conversation map): buttons, `/stop`, `/debug`. */
   approvals?: TelegramApprovals;
+  /** Schedules and `/schedule add` drafts (the schedule service and the claim store): `/schedule`. */
+  schedules?: TelegramSchedules;
   exportTranscript?: TranscriptExporter;
   usage?: UsageReader;
   /** Photos and documents in, the agent's files out; without it files get a "not available" reply. */
@@ -94,6 +97,7 @@ export function createTelegramService(deps: TelegramServiceDeps): TelegramServic
       ...(deps.policy ? { policy: deps.policy } : {}),
       ...(deps.stops ? { stops: deps.stops } : {}),
       ...(deps.approvals ? { approvals: deps.approvals } : {}),
+      ...(deps.schedules ? { schedules: deps.schedules } : {}),
       ...(deps.files ? { files: { maxBytes: deps.files.policy(deps.tenant).maxBytes } } : {}),
     },
     worker: {

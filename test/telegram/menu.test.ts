@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const BUILTINS = ['start', 'help', 'newchat', 'new', 'stop', 'debug', 'cost'];
+const BUILTINS = ['start', 'help', 'newchat', 'new', 'stop', 'debug', 'cost', 'schedule'];
 
 describe('command menu', () => {
   it('registers the built-ins, then configured commands Telegram accepts (not hello-world)', async () => {

@@ -7,6 +7,7 @@ import { createSqsConsumer } from '../../src/queue/sqs-consumer.js';
 import { createSqsQueue } from '../../src/queue/sqs-producer.js';
 import type { AccessPolicy, CommandsConfig } from '../../src/telegram/config.js';
 import type { TelegramApprovals } from '../../src/telegram/approvals/index.js';
+import type { TelegramSchedules } from '../../src/telegram/ingress/schedule/types.js';
 import type { TurnStops } from '../../src/telegram/ingress/stops.js';
 import { createMemoryDeduper } from '../../src/telegram/dedupe/index.js';
 import {
@@ -37,6 +38,8 @@ export interface PipelineOptions {
   stops?: TurnStops;
   /** Approval requests (e.g. `telegramApprovalsOf(storage)`): buttons, `/stop`'s cancel, `/debug`. */
   approvals?: TelegramApprovals;
+  /** Schedules and their drafts (a `ScheduleService` and a claim store): `/schedule`. */
+  schedules?: TelegramSchedules;
   logger?: Logger;
   /** Photos and documents in, the agent's files out (e.g. `{ store: storage.files, policy }`). */
   files?: WorkerFiles;
@@ -80,6 +83,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(options.usage ? { usage: options.usage } : {}),
     ...(options.stops ? { stops: options.stops } : {}),
     ...(options.approvals ? { approvals: options.approvals } : {}),
+    ...(options.schedules ? { schedules: options.schedules } : {}),
     ...(queueFactory ? { queue: queueFactory } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.live ? { live: options.live } : {}),

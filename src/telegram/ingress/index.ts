@@ -16,3 +16,4 @@ export {
 export { createTelegramWebhookLambda, type ApiGatewayV2Event, type ApiGatewayV2Result } from './lambda.js';
 export { startTelegramPolling, ALLOWED_UPDATES, type PollingHandle } from './polling.js';
 export { parseStopData, stopButtonData, type TurnStops } from './stops.js';
+export type { TelegramSchedules } from './schedule/index.js';

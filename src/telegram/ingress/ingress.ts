@@ -13,6 +13,8 @@ import { dedupeUpdates } from './dedupe-updates.js';
 import { chatMembership } from './membership.js';
 import { editedMessages } from './edited.js';
 import { placeWithin } from './place.js';
+import { scheduleButtons } from './schedule/button.js';
+import type { TelegramSchedules } from './schedule/types.js';
 import { buttonPresses } from './stop-button.js';
 import type { TurnStops } from './stops.js';
 import { texts } from './texts.js';
@@ -41,6 +43,11 @@ export interface IngressDeps {
    * API's 20 MB download limit) is refused here, before anything is queued. Default: 20 MB.
    */
   files?: IngressFilePolicy;
+  /**
+   * The tenant's schedules (issue 16) and the claim store holding `/schedule add` drafts until Save
+   * or Cancel. Without it `/schedule` says schedules are not available here.
+   */
+  schedules?: TelegramSchedules;
   clock?: Clock;
   logger?: Logger;
 }
@@ -70,9 +77,11 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
     commands,
     stops: deps.stops,
     approvals: deps.approvals,
+    schedules: deps.schedules,
     clock,
     logger,
   };
+  composer.use(scheduleButtons({ ...commandDeps, policy }));
   composer.use(buttonPresses({ ...commandDeps, policy }));
   composer.use(editedMessages({ ...commandDeps, policy }));
 

@@ -10,6 +10,7 @@ import { enqueueAcknowledged } from '../busy.js';
 import { queuedFrom, type QueuedWork } from '../enqueue.js';
 import type { ParsedCommand } from '../parse-command.js';
 import type { Place } from '../place.js';
+import type { TelegramSchedules } from '../schedule/types.js';
 import type { TurnStops } from '../stops.js';
 
 /** A message with where it was sent (set by the ingress). */
@@ -27,6 +28,8 @@ export interface CommandDeps {
   stops?: TurnStops | undefined;
   /** Approval requests: `/stop` cancels the conversation's pending one. */
   approvals?: TelegramApprovals | undefined;
+  /** The tenant's schedules and the drafts awaiting confirmation: `/schedule`; none → "not available here". */
+  schedules?: TelegramSchedules | undefined;
   clock: Clock;
   logger: Logger;
 }

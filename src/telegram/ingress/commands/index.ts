@@ -2,6 +2,7 @@ import { Composer } from 'grammy';
 import { agentPrompt, commandList, helpText, isBuiltin } from '../../commands.js';
 import { handleNewChat } from '../newchat.js';
 import { cancelPendingApproval } from '../approval-cancel.js';
+import { scheduleCommand } from '../schedule/index.js';
 import { texts } from '../texts.js';
 import { enqueueFor, onCommand, when, type CommandContext, type CommandDeps } from './context.js';
 
@@ -96,7 +97,8 @@ export const costCommand = (deps: CommandDeps): Composer<CommandContext> =>
 
 /**
  * Every command, one composer each, in order: the first that matches answers. Built-ins that need
- * no conversation first, then configured static commands and unknown names, then (only where
+ * no conversation first, then configured static commands and unknown names, `/schedule` (which
+ * works in the General topic too), then (only where
  * there is a conversation) configured agent commands, the queued built-ins and `/stop` (answered
  * at once).
  */
@@ -107,6 +109,7 @@ export function commandsComposer(deps: CommandDeps): Composer<CommandContext> {
     newchatCommand(deps),
     staticCommands(deps),
     unknownCommand(deps),
+    scheduleCommand(deps),
     needsConversation(),
     agentCommands(deps),
     newCommand(deps),
