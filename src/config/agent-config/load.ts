@@ -8,6 +8,7 @@ import type { EnvRecord } from './interpolate.js';
 import { errnoCode, IssueList, isNotFound } from './issues.js';
 import { loadMcp, MCP_FILE } from './mcp.js';
 import { loadPermissions, PERMISSIONS_FILE } from './permissions.js';
+import { loadSchedules } from './schedules.js';
 import { loadSkills } from './skills.js';
 import type { AgentConfig } from './types.js';
 
@@ -22,7 +23,7 @@ export interface LoadAgentConfigOptions {
 
 /**
  * Loads and validates an agent-configuration folder: `agents.json`, `mcp.json`, `permissions.json`,
- * `skills/<name>/SKILL.md` and `system_prompt.md`, all optional. Every problem in every file is
+ * `skills/<name>/SKILL.md`, `system_prompt.md` and `schedules.yaml`, all optional. Every problem in every file is
  * collected and thrown as one `ConfigError` (file relative to the folder + JSON-path field).
  */
 export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptions): Promise<AgentConfig> {
@@ -44,6 +45,7 @@ export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptio
   const permissions = await loadPermissions(root, mcp.names, issues, warnings);
   const skills = await loadSkills(root, issues, warnings);
   const systemPrompt = await loadSystemPrompt(root, issues);
+  const schedules = await loadSchedules(root, new Set(Object.keys(agents)), issues);
   await warnAboutStrayJson(root, warnings);
 
   if (issues.size > 0) throw new ConfigError(issues.items);
@@ -57,6 +59,7 @@ export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptio
     permissions: permissions.permissions,
     permissionsSource: permissions.source,
     systemPrompt,
+    schedules,
     warnings: warnings.items,
   };
 }
