@@ -7,6 +7,7 @@ export * from './types.js';
 export * from './claims.js';
 export * from './errors.js';
 export * from './format.js';
+export * from './reconcile.js';
 export * from './spec.js';
 export * from './sync.js';
 export * from './timing.js';
