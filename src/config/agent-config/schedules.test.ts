@@ -170,6 +170,18 @@ schedules:
     expect(issues.some((i) => i.field.startsWith('schedules[0]'))).toBe(false);
   });
 
+  it('reports an entry that is not a mapping', async () => {
+    const issues = await issuesOf({ 'schedules.yaml': 'version: 1\nschedules:\n  - morning-alarms\n' });
+    expect(issues).toEqual([
+      {
+        file: 'schedules.yaml',
+        field: 'schedules[0]',
+        message:
+          'must be a schedule: name, cron or every, prompt, target, and optionally timezone, model, agent, enabled',
+      },
+    ]);
+  });
+
   it('reports a cron expression due more often than every 5 minutes', async () => {
     const issues = await issuesOf({
       'schedules.yaml':

@@ -8,6 +8,9 @@ import { errnoCode, fieldPath, isNotFound, type IssueList } from './issues.js';
 
 export const SCHEDULES_FILE = 'schedules.yaml';
 
+const ENTRY_SHAPE =
+  'must be a schedule: name, cron or every, prompt, target, and optionally timezone, model, agent, enabled';
+
 /** The file around the entries; each entry is checked on its own by `SCHEDULE_SPEC_SCHEMA`. */
 const fileSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1' }),
@@ -66,6 +69,11 @@ function checkEntries(
   const firstIndex = new Map<string, number>();
   let failed = false;
   entries.forEach((entry, i) => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      failed = true;
+      issues.add(SCHEDULES_FILE, fieldPath(['schedules', i]), ENTRY_SHAPE);
+      return;
+    }
     const parsed = SCHEDULE_SPEC_SCHEMA.safeParse(entry);
     if (!parsed.success) {
       failed = true;
