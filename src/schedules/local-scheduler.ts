@@ -103,9 +103,11 @@ export function createLocalScheduler(options: LocalSchedulerOptions): LocalSched
   return {
     start() {
       if (timer) return;
-      void tick();
+      // A tick catches its own failures; this guard keeps a throwing logger from crashing the process.
+      const background = () => void tick().catch(() => undefined);
+      background();
       timer = setInterval(() => {
-        if (inFlight === 0) void tick(); // ticks never pile up behind a slow one
+        if (inFlight === 0) background(); // ticks never pile up behind a slow one
       }, tickMs);
       timer.unref();
     },

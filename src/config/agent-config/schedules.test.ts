@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import fc from 'fast-check';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../../core/errors.js';
 import { loadAgentConfig } from './index.js';
 
@@ -239,5 +241,50 @@ schedules:
       'system_prompt.md ',
       'schedules.yaml schedules',
     ]);
+  });
+
+  it('any document gives schedules or issues naming the file, never another exception', async () => {
+    const dir = await folder({});
+    const entry = fc.record(
+      {
+        name: fc.oneof(fc.constantFrom('a', 'a', 'b', 'Bad', ''), fc.string()),
+        cron: fc.oneof(fc.constantFrom('0 9 * * *', '*/1 * * * *', '0 9 * *', '61 * * * *'), fc.string()),
+        every: fc.oneof(fc.constantFrom('5m', '1m', '2h', '0d', '99999d'), fc.string()),
+        timezone: fc.oneof(fc.constantFrom('UTC', 'Europe/Berlin', 'Nowhere/City'), fc.string()),
+        prompt: fc.oneof(fc.string(), fc.constant('')),
+        target: fc.oneof(
+          fc.record({ chat: fc.oneof(fc.integer(), fc.double()), thread: fc.constantFrom('new', 7, -1) }),
+          fc.anything(),
+        ),
+        agent: fc.constantFrom('aws-support', 'nobody'),
+        enabled: fc.oneof(fc.boolean(), fc.string()),
+      },
+      { requiredKeys: [] },
+    );
+    const doc = fc.oneof(
+      fc
+        .record({ version: fc.constantFrom(1, 2, '1'), schedules: fc.array(entry, { maxLength: 4 }) })
+        .map((d) => stringify(d)),
+      fc.anything().map((value) => String(stringify(value) ?? '')),
+      fc
+        .tuple(fc.nat(VALID.length), fc.string({ maxLength: 8 }))
+        .map(([at, junk]) => VALID.slice(0, at) + junk + VALID.slice(at)),
+    );
+    await fc.assert(
+      fc.asyncProperty(doc, async (text) => {
+        await writeFile(path.join(dir, 'schedules.yaml'), text);
+        try {
+          const config = await loadAgentConfig(dir, { env: {} });
+          expect(Array.isArray(config.schedules)).toBe(true);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ConfigError);
+          for (const issue of (err as ConfigError).issues) {
+            expect(issue.file).toBe('schedules.yaml');
+            expect(issue.message.length).toBeGreaterThan(0);
+          }
+        }
+      }),
+      { numRuns: 200, seed: 16 },
+    );
   });
 });
