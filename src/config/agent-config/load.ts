@@ -23,7 +23,7 @@ export interface LoadAgentConfigOptions {
 
 /**
  * Loads and validates an agent-configuration folder: `agents.json`, `mcp.json`, `permissions.json`,
- * `skills/<name>/SKILL.md`, `system_prompt.md` and `schedules.yaml`, all optional. Every problem in every file is
+ * `skills/<name>/SKILL.md` and `system_prompt.md`, all optional. Every problem in every file is
  * collected and thrown as one `ConfigError` (file relative to the folder + JSON-path field).
  */
 export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptions): Promise<AgentConfig> {
@@ -45,7 +45,7 @@ export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptio
   const permissions = await loadPermissions(root, mcp.names, issues, warnings);
   const skills = await loadSkills(root, issues, warnings);
   const systemPrompt = await loadSystemPrompt(root, issues);
-  const schedules = await loadSchedules(root, new Set(Object.keys(agents)), issues);
+  const schedules = await loadSchedules(root, new Set(Object.keys(agents)), issues); // schedules.yaml
   await warnAboutStrayJson(root, warnings);
 
   if (issues.size > 0) throw new ConfigError(issues.items);
