@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { parseTenantId, type TenantId } from '../core/ids.js';
 import { createLogger } from '../core/logger.js';
@@ -229,17 +229,19 @@ describe('createLocalScheduler', () => {
     await add('a', { every: '15m', cron: undefined });
     clock.set(NINE + 7 * M);
     await scheduler.tick(); // bookmark 09:07
-    const seen: string[] = [];
     for (let t = NINE + 7 * M; t <= NINE + 50 * M; t += 15_000) {
       clock.set(t);
       await scheduler.tick();
     }
-    seen.push(...dueTimes(q.items));
-    expect(seen).toEqual(['a@2026-12-01T08:15:00Z', 'a@2026-12-01T08:30:00Z', 'a@2026-12-01T08:45:00Z']);
+    expect(dueTimes(q.items)).toEqual([
+      'a@2026-12-01T08:15:00Z',
+      'a@2026-12-01T08:30:00Z',
+      'a@2026-12-01T08:45:00Z',
+    ]);
     expect(notices).toEqual([]);
   });
 
-  it("start() ticks at once and on an unref'd timer; stop() waits for the tick", async () => {
+  it('start() ticks at once, then on the timer; stop() ends it', async () => {
     await add('a', {}, { lastDueAt: NINE - 24 * H });
     clock.set(NINE + M);
     const timed = createLocalScheduler({
@@ -252,13 +254,13 @@ describe('createLocalScheduler', () => {
       tickMs: 20,
     });
     timed.start();
-    timed.start(); // idempotent
+    timed.start(); // a second start adds no second timer
+    await vi.waitFor(() => expect(q.items).toHaveLength(1));
+    clock.set(NINE + 24 * H + M); // the next day's run comes from a timer tick
+    await vi.waitFor(() => expect(q.items).toHaveLength(2));
     await timed.stop();
-    expect(dueTimes(q.items)).toEqual(['a@2026-12-01T08:00:00Z']);
-    clock.set(NINE + 24 * H + M);
-    timed.start();
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    await timed.stop();
+    clock.set(NINE + 48 * H + M);
+    await new Promise((resolve) => setTimeout(resolve, 80));
     expect(dueTimes(q.items)).toEqual(['a@2026-12-01T08:00:00Z', 'a@2026-12-02T08:00:00Z']);
   });
 });
