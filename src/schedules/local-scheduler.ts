@@ -84,7 +84,9 @@ export function createLocalScheduler(options: LocalSchedulerOptions): LocalSched
         try {
           await runOne(record, now);
         } catch (err) {
-          // Nothing moved: the next tick tries again.
+          // A failed enqueue moved nothing: the next tick tries again. A bookmark that failed after
+          // the enqueue makes the next tick enqueue the same due time once more, which the worker's
+          // turn ledger (request id `sch:<name>:<due time>`) runs only once.
           logger.error('schedule tick failed', { tenant, schedule: record.name, err });
         }
       }
