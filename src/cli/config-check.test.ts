@@ -81,6 +81,79 @@ describe('runConfigCheck', () => {
     expect(lines.at(-1)).toBe('    skills: (none)');
   });
 
+  it('lists the schedules with their next 3 due times in their own time zone', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'config-check-'));
+    dirs.push(dir);
+    await writeFile(
+      path.join(dir, 'schedules.yaml'),
+      [
+        'version: 1',
+        'schedules:',
+        '  - name: morning-alarms',
+        '    cron: "0 9 * * *"',
+        '    timezone: Europe/Berlin',
+        '    prompt: Summarise the alarms.',
+        '    target: { chat: -1001234567890, thread: new }',
+        '    model: sonnet',
+        '  - name: cost-check',
+        '    every: 6h',
+        '    prompt: Any cost anomaly?',
+        '    target: { chat: 42, thread: 7 }',
+        '  - name: paused-one',
+        '    every: 1d',
+        '    prompt: p',
+        '    target: { chat: 42 }',
+        '    enabled: false',
+        '',
+      ].join('\n'),
+    );
+    // Friday noon UTC before the spring-forward Sunday: 09:00 Berlin is 08:00 UTC, then 07:00 UTC.
+    const out: string[] = [];
+    const code = await runConfigCheck({
+      configDir: dir,
+      env: {},
+      out: (s) => out.push(s),
+      err: () => undefined,
+      now: Date.UTC(2026, 2, 27, 12),
+    });
+    expect(code).toBe(0);
+    const lines = out.join('\n').split('\n');
+    const at = lines.indexOf('  schedules (3):');
+    expect(lines.slice(at, at + 7)).toEqual([
+      '  schedules (3):',
+      '    - morning-alarms: cron 0 9 * * * (Europe/Berlin) → chat -1001234567890, new topic; enabled, model sonnet',
+      '      next (Europe/Berlin): Sat 2026-03-28 09:00, Sun 2026-03-29 09:00, Mon 2026-03-30 09:00',
+      '    - cost-check: every 6 hours → chat 42, topic 7; enabled',
+      '      next (UTC): Fri 2026-03-27 18:00, Sat 2026-03-28 00:00, Sat 2026-03-28 06:00',
+      '    - paused-one: every 1 day → chat 42; disabled',
+      '      never runs (enabled: false)',
+    ]);
+  });
+
+  it('says when there are no schedules', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'config-check-'));
+    dirs.push(dir);
+    const { code, out } = await check(dir);
+    expect(code).toBe(0);
+    expect(out.split('\n')).toContain('  schedules (0): (none)');
+  });
+
+  it('a broken schedules.yaml fails with file and field', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'config-check-'));
+    dirs.push(dir);
+    await writeFile(
+      path.join(dir, 'schedules.yaml'),
+      'version: 1\nschedules:\n  - name: a\n    cron: "0 25 * * *"\n    prompt: p\n    target: { chat: 1 }\n',
+    );
+    const { code, out, err } = await check(dir);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err.split('\n')[0]).toBe('[config] 1 problem in the agent configuration:');
+    expect(err.split('\n')[1]).toMatch(
+      /^ {2}schedules\.yaml → schedules\[0\]\.cron: cron expression "0 25 \* \* \*"/,
+    );
+  });
+
   it('lists every problem with file and field, exits 1, no stack trace', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'config-check-'));
     dirs.push(dir);

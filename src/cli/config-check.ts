@@ -1,5 +1,6 @@
 import { ConfigError, errorMessage, formatConfigIssues, type ConfigIssue } from '../core/errors.js';
 import { defaultToolPolicy, loadAgentConfig, type AgentConfig } from '../config/agent-config/index.js';
+import { describeSchedule, formatDueTime, nextDueTimes } from '../schedules/index.js';
 import { loadTenantsFile, summarizeTenants, type TenantsConfig } from '../tenants/index.js';
 
 export interface ConfigCheckArgs {
@@ -11,11 +12,13 @@ export interface ConfigCheckArgs {
   err: (s: string) => void;
   /** MCP servers to treat as enabled although mcp.json disables them. */
   enableMcpServers?: readonly string[];
+  /** "Now" for the schedules' next due times (epoch ms; default the system clock). */
+  now?: number;
 }
 
 /**
  * `omnicloud config check`: loads the folder and prints a summary (agents, skills, MCP servers,
- * the effective tool permissions) to `out`, or every problem (file → field: message) to `err`;
+ * schedules with their next due times, the effective tool permissions) to `out`, or every problem (file → field: message) to `err`;
  * then the tenants file of `OMNICLOUD_TENANTS_FILE`, if set (each tenant's files policy among others).
  * Returns the exit code: 0 valid, 1 invalid. Never prints a stack trace.
  */
@@ -32,7 +35,7 @@ export async function runConfigCheck(args: ConfigCheckArgs): Promise<number> {
     );
     return 1;
   }
-  args.out(summarize(config).join('\n'));
+  args.out(summarize(config, args.now ?? Date.now()).join('\n'));
   if (config.warnings.length > 0) args.err(formatWarnings(config.warnings));
   return checkTenantsFile(args);
 }
@@ -55,8 +58,8 @@ function checkTenantsFile(args: ConfigCheckArgs): number {
   return 0;
 }
 
-/** The summary lines printed on success. */
-export function summarize(config: AgentConfig): string[] {
+/** The summary lines printed on success; `now` anchors the schedules' next due times. */
+export function summarize(config: AgentConfig, now: number = Date.now()): string[] {
   const lines = [`Agent configuration OK: ${config.dir}`];
   lines.push(
     config.systemPrompt === undefined
@@ -86,7 +89,25 @@ export function summarize(config: AgentConfig): string[] {
     lines.push(`    - ${m.name} (${flags.join(', ')}): ${m.target}`);
   }
 
+  lines.push(...summarizeSchedules(config, now));
   lines.push(...summarizePermissions(config));
+  return lines;
+}
+
+/** Each schedule of schedules.yaml: timing, target, enabled, and its next 3 due times in its zone. */
+export function summarizeSchedules(config: AgentConfig, now: number): string[] {
+  const lines = [
+    `  schedules (${config.schedules.length}):${config.schedules.length === 0 ? ' (none)' : ''}`,
+  ];
+  for (const spec of config.schedules) {
+    lines.push(`    - ${describeSchedule(spec)}`);
+    if (!spec.enabled) {
+      lines.push('      never runs (enabled: false)');
+      continue;
+    }
+    const next = nextDueTimes(spec, now, 3).map((t) => formatDueTime(t, spec.timezone));
+    lines.push(`      next (${spec.timezone}): ${next.length > 0 ? next.join(', ') : 'never due again'}`);
+  }
   return lines;
 }
 

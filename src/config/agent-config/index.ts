@@ -8,6 +8,7 @@ export type { EnvRecord } from './interpolate.js';
 export { installSkills, SkillInstallError, type SkillInstallResult } from './install.js';
 export { defaultAgentConfigDir, loadAgentConfig, type LoadAgentConfigOptions } from './load.js';
 export { loadPermissions, PERMISSIONS_FILE, type LoadedPermissions } from './permissions.js';
+export { loadSchedules, SCHEDULES_FILE } from './schedules.js';
 export { defaultToolPolicy, type ToolPolicy, type ToolPolicyOptions } from './policy.js';
 export { INSTALLED_SKILLS_DIR } from './skills.js';
 export type { AgentConfig, McpServerSummary, SkillInfo, SkillScript } from './types.js';

@@ -8,6 +8,7 @@ import type { EnvRecord } from './interpolate.js';
 import { errnoCode, IssueList, isNotFound } from './issues.js';
 import { loadMcp, MCP_FILE } from './mcp.js';
 import { loadPermissions, PERMISSIONS_FILE } from './permissions.js';
+import { loadSchedules } from './schedules.js';
 import { loadSkills } from './skills.js';
 import type { AgentConfig } from './types.js';
 
@@ -44,6 +45,7 @@ export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptio
   const permissions = await loadPermissions(root, mcp.names, issues, warnings);
   const skills = await loadSkills(root, issues, warnings);
   const systemPrompt = await loadSystemPrompt(root, issues);
+  const schedules = await loadSchedules(root, new Set(Object.keys(agents)), issues); // schedules.yaml
   await warnAboutStrayJson(root, warnings);
 
   if (issues.size > 0) throw new ConfigError(issues.items);
@@ -57,6 +59,7 @@ export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptio
     permissions: permissions.permissions,
     permissionsSource: permissions.source,
     systemPrompt,
+    schedules,
     warnings: warnings.items,
   };
 }
