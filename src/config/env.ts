@@ -152,7 +152,7 @@ export const ENV_SCHEMA = z.object({
   DEDUPE_TABLE: z.string().optional(),
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
 
-  // Schedules on AWS (docs/schedules-aws.md): the EventBridge Scheduler target of the schedule sync.
+  // Schedules on AWS (docs/schedules.md): the EventBridge Scheduler target of the schedule sync.
   /** Scheduler group holding one schedule per stored schedule (the stack's ScheduleGroup). */
   OMNICLOUD_SCHEDULE_GROUP: z
     .string()
