@@ -1,5 +1,6 @@
 import { ConfigError, errorMessage, formatConfigIssues, type ConfigIssue } from '../core/errors.js';
 import { defaultToolPolicy, loadAgentConfig, type AgentConfig } from '../config/agent-config/index.js';
+import { summarizeEventRoutes } from '../config/agent-config/events.js';
 import { loadTenantsFile, summarizeTenants, type TenantsConfig } from '../tenants/index.js';
 
 export interface ConfigCheckArgs {
@@ -87,6 +88,7 @@ export function summarize(config: AgentConfig): string[] {
   }
 
   lines.push(...summarizePermissions(config));
+  lines.push(...summarizeEventRoutes(config.events));
   return lines;
 }
 

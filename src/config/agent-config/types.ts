@@ -1,6 +1,7 @@
 import type { AgentDefinition, McpServerConfig } from '@anthropic-ai/claude-agent-sdk';
 import type { PermissionsConfig } from '../../approvals/permissions.js';
 import type { ConfigIssue } from '../../core/errors.js';
+import type { EventRoute } from './events.js';
 
 /** A script bundled with a skill, and the exact Bash command the tool policy allows for it. */
 export interface SkillScript {
@@ -56,6 +57,8 @@ export interface AgentConfig {
   permissionsSource: 'file' | 'default';
   /** Contents of `system_prompt.md`, or undefined when the folder has none. */
   systemPrompt: string | undefined;
+  /** Alert routes of `events.yaml` (first match wins); empty when the file is absent. */
+  events: EventRoute[];
   /** Non-fatal findings (e.g. an agent uses tools of a disabled MCP server). */
   warnings: ConfigIssue[];
 }
