@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { DEFAULT_TENANT, type TenantId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '../files/types.js';
+import { eventRoutes, type EventRoutesDeps } from '../events/index.js';
 import type { Storage } from '../sessions/types.js';
 import type { UsageStore } from '../usage/index.js';
 import type { ApiAuth } from './auth.js';
@@ -46,7 +47,15 @@ export interface ApiAppDeps {
   sseHeartbeatMs?: number;
   /** Where the approval routes read requests and the audit trail (default `storage.approvals`). */
   approvals?: ApprovalReader;
+  /**
+   * Serves `POST /v1/events/:tenant` (alerts, docs/events.md) when given. That route has its own
+   * per-tenant event tokens: the API's bearer auth does not apply to it.
+   */
+  events?: EventRoutesDeps;
 }
+
+/** `POST /v1/events/<tenant>`: authenticated by the events route itself, not the API auth. */
+const EVENTS_PATH_RE = /^\/v1\/events\/[^/]+\/?$/;
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export const DEFAULT_MAX_CHAT_BODY_BYTES = 28 * 1024 * 1024;
@@ -83,6 +92,7 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
   app.get('/healthz', (c) => c.json({ ok: true }));
 
   app.use('/v1/*', async (c, next) => {
+    if (deps.events && c.req.method === 'POST' && EVENTS_PATH_RE.test(c.req.path)) return next();
     const principal = await deps.auth.authorize({
       request: c.req.raw,
       requestContext: requestContextOf(c.env),
@@ -136,6 +146,7 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
     stopRoutes({ stops: deps.stops ?? deps.storage.leases, logger: deps.logger }),
   );
   if (deps.usage) app.route('/v1/usage', usageRoutes({ usage: deps.usage, clock }));
+  if (deps.events) app.route('/v1/events', eventRoutes({ clock, ...deps.events }));
 
   app.notFound((c) => errorResponse(c, notFound('not_found', 'no such route'), deps.logger));
   app.onError((err, c) => errorResponse(c, err, deps.logger));
