@@ -192,6 +192,51 @@ describe('CloudWatch alarms through SNS', () => {
     expect([...h.queued, ...strict.queued]).toHaveLength(0);
   });
 
+  it.each([
+    [
+      'a tampered Message',
+      () => ({ ...alarmDelivery(), Message: '{"AlarmName":"prod-x"}' }),
+      401,
+      /signature does not match/,
+    ],
+    [
+      'an unknown SignatureVersion',
+      () => ({ ...alarmDelivery(), SignatureVersion: '3' }),
+      401,
+      /unknown SignatureVersion/,
+    ],
+    [
+      'a Timestamp over an hour old',
+      () => sns.envelope({ Message: JSON.stringify(alarmMessage()) }, { now: Date.now() - 2 * 3600_000 }),
+      401,
+      /more than 1 hour old/,
+    ],
+    [
+      'an http:// certificate URL',
+      () => sns.envelope({ SigningCertURL: 'http://sns.eu-west-1.amazonaws.com/cert.pem' }),
+      403,
+      /SigningCertURL must be https/,
+    ],
+    [
+      'a confirmation URL off the allowed hosts',
+      () =>
+        sns.envelope({
+          Type: 'SubscriptionConfirmation',
+          SubscribeURL: 'https://evil.example.com/confirm',
+          Token: 't',
+        }),
+      403,
+      /SubscribeURL must be https/,
+    ],
+  ])('refuses %s (%i) and queues nothing', async (_name, make, status, message) => {
+    const strict = harness({ snsUrlPolicy: (url) => url.href.startsWith(sns.origin) });
+    const res = await snsPost(strict, make());
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
+    expect(strict.queued).toHaveLength(0);
+    expect(sns.hits.some((h) => h.includes('evil'))).toBe(false);
+  });
+
   it('routes a non-alarm SNS message as a generic event titled by its Subject', async () => {
     const res = await snsPost(h, sns.envelope({ Subject: 'Backup finished', Message: 'job 42 done' }));
     expect(await res.json()).toMatchObject({ status: 'queued' });
