@@ -1,4 +1,4 @@
-import { PLACEHOLDER_RE } from '../config/agent-config/events.js';
+import { PLACEHOLDER_RE } from '../config/agent-config/event-fields.js';
 import type { EventRoute, InboundEvent } from './types.js';
 
 /** Each value inserted into a prompt is cut to this many characters. */

@@ -1,4 +1,4 @@
-export type { EventRoute } from '../config/agent-config/events.js';
+export type { EventRoute } from '../config/agent-config/event-fields.js';
 
 /** Where an event came from, after the envelope (SNS) is unwrapped. */
 export type EventKind = 'cloudwatch' | 'alertmanager' | 'generic';
