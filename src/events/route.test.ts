@@ -137,17 +137,15 @@ describe('CloudWatch alarms through SNS', () => {
     const start = Date.parse('2026-12-02T01:00:00.000Z');
     for (let i = 0; i < 20; i++) {
       const time = new Date(start + i * 60_000).toISOString().replace('Z', '+0000');
-      const state = i % 2 === 0 ? 'ALARM' : 'OK';
       const res = await snsPost(
         h,
-        alarmDelivery(alarmMessage({ NewStateValue: state, StateChangeTime: time })),
+        alarmDelivery(alarmMessage({ OldStateValue: 'OK', StateChangeTime: time })),
       );
       statuses.push(((await res.json()) as { status: string }).status);
     }
     expect(h.queued).toHaveLength(3);
     expect(statuses.filter((s) => s === 'queued')).toHaveLength(3);
-    expect(statuses.filter((s) => s === 'rate_limited')).toHaveLength(7);
-    expect(statuses.filter((s) => s === 'no_route')).toHaveLength(10); // OK states: the route wants ALARM
+    expect(statuses.filter((s) => s === 'rate_limited')).toHaveLength(17);
     expect(h.warnings.filter((w) => w.includes('rate limit'))).toHaveLength(1);
     h.clock.advance(60 * 60_000);
     const res = await snsPost(
