@@ -9,10 +9,13 @@ export class EventError extends OmniError {}
 /** The body is not an event we accept: `field` names the offending field (`alerts[0].startsAt`). */
 export class EventFormatError extends EventError {
   readonly field: string;
+  /** The problem without the field (`must be a time between 2000 and 2200`). */
+  readonly reason: string;
 
-  constructor(field: string, message: string) {
-    super('invalid_event', `[events] ${field || 'body'}: ${message}`, { status: 400 });
+  constructor(field: string, reason: string) {
+    super('invalid_event', `[events] ${field || 'body'}: ${reason}`, { status: 400 });
     this.field = field || 'body';
+    this.reason = reason;
   }
 }
 

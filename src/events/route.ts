@@ -14,6 +14,7 @@ import { eventIdOf } from './bounds.js';
 import { EventError, EventFormatError } from './errors.js';
 import { findRoute, topicAllowed } from './match.js';
 import { readInbound } from './normalise.js';
+import type { SnsEnvelope } from './sns.js';
 import { createSnsVerifier, type SnsUrlPolicy } from './sns-verify.js';
 import type { EventRoute, InboundEvent } from './types.js';
 import { alertWorkOf } from './work.js';
@@ -100,29 +101,13 @@ export function eventRoutes(deps: EventRoutesDeps): Hono {
         now: clock.now(),
       }).catch((err: unknown) => {
         if (err instanceof EventFormatError) {
-          throw new ApiError(400, err.code, err.message, [{ path: err.field, message: err.message }]);
+          throw new ApiError(400, err.code, err.message, [{ path: err.field, message: err.reason }]);
         }
         throw err;
       });
 
       if (inbound.kind === 'subscribe') {
-        const topic = inbound.envelope.TopicArn;
-        if (!topicAllowed(tenant.routes, topic)) {
-          log.warn('[events] subscription confirmation refused: topic not in events.yaml', { topic });
-          throw new ApiError(
-            403,
-            'topic_not_allowed',
-            `topic ${topic} is not listed by any route of events.yaml`,
-          );
-        }
-        try {
-          await sns.confirm(inbound.envelope);
-        } catch (err) {
-          if (err instanceof EventError) throw err;
-          log.warn('[events] subscription confirmation failed', { topic, err: errorMessage(err) });
-          throw new ApiError(503, 'unavailable', 'could not confirm the subscription; SNS will retry');
-        }
-        log.info('[events] SNS subscription confirmed', { topic });
+        await confirmSubscription(tenant, inbound.envelope, log);
         return reply(c, 'confirmed');
       }
       if (inbound.kind === 'unsubscribe') {
@@ -132,6 +117,27 @@ export function eventRoutes(deps: EventRoutesDeps): Hono {
       return handleEvent(c, id, tenant, inbound.event, log);
     },
   );
+
+  /** Confirms an SNS subscription (already verified) when a route lists its topic; 403 otherwise. */
+  async function confirmSubscription(tenant: EventTenant, envelope: SnsEnvelope, log: Logger) {
+    const topic = envelope.TopicArn;
+    if (!topicAllowed(tenant.routes, topic)) {
+      log.warn('[events] subscription confirmation refused: topic not in events.yaml', { topic });
+      throw new ApiError(
+        403,
+        'topic_not_allowed',
+        `topic ${topic} is not listed by any route of events.yaml`,
+      );
+    }
+    try {
+      await sns.confirm(envelope);
+    } catch (err) {
+      if (err instanceof EventError) throw err;
+      log.warn('[events] subscription confirmation failed', { topic, err: errorMessage(err) });
+      throw new ApiError(503, 'unavailable', 'could not confirm the subscription; SNS will retry');
+    }
+    log.info('[events] SNS subscription confirmed', { topic });
+  }
 
   async function handleEvent(
     c: Context,
