@@ -78,7 +78,8 @@ describe('runConfigCheck', () => {
     expect(lines[at + 2]).toBe('    allow (1): Bash(aws ec2 describe-*)');
     expect(lines[at + 3]).toMatch(/^ {4}ask \(18\): Bash\(aws secretsmanager get-secret-value \*\),$/);
     expect(lines).toContain('    deny (1): Bash(rm *)');
-    expect(lines.at(-1)).toBe('    skills: (none)');
+    expect(lines).toContain('    skills: (none)');
+    expect(lines).toContain('  event routes (0): none (no events.yaml)');
   });
 
   it('lists the schedules with their next 3 due times in their own time zone', async () => {

@@ -1,6 +1,7 @@
 import { ConfigError, errorMessage, formatConfigIssues, type ConfigIssue } from '../core/errors.js';
 import { defaultToolPolicy, loadAgentConfig, type AgentConfig } from '../config/agent-config/index.js';
 import { describeSchedule, formatDueTime, nextDueTimes } from '../schedules/index.js';
+import { summarizeEventRoutes } from '../config/agent-config/events.js';
 import { loadTenantsFile, summarizeTenants, type TenantsConfig } from '../tenants/index.js';
 
 export interface ConfigCheckArgs {
@@ -91,6 +92,7 @@ export function summarize(config: AgentConfig, now: number = Date.now()): string
 
   lines.push(...summarizeSchedules(config, now));
   lines.push(...summarizePermissions(config));
+  lines.push(...summarizeEventRoutes(config.events));
   return lines;
 }
 

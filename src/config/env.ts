@@ -175,6 +175,11 @@ export const ENV_SCHEMA = z.object({
   API_AUTH_TOKEN: z.string().optional(),
   /** Tenants the API token (or IAM caller) may address: comma-separated ids, or `*` for all. Default: OMNICLOUD_TENANT. */
   API_AUTH_TENANTS: csv.optional(),
+  /**
+   * Single-tenant mode: the token of `POST /v1/events/<OMNICLOUD_TENANT>` (Bearer, or the password of
+   * an SNS subscription URL's Basic credentials). Unset: the alert endpoint is off. docs/events.md.
+   */
+  OMNICLOUD_EVENTS_TOKEN: z.string().optional(),
   /** Heartbeat of a streamed `POST /v1/chat` (an SSE `: ping` comment), in ms. */
   API_SSE_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(300_000).default(15_000),
 
@@ -232,5 +237,6 @@ export function envSecretValues(env: AppEnv): string[] {
     env.TELEGRAM_BOT_TOKEN,
     env.TELEGRAM_WEBHOOK_SECRET,
     env.API_AUTH_TOKEN,
+    env.OMNICLOUD_EVENTS_TOKEN,
   ].filter((v): v is string => typeof v === 'string' && v.length > 0);
 }

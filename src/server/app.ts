@@ -7,6 +7,7 @@ import { DEFAULT_TENANT, type TenantId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { ScheduleService } from '../schedules/index.js';
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '../files/types.js';
+import { eventRoutes, type EventRoutesDeps } from '../events/index.js';
 import type { Storage } from '../sessions/types.js';
 import type { UsageStore } from '../usage/index.js';
 import type { ApiAuth } from './auth.js';
@@ -50,7 +51,15 @@ export interface ApiAppDeps {
   approvals?: ApprovalReader;
   /** Serves `/v1/schedules/:tenant[/:name]` (list, read, create, change, pause, remove) when given. */
   schedules?: ScheduleService;
+  /**
+   * Serves `POST /v1/events/:tenant` (alerts, docs/events.md) when given. That route has its own
+   * per-tenant event tokens: the API's bearer auth does not apply to it.
+   */
+  events?: EventRoutesDeps;
 }
+
+/** `POST /v1/events/<tenant>`: authenticated by the events route itself, not the API auth. */
+const EVENTS_PATH_RE = /^\/v1\/events\/[^/]+\/?$/;
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export const DEFAULT_MAX_CHAT_BODY_BYTES = 28 * 1024 * 1024;
@@ -87,6 +96,7 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
   app.get('/healthz', (c) => c.json({ ok: true }));
 
   app.use('/v1/*', async (c, next) => {
+    if (deps.events && c.req.method === 'POST' && EVENTS_PATH_RE.test(c.req.path)) return next();
     const principal = await deps.auth.authorize({
       request: c.req.raw,
       requestContext: requestContextOf(c.env),
@@ -143,6 +153,7 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
   if (deps.schedules) {
     app.route('/v1/schedules', scheduleRoutes({ schedules: deps.schedules, now: () => clock.now() }));
   }
+  if (deps.events) app.route('/v1/events', eventRoutes({ clock, ...deps.events }));
 
   app.notFound((c) => errorResponse(c, notFound('not_found', 'no such route'), deps.logger));
   app.onError((err, c) => errorResponse(c, err, deps.logger));

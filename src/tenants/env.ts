@@ -18,6 +18,7 @@ export type TenantEnv = Pick<
   | 'TELEGRAM_EDITED_MESSAGES'
   | 'TELEGRAM_BUSY_MESSAGES'
   | 'API_AUTH_TOKEN'
+  | 'OMNICLOUD_EVENTS_TOKEN'
 >;
 
 /**
@@ -37,6 +38,7 @@ export function tenantsFromEnv(env: TenantEnv): TenantsConfig {
     configDir: env.OMNICLOUD_CONFIG_DIR ? resolve(env.OMNICLOUD_CONFIG_DIR) : defaultAgentConfigDir(),
     apiTokens: env.API_AUTH_TOKEN ? [{ env: 'API_AUTH_TOKEN' }] : [],
   };
+  if (env.OMNICLOUD_EVENTS_TOKEN) tenant.eventTokens = [{ env: 'OMNICLOUD_EVENTS_TOKEN' }];
   if (env.TELEGRAM_BOT_TOKEN) {
     tenant.telegram = { botToken: { env: 'TELEGRAM_BOT_TOKEN' } };
     if (env.TELEGRAM_WEBHOOK_SECRET) tenant.telegram.webhookSecret = { env: 'TELEGRAM_WEBHOOK_SECRET' };

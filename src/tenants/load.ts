@@ -88,6 +88,7 @@ export function parseTenantsFile(text: string, file: string): TenantsConfig {
       apiTokens: entry.api?.tokens ?? [],
     };
     if (entry.telegram) tenant.telegram = entry.telegram;
+    if (entry.events) tenant.eventTokens = entry.events.tokens;
     if (entry.model !== undefined) tenant.model = entry.model;
     if (entry.provider !== undefined) tenant.provider = entry.provider;
     if (entry.budgets !== undefined) tenant.budgets = entry.budgets;
@@ -169,6 +170,7 @@ export function sharedReferences(config: TenantsConfig): ConfigIssue[] {
       }
     }
     t.apiTokens.forEach((ref, i) => claim(ref, `tenants.${t.id}.api.tokens[${i}]`, owner));
+    t.eventTokens?.forEach((ref, i) => claim(ref, `tenants.${t.id}.events.tokens[${i}]`, owner));
   }
   return issues;
 }

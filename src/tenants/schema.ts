@@ -25,6 +25,8 @@ import type { SecretRef } from './types.js';
  *       busyMessages: one-by-one       # messages sent while busy: merge (default) | one-by-one
  *     api:
  *       tokens: [{ env: ACME_API_TOKEN }]
+ *     events:                          # POST /v1/events/acme (docs/events.md)
+ *       tokens: [{ ssm: /omnicloud/prod/acme/events-token }]
  *     model: sonnet
  *     budgets:
  *       tenant: { dayUsd: 20, monthUsd: 300 }
@@ -69,6 +71,11 @@ const tenant = z.strictObject({
     })
     .optional(),
   api: z.strictObject({ tokens: z.array(secretRef).default([]) }).optional(),
+  events: z
+    .strictObject({
+      tokens: z.array(secretRef).min(1, { error: 'must list at least one token (or drop `events`)' }),
+    })
+    .optional(),
   model: z
     .string()
     .regex(/^[A-Za-z0-9._:/@[\]-]{1,200}$/, { error: 'must be a model alias (haiku, sonnet, opus) or id' })

@@ -143,6 +143,13 @@ function slots(
     t.apiTokens.forEach((ref, i) =>
       list.push({ ref, field: `${field}.api.tokens[${i}]`, owner, set: (v) => secrets.apiTokens.push(v) }),
     );
+    if (t.eventTokens?.length) {
+      const events: string[] = [];
+      secrets.eventTokens = events;
+      t.eventTokens.forEach((ref, i) =>
+        list.push({ ref, field: `${field}.events.tokens[${i}]`, owner, set: (v) => events.push(v) }),
+      );
+    }
   }
   return list;
 }

@@ -35,6 +35,8 @@ export interface TenantConfig {
   telegram?: TenantTelegram;
   /** Bearer tokens that authorise this tenant (and only it) on the HTTP API. */
   apiTokens: readonly SecretRef[];
+  /** Tokens that authorise alert events for this tenant (`POST /v1/events/<tenant>`); none: endpoint off. */
+  eventTokens?: readonly SecretRef[];
   /** Absolute path of the tenant's agent-config folder (agents, skills, MCP, system prompt). */
   configDir: string;
   /** Model alias (`haiku`, `sonnet`, `opus`) or full id for this tenant's turns. */
@@ -61,6 +63,8 @@ export interface TenantSecrets {
   botToken?: string;
   webhookSecret?: string;
   apiTokens: string[];
+  /** Values of `eventTokens` (set when the tenant has any). */
+  eventTokens?: string[];
 }
 
 export interface ResolvedTenant extends TenantConfig {

@@ -7,6 +7,7 @@ export { AGENT_MODEL_ALIASES, BUILTIN_TOOLS } from './agents.js';
 export type { EnvRecord } from './interpolate.js';
 export { installSkills, SkillInstallError, type SkillInstallResult } from './install.js';
 export { defaultAgentConfigDir, loadAgentConfig, type LoadAgentConfigOptions } from './load.js';
+export { EVENTS_FILE, loadEventRoutes, type EventRoute } from './events.js';
 export { loadPermissions, PERMISSIONS_FILE, type LoadedPermissions } from './permissions.js';
 export { loadSchedules, SCHEDULES_FILE } from './schedules.js';
 export { defaultToolPolicy, type ToolPolicy, type ToolPolicyOptions } from './policy.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../core/errors.js';
 import { AGENTS_FILE, loadAgents } from './agents.js';
+import { loadEventRoutes } from './events.js';
 import type { EnvRecord } from './interpolate.js';
 import { errnoCode, IssueList, isNotFound } from './issues.js';
 import { loadMcp, MCP_FILE } from './mcp.js';
@@ -23,7 +24,7 @@ export interface LoadAgentConfigOptions {
 
 /**
  * Loads and validates an agent-configuration folder: `agents.json`, `mcp.json`, `permissions.json`,
- * `skills/<name>/SKILL.md` and `system_prompt.md`, all optional. Every problem in every file is
+ * `skills/<name>/SKILL.md`, `system_prompt.md` and `events.yaml`, all optional. Every problem in every file is
  * collected and thrown as one `ConfigError` (file relative to the folder + JSON-path field).
  */
 export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptions): Promise<AgentConfig> {
@@ -46,6 +47,7 @@ export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptio
   const skills = await loadSkills(root, issues, warnings);
   const systemPrompt = await loadSystemPrompt(root, issues);
   const schedules = await loadSchedules(root, new Set(Object.keys(agents)), issues); // schedules.yaml
+  const events = await loadEventRoutes(root, issues);
   await warnAboutStrayJson(root, warnings);
 
   if (issues.size > 0) throw new ConfigError(issues.items);
@@ -60,6 +62,7 @@ export async function loadAgentConfig(dir: string, options: LoadAgentConfigOptio
     permissionsSource: permissions.source,
     systemPrompt,
     schedules,
+    events,
     warnings: warnings.items,
   };
 }

@@ -2,6 +2,7 @@ import type { AgentDefinition, McpServerConfig } from '@anthropic-ai/claude-agen
 import type { PermissionsConfig } from '../../approvals/permissions.js';
 import type { ConfigIssue } from '../../core/errors.js';
 import type { ScheduleSpec } from '../../schedules/types.js';
+import type { EventRoute } from './events.js';
 
 /** A script bundled with a skill, and the exact Bash command the tool policy allows for it. */
 export interface SkillScript {
@@ -59,6 +60,8 @@ export interface AgentConfig {
   systemPrompt: string | undefined;
   /** Scheduled runs from `schedules.yaml` (empty without the file), in file order. */
   schedules: ScheduleSpec[];
+  /** Alert routes of `events.yaml` (first match wins); empty when the file is absent. */
+  events: EventRoute[];
   /** Non-fatal findings (e.g. an agent uses tools of a disabled MCP server). */
   warnings: ConfigIssue[];
 }
