@@ -3,11 +3,17 @@ import { DEFAULT_FILE_POLICY } from '../files/types.js';
 import { createApiApp } from '../server/index.js';
 import type { ApiEnv } from '../server/context.js';
 import { buildApiAuth } from './api-auth.js';
+import type { ApiProactive } from './api-proactive.js';
 import type { AppDeps } from './types.js';
 
-/** The agent HTTP API over built deps — the same app on Lambda (`lambda/api.ts`) and Node (`serve.ts`). */
-export function apiAppFor(deps: AppDeps): Hono<ApiEnv> {
+/**
+ * The agent HTTP API over built deps — the same app on Lambda (`lambda/api.ts`) and Node
+ * (`serve.ts`); `proactive` adds the schedules routes and the alert endpoint (`buildApiProactive`).
+ */
+export function apiAppFor(deps: AppDeps, proactive?: ApiProactive): Hono<ApiEnv> {
   return createApiApp({
+    ...(proactive ? { schedules: proactive.schedules } : {}),
+    ...(proactive?.events ? { events: proactive.events } : {}),
     runner: deps.runner,
     storage: deps.storage,
     usage: deps.usage,

@@ -108,6 +108,7 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
     });
     return {
       env,
+      rawEnv,
       logger,
       tenants,
       storage: stores.storage,

@@ -15,6 +15,7 @@ import { loadTelegramCommands } from './telegram-commands.js';
 import { telegramApprovalsOf } from './telegram-approvals.js';
 import { telegramFilesOf } from './telegram-files.js';
 import { proactiveStoresOf } from './proactive.js';
+import { createLocalProactive } from './local-proactive.js';
 import { transcriptExporter } from './transcript-exporter.js';
 import type { AppDeps } from './types.js';
 import { usageReader } from './usage-reader.js';
@@ -63,6 +64,7 @@ export async function startLocalTelegram(
   const usage = usageReader(app.usage);
   const approvals = telegramApprovalsOf(app.storage);
   const files = telegramFilesOf(app.storage, app.tenants);
+  const proactive = createLocalProactive(app);
   // Every tenant's menu in parallel, awaited once (a refusal is logged, never thrown).
   const menus: Array<Promise<boolean>> = [];
   try {
@@ -83,6 +85,7 @@ export async function startLocalTelegram(
         usage,
         files,
         proactive: proactiveStoresOf(app.storage),
+        schedules: { service: proactive.service, claims: app.storage.claims },
         live: liveOptionsOf(env),
         logger: app.logger.child({ component: 'telegram', tenant: tenant.id }),
       });
@@ -97,18 +100,22 @@ export async function startLocalTelegram(
       }
     }
     await Promise.all(menus);
+    await proactive.start(services);
   } catch (err) {
+    await proactive.stop();
     await Promise.all([...services.values()].map((s) => s.stop().catch(() => undefined)));
     deduper.close();
     throw err;
   }
   let webhookUrl: string | undefined;
   let stopServer: (() => Promise<void>) | undefined;
-  if (webhooks.size > 0) {
-    const http = mountTelegramWebhook(new Hono(), {
-      resolve: (tenant) => webhooks.get(tenant),
-      logger: app.logger.child({ component: 'telegram:webhook' }),
-    });
+  if (webhooks.size > 0 || proactive.events) {
+    const http = proactive.mountEvents(
+      mountTelegramWebhook(new Hono(), {
+        resolve: (tenant) => webhooks.get(tenant),
+        logger: app.logger.child({ component: 'telegram:webhook' }),
+      }),
+    );
     const port = await new Promise<number>((done, fail) => {
       const server = serve(
         { fetch: http.fetch, port: options.port ?? env.OMNICLOUD_PORT, hostname: '127.0.0.1' },
@@ -117,6 +124,7 @@ export async function startLocalTelegram(
       server.once('error', fail);
       stopServer = () => new Promise((closed) => server.close(() => closed()));
     }).catch(async (err: unknown) => {
+      await proactive.stop();
       await Promise.all([...services.values()].map((s) => s.stop().catch(() => undefined)));
       deduper.close();
       throw err;
@@ -125,11 +133,13 @@ export async function startLocalTelegram(
     for (const tenant of webhooks.keys()) {
       log.info('telegram webhook listening', { tenant, url: `${webhookUrl}/telegram/${tenant}` });
     }
+    if (proactive.events) log.info('alert events accepted', { url: `${webhookUrl}/v1/events/<tenant>` });
   }
   return {
     services,
     webhookUrl,
     async stop() {
+      await proactive.stop();
       await stopServer?.();
       await Promise.all([...services.values()].map((s) => s.stop()));
       deduper.close();

@@ -1,7 +1,57 @@
+import { Api } from 'grammy';
+import { loadAgentConfig } from '../config/agent-config/index.js';
+import type { TenantId } from '../core/ids.js';
+import type { ChatProbeResult } from '../schedules/service.js';
 import type { Storage } from '../sessions/types.js';
+import { probeBotInChat } from '../telegram/chat-probe.js';
 import type { ProactiveStores } from '../telegram/worker/proactive.js';
+import { configDirOf } from './tenants.js';
+import type { AppDeps } from './types.js';
 
 /** What a worker needs for scheduled runs and alert investigations: the storage's schedules and claims. */
 export function proactiveStoresOf(storage: Pick<Storage, 'schedules' | 'claims'>): ProactiveStores {
   return { schedules: storage.schedules, claims: storage.claims };
+}
+
+/**
+ * The agent names of each tenant's agents.json (a schedule's `agent` must be one), read once per
+ * process (a failed read is tried again next time).
+ */
+export function agentNamesOf(
+  app: Pick<AppDeps, 'tenants' | 'rawEnv'>,
+): (tenant: TenantId) => Promise<readonly string[]> {
+  const cache = new Map<TenantId, Promise<readonly string[]>>();
+  return (tenant) => {
+    let names = cache.get(tenant);
+    if (!names) {
+      names = loadAgentConfig(configDirOf(app.tenants, tenant), { env: app.rawEnv ?? {} }).then((c) =>
+        Object.keys(c.agents),
+      );
+      cache.set(tenant, names);
+      names.catch(() => cache.delete(tenant));
+    }
+    return names;
+  };
+}
+
+/**
+ * Whether a tenant's bot is in a chat, from its token alone (the bot's id is the token's number
+ * before the colon): for a schedule's target where no bot runs in this process (the API).
+ * `unknown` for a tenant without a bot.
+ */
+export function chatProbeOf(
+  app: Pick<AppDeps, 'tenants' | 'env'>,
+): (tenant: TenantId, chat: number) => Promise<ChatProbeResult> {
+  const apis = new Map<TenantId, Api>();
+  return async (tenant, chat) => {
+    const token = app.tenants.tenants.get(tenant)?.secrets.botToken;
+    const botId = Number(token?.split(':')[0]);
+    if (!token || !Number.isSafeInteger(botId)) return 'unknown';
+    let api = apis.get(tenant);
+    if (!api) {
+      api = new Api(token, app.env.TELEGRAM_API_ROOT ? { apiRoot: app.env.TELEGRAM_API_ROOT } : {});
+      apis.set(tenant, api);
+    }
+    return probeBotInChat(api, botId, chat);
+  };
 }

@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import type { AppEnv } from '../config/env.js';
 import { buildDeps, prewarmTenants } from './build-deps.js';
 import { apiAppFor } from './api-app.js';
+import { buildApiProactive } from './api-proactive.js';
 
 export interface ServeHandle {
   /** e.g. `http://127.0.0.1:8787` */
@@ -20,7 +21,8 @@ export async function startApiServer(
   const deps = await buildDeps(env, { rawEnv: options.rawEnv });
   prewarmTenants(deps);
   try {
-    const app = apiAppFor(deps);
+    const proactive = await buildApiProactive(deps);
+    const app = apiAppFor(deps, proactive);
     const host = options.host ?? '127.0.0.1';
     const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
       (resolve) => {
@@ -35,6 +37,7 @@ export async function startApiServer(
       url: `http://${host}:${port}`,
       async close() {
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        proactive.close();
         await deps.close();
       },
     };

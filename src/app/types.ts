@@ -10,6 +10,8 @@ import type { UsageStore } from '../usage/index.js';
 /** Everything a process needs, built once by `buildDeps(env)` and injected everywhere. */
 export interface AppDeps {
   env: AppEnv;
+  /** The raw environment `buildDeps` was given (for `${VAR}` in mcp.json when a config is read again). */
+  rawEnv?: Record<string, string | undefined>;
   logger: Logger;
   /** Every tenant of the deployment with its secrets read (a single `default`-like tenant without a file). */
   tenants: ResolvedTenants;

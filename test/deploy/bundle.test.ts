@@ -43,8 +43,10 @@ describe('esbuild bundle of the agent HTTP API app', () => {
     );
     expect(result.errors).toEqual([]);
     // zod 4 (not tree-shakable, shared with config/env.ts) is most of it; our code and hono stay small.
+    // Issue 16 added croner (~30 KiB: a schedule's next run) and the alert parsers (~18 KiB), so the
+    // bound moved from 600 to 640 KiB; it still keeps any heavy library out.
     expect(own + hono).toBeLessThan(80 * 1024);
-    expect(bytes).toBeLessThan(600 * 1024);
+    expect(bytes).toBeLessThan(640 * 1024);
     // The server never pulls in the agent SDK, the AWS SDK or SQLite: those come through deps.
     expect(inputs.filter((i) => /claude-agent-sdk|@aws-sdk|better-sqlite3/.test(i))).toEqual([]);
   });

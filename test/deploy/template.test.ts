@@ -126,6 +126,7 @@ const FUNCTIONS = {
       'src/telegram',
       'src/sessions/adapters/cloud/leases.ts',
       'src/schedules/store',
+      'src/sessions/adapters/cloud/prefix-query.ts',
       'src/schedules/eventbridge/ops.ts',
     ],
     actions: [
@@ -194,14 +195,17 @@ const FUNCTIONS = {
       'src/server',
       'src/schedules/store',
       'src/schedules/eventbridge/ops.ts',
+      'src/queue/sqs-producer.ts', // alert events are enqueued (POST /v1/events/:tenant)
     ],
     actions: [
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      'sqs:SendMessage',
       ...AGENT_RUNTIME_ACTIONS,
       ...SCHEDULE_SYNC_ACTIONS,
     ],
     resources: [
+      'MessageQueue',
       'ScheduleGroup',
       'SchedulerRole',
       'ApiLogGroup',
@@ -644,11 +648,11 @@ describe('functions, API and outputs', () => {
         Type: 'HttpApi',
         Properties: { ApiId: { Ref: 'TelegramHttpApi' }, Path: '/telegram/{tenant}', Method: 'POST' },
       },
-      {
-        Type: 'HttpApi',
-        Properties: { ApiId: { Ref: 'TelegramHttpApi' }, Path: '/v1/events/{tenant}', Method: 'POST' },
-      },
     ]);
+    // Alert events go to the API function's URL (it has the tenants' events.yaml and enqueues).
+    expect(envOf('ApiFunction', SCENARIOS['defaults (Bedrock, IAM API)']!).QUEUE_URL).toEqual({
+      Ref: 'MessageQueue',
+    });
     expect(R.TelegramHttpApi!.Type).toBe('AWS::Serverless::HttpApi');
     const ev = createEvaluator(template, SCENARIOS['defaults (Bedrock, IAM API)']!);
     expect(ev.resolve(props('ApiFunctionUrl').AuthType as Json)).toBe('AWS_IAM');
@@ -778,10 +782,23 @@ describe('schedules on EventBridge Scheduler (issue 16)', () => {
     expect(worker.filter((a) => a.startsWith('scheduler:') || a === 'iam:PassRole')).toEqual([]);
   });
 
-  it('the ingress may list and delete items of the session table (schedule store, claims)', () => {
+  it('the ingress may list, put and delete items of the session table (schedule store, claims)', () => {
     const store = statements('IngressRole', defaults).find((s) => s.Sid === 'ScheduleStore')!;
-    expect(asList(store.Action).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:Query']);
+    expect(asList(store.Action).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     expect(store.Resource).toEqual({ 'Fn::GetAtt': ['SessionTable', 'Arn'] });
+  });
+
+  it('every DynamoDB action of the schedule and claim stores is granted on the session table itself', () => {
+    // The role-wide check above cannot see which table an action is granted on (the ingress may
+    // PutItem its dedupe table): the stores' own actions must be granted on SessionTable.
+    const used = codeActions(ROOT, ['src/schedules/store', 'src/sessions/adapters/cloud/prefix-query.ts']);
+    for (const role of ['IngressRole', 'ApiRole', 'WorkerRole']) {
+      const onTable = statements(role, defaults)
+        .filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': ['SessionTable', 'Arn'] }))
+        .flatMap((s) => asList(s.Action));
+      const missing = [...used.actions.keys()].filter((a) => a.startsWith('dynamodb:') && !onTable.includes(a));
+      expect(missing, role).toEqual([]);
+    }
   });
 
   it('ingress and API get the sync target (group, role, queue ARN); the worker does not', () => {

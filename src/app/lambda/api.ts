@@ -2,6 +2,7 @@ import { createEmfMetrics } from '../../core/metrics.js';
 import type { Hono } from 'hono';
 import type { ApiEnv } from '../../server/context.js';
 import { apiAppFor } from '../api-app.js';
+import { buildApiProactive } from '../api-proactive.js';
 import { buildDeps } from '../build-deps.js';
 import type { AppDeps } from '../types.js';
 import type { LambdaEnv } from './env.js';
@@ -21,7 +22,8 @@ export async function buildApiApp(lambda: LambdaEnv): Promise<{ app: Hono<ApiEnv
     quiet: true,
   });
   try {
-    return { app: apiAppFor(deps), deps };
+    const proactive = await buildApiProactive(deps);
+    return { app: apiAppFor(deps, proactive), deps };
   } catch (err) {
     await deps.close();
     throw err;

@@ -25,6 +25,7 @@ import type { WebhookTenant } from '../../telegram/ingress/webhook.js';
 import { tenantSecretResolver } from '../tenants.js';
 import type { LambdaEnv } from './env.js';
 import { loadTelegramRoutes } from './telegram-routes.js';
+import { ingressSchedules } from './ingress-schedules.js';
 
 export type IngressHandler = (event: ApiGatewayV2Event) => Promise<ApiGatewayV2Result>;
 
@@ -77,10 +78,14 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
         }),
       })
     : undefined;
+  // /schedule: the schedule store and claims in the session table, synced to EventBridge Scheduler.
+  const bots = new Map<string, Bot>();
+  const schedules = env.SESSION_TABLE
+    ? await ingressSchedules({ env, doc: dynamo, table: env.SESSION_TABLE, bots, logger })
+    : undefined;
   // Baked in at build time (the zip carries no agent-config folder): scripts/generate-commands.ts.
   const commands = parseCommandsConfig(TELEGRAM_COMMANDS, 'agent-config/commands.yaml');
   const tenants = new Map<string, WebhookTenant>();
-  const bots: Bot[] = [];
   for (const route of routes) {
     const bot = createIngressBot({
       tenant: route.tenant,
@@ -95,12 +100,13 @@ export async function buildIngressHandler({ env, raw, secrets }: LambdaEnv): Pro
         ...(route.maxFileBytes !== undefined ? { files: { maxBytes: route.maxFileBytes } } : {}),
         ...(stops ? { stops } : {}),
         ...(approvals ? { approvals } : {}),
+        ...(schedules ? { schedules } : {}),
       },
     });
-    bots.push(bot);
+    bots.set(route.tenant, bot);
     tenants.set(route.tenant, { bot, secretToken: route.webhookSecret });
   }
   // One getMe per bot per cold start: grammY needs each bot's identity (@botname suffixes).
-  await Promise.all(bots.map((bot) => bot.init()));
+  await Promise.all([...bots.values()].map((bot) => bot.init()));
   return createTelegramWebhookLambda({ resolve: (t) => tenants.get(t), logger });
 }
