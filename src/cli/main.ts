@@ -12,6 +12,7 @@ Commands:
   chat [-m TEXT] [--tenant T] [--chat C] [--thread H] [--json]   talk to the agent (see: omnicloud chat --help)
   approve ID allow_once|allow_conversation|deny [--tenant T]      decide a pending tool call (see: omnicloud approve --help)
   config check [--config-dir DIR]                                 validate an agent-config folder
+  schedules list|sync [--tenant T] [--json] [--dry-run]           scheduled runs: list them; apply schedules.yaml (and EventBridge on AWS)
   start                                                           run the local app (same as npm start)
   serve [--port N] [--host H]                                     the agent HTTP API on Node (needs API_AUTH_TOKEN)
   telegram set-webhook [--stack NAME] [--url URL]                 register the deployed webhook with Telegram
@@ -56,6 +57,11 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'deploy': {
         const { runDeploy } = await import('./deploy.js');
         return await runDeploy(rest, { out, err, cwd: process.cwd() });
+      }
+      case 'schedules': {
+        const { runSchedules } = await import('./schedules.js');
+        const { schedulesCommandFor } = await import('./schedules-command.js');
+        return await runSchedules(rest, { out, err }, () => schedulesCommandFor(parseEnv(rawEnv), rawEnv));
       }
       case 'serve': {
         const { runServe } = await import('./serve.js');
