@@ -17,6 +17,7 @@ import {
 } from '../../src/telegram/service.js';
 import type { LiveOptions } from '../../src/telegram/worker/live/index.js';
 import type { WorkerFiles } from '../../src/telegram/worker/receive-files.js';
+import type { ProactiveStores } from '../../src/telegram/worker/proactive.js';
 import type { TranscriptExporter, UsageReader } from '../../src/telegram/worker/types.js';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 import { startFauxqs, type FauxqsPeer } from '../peers/fauxqs.js';
@@ -40,6 +41,8 @@ export interface PipelineOptions {
   approvals?: TelegramApprovals;
   /** Schedules and their drafts (a `ScheduleService` and a claim store): `/schedule`. */
   schedules?: TelegramSchedules;
+  /** Scheduled runs and alert investigations in the worker (e.g. `proactiveStoresOf(storage)`). */
+  proactive?: ProactiveStores;
   logger?: Logger;
   /** Photos and documents in, the agent's files out (e.g. `{ store: storage.files, policy }`). */
   files?: WorkerFiles;
@@ -84,6 +87,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(options.stops ? { stops: options.stops } : {}),
     ...(options.approvals ? { approvals: options.approvals } : {}),
     ...(options.schedules ? { schedules: options.schedules } : {}),
+    ...(options.proactive ? { proactive: options.proactive } : {}),
     ...(queueFactory ? { queue: queueFactory } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.live ? { live: options.live } : {}),
