@@ -54,7 +54,9 @@ export async function startAgentHarness(
     async close() {
       await model.close();
       await storage.close();
-      await rm(dir, { recursive: true, force: true });
+      // A `claude` child that is still exiting may write its MCP logs under the tenant's home
+      // while the folder is removed (ENOTEMPTY): Node retries those errors.
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

@@ -92,6 +92,37 @@ export function createProactiveHandler(deps: ProactiveDeps) {
       return true;
     };
 
+  /**
+   * The run itself: its opening message once, then the turn in the place's conversation, its
+   * answer a reply to the opening (a budget refusal becomes the day's notice instead).
+   */
+  const runInPlace = async (run: {
+    tenant: ProactiveWork['key']['tenant'];
+    place: RunPlace;
+    requestId: string;
+    opening: string;
+    what: string;
+    request: Parameters<RunLive>[2];
+  }): Promise<void> => {
+    const opening = await openingOnce({
+      api,
+      claims: stores.claims,
+      tenant: run.tenant,
+      claimKey: `open:${run.requestId}`,
+      place: run.place,
+      text: run.opening,
+    });
+    await deps.runLive(
+      {
+        key: run.place.key,
+        requestId: run.requestId,
+        intercept: budgetNotice(run.tenant, run.place, run.what),
+      },
+      { ...run.place.target, replyToMessageId: opening },
+      run.request,
+    );
+  };
+
   const schedulePlace = (record: ScheduleRecord): Promise<RunPlace> =>
     resolvePlace({
       api,
@@ -128,31 +159,21 @@ export function createProactiveHandler(deps: ProactiveDeps) {
       );
       return;
     }
-    const requestId = sourceId(message.source);
-    const opening = await openingOnce({
-      api,
-      claims: stores.claims,
-      tenant,
-      claimKey: `open:${requestId}`,
-      place,
-      text: proactiveTexts.scheduledOpening(record, dueAt),
-    });
     log.info('proactive: scheduled run', { conversation: conversationKeyString(place.key) });
-    await deps.runLive(
-      {
-        key: place.key,
-        requestId,
-        intercept: budgetNotice(tenant, place, proactiveTexts.scheduledWhat(record)),
-      },
-      { ...place.target, replyToMessageId: opening },
-      {
+    await runInPlace({
+      tenant,
+      place,
+      requestId: sourceId(message.source),
+      opening: proactiveTexts.scheduledOpening(record, dueAt),
+      what: proactiveTexts.scheduledWhat(record),
+      request: {
         text: record.prompt,
         messageTime: new Date(dueAt),
         requestedBy: `schedule:${name}`,
         ...(record.model !== undefined ? { model: record.model } : {}),
         ...(record.agent !== undefined ? { agent: record.agent } : {}),
       },
-    );
+    });
   };
 
   const runAlert = async (message: AlertWork, placed: (place: RunPlace) => void): Promise<void> => {
@@ -176,33 +197,24 @@ export function createProactiveHandler(deps: ProactiveDeps) {
       logger,
     });
     placed(place);
-    const opening = await openingOnce({
-      api,
-      claims: stores.claims,
-      tenant,
-      claimKey: `open:${requestId}`,
-      place,
-      text: proactiveTexts.alertOpening(alert),
-    });
     logger.info('proactive: alert investigation', {
       route: message.source.route,
       eventId: message.source.eventId,
       conversation: conversationKeyString(place.key),
     });
-    await deps.runLive(
-      {
-        key: place.key,
-        requestId,
-        intercept: budgetNotice(tenant, place, proactiveTexts.alertWhat(alert)),
-      },
-      { ...place.target, replyToMessageId: opening },
-      {
+    await runInPlace({
+      tenant,
+      place,
+      requestId,
+      opening: proactiveTexts.alertOpening(alert),
+      what: proactiveTexts.alertWhat(alert),
+      request: {
         text: alert.prompt,
         messageTime: new Date(alert.occurredAt),
         requestedBy: `event:${message.source.route}`,
         ...(alert.model !== undefined ? { model: alert.model } : {}),
       },
-    );
+    });
   };
 
   return async (message: ProactiveWork, delivery: Delivery): Promise<void> => {
