@@ -77,7 +77,15 @@ function rejects(body: string, pattern: RegExp): void {
 
 describe('work item codec', () => {
   it('has a member for every kind the worker handles today', () => {
-    expect([...QUEUED_KINDS].sort()).toEqual(['agent', 'alert', 'approval', 'cost', 'debug', 'reset', 'scheduled']);
+    expect([...QUEUED_KINDS].sort()).toEqual([
+      'agent',
+      'alert',
+      'approval',
+      'cost',
+      'debug',
+      'reset',
+      'scheduled',
+    ]);
   });
 
   it.each(items.map((item) => [item.kind, item] as const))('round-trips a %s item', (_kind, item) => {

@@ -784,7 +784,11 @@ describe('schedules on EventBridge Scheduler (issue 16)', () => {
 
   it('the ingress may list, put and delete items of the session table (schedule store, claims)', () => {
     const store = statements('IngressRole', defaults).find((s) => s.Sid === 'ScheduleStore')!;
-    expect(asList(store.Action).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(asList(store.Action).sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
     expect(store.Resource).toEqual({ 'Fn::GetAtt': ['SessionTable', 'Arn'] });
   });
 
@@ -794,9 +798,13 @@ describe('schedules on EventBridge Scheduler (issue 16)', () => {
     const used = codeActions(ROOT, ['src/schedules/store', 'src/sessions/adapters/cloud/prefix-query.ts']);
     for (const role of ['IngressRole', 'ApiRole', 'WorkerRole']) {
       const onTable = statements(role, defaults)
-        .filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': ['SessionTable', 'Arn'] }))
+        .filter(
+          (s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': ['SessionTable', 'Arn'] }),
+        )
         .flatMap((s) => asList(s.Action));
-      const missing = [...used.actions.keys()].filter((a) => a.startsWith('dynamodb:') && !onTable.includes(a));
+      const missing = [...used.actions.keys()].filter(
+        (a) => a.startsWith('dynamodb:') && !onTable.includes(a),
+      );
       expect(missing, role).toEqual([]);
     }
   });

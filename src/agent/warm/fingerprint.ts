@@ -38,9 +38,11 @@ export function processFingerprint(input: {
 }): string {
   const env = Object.entries(input.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha256')
-    .update(JSON.stringify(
+    .update(
+      JSON.stringify(
         [input.agent, env, input.model ?? null, input.maxTurns, input.mainAgent ?? null],
         byValueOrIdentity,
-      ))
+      ),
+    )
     .digest('base64url');
 }
