@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseConflictError } from '../../src/core/errors.js';
 import { conversationKey, projectKeyForTenant } from '../../src/core/keys.js';
-import { DEMO_LABEL, errorReply, replyQueue, userTexts } from '../../src/model/index.js';
+import { DEMO_LABEL, errorReply, replyQueue, systemText, userTexts } from '../../src/model/index.js';
 import type { Storage } from '../../src/sessions/types.js';
-import { startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
+import { PLAIN_PROFILE, startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
 
 /** The runner end to end: real SDK + binary, offline model, SQLite storage. */
 let h: AgentHarness;
@@ -127,5 +127,34 @@ describe('agent runner (real binary, offline model)', () => {
       sessionId: first.session_id,
     });
     expect(old?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('a turn answered by a configured agent (TurnRequest.agent)', () => {
+  let agents: AgentHarness;
+  beforeAll(async () => {
+    agents = await startAgentHarness({
+      ...PLAIN_PROFILE,
+      agents: { reviewer: { description: 'Reviews changes', prompt: 'You are the REVIEWER-AGENT-7Q.' } },
+    });
+  });
+  afterAll(() => agents.close());
+
+  it("runs the main thread as that agent (its prompt is the model's system prompt); an unknown name is refused", async () => {
+    const result = await agents.runner.runTurn({
+      key: conversationKey({ tenant: 'default', chat: 'agent-1' }),
+      text: 'review this',
+      agent: 'reviewer',
+    });
+    expect(result.is_error).toBe(false);
+    expect(systemText(agents.model.requests.at(-1)!)).toContain('REVIEWER-AGENT-7Q');
+    await expect(
+      agents.runner.runTurn({
+        key: conversationKey({ tenant: 'default', chat: 'agent-2' }),
+        text: 'hi',
+        agent: 'nope',
+      }),
+    ).rejects.toThrow('no agent "nope" in the tenant\'s agents.json (known: reviewer)');
+    expect(agents.model.requests).toHaveLength(1);
   });
 });
