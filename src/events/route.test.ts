@@ -297,6 +297,45 @@ describe('generic events and refusals', () => {
     );
   });
 
+  it('queues an event whose first delivery died between its claim and the queue, once that claim is 60 s old', async () => {
+    const clock = new ManualClock(Date.now());
+    const claims = createMemoryClaimStore({ clock });
+    // The first container claims the event, then never queues it (it "dies" in between).
+    const stuck = harness({ claims, clock, queue: { enqueue: () => new Promise<void>(() => undefined) } });
+    const body = { title: 'Disk 99% on db-2', id: 'disk-db-2-99' };
+    void post(stuck, body);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const live = harness({ claims, clock });
+    const status = async () => ((await (await post(live, body)).json()) as { status: string }).status;
+    expect(await status()).toBe('duplicate'); // still in flight: not a crash yet
+    clock.advance(61_000);
+    expect(await status()).toBe('queued'); // recovered: queued by this delivery
+    expect(await status()).toBe('duplicate'); // and marked handled
+    expect(live.queued).toHaveLength(1);
+  });
+
+  it('does not recover an event the rate limit refused', async () => {
+    const clock = new ManualClock(Date.now());
+    const claims = createMemoryClaimStore({ clock });
+    const h2 = harness({ claims, clock });
+    const statuses: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await snsPost(
+        h2,
+        alarmDelivery(alarmMessage({ StateChangeTime: new Date(Date.UTC(2026, 11, 2, 1, i)).toISOString() })),
+      );
+      statuses.push(((await res.json()) as { status: string }).status);
+    }
+    expect(statuses).toEqual(['queued', 'queued', 'queued', 'rate_limited', 'rate_limited']);
+    clock.advance(61_000);
+    const again = await snsPost(
+      h2,
+      alarmDelivery(alarmMessage({ StateChangeTime: new Date(Date.UTC(2026, 11, 2, 1, 4)).toISOString() })),
+    );
+    expect(((await again.json()) as { status: string }).status).toBe('duplicate');
+    expect(h2.queued).toHaveLength(3);
+  });
+
   it('answers no_route and runs nothing when no route matches', async () => {
     const res = await post(h, {
       version: '4',

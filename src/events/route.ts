@@ -8,7 +8,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { ConversationQueue } from '../queue/types.js';
 import type { ClaimStore } from '../schedules/claims.js';
 import { ApiError, errorResponse, notFound } from '../server/errors.js';
-import { claimEvent, releaseEvent, takeRateSlot } from './admit.js';
+import { claimEvent, markHandled, releaseEvent, takeRateSlot } from './admit.js';
 import { EVENTS_REALM, presentedToken, tokenAccepted } from './auth.js';
 import { eventIdOf } from './bounds.js';
 import { EventError, EventFormatError } from './errors.js';
@@ -153,12 +153,18 @@ export function eventRoutes(deps: EventRoutesDeps): Hono {
       log.info('[events] no route matched', fields);
       return reply(c, 'no_route', eventId);
     }
-    if (!(await claimEvent(deps.claims, tenant, eventId, route.name))) {
+    const claim = await claimEvent(deps.claims, tenant, eventId, route.name, clock.now());
+    if (claim === 'duplicate') {
       log.info('[events] duplicate event', fields);
       return reply(c, 'duplicate', eventId);
     }
-    const rate = await takeRateSlot(deps.claims, tenant, route, clock.now());
+    // A recovered event took its rate slot (or was refused) on its first delivery: not again.
+    const rate =
+      claim === 'recover'
+        ? { allowed: true, firstRefusal: false, windowStart: 0 }
+        : await takeRateSlot(deps.claims, tenant, route, clock.now());
     if (!rate.allowed) {
+      await markHandled(deps.claims, tenant, eventId, 'rate_limited');
       deps.metrics?.emit(
         { EventsRateLimited: { value: 1, unit: 'Count' } },
         { tenant },
@@ -177,13 +183,16 @@ export function eventRoutes(deps: EventRoutesDeps): Hono {
     try {
       await deps.queue.enqueue(alertWorkOf(tenant, route, event, eventId));
     } catch (err) {
-      await releaseEvent(deps.claims, tenant, eventId);
+      if (claim === 'claimed') await releaseEvent(deps.claims, tenant, eventId);
       log.error('[events] enqueue failed: claim released, the sender will retry', {
         ...fields,
         err: errorMessage(err),
       });
       throw new ApiError(503, 'unavailable', 'the event could not be queued; retry later');
     }
+    await markHandled(deps.claims, tenant, eventId, 'queued');
+    if (claim === 'recover')
+      log.warn('[events] queued an event whose first delivery died before queueing', fields);
     log.info('[events] alert queued', fields);
     return reply(c, 'queued', eventId);
   }
