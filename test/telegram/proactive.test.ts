@@ -168,6 +168,16 @@ describe('proactive runs in the Telegram worker', () => {
     expect(requests).toHaveLength(1);
   });
 
+  it('posts the skip note of a schedule without its topic yet in the chat, opening no topic for it', async () => {
+    const record = await schedule({ cron: '*/10 * * * *' }); // thread: new, no run yet
+    clock.set(DUE + 25 * 60_000);
+    await handle(scheduledWork(record, DUE));
+    expect(api.callsTo('createForumTopic')).toHaveLength(0);
+    const note = api.callsTo('sendMessage')[0];
+    expect(String(note?.params.text)).toMatch(/^⏭ Skipped the run of "morning"/);
+    expect(note?.params.message_thread_id).toBeUndefined();
+  });
+
   it('turns a budget refusal into one notice a day instead of a run', async () => {
     runner.respond = (request) => {
       requests.push(request);

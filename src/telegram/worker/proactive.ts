@@ -11,7 +11,13 @@ import { parseScheduleName } from '../../schedules/spec.js';
 import { nextDue } from '../../schedules/timing.js';
 import { isActive, type ScheduleRecord, type ScheduleStore } from '../../schedules/types.js';
 import { failureText } from './error-text.js';
-import { openingOnce, PROACTIVE_RECORD_TTL_MS, resolvePlace, type RunPlace } from './proactive-place.js';
+import {
+  openingOnce,
+  placeOf,
+  PROACTIVE_RECORD_TTL_MS,
+  resolvePlace,
+  type RunPlace,
+} from './proactive-place.js';
 import { proactiveTexts } from './proactive-texts.js';
 import { sendPlain } from './reply.js';
 import type { RunLive } from './worker.js';
@@ -144,21 +150,23 @@ export function createProactiveHandler(deps: ProactiveDeps) {
     if (!isActive(record)) return log.info('proactive: the schedule is paused or disabled; nothing run');
     const now = clock.now();
     if (dueAt > now + MAX_EARLY_MS) return log.warn('proactive: run due in the future ignored');
-    const place = await schedulePlace(record);
-    placed(place);
     const next = nextDue(record.timing, record.timezone, dueAt);
     if (next !== null && next <= now) {
       log.warn('proactive: run skipped: a later run is due already', { next: new Date(next).toISOString() });
+      // The note goes where runs post, without opening a topic just for it.
+      const thread = typeof record.target.thread === 'number' ? record.target.thread : record.topic;
       const hour = Math.floor(now / HOUR_MS);
       await noteOnce(
         tenant,
         `sskip:${name}:${hour}`,
         2 * HOUR_MS,
-        place,
+        placeOf(tenant, record.target.chat, thread),
         proactiveTexts.skipped(record, dueAt, next),
       );
       return;
     }
+    const place = await schedulePlace(record);
+    placed(place);
     log.info('proactive: scheduled run', { conversation: conversationKeyString(place.key) });
     await runInPlace({
       tenant,
