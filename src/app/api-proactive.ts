@@ -1,11 +1,9 @@
 import { awsClientOptions } from '../aws/index.js';
-import { createSqsClient } from '../aws/sqs.js';
 import { systemClock } from '../core/clock.js';
 import type { EventRoutesDeps } from '../events/index.js';
-import { createSqsQueue } from '../queue/sqs-producer.js';
 import { createScheduleService, type ScheduleService } from '../schedules/service.js';
 import { assertEventTokens, eventTenantLookup } from './event-tenants.js';
-import { agentNamesOf, chatProbeOf } from './proactive.js';
+import { agentConfigsOf, agentNamesOf, chatProbeOf } from './proactive.js';
 import { buildScheduleSync } from './schedule-sync.js';
 import type { AppDeps } from './types.js';
 
@@ -25,20 +23,24 @@ export interface ApiProactive {
  */
 export async function buildApiProactive(deps: AppDeps): Promise<ApiProactive> {
   const { sync, close } = await buildScheduleSync(deps.env, deps.logger);
+  const configs = agentConfigsOf(deps);
   const schedules = createScheduleService({
     store: deps.storage.schedules,
     sync,
     clock: systemClock,
-    agentsOf: agentNamesOf(deps),
+    agentsOf: agentNamesOf(configs),
     probeChat: chatProbeOf(deps),
   });
   if (!deps.env.QUEUE_URL) return { schedules, close };
   assertEventTokens(deps.env, deps.tenants);
+  // The SQS SDK only where alerts are taken (the AWS API function), not at every API start.
+  const { createSqsClient } = await import('../aws/sqs.js');
+  const { createSqsQueue } = await import('../queue/sqs-producer.js');
   const client = createSqsClient(awsClientOptions(deps.env, 'SQS'));
   return {
     schedules,
     events: {
-      tenants: eventTenantLookup(deps.tenants),
+      tenants: eventTenantLookup(deps.tenants, configs),
       claims: deps.storage.claims,
       queue: createSqsQueue({ client, queueUrl: deps.env.QUEUE_URL }),
       logger: deps.logger.child({ component: 'events' }),

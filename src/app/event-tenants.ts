@@ -1,11 +1,11 @@
-import { loadEventRoutes, type EventRoute } from '../config/agent-config/events.js';
-import { IssueList } from '../config/agent-config/issues.js';
+import type { AgentConfig } from '../config/agent-config/index.js';
 import type { AppEnv } from '../config/env.js';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import type { TenantId } from '../core/ids.js';
 import type { EventTenant } from '../events/index.js';
 import { weakTokenProblem } from '../server/auth.js';
 import type { ResolvedTenants } from '../tenants/index.js';
+import { agentConfigsOf } from './proactive.js';
 
 /**
  * Refuses unsafe event tokens before the endpoint starts: in production `OMNICLOUD_EVENTS_TOKEN`
@@ -37,32 +37,19 @@ export function assertEventTokens(env: AppEnv, tenants: ResolvedTenants): void {
 }
 
 /**
- * The endpoint's tenant lookup: each tenant's event tokens and the routes of `events.yaml` in its
- * agent-config folder, read once per process (a failed read is retried on the next event, so a
- * fixed file needs no restart; a broken file answers 500 and is logged, never a silent drop).
+ * The endpoint's tenant lookup: each tenant's event tokens and the routes of `events.yaml`, taken
+ * from its agent-config folder as the process reads it once (`agentConfigsOf`, shared with the
+ * schedules: a failed read is retried on the next event, so a fixed file needs no restart; a broken
+ * file answers 500 and is logged, never a silent drop).
  */
 export function eventTenantLookup(
   tenants: ResolvedTenants,
-  load: (dir: string) => Promise<EventRoute[]> = loadRoutesOrThrow,
+  configs: (tenant: TenantId) => Promise<Pick<AgentConfig, 'events'>> = agentConfigsOf({ tenants }),
 ): (tenant: TenantId) => Promise<EventTenant | undefined> {
-  const cache = new Map<TenantId, Promise<EventRoute[]>>();
   return async (id) => {
     const tenant = tenants.tenants.get(id);
     const tokens = tenant?.secrets.eventTokens ?? [];
     if (!tenant || tokens.length === 0) return undefined;
-    let routes = cache.get(id);
-    if (!routes) {
-      routes = load(tenant.configDir);
-      cache.set(id, routes);
-      routes.catch(() => cache.delete(id));
-    }
-    return { tokens, routes: await routes };
+    return { tokens, routes: (await configs(id)).events };
   };
-}
-
-async function loadRoutesOrThrow(dir: string): Promise<EventRoute[]> {
-  const issues = new IssueList();
-  const routes = await loadEventRoutes(dir, issues);
-  if (issues.size > 0) throw new ConfigError(issues.items);
-  return routes;
 }

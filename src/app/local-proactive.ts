@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import { loadAgentConfig } from '../config/agent-config/index.js';
 import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { TenantId } from '../core/ids.js';
@@ -11,10 +10,11 @@ import { createScheduleService, type ScheduleService } from '../schedules/servic
 import { localSync } from '../schedules/sync.js';
 import type { ScheduleRecord } from '../schedules/types.js';
 import { probeBotInChat } from '../telegram/chat-probe.js';
+import { notePlace } from '../telegram/worker/proactive-place.js';
+import { sendPlain } from '../telegram/worker/reply.js';
 import type { TelegramService } from '../telegram/index.js';
 import { assertEventTokens, eventTenantLookup } from './event-tenants.js';
-import { agentNamesOf } from './proactive.js';
-import { configDirOf } from './tenants.js';
+import { agentConfigsOf, agentNamesOf } from './proactive.js';
 import type { AppDeps } from './types.js';
 
 /**
@@ -35,17 +35,16 @@ export interface LocalProactive {
 }
 
 export function createLocalProactive(app: AppDeps): LocalProactive {
-  const rawEnv = app.rawEnv ?? {};
   const log = app.logger.child({ component: 'proactive' });
   let services: ReadonlyMap<TenantId, TelegramService> = new Map();
   let scheduler: LocalScheduler | undefined;
-  const configOf = (tenant: TenantId) => loadAgentConfig(configDirOf(app.tenants, tenant), { env: rawEnv });
+  const configOf = agentConfigsOf(app);
 
   const service = createScheduleService({
     store: app.storage.schedules,
     sync: localSync,
     clock: systemClock,
-    agentsOf: agentNamesOf(app),
+    agentsOf: agentNamesOf(configOf),
     probeChat: async (tenant, chat) => {
       const bot = services.get(tenant)?.bot;
       if (!bot) return 'unknown';
@@ -63,13 +62,10 @@ export function createLocalProactive(app: AppDeps): LocalProactive {
     },
   };
 
+  /** A missed-run report, where the schedule's notes go (through the tenant's bot). */
   const notify = async (record: ScheduleRecord, text: string): Promise<void> => {
     const bot = services.get(record.tenant)?.bot;
-    if (!bot) return;
-    const thread = typeof record.target.thread === 'number' ? record.target.thread : record.topic;
-    await bot.api.sendMessage(record.target.chat, text, {
-      ...(thread !== undefined ? { message_thread_id: thread } : {}),
-    });
+    if (bot) await sendPlain(bot.api, notePlace(record).target, text);
   };
 
   assertEventTokens(app.env, app.tenants);
@@ -110,7 +106,7 @@ export function createLocalProactive(app: AppDeps): LocalProactive {
       http.route(
         '/v1/events',
         eventRoutes({
-          tenants: eventTenantLookup(app.tenants),
+          tenants: eventTenantLookup(app.tenants, configOf),
           claims: app.storage.claims,
           queue,
           logger: log.child({ component: 'events' }),

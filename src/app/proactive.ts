@@ -1,5 +1,5 @@
 import { Api } from 'grammy';
-import { loadAgentConfig } from '../config/agent-config/index.js';
+import { loadAgentConfig, type AgentConfig } from '../config/agent-config/index.js';
 import type { TenantId } from '../core/ids.js';
 import type { ChatProbeResult } from '../schedules/service.js';
 import type { Storage } from '../sessions/types.js';
@@ -14,24 +14,29 @@ export function proactiveStoresOf(storage: Pick<Storage, 'schedules' | 'claims'>
 }
 
 /**
- * The agent names of each tenant's agents.json (a schedule's `agent` must be one), read once per
- * process (a failed read is tried again next time).
+ * Each tenant's agent-config folder, read once per process (a failed read is tried again next
+ * time): what the schedules need of it — `schedules.yaml` and the agent names.
  */
-export function agentNamesOf(
+export function agentConfigsOf(
   app: Pick<AppDeps, 'tenants' | 'rawEnv'>,
-): (tenant: TenantId) => Promise<readonly string[]> {
-  const cache = new Map<TenantId, Promise<readonly string[]>>();
+): (tenant: TenantId) => Promise<AgentConfig> {
+  const cache = new Map<TenantId, Promise<AgentConfig>>();
   return (tenant) => {
-    let names = cache.get(tenant);
-    if (!names) {
-      names = loadAgentConfig(configDirOf(app.tenants, tenant), { env: app.rawEnv ?? {} }).then((c) =>
-        Object.keys(c.agents),
-      );
-      cache.set(tenant, names);
-      names.catch(() => cache.delete(tenant));
+    let config = cache.get(tenant);
+    if (!config) {
+      config = loadAgentConfig(configDirOf(app.tenants, tenant), { env: app.rawEnv ?? {} });
+      cache.set(tenant, config);
+      config.catch(() => cache.delete(tenant));
     }
-    return names;
+    return config;
   };
+}
+
+/** The agent names of each tenant's agents.json (a schedule's `agent` must be one). */
+export function agentNamesOf(
+  configs: (tenant: TenantId) => Promise<AgentConfig>,
+): (tenant: TenantId) => Promise<readonly string[]> {
+  return async (tenant) => Object.keys((await configs(tenant)).agents);
 }
 
 /**

@@ -37,7 +37,8 @@ export function eventBridgeTargetOf(env: AppEnv): EventBridgeTarget | null {
 /**
  * The schedule sync of a process: EventBridge Scheduler when the environment names a target (on
  * AWS), else the local one (the in-process scheduler reads the store). The Scheduler SDK is loaded
- * only in the first case. `close` destroys the client.
+ * and its client built on the first change, not at start: a cold start that changes no schedule
+ * (most webhook and API invocations) never pays for it. `close` destroys the client, if built.
  */
 export async function buildScheduleSync(
   env: AppEnv,
@@ -45,15 +46,25 @@ export async function buildScheduleSync(
 ): Promise<{ sync: ScheduleSync; close(): void }> {
   const target = eventBridgeTargetOf(env);
   if (!target) return { sync: localSync, close: () => undefined };
-  const { createSchedulerClient } = await import('../aws/scheduler.js');
-  const { createEventBridgeSync } = await import('../schedules/eventbridge/sync.js');
-  const client = createSchedulerClient(awsClientOptions(env, 'SCHEDULER'));
+  let built: Promise<{ sync: ScheduleSync; client: { destroy(): void } }> | undefined;
+  const eventBridge = () =>
+    (built ??= (async () => {
+      const { createSchedulerClient } = await import('../aws/scheduler.js');
+      const { createEventBridgeSync } = await import('../schedules/eventbridge/sync.js');
+      const client = createSchedulerClient(awsClientOptions(env, 'SCHEDULER'));
+      const sync = createEventBridgeSync({
+        client,
+        logger: logger.child({ component: 'schedules:eventbridge' }),
+        ...target,
+      });
+      return { sync, client };
+    })());
   return {
-    sync: createEventBridgeSync({
-      client,
-      logger: logger.child({ component: 'schedules:eventbridge' }),
-      ...target,
-    }),
-    close: () => client.destroy(),
+    sync: {
+      kind: 'eventbridge',
+      apply: async (record) => (await eventBridge()).sync.apply(record),
+      remove: async (tenant, name) => (await eventBridge()).sync.remove(tenant, name),
+    },
+    close: () => void built?.then(({ client }) => client.destroy()),
   };
 }

@@ -48,4 +48,3 @@ export function parseSnsEnvelope(body: unknown): SnsEnvelope {
 }
 
 /** The region of a topic ARN (`arn:aws:sns:<region>:…`). */
-export const topicRegion = (arn: string): string => arn.split(':')[3] ?? '';

@@ -202,7 +202,7 @@ export function messageGroupId(message: Pick<QueuedMessage, 'key'>): string {
 /**
  * The source's own id of the work, unique within the tenant: the Telegram update id,
  * `sch:<schedule>:<due epoch ms>`, `ev:<event id>`. Also the turn ledger's request id of a
- * proactive run (`requestIdOf`).
+ * proactive run (the worker's `sourceId(message.source)`).
  */
 export function sourceId(source: WorkSource): string {
   switch (source.type) {

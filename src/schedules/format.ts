@@ -1,4 +1,4 @@
-import { describeTiming, nextDue } from './timing.js';
+import { describeTiming, dueTimes } from './timing.js';
 import type { ScheduleSpec, ScheduleTarget } from './types.js';
 
 /**
@@ -28,15 +28,20 @@ export function nextDueTimes(
   after: number,
   count: number,
 ): number[] {
-  const out: number[] = [];
-  let t = after;
-  while (out.length < count) {
-    const next = nextDue(spec.timing, spec.timezone, t);
-    if (next === null) break;
-    out.push(next);
-    t = next;
-  }
-  return out;
+  return dueTimes(spec.timing, spec.timezone, after, { count });
+}
+
+/** `Wed 2 Dec, 09:00` in `zone` (Telegram messages about schedules and their runs). */
+export function timeIn(ms: number, zone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(ms);
 }
 
 /** `chat -100123, new topic` / `chat -100123, topic 7` / `chat 42`. */

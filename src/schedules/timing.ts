@@ -87,19 +87,46 @@ export function assertValidTiming(timing: ScheduleTiming, timezone: string): voi
   }
 }
 
-/** The first due time strictly after `after` (epoch ms), or null when there is none. */
-export function nextDue(timing: ScheduleTiming, timezone: string, after: number): number | null {
+/** A schedule's "next due time after t", with its cron expression parsed once for a whole walk. */
+function dueAfter(timing: ScheduleTiming, timezone: string): (after: number) => number | null {
   if (timing.type === 'rate') {
     const period = periodMs(timing);
-    return (Math.floor(after / period) + 1) * period;
+    return (after) => (Math.floor(after / period) + 1) * period;
   }
-  const next = cronOf(timing.expression, timezone).nextRun(new Date(after));
-  return next ? next.getTime() : null;
+  const cron = cronOf(timing.expression, timezone);
+  return (after) => cron.nextRun(new Date(after))?.getTime() ?? null;
+}
+
+/** The first due time strictly after `after` (epoch ms), or null when there is none. */
+export function nextDue(timing: ScheduleTiming, timezone: string, after: number): number | null {
+  return dueAfter(timing, timezone)(after);
 }
 
 /**
- * Due times in `(after, upTo]`, oldest first, at most `limit` of them (`count` says how many there
- * were in all, up to `limit + 1`): what the local scheduler missed while it was down.
+ * Due times after `after`, oldest first: at most `count`, and none later than `upTo` (default: no
+ * bound). One parse of the expression for the whole walk.
+ */
+export function dueTimes(
+  timing: ScheduleTiming,
+  timezone: string,
+  after: number,
+  bounds: { count: number; upTo?: number },
+): number[] {
+  const next = dueAfter(timing, timezone);
+  const out: number[] = [];
+  let t = after;
+  while (out.length < bounds.count) {
+    const due = next(t);
+    if (due === null || (bounds.upTo !== undefined && due > bounds.upTo)) break;
+    out.push(due);
+    t = due;
+  }
+  return out;
+}
+
+/**
+ * Due times in `(after, upTo]`, oldest first, at most `limit + 1` of them (one past `limit` tells
+ * the caller there were more): what the local scheduler missed while it was down.
  */
 export function dueBetween(
   timing: ScheduleTiming,
@@ -108,15 +135,7 @@ export function dueBetween(
   upTo: number,
   limit = 1000,
 ): number[] {
-  const out: number[] = [];
-  let t = after;
-  while (out.length <= limit) {
-    const next = nextDue(timing, timezone, t);
-    if (next === null || next > upTo) break;
-    out.push(next);
-    t = next;
-  }
-  return out;
+  return dueTimes(timing, timezone, after, { count: limit + 1, upTo });
 }
 
 /**

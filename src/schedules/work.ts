@@ -1,7 +1,7 @@
 import { conversationKey, type ConversationKey } from '../core/keys.js';
 import type { TenantId } from '../core/ids.js';
 import type { ScheduledWork } from '../queue/types.js';
-import type { ScheduleName, ScheduleRecord } from './types.js';
+import type { ScheduleRecord } from './types.js';
 
 /**
  * The queue lane of a schedule: `tenant:<target chat>:sched-<name>`. All runs of one schedule go
@@ -40,8 +40,3 @@ export function scheduledWork(
 
 /** EventBridge Scheduler's context attribute for the run's scheduled time (ISO 8601, seconds). */
 export const SCHEDULED_TIME_PLACEHOLDER = '<aws.scheduler.scheduled-time>';
-
-/** The turn-ledger request id of a run: `sch:<name>:<due epoch ms>` (what `sourceId` returns). */
-export function scheduleRequestId(name: ScheduleName | string, dueAt: number): string {
-  return `sch:${name}:${dueAt}`;
-}

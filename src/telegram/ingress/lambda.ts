@@ -41,12 +41,6 @@ function isMalformed(event: ApiGatewayV2Event, hasBody: boolean): boolean {
   }
 }
 
-/** Other routes the same function serves beside `/telegram/:tenant`. */
-export interface IngressMounts {
-  /** `POST /v1/events/:tenant` (`eventRoutes` of src/events, which checks its own tokens). */
-  events?: Hono;
-}
-
 /**
  * The webhook as a Lambda handler: API Gateway v2 → the same Hono route, through
  * `hono/aws-lambda` (which decodes base64 bodies). A GET/HEAD body is dropped (a fetch `Request`
@@ -54,10 +48,8 @@ export interface IngressMounts {
  */
 export function createTelegramWebhookLambda(
   options: TelegramWebhookOptions,
-  mounts: IngressMounts = {},
 ): (event: ApiGatewayV2Event) => Promise<ApiGatewayV2Result> {
   const app = mountTelegramWebhook(new Hono(), options);
-  if (mounts.events) app.route('/v1/events', mounts.events);
   const handler = handle(app);
   return async (event) => {
     const method = event.requestContext.http.method.toUpperCase();

@@ -7,13 +7,7 @@ import { queuedFrom } from './enqueue.js';
 import type { Place } from './place.js';
 import { topicLink } from './place.js';
 import { texts } from './texts.js';
-
-/** A topic name from the first line of the user's text (Telegram allows 1–128 characters). */
-export function topicName(text: string): string {
-  const line = (text.split('\n')[0] ?? '').replace(/\s+/g, ' ').trim();
-  const chars = [...line];
-  return chars.length <= 60 ? line || 'New chat' : `${chars.slice(0, 59).join('')}…`;
-}
+import { topicName } from '../topic-name.js';
 
 /**
  * `/newchat <text>` in a forum: create a topic named after the text, post the text there (so the

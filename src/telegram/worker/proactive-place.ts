@@ -5,7 +5,9 @@ import type { TenantId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { ClaimStore } from '../../schedules/claims.js';
 import type { ProactiveTarget } from '../../queue/types.js';
+import type { ScheduleRecord } from '../../schedules/types.js';
 import type { ReplyTarget } from './reply.js';
+import { topicName } from '../topic-name.js';
 
 /** Where a proactive run posts and whose conversation (session, lease, ledger) it continues. */
 export interface RunPlace {
@@ -15,13 +17,6 @@ export interface RunPlace {
 
 /** Proactive records live this long (headers, topics of alerts): well past any queue re-delivery. */
 export const PROACTIVE_RECORD_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-
-/** A forum topic name: one line, 1–128 characters. */
-export function topicTitle(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  const chars = [...line];
-  return chars.length <= 120 ? line || 'Run' : `${chars.slice(0, 119).join('')}…`;
-}
 
 /**
  * Creates a forum topic; null when the chat cannot have one here (not a forum, or the bot may not
@@ -34,7 +29,7 @@ export async function openTopic(
   logger: Logger,
 ): Promise<number | null> {
   try {
-    return (await api.createForumTopic(chat, topicTitle(title))).message_thread_id;
+    return (await api.createForumTopic(chat, topicName(title, 120, 'Run'))).message_thread_id;
   } catch (err) {
     if (err instanceof GrammyError && err.error_code === 400) {
       logger.warn('telegram: could not open a topic for a proactive run; posting in the chat', {
@@ -86,6 +81,32 @@ export async function resolvePlace(input: {
   return placeOf(tenant, target.chat, kept);
 }
 
+/** A number recorded under `key` (a topic or message id), or undefined. */
+export async function recordedNumber(
+  claims: ClaimStore,
+  tenant: TenantId,
+  key: string,
+): Promise<number | undefined> {
+  const value = await claims.get(tenant, key);
+  return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** Records `n` under `key` unless a number is recorded already; returns the one recorded (the first writer's). */
+export async function recordNumberOnce(
+  claims: ClaimStore,
+  tenant: TenantId,
+  key: string,
+  n: number,
+): Promise<number> {
+  return Number((await claims.putIfAbsent(tenant, key, String(n), PROACTIVE_RECORD_TTL_MS)).value);
+}
+
+/** Where a schedule's notes go: its target topic, its own topic once made, else the chat itself. */
+export function notePlace(record: Pick<ScheduleRecord, 'tenant' | 'target' | 'topic'>): RunPlace {
+  const thread = typeof record.target.thread === 'number' ? record.target.thread : record.topic;
+  return placeOf(record.tenant, record.target.chat, thread);
+}
+
 /**
  * Sends a run's opening message once (a re-delivery finds its id recorded under `claimKey`) and
  * returns its id, so the answer replies to it.
@@ -99,12 +120,11 @@ export async function openingOnce(input: {
   text: string;
 }): Promise<number> {
   const { api, claims, tenant, claimKey, place } = input;
-  const known = await claims.get(tenant, claimKey);
-  if (known !== null && /^\d+$/.test(known)) return Number(known);
+  const known = await recordedNumber(claims, tenant, claimKey);
+  if (known !== undefined) return known;
   const sent = await api.sendMessage(place.target.chatId, input.text, {
     ...(place.target.threadId !== undefined ? { message_thread_id: place.target.threadId } : {}),
     link_preview_options: { is_disabled: true },
   });
-  const stored = await claims.putIfAbsent(tenant, claimKey, String(sent.message_id), PROACTIVE_RECORD_TTL_MS);
-  return Number(stored.value);
+  return recordNumberOnce(claims, tenant, claimKey, sent.message_id);
 }

@@ -1,18 +1,10 @@
 import type { AlertPayload, ProactiveWork } from '../../queue/types.js';
+import { timeIn } from '../../schedules/format.js';
 import type { ScheduleRecord } from '../../schedules/types.js';
 
 /** A time in a zone, as people read it: `Wed 2 Dec, 09:00 (Europe/Berlin)`. */
 export function zonedTime(epochMs: number, timezone: string): string {
-  const text = new Intl.DateTimeFormat('en-GB', {
-    timeZone: timezone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(new Date(epochMs));
-  return `${text} (${timezone})`;
+  return `${timeIn(epochMs, timezone)} (${timezone})`;
 }
 
 function clip(text: string, max: number): string {

@@ -12,9 +12,10 @@ import { nextDue } from '../../schedules/timing.js';
 import { isActive, type ScheduleRecord, type ScheduleStore } from '../../schedules/types.js';
 import { failureText } from './error-text.js';
 import {
+  notePlace,
   openingOnce,
-  placeOf,
-  PROACTIVE_RECORD_TTL_MS,
+  recordedNumber,
+  recordNumberOnce,
   resolvePlace,
   type RunPlace,
 } from './proactive-place.js';
@@ -154,13 +155,12 @@ export function createProactiveHandler(deps: ProactiveDeps) {
     if (next !== null && next <= now) {
       log.warn('proactive: run skipped: a later run is due already', { next: new Date(next).toISOString() });
       // The note goes where runs post, without opening a topic just for it.
-      const thread = typeof record.target.thread === 'number' ? record.target.thread : record.topic;
       const hour = Math.floor(now / HOUR_MS);
       await noteOnce(
         tenant,
         `sskip:${name}:${hour}`,
         2 * HOUR_MS,
-        placeOf(tenant, record.target.chat, thread),
+        notePlace(record),
         proactiveTexts.skipped(record, dueAt, next),
       );
       return;
@@ -194,14 +194,8 @@ export function createProactiveHandler(deps: ProactiveDeps) {
       tenant,
       target: alert.target,
       title: `🚨 ${alert.title}`,
-      recorded: async () => {
-        const value = await stores.claims.get(tenant, topicKey);
-        return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
-      },
-      record: async (topic) =>
-        Number(
-          (await stores.claims.putIfAbsent(tenant, topicKey, String(topic), PROACTIVE_RECORD_TTL_MS)).value,
-        ),
+      recorded: () => recordedNumber(stores.claims, tenant, topicKey),
+      record: (topic) => recordNumberOnce(stores.claims, tenant, topicKey, topic),
       logger,
     });
     placed(place);

@@ -66,14 +66,6 @@ export interface TelegramWorkerDeps {
   logger?: Logger;
 }
 
-/**
- * The queue consumer's handler: runs the queued work of one conversation and replies in the right
- * chat and topic. Transient failures are rethrown (the queue retries, and dead-letters after the
- * last receive — the user is told then); permanent ones are told to the user and acknowledged.
- * Once a turn has run, reply-sending problems are logged, never rethrown (no duplicate turns).
- * Turns carry the update id as `requestId`: a queue re-delivery of an update whose turn already
- * ran gets the recorded result from the runner and sends it only if it was not sent before.
- */
 /** One live turn: the conversation it runs in, its ledger id, and how its result is shown. */
 export interface LiveTurn {
   key: ConversationKey;
@@ -92,6 +84,14 @@ export type RunLive = (
   request: Omit<TurnRequest, 'key' | 'requestId' | 'deliver' | 'onEvent'>,
 ) => Promise<void>;
 
+/**
+ * The queue consumer's handler: runs the queued work of one conversation and replies in the right
+ * chat and topic. Transient failures are rethrown (the queue retries, and dead-letters after the
+ * last receive — the user is told then); permanent ones are told to the user and acknowledged.
+ * Once a turn has run, reply-sending problems are logged, never rethrown (no duplicate turns).
+ * Turns carry the update id as `requestId`: a queue re-delivery of an update whose turn already
+ * ran gets the recorded result from the runner and sends it only if it was not sent before.
+ */
 export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   const logger = deps.logger ?? silentLogger;
   const { api } = deps;

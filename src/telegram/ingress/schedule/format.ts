@@ -1,41 +1,12 @@
 import {
   describeTiming,
   isActive,
-  nextDue,
+  nextDueTimes,
+  timeIn,
   type ScheduleRecord,
   type ScheduleSpec,
   type ScheduleTarget,
 } from '../../../schedules/index.js';
-
-/** `Wed 2 Dec, 09:00` in `zone`. */
-export function timeIn(ms: number, zone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(ms);
-}
-
-/** The next `count` due times after `now`. */
-export function nextRuns(
-  spec: Pick<ScheduleSpec, 'timing' | 'timezone'>,
-  now: number,
-  count: number,
-): number[] {
-  const runs: number[] = [];
-  let after = now;
-  while (runs.length < count) {
-    const next = nextDue(spec.timing, spec.timezone, after);
-    if (next === null) break;
-    runs.push(next);
-    after = next;
-  }
-  return runs;
-}
 
 /** `Wed 2 Dec, 09:00 (Europe/Berlin)`, or why there is none. */
 export function nextRunText(
@@ -43,7 +14,7 @@ export function nextRunText(
   now: number,
 ): string {
   if (!isActive(record)) return record.paused ? 'none (paused)' : 'none (disabled)';
-  const [next] = nextRuns(record, now, 1);
+  const [next] = nextDueTimes(record, now, 1);
   return next === undefined ? 'none' : `${timeIn(next, record.timezone)} (${record.timezone})`;
 }
 
@@ -59,7 +30,7 @@ const PROMPT_PREVIEW_CHARS = 3000;
 
 /** The confirmation of `/schedule add`: everything that will be saved, and the next 3 due times. */
 export function summaryText(spec: ScheduleSpec, now: number, heading: string): string {
-  const runs = nextRuns(spec, now, 3).map((t) => timeIn(t, spec.timezone));
+  const runs = nextDueTimes(spec, now, 3).map((t) => timeIn(t, spec.timezone));
   const prompt =
     spec.prompt.length > PROMPT_PREVIEW_CHARS
       ? `${spec.prompt.slice(0, PROMPT_PREVIEW_CHARS)}…`
