@@ -70,7 +70,7 @@ export interface SnsVerifier {
 export function createSnsVerifier(deps: SnsVerifierDeps): SnsVerifier {
   const policy = deps.urlPolicy ?? awsSnsUrlPolicy;
   const timeoutMs = deps.timeoutMs ?? 5000;
-  const certs = new Map<string, X509Certificate>();
+  const certs = new Map<string, Promise<X509Certificate>>();
 
   const allowedUrl = (raw: string | undefined, what: string): URL => {
     let url: URL;
@@ -87,9 +87,18 @@ export function createSnsVerifier(deps: SnsVerifierDeps): SnsVerifier {
     return url;
   };
 
-  async function certificate(url: URL): Promise<X509Certificate> {
+  /** The certificate at `url`, fetched once however many deliveries ask for it at the same time. */
+  function certificate(url: URL): Promise<X509Certificate> {
     const cached = certs.get(url.href);
     if (cached) return cached;
+    const loading = fetchCertificate(url);
+    if (certs.size >= MAX_CACHED_CERTS) certs.delete(certs.keys().next().value as string);
+    certs.set(url.href, loading);
+    loading.catch(() => certs.delete(url.href)); // a failed fetch is tried again next time
+    return loading;
+  }
+
+  async function fetchCertificate(url: URL): Promise<X509Certificate> {
     let pem: string;
     try {
       const res = await deps.fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
@@ -98,15 +107,11 @@ export function createSnsVerifier(deps: SnsVerifierDeps): SnsVerifier {
     } catch (err) {
       throw new EventSignatureError(`could not fetch the signing certificate: ${errorMessage(err)}`);
     }
-    let cert: X509Certificate;
     try {
-      cert = new X509Certificate(pem);
+      return new X509Certificate(pem);
     } catch {
       throw new EventSignatureError('the signing certificate is not a PEM certificate');
     }
-    if (certs.size >= MAX_CACHED_CERTS) certs.delete(certs.keys().next().value as string);
-    certs.set(url.href, cert);
-    return cert;
   }
 
   return {

@@ -48,13 +48,15 @@ export async function reconcileConfigSchedules(options: ReconcileOptions): Promi
   };
   const applied: ScheduleRecord[] = [];
   const wanted = new Set<string>(specs.map((s) => s.name));
-  // Removals first, so a file that swaps schedules never trips the per-tenant limit.
+  // One listing serves the whole pass: removals first (so a file that swaps schedules never trips
+  // the per-tenant limit), then each spec against its listed record (read again only after a race).
+  const listed = new Map<string, ScheduleRecord>();
   for (const record of await store.list(tenant)) {
-    if (record.origin !== 'config' || wanted.has(record.name)) continue;
-    if (await store.remove(tenant, record.name)) summary.removed.push(record.name);
+    if (record.origin !== 'config' || wanted.has(record.name)) listed.set(record.name, record);
+    else if (await store.remove(tenant, record.name)) summary.removed.push(record.name);
   }
   for (const spec of specs) {
-    const outcome = await writeSpec(options, spec);
+    const outcome = await writeSpec(options, spec, listed.get(spec.name) ?? null);
     if (outcome.kind === 'conflict') summary.conflicts.push({ name: spec.name, reason: outcome.reason });
     else if (outcome.kind === 'unchanged') summary.unchanged.push(spec.name);
     else {
@@ -81,10 +83,14 @@ type Outcome =
   | { kind: 'unchanged' }
   | { kind: 'conflict'; reason: string };
 
-async function writeSpec(options: ReconcileOptions, spec: ScheduleSpec): Promise<Outcome> {
+async function writeSpec(
+  options: ReconcileOptions,
+  spec: ScheduleSpec,
+  listed: ScheduleRecord | null,
+): Promise<Outcome> {
   const { tenant, store, clock } = options;
   for (let attempt = 1; ; attempt++) {
-    const current = await store.get(tenant, spec.name);
+    const current = attempt === 1 ? listed : await store.get(tenant, spec.name);
     if (current?.origin === 'runtime') {
       return {
         kind: 'conflict',
@@ -145,10 +151,7 @@ async function update(
     await store.remove(current.tenant, current.name);
     return store.put(record, 0);
   }
-  return store.put(
-    { ...record, ...(current.topic !== undefined ? { topic: current.topic } : {}) },
-    current.version,
-  );
+  return store.put(record, current.version); // `put` keeps the stored topic
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   SCHEDULE_NAME_RE,
+  ScheduleNotFoundError,
   ScheduleSyncError,
   type ScheduleName,
   type ScheduleRecord,
@@ -47,10 +48,14 @@ export async function manageSchedule(
   const name = args.trim().split(/\s+/)[0] ?? '';
   if (!SCHEDULE_NAME_RE.test(name)) return void (await ctx.reply(scheduleTexts.usage));
   const by = `tg:${ctx.message.from?.id ?? 'unknown'}`;
-  const records = await service.list(deps.tenant);
-  const record = records.find((r) => r.name === name);
+  const record = await service.get(deps.tenant, name as ScheduleName).catch((err: unknown) => {
+    if (err instanceof ScheduleNotFoundError) return null;
+    throw err;
+  });
   if (!record) {
-    return void (await ctx.reply(scheduleTexts.unknownName(name, records.map((r) => r.name).slice(0, 100))));
+    // Only an unknown name needs the list (to say which names exist).
+    const names = (await service.list(deps.tenant)).map((r) => r.name);
+    return void (await ctx.reply(scheduleTexts.unknownName(name, names.slice(0, 100))));
   }
   try {
     const text = await act(action, record, by, deps);
