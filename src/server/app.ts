@@ -58,7 +58,6 @@ export interface ApiAppDeps {
   events?: EventRoutesDeps;
 }
 
-
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export const DEFAULT_MAX_CHAT_BODY_BYTES = 28 * 1024 * 1024;
 
