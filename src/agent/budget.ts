@@ -5,9 +5,11 @@ import type { BudgetRefusal, Budgets, UsageStore } from '../usage/index.js';
 import type { TurnRequest, TurnResult } from './types.js';
 import { usageTurnFromResult } from './usage-turn.js';
 
-/** What the tenants file says about a tenant's turns: its default model and its budgets. */
+/** What the tenants file says about a tenant's turns: its default model, model aliases and budgets. */
 export interface TenantTurnPolicy {
   model?: string;
+  /** The model aliases a conversation may choose (`/model`): alias → what the SDK is given. */
+  models?: Readonly<Record<string, string>>;
   budgets?: Budgets;
 }
 

@@ -65,7 +65,15 @@ export function createExactlyOnce(deps: { storage: Storage; clock: Clock; logger
     // have touched it before it died).
     const mapped = await storage.conversations.get(key);
     const touched = mapped !== null && mapped.sessionId === sessionId && mapped.turns > record.turnsBefore;
-    if (!touched) await storage.conversations.touch(key, sessionId);
+    if (!touched) {
+      await storage.conversations.touch(key, sessionId);
+      // The catalog learns the turn too (its cost died with the attempt; best effort, as the runner's).
+      await storage.sessions
+        .recordTurn(key, sessionId, { at: clock.now(), title: '', costUsd: 0, model: reply?.model ?? null })
+        .catch((err: unknown) =>
+          logger.warn('the session catalog could not record a recovered turn', { error: errorMessage(err) }),
+        );
+    }
     await storage.turns.complete(key, requestId, encodeTurnResult(result));
     logger.warn('turn recovered from an interrupted attempt (not run again)', {
       request_id: requestId,

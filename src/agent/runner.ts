@@ -15,7 +15,8 @@ import { conversationKeyString, projectKeyForTenant, type ConversationKey } from
 import type { Logger } from '../core/logger.js';
 import { conversationFilesDir } from '../files/paths.js';
 import type { SentFile } from '../files/types.js';
-import type { Lease, Storage } from '../sessions/types.js';
+import { settingsOf } from '../sessions/settings.js';
+import type { ConversationSettings, Lease, Storage } from '../sessions/types.js';
 import type { BudgetRefusal, UsageStore } from '../usage/index.js';
 import {
   budgetRefusedResult,
@@ -27,6 +28,7 @@ import { buildChildEnv, type TurnLimits } from './child-env.js';
 import type { CollectedTurn } from './collect.js';
 import { createApprovalFlow, pendingApproval, type TurnApprovals } from './approval-flow.js';
 import { createApprovalGate } from './approval-gate.js';
+import { turnChoice } from './choice.js';
 import { createEventTranslator, safeListener } from './events.js';
 import { executeTurn, type TurnExecution } from './execute.js';
 import { createExactlyOnce } from './exactly-once.js';
@@ -328,12 +330,17 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         { status: 400 },
       );
     }
-    const { fingerprint, options } = agentSetup(
-      key.tenant,
-      agent,
-      request.model ?? policy?.model,
-      request.agent,
-    );
+    // The conversation's settings (`/model`, `/agent`): a live process that may take this turn
+    // knows them (nobody held the lease since its last turn, so the map is as it left it);
+    // otherwise the map is read now — a turn without a live process reads it anyway.
+    const known = request.approval ? undefined : pool?.knownSettings(key, lease.token);
+    let map = known ? undefined : await deps.storage.conversations.get(key);
+    const settings = known ?? settingsOf(map ?? null);
+    const choice = turnChoice({ request, settings, policy, agents: agent.profile.agents });
+    if (choice.dropped.length > 0) {
+      log.warn('conversation setting no longer configured; using the default', { dropped: choice.dropped });
+    }
+    const { fingerprint, options } = agentSetup(key.tenant, agent, choice.model, choice.agent);
     // A decision continues the session from the store in a new process: the binary carries out a
     // deferred call only when it resumes the session. (A turn that deferred kept no process.)
     if (request.approval) pool?.evict(key, 'approval');
@@ -353,7 +360,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     );
     // A live process that passed the claim knows the map's row: nobody wrote it since its last turn
     // (and a turn that ended on an approval request kept no process, so nothing is pending).
-    const map = warm ? null : await deps.storage.conversations.get(key);
+    if (warm) map = null;
+    else if (map === undefined) map = await deps.storage.conversations.get(key);
     const record = warm ? { sessionId: warm.sessionId, turns: warm.mapTurns } : map;
     const approvals = await approvalFlow.prepare({
       key,
@@ -380,7 +388,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         `[approvals] ${approvals.refused}`,
       );
     }
-    const resume = record?.sessionId;
+    // A record without turns names a session chosen by `/model` or `/agent` before the first turn:
+    // it starts here, it is not resumed.
+    const resume = record && record.turns > 0 ? record.sessionId : undefined;
     // A new conversation takes the tenant's spare (started ahead with the same setup), whose
     // session id was chosen when it started.
     const spare = resume === undefined ? (pool?.takeSpare(key.tenant, fingerprint) ?? null) : null;
@@ -463,6 +473,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       const persisted = turn.result !== null && turn.mirrorErrors.length === 0;
       await accounting?.record(request, result, clock.now());
       let mapped = record?.turns ?? 0;
+      let touched = false;
       // After a lost lease another worker owns the conversation: its map is not ours to move.
       if (!leaseLost() && (persisted || (resume !== undefined && turn.result !== null))) {
         mapped = (
@@ -472,8 +483,12 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
             deferred ? { pendingApproval: deferred.id } : {},
           )
         ).turns;
+        touched = true;
       }
+      // Concurrent with the ledger's write: neither waits for the other.
+      const catalogued = touched ? recordSession(key, request, result, log) : Promise.resolve();
       if (requestId) await recordOutcome(key, requestId, result, leaseLost(), log);
+      await catalogued;
       // A process whose turn ended on a deferred call is not kept: the binary carries the call out
       // only when a process resumes the session.
       keepOrClose(execution, {
@@ -481,11 +496,12 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         aborted: abort.signal.aborted || leaseLost(),
         deferred: deferred !== undefined,
         mapped,
+        settings,
         lease,
       });
       // The tenant's next new conversation will find a process already started (for its default
       // setup: a turn with its own model does not replace the spare).
-      if (resume === undefined && request.model === undefined && request.agent === undefined)
+      if (resume === undefined && choice.model === policy?.model && choice.agent === undefined)
         ensureSpare(key.tenant, fingerprint, options);
       log.info('turn finished', {
         session_id: result.session_id,
@@ -630,7 +646,14 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
    */
   function keepOrClose(
     execution: TurnExecution,
-    outcome: { persisted: boolean; aborted: boolean; deferred: boolean; mapped: number; lease: Lease },
+    outcome: {
+      persisted: boolean;
+      aborted: boolean;
+      deferred: boolean;
+      mapped: number;
+      settings: ConversationSettings;
+      lease: Lease;
+    },
   ): void {
     const { process } = execution;
     if (!process || !pool) return;
@@ -645,9 +668,32 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       execution.turn.sessionId === process.sessionId;
     if (clean && process.alive()) {
       process.mapTurns = outcome.mapped;
+      process.settings = outcome.settings;
       pool.put(process, outcome.lease.token);
     } else {
       pool.discard(process, 'failed');
+    }
+  }
+
+  /**
+   * Adds a committed turn to its session's catalog entry (`/sessions`, the API, the CLI). An index:
+   * a failed write is logged, never fails the turn — the next turn of the session records it again.
+   */
+  async function recordSession(
+    key: ConversationKey,
+    request: TurnRequest,
+    result: TurnResult,
+    log: Logger,
+  ): Promise<void> {
+    try {
+      await deps.storage.sessions.recordTurn(key, parseSessionId(result.session_id), {
+        at: clock.now(),
+        title: request.approval ? '' : request.text,
+        costUsd: result.cost_usd,
+        model: result.model,
+      });
+    } catch (err) {
+      log.warn('the session catalog could not record the turn', { error: errorMessage(err) });
     }
   }
 

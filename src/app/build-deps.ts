@@ -7,7 +7,7 @@ import { withTurnMetrics } from './metrics.js';
 import { describeProvider, modelSelection, needsOfflineModel, resolveProvider } from '../agent/provider.js';
 import type { AppEnv } from '../config/env.js';
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js';
-import type { SecretResolver } from '../tenants/index.js';
+import { modelAliases, type SecretResolver } from '../tenants/index.js';
 import { buildStores } from './storage.js';
 import { createTenantAgents } from './tenant-agents.js';
 import { assertTenantProviders, configDirOf, loadResolvedTenants } from './tenants.js';
@@ -92,7 +92,7 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
       tenants: agents.resolve,
       tenantPolicy: (tenant) => {
         const t = tenants.tenants.get(tenant);
-        return t ? { model: t.model, budgets: t.budgets } : undefined;
+        return t ? { model: t.model, models: modelAliases(t), budgets: t.budgets } : undefined;
       },
       provider,
       models: modelSelection(env),

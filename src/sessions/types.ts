@@ -4,7 +4,7 @@ import type { FileStore } from '../files/types.js';
 import type { ClaimStore } from '../schedules/claims.js';
 import type { ScheduleStore } from '../schedules/types.js';
 import type { ConversationKey } from '../core/keys.js';
-import type { RequestId, SessionId, TenantId } from '../core/ids.js';
+import type { ChatId, RequestId, SessionId, TenantId, ThreadId } from '../core/ids.js';
 
 export type { SessionKey, SessionStore, SessionStoreEntry };
 
@@ -46,6 +46,25 @@ export interface ConversationRecord {
   turns: number;
   /** The approval request the session's last turn ended on (its deferred tool call), if any. */
   pendingApproval?: ApprovalId;
+  /**
+   * The conversation's own model (`/model`, the API): an alias of the tenant's `models`, resolved
+   * when a turn runs. Absent: the tenant's default. Kept by `touch` and `switchTo`; gone with `remove`.
+   */
+  model?: string;
+  /** The configured agent that answers here (`/agent`), as `TurnRequest.agent`. Absent: the main agent. */
+  agent?: string;
+}
+
+/** A conversation's own settings, as its map record holds them. */
+export type ConversationSettings = Pick<ConversationRecord, 'model' | 'agent'>;
+
+/**
+ * A change of a conversation's settings: a value sets it, `null` clears it, absent leaves it.
+ * Names are validated by the caller (the tenant's model aliases and agents); storage only bounds them.
+ */
+export interface SettingsChange {
+  model?: string | null;
+  agent?: string | null;
 }
 
 /** What a turn records with `touch` besides the session. */
@@ -70,9 +89,99 @@ export interface ConversationMap {
   touch(key: ConversationKey, sessionId: SessionId, options?: TouchOptions): Promise<ConversationRecord>;
   /** Forget the mapping (next turn starts a fresh session). Returns the record that was removed. */
   remove(key: ConversationKey): Promise<ConversationRecord | null>;
+  /**
+   * Change the conversation's settings (`SettingsChange`). A conversation with no record yet gets
+   * one with `sessionId: newSessionId` and `turns: 0` — a session chosen but not started: the next
+   * turn starts it (never resumes it). Refreshes `updatedAt`/`expiresAt`; keeps everything else.
+   */
+  configure(
+    key: ConversationKey,
+    change: SettingsChange,
+    newSessionId: SessionId,
+  ): Promise<ConversationRecord>;
+  /**
+   * Point the conversation at an earlier session of it (`/sessions`): `sessionId` with `turns`
+   * (the session's completed turns, from the catalog), clears `pendingApproval`, keeps the settings,
+   * refreshes `updatedAt`/`expiresAt`; creates the record if there is none. The caller checked that
+   * the session belongs to this conversation and that its history is there, under the lease.
+   */
+  switchTo(key: ConversationKey, sessionId: SessionId, turns: number): Promise<ConversationRecord>;
   /** Conversations of a tenant (admin/API listing). */
   list(tenant: TenantId): Promise<ConversationRecord[]>;
 }
+
+/** Where a catalogued session came from: the turns of a conversation, or `sessions import`. */
+export type SessionOrigin = 'turn' | 'import';
+
+/**
+ * One session of a conversation in the session catalog: what `/sessions`, the API and the CLI list.
+ * Written after every committed turn (`recordTurn`), so a session stays findable after `/new`.
+ */
+export interface SessionInfo {
+  /** The conversation the session belongs to (a session is never moved to another). */
+  key: ConversationKey;
+  sessionId: SessionId;
+  /** First and last recorded turn (epoch ms). */
+  createdAt: number;
+  updatedAt: number;
+  turns: number;
+  /** The first question, on one line, at most `SESSION_TITLE_MAX` characters ('' if none). */
+  title: string;
+  /** Summed cost of its turns (USD). */
+  costUsd: number;
+  /** The model of its last turn, as the API reported it. */
+  model: string | null;
+  origin: SessionOrigin;
+  /**
+   * Until when its history is kept (epoch ms): `updatedAt` + 25 days, the conversation horizon
+   * (docs/storage.md "Retention"). After it the session is listed as expired and never resumed.
+   */
+  historyUntil: number;
+}
+
+/** What one committed turn adds to its session's catalog entry. */
+export interface SessionTurn {
+  at: number;
+  /** The turn's question, kept only if the session has no title yet (its first turn). */
+  title: string;
+  costUsd: number;
+  model: string | null;
+}
+
+/** Which sessions `SessionCatalog.list` returns: a tenant's, one chat's, or one conversation's. */
+export interface SessionFilter {
+  chat?: ChatId;
+  /** Only with `chat`. */
+  thread?: ThreadId;
+  /** At most this many, newest (`updatedAt`) first. Default 100, at most 1000. */
+  limit?: number;
+}
+
+/**
+ * The session catalog: every session of a tenant's conversations with when, how many turns, its
+ * first question and cost. Entries are kept 25 days past `historyUntil` (listed as expired), then
+ * read as absent. Keyed by (tenant, session id): no key reaches another tenant.
+ */
+export interface SessionCatalog {
+  /**
+   * Record a committed turn of `sessionId` in conversation `key`: creates the entry (title from
+   * this turn) or adds the turn (count, cost, `updatedAt`, `historyUntil`, model). One conditional
+   * write; a session listed under another conversation is refused (`StorageError`
+   * `session_conflict`) and nothing is written.
+   */
+  recordTurn(key: ConversationKey, sessionId: SessionId, turn: SessionTurn): Promise<SessionInfo>;
+  /** Create an entry as given (`sessions import`); throws `StorageError` `session_exists` if the id is taken. */
+  create(info: SessionInfo): Promise<void>;
+  get(tenant: TenantId, sessionId: SessionId): Promise<SessionInfo | null>;
+  list(tenant: TenantId, filter?: SessionFilter): Promise<SessionInfo[]>;
+  /** Remove the entry; returns it (`null` if there was none). */
+  remove(tenant: TenantId, sessionId: SessionId): Promise<SessionInfo | null>;
+}
+
+/** The longest session title kept. */
+export const SESSION_TITLE_MAX = 120;
+/** How long a catalog entry outlives its history (listed as expired meanwhile). */
+export const SESSION_EXPIRED_LISTING_DAYS = 25;
 
 /** Proof of holding a conversation's single-writer lease. `token` is a monotonically increasing fence. */
 export interface Lease {
@@ -174,6 +283,8 @@ export interface Storage {
   readonly approvals: ApprovalStore;
   /** Files of conversations: received attachments and files the agent sent (`files/`). */
   readonly files: FileStore;
+  /** Every session of every conversation, for listing, switching back and export. */
+  readonly sessions: SessionCatalog;
   /** Every tenant's scheduled runs (`schedules/`). */
   readonly schedules: ScheduleStore;
   /** Small expiring conditional records of proactive work: once-only claims, rate counters (`schedules/claims.ts`). */

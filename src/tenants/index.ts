@@ -22,4 +22,5 @@ export {
   type SecretResolver,
 } from './secrets.js';
 export { describeSecretRef, looksLikeSecret, secretRefKey } from './secret-ref.js';
+export { DEFAULT_MODEL_ALIASES, MODEL_ALIAS_RE, modelAliases } from './models.js';
 export { describeFilePolicy, summarizeTenant, summarizeTenants } from './summary.js';

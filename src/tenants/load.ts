@@ -90,6 +90,7 @@ export function parseTenantsFile(text: string, file: string): TenantsConfig {
     if (entry.telegram) tenant.telegram = entry.telegram;
     if (entry.events) tenant.eventTokens = entry.events.tokens;
     if (entry.model !== undefined) tenant.model = entry.model;
+    if (entry.models !== undefined) tenant.models = entry.models;
     if (entry.provider !== undefined) tenant.provider = entry.provider;
     if (entry.budgets !== undefined) tenant.budgets = entry.budgets;
     if (entry.files !== undefined) tenant.files = filePolicy(entry.files);

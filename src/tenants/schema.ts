@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FILE_KINDS } from '../files/types.js';
+import { MAX_MODEL_ALIASES, MODEL_ALIAS_RE } from './models.js';
 import { parseSecretRef } from './secret-ref.js';
 import type { SecretRef } from './types.js';
 
@@ -28,6 +29,7 @@ import type { SecretRef } from './types.js';
  *     events:                          # POST /v1/events/acme (docs/events.md)
  *       tokens: [{ ssm: /omnicloud/prod/acme/events-token }]
  *     model: sonnet
+ *     models: { fast: haiku, deep: opus, bedrock-sonnet: us.anthropic.claude-sonnet-4-5-20250929-v1:0 }  # /model choices
  *     budgets:
  *       tenant: { dayUsd: 20, monthUsd: 300 }
  *       user: { dayUsd: 5 }
@@ -40,6 +42,10 @@ const secretRef = z.unknown().transform((value, ctx): SecretRef => {
   ctx.addIssue({ code: 'custom', message: parsed.error });
   return z.NEVER;
 });
+
+const modelId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:/@[\]-]{1,200}$/, { error: 'must be a model alias (haiku, sonnet, opus) or id' });
 
 const usd = z
   .number({ error: 'must be a number of USD' })
@@ -76,9 +82,20 @@ const tenant = z.strictObject({
       tokens: z.array(secretRef).min(1, { error: 'must list at least one token (or drop `events`)' }),
     })
     .optional(),
-  model: z
-    .string()
-    .regex(/^[A-Za-z0-9._:/@[\]-]{1,200}$/, { error: 'must be a model alias (haiku, sonnet, opus) or id' })
+  model: modelId.optional(),
+  models: z
+    .record(
+      z
+        .string()
+        .regex(MODEL_ALIAS_RE, {
+          error: 'a model alias must be 1–32 of a-z 0-9 . _ - (starting with a letter or digit)',
+        }),
+      modelId,
+      { error: 'must map model aliases to model ids (e.g. { fast: haiku, deep: opus })' },
+    )
+    .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= MAX_MODEL_ALIASES, {
+      error: `must name 1–${MAX_MODEL_ALIASES} models`,
+    })
     .optional(),
   provider: z.enum(['anthropic', 'bedrock']).optional(),
   budgets: z.strictObject({ tenant: budgetLimit.optional(), user: budgetLimit.optional() }).optional(),

@@ -41,6 +41,11 @@ export interface TenantConfig {
   configDir: string;
   /** Model alias (`haiku`, `sonnet`, `opus`) or full id for this tenant's turns. */
   model?: string;
+  /**
+   * The models a conversation may choose (`/model`, the API's conversation settings): alias → id.
+   * Absent: `haiku`, `sonnet`, `opus` (`DEFAULT_MODEL_ALIASES`).
+   */
+  models?: Readonly<Record<string, string>>;
   /** Model provider for this tenant; must be one the deployment has credentials for. */
   provider?: 'anthropic' | 'bedrock';
   budgets?: Budgets;

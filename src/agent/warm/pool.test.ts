@@ -13,6 +13,7 @@ function fakeProcess(key: ConversationKey, fingerprint = 'f1'): WarmProcess & { 
     fingerprint,
     leaseToken: 0,
     mapTurns: 0,
+    settings: {},
     closed: false,
     alive: () => !p.closed,
     storedEntries: () => 0,

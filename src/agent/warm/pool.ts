@@ -1,6 +1,7 @@
 import { conversationKeyString, type ConversationKey } from '../../core/keys.js';
 import type { TenantId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
+import type { ConversationSettings } from '../../sessions/types.js';
 import type { SpareProcess, WarmProcess } from './process.js';
 
 /** Why a live process was not used or was closed (counted in `stats()`). */
@@ -49,6 +50,11 @@ export interface WarmPool {
   describe(key: ConversationKey): { pid: number | undefined; sessionId: string; idleMs: number } | null;
   /** The lease token of the conversation's idle live process's last turn, if it has one. */
   lastToken(key: ConversationKey): number | undefined;
+  /**
+   * The conversation's settings as its idle live process last saw them, if nobody held the lease
+   * since (`leaseToken` is one more than the process's): then the map cannot have changed.
+   */
+  knownSettings(key: ConversationKey, leaseToken: number): ConversationSettings | undefined;
   /**
    * A turn under `leaseToken` wrote nothing (a repeat answered from the ledger): the idle process,
    * current up to the token before, stays current.
@@ -202,6 +208,11 @@ export function createWarmPool(options: WarmPoolOptions): WarmPool {
     lastToken(key) {
       const entry = idle.get(conversationKeyString(key));
       return entry && !unusable(entry) ? entry.process.leaseToken : undefined;
+    },
+    knownSettings(key, leaseToken) {
+      const entry = idle.get(conversationKeyString(key));
+      if (!entry || unusable(entry) || entry.process.leaseToken + 1 !== leaseToken) return undefined;
+      return { ...entry.process.settings };
     },
     carry(key, leaseToken) {
       const entry = idle.get(conversationKeyString(key));

@@ -13,7 +13,7 @@ import type { TenantId } from '../../core/ids.js';
 import { errorMessage } from '../../core/errors.js';
 import type { ConversationKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
-import type { TranscriptStore } from '../../sessions/types.js';
+import type { ConversationSettings, TranscriptStore } from '../../sessions/types.js';
 import { createTurnCollector, type CollectedTurn, type TurnCollector } from '../collect.js';
 import { deferredToolUnavailable, MAX_DEFERRED_RETRIES, retryDeferredMessage } from '../deferred-retry.js';
 import { interruptOnStop } from '../interrupt.js';
@@ -63,6 +63,8 @@ export interface WarmProcess {
   leaseToken: number;
   /** The conversation map's `turns` after the last turn (the next turn's `turnsBefore`). */
   mapTurns: number;
+  /** The conversation's settings (`/model`, `/agent`) as the map had them at the last turn. */
+  settings: ConversationSettings;
   alive(): boolean;
   /** Main transcript entries stored so far (what the turn ledger records as `entriesBefore`). */
   storedEntries(): number;
@@ -294,6 +296,7 @@ function attach(parts: ProcessParts, q: Query, key: ConversationKey): WarmProces
     fingerprint: base.fingerprint,
     leaseToken: 0,
     mapTurns: 0,
+    settings: {},
     alive: () => alive.value,
     storedEntries: () => processStore.mainEntries(),
     close,

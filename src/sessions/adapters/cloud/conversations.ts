@@ -12,6 +12,7 @@ import { conversationKey, conversationKeyString, type ConversationKey } from '..
 import { parseApprovalId } from '../../../approvals/ids.js';
 import type { ConversationMap, ConversationRecord } from '../../types.js';
 import { call, isConditionalCheckFailed, translate } from '../../../aws/index.js';
+import { parseSettingsChange, sessionTurns, settingsAfter, withSettings } from '../../settings.js';
 import { queryPrefix } from './prefix-query.js';
 import { CONVERSATION_PREFIX, conversationSk, type ConversationItem } from './schema.js';
 
@@ -34,6 +35,8 @@ function toRecord(tenant: TenantId, item: Record<string, unknown>): Conversation
     expiresAt: Number(c.expiresAt),
     turns: Number(c.turns),
     ...(c.pendingApproval !== undefined ? { pendingApproval: parseApprovalId(c.pendingApproval) } : {}),
+    ...(typeof c.model === 'string' ? { model: c.model } : {}),
+    ...(typeof c.agent === 'string' ? { agent: c.agent } : {}),
   };
 }
 
@@ -47,6 +50,79 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
   const source = 'sessions:cloud:conversations';
   const keyOf = (key: ConversationKey) => ({ pk: key.tenant, sk: conversationSk(key) });
 
+  const newItem = (
+    key: ConversationKey,
+    sessionId: string,
+    now: number,
+    expiresAt: number,
+    ttl: number,
+  ): ConversationItem => ({
+    ...keyOf(key),
+    kind: 'conversation',
+    chat: key.chat,
+    thread: key.thread,
+    sessionId,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt,
+    turns: 0,
+    ttl,
+  });
+
+  /**
+   * A live record is updated in place (`update`, conditional on being live); an absent or expired
+   * one is replaced by `item` (conditional on still being so). Racing writers retry.
+   */
+  async function upsert(
+    key: ConversationKey,
+    what: string,
+    plan: (
+      now: number,
+      expiresAt: number,
+      ttl: number,
+    ) => { update: string; values: Record<string, unknown>; item: ConversationItem },
+  ): Promise<ConversationRecord> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = clock.now();
+      const expiresAt = now + RETENTION_MS;
+      const { update, values, item } = plan(now, expiresAt, Math.ceil(expiresAt / 1000));
+      try {
+        const res = await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: keyOf(key),
+            UpdateExpression: update,
+            ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toRecord(key.tenant, res.Attributes ?? {});
+      } catch (err) {
+        if (!isConditionalCheckFailed(err))
+          throw translate(source, `${what} ${conversationKeyString(key)}`, err);
+      }
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        );
+        return toRecord(key.tenant, item as unknown as Record<string, unknown>);
+      } catch (err) {
+        if (!isConditionalCheckFailed(err))
+          throw translate(source, `${what} ${conversationKeyString(key)}`, err);
+      }
+    }
+    throw new StorageError(`[sessions:cloud] ${what} of ${conversationKeyString(key)} kept conflicting`, {
+      code: 'storage_contention',
+    });
+  }
+
   return {
     async get(key) {
       const res = await call(source, `GetItem ${conversationKeyString(key)}`, () =>
@@ -59,71 +135,64 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
     async touch(key, sessionId: SessionId, options) {
       const pending =
         options?.pendingApproval === undefined ? undefined : parseApprovalId(options.pendingApproval);
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const now = clock.now();
-        const expiresAt = now + RETENTION_MS;
-        const ttl = Math.ceil(expiresAt / 1000);
-        try {
-          // A live record: refresh it.
-          const res = await doc.send(
-            new UpdateCommand({
-              TableName: table,
-              Key: keyOf(key),
-              UpdateExpression:
-                'SET sessionId = :sid, updatedAt = :now, expiresAt = :exp, #ttl = :ttl' +
-                (pending !== undefined ? ', pendingApproval = :pa' : '') +
-                ' ADD turns :one' +
-                (pending === undefined ? ' REMOVE pendingApproval' : ''),
-              ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-              ExpressionAttributeNames: { '#ttl': 'ttl' },
-              ExpressionAttributeValues: {
-                ':sid': sessionId,
-                ':now': now,
-                ':exp': expiresAt,
-                ':ttl': ttl,
-                ':one': 1,
-                ...(pending !== undefined ? { ':pa': pending } : {}),
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          );
-          return toRecord(key.tenant, res.Attributes ?? {});
-        } catch (err) {
-          if (!isConditionalCheckFailed(err))
-            throw translate(source, `touch ${conversationKeyString(key)}`, err);
-        }
-        // Absent or expired: start afresh, unless a concurrent touch just did.
-        const item: ConversationItem = {
-          ...keyOf(key),
-          kind: 'conversation',
-          chat: key.chat,
-          thread: key.thread,
-          sessionId,
-          createdAt: now,
-          updatedAt: now,
-          expiresAt,
+      return upsert(key, 'touch', (now, expiresAt, ttl) => ({
+        update:
+          'SET sessionId = :sid, updatedAt = :now, expiresAt = :exp, #ttl = :ttl' +
+          (pending !== undefined ? ', pendingApproval = :pa' : '') +
+          ' ADD turns :one' +
+          (pending === undefined ? ' REMOVE pendingApproval' : ''),
+        values: {
+          ':sid': sessionId,
+          ':now': now,
+          ':exp': expiresAt,
+          ':ttl': ttl,
+          ':one': 1,
+          ...(pending !== undefined ? { ':pa': pending } : {}),
+        },
+        item: {
+          ...newItem(key, sessionId, now, expiresAt, ttl),
           turns: 1,
-          ttl,
           ...(pending !== undefined ? { pendingApproval: pending } : {}),
-        };
-        try {
-          await doc.send(
-            new PutCommand({
-              TableName: table,
-              Item: item,
-              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-              ExpressionAttributeValues: { ':now': now },
-            }),
-          );
-          return toRecord(key.tenant, item as unknown as Record<string, unknown>);
-        } catch (err) {
-          if (!isConditionalCheckFailed(err))
-            throw translate(source, `touch ${conversationKeyString(key)}`, err);
+        },
+      }));
+    },
+
+    async configure(key, change, newSessionId) {
+      const valid = parseSettingsChange(change);
+      const fresh = parseSessionId(newSessionId);
+      return upsert(key, 'configure', (now, expiresAt, ttl) => {
+        const set = ['updatedAt = :now', 'expiresAt = :exp', '#ttl = :ttl'];
+        const remove: string[] = [];
+        const values: Record<string, unknown> = { ':now': now, ':exp': expiresAt, ':ttl': ttl };
+        for (const field of ['model', 'agent'] as const) {
+          const value = valid[field];
+          if (value === undefined) continue;
+          if (value === null) remove.push(field);
+          else {
+            set.push(`${field} = :${field}`);
+            values[`:${field}`] = value;
+          }
         }
-      }
-      throw new StorageError(`[sessions:cloud] touch of ${conversationKeyString(key)} kept conflicting`, {
-        code: 'storage_contention',
+        return {
+          update: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          values,
+          item: withSettings(
+            { ...newItem(key, fresh, now, expiresAt, ttl), turns: 0 },
+            settingsAfter(null, valid),
+          ),
+        };
       });
+    },
+
+    async switchTo(key, sessionId, turns) {
+      const sid = parseSessionId(sessionId);
+      const count = sessionTurns(turns);
+      return upsert(key, 'switchTo', (now, expiresAt, ttl) => ({
+        update:
+          'SET sessionId = :sid, turns = :turns, updatedAt = :now, expiresAt = :exp, #ttl = :ttl REMOVE pendingApproval',
+        values: { ':sid': sid, ':turns': count, ':now': now, ':exp': expiresAt, ':ttl': ttl },
+        item: { ...newItem(key, sid, now, expiresAt, ttl), turns: count },
+      }));
     },
 
     async remove(key) {

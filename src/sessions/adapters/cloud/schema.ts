@@ -191,6 +191,9 @@ export interface ConversationItem {
   ttl: number;
   /** The approval request the session's last turn ended on (set or removed by every touch). */
   pendingApproval?: string;
+  /** The conversation's own model and agent (`configure`); kept by touch and switchTo. */
+  model?: string;
+  agent?: string;
 }
 
 export interface TurnItem {

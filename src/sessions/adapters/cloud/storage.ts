@@ -5,6 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import { createDynamoApprovalStore } from '../../../approvals/store/dynamodb/index.js';
+import { createDynamoSessionCatalog } from '../../catalog/dynamodb.js';
 import { createS3FileStore } from '../../../files/s3.js';
 import { createDynamoClaimStore, createDynamoScheduleStore } from '../../../schedules/store/dynamodb.js';
 import type { Storage } from '../../types.js';
@@ -82,6 +83,7 @@ export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
       clock,
       retentionDays: options.approvalRetentionDays,
     }),
+    sessions: createDynamoSessionCatalog({ doc, table: options.table, clock }),
     schedules: createDynamoScheduleStore({ doc, table: options.table }),
     claims: createDynamoClaimStore({ doc, table: options.table, clock }),
     metrics,

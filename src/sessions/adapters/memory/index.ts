@@ -27,6 +27,8 @@ import {
   type MemoryScheduleState,
 } from '../../../schedules/store/memory.js';
 import type { ConversationRecord, Lease, Storage, TranscriptStore, TurnRecord } from '../../types.js';
+import { createMemorySessionCatalog, type MemoryCatalogState } from '../../catalog/memory.js';
+import { parseSettingsChange, settingsAfter, withSettings } from '../../settings.js';
 import { createMemoryTurns } from './turns.js';
 
 const RETENTION_MS = CONVERSATION_RETENTION_DAYS * DAY_MS;
@@ -55,6 +57,8 @@ export interface MemoryState {
   turns: Map<string, TurnRecord>;
   /** Approval records and grants (`approvals/store/memory.ts`). */
   approvals: MemoryApprovalState;
+  /** The session catalog (`sessions/catalog/memory.ts`). */
+  catalog: MemoryCatalogState;
   /** Schedules and claims (`schedules/store/memory.ts`). */
   schedules: MemoryScheduleState;
   claims: MemoryClaimState;
@@ -90,6 +94,7 @@ export function createMemoryStorage(
     leases: new Map(),
     turns: new Map(),
     approvals: emptyApprovalState(),
+    catalog: new Map(),
     schedules: new Map(),
     claims: new Map(),
   };
@@ -219,6 +224,34 @@ export function createMemoryStorage(
           expiresAt: t + RETENTION_MS,
           turns: (prev?.turns ?? 0) + 1,
           ...(pending !== undefined ? { pendingApproval: pending } : {}),
+          ...settingsAfter(prev, {}),
+        };
+        state.conversations.set(conversationKeyString(key), record);
+        return { ...record };
+      },
+      async configure(key, change, newSessionId) {
+        const valid = parseSettingsChange(change);
+        const prev = live(state.conversations.get(conversationKeyString(key)));
+        const t = now();
+        const base = prev ?? { key, sessionId: newSessionId, createdAt: t, turns: 0 };
+        const record = withSettings<ConversationRecord>(
+          { ...base, updatedAt: t, expiresAt: t + RETENTION_MS },
+          settingsAfter(prev, valid),
+        );
+        state.conversations.set(conversationKeyString(key), record);
+        return { ...record };
+      },
+      async switchTo(key, sessionId, turns) {
+        const prev = live(state.conversations.get(conversationKeyString(key)));
+        const t = now();
+        const record: ConversationRecord = {
+          key,
+          sessionId,
+          createdAt: prev?.createdAt ?? t,
+          updatedAt: t,
+          expiresAt: t + RETENTION_MS,
+          turns,
+          ...settingsAfter(prev, {}),
         };
         state.conversations.set(conversationKeyString(key), record);
         return { ...record };
@@ -288,6 +321,7 @@ export function createMemoryStorage(
         ? { retentionDays: options.approvalRetentionDays }
         : {}),
     }),
+    sessions: createMemorySessionCatalog(state.catalog, clock),
     schedules: createMemoryScheduleStore({ state: state.schedules }),
     claims: createMemoryClaimStore({ clock, state: state.claims }),
     async close() {},

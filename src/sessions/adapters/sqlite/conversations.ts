@@ -3,7 +3,8 @@ import { CONVERSATION_RETENTION_DAYS, DAY_MS, type Clock } from '../../../core/c
 import { parseSessionId, type SessionId, type TenantId } from '../../../core/ids.js';
 import { conversationKey, type ConversationKey } from '../../../core/keys.js';
 import { parseApprovalId } from '../../../approvals/ids.js';
-import type { ConversationMap, ConversationRecord, TouchOptions } from '../../types.js';
+import { parseSettingsChange, sessionTurns } from '../../settings.js';
+import type { ConversationMap, ConversationRecord, SettingsChange, TouchOptions } from '../../types.js';
 import { guarded } from './errors.js';
 
 const RETENTION_MS = CONVERSATION_RETENTION_DAYS * DAY_MS;
@@ -18,6 +19,8 @@ interface Row {
   expires_at: number;
   turns: number;
   pending_approval: string | null;
+  model: string | null;
+  agent: string | null;
 }
 
 function toRecord(row: Row): ConversationRecord {
@@ -29,6 +32,8 @@ function toRecord(row: Row): ConversationRecord {
     expiresAt: row.expires_at,
     turns: row.turns,
     ...(row.pending_approval !== null ? { pendingApproval: parseApprovalId(row.pending_approval) } : {}),
+    ...(row.model !== null ? { model: row.model } : {}),
+    ...(row.agent !== null ? { agent: row.agent } : {}),
   };
 }
 
@@ -48,8 +53,39 @@ export function createSqliteConversations(db: Database.Database, clock: Clock): 
        ON CONFLICT (tenant, chat, thread) DO UPDATE SET
          created_at = CASE WHEN conversations.expires_at <= @now THEN @now ELSE conversations.created_at END,
          turns = CASE WHEN conversations.expires_at <= @now THEN 1 ELSE conversations.turns + 1 END,
+         model = CASE WHEN conversations.expires_at <= @now THEN NULL ELSE conversations.model END,
+         agent = CASE WHEN conversations.expires_at <= @now THEN NULL ELSE conversations.agent END,
          session_id = @sessionId, updated_at = @now, expires_at = @expiresAt,
          pending_approval = @pendingApproval
+       RETURNING *`,
+    ),
+    // A live record keeps its session, turns and pending request; an absent or expired one becomes a
+    // record of a session chosen but not started (turns 0). `@model`/`@agent` are the new values.
+    configure: db.prepare<Record<string, string | number | null>, Row>(
+      `INSERT INTO conversations (tenant, chat, thread, session_id, created_at, updated_at, expires_at, turns,
+         pending_approval, model, agent)
+       VALUES (@tenant, @chat, @thread, @sessionId, @now, @now, @expiresAt, 0, NULL, @model, @agent)
+       ON CONFLICT (tenant, chat, thread) DO UPDATE SET
+         session_id = CASE WHEN conversations.expires_at <= @now THEN @sessionId ELSE conversations.session_id END,
+         created_at = CASE WHEN conversations.expires_at <= @now THEN @now ELSE conversations.created_at END,
+         turns = CASE WHEN conversations.expires_at <= @now THEN 0 ELSE conversations.turns END,
+         pending_approval = CASE WHEN conversations.expires_at <= @now THEN NULL
+           ELSE conversations.pending_approval END,
+         model = CASE WHEN @keepModel = 1 AND conversations.expires_at > @now THEN conversations.model ELSE @model END,
+         agent = CASE WHEN @keepAgent = 1 AND conversations.expires_at > @now THEN conversations.agent ELSE @agent END,
+         updated_at = @now, expires_at = @expiresAt
+       RETURNING *`,
+    ),
+    switchTo: db.prepare<Record<string, string | number | null>, Row>(
+      `INSERT INTO conversations (tenant, chat, thread, session_id, created_at, updated_at, expires_at, turns,
+         pending_approval)
+       VALUES (@tenant, @chat, @thread, @sessionId, @now, @now, @expiresAt, @turns, NULL)
+       ON CONFLICT (tenant, chat, thread) DO UPDATE SET
+         created_at = CASE WHEN conversations.expires_at <= @now THEN @now ELSE conversations.created_at END,
+         model = CASE WHEN conversations.expires_at <= @now THEN NULL ELSE conversations.model END,
+         agent = CASE WHEN conversations.expires_at <= @now THEN NULL ELSE conversations.agent END,
+         session_id = @sessionId, turns = @turns, pending_approval = NULL,
+         updated_at = @now, expires_at = @expiresAt
        RETURNING *`,
     ),
     remove: db.prepare<[string, string, string], Row>(
@@ -80,6 +116,38 @@ export function createSqliteConversations(db: Database.Database, clock: Clock): 
       };
       const row = guarded('conversations.touch', () => q.touch.get(params));
       if (!row) throw new Error('[sessions:sqlite] conversations.touch returned no row');
+      return toRecord(row);
+    },
+
+    async configure(key: ConversationKey, change: SettingsChange, newSessionId: SessionId) {
+      const valid = parseSettingsChange(change);
+      const now = Math.floor(clock.now());
+      const params = {
+        ...key,
+        sessionId: parseSessionId(newSessionId),
+        now,
+        expiresAt: now + RETENTION_MS,
+        model: valid.model ?? null,
+        agent: valid.agent ?? null,
+        keepModel: valid.model === undefined ? 1 : 0,
+        keepAgent: valid.agent === undefined ? 1 : 0,
+      };
+      const row = guarded('conversations.configure', () => q.configure.get(params));
+      if (!row) throw new Error('[sessions:sqlite] conversations.configure returned no row');
+      return toRecord(row);
+    },
+
+    async switchTo(key: ConversationKey, sessionId: SessionId, turns: number) {
+      const now = Math.floor(clock.now());
+      const params = {
+        ...key,
+        sessionId: parseSessionId(sessionId),
+        turns: sessionTurns(turns),
+        now,
+        expiresAt: now + RETENTION_MS,
+      };
+      const row = guarded('conversations.switchTo', () => q.switchTo.get(params));
+      if (!row) throw new Error('[sessions:sqlite] conversations.switchTo returned no row');
       return toRecord(row);
     },
 

@@ -7,6 +7,7 @@ import { createSqliteApprovalStore } from '../../../approvals/store/sqlite/index
 import { createLocalFileStore } from '../../../files/local.js';
 import { createSqliteClaimStore, createSqliteScheduleStore } from '../../../schedules/store/sqlite.js';
 import type { Storage } from '../../types.js';
+import { createSqliteSessionCatalog } from '../../catalog/sqlite.js';
 import { createSqliteConversations } from './conversations.js';
 import { translate } from './errors.js';
 import { createSqliteLeases } from './leases.js';
@@ -67,6 +68,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     leases: leases.manager,
     turns: createSqliteTurns(db, clock),
     approvals: createSqliteApprovalStore(db, { clock, retentionDays: options.approvalRetentionDays }),
+    sessions: createSqliteSessionCatalog(db, clock),
     schedules: createSqliteScheduleStore(db),
     claims: createSqliteClaimStore(db, { clock }),
     // Next to the database file: `<data dir>/files/<tenant>/…`.

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { APPROVALS_DDL } from '../../../approvals/store/sqlite/schema.js';
 import { SCHEDULES_DDL } from '../../../schedules/store/sqlite/schema.js';
+import { CATALOG_DDL } from '../../catalog/sqlite.js';
 
 /** Bumped when the schema changes incompatibly; stored in `PRAGMA user_version`. */
 export const SCHEMA_VERSION = 1;
@@ -90,6 +91,9 @@ CREATE TABLE IF NOT EXISTS lease_stops (
 const COLUMNS_ADDED: Array<[table: string, column: string, type: string]> = [
   // The approval request the session's last turn ended on; every touch sets or clears it.
   ['conversations', 'pending_approval', 'TEXT'],
+  // The conversation's own model and agent (`/model`, `/agent`); kept by touch and switch.
+  ['conversations', 'model', 'TEXT'],
+  ['conversations', 'agent', 'TEXT'],
 ];
 
 function addMissingColumns(db: Database.Database): void {
@@ -112,6 +116,7 @@ export function prepareDatabase(db: Database.Database, busyTimeoutMs: number): v
     db.exec(DDL);
     db.exec(APPROVALS_DDL);
     db.exec(SCHEDULES_DDL);
+    db.exec(CATALOG_DDL);
     addMissingColumns(db);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();

@@ -1,0 +1,8 @@
+/** Conversation management (issue 17): sessions, settings, export and delete over the stores. */
+export { ConversationError, type ConversationErrorCode } from './errors.js';
+export {
+  createConversationService,
+  DEFAULT_SESSIONS_SHOWN,
+  type ConversationServiceDeps,
+} from './service.js';
+export type * from './types.js';
