@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.js';
 import type { ConversationRecord } from '../sessions/types.js';
 import type { GateAnswer, GateCall, GateTurn } from './approval-gate.js';
 import type { UserPart } from './options.js';
+import { contextText } from './message-context.js';
 import type { ApprovalAnswer } from '../approvals/types.js';
 
 /** How the approvals of a tenant's agent work: its policy (the gate's) and how long a request waits. */
@@ -279,9 +280,10 @@ function supersededReason(status: ApprovalResolution, messages: UserPart[]): str
           : 'This tool call was not run.';
   if (messages.length === 0) return `${why} Do not retry it without asking the user.`;
   const said = messages
-    .map((m) =>
-      m.messageTime ? `<message_time>${m.messageTime.toISOString()}</message_time>\n${m.text}` : m.text,
-    )
+    .map((m) => {
+      const time = m.messageTime ? `<message_time>${m.messageTime.toISOString()}</message_time>` : undefined;
+      return [time, contextText(m), m.text].filter((l) => l !== undefined).join('\n');
+    })
     .join('\n\n');
   return `${why} Do not retry it unless the user asks. The user's message (answer it):\n\n${said}`;
 }

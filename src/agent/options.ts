@@ -1,5 +1,7 @@
 import type { Options, SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import { contextBlock } from './message-context.js';
 import type { TenantAgent } from './profile.js';
+import type { MessageContext } from './types.js';
 
 export interface TurnOptionsInput {
   agent: TenantAgent;
@@ -47,11 +49,13 @@ export function turnOptions(input: TurnOptionsInput): AgentOptions {
   };
 }
 
-/** One message of a user turn: its text and when it was sent. */
-export interface UserPart {
+/** One message of a user turn: its text, when it was sent, and who sent it / what it replies to. */
+export interface UserPart extends MessageContext {
   text: string;
   messageTime: Date | undefined;
 }
+
+type TextBlock = { type: 'text'; text: string };
 
 /**
  * The user's message(s) as one SDK user message: each message's time in its own text block (so the
@@ -63,16 +67,30 @@ export function userMessage(
   messageTime: Date | undefined,
   more: UserPart[] = [],
 ): SDKUserMessage {
-  const blocks: Array<{ type: 'text'; text: string }> = [];
-  for (const part of [{ text, messageTime }, ...more]) {
-    if (part.messageTime) blocks.push(timeBlock(part.messageTime));
-    blocks.push({ type: 'text', text: part.text });
-  }
+  return partsMessage([{ text, messageTime }, ...more]);
+}
+
+/**
+ * `userMessage` for parts that carry their context: per part its header (`partHeader`), then its
+ * text exactly as typed. A part without sender or quote is what `userMessage` always made.
+ */
+export function partsMessage(parts: readonly UserPart[]): SDKUserMessage {
+  const blocks: TextBlock[] = [];
+  for (const part of parts) blocks.push(...partHeader(part), { type: 'text', text: part.text });
   return { type: 'user', message: { role: 'user', content: blocks }, parent_tool_use_id: null };
 }
 
+/**
+ * The blocks before a part's text: its time, then (issue 17) who sent it and what it replies to, in
+ * one block of its own, so the text itself stays exactly what the user typed.
+ */
+export function partHeader(part: UserPart): TextBlock[] {
+  const context = contextBlock(part);
+  return [...(part.messageTime ? [timeBlock(part.messageTime)] : []), ...(context ? [context] : [])];
+}
+
 /** When the user sent a message, as the text block that precedes it. */
-export function timeBlock(messageTime: Date): { type: 'text'; text: string } {
+export function timeBlock(messageTime: Date): TextBlock {
   return { type: 'text', text: `<message_time>${messageTime.toISOString()}</message_time>` };
 }
 

@@ -773,11 +773,14 @@ function mergedRequestIds(request: TurnRequest, requestId: RequestId | undefined
   return ids;
 }
 
-/** The user's message(s) of a turn, in order: its own, then the merged ones, each with its files. */
+/** The user's message(s) of a turn, in order: its own, then the merged ones, each with its files and context. */
 function userParts(request: TurnRequest): [MessagePart, ...MessagePart[]] {
-  const part = (m: Pick<TurnRequest, 'text' | 'messageTime' | 'attachments'>): MessagePart => ({
+  type Source = Pick<TurnRequest, 'text' | 'messageTime' | 'attachments' | 'sender' | 'quote'>;
+  const part = (m: Source): MessagePart => ({
     text: m.text,
     messageTime: m.messageTime,
+    ...(m.sender ? { sender: m.sender } : {}),
+    ...(m.quote ? { quote: m.quote } : {}),
     ...(m.attachments && m.attachments.length > 0 ? { attachments: m.attachments } : {}),
   });
   return [part(request), ...(request.merged ?? []).map(part)];

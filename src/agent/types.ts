@@ -46,8 +46,42 @@ export function isTurnErrorCode(code: string): code is TurnErrorCode {
   return (TURN_ERROR_CODES as readonly string[]).includes(code);
 }
 
+/**
+ * Who wrote a message: a person (display name, user id, `@username` without the `@`), or a chat
+ * posting as itself (a channel, a group's anonymous admins: its title and chat id). Names are
+ * whatever the author chose: untrusted text.
+ */
+export interface MessageAuthor {
+  name: string;
+  /** The front end's id of the author (Telegram user or chat id, as text). */
+  id: string;
+  username?: string;
+}
+
+/** What a message replies to: the quoted fragment or the replied message's text, and its author. */
+export interface QuotedMessage {
+  /** The quoted text (possibly cut short, ending in `…`); empty when the replied message had none. */
+  text: string;
+  /** Its author; absent when unknown or when it is the assistant's own message. */
+  from?: MessageAuthor;
+  /** The replied message is the assistant's own (the bot's answer). */
+  fromAssistant: boolean;
+}
+
+/**
+ * What the agent is told about a message besides its time and text (issue 17): who sent it, in a
+ * shared chat, and what it replies to. Rendered before the text by `contextBlock`
+ * (`message-context.ts`); a message without either reaches the agent as it did before.
+ */
+export interface MessageContext {
+  /** The sender; set by front ends where several people talk to the agent (Telegram groups). */
+  sender?: MessageAuthor;
+  /** The message it replies to, if any. */
+  quote?: QuotedMessage;
+}
+
 /** One user message for a conversation. */
-export interface TurnRequest {
+export interface TurnRequest extends MessageContext {
   key: ConversationKey;
   text: string;
   /** When the user sent it (Telegram `date`, API `message_time`); passed to the agent. */
@@ -137,8 +171,8 @@ export type TurnEvent =
   | { type: 'tool_end'; id: string; isError: boolean }
   | { type: 'tool_progress'; id: string; name: string; elapsedS: number };
 
-/** A message merged into another message's turn (`TurnRequest.merged`). */
-export interface MergedMessage {
+/** A message merged into another message's turn (`TurnRequest.merged`), with its own context. */
+export interface MergedMessage extends MessageContext {
   text: string;
   messageTime?: Date;
   /** The member's own request id (same format as `TurnRequest.requestId`). */

@@ -3,11 +3,12 @@ import type { SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import { formatBytes } from '../files/policy.js';
 import { workspacePath } from '../files/paths.js';
 import type { StoredFile } from '../files/types.js';
-import { timeBlock, userMessage, type UserPart } from './options.js';
+import { partHeader, partsMessage, type UserPart } from './options.js';
+import { escapeAttribute } from './xml-escape.js';
 
 /**
  * The user message of a turn with its attachments (issue 15). Per message part, in order: its
- * time, its text (the caption; left out when empty and files came with it), then per file its
+ * time, who sent it and what it replies to (`partHeader`), its text (the caption; left out when empty and files came with it), then per file its
  * content block — an image as an `image` block, a PDF as a `document` block, read from the
  * conversation's folder — and, for every file, a note saying where it is:
  * `<attachment name="app.log" kind="text" type="text/plain" size="12345" path="/…/app.log"/>`.
@@ -46,7 +47,7 @@ export function bytesForBase64(chars: number): number {
 }
 
 /**
- * The user message of a turn: `userMessage` (byte for byte) when no part has files; otherwise
+ * The user message of a turn: `partsMessage` (byte for byte) when no part has files; otherwise
  * with content blocks and notes, reading images and PDFs from `dir` (the conversation's folder).
  * Throws if a file that is to be shown cannot be read.
  */
@@ -54,15 +55,12 @@ export async function buildUserMessage(
   parts: readonly [MessagePart, ...MessagePart[]],
   dir: string,
 ): Promise<SDKUserMessage> {
-  const [first, ...more] = parts;
-  if (!parts.some((p) => (p.attachments?.length ?? 0) > 0)) {
-    return userMessage(first.text, first.messageTime, more);
-  }
+  if (!parts.some((p) => (p.attachments?.length ?? 0) > 0)) return partsMessage(parts);
   const budget = { left: INLINE_BUDGET_BASE64 };
   const content: ContentBlock[] = [];
   for (const part of parts) {
     const files = part.attachments ?? [];
-    if (part.messageTime) content.push(timeBlock(part.messageTime));
+    content.push(...partHeader(part));
     if (part.text !== '' || files.length === 0) content.push({ type: 'text', text: part.text });
     for (const file of files) content.push(...(await attachmentBlocks(file, dir, budget)));
   }
@@ -132,28 +130,13 @@ export function attachmentNote(
   return `<attachment ${attrs.map(([k, v]) => `${k}="${escapeAttribute(v)}"`).join(' ')}/>`;
 }
 
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-};
-
-// eslint-disable-next-line no-control-regex
-const ESCAPED = /[&<>"']|[\u0000-\u001f\u007f]/g;
-
-/** XML attribute escaping; control characters (line breaks included) as numeric references. */
-export function escapeAttribute(value: string): string {
-  return value.replace(ESCAPED, (c) => ENTITIES[c] ?? `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
-}
-
 /**
  * A part as text only, where a message can carry no blocks (the answer to a pending approval
  * request is a tool result's text): its text, then the notes of its files.
  */
 export function withAttachmentNotes(part: MessagePart, dir: string): UserPart {
-  const notes = (part.attachments ?? []).map((f) => attachmentNote(f, workspacePath(dir, f)));
-  if (notes.length === 0) return { text: part.text, messageTime: part.messageTime };
-  return { text: [part.text, ...notes].filter((t) => t !== '').join('\n'), messageTime: part.messageTime };
+  const { attachments, ...rest } = part;
+  const notes = (attachments ?? []).map((f) => attachmentNote(f, workspacePath(dir, f)));
+  if (notes.length === 0) return rest;
+  return { ...rest, text: [part.text, ...notes].filter((t) => t !== '').join('\n') };
 }

@@ -57,6 +57,32 @@ describe('transcript view', () => {
     ]);
   });
 
+  it("leaves out the runner's sender and reply block: the human typed only the text", () => {
+    const group: MessagesRequestBody = {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: '<message_time>2026-12-01T20:15:39.786Z</message_time>' },
+            {
+              type: 'text',
+              text: '<message_from name="Alice" id="1"/>\n<reply_to from="Bob" id="2">disk at 91%</reply_to>',
+            },
+            { type: 'text', text: 'is prod down?' },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: '<reply_to from_assistant="true">ok</reply_to>' },
+            { type: 'text', text: 'thanks' },
+          ],
+        },
+      ],
+    };
+    expect(userTexts({ body: group })).toEqual(['is prod down?', 'thanks']);
+  });
+
   it('lists tools and the system prompt', () => {
     expect(toolNames({ body })).toEqual(['Bash', 'mcp__a__b']);
     expect(systemText({ body })).toBe('x-anthropic-billing-header: cc_version=2.1.332;\n\nYou are helpful.');

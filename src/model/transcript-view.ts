@@ -64,6 +64,9 @@ const INJECTED_PREFIXES = [
   'Caveat: The messages below',
   // The runner's own context block (when the user sent the message), not typed by the user.
   '<message_time>',
+  // The runner's block saying who sent the message and what it replies to (issue 17).
+  '<message_from ',
+  '<reply_to',
   // The runner's note about a file sent with the message (see `attachmentsOf`).
   '<attachment ',
   // The binary's note after an image block of a user message: where it keeps a copy.

@@ -5,6 +5,9 @@ import {
   decodeQueuedMessage,
   encodeQueuedMessage,
   messageDeduplicationId,
+  MAX_AUTHOR_NAME,
+  MAX_QUOTE_TEXT,
+  MAX_USERNAME,
   MAX_WIRE_ATTACHMENTS,
   messageGroupId,
   QUEUED_KINDS,
@@ -150,6 +153,47 @@ describe('work item codec', () => {
     rejects(JSON.stringify(reset), /invalid reset work item/);
     // Merged members are consumer side only: never accepted from the wire.
     rejects(JSON.stringify({ ...filesWire(), merged: [] }), /invalid agent work item/);
+  });
+
+  it('round-trips a sender and a quote at their bounds, in the documented shape', () => {
+    const spoken: QueuedMessage = {
+      ...(items[0] as QueuedMessage & { kind: 'agent' }),
+      sender: { name: 'n'.repeat(MAX_AUTHOR_NAME), id: 7, username: 'u'.repeat(MAX_USERNAME) },
+      quote: { text: 'q'.repeat(MAX_QUOTE_TEXT), from: { name: 'Ops', id: -1001234 }, fromBot: false },
+    };
+    expect(decodeQueuedMessage(encodeQueuedMessage(spoken))).toEqual(spoken);
+    const own: QueuedMessage = { ...spoken, quote: { text: '', fromBot: true } };
+    expect(decodeQueuedMessage(encodeQueuedMessage(own))).toEqual(own);
+    expect(JSON.parse(encodeQueuedMessage(own))).toMatchObject({
+      sender: { name: spoken.sender?.name, id: 7, username: spoken.sender?.username },
+      quote: { text: '', fromBot: true },
+    });
+  });
+
+  it('refuses a sender or a quote over its bounds, of the wrong shape, or with unknown fields', () => {
+    const sender = { name: 'Alice', id: 7 };
+    const quote = { text: 'hi', fromBot: false };
+    const bad = (change: Record<string, unknown>) =>
+      JSON.stringify({ ...agentWire(), sender, quote, ...change });
+    expect(() => decodeQueuedMessage(bad({}))).not.toThrow();
+    rejects(bad({ sender: { ...sender, name: 'x'.repeat(MAX_AUTHOR_NAME + 1) } }), /invalid agent work item/);
+    rejects(
+      bad({ sender: { ...sender, username: 'x'.repeat(MAX_USERNAME + 1) } }),
+      /invalid agent work item/,
+    );
+    rejects(bad({ sender: { ...sender, username: '' } }), /invalid agent work item/);
+    rejects(bad({ sender: { ...sender, id: 1.5 } }), /invalid agent work item/);
+    rejects(bad({ sender: { name: 'Alice' } }), /invalid agent work item/);
+    rejects(bad({ sender: { ...sender, isAdmin: true } }), /invalid agent work item/);
+    rejects(bad({ quote: { ...quote, text: 'x'.repeat(MAX_QUOTE_TEXT + 1) } }), /invalid agent work item/);
+    rejects(bad({ quote: { text: 'hi' } }), /invalid agent work item/);
+    rejects(
+      bad({ quote: { ...quote, from: { ...sender, name: 'x'.repeat(MAX_AUTHOR_NAME + 1) } } }),
+      /invalid agent work item/,
+    );
+    rejects(bad({ quote: { ...quote, html: '<b>' } }), /invalid agent work item/);
+    const reset = { kind: 'reset', key: agentWire().key, source, sender };
+    rejects(JSON.stringify(reset), /invalid reset work item/);
   });
 
   it('rejects an unknown kind, naming it', () => {

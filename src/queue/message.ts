@@ -20,8 +20,15 @@ import type { QueuedKind, QueuedMessage, WorkSource } from './types.js';
  *   "text": "hello", "messageTime": 1700000000000,     // agent only
  *   "attachments": [{ "kind": "photo", "fileId": "AgAC…", "fileUniqueId": "AQAD…",
  *                     "size": 81234, "messageId": 55 }],   // agent only, optional, ≤ 10
- *   "mediaGroupId": "13579" }                              // agent only, optional (an album part)
+ *   "mediaGroupId": "13579",                               // agent only, optional (an album part)
+ *   "sender": { "name": "Alice Smith", "id": 7, "username": "alice" },    // agent only, optional
+ *   "quote": { "text": "disk at 91%", "from": { "name": "Bob", "id": 8 }, "fromBot": false } }
  * ```
+ *
+ * `sender` (groups only) and `quote` (a reply) are what the agent is told about the message
+ * (issue 17): an author's `name` ≤ 128 characters, `username` ≤ 64, a quote's `text` ≤ 2000 (the
+ * ingress cuts longer ones with `…`; longer ones are refused here). `from` is absent when the
+ * replied message's author is unknown or is the bot (`fromBot`).
  *
  * An attachment is what the worker downloads (never the bytes): `kind` photo | document, Telegram's
  * `fileId` (≤ 256 characters) and `fileUniqueId` (≤ 64), and optionally the declared `size` (bytes),
@@ -126,6 +133,23 @@ const attachment = z.strictObject({
   messageId: int.positive(),
 });
 
+/** Bounds of what the agent is told about a message (issue 17); the ingress cuts to them. */
+export const MAX_AUTHOR_NAME = 128;
+export const MAX_USERNAME = 64;
+export const MAX_QUOTE_TEXT = 2000;
+
+const author = z.strictObject({
+  name: z.string().max(MAX_AUTHOR_NAME),
+  id: int,
+  username: z.string().min(1).max(MAX_USERNAME).optional(),
+});
+
+const quote = z.strictObject({
+  text: z.string().max(MAX_QUOTE_TEXT),
+  from: author.optional(),
+  fromBot: z.boolean(),
+});
+
 const WIRE = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('agent'),
@@ -134,6 +158,8 @@ const WIRE = z.discriminatedUnion('kind', [
     messageTime: int.nonnegative(),
     attachments: z.array(attachment).max(MAX_WIRE_ATTACHMENTS).optional(),
     mediaGroupId: z.string().min(1).max(64).optional(),
+    sender: author.optional(),
+    quote: quote.optional(),
   }),
   z.strictObject({ kind: z.literal('reset'), ...base }),
   z.strictObject({ kind: z.literal('debug'), ...base }),

@@ -77,6 +77,31 @@ export interface TelegramAttachment {
   messageId: number;
 }
 
+/**
+ * Who wrote a Telegram message (issue 17): a user, or a chat posting as itself (a channel, a
+ * group's anonymous admins). Cut to the wire's bounds by the ingress (`MAX_AUTHOR_NAME`, …).
+ */
+export interface TelegramAuthor {
+  /** Display name: first and last name, or the chat's title (≤ 128 characters). */
+  name: string;
+  /** Telegram user id, or the chat id of a chat posting as itself. */
+  id: number;
+  /** Username without the `@` (≤ 64 characters). */
+  username?: string;
+}
+
+/**
+ * What a Telegram message replies to (issue 17): the fragment the user quoted, else the replied
+ * message's text or caption (≤ 2000 characters, cut with `…`), and its author.
+ */
+export interface TelegramQuote {
+  text: string;
+  /** The replied message's author; absent when unknown or when it is the bot's own message. */
+  from?: TelegramAuthor;
+  /** The replied message is this bot's own (an earlier answer). */
+  fromBot: boolean;
+}
+
 /** Run an agent turn with `text` and reply. */
 export interface AgentWork extends WorkBase {
   kind: 'agent';
@@ -88,6 +113,10 @@ export interface AgentWork extends WorkBase {
   attachments?: TelegramAttachment[];
   /** Telegram `media_group_id`: the parts of one album are answered in one turn. */
   mediaGroupId?: string;
+  /** Who sent it: set in groups only (in a private chat it is always the same person). */
+  sender?: TelegramAuthor;
+  /** What it replies to, in any chat. */
+  quote?: TelegramQuote;
   /**
    * Later agent items of the same conversation that were waiting behind this one, merged into its
    * turn by the consumer (`merge.ts`), in order. Consumer side only: never on the wire.

@@ -1,6 +1,7 @@
 import type { Message } from 'grammy/types';
 import type { ConversationKey } from '../../core/keys.js';
 import type { QueuedMessage, TelegramAttachment, TelegramSource } from '../../queue/types.js';
+import { messageContextOf } from './message-context.js';
 
 /** Where the work goes and its answer: the conversation, and the topic / message to reply to. */
 export interface EnqueueTarget {
@@ -32,12 +33,17 @@ export function telegramSource(updateId: number, message: Message, target: Enque
   };
 }
 
-/** Build the queued work item for a message (or for a command acting on its conversation). */
+/**
+ * Build the queued work item for a message (or for a command acting on its conversation). A turn
+ * carries who sent the message (in groups) and what it replies to; `botId` (`ctx.me.id`) tells a
+ * reply to the bot's own answer from a reply to anyone else.
+ */
 export function queuedFrom(
   updateId: number,
   message: Message,
   target: EnqueueTarget,
   work: QueuedWork,
+  botId: number,
 ): QueuedMessage {
   const base = { key: target.key, source: telegramSource(updateId, message, target) };
   if (work.kind === 'agent') {
@@ -48,6 +54,7 @@ export function queuedFrom(
       messageTime: message.date * 1000,
       ...(work.attachments?.length ? { attachments: work.attachments } : {}),
       ...(work.mediaGroupId !== undefined ? { mediaGroupId: work.mediaGroupId } : {}),
+      ...messageContextOf(message, botId),
     };
   }
   return { kind: work.kind, ...base };

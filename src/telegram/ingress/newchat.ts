@@ -50,6 +50,7 @@ export async function handleNewChat(
       ctx.message,
       { key, threadId, replyToMessageId: opening.message_id },
       { kind: 'agent', text: args },
+      ctx.me.id,
     ),
   );
   const username = 'username' in ctx.message.chat ? ctx.message.chat.username : undefined;

@@ -20,6 +20,7 @@ import { createWorkerApprovals } from './approvals.js';
 import { deliverWithRetry } from './deliver.js';
 import { failureText } from './error-text.js';
 import { createLiveReply, type LiveOptions } from './live/index.js';
+import { messageContextOf } from './message-context.js';
 import { createProactiveHandler, type ProactiveStores } from './proactive.js';
 import { receiveFiles, type NotReceived, type WorkerFiles } from './receive-files.js';
 import { sendPlain, type ReplyTarget } from './reply.js';
@@ -274,12 +275,15 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       text: m.text,
       messageTime: new Date(m.messageTime),
       requestId: telegramRequestId(m.source),
+      ...messageContextOf(m),
       ...withFiles(i + 1),
     }));
     await runLive({ key: message.key, requestId: telegramRequestId(message.source) }, target, {
       text: message.text,
       messageTime: new Date(message.messageTime),
       ...(message.source.userId !== undefined ? { userId: String(message.source.userId) } : {}),
+      // Who said it and what it answers (issue 17); each merged message keeps its own.
+      ...messageContextOf(message),
       ...withFiles(0),
       // Messages that waited behind a running turn, answered together (queue/merge.ts).
       ...(merged.length > 0 ? { merged } : {}),

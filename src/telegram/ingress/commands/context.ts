@@ -81,6 +81,7 @@ export async function enqueueMessage(
     message,
     { key: place.key, ...(place.threadId ? { threadId: place.threadId } : {}) },
     work,
+    ctx.me.id,
   );
   const enqueue = (): Promise<void> => deps.queue.enqueue(item);
   if (work.kind !== 'agent') return enqueue();
