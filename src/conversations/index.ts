@@ -6,3 +6,4 @@ export {
   type ConversationServiceDeps,
 } from './service.js';
 export type * from './types.js';
+export { renderTranscriptMarkdown, type ExportMeta, type TranscriptForExport } from './markdown/index.js';

@@ -9,7 +9,7 @@ import { toJsonl, transcriptFileName } from '../sessions/conversation-view.js';
 import { settingsOf } from '../sessions/settings.js';
 import type { ConversationRecord, Lease, SessionInfo, SessionKey, Storage } from '../sessions/types.js';
 import { ConversationError } from './errors.js';
-import { renderTranscriptMarkdown } from './markdown.js';
+import { renderTranscriptMarkdown } from './markdown/index.js';
 import type {
   ChoicesResolver,
   ConversationService,
