@@ -204,6 +204,7 @@ describe('runConfigCheck', () => {
           '    configDir: ./acme',
           '    api: { tokens: [{ env: ACME_API_TOKEN }] }',
           '    budgets: { user: { dayUsd: 5 } }',
+          '    models: { fast: haiku, deep: "us.anthropic.claude-opus-4-1-20250805-v1:0" }',
           '    files: { maxMb: 10, allow: [image, pdf, text] }',
           '  globex:',
           '    configDir: ./globex',
@@ -217,6 +218,10 @@ describe('runConfigCheck', () => {
       expect(lines).toContain(`Tenants file OK: ${file}`);
       expect(lines).toContain('  tenants (2):');
       expect(lines).toContain('      model: default; budgets: per user $5/day');
+      expect(lines).toContain(
+        '      /model choices: fast = haiku, deep = us.anthropic.claude-opus-4-1-20250805-v1:0',
+      );
+      expect(lines).toContain('      /model choices: haiku, sonnet, opus (default)');
       expect(lines).toContain('      files: image, pdf, text up to 10 MB');
       expect(lines).toContain('      files: every kind up to 20 MB (default)');
       expect(lines.indexOf('      files: image, pdf, text up to 10 MB')).toBeLessThan(

@@ -25,6 +25,7 @@ tenants:
       tokens:
         - env: ACME_API_TOKEN
     model: sonnet
+    models: { fast: haiku, bedrock-sonnet: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }
     provider: bedrock
     budgets:
       tenant: { dayUsd: 20, monthUsd: 300 }
@@ -83,6 +84,7 @@ describe('tenants file', () => {
       },
       apiTokens: [{ env: 'ACME_API_TOKEN' }],
       model: 'sonnet',
+      models: { fast: 'haiku', 'bedrock-sonnet': 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' },
       provider: 'bedrock',
       budgets: { tenant: { dayUsd: 20, monthUsd: 300 }, user: { dayUsd: 5 } },
     });
@@ -91,6 +93,17 @@ describe('tenants file', () => {
       configDir: join(dir, 'configs', 'globex'),
       apiTokens: [{ env: 'GLOBEX_API_TOKEN' }],
     });
+  });
+
+  it('refuses model aliases people could not type or ids the SDK would not take, by field', () => {
+    expect(issuesOf(() => parse(withTenant('models: { "Fast Model": haiku }')))).toEqual([
+      expect.objectContaining({ field: 'tenants.acme.models.Fast Model' }),
+    ]);
+    expect(issuesOf(() => parse(withTenant('models: { fast: "haiku; rm -rf /" }')))).toEqual([
+      expect.objectContaining({ field: 'tenants.acme.models.fast' }),
+    ]);
+    expect(issuesOf(() => parse(withTenant('models: {}')))[0]?.field).toBe('tenants.acme.models');
+    expect(issuesOf(() => parse(withTenant('models: [haiku, opus]')))[0]?.field).toBe('tenants.acme.models');
   });
 
   it('accepts the same content as JSON', () => {

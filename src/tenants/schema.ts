@@ -85,11 +85,9 @@ const tenant = z.strictObject({
   model: modelId.optional(),
   models: z
     .record(
-      z
-        .string()
-        .regex(MODEL_ALIAS_RE, {
-          error: 'a model alias must be 1–32 of a-z 0-9 . _ - (starting with a letter or digit)',
-        }),
+      z.string().regex(MODEL_ALIAS_RE, {
+        error: 'a model alias must be 1–32 of a-z 0-9 . _ - (starting with a letter or digit)',
+      }),
       modelId,
       { error: 'must map model aliases to model ids (e.g. { fast: haiku, deep: opus })' },
     )

@@ -1,4 +1,5 @@
 import { DEFAULT_FILE_POLICY, FILE_KINDS, type FilePolicy } from '../files/types.js';
+import { modelAliases } from './models.js';
 import type { TenantConfig, TenantsConfig } from './types.js';
 
 /** `image, pdf up to 10 MB`; `every kind up to 20 MB (default)`; `no files (allow: [])`. */
@@ -22,8 +23,18 @@ export function summarizeTenant(tenant: TenantConfig): string[] {
   return [
     `    - ${tenant.id}: ${[tenant.telegram ? 'Telegram' : undefined, tenant.apiTokens.length > 0 ? 'API' : undefined].filter(Boolean).join(' + ') || 'no front end'}; config ${tenant.configDir}`,
     `      model: ${tenant.model ?? 'default'}${tenant.provider ? ` (${tenant.provider})` : ''}; budgets: ${budgets.length > 0 ? budgets.join(', ') : 'none'}`,
+    `      /model choices: ${describeModels(tenant)}`,
     `      files: ${describeFilePolicy(tenant.files)}`,
   ];
+}
+
+/** `fast = haiku, deep = opus`; the SDK's aliases marked as the default when `models` is absent. */
+export function describeModels(tenant: Pick<TenantConfig, 'models'>): string {
+  const models = modelAliases(tenant);
+  const list = Object.entries(models)
+    .map(([alias, id]) => (alias === id ? alias : `${alias} = ${id}`))
+    .join(', ');
+  return tenant.models ? list : `${list} (default)`;
 }
 
 /** The tenants file's summary for `omnicloud config check`. */
