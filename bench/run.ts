@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- <name> [args…]]`: runs one benchmark (`runner`, `sessions`, `warm`, `ingress`, `scale`, `live`, `approvals`, `attachments`, `proactive`) or all
+ * `npm run bench [-- <name> [args…]]`: runs one benchmark (`runner`, `sessions`, `warm`, `ingress`, `scale`, `live`, `approvals`, `attachments`, `proactive`, `conversations`) or all
  * of them, each in its own process so their memory figures do not mix. Each ends with one JSON
  * line; method and results are in docs/benchmarks.md.
  */
@@ -16,6 +16,7 @@ const BENCHES = [
   'approvals',
   'attachments',
   'proactive',
+  'conversations',
 ] as const;
 const [name, ...args] = process.argv.slice(2);
 
