@@ -4,7 +4,9 @@ import type { ManualClock } from '../core/clock.js';
 import type { TenantId } from '../core/ids.js';
 import type { ConversationKey } from '../core/keys.js';
 import type { Storage } from './types.js';
+import { catalogTests } from './conformance/catalog.js';
 import { conversationTests } from './conformance/conversations.js';
+import { settingsTests } from './conformance/settings.js';
 import { isolationTests } from './conformance/isolation.js';
 import { leaseTests } from './conformance/leases.js';
 import { transcriptTests } from './conformance/transcripts.js';
@@ -31,6 +33,14 @@ import { turnLedgerTests } from './conformance/turns.js';
  * - turn ledger: live while `now < expiresAt` (7 days after the last write); `begin` replaces a
  *   record; `complete`/`markDelivered` never create or revive one; an invalid request id throws
  *   `InvalidIdError` and writes nothing; records of other conversations/tenants are independent.
+ * - conversation settings: `configure` on an absent or expired record creates one with the given
+ *   session and `turns` 0 (an expired record's settings are not carried); `touch` and `switchTo`
+ *   keep a live record's settings; invalid setting values, session ids and turn counts throw
+ *   `InvalidIdError` and write nothing.
+ * - session catalog: live while `now < historyUntil + 25 days`; a turn on a dead entry starts a
+ *   fresh one; `list` is newest first (ties by session id), a thread filter needs a chat filter;
+ *   a session id is one conversation's (`session_conflict` otherwise); invalid ids, keys and
+ *   filters throw `InvalidIdError` before any write.
  */
 export interface RawBackend {
   /** Entries of one transcript stream read directly from the backend (SQL rows / S3 objects), bypassing the adapter; null if absent. */
@@ -38,12 +48,15 @@ export interface RawBackend {
   /** Every raw storage key (object keys / row ids) belonging to a tenant, as the backend names them. */
   listTenantKeys(tenant: TenantId): Promise<string[]>;
   /**
-   * The conversation-map row read directly: session id, expiry (epoch ms) and the pending approval
-   * request id (the property only when one is stored).
+   * The conversation-map row read directly: session id, expiry (epoch ms), turns, and the pending
+   * approval request id, model and agent (each property only when one is stored).
    */
-  readConversation(
-    key: ConversationKey,
-  ): Promise<{ sessionId: string; expiresAt: number; pendingApproval?: string } | null>;
+  readConversation(key: ConversationKey): Promise<RawConversation | null>;
+  /**
+   * A session-catalog entry read directly by its conversation and id (SQL row / DynamoDB item at
+   * `sess#<tenant>:<chat>:<thread>#<session>` / map entry), dead ones too until purged; null if absent.
+   */
+  readSession(key: ConversationKey, sessionId: string): Promise<RawSession | null>;
   /**
    * Optional: the turn-ledger row read directly (SQL row / DynamoDB item / map entry), by the
    * backend's own spelling of the key. When present, the ledger tests also check every write here.
@@ -54,6 +67,36 @@ export interface RawBackend {
    * hostile-key tests also prove that nothing at all was written.
    */
   listAllKeys?(): Promise<string[]>;
+}
+
+/** A conversation-map row as stored. */
+export interface RawConversation {
+  sessionId: string;
+  expiresAt: number;
+  turns: number;
+  pendingApproval?: string;
+  model?: string;
+  agent?: string;
+}
+
+/** A session-catalog entry as stored. */
+export interface RawSession {
+  tenant: string;
+  chat: string;
+  thread: string;
+  sessionId: string;
+  createdAt: number;
+  updatedAt: number;
+  turns: number;
+  title: string;
+  costUsd: number;
+  model: string | null;
+  origin: string;
+  historyUntil: number;
+  /** Until when the entry is kept (epoch ms), where the backend stores it (SQLite, DynamoDB). */
+  keepUntil?: number;
+  /** DynamoDB only: the `ttl` attribute (epoch seconds). */
+  ttl?: number;
 }
 
 /** A turn-ledger row as stored. */
@@ -92,6 +135,8 @@ export function runStorageConformance(harness: ConformanceHarness): void {
     transcriptTests(harness);
     isolationTests(harness);
     conversationTests(harness);
+    settingsTests(harness);
+    catalogTests(harness);
     leaseTests(harness);
     turnLedgerTests(harness);
   });

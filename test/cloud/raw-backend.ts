@@ -181,10 +181,42 @@ export function createRawCloudBackend(deps: {
       const res = await doc.send(
         new GetCommand({ TableName: table, Key: { pk: key.tenant, sk }, ConsistentRead: true }),
       );
-      if (!res.Item) return null;
-      const pending =
-        res.Item.pendingApproval === undefined ? {} : { pendingApproval: String(res.Item.pendingApproval) };
-      return { sessionId: String(res.Item.sessionId), expiresAt: Number(res.Item.expiresAt), ...pending };
+      const item = res.Item;
+      if (!item) return null;
+      return {
+        sessionId: String(item.sessionId),
+        expiresAt: Number(item.expiresAt),
+        turns: Number(item.turns),
+        ...(item.pendingApproval === undefined ? {} : { pendingApproval: String(item.pendingApproval) }),
+        ...(item.model === undefined ? {} : { model: String(item.model) }),
+        ...(item.agent === undefined ? {} : { agent: String(item.agent) }),
+      };
+    },
+
+    async readSession(key: ConversationKey, sessionId: string) {
+      const sk = `sess#${key.tenant}:${key.chat}:${key.thread}#${sessionId}`;
+      const res = await doc.send(
+        new GetCommand({ TableName: table, Key: { pk: key.tenant, sk }, ConsistentRead: true }),
+      );
+      const item = res.Item;
+      if (!item) return null;
+      return {
+        tenant: String(item.pk),
+        chat: String(item.chat),
+        thread: String(item.thread),
+        sessionId: String(item.sessionId),
+        createdAt: Number(item.createdAt),
+        updatedAt: Number(item.updatedAt),
+        turns: Number(item.turns),
+        // An empty title is stored as no attribute.
+        title: item.title === undefined ? '' : String(item.title),
+        costUsd: Number(item.costUsd),
+        model: item.model === undefined ? null : String(item.model),
+        origin: String(item.origin),
+        historyUntil: Number(item.historyUntil),
+        keepUntil: Number(item.keepUntil),
+        ttl: Number(item.ttl),
+      };
     },
   };
 }

@@ -8,16 +8,25 @@ import {
 import type { Clock } from '../../core/clock.js';
 import { StorageError } from '../../core/errors.js';
 import { parseSessionId, parseTenantId, type SessionId, type TenantId } from '../../core/ids.js';
-import { conversationKey, conversationKeyString, type ConversationKey } from '../../core/keys.js';
+import {
+  conversationKey,
+  conversationKeyString,
+  sameConversation,
+  type ConversationKey,
+} from '../../core/keys.js';
 import { call, isConditionalCheckFailed, translate } from '../../aws/index.js';
 import { queryPrefix } from '../adapters/cloud/prefix-query.js';
 import type { SessionCatalog, SessionFilter, SessionInfo } from '../types.js';
 import {
+  catalogEntry,
+  catalogKey,
+  catalogQuery,
   isKept,
   keepUntil,
-  listLimit,
   newestFirst,
+  sessionConflict,
   sessionExists,
+  sessionTitle,
   turnCost,
   withTurn,
   historyUntil,
@@ -28,7 +37,8 @@ import {
  * `sk` = `sess#<tenant>:<chat>:<thread>#<session>`, so one Query lists a conversation's (or a
  * chat's, or the tenant's) sessions. A turn is one conditional `UpdateItem`; `ttl` (seconds) is
  * `keepUntil`. Finding a session by id alone (`get`) queries the tenant's `sess#` items (operator
- * commands; `/sessions` and the API know the conversation).
+ * commands; `/sessions` and the API know the conversation). An empty title is stored as no
+ * `title` attribute, so the first turn that has a question sets it (`if_not_exists`).
  */
 export const SESSION_PREFIX = 'sess#';
 const SOURCE = 'sessions:cloud:catalog';
@@ -44,7 +54,7 @@ interface SessionItem {
   createdAt: number;
   updatedAt: number;
   turns: number;
-  title: string;
+  title?: string;
   costUsd: number;
   model?: string;
   origin: 'turn' | 'import';
@@ -69,7 +79,7 @@ function toItem(info: SessionInfo): SessionItem {
     createdAt: info.createdAt,
     updatedAt: info.updatedAt,
     turns: info.turns,
-    title: info.title,
+    ...(info.title !== '' ? { title: info.title } : {}),
     costUsd: info.costUsd,
     ...(info.model !== null ? { model: info.model } : {}),
     origin: info.origin,
@@ -117,8 +127,10 @@ export function createDynamoSessionCatalog(deps: {
 
   return {
     async recordTurn(key, sessionId, turn) {
+      const k = catalogKey(key);
       const id = parseSessionId(sessionId);
-      const Key = { pk: key.tenant, sk: sessionSk(key, id) };
+      const Key = { pk: k.tenant, sk: sessionSk(k, id) };
+      const title = sessionTitle(turn.title);
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const at = Math.floor(turn.at);
         const until = historyUntil(at);
@@ -131,10 +143,15 @@ export function createDynamoSessionCatalog(deps: {
               Key,
               UpdateExpression:
                 'SET updatedAt = :at, historyUntil = :hu, keepUntil = :keep, #ttl = :ttl' +
-                (turn.model !== null ? ', model = :model' : '') +
+                (turn.model !== null ? ', #model = :model' : '') +
+                (title !== '' ? ', #title = if_not_exists(#title, :title)' : '') +
                 ' ADD turns :one, costUsd :cost',
               ConditionExpression: 'attribute_exists(pk) AND keepUntil > :now',
-              ExpressionAttributeNames: { '#ttl': 'ttl' },
+              ExpressionAttributeNames: {
+                '#ttl': 'ttl',
+                ...(turn.model !== null ? { '#model': 'model' } : {}),
+                ...(title !== '' ? { '#title': 'title' } : {}),
+              },
               ExpressionAttributeValues: {
                 ':at': at,
                 ':hu': until,
@@ -144,16 +161,20 @@ export function createDynamoSessionCatalog(deps: {
                 ':cost': turnCost(turn.costUsd),
                 ':now': now(),
                 ...(turn.model !== null ? { ':model': turn.model } : {}),
+                ...(title !== '' ? { ':title': title } : {}),
               },
               ReturnValues: 'ALL_NEW',
             }),
           );
-          return toInfo(key.tenant, res.Attributes ?? {});
+          return toInfo(k.tenant, res.Attributes ?? {});
         } catch (err) {
           if (!isConditionalCheckFailed(err)) throw translate(SOURCE, `recordTurn ${id}`, err);
         }
-        // Absent or no longer kept: a new entry, unless a concurrent turn just made one.
-        const fresh = withTurn(null, key, id, turn);
+        // Absent or no longer kept here: a new entry, unless the id is another conversation's (its
+        // item has another sort key, so only a lookup by id finds it) or a concurrent turn made one.
+        const elsewhere = await find(k.tenant, id);
+        if (elsewhere && !sameConversation(elsewhere.key, k)) throw sessionConflict(id, elsewhere.key, k);
+        const fresh = withTurn(null, k, id, turn);
         try {
           await doc.send(
             new PutCommand({
@@ -174,13 +195,14 @@ export function createDynamoSessionCatalog(deps: {
     },
 
     async create(info) {
-      const id = parseSessionId(info.sessionId);
-      if (await find(info.key.tenant, id)) throw sessionExists(id);
+      const entry = catalogEntry(info);
+      const id = entry.sessionId;
+      if (await find(entry.key.tenant, id)) throw sessionExists(id);
       try {
         await doc.send(
           new PutCommand({
             TableName: table,
-            Item: toItem(info),
+            Item: toItem(entry),
             ConditionExpression: 'attribute_not_exists(pk) OR keepUntil <= :now',
             ExpressionAttributeValues: { ':now': now() },
           }),
@@ -197,13 +219,15 @@ export function createDynamoSessionCatalog(deps: {
 
     async list(tenant, filter?: SessionFilter) {
       const t = parseTenantId(tenant);
+      const { chat, thread, limit } = catalogQuery(filter);
+      // Every prefix ends at a separator, so chat `1` never lists chat `12` nor thread `main` `main2`.
       const prefix =
-        filter?.chat === undefined
+        chat === undefined
           ? `${SESSION_PREFIX}${t}:`
-          : filter.thread === undefined
-            ? `${SESSION_PREFIX}${t}:${filter.chat}:`
-            : `${SESSION_PREFIX}${conversationKeyString({ tenant: t, chat: filter.chat, thread: filter.thread })}#`;
-      return (await query(t, prefix)).sort(newestFirst).slice(0, listLimit(filter));
+          : thread === undefined
+            ? `${SESSION_PREFIX}${t}:${chat}:`
+            : `${SESSION_PREFIX}${conversationKeyString({ tenant: t, chat, thread })}#`;
+      return (await query(t, prefix)).sort(newestFirst).slice(0, limit);
     },
 
     async remove(tenant, sessionId) {

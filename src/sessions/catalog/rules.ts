@@ -1,6 +1,12 @@
 import { CONVERSATION_RETENTION_DAYS, DAY_MS } from '../../core/clock.js';
-import { StorageError } from '../../core/errors.js';
-import { conversationKeyString, sameConversation, type ConversationKey } from '../../core/keys.js';
+import { InvalidIdError, StorageError } from '../../core/errors.js';
+import { parseChatId, parseSessionId, parseThreadId, type ChatId, type ThreadId } from '../../core/ids.js';
+import {
+  conversationKey,
+  conversationKeyString,
+  sameConversation,
+  type ConversationKey,
+} from '../../core/keys.js';
 import {
   SESSION_EXPIRED_LISTING_DAYS,
   SESSION_TITLE_MAX,
@@ -37,8 +43,8 @@ export function isKept(info: Pick<SessionInfo, 'historyUntil'>, now: number): bo
 
 /** A question as a one-line title: whitespace collapsed, control characters dropped, cut with "…". */
 export function sessionTitle(text: string): string {
-  // eslint-disable-next-line no-control-regex
   const line = text
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -96,6 +102,37 @@ export function listLimit(filter: SessionFilter | undefined): number {
   const limit = filter?.limit ?? DEFAULT_LIST_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) return DEFAULT_LIST_LIMIT;
   return Math.min(limit, MAX_LIST_LIMIT);
+}
+
+/**
+ * A caller's conversation key checked again (a key built by hand, not by `conversationKey`, must
+ * not reach a storage key): `InvalidIdError` before anything is read or written.
+ */
+export function catalogKey(key: ConversationKey): ConversationKey {
+  return conversationKey({ tenant: key.tenant, chat: key.chat, thread: key.thread });
+}
+
+/** An entry to store as given (`create`), its key and session id checked. */
+export function catalogEntry(info: SessionInfo): SessionInfo {
+  return { ...info, key: catalogKey(info.key), sessionId: parseSessionId(info.sessionId) };
+}
+
+/** A validated listing filter: chat and thread checked, a thread only with a chat, limit bounded. */
+export interface CatalogQuery {
+  chat?: ChatId;
+  thread?: ThreadId;
+  limit: number;
+}
+
+export function catalogQuery(filter: SessionFilter | undefined): CatalogQuery {
+  if (filter?.thread !== undefined && filter.chat === undefined) {
+    throw new InvalidIdError('[sessions:catalog] a thread filter needs a chat filter');
+  }
+  return {
+    ...(filter?.chat !== undefined ? { chat: parseChatId(filter.chat) } : {}),
+    ...(filter?.thread !== undefined ? { thread: parseThreadId(filter.thread) } : {}),
+    limit: listLimit(filter),
+  };
 }
 
 /** Whether an entry passes the filter's chat/thread. */

@@ -4,7 +4,15 @@ import { parseSessionId, parseTenantId, type SessionId, type TenantId } from '..
 import { conversationKey, type ConversationKey } from '../../core/keys.js';
 import { guarded } from '../adapters/sqlite/errors.js';
 import type { SessionCatalog, SessionFilter, SessionInfo, SessionTurn } from '../types.js';
-import { isKept, keepUntil, listLimit, sessionExists, withTurn } from './rules.js';
+import {
+  catalogEntry,
+  catalogKey,
+  catalogQuery,
+  isKept,
+  keepUntil,
+  sessionExists,
+  withTurn,
+} from './rules.js';
 
 /**
  * The session catalog: one row per (tenant, session) in the sessions' database file (created by its
@@ -130,17 +138,18 @@ export function createSqliteSessionCatalog(db: Database.Database, clock: Clock):
 
   return {
     async recordTurn(key, sessionId, turn) {
+      const k = catalogKey(key);
       const id = parseSessionId(sessionId);
-      return guarded('sessions.recordTurn', () => record.immediate(key, id, turn));
+      return guarded('sessions.recordTurn', () => record.immediate(k, id, turn));
     },
     async create(info) {
-      parseSessionId(info.sessionId);
+      const entry = catalogEntry(info);
       const t = now();
       const changed = guarded('sessions.create', () => {
         q.purge.run(t);
-        return q.create.run({ ...params(info), now: t }).changes;
+        return q.create.run({ ...params(entry), now: t }).changes;
       });
-      if (changed === 0) throw sessionExists(info.sessionId);
+      if (changed === 0) throw sessionExists(entry.sessionId);
     },
     async get(tenant: TenantId, sessionId: SessionId) {
       const row = guarded('sessions.get', () =>
@@ -150,13 +159,13 @@ export function createSqliteSessionCatalog(db: Database.Database, clock: Clock):
     },
     async list(tenant: TenantId, filter?: SessionFilter) {
       const t = parseTenantId(tenant);
-      const limit = listLimit(filter);
+      const { chat, thread, limit } = catalogQuery(filter);
       const rows = guarded('sessions.list', () =>
-        filter?.chat === undefined
+        chat === undefined
           ? q.byTenant.all(t, now(), limit)
-          : filter.thread === undefined
-            ? q.byChat.all(t, filter.chat, now(), limit)
-            : q.byConversation.all(t, filter.chat, filter.thread, now(), limit),
+          : thread === undefined
+            ? q.byChat.all(t, chat, now(), limit)
+            : q.byConversation.all(t, chat, thread, now(), limit),
       );
       return rows.map(toInfo);
     },

@@ -40,7 +40,11 @@ export function conversationTests(harness: ConformanceHarness): void {
         turns: 1,
       });
       expect(await s.storage.conversations.get(key)).toEqual(record);
-      expect(await s.raw.readConversation(key)).toEqual({ sessionId, expiresAt: t0 + RETENTION_MS });
+      expect(await s.raw.readConversation(key)).toEqual({
+        sessionId,
+        expiresAt: t0 + RETENTION_MS,
+        turns: 1,
+      });
     });
 
     it('touch refreshes: createdAt kept, updatedAt/expiresAt moved, turns incremented', async () => {
@@ -63,7 +67,11 @@ export function conversationTests(harness: ConformanceHarness): void {
         turns: 3,
       });
       expect(await s.storage.conversations.get(key)).toEqual(record);
-      expect(await s.raw.readConversation(key)).toEqual({ sessionId, expiresAt: t2 + RETENTION_MS });
+      expect(await s.raw.readConversation(key)).toEqual({
+        sessionId,
+        expiresAt: t2 + RETENTION_MS,
+        turns: 3,
+      });
     });
 
     it('touch with another session id replaces it', async () => {

@@ -80,12 +80,18 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
       now: number,
       expiresAt: number,
       ttl: number,
-    ) => { update: string; values: Record<string, unknown>; item: ConversationItem },
+    ) => {
+      update: string;
+      values: Record<string, unknown>;
+      /** Attribute names beyond `#ttl` (`agent` is a DynamoDB reserved word). */
+      names?: Record<string, string>;
+      item: ConversationItem;
+    },
   ): Promise<ConversationRecord> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = clock.now();
       const expiresAt = now + RETENTION_MS;
-      const { update, values, item } = plan(now, expiresAt, Math.ceil(expiresAt / 1000));
+      const { update, values, names, item } = plan(now, expiresAt, Math.ceil(expiresAt / 1000));
       try {
         const res = await doc.send(
           new UpdateCommand({
@@ -93,7 +99,7 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
             Key: keyOf(key),
             UpdateExpression: update,
             ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeNames: { '#ttl': 'ttl', ...names },
             ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',
           }),
@@ -164,18 +170,21 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
         const set = ['updatedAt = :now', 'expiresAt = :exp', '#ttl = :ttl'];
         const remove: string[] = [];
         const values: Record<string, unknown> = { ':now': now, ':exp': expiresAt, ':ttl': ttl };
+        const names: Record<string, string> = {};
         for (const field of ['model', 'agent'] as const) {
           const value = valid[field];
           if (value === undefined) continue;
-          if (value === null) remove.push(field);
+          names[`#${field}`] = field;
+          if (value === null) remove.push(`#${field}`);
           else {
-            set.push(`${field} = :${field}`);
+            set.push(`#${field} = :${field}`);
             values[`:${field}`] = value;
           }
         }
         return {
           update: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
           values,
+          names,
           item: withSettings(
             { ...newItem(key, fresh, now, expiresAt, ttl), turns: 0 },
             settingsAfter(null, valid),

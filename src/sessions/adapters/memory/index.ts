@@ -7,6 +7,7 @@ import type {
 } from '@anthropic-ai/claude-agent-sdk';
 import { CONVERSATION_RETENTION_DAYS, DAY_MS, systemClock, type Clock } from '../../../core/clock.js';
 import { FencedWriteError, LeaseConflictError } from '../../../core/errors.js';
+import { parseSessionId } from '../../../core/ids.js';
 import {
   conversationKeyString,
   tenantFromProjectKey,
@@ -28,7 +29,7 @@ import {
 } from '../../../schedules/store/memory.js';
 import type { ConversationRecord, Lease, Storage, TranscriptStore, TurnRecord } from '../../types.js';
 import { createMemorySessionCatalog, type MemoryCatalogState } from '../../catalog/memory.js';
-import { parseSettingsChange, settingsAfter, withSettings } from '../../settings.js';
+import { parseSettingsChange, sessionTurns, settingsAfter, withSettings } from '../../settings.js';
 import { createMemoryTurns } from './turns.js';
 
 const RETENTION_MS = CONVERSATION_RETENTION_DAYS * DAY_MS;
@@ -231,9 +232,10 @@ export function createMemoryStorage(
       },
       async configure(key, change, newSessionId) {
         const valid = parseSettingsChange(change);
+        const fresh = parseSessionId(newSessionId);
         const prev = live(state.conversations.get(conversationKeyString(key)));
         const t = now();
-        const base = prev ?? { key, sessionId: newSessionId, createdAt: t, turns: 0 };
+        const base = prev ?? { key, sessionId: fresh, createdAt: t, turns: 0 };
         const record = withSettings<ConversationRecord>(
           { ...base, updatedAt: t, expiresAt: t + RETENTION_MS },
           settingsAfter(prev, valid),
@@ -242,15 +244,17 @@ export function createMemoryStorage(
         return { ...record };
       },
       async switchTo(key, sessionId, turns) {
+        const id = parseSessionId(sessionId);
+        const count = sessionTurns(turns);
         const prev = live(state.conversations.get(conversationKeyString(key)));
         const t = now();
         const record: ConversationRecord = {
           key,
-          sessionId,
+          sessionId: id,
           createdAt: prev?.createdAt ?? t,
           updatedAt: t,
           expiresAt: t + RETENTION_MS,
-          turns,
+          turns: count,
           ...settingsAfter(prev, {}),
         };
         state.conversations.set(conversationKeyString(key), record);

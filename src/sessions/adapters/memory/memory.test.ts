@@ -19,13 +19,26 @@ function memoryRaw(state: MemoryState): RawBackend {
         ...[...state.conversations.keys()].filter((k) => mine(k, ':')),
         ...[...state.leases.keys()].filter((k) => mine(k, ':')),
         ...[...state.turns.keys()].filter((k) => mine(k, ':')),
+        ...[...state.catalog.keys()].filter((k) => mine(k, '#')),
       ];
     },
     async readConversation(key) {
       const record = state.conversations.get(`${key.tenant}:${key.chat}:${key.thread}`);
       if (!record) return null;
-      const pending = record.pendingApproval === undefined ? {} : { pendingApproval: record.pendingApproval };
-      return { sessionId: record.sessionId, expiresAt: record.expiresAt, ...pending };
+      return {
+        sessionId: record.sessionId,
+        expiresAt: record.expiresAt,
+        turns: record.turns,
+        ...(record.pendingApproval === undefined ? {} : { pendingApproval: record.pendingApproval }),
+        ...(record.model === undefined ? {} : { model: record.model }),
+        ...(record.agent === undefined ? {} : { agent: record.agent }),
+      };
+    },
+    async readSession(key, sessionId) {
+      const info = state.catalog.get(`${key.tenant}#${sessionId}`);
+      if (!info || info.key.chat !== key.chat || info.key.thread !== key.thread) return null;
+      const { key: k, ...rest } = info;
+      return { tenant: k.tenant, chat: k.chat, thread: k.thread, ...rest };
     },
     async readTurn(key, requestId) {
       const t = state.turns.get(`${key.tenant}:${key.chat}:${key.thread}#${requestId}`);
@@ -34,7 +47,13 @@ function memoryRaw(state: MemoryState): RawBackend {
       return { state: turnState, sessionId, entriesBefore, result: t.result ?? null, delivered, expiresAt };
     },
     async listAllKeys() {
-      return [...streamKeys(), ...state.conversations.keys(), ...state.leases.keys(), ...state.turns.keys()];
+      return [
+        ...streamKeys(),
+        ...state.conversations.keys(),
+        ...state.leases.keys(),
+        ...state.turns.keys(),
+        ...state.catalog.keys(),
+      ];
     },
   };
 }

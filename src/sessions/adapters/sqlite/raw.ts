@@ -29,7 +29,8 @@ export function openSqliteRaw(file: string): RawBackend & { close(): void } {
            UNION SELECT e.transcript FROM entries e JOIN transcripts t ON t.id = e.transcript WHERE t.tenant = @tenant
            UNION SELECT tenant || ':' || chat || ':' || thread FROM conversations WHERE tenant = @tenant
            UNION SELECT conversation FROM leases WHERE substr(conversation, 1, length(@tenant) + 1) = @tenant || ':'
-           UNION SELECT tenant || ':' || chat || ':' || thread || '#' || request_id FROM turns WHERE tenant = @tenant`,
+           UNION SELECT tenant || ':' || chat || ':' || thread || '#' || request_id FROM turns WHERE tenant = @tenant
+           UNION SELECT 'session:' || tenant || '#' || session_id FROM sessions WHERE tenant = @tenant`,
         )
         .pluck()
         .all({ tenant }) as string[];
@@ -39,13 +40,70 @@ export function openSqliteRaw(file: string): RawBackend & { close(): void } {
     async readConversation(key: ConversationKey) {
       const row = db
         .prepare(
-          'SELECT session_id, expires_at, pending_approval FROM conversations WHERE tenant = ? AND chat = ? AND thread = ?',
+          `SELECT session_id, expires_at, turns, pending_approval, model, agent FROM conversations
+           WHERE tenant = ? AND chat = ? AND thread = ?`,
         )
         .get(key.tenant, key.chat, key.thread) as
-        { session_id: string; expires_at: number; pending_approval: string | null } | undefined;
+        | {
+            session_id: string;
+            expires_at: number;
+            turns: number;
+            pending_approval: string | null;
+            model: string | null;
+            agent: string | null;
+          }
+        | undefined;
       if (!row) return null;
-      const pending = row.pending_approval === null ? {} : { pendingApproval: row.pending_approval };
-      return { sessionId: row.session_id, expiresAt: row.expires_at, ...pending };
+      return {
+        sessionId: row.session_id,
+        expiresAt: row.expires_at,
+        turns: row.turns,
+        ...(row.pending_approval === null ? {} : { pendingApproval: row.pending_approval }),
+        ...(row.model === null ? {} : { model: row.model }),
+        ...(row.agent === null ? {} : { agent: row.agent }),
+      };
+    },
+
+    async readSession(key: ConversationKey, sessionId: string) {
+      const row = db
+        .prepare(
+          `SELECT tenant, chat, thread, session_id, created_at, updated_at, turns, title, cost_usd, model,
+             origin, history_until, keep_until
+           FROM sessions WHERE tenant = ? AND session_id = ? AND chat = ? AND thread = ?`,
+        )
+        .get(key.tenant, sessionId, key.chat, key.thread) as
+        | {
+            tenant: string;
+            chat: string;
+            thread: string;
+            session_id: string;
+            created_at: number;
+            updated_at: number;
+            turns: number;
+            title: string;
+            cost_usd: number;
+            model: string | null;
+            origin: string;
+            history_until: number;
+            keep_until: number;
+          }
+        | undefined;
+      if (!row) return null;
+      return {
+        tenant: row.tenant,
+        chat: row.chat,
+        thread: row.thread,
+        sessionId: row.session_id,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+        turns: row.turns,
+        title: row.title,
+        costUsd: row.cost_usd,
+        model: row.model,
+        origin: row.origin,
+        historyUntil: row.history_until,
+        keepUntil: row.keep_until,
+      };
     },
 
     async readTurn(key: ConversationKey, requestId: string) {
@@ -80,7 +138,8 @@ export function openSqliteRaw(file: string): RawBackend & { close(): void } {
         .prepare(
           `SELECT id FROM transcripts UNION SELECT transcript FROM entries
            UNION SELECT tenant || ':' || chat || ':' || thread FROM conversations UNION SELECT conversation FROM leases
-           UNION SELECT tenant || ':' || chat || ':' || thread || '#' || request_id FROM turns`,
+           UNION SELECT tenant || ':' || chat || ':' || thread || '#' || request_id FROM turns
+           UNION SELECT 'session:' || tenant || '#' || session_id FROM sessions`,
         )
         .pluck()
         .all() as string[];
