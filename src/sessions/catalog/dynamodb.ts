@@ -1,11 +1,11 @@
 import {
   DeleteCommand,
   GetCommand,
-  PutCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../../core/clock.js';
+import { DAY_MS, type Clock } from '../../core/clock.js';
 import { StorageError } from '../../core/errors.js';
 import { parseSessionId, parseTenantId, type SessionId, type TenantId } from '../../core/ids.js';
 import {
@@ -14,7 +14,7 @@ import {
   sameConversation,
   type ConversationKey,
 } from '../../core/keys.js';
-import { call, isConditionalCheckFailed, translate } from '../../aws/index.js';
+import { call, cancellationCodes, isConditionalCheckFailed, translate } from '../../aws/index.js';
 import { queryPrefix } from '../adapters/cloud/prefix-query.js';
 import type { SessionCatalog, SessionFilter, SessionInfo } from '../types.js';
 import {
@@ -36,8 +36,9 @@ import {
  * The session catalog in the sessions table, one item per session in the tenant's partition:
  * `sk` = `sess#<tenant>:<chat>:<thread>#<session>`, so one Query lists a conversation's (or a
  * chat's, or the tenant's) sessions. A turn is one conditional `UpdateItem`; `ttl` (seconds) is
- * `keepUntil`. Finding a session by id alone (`get`) queries the tenant's `sess#` items (operator
- * commands; `/sessions` and the API know the conversation). An empty title is stored as no
+ * `keepUntil`. A session's id item (`sessid#<session>`, written with the entry in one transaction
+ * when it is created) names its conversation: `get`, `create` and `remove` by id are two reads, and
+ * one id can never be catalogued under two conversations. An empty title is stored as no
  * `title` attribute, so the first turn that has a question sets it (`if_not_exists`).
  */
 export const SESSION_PREFIX = 'sess#';
@@ -105,6 +106,16 @@ function toInfo(tenant: TenantId, raw: Record<string, unknown>): SessionInfo {
   };
 }
 
+/** The id item of a session: which conversation's entry holds it (`get` by id, one writer per id). */
+export const SESSION_REF_PREFIX = 'sessid#';
+/** How long an id item outlives the last refresh; refreshed when less than `REF_REFRESH_MS` is left. */
+const REF_LIFE_MS = 400 * DAY_MS;
+const REF_REFRESH_MS = 200 * DAY_MS;
+
+export function sessionRefSk(sessionId: string): string {
+  return `${SESSION_REF_PREFIX}${sessionId}`;
+}
+
 export function createDynamoSessionCatalog(deps: {
   doc: DynamoDBDocumentClient;
   table: string;
@@ -120,9 +131,117 @@ export function createDynamoSessionCatalog(deps: {
     return items.filter((item) => Number(item.keepUntil) > t).map((item) => toInfo(tenant, item));
   }
 
-  async function find(tenant: TenantId, sessionId: SessionId): Promise<SessionInfo | null> {
-    const found = await query(tenant, SESSION_PREFIX);
-    return found.find((info) => info.sessionId === sessionId) ?? null;
+  /** The conversation the id item names, or `null` (no item, or expired). */
+  async function readRef(tenant: TenantId, sessionId: SessionId): Promise<ConversationKey | null> {
+    const res = await call(SOURCE, `GetItem ${sessionRefSk(sessionId)}`, () =>
+      doc.send(
+        new GetCommand({
+          TableName: table,
+          Key: { pk: tenant, sk: sessionRefSk(sessionId) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = res.Item;
+    if (!item || Number(item.ttl) * 1000 <= now()) return null;
+    return conversationKey({ tenant, chat: item.chat, thread: item.thread });
+  }
+
+  /** The kept entry of `sessionId` in conversation `key`, or `null`. */
+  async function entryAt(key: ConversationKey, sessionId: SessionId): Promise<SessionInfo | null> {
+    const item = await readSessionItem({ doc, table }, key, sessionId);
+    return item && Number(item.keepUntil) > now() ? toInfo(key.tenant, item) : null;
+  }
+
+  /** A session by id: its id item, then its entry (two reads, never a query of the tenant). */
+  async function locate(tenant: TenantId, sessionId: SessionId): Promise<SessionInfo | null> {
+    const ref = await readRef(tenant, sessionId);
+    return ref ? entryAt(ref, sessionId) : null;
+  }
+
+  const refItem = (key: ConversationKey, sessionId: string, refUntil: number) => ({
+    pk: key.tenant,
+    sk: sessionRefSk(sessionId),
+    kind: 'session-ref',
+    chat: key.chat,
+    thread: key.thread,
+    ttl: Math.ceil(refUntil / 1000),
+  });
+
+  /**
+   * A new entry and its id item in one transaction: the entry only where none is kept, the id item
+   * only where it is absent or names this conversation (`previous`: or names that conversation, whose
+   * entry was found gone). Resolves `'entry'` when a kept entry won the race, `'ref'` when the id
+   * item names another conversation.
+   */
+  async function putNew(info: SessionInfo, previous?: ConversationKey): Promise<'ok' | 'entry' | 'ref'> {
+    const refUntil = now() + REF_LIFE_MS;
+    const owner = previous ?? info.key;
+    try {
+      await doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: table,
+                Item: { ...toItem(info), refUntil },
+                ConditionExpression: 'attribute_not_exists(pk) OR keepUntil <= :now',
+                ExpressionAttributeValues: { ':now': now() },
+              },
+            },
+            {
+              Put: {
+                TableName: table,
+                Item: refItem(info.key, info.sessionId, refUntil),
+                ConditionExpression: 'attribute_not_exists(pk) OR (#chat = :chat AND #thread = :thread)',
+                ExpressionAttributeNames: { '#chat': 'chat', '#thread': 'thread' },
+                ExpressionAttributeValues: { ':chat': owner.chat, ':thread': owner.thread },
+              },
+            },
+          ],
+        }),
+      );
+      return 'ok';
+    } catch (err) {
+      const codes = cancellationCodes(err);
+      if (codes?.[0] === 'ConditionalCheckFailed') return 'entry';
+      if (codes?.[1] === 'ConditionalCheckFailed') return 'ref';
+      throw translate(SOURCE, `create ${info.sessionId}`, err);
+    }
+  }
+
+  /**
+   * The id item names another conversation: a conflict while that conversation's entry is kept;
+   * otherwise the stale item is what `putNew` may replace (returned).
+   */
+  async function staleRef(key: ConversationKey, sessionId: SessionId): Promise<ConversationKey> {
+    const ref = await readRef(key.tenant, sessionId);
+    if (ref && !sameConversation(ref, key) && (await entryAt(ref, sessionId))) {
+      throw sessionConflict(sessionId, ref, key);
+    }
+    return ref ?? key;
+  }
+
+  /** Re-writes the id item of a long-lived session before it expires (once per ~200 days). */
+  async function refreshRef(key: ConversationKey, sessionId: SessionId): Promise<void> {
+    const refUntil = now() + REF_LIFE_MS;
+    await call(SOURCE, `refresh ${sessionRefSk(sessionId)}`, () =>
+      doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: table, Item: refItem(key, sessionId, refUntil) } },
+            {
+              Update: {
+                TableName: table,
+                Key: { pk: key.tenant, sk: sessionSk(key, sessionId) },
+                UpdateExpression: 'SET refUntil = :ru',
+                ExpressionAttributeValues: { ':ru': refUntil },
+              },
+            },
+          ],
+        }),
+      ),
+    );
   }
 
   return {
@@ -131,12 +250,13 @@ export function createDynamoSessionCatalog(deps: {
       const id = parseSessionId(sessionId);
       const Key = { pk: k.tenant, sk: sessionSk(k, id) };
       const title = sessionTitle(turn.title);
+      let previous: ConversationKey | undefined;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const at = Math.floor(turn.at);
         const until = historyUntil(at);
         const keep = keepUntil({ historyUntil: until });
         try {
-          // A kept entry: add the turn.
+          // A kept entry: add the turn (one write; the id item is only touched every ~200 days).
           const res = await doc.send(
             new UpdateCommand({
               TableName: table,
@@ -166,28 +286,18 @@ export function createDynamoSessionCatalog(deps: {
               ReturnValues: 'ALL_NEW',
             }),
           );
-          return toInfo(k.tenant, res.Attributes ?? {});
+          const attributes = res.Attributes ?? {};
+          if (Number(attributes.refUntil ?? 0) - now() < REF_REFRESH_MS) await refreshRef(k, id);
+          return toInfo(k.tenant, attributes);
         } catch (err) {
           if (!isConditionalCheckFailed(err)) throw translate(SOURCE, `recordTurn ${id}`, err);
         }
-        // Absent or no longer kept here: a new entry, unless the id is another conversation's (its
-        // item has another sort key, so only a lookup by id finds it) or a concurrent turn made one.
-        const elsewhere = await find(k.tenant, id);
-        if (elsewhere && !sameConversation(elsewhere.key, k)) throw sessionConflict(id, elsewhere.key, k);
+        // Absent or no longer kept here: a new entry with its id item, unless the id is another
+        // conversation's (its id item says so) or a concurrent turn just made the entry.
         const fresh = withTurn(null, k, id, turn);
-        try {
-          await doc.send(
-            new PutCommand({
-              TableName: table,
-              Item: toItem(fresh),
-              ConditionExpression: 'attribute_not_exists(pk) OR keepUntil <= :now',
-              ExpressionAttributeValues: { ':now': now() },
-            }),
-          );
-          return fresh;
-        } catch (err) {
-          if (!isConditionalCheckFailed(err)) throw translate(SOURCE, `recordTurn ${id}`, err);
-        }
+        const outcome = await putNew(fresh, previous);
+        if (outcome === 'ok') return fresh;
+        if (outcome === 'ref') previous = await staleRef(k, id);
       }
       throw new StorageError(`[sessions:cloud] recording a turn of session ${id} kept conflicting`, {
         code: 'storage_contention',
@@ -197,24 +307,13 @@ export function createDynamoSessionCatalog(deps: {
     async create(info) {
       const entry = catalogEntry(info);
       const id = entry.sessionId;
-      if (await find(entry.key.tenant, id)) throw sessionExists(id);
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: toItem(entry),
-            ConditionExpression: 'attribute_not_exists(pk) OR keepUntil <= :now',
-            ExpressionAttributeValues: { ':now': now() },
-          }),
-        );
-      } catch (err) {
-        if (isConditionalCheckFailed(err)) throw sessionExists(id);
-        throw translate(SOURCE, `create ${id}`, err);
-      }
+      const ref = await readRef(entry.key.tenant, id);
+      if (ref && (await entryAt(ref, id))) throw sessionExists(id);
+      if ((await putNew(entry, ref ?? undefined)) !== 'ok') throw sessionExists(id);
     },
 
     async get(tenant, sessionId) {
-      return find(parseTenantId(tenant), parseSessionId(sessionId));
+      return locate(parseTenantId(tenant), parseSessionId(sessionId));
     },
 
     async list(tenant, filter?: SessionFilter) {
@@ -232,16 +331,20 @@ export function createDynamoSessionCatalog(deps: {
 
     async remove(tenant, sessionId) {
       const t = parseTenantId(tenant);
-      const found = await find(t, parseSessionId(sessionId));
-      if (!found) return null;
-      const res = await call(SOURCE, `DeleteItem ${found.sessionId}`, () =>
+      const id = parseSessionId(sessionId);
+      const ref = await readRef(t, id);
+      if (!ref) return null;
+      const res = await call(SOURCE, `DeleteItem ${id}`, () =>
         doc.send(
           new DeleteCommand({
             TableName: table,
-            Key: { pk: t, sk: sessionSk(found.key, found.sessionId) },
+            Key: { pk: t, sk: sessionSk(ref, id) },
             ReturnValues: 'ALL_OLD',
           }),
         ),
+      );
+      await call(SOURCE, `DeleteItem ${sessionRefSk(id)}`, () =>
+        doc.send(new DeleteCommand({ TableName: table, Key: { pk: t, sk: sessionRefSk(id) } })),
       );
       if (!res.Attributes) return null;
       const removed = toInfo(t, res.Attributes);

@@ -411,6 +411,22 @@ export function catalogTests(harness: ConformanceHarness): void {
       await expectEntry(s, info);
     });
 
+    it('once the entry is gone, its id may be catalogued under another conversation', async () => {
+      const s = subject();
+      const key = conversation();
+      const other = conversation();
+      const id = newSession();
+      const first = await s.storage.sessions.recordTurn(key, id, turnAt(s.clock.now(), 'first home'));
+      s.clock.set(first.historyUntil + SESSION_EXPIRED_LISTING_DAYS * DAY_MS);
+      const moved = await s.storage.sessions.recordTurn(other, id, turnAt(s.clock.now(), 'second home'));
+      expect(moved.key).toEqual(other);
+      expect(moved.turns).toBe(1);
+      expect(await s.storage.sessions.get(TENANT_A, id)).toEqual(moved);
+      await expectEntry(s, moved);
+      expect(await s.storage.sessions.remove(TENANT_A, id)).toEqual(moved);
+      expect(await s.storage.sessions.get(TENANT_A, id)).toBeNull();
+    });
+
     it('the same session id in two tenants keeps two entries', async () => {
       const s = subject();
       const id = newSession();
