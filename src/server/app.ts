@@ -155,7 +155,13 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
   // Before the conversation routes: `/:tenant/sessions/:session` must not be read as a chat/thread.
   if (deps.conversations) {
     app.route('/v1/conversations', tenantSessionRoutes({ conversations: deps.conversations }));
-    app.route('/v1/conversations', sessionRoutes({ conversations: deps.conversations }));
+    app.route(
+      '/v1/conversations',
+      sessionRoutes({
+        conversations: deps.conversations,
+        reset: (key) => deps.runner.resetConversation(key),
+      }),
+    );
   }
   app.route('/v1/conversations', conversationRoutes({ storage: deps.storage, logger: deps.logger }));
   app.route('/v1/conversations', fileRoutes({ files: deps.storage.files }));

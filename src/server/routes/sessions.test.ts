@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeRunner } from '../../../test/deploy/fake-runner.js';
+import { createFakeRunner, type FakeRunner } from '../../../test/deploy/fake-runner.js';
 import { createConversationService } from '../../conversations/index.js';
 import { ManualClock } from '../../core/clock.js';
 import { parseSessionId, type SessionId, type TenantId } from '../../core/ids.js';
@@ -37,8 +37,11 @@ const CHOICES = {
 let dir: string;
 let clock: ManualClock;
 let storage: SqliteStorage;
+/** The runner's reset is covered end to end (test/e2e/sessions-api.test.ts); here: what reaches it. */
+let runner: FakeRunner;
 
 beforeEach(() => {
+  runner = createFakeRunner();
   dir = mkdtempSync(join(tmpdir(), 'omnicloud-sessions-api-'));
   clock = new ManualClock(START);
   storage = createSqliteStorage({ dataDir: dir, clock });
@@ -50,7 +53,7 @@ afterEach(async () => {
 
 const app = () =>
   createApiApp({
-    runner: createFakeRunner(),
+    runner,
     storage,
     logger: silentLogger,
     clock,
@@ -241,6 +244,24 @@ describe('POST /v1/conversations/:tenant/:chat/:thread/sessions/:session/switch'
     const forbidden = await call('POST', `beta/ops/main/sessions/${BETA_SESSION}/switch`);
     expect(forbidden.status).toBe(403);
     expect(await currentOf(BETA_OPS)).toBe(BETA_SESSION);
+  });
+});
+
+describe('POST /v1/conversations/:tenant/:chat/:thread/sessions/new', () => {
+  it("asks the runner to start the conversation's next turn in a new session", async () => {
+    const res = await call('POST', 'acme/ops/main/sessions/new');
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ new_session: true, cancelled_approval: null });
+    expect(runner.resets).toEqual([OPS]);
+  });
+
+  it('refuses fields, other tenants and hostile ids without resetting anything', async () => {
+    const field = await call('POST', 'acme/ops/main/sessions/new', { body: { keep: true } });
+    expect(field.status).toBe(400);
+    expect((await json(field)).error?.issues).toEqual([{ path: 'keep', message: 'unknown field' }]);
+    expect((await call('POST', 'beta/ops/main/sessions/new')).status).toBe(403);
+    expect((await call('POST', 'acme/o%2Fps/main/sessions/new')).status).toBe(400);
+    expect(runner.resets).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import type { AgentRunner } from '../../agent/types.js';
 import { ConversationError } from '../../conversations/errors.js';
 import type { ConversationService } from '../../conversations/types.js';
 import { parseSessionId } from '../../core/ids.js';
@@ -18,11 +19,17 @@ export const DEFAULT_API_SESSIONS = 50;
  * One conversation's sessions and settings (issue 17), under `/v1/conversations/:tenant/:chat/:thread`:
  * - `GET …/sessions?limit=` — its sessions, newest first, each with `current` and `history`
  *   (checked in the store: `available`, `expired` or `missing`);
+ * - `POST …/sessions/new` — the next turn starts a new session (Telegram's `/new`); the earlier
+ *   ones stay listed and can be switched back to;
  * - `POST …/sessions/:session/switch` — continue an earlier session of this conversation;
  * - `GET|PATCH …/settings` — its model alias and agent (`null` = the tenant's default).
  * Same ids and tenant scope as the other conversation routes; the rules are the service's.
  */
-export function sessionRoutes(deps: { conversations: ConversationService }): Hono<ApiEnv> {
+export function sessionRoutes(deps: {
+  conversations: ConversationService;
+  /** Starts a new session at the next turn (the runner's, which also drops a warm process). */
+  reset: AgentRunner['resetConversation'];
+}): Hono<ApiEnv> {
   const { conversations } = deps;
   const app = new Hono<ApiEnv>();
   const by = (c: Context<ApiEnv>): string => c.get('principal').subject;
@@ -38,6 +45,15 @@ export function sessionRoutes(deps: { conversations: ConversationService }): Hon
       current_session_id: listing.current,
       sessions: listing.sessions.map((s) => sessionJson(s)),
     });
+  });
+
+  // Like `/new`: under the conversation's lease (a running turn → 409 conversation_busy). Nothing is
+  // deleted; a pending approval of the session it leaves is cancelled.
+  app.post('/:tenant/:chat/:thread/sessions/new', async (c) => {
+    const key = conversationKeyOf(c);
+    await readEmptyBody(c);
+    const reset = await deps.reset(key);
+    return c.json({ new_session: true, cancelled_approval: reset?.cancelledApproval ?? null });
   });
 
   // An action on one session, its id in the path like every other id (validated, never a body
