@@ -37,8 +37,8 @@ function recordJson(record: ConversationRecord): Record<string, unknown> {
 
 /**
  * `GET /v1/conversations/:tenant` lists the tenant's conversations (newest first);
- * `/v1/conversations/:tenant/:chat/:thread` — metadata (GET), transcript export (GET …/transcript)
- * and forget (DELETE). Ids are validated by `conversationKey` (hostile ids → 400 `invalid_id`) and
+ * `/v1/conversations/:tenant/:chat/:thread` — metadata with the model/agent settings (GET),
+ * transcript export (GET …/transcript) and forget (DELETE). Ids are validated by `conversationKey` (hostile ids → 400 `invalid_id`) and
  * the tenant must be in the caller's scope (403).
  *
  * Export format: `GET …/transcript` returns the main transcript as JSONL (`application/x-ndjson`, one
