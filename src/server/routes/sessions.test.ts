@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeRunner, type FakeRunner } from '../../../test/deploy/fake-runner.js';
+import { newApprovalId } from '../../approvals/ids.js';
 import { createConversationService } from '../../conversations/index.js';
 import { ManualClock } from '../../core/clock.js';
 import { parseSessionId, type SessionId, type TenantId } from '../../core/ids.js';
@@ -203,6 +204,32 @@ describe('POST /v1/conversations/:tenant/:chat/:thread/sessions/:session/switch'
     const again = await call('POST', `acme/ops/main/sessions/${S1}/switch`, { body: {} });
     expect(again.status).toBe(200);
     expect((await json(again)).unchanged).toBe(true);
+  });
+
+  it('cancels the approval request the session it leaves waited on, recording who switched', async () => {
+    await seed();
+    const id = newApprovalId();
+    await storage.approvals.create({
+      id,
+      key: OPS,
+      sessionId: S2,
+      toolUseId: 'toolu_1',
+      tool: 'Bash',
+      input: '{"command":"reboot"}',
+      summary: 'reboot',
+      grantRule: 'Bash(reboot)',
+      createdAt: START - 60_000,
+      expiresAt: START + HOUR,
+      status: 'pending',
+    });
+    await storage.conversations.touch(OPS, S2, { pendingApproval: id });
+    const res = await call('POST', `acme/ops/main/sessions/${S1}/switch`);
+    expect(await json(res)).toMatchObject({ unchanged: false, cancelled_approval: id });
+    expect(await storage.approvals.get(OPS.tenant, id)).toMatchObject({
+      status: 'cancelled',
+      resolvedBy: 'token:acme-ops',
+    });
+    expect((await storage.conversations.get(OPS))?.pendingApproval).toBeUndefined();
   });
 
   it('refuses, changing nothing: another conversation, another tenant, unknown, expired, deleted, busy, bad input', async () => {
