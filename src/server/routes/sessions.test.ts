@@ -536,6 +536,9 @@ describe('GET|PATCH /v1/conversations/:tenant/:chat/:thread/settings', () => {
     await refused({ body: ['deep'] }, 400, 'invalid_request');
     await refused({ body: { model: 'x'.repeat(201) } }, 400, 'invalid_request');
     await refused({ raw: JSON.stringify({ model: 'y'.repeat(300 * 1024) }) }, 413, 'payload_too_large');
+    const lease = await storage.leases.acquire(OPS, { ttlMs: 60_000 });
+    await refused({ body: { model: 'deep' } }, 409, 'conversation_busy');
+    await storage.leases.release(lease);
     expect((await call('PATCH', 'beta/ops/main/settings', { body: { model: 'fast' } })).status).toBe(403);
     expect((await call('GET', 'acme/ops/a%2Fb/settings')).status).toBe(400);
   });
