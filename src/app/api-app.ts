@@ -3,12 +3,15 @@ import { DEFAULT_FILE_POLICY } from '../files/types.js';
 import { createApiApp } from '../server/index.js';
 import type { ApiEnv } from '../server/context.js';
 import { buildApiAuth } from './api-auth.js';
+import { conversationServiceFor } from './conversations.js';
 import type { ApiProactive } from './api-proactive.js';
 import type { AppDeps } from './types.js';
 
 /**
  * The agent HTTP API over built deps — the same app on Lambda (`lambda/api.ts`) and Node
- * (`serve.ts`); `proactive` adds the schedules routes and the alert endpoint (`buildApiProactive`).
+ * (`serve.ts`). The session and settings routes get the process's conversation service
+ * (`conversationServiceFor`); `proactive` adds the schedules routes and the alert endpoint
+ * (`buildApiProactive`).
  */
 export function apiAppFor(deps: AppDeps, proactive?: ApiProactive): Hono<ApiEnv> {
   return createApiApp({
@@ -16,6 +19,7 @@ export function apiAppFor(deps: AppDeps, proactive?: ApiProactive): Hono<ApiEnv>
     ...(proactive?.events ? { events: proactive.events } : {}),
     runner: deps.runner,
     storage: deps.storage,
+    conversations: conversationServiceFor(deps),
     usage: deps.usage,
     auth: buildApiAuth(deps.env, deps.tenants),
     logger: deps.logger,

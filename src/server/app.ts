@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AgentRunner } from '../agent/types.js';
+import type { ConversationService } from '../conversations/types.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { DEFAULT_TENANT, type TenantId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -19,7 +20,9 @@ import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { fileRoutes } from './routes/files.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { stopRoutes, type StopRequester } from './routes/stop.js';
+import { tenantSessionRoutes } from './routes/tenant-sessions.js';
 import { usageRoutes } from './routes/usage.js';
 import { DEFAULT_SSE_HEARTBEAT_MS } from './turn-stream.js';
 
@@ -49,6 +52,12 @@ export interface ApiAppDeps {
   sseHeartbeatMs?: number;
   /** Where the approval routes read requests and the audit trail (default `storage.approvals`). */
   approvals?: ApprovalReader;
+  /**
+   * Serves the session and settings routes (`/v1/conversations/:tenant/sessions…`,
+   * `…/:chat/:thread/sessions`, `…/settings`) when given; the app layer builds it with
+   * `conversationServiceFor`.
+   */
+  conversations?: ConversationService;
   /** Serves `/v1/schedules/:tenant[/:name]` (list, read, create, change, pause, remove) when given. */
   schedules?: ScheduleService;
   /**
@@ -143,6 +152,17 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
     }),
   );
   app.route('/v1/conversations', approvalListRoutes({ approvals }));
+  // Before the conversation routes: `/:tenant/sessions/:session` must not be read as a chat/thread.
+  if (deps.conversations) {
+    app.route('/v1/conversations', tenantSessionRoutes({ conversations: deps.conversations }));
+    app.route(
+      '/v1/conversations',
+      sessionRoutes({
+        conversations: deps.conversations,
+        reset: (key) => deps.runner.resetConversation(key),
+      }),
+    );
+  }
   app.route('/v1/conversations', conversationRoutes({ storage: deps.storage, logger: deps.logger }));
   app.route('/v1/conversations', fileRoutes({ files: deps.storage.files }));
   app.route(

@@ -45,7 +45,8 @@ describe('esbuild bundle of the agent HTTP API app', () => {
     // zod 4 (not tree-shakable, shared with config/env.ts) is most of it; our code and hono stay small.
     // Issue 16 added croner (~30 KiB: a schedule's next run) and the alert parsers (~18 KiB), so the
     // bound moved from 600 to 640 KiB; it still keeps any heavy library out.
-    expect(own + hono).toBeLessThan(80 * 1024);
+    // Issue 17's session and settings routes (~5 KiB of our code) moved that bound from 80 to 88 KiB.
+    expect(own + hono).toBeLessThan(88 * 1024);
     expect(bytes).toBeLessThan(640 * 1024);
     // The server never pulls in the agent SDK, the AWS SDK or SQLite: those come through deps.
     expect(inputs.filter((i) => /claude-agent-sdk|@aws-sdk|better-sqlite3/.test(i))).toEqual([]);

@@ -46,6 +46,35 @@ describe('omnicloud serve (agent HTTP API on Node)', () => {
     expect(second.response).toContain('"remember: blue"');
   });
 
+  it("serves the session and settings routes with the deployment's conversation service", async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const turn = (await (
+      await chat({ user_message: 'which sessions?', chat_id: 'srv-sessions' }, TOKEN)
+    ).json()) as {
+      session_id: string;
+    };
+    const listed = await fetch(`${server.url}/v1/conversations/default/srv-sessions/main/sessions`, {
+      headers: auth,
+    });
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toMatchObject({
+      current_session_id: turn.session_id,
+      sessions: [{ session_id: turn.session_id, title: 'which sessions?', turns: 1, current: true }],
+    });
+    // No tenants file: the SDK's own aliases are the choices.
+    const settings = await fetch(`${server.url}/v1/conversations/default/srv-sessions/main/settings`, {
+      method: 'PATCH',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'haiku' }),
+    });
+    expect(settings.status).toBe(200);
+    expect(await settings.json()).toMatchObject({
+      model: 'haiku',
+      model_id: 'haiku',
+      choices: { models: { haiku: 'haiku', sonnet: 'sonnet', opus: 'opus' } },
+    });
+  });
+
   it('refuses malformed JSON with a stable error shape', async () => {
     const res = await fetch(`${server.url}/v1/chat`, {
       method: 'POST',

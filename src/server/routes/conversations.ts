@@ -10,11 +10,12 @@ import {
   toJsonl,
   transcriptFileName,
 } from '../../sessions/conversation-view.js';
-import type { ConversationRecord, Storage, TranscriptStat } from '../../sessions/types.js';
+import type { ConversationRecord, Storage } from '../../sessions/types.js';
 import { assertTenantAllowed } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import { notFound } from '../errors.js';
 import { conversationKeyOf as keyOf } from './conversation-key.js';
+import { statJson } from './session-json.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -28,20 +29,16 @@ function recordJson(record: ConversationRecord): Record<string, unknown> {
     updated_at: iso(record.updatedAt),
     expires_at: iso(record.expiresAt),
     turns: record.turns,
+    // The conversation's settings (`PATCH …/settings`); `null`: the tenant's default.
+    model: record.model ?? null,
+    agent: record.agent ?? null,
   };
 }
 
-const statJson = (stat: TranscriptStat): Record<string, unknown> => ({
-  entries: stat.entries,
-  bytes: stat.bytes,
-  mtime: iso(stat.mtime),
-  location: stat.location,
-});
-
 /**
  * `GET /v1/conversations/:tenant` lists the tenant's conversations (newest first);
- * `/v1/conversations/:tenant/:chat/:thread` — metadata (GET), transcript export (GET …/transcript)
- * and forget (DELETE). Ids are validated by `conversationKey` (hostile ids → 400 `invalid_id`) and
+ * `/v1/conversations/:tenant/:chat/:thread` — metadata with the model/agent settings (GET),
+ * transcript export (GET …/transcript) and forget (DELETE). Ids are validated by `conversationKey` (hostile ids → 400 `invalid_id`) and
  * the tenant must be in the caller's scope (403).
  *
  * Export format: `GET …/transcript` returns the main transcript as JSONL (`application/x-ndjson`, one
@@ -109,7 +106,10 @@ export function conversationRoutes(deps: { storage: Storage; logger: Logger }): 
   });
 
   // Forget: under the conversation's single-writer lease (a running turn → 409 conversation_busy),
-  // remove the mapping, then delete the session's transcripts (the main key cascades to subpaths).
+  // remove the mapping, then delete the session's transcripts (the main key cascades to subpaths)
+  // and its catalog entry, so it is not listed with a history that is gone. The conversation's
+  // earlier sessions stay listed and resumable (`…/sessions`); `DELETE /:tenant/sessions/:id`
+  // deletes one of them.
   app.delete('/:tenant/:chat/:thread', async (c) => {
     const key = keyOf(c);
     const lease = await storage.leases.acquire(key, { ttlMs: 60_000 });
@@ -118,9 +118,11 @@ export function conversationRoutes(deps: { storage: Storage; logger: Logger }): 
       if (!record) throw notFound('conversation_not_found', 'no conversation with this tenant/chat/thread');
       const subpaths = await storage.transcripts.listSubkeys(sessionKey(record));
       await storage.transcripts.delete(sessionKey(record));
+      const catalogued = await storage.sessions.remove(key.tenant, record.sessionId);
       deps.logger.info('[server] conversation deleted', {
         session_id: record.sessionId,
         subagents: subpaths.length,
+        catalogued: catalogued !== null,
       });
       return c.json({ deleted: true, session_id: record.sessionId, subagents_deleted: subpaths });
     } finally {
