@@ -744,17 +744,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       pool?.evict(key, 'reset');
       const lease = await deps.storage.leases.acquire(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs });
       try {
-        // The conversation's model and agent outlive `/new`, as they outlive deleting its current
-        // session: a record with settings moves to a new session not started yet (the next turn
-        // starts it); one without is removed.
-        const previous = await deps.storage.conversations.get(key);
-        const settings = settingsOf(previous);
-        if (settings.model !== undefined || settings.agent !== undefined) {
-          await deps.storage.conversations.switchTo(key, parseSessionId(randomUUID()), 0);
-        } else {
-          await deps.storage.conversations.remove(key);
-        }
-        const cancelled = await approvalFlow.cancelPending(key, previous, undefined, clock.now());
+        const removed = await deps.storage.conversations.remove(key);
+        const cancelled = await approvalFlow.cancelPending(key, removed, undefined, clock.now());
         return cancelled ? { cancelledApproval: cancelled } : {};
       } finally {
         await deps.storage.leases.release(lease);

@@ -236,8 +236,7 @@ export interface AgentRunner {
   runTurn(request: TurnRequest): Promise<TurnResult>;
   /**
    * `/new`: forget the conversation's session so the next turn starts fresh (history is kept in
-   * the store; the model and agent settings are kept too). A pending approval request is
-   * cancelled; it is returned so its notice can be updated.
+   * the store). A pending approval request is cancelled; it is returned so its notice can be updated.
    */
   resetConversation(key: ConversationKey): Promise<{ cancelledApproval?: ApprovalId } | void>;
   /** Record that the result of `requestId` reached the user (a later re-delivery then sends nothing). */

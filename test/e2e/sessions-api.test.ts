@@ -11,7 +11,7 @@ import { startAgentHarness, type AgentHarness } from '../support/agent-harness.j
  * Conversation management through the API end to end (issue 17): the real runner, SDK binary and
  * offline model, SQLite storage. A conversation's sessions are listed after `…/sessions/new`, the
  * first is switched back to, and the next `POST /v1/chat` resumes it with its whole history; the
- * model chosen with `PATCH …/settings` survives the new session and reaches the model.
+ * model chosen with `PATCH …/settings` after it (a new session resets the settings) reaches the model.
  */
 const TOKEN = 'e2e-sessions-token-3c5e7a9b1d3f5a7c9e1b3d5f';
 const MODELS = { fast: 'claude-haiku-e2e', deep: 'claude-opus-e2e' };
@@ -74,7 +74,9 @@ describe('sessions through the API (real binary, offline model)', () => {
       new_session: true,
       cancelled_approval: null,
     });
-    expect(await request('GET', `${BASE}/settings`)).toMatchObject({ model: 'fast' });
+    // A new session starts from the tenant's defaults: settings reset with /new (issue 17).
+    expect(await request('GET', `${BASE}/settings`)).toMatchObject({ model: null, agent: null });
+    await request('PATCH', `${BASE}/settings`, { model: 'fast' });
 
     h.model.requests.length = 0;
     const other = await chat('another topic');
