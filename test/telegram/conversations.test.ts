@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Update } from 'grammy/types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newApprovalId } from '../../src/approvals/ids.js';
+import { telegramApprovalsOf } from '../../src/app/telegram-approvals.js';
 import { createConversationService } from '../../src/conversations/index.js';
 import type { ConversationChoices } from '../../src/conversations/types.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -25,6 +27,8 @@ import { FORUM, STRANGER, USER, privateText, topicText, updateId } from './updat
  */
 
 const DAY = 86_400_000;
+/** Strip MarkdownV2 escapes: what the user reads. */
+const unescape = (s: string): string => s.replace(/\\([\s\S])/g, '$1');
 const MODELS = { haiku: 'claude-haiku-4-5', sonnet: 'claude-sonnet-4-5', opus: 'claude-opus-4-1' };
 
 let p: Pipeline;
@@ -47,7 +51,12 @@ beforeEach(async () => {
     logger: silentLogger,
     clock,
   });
-  p = await startPipeline({ runner, conversations, policy: { allowedUserIds: [USER.id] } });
+  p = await startPipeline({
+    runner,
+    conversations,
+    approvals: telegramApprovalsOf(storage),
+    policy: { allowedUserIds: [USER.id] },
+  });
   p.api.setChat(FORUM);
 });
 afterEach(async () => {
@@ -219,6 +228,39 @@ describe('a /sessions button', () => {
     expect(await storage.conversations.get(privateKey)).toMatchObject({ sessionId: a });
   });
 
+  it('cancels the approval request the previous session waited on, and says so on its message', async () => {
+    const { a, b, list } = await listed();
+    const shown = await p.service.bot.api.sendMessage(USER.id, 'Approval needed: echo hi');
+    const id = newApprovalId();
+    await storage.approvals.create({
+      id,
+      key: privateKey,
+      sessionId: b,
+      toolUseId: 'toolu_01',
+      tool: 'Bash',
+      input: JSON.stringify({ command: 'echo hi' }),
+      summary: 'echo hi',
+      grantRule: 'Bash(echo *)',
+      requestedBy: String(USER.id),
+      createdAt: clock.now(),
+      expiresAt: clock.now() + 30 * 60_000,
+      status: 'pending',
+      notice: { chatId: USER.id, messageId: shown.message_id },
+    });
+    await storage.conversations.touch(privateKey, b, { pendingApproval: id });
+    await say('', tap(`ss:${a}`, { chatId: USER.id, messageId: list.messageId }));
+    expect(await storage.approvals.get(DEFAULT_TENANT, id)).toMatchObject({
+      status: 'cancelled',
+      resolvedBy: String(USER.id),
+    });
+    await p.api.waitFor(() =>
+      unescape(p.api.messages(USER.id).find((m) => m.messageId === shown.message_id)?.text ?? '').includes(
+        'Cancelled by /sessions',
+      ),
+    );
+    expect((await storage.conversations.get(privateKey))?.pendingApproval).toBeUndefined();
+  });
+
   it('a tap delivered twice switches once; a second tap on the current session says so', async () => {
     const { a, list } = await listed();
     const update = tap(`ss:${a}`, { chatId: USER.id, messageId: list.messageId });
@@ -371,7 +413,10 @@ describe('/model and /agent', () => {
       const before = texts().length;
       await p.post(privateText('/debug'));
       await p.api.waitFor(() => texts().slice(before).includes(workerTexts.debugUnavailable));
-      return texts()[before] ?? '';
+      const [settings, approvals] = (texts()[before] ?? '').split('\n\n');
+      // One message: the settings, then the approvals part.
+      expect(approvals?.split('\n')[0]).toBe(workerTexts.debugApprovalsNone);
+      return settings ?? '';
     };
     expect(await debug()).toBe(
       'Session: none yet (the next message starts one)\nModel: the default, claude-sonnet-4-5\nAgent: the main agent (default)',
