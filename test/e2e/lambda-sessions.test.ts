@@ -71,7 +71,8 @@ afterAll(async () => {
 
 const lambdaEnv = () => loadLambdaEnv({ ...env, OMNICLOUD_DATA_DIR: join(dir, `data-${Math.random()}`) });
 
-async function receiveAsLambdaEvent(): Promise<SqsEvent> {
+/** What the ingress enqueued, as the SQS event source hands it over, and the receipts to delete it. */
+async function receiveAsLambdaEvent(): Promise<{ event: SqsEvent; receipts: string[] }> {
   const received = await peers.sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
@@ -80,8 +81,9 @@ async function receiveAsLambdaEvent(): Promise<SqsEvent> {
       MessageSystemAttributeNames: ['All'],
     }),
   );
-  return {
-    Records: (received.Messages ?? []).map((m) => ({
+  const messages = received.Messages ?? [];
+  const event: SqsEvent = {
+    Records: messages.map((m) => ({
       messageId: m.MessageId ?? '',
       receiptHandle: m.ReceiptHandle ?? '',
       body: m.Body ?? '',
@@ -92,6 +94,7 @@ async function receiveAsLambdaEvent(): Promise<SqsEvent> {
       eventSource: 'aws:sqs',
     })),
   };
+  return { event, receipts: messages.map((m) => m.ReceiptHandle ?? '') };
 }
 
 describe('conversation management through the Lambda handlers', () => {
@@ -101,7 +104,7 @@ describe('conversation management through the Lambda handlers', () => {
     const step = async (update: Update): Promise<string> => {
       const before = telegram.sentTexts({ chatId: USER.id }).length;
       expect((await ingress(telegramWebhookEvent(update, WEBHOOK_SECRET))).statusCode).toBe(200);
-      const event = await receiveAsLambdaEvent();
+      const { event, receipts } = await receiveAsLambdaEvent();
       expect(event.Records).toHaveLength(1);
       const worker = await buildWorkerHandler(await lambdaEnv());
       try {
@@ -110,10 +113,8 @@ describe('conversation management through the Lambda handlers', () => {
         await worker.app.close();
       }
       // What the event source mapping does with a batch that succeeded (the FIFO group unlocks).
-      for (const r of event.Records) {
-        await peers.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: r.receiptHandle }),
-        );
+      for (const receipt of receipts) {
+        await peers.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
       }
       return telegram.sentTexts({ chatId: USER.id })[before] ?? '';
     };
