@@ -10,7 +10,7 @@ const PREFIX = 'ss:';
 /** Telegram's limit for `callback_data`, in bytes. */
 export const CALLBACK_DATA_LIMIT = 64;
 
-export function sessionButtonData(sessionId: SessionId): string {
+export function sessionButtonData(sessionId: string): string {
   return `${PREFIX}${sessionId}`;
 }
 

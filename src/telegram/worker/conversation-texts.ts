@@ -44,7 +44,7 @@ export function titleOf(session: Pick<SessionEntry, 'title' | 'sessionId'>, max:
 const turns = (n: number): string => `${n} turn${n === 1 ? '' : 's'}`;
 
 /** One session of the list: `2. 5 h ago · 3 turns · $0.0040 · current` and its title below. */
-export function sessionLine(s: SessionEntry, index: number, now: number): string {
+export function sessionLine(s: SessionEntry, index: number, now: number, titleMax = 100): string {
   const state = s.current
     ? ' · current'
     : s.history === 'expired'
@@ -52,7 +52,7 @@ export function sessionLine(s: SessionEntry, index: number, now: number): string
       : s.history === 'missing'
         ? ' · deleted'
         : '';
-  return `${s.current ? '▶' : `${index}.`} ${when(s.updatedAt, now)} · ${turns(s.turns)} · $${s.costUsd.toFixed(4)}${state}\n   ${titleOf(s, 100)}`;
+  return `${s.current ? '▶' : `${index}.`} ${when(s.updatedAt, now)} · ${turns(s.turns)} · $${s.costUsd.toFixed(4)}${state}\n   ${titleOf(s, titleMax)}`;
 }
 
 export const conversationTexts = {

@@ -7,7 +7,6 @@ import { conversationKeyString, type ConversationKey } from '../../core/keys.js'
 import type { Logger } from '../../core/logger.js';
 import type { SessionsWork, SettingWork, SwitchWork } from '../../queue/types.js';
 import { sessionButtonData } from '../session-data.js';
-import type { SessionId } from '../../core/ids.js';
 import {
   agentSetText,
   agentText,
@@ -50,19 +49,30 @@ function refusalOf(err: unknown): Refusal | undefined {
   return (REFUSALS as readonly string[]).includes(err.code) ? (err.code as Refusal) : undefined;
 }
 
+/** Characters the session lines may take in one message (4096, less the header and hints). */
+const LIST_BUDGET = 3600;
+
 /** The `/sessions` list as text and one button per session that can be continued and is not current. */
 export function sessionsMessage(
   page: SessionsPage,
   now: number,
 ): { text: string; keyboard: InlineKeyboardButton[][] } {
   if (page.sessions.length === 0) return { text: texts.sessionsNone, keyboard: [] };
-  const lines = [texts.sessionsHeader, ''];
-  let index = 0;
-  for (const s of page.sessions) lines.push(sessionLine(s, s.current ? 0 : ++index, now));
+  // Titles are cut shorter when long ones (or wide characters) would not fit one message.
+  const listed = (titleMax: number): string[] => {
+    let index = 0;
+    return page.sessions.map((s) => sessionLine(s, s.current ? 0 : ++index, now, titleMax));
+  };
+  const full = listed(100);
+  const lines = [
+    texts.sessionsHeader,
+    '',
+    ...(full.join('\n').length > LIST_BUDGET ? listed(40) : full),
+  ];
   const keyboard = page.sessions
     .filter((s) => !s.current && s.history === 'available')
     .map((s) => [
-      { text: texts.switchButton(s), callback_data: sessionButtonData(s.sessionId as SessionId) },
+      { text: texts.switchButton(s), callback_data: sessionButtonData(s.sessionId) },
     ]);
   lines.push('');
   if (page.current === null) lines.push(texts.sessionsFresh);
