@@ -99,7 +99,7 @@ describe('the /sessions message', () => {
     expect(text.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
     expect(keyboard).toHaveLength(20);
     for (const [button] of keyboard) {
-      const data = String(button?.callback_data);
+      const data = button?.callback_data ?? '';
       expect(Buffer.byteLength(data)).toBeLessThanOrEqual(CALLBACK_DATA_LIMIT);
       expect(parseSessionData(data)).toBeDefined();
       expect([...String(button?.text)].length).toBeLessThanOrEqual(34);

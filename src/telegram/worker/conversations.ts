@@ -56,7 +56,7 @@ const LIST_BUDGET = 3600;
 export function sessionsMessage(
   page: SessionsPage,
   now: number,
-): { text: string; keyboard: InlineKeyboardButton[][] } {
+): { text: string; keyboard: InlineKeyboardButton.CallbackButton[][] } {
   if (page.sessions.length === 0) return { text: texts.sessionsNone, keyboard: [] };
   // Titles are cut shorter when long ones (or wide characters) would not fit one message.
   const listed = (titleMax: number): string[] => {
@@ -64,16 +64,10 @@ export function sessionsMessage(
     return page.sessions.map((s) => sessionLine(s, s.current ? 0 : ++index, now, titleMax));
   };
   const full = listed(100);
-  const lines = [
-    texts.sessionsHeader,
-    '',
-    ...(full.join('\n').length > LIST_BUDGET ? listed(40) : full),
-  ];
+  const lines = [texts.sessionsHeader, '', ...(full.join('\n').length > LIST_BUDGET ? listed(40) : full)];
   const keyboard = page.sessions
     .filter((s) => !s.current && s.history === 'available')
-    .map((s) => [
-      { text: texts.switchButton(s), callback_data: sessionButtonData(s.sessionId) },
-    ]);
+    .map((s) => [{ text: texts.switchButton(s), callback_data: sessionButtonData(s.sessionId) }]);
   lines.push('');
   if (page.current === null) lines.push(texts.sessionsFresh);
   lines.push(keyboard.length ? texts.sessionsHint : texts.sessionsNoneSwitchable);
