@@ -261,6 +261,19 @@ describe('a /sessions button', () => {
     expect((await storage.conversations.get(privateKey))?.pendingApproval).toBeUndefined();
   });
 
+  it('waits for a turn holding the conversation (busy is retried by the queue), then switches', async () => {
+    const { a, b, list } = await listed();
+    const lease = await storage.leases.acquire(privateKey, { ttlMs: 60_000 });
+    const sent = texts().length;
+    await p.post(tap(`ss:${a}`, { chatId: USER.id, messageId: list.messageId }));
+    await settle();
+    expect(texts()).toHaveLength(sent);
+    expect(await storage.conversations.get(privateKey)).toMatchObject({ sessionId: b });
+    await storage.leases.release(lease);
+    await p.api.waitFor(() => texts().some((t) => t.startsWith('Continuing')), 10_000);
+    expect(await storage.conversations.get(privateKey)).toMatchObject({ sessionId: a });
+  });
+
   it('a tap delivered twice switches once; a second tap on the current session says so', async () => {
     const { a, list } = await listed();
     const update = tap(`ss:${a}`, { chatId: USER.id, messageId: list.messageId });
