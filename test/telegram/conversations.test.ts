@@ -443,3 +443,14 @@ describe('/model and /agent', () => {
     );
   });
 });
+
+describe('without conversation management configured', () => {
+  it('/sessions, /model, /agent say so and /debug carries on without its settings part', async () => {
+    await p.close();
+    p = await startPipeline({ runner });
+    for (const command of ['/sessions', '/model', '/agent opus']) {
+      expect(await say(command)).toBe(conversationTexts.unavailable);
+    }
+    expect(await say('/debug')).toBe(workerTexts.debugUnavailable);
+  });
+});
