@@ -190,6 +190,15 @@ describe('/sessions', () => {
     );
   });
 
+  it('shows the current session with its catalog entry even when it is older than those listed', async () => {
+    const oldest = await seed(privateKey, 'The oldest question', { turns: 3, agoMs: 5 * DAY });
+    await seed(privateKey, 'newer one', { agoMs: DAY });
+    await storage.conversations.switchTo(privateKey, oldest, 3);
+    const text = await say('/sessions 1');
+    expect(text).toContain('· 3 turns · $0.0375 · current\n   The oldest question');
+    expect(text).not.toContain('newer one');
+  });
+
   it('takes a count (1–20) and refuses anything else without queueing', async () => {
     for (let i = 0; i < 4; i++) await seed(privateKey, `question ${i}`, { agoMs: (10 - i) * 60_000 });
     const two = await say('/sessions 2');
