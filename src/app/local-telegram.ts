@@ -19,6 +19,7 @@ import { createLocalProactive } from './local-proactive.js';
 import { transcriptExporter } from './transcript-exporter.js';
 import type { AppDeps } from './types.js';
 import { usageReader } from './usage-reader.js';
+import { conversationServiceFor } from './conversations.js';
 
 /** Every configured tenant's bot running in this process. */
 export interface LocalTelegram {
@@ -62,6 +63,7 @@ export async function startLocalTelegram(
   const webhooks = new Map<string, WebhookTenant>();
   const exportTranscript = transcriptExporter(app);
   const usage = usageReader(app.usage);
+  const conversations = conversationServiceFor(app);
   const approvals = telegramApprovalsOf(app.storage);
   const files = telegramFilesOf(app.storage, app.tenants);
   const proactive = createLocalProactive(app);
@@ -83,6 +85,7 @@ export async function startLocalTelegram(
         approvals,
         exportTranscript,
         usage,
+        conversations,
         files,
         proactive: proactiveStoresOf(app.storage),
         schedules: { service: proactive.service, claims: app.storage.claims },

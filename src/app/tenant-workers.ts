@@ -6,7 +6,7 @@ import type { QueueHandler } from '../queue/types.js';
 import { createTenantBot } from '../telegram/tenant-bot.js';
 import type { LiveOptions } from '../telegram/worker/live/index.js';
 import type { TelegramApprovals } from '../telegram/approvals/index.js';
-import type { TranscriptExporter, UsageReader } from '../telegram/worker/types.js';
+import type { ConversationControl, TranscriptExporter, UsageReader } from '../telegram/worker/types.js';
 import type { WorkerFiles } from '../telegram/worker/receive-files.js';
 import type { ProactiveStores } from '../telegram/worker/proactive.js';
 import type { ResolvedTenants } from '../tenants/index.js';
@@ -20,6 +20,8 @@ export interface TenantWorkersDeps {
   /** Approval requests: shown with buttons, decisions continued, `/debug`. */
   approvals?: TelegramApprovals;
   usage?: UsageReader;
+  /** Conversation management: `/sessions`, its buttons, `/model`, `/agent` (`conversationServiceFor`). */
+  conversations?: ConversationControl;
   /** Live replies (`TELEGRAM_LIVE_*`); default on. */
   live?: LiveOptions;
   /** Attachments in and the agent's files out (`telegramFilesOf`). */
@@ -49,6 +51,7 @@ export function createTenantWorkers(deps: TenantWorkersDeps): QueueHandler {
         ...(deps.approvals ? { approvals: deps.approvals } : {}),
         ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
         ...(deps.usage ? { usage: deps.usage } : {}),
+        ...(deps.conversations ? { conversations: deps.conversations } : {}),
         ...(deps.live ? { live: deps.live } : {}),
         ...(deps.files ? { files: deps.files } : {}),
         ...(deps.proactive ? { proactive: deps.proactive } : {}),

@@ -3,7 +3,12 @@ import { createApprovalFlow } from '../agent/approval-flow.js';
 import type { ApprovalId } from '../approvals/types.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { parseSessionId, type SessionId, type TenantId } from '../core/ids.js';
-import { conversationKeyString, projectKeyForTenant, type ConversationKey } from '../core/keys.js';
+import {
+  conversationKeyString,
+  projectKeyForTenant,
+  sameConversation,
+  type ConversationKey,
+} from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import { toJsonl, transcriptFileName } from '../sessions/conversation-view.js';
 import { settingsOf } from '../sessions/settings.js';
@@ -147,7 +152,9 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
       const limit = options?.limit ?? DEFAULT_SESSIONS_SHOWN;
       const listed = await storage.sessions.list(key.tenant, { chat: key.chat, thread: key.thread, limit });
       if (map && current && !listed.some((s) => s.sessionId === current)) {
-        listed.unshift(fromMap(map));
+        // Older than the newest `limit` (switched back to), or from before the catalog existed.
+        const known = await storage.sessions.get(key.tenant, current);
+        listed.unshift(known && sameConversation(known.key, key) ? known : fromMap(map));
         if (listed.length > limit) listed.pop();
       }
       const sessions = await Promise.all(listed.map((info) => view(info, current, true)));

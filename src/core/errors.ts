@@ -8,6 +8,8 @@
  *   `telegram/ingress/webhook.ts`, with the same `describeBotError`): one log line per failed update;
  * - the Telegram worker: `turnErrorText`/`failureText` in `telegram/worker/error-text.ts`, the reply a user gets for a failed
  *   turn's `error_code` or a failed job's `OmniError.code`;
+ * - the Telegram worker's conversation management: `switchRefusalText` and the unknown-name replies
+ *   in `telegram/worker/conversations.ts` (a refused `/sessions` switch, `/model`, `/agent`);
  * - the Telegram ingress's `/schedule`: `refusalOf` in `telegram/ingress/schedule/refusal.ts`, the
  *   message of a refused schedule change (a 4xx `OmniError`) as the reply;
  * - the CLI: `runCli` in `cli/main.ts` (any error: its message, no stack), `formatReply` in

@@ -36,6 +36,12 @@ const items: QueuedMessage[] = [
     decision: 'allow_conversation',
     byName: 'Ann',
   },
+  { kind: 'sessions', key, source },
+  { kind: 'sessions', key, source, limit: 20 },
+  { kind: 'switch', key, source, sessionId: '0b9a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d' },
+  { kind: 'setting', key, source, field: 'model' },
+  { kind: 'setting', key, source, field: 'model', value: 'opus' },
+  { kind: 'setting', key, source, field: 'agent', value: null },
 ];
 
 const photo: TelegramAttachment = {
@@ -88,7 +94,29 @@ describe('work item codec', () => {
       'debug',
       'reset',
       'scheduled',
+      'sessions',
+      'setting',
+      'switch',
     ]);
+  });
+
+  it('refuses conversation-management items out of bounds or with forged fields', () => {
+    const wire = (extra: Record<string, unknown>) => JSON.stringify({ key, source, ...extra });
+    rejects(wire({ kind: 'sessions', limit: 0 }), /invalid sessions work item/);
+    rejects(wire({ kind: 'sessions', limit: 21 }), /invalid sessions work item/);
+    rejects(wire({ kind: 'sessions', limit: 2.5 }), /invalid sessions work item/);
+    rejects(wire({ kind: 'switch' }), /invalid switch work item/);
+    rejects(wire({ kind: 'switch', sessionId: '0B9A1C2D-3E4F-4A5B-8C6D-7E8F9A0B1C2D' }), /invalid switch/);
+    rejects(wire({ kind: 'switch', sessionId: '../../etc/passwd' }), /invalid switch work item/);
+    rejects(
+      wire({ kind: 'switch', sessionId: '0b9a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d', chat: -1 }),
+      /invalid switch work item/,
+    );
+    rejects(wire({ kind: 'setting', field: 'budget', value: 'x' }), /invalid setting work item/);
+    rejects(wire({ kind: 'setting', field: 'model', value: '' }), /invalid setting work item/);
+    rejects(wire({ kind: 'setting', field: 'model', value: 'a b' }), /invalid setting work item/);
+    rejects(wire({ kind: 'setting', field: 'model', value: 'x'.repeat(201) }), /invalid setting work item/);
+    rejects(wire({ kind: 'setting', field: 'agent', value: 7 }), /invalid setting work item/);
   });
 
   it.each(items.map((item) => [item.kind, item] as const))('round-trips a %s item', (_kind, item) => {

@@ -6,14 +6,14 @@ import type { ApprovalId } from '../approvals/types.js';
 import { conversationKey, conversationKeyString } from '../core/keys.js';
 import { errorMessage } from '../core/errors.js';
 import { QueueMessageFormatError } from './errors.js';
-import type { QueuedKind, QueuedMessage, WorkSource } from './types.js';
+import { MAX_SESSIONS_SHOWN, type QueuedKind, type QueuedMessage, type WorkSource } from './types.js';
 
 /**
  * The work item's wire format (an SQS message body; the in-process queue checks items with it too).
  * JSON, one object; every object is strict (an unknown field is an error, never dropped):
  *
  * ```json
- * { "kind": "agent",                      // agent | reset | debug | cost | approval
+ * { "kind": "agent",      // agent | reset | debug | cost | sessions | switch | setting | approval
  *   "key": { "tenant": "acme", "chat": "-1001234", "thread": "42" },
  *   "source": { "type": "telegram", "updateId": 901, "userId": 7,
  *               "replyTo": { "chatId": -1001234, "threadId": 42, "replyToMessageId": 55 } },
@@ -48,7 +48,11 @@ import type { QueuedKind, QueuedMessage, WorkSource } from './types.js';
  *
  * `reset`, `debug` and `cost` carry only `kind`, `key` and `source`; `approval` adds
  * `"approvalId": "<22 characters base64url>", "decision": "allow_once" | "allow_conversation" | "deny"`
- * and optionally `"byName"` (the decider's display name, ≤ 128 characters; never the tool input). A new kind of work is a new
+ * and optionally `"byName"` (the decider's display name, ≤ 128 characters; never the tool input).
+ * Conversation management (issue 17): `sessions` adds an optional `"limit"` (1–20); `switch` adds
+ * `"sessionId": "<lowercase UUID>"` (its `replyTo.replyToMessageId` is the `/sessions` message);
+ * `setting` adds `"field": "model" | "agent"` and optionally `"value"`: a name (the characters of a
+ * model alias, ≤ 200) to set, `null` to clear, absent to show. A new kind of work is a new
  * member here and in `QueuedMessage` (types.ts); the worker's exhaustive switch then asks for it.
  */
 const int = z.number().int().safe();
@@ -67,6 +71,11 @@ const telegramSource = z.strictObject({
 });
 
 const base = { key, source: telegramSource };
+
+/** A session id: a lowercase UUID (`core/ids.ts` `parseSessionId`). */
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A model alias or id, an agent name (`sessions/settings.ts`, an alert's `model`). */
+const SETTING_NAME_RE = /^[A-Za-z0-9._:/@[\]-]{1,200}$/;
 
 /** `2026-12-02T09:00:00Z` (seconds, optional fraction): a due time between 2000 and 2200. */
 const isoDue = z
@@ -164,6 +173,26 @@ const WIRE = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('reset'), ...base }),
   z.strictObject({ kind: z.literal('debug'), ...base }),
   z.strictObject({ kind: z.literal('cost'), ...base }),
+  z.strictObject({
+    kind: z.literal('sessions'),
+    ...base,
+    limit: int.min(1).max(MAX_SESSIONS_SHOWN).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('switch'),
+    ...base,
+    sessionId: z.string().regex(UUID_RE, { error: 'must be a lowercase UUID' }),
+  }),
+  z.strictObject({
+    kind: z.literal('setting'),
+    ...base,
+    field: z.enum(['model', 'agent']),
+    value: z
+      .string()
+      .regex(SETTING_NAME_RE, { error: 'must be a model alias or agent name' })
+      .nullable()
+      .optional(),
+  }),
   z.strictObject({
     kind: z.literal('approval'),
     ...base,

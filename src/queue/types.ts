@@ -139,6 +139,34 @@ export interface CostWork extends WorkBase {
   kind: 'cost';
 }
 
+/** `/sessions [n]`: list the conversation's recent sessions, with a button to switch to each. */
+export interface SessionsWork extends WorkBase {
+  kind: 'sessions';
+  /** How many to show (1–`MAX_SESSIONS_SHOWN`); default 10. */
+  limit?: number;
+}
+
+/**
+ * A tap on a `/sessions` button: continue `sessionId` in this conversation (the button's message's
+ * chat and topic, never the data). `source.replyTo.replyToMessageId` is the list message, which the
+ * worker refreshes.
+ */
+export interface SwitchWork extends WorkBase {
+  kind: 'switch';
+  /** A lowercase UUID (checked again by the service: a session of this conversation). */
+  sessionId: string;
+}
+
+/**
+ * `/model [alias]`, `/agent [name]`: show the conversation's setting (no `value`), set it (a name,
+ * checked against the tenant's choices by the worker) or clear it back to the default (`null`).
+ */
+export interface SettingWork extends WorkBase {
+  kind: 'setting';
+  field: 'model' | 'agent';
+  value?: string | null;
+}
+
 /**
  * A person's decision on the conversation's pending approval request (an inline button tap): the
  * worker continues the deferred tool call with it (`TurnRequest.approval`). Never merged with
@@ -205,7 +233,16 @@ export interface AlertWork {
  * `message.ts` (decoded once, at the queue boundary; unknown kinds are rejected).
  */
 export type QueuedMessage =
-  AgentWork | ResetWork | DebugWork | CostWork | ApprovalWork | ScheduledWork | AlertWork;
+  | AgentWork
+  | ResetWork
+  | DebugWork
+  | CostWork
+  | SessionsWork
+  | SwitchWork
+  | SettingWork
+  | ApprovalWork
+  | ScheduledWork
+  | AlertWork;
 
 /** Work items that came from a Telegram update (they carry a reply target). */
 export type TelegramWork = Extract<QueuedMessage, { source: TelegramSource }>;
@@ -254,3 +291,6 @@ export interface QueueConsumer {
 }
 
 export const DEFAULT_MAX_RECEIVES = 5;
+
+/** The most sessions `/sessions` lists at once (the list and its buttons stay within one message). */
+export const MAX_SESSIONS_SHOWN = 20;

@@ -9,6 +9,9 @@ const BUILTIN_DESCRIPTIONS: Record<BuiltinCommand, string> = {
   stop: 'Stop the turn running here, or cancel its approval request',
   debug: "This conversation's approvals and transcript files",
   cost: "Show this conversation's usage",
+  sessions: "This conversation's recent sessions: tap one to continue it",
+  model: 'Show or choose the model here: /model [alias|default]',
+  agent: 'Show or choose the agent here: /agent [name|default]',
   schedule: 'Scheduled runs here: /schedule add|list|pause|resume|remove',
 };
 

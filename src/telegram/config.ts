@@ -11,6 +11,9 @@ export const BUILTIN_COMMANDS = [
   'stop',
   'debug',
   'cost',
+  'sessions',
+  'model',
+  'agent',
   'schedule',
 ] as const;
 export type BuiltinCommand = (typeof BUILTIN_COMMANDS)[number];

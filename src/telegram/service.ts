@@ -17,7 +17,7 @@ import { createTenantBot } from './tenant-bot.js';
 import type { LiveOptions } from './worker/live/index.js';
 import type { WorkerFiles } from './worker/receive-files.js';
 import type { ProactiveStores } from './worker/proactive.js';
-import type { TranscriptExporter, UsageReader } from './worker/types.js';
+import type { ConversationControl, TranscriptExporter, UsageReader } from './worker/types.js';
 
 /** Builds the queue around the worker's handler: producer + the consumer that feeds the handler. */
 export type QueueFactory = (handler: QueueHandler) => {
@@ -42,6 +42,8 @@ export interface TelegramServiceDeps {
   schedules?: TelegramSchedules;
   exportTranscript?: TranscriptExporter;
   usage?: UsageReader;
+  /** Conversation management (`/sessions` and its buttons, `/model`, `/agent`, `/debug`'s settings). */
+  conversations?: ConversationControl;
   /** Photos and documents in, the agent's files out; without it files get a "not available" reply. */
   files?: WorkerFiles;
   /** Scheduled runs and alert investigations (issue 16): the schedule store and claims. */
@@ -107,6 +109,7 @@ export function createTelegramService(deps: TelegramServiceDeps): TelegramServic
       ...(deps.approvals ? { approvals: deps.approvals } : {}),
       ...(deps.exportTranscript ? { exportTranscript: deps.exportTranscript } : {}),
       ...(deps.usage ? { usage: deps.usage } : {}),
+      ...(deps.conversations ? { conversations: deps.conversations } : {}),
       ...(deps.typingIntervalMs !== undefined ? { typingIntervalMs: deps.typingIntervalMs } : {}),
       ...(deps.live ? { live: deps.live } : {}),
     },

@@ -18,7 +18,19 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const BUILTINS = ['start', 'help', 'newchat', 'new', 'stop', 'debug', 'cost', 'schedule'];
+const BUILTINS = [
+  'start',
+  'help',
+  'newchat',
+  'new',
+  'stop',
+  'debug',
+  'cost',
+  'sessions',
+  'model',
+  'agent',
+  'schedule',
+];
 
 describe('command menu', () => {
   it('registers the built-ins, then configured commands Telegram accepts (not hello-world)', async () => {

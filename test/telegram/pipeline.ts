@@ -18,7 +18,11 @@ import {
 import type { LiveOptions } from '../../src/telegram/worker/live/index.js';
 import type { WorkerFiles } from '../../src/telegram/worker/receive-files.js';
 import type { ProactiveStores } from '../../src/telegram/worker/proactive.js';
-import type { TranscriptExporter, UsageReader } from '../../src/telegram/worker/types.js';
+import type {
+  ConversationControl,
+  TranscriptExporter,
+  UsageReader,
+} from '../../src/telegram/worker/types.js';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 import { startFauxqs, type FauxqsPeer } from '../peers/fauxqs.js';
 
@@ -34,6 +38,8 @@ export interface PipelineOptions {
   policy?: AccessPolicy;
   exportTranscript?: TranscriptExporter;
   usage?: UsageReader;
+  /** Conversation management (e.g. `createConversationService` over the test's storage). */
+  conversations?: ConversationControl;
   live?: LiveOptions;
   /** The conversations' running turns (e.g. a real storage's leases): `/stop`, Stop button, 👀. */
   stops?: TurnStops;
@@ -84,6 +90,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.exportTranscript ? { exportTranscript: options.exportTranscript } : {}),
     ...(options.usage ? { usage: options.usage } : {}),
+    ...(options.conversations ? { conversations: options.conversations } : {}),
     ...(options.stops ? { stops: options.stops } : {}),
     ...(options.approvals ? { approvals: options.approvals } : {}),
     ...(options.schedules ? { schedules: options.schedules } : {}),

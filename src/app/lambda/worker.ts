@@ -9,6 +9,7 @@ import { proactiveStoresOf } from '../proactive.js';
 import { transcriptExporter } from '../transcript-exporter.js';
 import type { AppDeps } from '../types.js';
 import { usageReader } from '../usage-reader.js';
+import { conversationServiceFor } from '../conversations.js';
 import type { LambdaEnv } from './env.js';
 
 export type WorkerHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
@@ -42,6 +43,7 @@ export async function buildWorkerHandler(
         exportTranscript: transcriptExporter(app),
         approvals: telegramApprovalsOf(app.storage),
         usage: usageReader(app.usage),
+        conversations: conversationServiceFor(app),
         live: liveOptionsOf(env),
         files: telegramFilesOf(app.storage, app.tenants),
         proactive: proactiveStoresOf(app.storage),

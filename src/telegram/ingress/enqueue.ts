@@ -17,7 +17,9 @@ export interface EnqueueTarget {
  */
 export type QueuedWork =
   | { kind: 'agent'; text: string; attachments?: TelegramAttachment[]; mediaGroupId?: string }
-  | { kind: 'reset' | 'debug' | 'cost' };
+  | { kind: 'reset' | 'debug' | 'cost' }
+  | { kind: 'sessions'; limit?: number }
+  | { kind: 'setting'; field: 'model' | 'agent'; value?: string | null };
 
 /** The Telegram source of a work item: the update, its sender, and where to answer. */
 export function telegramSource(updateId: number, message: Message, target: EnqueueTarget): TelegramSource {
@@ -55,6 +57,17 @@ export function queuedFrom(
       ...(work.attachments?.length ? { attachments: work.attachments } : {}),
       ...(work.mediaGroupId !== undefined ? { mediaGroupId: work.mediaGroupId } : {}),
       ...messageContextOf(message, botId),
+    };
+  }
+  if (work.kind === 'sessions') {
+    return { kind: 'sessions', ...base, ...(work.limit !== undefined ? { limit: work.limit } : {}) };
+  }
+  if (work.kind === 'setting') {
+    return {
+      kind: 'setting',
+      ...base,
+      field: work.field,
+      ...(work.value !== undefined ? { value: work.value } : {}),
     };
   }
   return { kind: work.kind, ...base };

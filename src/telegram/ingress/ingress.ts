@@ -14,6 +14,7 @@ import { chatMembership } from './membership.js';
 import { editedMessages } from './edited.js';
 import { placeWithin } from './place.js';
 import { scheduleButtons } from './schedule/button.js';
+import { sessionButtons } from './session-button.js';
 import type { TelegramSchedules } from './schedule/types.js';
 import { buttonPresses } from './stop-button.js';
 import type { TurnStops } from './stops.js';
@@ -82,6 +83,7 @@ export function createIngress(deps: IngressDeps): Composer<Context> {
     logger,
   };
   composer.use(scheduleButtons({ ...commandDeps, policy }));
+  composer.use(sessionButtons({ ...commandDeps, policy }));
   composer.use(buttonPresses({ ...commandDeps, policy }));
   composer.use(editedMessages({ ...commandDeps, policy }));
 

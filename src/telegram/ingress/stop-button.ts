@@ -78,7 +78,8 @@ function conversationOf(
   return placeOfButton(deps, message)?.key;
 }
 
-function placeOfButton(
+/** The conversation (and topic) of the message a button is on; none for an inaccessible message. */
+export function placeOfButton(
   deps: Pick<ButtonDeps, 'tenant' | 'policy'>,
   message: MaybeInaccessibleMessage | undefined,
 ): { key: ConversationKey; threadId?: number | undefined } | undefined {

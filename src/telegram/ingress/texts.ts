@@ -43,6 +43,16 @@ export const texts = {
   approvalForeign: 'This approval request does not belong to this conversation: nothing was changed.',
   approvalExpired: "This request expired: it was not run. The agent is told at the conversation's next turn.",
   approvalAlready: (how: string): string => `Already decided: ${how}.`,
+  // Conversation management (issue 17): /sessions, its buttons, /model, /agent.
+  sessionsUsage: (max: number): string =>
+    `Usage: /sessions [n] — the last n sessions of this conversation (1–${max}; default 10).`,
+  settingUsage: (field: 'model' | 'agent'): string =>
+    field === 'model'
+      ? 'Usage: /model shows the model; /model <alias> chooses one; /model default goes back to the default.'
+      : 'Usage: /agent shows the agent; /agent <name> chooses one; /agent default goes back to the main agent.',
+  sessionSwitching: 'Switching…',
+  sessionButtonStale: 'This list is too old to use: send /sessions again.',
+  sessionSwitchFailed: 'Could not switch just now: please tap again in a moment.',
   approvalCancelled: '⏹ Cancelled the pending approval request: the tool call was not run.',
 } as const;
 

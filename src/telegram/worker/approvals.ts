@@ -123,10 +123,10 @@ export function createWorkerApprovals(deps: WorkerApprovalsDeps) {
     return true;
   };
 
-  /** `/new` cancelled a request: its message says so. */
-  const showCancelled = async (key: ConversationKey, id: ApprovalId): Promise<void> => {
+  /** `/new` (or a `/sessions` switch: `by`) cancelled a request: its message says so. */
+  const showCancelled = async (key: ConversationKey, id: ApprovalId, by = '/new'): Promise<void> => {
     const record = await read(key, id);
-    if (record) await editApprovalNotice(api, record, { status: 'cancelled', by: '/new' }, logger);
+    if (record) await editApprovalNotice(api, record, { status: 'cancelled', by }, logger);
   };
 
   /**

@@ -9,8 +9,13 @@ export type { ProactiveStores } from './proactive.js';
 export { formatForTelegram, TELEGRAM_TEXT_LIMIT, type TelegramChunk } from './format.js';
 export { sendMarkdown, type ReplyTarget } from './reply.js';
 export type {
+  ConversationControl,
   ConversationUsage,
   PeriodSpend,
+  SessionEntry,
+  SessionsPage,
+  SettingsInfo,
+  SwitchResult,
   TranscriptExporter,
   TranscriptFile,
   UsageReader,

@@ -17,6 +17,7 @@ import type {
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { TelegramApprovals } from '../approvals/index.js';
 import { createWorkerApprovals } from './approvals.js';
+import { createConversationCommands } from './conversations.js';
 import { deliverWithRetry } from './deliver.js';
 import { failureText } from './error-text.js';
 import { createLiveReply, type LiveOptions } from './live/index.js';
@@ -27,7 +28,13 @@ import { sendPlain, type ReplyTarget } from './reply.js';
 import { sendFiles } from './send-files.js';
 import { texts } from './texts.js';
 import { startTyping, TYPING_INTERVAL_MS } from './typing.js';
-import type { ConversationUsage, PeriodSpend, TranscriptExporter, UsageReader } from './types.js';
+import type {
+  ConversationControl,
+  ConversationUsage,
+  PeriodSpend,
+  TranscriptExporter,
+  UsageReader,
+} from './types.js';
 
 export interface TelegramWorkerDeps {
   /** `bot.api` (with auto-retry installed by `createTelegramBot`). */
@@ -37,6 +44,11 @@ export interface TelegramWorkerDeps {
   exportTranscript?: TranscriptExporter;
   /** For `/cost`; without it the command says it is unavailable. */
   usage?: UsageReader;
+  /**
+   * Conversation management (issue 17): `/sessions` and its switch buttons, `/model`, `/agent`,
+   * and `/debug`'s settings part. Without it those commands say they are unavailable.
+   */
+  conversations?: ConversationControl;
   /**
    * `api` without auto-retry, for live updates (drafts, edits, "typing…") that must skip rather
    * than sleep on a 429. Default: a plain `Api` on the same token and client options.
@@ -113,6 +125,15 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
         return false;
       },
     );
+
+  const manage = createConversationCommands({
+    api,
+    conversations: deps.conversations,
+    notify,
+    showCancelled: approvals?.showCancelled,
+    clock: deps.clock ?? systemClock,
+    logger,
+  });
 
   const warnIfFailed = (key: QueuedMessage['key'], result: TurnResult): void => {
     if (!result.is_error) return;
@@ -305,7 +326,11 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   };
 
   const sendTranscript = async (message: TelegramWork, target: ReplyTarget): Promise<void> => {
-    if (approvals) await notify(target, await approvals.debugText(message.key));
+    const state = [
+      await manage.debugText(message.key),
+      approvals ? await approvals.debugText(message.key) : undefined,
+    ].filter((part) => part !== undefined);
+    if (state.length > 0) await notify(target, state.join('\n\n'));
     if (!deps.exportTranscript) return void (await notify(target, texts.debugUnavailable));
     const files = await deps.exportTranscript(message.key);
     if (files.length === 0) return void (await notify(target, texts.debugNone));
@@ -346,6 +371,12 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
         return sendTranscript(message, target);
       case 'cost':
         return sendUsage(message, target);
+      case 'sessions':
+        return manage.listSessions(message, target);
+      case 'switch':
+        return manage.switchSession(message, target);
+      case 'setting':
+        return manage.setting(message, target);
       default:
         return unknownKind(message);
     }

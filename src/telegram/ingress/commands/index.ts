@@ -4,9 +4,11 @@ import { handleNewChat } from '../newchat.js';
 import { cancelPendingApproval } from '../approval-cancel.js';
 import { scheduleCommand } from '../schedule/index.js';
 import { texts } from '../texts.js';
+import { agentCommand, modelCommand, sessionsCommand } from './conversation.js';
 import { enqueueFor, onCommand, when, type CommandContext, type CommandDeps } from './context.js';
 
 export { type CommandContext, type CommandDeps } from './context.js';
+export { agentCommand, modelCommand, sessionsCommand } from './conversation.js';
 
 /** `/start`: what the bot does. */
 export const startCommand = (): Composer<CommandContext> =>
@@ -99,8 +101,8 @@ export const costCommand = (deps: CommandDeps): Composer<CommandContext> =>
  * Every command, one composer each, in order: the first that matches answers. Built-ins that need
  * no conversation first, then configured static commands and unknown names, `/schedule` (which
  * works in the General topic too), then (only where
- * there is a conversation) configured agent commands, the queued built-ins and `/stop` (answered
- * at once).
+ * there is a conversation) configured agent commands, the queued built-ins (`/new`, `/debug`,
+ * `/cost`, `/sessions`, `/model`, `/agent`) and `/stop` (answered at once).
  */
 export function commandsComposer(deps: CommandDeps): Composer<CommandContext> {
   return new Composer<CommandContext>(
@@ -116,5 +118,8 @@ export function commandsComposer(deps: CommandDeps): Composer<CommandContext> {
     stopCommand(deps),
     debugCommand(deps),
     costCommand(deps),
+    sessionsCommand(deps),
+    modelCommand(deps),
+    agentCommand(deps),
   );
 }
