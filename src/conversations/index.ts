@@ -6,3 +6,12 @@ export {
   type ConversationServiceDeps,
 } from './service.js';
 export type * from './types.js';
+export {
+  planImport,
+  runImport,
+  type ImportDeps,
+  type ImportOutcome,
+  type ImportPlan,
+  type ImportProgress,
+} from './import.js';
+export { MAX_IMPORT_BYTES, readTranscript, type TranscriptSource } from './import-file.js';
