@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { SessionId } from '../core/ids.js';
@@ -50,7 +51,7 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** Every `.jsonl` below `dir` (recursively), or none if there is no such folder. */
 async function jsonlFiles(dir: string): Promise<string[]> {
-  let names: import('node:fs').Dirent[];
+  let names: Dirent[];
   try {
     names = await readdir(dir, { withFileTypes: true });
   } catch {
