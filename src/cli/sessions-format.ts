@@ -9,7 +9,7 @@ import { fitText, padText, textWidth } from './text-width.js';
 /** The terminal width when stdout is not a terminal (a pipe, a file). */
 export const DEFAULT_COLUMNS = 100;
 /** The title column never shrinks below this: on a narrow terminal the line wraps instead. */
-const MIN_TITLE = 12;
+const MIN_TITLE = 14;
 const GAP = '  ';
 
 /** `2026-12-02 07:30` (UTC). */
@@ -38,13 +38,16 @@ export function bytesLabel(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const HEADERS = ['UPDATED (UTC)', 'SESSION', 'CONVERSATION', 'TURNS', 'COST', 'STATE', 'TITLE'] as const;
+const HEADERS = ['UPDATED (UTC)', 'SESSION', 'CHAT', 'TURNS', 'COST', 'STATE', 'TITLE'] as const;
 /** Columns aligned right (numbers). */
 const RIGHT = new Set([3, 4]);
+/** Columns given up, in this order, when the title would get less than `MIN_TITLE` (cost, then turns). */
+const DROPPABLE = [4, 3];
 
 /**
- * The sessions as an aligned table no wider than `columns`: every column but the title is shown
- * whole (a session id must be copyable to act on it); the title gets what is left, cut with "…".
+ * The sessions as an aligned table no wider than `columns`: the session id, time, chat and state
+ * are always shown whole (an id must be copyable to act on it); the title gets what is left, cut
+ * with "…"; on a narrow terminal cost and then turns make room first (`--json` has everything).
  */
 export function sessionsTable(sessions: readonly SessionView[], columns = DEFAULT_COLUMNS): string[] {
   const rows = sessions.map((s) => [
@@ -57,14 +60,20 @@ export function sessionsTable(sessions: readonly SessionView[], columns = DEFAUL
     s.title === '' ? '-' : s.title,
   ]);
   const cells = [[...HEADERS], ...rows];
-  const fixed = HEADERS.length - 1;
+  const title = HEADERS.length - 1;
   const widths = HEADERS.map((_, i) => Math.max(...cells.map((row) => textWidth(row[i]!))));
-  const used = widths.slice(0, fixed).reduce((a, b) => a + b, 0) + GAP.length * fixed;
-  const titleWidth = Math.max(MIN_TITLE, columns - used);
+  let shown = widths.map((_, i) => i).filter((i) => i !== title);
+  const used = () => shown.reduce((sum, i) => sum + widths[i]! + GAP.length, 0);
+  for (const drop of DROPPABLE) {
+    if (columns - used() >= MIN_TITLE) break;
+    shown = shown.filter((i) => i !== drop);
+  }
+  const titleWidth = Math.max(MIN_TITLE, columns - used());
   return cells.map((row) =>
-    row
-      .map((cell, i) => {
-        if (i === fixed) return fitText(cell, titleWidth);
+    [...shown, title]
+      .map((i) => {
+        const cell = row[i]!;
+        if (i === title) return fitText(cell, titleWidth);
         const pad = widths[i]! - textWidth(cell);
         return RIGHT.has(i) ? ' '.repeat(pad) + cell : padText(cell, widths[i]!);
       })

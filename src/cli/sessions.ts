@@ -17,8 +17,9 @@ or DynamoDB + S3 with OMNICLOUD_STORAGE=cloud). --tenant may be left out when th
 
 list: newest first (default 50, at most 1000): last turn (UTC), the full session id, the
   conversation (chat or chat/thread), turns, cost, state (current: the conversation continues
-  it; expired: its history is gone, never resumed) and the first question. --json prints the
-  sessions as one JSON array with every field.
+  it; expired: its history is gone, never resumed) and the first question, cut to fit the
+  terminal (narrow ones drop cost, then turns). --json prints the sessions as one JSON array
+  with every field.
 show: one session: dates, turns, cost, model, history, and the size of its main transcript and
   each subagent transcript in the store, with their location.
 export: the transcript to stdout (pipe it) or to --out FILE (refused if FILE exists, unless
