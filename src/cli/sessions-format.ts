@@ -84,7 +84,7 @@ export function sessionsTable(sessions: readonly SessionView[], columns = DEFAUL
 
 function streamLine(stat: TranscriptStat | null): string {
   return stat
-    ? `${stat.entries} entries, ${bytesLabel(stat.bytes)}, last written ${utcMinute(stat.mtime)} UTC`
+    ? `${stat.entries} ${stat.entries === 1 ? 'entry' : 'entries'}, ${bytesLabel(stat.bytes)}, last written ${utcMinute(stat.mtime)} UTC`
     : 'not in the store';
 }
 

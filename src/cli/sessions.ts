@@ -23,8 +23,9 @@ list: newest first (default 50, at most 1000): last turn (UTC), the full session
 show: one session: dates, turns, cost, model, history, and the size of its main transcript and
   each subagent transcript in the store, with their location.
 export: the transcript to stdout (pipe it) or to --out FILE (refused if FILE exists, unless
-  --force). --format jsonl (the main transcript's raw entries, as Claude Code writes them; the default) or md (a
-  readable Markdown record with the subagents'; the default when FILE ends in .md).
+  --force). --format jsonl (the default: the main transcript's raw entries, as Claude Code
+  writes them) or md (a readable Markdown record with the subagents'; the default when FILE
+  ends in .md).
 delete: removes the session's transcripts (main and subagents) and its catalog entry; a
   conversation on it starts afresh at its next message. Asks first in a terminal; elsewhere
   it needs --yes.
