@@ -96,6 +96,27 @@ export function parseJsonLines(text: string, path: string): Array<Record<string,
   return entries;
 }
 
+/**
+ * Text in a user entry that nobody typed: the binary's reminders and local-command echoes, and the
+ * runner's own context blocks (time, sender, reply, attachment). As `model/transcript-view.ts`.
+ */
+const INJECTED = [
+  '<system-reminder>',
+  'Base directory for this skill:',
+  '[Request interrupted',
+  '<command-name>',
+  '<command-message>',
+  '<local-command-stdout>',
+  'Caveat: The messages below',
+  '<message_time>',
+  '<message_from ',
+  '<reply_to',
+  '<attachment ',
+  '[Image: source:',
+];
+const typed = (text: string): boolean =>
+  text.trim() !== '' && !INJECTED.some((prefix) => text.trimStart().startsWith(prefix));
+
 /** The user's own words of an entry: a prompt, not a tool result or an injected meta message. */
 export function promptText(entry: Record<string, unknown>): string | null {
   if (entry['type'] !== 'user' || entry['isMeta'] === true || entry['isSidechain'] === true) return null;
@@ -103,12 +124,15 @@ export function promptText(entry: Record<string, unknown>): string | null {
   const message = entry['message'];
   if (typeof message !== 'object' || message === null) return null;
   const content = (message as Record<string, unknown>)['content'];
-  if (typeof content === 'string') return content;
+  if (typeof content === 'string') return typed(content) ? content : null;
   if (!Array.isArray(content)) return null;
   const blocks = content.filter((b): b is Record<string, unknown> => typeof b === 'object' && b !== null);
   if (blocks.some((b) => b['type'] === 'tool_result')) return null;
-  const texts = blocks.filter((b) => b['type'] === 'text' && typeof b['text'] === 'string');
-  return texts.length > 0 ? texts.map((b) => b['text'] as string).join('\n') : null;
+  const texts = blocks
+    .filter((b) => b['type'] === 'text' && typeof b['text'] === 'string')
+    .map((b) => b['text'] as string)
+    .filter(typed);
+  return texts.length > 0 ? texts.join('\n') : null;
 }
 
 /** The session id: the file's name if it is a UUID, else the one its entries name. */

@@ -254,3 +254,28 @@ describe('sessions import refuses a bad transcript and changes nothing', () => {
     expect((await refused('bad', join(work, 'nope.jsonl'))).message).toMatch(/cannot read .*ENOENT/);
   });
 });
+
+describe('what counts as a prompt', () => {
+  it('the words a person typed: not tool results, meta entries, local commands or the runner’s blocks', async () => {
+    const { promptText } = await import('./import-file.js');
+    const user = (content: unknown, extra: Record<string, unknown> = {}) => ({
+      type: 'user',
+      message: { role: 'user', content },
+      ...extra,
+    });
+    expect(promptText(user('disk full?'))).toBe('disk full?');
+    expect(
+      promptText(
+        user([
+          { type: 'text', text: '<message_time>2026-11-20T08:30:00.000Z</message_time>' },
+          { type: 'text', text: 'is prod up?' },
+        ]),
+      ),
+    ).toBe('is prod up?');
+    expect(promptText(user([{ type: 'tool_result', tool_use_id: 't', content: 'ok' }]))).toBeNull();
+    expect(promptText(user('Caveat: The messages below were generated…', { isMeta: true }))).toBeNull();
+    expect(promptText(user('<command-name>/clear</command-name>'))).toBeNull();
+    expect(promptText(user('look', { isSidechain: true }))).toBeNull();
+    expect(promptText({ type: 'assistant', message: { role: 'assistant', content: 'hi' } })).toBeNull();
+  });
+});
