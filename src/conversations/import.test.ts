@@ -118,6 +118,25 @@ describe('sessions import (real transcript, real runner)', () => {
     });
   }, 60_000);
 
+  it('round trip: a two-turn session exported from the store imports elsewhere and resumes', async () => {
+    const origin = keyOf('acme', '-1001');
+    const exported = await service.exportSession(origin.tenant, realId, 'jsonl');
+    const dir = join(work, 'exported');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, exported.filename);
+    await writeFile(file, exported.body);
+
+    const key = keyOf('round', '5');
+    const outcome = await importFile(key, file);
+    expect(outcome.session).toMatchObject({ turns: 2, title: 'my name is Ada', current: true });
+    h.model.requests.length = 0;
+    const next = await h.runner.runTurn({ key, text: 'and once more?' });
+    expect(next.is_error).toBe(false);
+    expect(next.session_id).toBe(realId);
+    const last = h.model.requests.at(-1);
+    expect(last && userTexts(last)).toEqual(['my name is Ada', 'what is my name?', 'and once more?']);
+  }, 60_000);
+
   it('imports subagent transcripts next to the file, with their sidecar', async () => {
     const dir = join(work, 'with-subagents');
     const file = join(dir, `${realId}.jsonl`);
