@@ -176,6 +176,21 @@ describe('sessions import (real transcript, real runner)', () => {
     expect(stored).toEqual([...sub, { type: 'agent_metadata', agentType: 'explorer' }]);
   });
 
+  it('a transcript without a typed prompt still counts one turn, so the next turn resumes it', async () => {
+    const id = '22222222-3333-4444-8555-666666666666';
+    const file = join(work, `${id}.jsonl`);
+    const entry = {
+      type: 'assistant',
+      sessionId: id,
+      uuid: 'a',
+      message: { role: 'assistant', content: 'hi' },
+    };
+    await writeFile(file, JSON.stringify(entry));
+    const outcome = await importFile(keyOf('quiet'), file);
+    expect(outcome.session).toMatchObject({ turns: 1, title: '' });
+    expect(await h.storage.conversations.get(keyOf('quiet'))).toMatchObject({ sessionId: id, turns: 1 });
+  });
+
   it('refuses a session id the tenant already has (catalog or store), changing nothing', async () => {
     const err = await refused('acme', realFile);
     expect(err.code).toBe('session_exists');

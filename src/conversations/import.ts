@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { importSessionToStore } from '@anthropic-ai/claude-agent-sdk';
 import { systemClock, type Clock } from '../core/clock.js';
 import { OmniError, StorageError } from '../core/errors.js';
+import type { SessionId, TenantId } from '../core/ids.js';
 import { conversationKeyString, projectKeyForTenant, type ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import { historyUntil } from '../sessions/catalog/rules.js';
@@ -189,7 +190,8 @@ export async function runImport(
       sessionId: source.sessionId,
       createdAt: Math.floor(source.firstAt ?? now),
       updatedAt: Math.floor(source.lastAt ?? now),
-      turns: source.prompts,
+      // At least 1: a conversation on a session with 0 turns would start it afresh, not resume it.
+      turns: Math.max(1, source.prompts),
       title: source.title,
       costUsd: 0,
       model: null,
@@ -224,7 +226,7 @@ export async function runImport(
       replaced: plan.replaces,
     };
   } catch (err) {
-    if (ours) await undo(storage, mainKey, key, catalogued, logger);
+    if (ours) await undo(storage, key.tenant, source.sessionId, catalogued, logger);
     throw err;
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -234,17 +236,17 @@ export async function runImport(
 /** Remove a failed import's writes (transcripts, then the catalog entry if it was made). */
 async function undo(
   storage: Storage,
-  mainKey: SessionKey,
-  key: ConversationKey,
+  tenant: TenantId,
+  sessionId: SessionId,
   catalogued: boolean,
   logger: Logger,
 ): Promise<void> {
   try {
-    await storage.transcripts.delete(mainKey);
-    if (catalogued) await storage.sessions.remove(key.tenant, mainKey.sessionId as SessionInfo['sessionId']);
+    await storage.transcripts.delete({ projectKey: projectKeyForTenant(tenant), sessionId });
+    if (catalogued) await storage.sessions.remove(tenant, sessionId);
   } catch (err) {
     logger.error('[conversations:import] could not remove a failed import', {
-      session_id: mainKey.sessionId,
+      session_id: sessionId,
       error: (err as Error).message,
     });
   }
