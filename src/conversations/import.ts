@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { importSessionToStore } from '@anthropic-ai/claude-agent-sdk';
 import { systemClock, type Clock } from '../core/clock.js';
 import { OmniError, StorageError } from '../core/errors.js';
 import type { SessionId, TenantId } from '../core/ids.js';
@@ -168,6 +167,9 @@ export async function runImport(
       written += count;
       onProgress?.({ subpath, written, total });
     });
+    // Loaded on first use (~250 ms): reading and checking a file, and the other commands, never pay for it.
+    // (A bundler still includes it: the HTTP API should reach this through its deps, not import it.)
+    const { importSessionToStore } = await import('@anthropic-ai/claude-agent-sdk');
     await withConfigDir(root, () =>
       importSessionToStore(source.sessionId, store, { includeSubagents: true }),
     ).catch((err: unknown) => {
