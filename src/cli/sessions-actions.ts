@@ -36,7 +36,9 @@ async function confirmed(io: SessionsIO, yes: boolean, what: string, question: s
  */
 async function writeWhole(file: string, body: string, force: boolean): Promise<void> {
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, body, { flag: 'wx' });
+  await writeFile(temp, body, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    throw new SessionsCommandError(`sessions export: cannot write ${file}: ${err.code ?? err.message}`);
+  });
   try {
     if (force) await rename(temp, file);
     else

@@ -293,6 +293,13 @@ describe('omnicloud sessions export', () => {
     expect((await readdir(dir)).sort()).toEqual(['data', 'out.jsonl']);
   });
 
+  it('a folder that does not exist: one clear line, nothing written', async () => {
+    const file = join(dir, 'missing', 'out.jsonl');
+    await expect(harness().run(['export', ID.c, '--out', file])).rejects.toThrow(
+      `sessions export: cannot write ${file}: ENOENT`,
+    );
+  });
+
   it('Markdown by --format or by a .md file name', async () => {
     const file = join(dir, 'session.md');
     expect(await harness().run(['export', ID.a, '--out', file])).toBe(0);
