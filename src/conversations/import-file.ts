@@ -215,7 +215,10 @@ export async function readTranscript(
     if (other) {
       throw invalid(`${file} belongs to session ${String(other['sessionId'])}, not ${sessionId}`);
     }
-    const meta = await readFile(file.replace(/\.jsonl$/, '.meta.json'), 'utf8').catch(() => undefined);
+    const metaPath = file.replace(/\.jsonl$/, '.meta.json');
+    const meta = await readFile(metaPath, 'utf8').catch(() => undefined);
+    // The SDK would skip an unreadable sidecar silently: refused here like a bad line.
+    if (meta !== undefined) parseJsonLines(meta.replace(/\n/g, ' '), metaPath);
     subagents.push({
       path: file,
       subpath,

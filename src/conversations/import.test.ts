@@ -284,6 +284,21 @@ describe('sessions import refuses a bad transcript and changes nothing', () => {
     );
   });
 
+  it('a subagent file with a bad line, or a sidecar that is not JSON', async () => {
+    const id = '33333333-4444-4555-8666-777777777777';
+    const folder = join(work, 'bad-subagents');
+    await mkdir(join(folder, id, 'subagents'), { recursive: true });
+    const file = join(folder, `${id}.jsonl`);
+    const entry = { type: 'user', sessionId: id, message: { role: 'user', content: 'hi' } };
+    await writeFile(file, JSON.stringify(entry));
+    const sub = join(folder, id, 'subagents', 'agent-z.jsonl');
+    await writeFile(sub, `${JSON.stringify(entry)}\n{oops\n`);
+    expect((await refused('bad', file)).message).toContain(`${sub} line 2 is not valid JSON`);
+    await writeFile(sub, JSON.stringify(entry));
+    await writeFile(join(folder, id, 'subagents', 'agent-z.meta.json'), 'agentType: x');
+    expect((await refused('bad', file)).message).toMatch(/agent-z\.meta\.json line 1 is not valid JSON/);
+  });
+
   it('a missing file', async () => {
     expect((await refused('bad', join(work, 'nope.jsonl'))).message).toMatch(/cannot read .*ENOENT/);
   });
