@@ -13,6 +13,7 @@ Commands:
   approve ID allow_once|allow_conversation|deny [--tenant T]      decide a pending tool call (see: omnicloud approve --help)
   config check [--config-dir DIR]                                 validate an agent-config folder
   schedules list|sync [--tenant T] [--json] [--dry-run]           scheduled runs: list them; apply schedules.yaml (and EventBridge on AWS)
+  sessions list|show|export|delete|import [--tenant T] …          conversations' sessions (see: omnicloud sessions --help)
   start                                                           run the local app (same as npm start)
   serve [--port N] [--host H]                                     the agent HTTP API on Node (needs API_AUTH_TOKEN)
   telegram set-webhook [--stack NAME] [--url URL]                 register the deployed webhook with Telegram
@@ -62,6 +63,23 @@ export async function runCli(argv: string[]): Promise<number> {
         const { runSchedules } = await import('./schedules.js');
         const { schedulesCommandFor } = await import('./schedules-command.js');
         return await runSchedules(rest, { out, err }, () => schedulesCommandFor(parseEnv(rawEnv), rawEnv));
+      }
+      case 'sessions': {
+        const { runSessions } = await import('./sessions.js');
+        const { sessionsCommandFor } = await import('./sessions-deps.js');
+        const { terminalQuestion } = await import('./sessions-terminal.js');
+        return await runSessions(
+          rest,
+          {
+            out,
+            err,
+            write: (s) => void process.stdout.write(s),
+            columns: process.stdout.isTTY ? process.stdout.columns : Number(rawEnv['COLUMNS']) || undefined,
+            interactive: Boolean(process.stdin.isTTY),
+            ask: terminalQuestion(process.stdin, process.stderr),
+          },
+          () => sessionsCommandFor(parseEnv(rawEnv), rawEnv),
+        );
       }
       case 'serve': {
         const { runServe } = await import('./serve.js');

@@ -7,3 +7,12 @@ export {
 } from './service.js';
 export type * from './types.js';
 export { renderTranscriptMarkdown, type ExportMeta, type TranscriptForExport } from './markdown/index.js';
+export {
+  planImport,
+  runImport,
+  type ImportDeps,
+  type ImportOutcome,
+  type ImportPlan,
+  type ImportProgress,
+} from './import.js';
+export { MAX_IMPORT_BYTES, readTranscript, type TranscriptSource } from './import-file.js';

@@ -163,7 +163,21 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
 
     async tenantSessions(tenant, filter) {
       const listed = await storage.sessions.list(tenant, filter);
-      return Promise.all(listed.map((info) => view(info, null, false)));
+      // Which session each conversation is on (one listing, not one read per row).
+      const on = new Set(
+        (await storage.conversations.list(tenant))
+          .filter((record) => record.turns > 0)
+          .map((record) => `${conversationKeyString(record.key)}#${record.sessionId}`),
+      );
+      return Promise.all(
+        listed.map((info) =>
+          view(
+            info,
+            on.has(`${conversationKeyString(info.key)}#${info.sessionId}`) ? info.sessionId : null,
+            false,
+          ),
+        ),
+      );
     },
 
     async session(tenant, sessionId) {
