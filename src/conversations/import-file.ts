@@ -4,6 +4,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import type { SessionId } from '../core/ids.js';
 import { parseSubpath } from '../core/keys.js';
 import { sessionTitle } from '../sessions/catalog/rules.js';
+import { isInjectedText } from '../sessions/injected-text.js';
 import { ConversationError } from './errors.js';
 
 /**
@@ -96,26 +97,8 @@ export function parseJsonLines(text: string, path: string): Array<Record<string,
   return entries;
 }
 
-/**
- * Text in a user entry that nobody typed: the binary's reminders and local-command echoes, and the
- * runner's own context blocks (time, sender, reply, attachment). As `model/transcript-view.ts`.
- */
-const INJECTED = [
-  '<system-reminder>',
-  'Base directory for this skill:',
-  '[Request interrupted',
-  '<command-name>',
-  '<command-message>',
-  '<local-command-stdout>',
-  'Caveat: The messages below',
-  '<message_time>',
-  '<message_from ',
-  '<reply_to',
-  '<attachment ',
-  '[Image: source:',
-];
-const typed = (text: string): boolean =>
-  text.trim() !== '' && !INJECTED.some((prefix) => text.trimStart().startsWith(prefix));
+/** Text a person typed: not empty, not injected by the binary or the runner. */
+const typed = (text: string): boolean => text.trim() !== '' && !isInjectedText(text);
 
 /** The user's own words of an entry: a prompt, not a tool result or an injected meta message. */
 export function promptText(entry: Record<string, unknown>): string | null {

@@ -1,4 +1,5 @@
 import { isRecord } from '../core/guards.js';
+import { isInjectedText } from '../sessions/injected-text.js';
 import type { ContentBlock, Message, RecordedRequest } from './types.js';
 
 /**
@@ -54,30 +55,8 @@ export function blocksOf(message: Message): ContentBlock[] {
   return typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
 }
 
-const INJECTED_PREFIXES = [
-  '<system-reminder>',
-  'Base directory for this skill:',
-  '[Request interrupted',
-  '<command-name>',
-  '<command-message>',
-  '<local-command-stdout>',
-  'Caveat: The messages below',
-  // The runner's own context block (when the user sent the message), not typed by the user.
-  '<message_time>',
-  // The runner's block saying who sent the message and what it replies to (issue 17).
-  '<message_from ',
-  '<reply_to',
-  // The runner's note about a file sent with the message (see `attachmentsOf`).
-  '<attachment ',
-  // The binary's note after an image block of a user message: where it keeps a copy.
-  '[Image: source:',
-];
-
-/** Text the binary injected into a user message rather than the human typing it. */
-export function isInjectedText(text: string): boolean {
-  const trimmed = text.trimStart();
-  return INJECTED_PREFIXES.some((prefix) => trimmed.startsWith(prefix));
-}
+/** Text the binary or the runner injected into a user message rather than the human typing it. */
+export { isInjectedText };
 
 /** A user message that carries tool results (its text blocks belong to the tool, not the human). */
 export function isToolResultMessage(message: Message): boolean {
