@@ -91,8 +91,9 @@ export interface ConversationMap {
   remove(key: ConversationKey): Promise<ConversationRecord | null>;
   /**
    * Change the conversation's settings (`SettingsChange`). A conversation with no record yet gets
-   * one with `sessionId: newSessionId` and `turns: 0` — a session chosen but not started: the next
-   * turn starts it (never resumes it). Refreshes `updatedAt`/`expiresAt`; keeps everything else.
+   * one with `sessionId: newSessionId` and `turns: 0` — no session started yet: the next turn starts
+   * a new one (never resumes), and its `touch` puts that session's id in the record. Refreshes
+   * `updatedAt`/`expiresAt`; keeps everything else.
    */
   configure(
     key: ConversationKey,

@@ -103,6 +103,12 @@ describe('tenants file', () => {
       expect.objectContaining({ field: 'tenants.acme.models.fast' }),
     ]);
     expect(issuesOf(() => parse(withTenant('models: {}')))[0]?.field).toBe('tenants.acme.models');
+    expect(issuesOf(() => parse(withTenant('models: { default: opus }')))).toEqual([
+      expect.objectContaining({
+        field: 'tenants.acme.models.default',
+        message: expect.stringContaining('reserved'),
+      }),
+    ]);
     expect(issuesOf(() => parse(withTenant('models: [haiku, opus]')))[0]?.field).toBe('tenants.acme.models');
   });
 

@@ -8,6 +8,8 @@ import type { TenantConfig } from './types.js';
 /** An alias: what people type after `/model`. */
 export const MODEL_ALIAS_RE = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 export const MAX_MODEL_ALIASES = 20;
+/** Words `/model` and `/agent` read as "back to the default": never an alias. */
+export const RESERVED_MODEL_ALIASES: readonly string[] = ['default', 'reset'];
 
 /** The choices of a tenant without `models`: the aliases the Agent SDK resolves itself. */
 export const DEFAULT_MODEL_ALIASES: Readonly<Record<string, string>> = Object.freeze({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FILE_KINDS } from '../files/types.js';
-import { MAX_MODEL_ALIASES, MODEL_ALIAS_RE } from './models.js';
+import { MAX_MODEL_ALIASES, MODEL_ALIAS_RE, RESERVED_MODEL_ALIASES } from './models.js';
 import { parseSecretRef } from './secret-ref.js';
 import type { SecretRef } from './types.js';
 
@@ -85,11 +85,24 @@ const tenant = z.strictObject({
   model: modelId.optional(),
   models: z
     .record(
-      z.string().regex(MODEL_ALIAS_RE, {
-        error: 'a model alias must be 1–32 of a-z 0-9 . _ - (starting with a letter or digit)',
-      }),
+      z
+        .string()
+        .regex(MODEL_ALIAS_RE, {
+          error: 'a model alias must be 1–32 of a-z 0-9 . _ - (starting with a letter or digit)',
+        })
+        .refine((alias) => !RESERVED_MODEL_ALIASES.includes(alias), {
+          error: `${RESERVED_MODEL_ALIASES.join(' and ')} are reserved (\`/model default\` clears the choice)`,
+        }),
       modelId,
-      { error: 'must map model aliases to model ids (e.g. { fast: haiku, deep: opus })' },
+      {
+        // A value that is not a mapping; a bad alias says why (zod wraps key issues in `invalid_key`).
+        error: (issue) =>
+          issue.code === 'invalid_type'
+            ? 'must map model aliases to model ids (e.g. { fast: haiku, deep: opus })'
+            : issue.code === 'invalid_key'
+              ? (issue as { issues?: Array<{ message?: string }> }).issues?.[0]?.message
+              : undefined,
+      },
     )
     .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= MAX_MODEL_ALIASES, {
       error: `must name 1–${MAX_MODEL_ALIASES} models`,
