@@ -98,6 +98,8 @@ function harness(
       // The recorded client stands in for the real one; the target still comes from the outputs.
       return {
         ...deps,
+        // A fixed now: the next runs printed do not depend on the day the suite runs.
+        now: () => NOW,
         eventBridge: async (where) => ({ ...(await deps.eventBridge(where)), client: scheduler.client }),
       };
     });
