@@ -3,16 +3,17 @@ import { createApprovalFlow } from '../agent/approval-flow.js';
 import type { ApprovalId } from '../approvals/types.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { parseSessionId, type SessionId, type TenantId } from '../core/ids.js';
-import {
-  conversationKeyString,
-  projectKeyForTenant,
-  sameConversation,
-  type ConversationKey,
-} from '../core/keys.js';
+import { conversationKeyString, sameConversation, type ConversationKey } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
-import { toJsonl, transcriptFileName } from '../sessions/conversation-view.js';
+import {
+  describeSession,
+  exportSession,
+  sessionKeyIn,
+  toJsonl,
+  transcriptFileName,
+} from '../sessions/conversation-view.js';
 import { settingsOf } from '../sessions/settings.js';
-import type { ConversationRecord, Lease, SessionInfo, SessionKey, Storage } from '../sessions/types.js';
+import type { ConversationRecord, Lease, SessionInfo, Storage } from '../sessions/types.js';
 import { ConversationError } from './errors.js';
 import { renderTranscriptMarkdown } from './markdown/index.js';
 import type {
@@ -42,12 +43,6 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
   const clock = deps.clock ?? systemClock;
   const approvals = createApprovalFlow({ approvals: storage.approvals, logger });
 
-  const mainKey = (tenant: TenantId, sessionId: string, subpath?: string): SessionKey => ({
-    projectKey: projectKeyForTenant(tenant),
-    sessionId,
-    ...(subpath === undefined ? {} : { subpath }),
-  });
-
   /** Runs `change` holding the conversation's lease (a change after any running turn, fenced like one). */
   async function leased<T>(key: ConversationKey, change: (lease: Lease) => Promise<T>): Promise<T> {
     const lease = await storage.leases.acquire(key, { ttlMs: LEASE_TTL_MS, waitMs: deps.leaseWaitMs ?? 0 });
@@ -62,7 +57,7 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
   async function historyOf(info: SessionInfo, verify: boolean): Promise<HistoryState> {
     if (info.historyUntil <= clock.now()) return 'expired';
     if (!verify) return 'available';
-    const stat = await storage.transcripts.stat(mainKey(info.key.tenant, info.sessionId));
+    const stat = await storage.transcripts.stat(sessionKeyIn(info.key.tenant, info.sessionId));
     return stat && stat.entries > 0 ? 'available' : 'missing';
   }
 
@@ -184,14 +179,7 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
       const info = await find(tenant, sessionId);
       const map = await storage.conversations.get(info.key);
       const current = map && map.turns > 0 ? map.sessionId : null;
-      const main = await storage.transcripts.stat(mainKey(tenant, info.sessionId));
-      const subpaths = await storage.transcripts.listSubkeys(mainKey(tenant, info.sessionId));
-      const subagents = await Promise.all(
-        subpaths.map(async (subpath) => ({
-          subpath,
-          stat: await storage.transcripts.stat(mainKey(tenant, info.sessionId, subpath)),
-        })),
-      );
+      const { main, subagents } = await describeSession(storage, tenant, info.sessionId);
       const history =
         info.historyUntil <= clock.now() ? 'expired' : main && main.entries > 0 ? 'available' : 'missing';
       return { session: { ...info, current: info.sessionId === current, history }, main, subagents };
@@ -261,7 +249,17 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
     async exportSession(tenant, sessionId, format: ExportFormat) {
       const id = parseSessionId(sessionId);
       const info = await storage.sessions.get(tenant, id);
-      const main = await storage.transcripts.load(mainKey(tenant, id));
+      // JSONL is the main transcript alone: its subagent streams are read only for Markdown.
+      const exported =
+        format === 'md'
+          ? await exportSession(storage, tenant, id)
+          : {
+              sessionId: id,
+              transcripts: [
+                { subpath: null, entries: await storage.transcripts.load(sessionKeyIn(tenant, id)) },
+              ],
+            };
+      const main = exported.transcripts[0]?.entries ?? null;
       if (!main) {
         throw info
           ? new ConversationError(
@@ -280,13 +278,8 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
           body: toJsonl(main),
         };
       }
-      const transcripts: Array<{ subpath: string | null; entries: typeof main }> = [
-        { subpath: null, entries: main },
-      ];
-      for (const subpath of await storage.transcripts.listSubkeys(mainKey(tenant, id))) {
-        const entries = await storage.transcripts.load(mainKey(tenant, id, subpath));
-        if (entries) transcripts.push({ subpath, entries });
-      }
+      // A subagent stream gone between listing and loading is left out, as before.
+      const transcripts = exported.transcripts.filter((t) => t.entries !== null);
       const body = renderTranscriptMarkdown({
         sessionId: id,
         transcripts,
@@ -320,8 +313,8 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
           await storage.conversations.switchTo(info.key, parseSessionId(randomUUID()), 0);
           cancelled = await cancelPending(info.key, map, by);
         }
-        const subagentsDeleted = await storage.transcripts.listSubkeys(mainKey(tenant, info.sessionId));
-        await storage.transcripts.delete(mainKey(tenant, info.sessionId));
+        const subagentsDeleted = await storage.transcripts.listSubkeys(sessionKeyIn(tenant, info.sessionId));
+        await storage.transcripts.delete(sessionKeyIn(tenant, info.sessionId));
         await storage.sessions.remove(tenant, info.sessionId);
         logger.info('[conversations] session deleted', {
           conversation: conversationKeyString(info.key),
