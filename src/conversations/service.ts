@@ -13,7 +13,7 @@ import {
   transcriptFileName,
 } from '../sessions/conversation-view.js';
 import { settingsOf } from '../sessions/settings.js';
-import type { ConversationRecord, Lease, SessionInfo, Storage } from '../sessions/types.js';
+import type { ConversationRecord, Lease, SessionInfo, Storage, TranscriptStat } from '../sessions/types.js';
 import { ConversationError } from './errors.js';
 import { renderTranscriptMarkdown } from './markdown/index.js';
 import type {
@@ -57,8 +57,13 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
   async function historyOf(info: SessionInfo, verify: boolean): Promise<HistoryState> {
     if (info.historyUntil <= clock.now()) return 'expired';
     if (!verify) return 'available';
-    const stat = await storage.transcripts.stat(sessionKeyIn(info.key.tenant, info.sessionId));
-    return stat && stat.entries > 0 ? 'available' : 'missing';
+    return historyGiven(info, await storage.transcripts.stat(sessionKeyIn(info.key.tenant, info.sessionId)));
+  }
+
+  /** History by time, then by the main transcript's stat already read. */
+  function historyGiven(info: SessionInfo, main: TranscriptStat | null): HistoryState {
+    if (info.historyUntil <= clock.now()) return 'expired';
+    return main && main.entries > 0 ? 'available' : 'missing';
   }
 
   async function view(info: SessionInfo, current: SessionId | null, verify: boolean): Promise<SessionView> {
@@ -180,8 +185,7 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
       const map = await storage.conversations.get(info.key);
       const current = map && map.turns > 0 ? map.sessionId : null;
       const { main, subagents } = await describeSession(storage, tenant, info.sessionId);
-      const history =
-        info.historyUntil <= clock.now() ? 'expired' : main && main.entries > 0 ? 'available' : 'missing';
+      const history = historyGiven(info, main);
       return { session: { ...info, current: info.sessionId === current, history }, main, subagents };
     },
 
