@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/**
+ * A record (object used as a map) with at most `maxKeys` keys. zod has no key-count check for
+ * records, so it is a refinement, and the bound is also declared as `maxProperties` metadata so it
+ * shows in the schema's JSON Schema (the bounds audit of the hostile-input suite reads it).
+ */
+export function boundedRecord<K extends z.core.$ZodRecordKey, V extends z.ZodType>(
+  key: K,
+  value: V,
+  maxKeys: number,
+) {
+  return z
+    .record(key, value)
+    .refine((record) => Object.keys(record).length <= maxKeys, `at most ${maxKeys} entries`)
+    .meta({ maxProperties: maxKeys });
+}
