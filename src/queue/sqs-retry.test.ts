@@ -153,6 +153,57 @@ describe('createSqsBatchHandler: a failed record comes back soon (fauxqs FIFO, 5
     expect(handled).toEqual([]);
   }, 30_000);
 
+  it('FIFO: the later records of a failed group are reported and delayed too, other groups are not', async () => {
+    // fauxqs hands out one message per group per receive, so the second record of group 1 cannot
+    // be received together with the first: it is written as SQS would deliver it (its receipt
+    // handle is unknown to fauxqs, which answers with a per-entry failure, logged).
+    const queueUrl = createQueue();
+    const sent: Array<{ Id?: string; VisibilityTimeout?: number }> = [];
+    const observed = new SQSClient({
+      endpoint: peer.endpoint,
+      region: peer.region,
+      credentials: peer.credentials,
+    });
+    observed.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Entries?: Array<{ Id?: string; VisibilityTimeout?: number }> };
+        sent.push(...(input.Entries ?? []).map(({ Id, VisibilityTimeout }) => ({ Id, VisibilityTimeout })));
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const lines: string[] = [];
+    const handle = createSqsBatchHandler({
+      handler: async (m) => {
+        if (updateIdOf(m) === 1) throw new Error('storage down');
+      },
+      retry: { client: observed, queueUrl },
+      logger: createLogger({ write: (line) => lines.push(line) }),
+    });
+    await send(queueUrl, '1', 1);
+    await send(queueUrl, '2', 2);
+    const [a1, b1] = (await receive(queueUrl, 1)).sort((x, y) => x.body.localeCompare(y.body));
+    const laterOfGroup1: SqsEventRecord = {
+      ...(a1 as SqsEventRecord),
+      messageId: 'a2',
+      receiptHandle: 'not-received-here',
+      body: encodeQueuedMessage(queuedMessage('1', 3)),
+      attributes: { ...(a1 as SqsEventRecord).attributes, ApproximateReceiveCount: '3' },
+    };
+    const failed = await invoke(handle, queueUrl, [
+      a1 as SqsEventRecord,
+      laterOfGroup1,
+      b1 as SqsEventRecord,
+    ]);
+    expect(failed).toEqual([a1?.messageId, 'a2']);
+    expect(sent).toEqual([
+      { Id: 'r0', VisibilityTimeout: retryDelaySeconds(1) },
+      { Id: 'r1', VisibilityTimeout: retryDelaySeconds(3) },
+    ]);
+    expect(lines.filter((l) => l.includes('visibility change failed') && l.includes('"a2"'))).toHaveLength(1);
+    observed.destroy();
+  });
+
   it('a failed visibility change is logged and the record still reported failed (never fatal)', async () => {
     const queueUrl = createQueue();
     const lines: string[] = [];
