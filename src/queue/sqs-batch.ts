@@ -56,6 +56,12 @@ export function createSqsBatchHandler(
   const logger = options.logger ?? silentLogger;
   const receiveCountOf = (record: SqsEventRecord): number =>
     Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
+  const asFailedRecord = (record: SqsEventRecord): FailedRecord[] => {
+    const { messageId, receiptHandle } = record;
+    if (!receiptHandle) return [];
+    const receiveCount = receiveCountOf(record);
+    return [{ messageId, receiptHandle, receiveCount, lastReceive: receiveCount >= maxReceives }];
+  };
   const handleRecord = async (record: SqsEventRecord): Promise<void> => {
     try {
       const message = decodeQueuedMessage(record.body);
@@ -74,11 +80,7 @@ export function createSqsBatchHandler(
     });
     if (options.retry && response.batchItemFailures.length > 0) {
       const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-      const records: FailedRecord[] = event.Records.filter((r) => failed.has(r.messageId)).flatMap((r) =>
-        r.receiptHandle
-          ? [{ messageId: r.messageId, receiptHandle: r.receiptHandle, receiveCount: receiveCountOf(r) }]
-          : [],
-      );
+      const records = event.Records.filter((r) => failed.has(r.messageId)).flatMap(asFailedRecord);
       await showFailedRecordsSoon(options.retry, records, logger);
     }
     return response;

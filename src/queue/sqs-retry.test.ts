@@ -153,7 +153,7 @@ describe('createSqsBatchHandler: a failed record comes back soon (fauxqs FIFO, 5
     expect(handled).toEqual([]);
   }, 30_000);
 
-  it('FIFO: the later records of a failed group are reported and delayed too, other groups are not', async () => {
+  it('FIFO: the later records of a failed group are reported and delayed too (each by its own receive count; a last receive at once, for the DLQ), other groups are not', async () => {
     // fauxqs hands out one message per group per receive, so the second record of group 1 cannot
     // be received together with the first: it is written as SQS would deliver it (its receipt
     // handle is unknown to fauxqs, which answers with a per-entry failure, logged).
@@ -188,7 +188,7 @@ describe('createSqsBatchHandler: a failed record comes back soon (fauxqs FIFO, 5
       messageId: 'a2',
       receiptHandle: 'not-received-here',
       body: encodeQueuedMessage(queuedMessage('1', 3)),
-      attributes: { ...(a1 as SqsEventRecord).attributes, ApproximateReceiveCount: '3' },
+      attributes: { ...(a1 as SqsEventRecord).attributes, ApproximateReceiveCount: '5' },
     };
     const failed = await invoke(handle, queueUrl, [
       a1 as SqsEventRecord,
@@ -198,10 +198,38 @@ describe('createSqsBatchHandler: a failed record comes back soon (fauxqs FIFO, 5
     expect(failed).toEqual([a1?.messageId, 'a2']);
     expect(sent).toEqual([
       { Id: 'r0', VisibilityTimeout: retryDelaySeconds(1) },
-      { Id: 'r1', VisibilityTimeout: retryDelaySeconds(3) },
+      { Id: 'r1', VisibilityTimeout: 0 }, // its 5th receive: the redrive moves it to the DLQ next
     ]);
     expect(lines.filter((l) => l.includes('visibility change failed') && l.includes('"a2"'))).toHaveLength(1);
     observed.destroy();
+  });
+
+  it('a record failing on its last receive is visible at once, and the redrive moves it to the DLQ', async () => {
+    counter++;
+    const dlqUrl = peer.createQueue(`worker-dlq-${counter}.fifo`);
+    const dlq = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const queueUrl = peer.createQueue(`worker-${counter}.fifo`, {
+      VisibilityTimeout: '5400',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.Attributes?.QueueArn, maxReceiveCount: 2 }),
+    });
+    const handle = createSqsBatchHandler({
+      handler: async () => {
+        throw new Error('always');
+      },
+      maxReceives: 2,
+      // 1 s after the first failure; 60 s after later ones, unless the last-receive rule wins.
+      retry: { client, queueUrl, delaySeconds: (n) => (n === 1 ? 1 : 60) },
+    });
+    await send(queueUrl, '1', 1);
+    expect(await invoke(handle, queueUrl, await receive(queueUrl, 1))).toHaveLength(1);
+    const second = await receiveWithin(queueUrl, 10);
+    expect(second.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['2']);
+    expect(await invoke(handle, queueUrl, second)).toHaveLength(1);
+    expect(await receive(queueUrl, 1)).toEqual([]); // the receive that finds it past maxReceiveCount
+    const dead = await client.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, WaitTimeSeconds: 1 }));
+    expect(dead.Messages?.map((m) => m.MessageId)).toEqual([second[0]?.messageId]);
   });
 
   it('a failed visibility change is logged and the record still reported failed (never fatal)', async () => {

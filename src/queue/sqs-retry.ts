@@ -16,6 +16,8 @@ export interface FailedRecord {
   messageId: string;
   receiptHandle: string;
   receiveCount: number;
+  /** Its last receive (the redrive's maxReceiveCount): visible at once, so the redrive moves it to the DLQ. */
+  lastReceive: boolean;
 }
 
 /**
@@ -35,7 +37,9 @@ const BATCH_LIMIT = 10;
  * Sets each failed record's visibility timeout to a short delay, so it is received again soon
  * rather than after the queue's visibility timeout (5,400 s in template.yaml). FIFO order holds:
  * while one message of a group is invisible SQS hands out no later message of that group, and the
- * batch handler reports the rest of a failed group as failed too. Never throws: a record whose
+ * batch handler reports the rest of a failed group as failed too. A record on its last receive is
+ * made visible at once: the next receive finds it past the redrive's maxReceiveCount and moves it
+ * to the DLQ (and its alarm) without waiting out a delay. Never throws: a record whose
  * change failed is logged and comes back after the queue's timeout, as it would have anyway.
  */
 export async function showFailedRecordsSoon(
@@ -55,7 +59,7 @@ export async function showFailedRecordsSoon(
             Entries: chunk.map((r, i) => ({
               Id: `r${start + i}`,
               ReceiptHandle: r.receiptHandle,
-              VisibilityTimeout: delay(r.receiveCount),
+              VisibilityTimeout: r.lastReceive ? 0 : delay(r.receiveCount),
             })),
           }),
         )
