@@ -2,11 +2,14 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { decodeQueuedMessage } from './message.js';
+import { showFailedRecordsSoon, type FailedRecord, type SqsRetryOptions } from './sqs-retry.js';
 import { DEFAULT_MAX_RECEIVES, type QueueHandler } from './types.js';
 
 /** The parts of a Lambda SQS event record we read. */
 export interface SqsEventRecord {
   messageId: string;
+  /** Set on every record Lambda delivers; needed to make a failed record visible again soon. */
+  receiptHandle?: string;
   body: string;
   attributes: { ApproximateReceiveCount?: string; MessageGroupId?: string };
 }
@@ -24,6 +27,11 @@ export interface SqsBatchHandlerOptions {
   handler: QueueHandler;
   /** The redrive policy's maxReceiveCount (default 5); handed to the handler. */
   maxReceives?: number;
+  /**
+   * Failed records (and the later records of their groups) are made visible again after a short
+   * delay instead of the queue's visibility timeout. Without it they come back after that timeout.
+   */
+  retry?: SqsRetryOptions;
   logger?: Logger;
 }
 
@@ -33,7 +41,9 @@ export interface SqsBatchHandlerOptions {
  * are reported in `batchItemFailures` (so they are retried in order), while other groups go on
  * (`skipGroupOnError`). An undecodable body fails (and reaches the DLQ after the redrive policy's
  * receives). A batch where every record failed is reported the same way, not thrown, so the
- * response always names exactly the records to retry.
+ * response always names exactly the records to retry. With `retry`, every reported record is
+ * made visible again after `retry.delaySeconds` (5 s, then 15, 45, 135 s) before the response
+ * goes back, so a failed turn is retried within seconds, not after the queue's 5,400 s timeout.
  *
  * Records run one after another, groups included (the FIFO processor never runs them in
  * parallel). That loses nothing today: the worker's event source mapping has `BatchSize: 1`
@@ -44,11 +54,18 @@ export function createSqsBatchHandler(
 ): (event: SqsEvent) => Promise<SqsBatchResponse> {
   const maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
   const logger = options.logger ?? silentLogger;
+  const receiveCountOf = (record: SqsEventRecord): number =>
+    Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
+  const asFailedRecord = (record: SqsEventRecord): FailedRecord[] => {
+    const { messageId, receiptHandle } = record;
+    if (!receiptHandle) return [];
+    const receiveCount = receiveCountOf(record);
+    return [{ messageId, receiptHandle, receiveCount, lastReceive: receiveCount >= maxReceives }];
+  };
   const handleRecord = async (record: SqsEventRecord): Promise<void> => {
     try {
       const message = decodeQueuedMessage(record.body);
-      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
-      await options.handler(message, { receiveCount, maxReceives });
+      await options.handler(message, { receiveCount: receiveCountOf(record), maxReceives });
     } catch (err) {
       logger.warn('queue: sqs record failed', { messageId: record.messageId, error: errorMessage(err) });
       throw err;
@@ -57,9 +74,15 @@ export function createSqsBatchHandler(
   return async (event) => {
     // A processor per invocation: it keeps the batch's state, and calls must not share it.
     const processor = new SqsFifoPartialProcessorAsync();
-    return processPartialResponse(event, handleRecord, processor, {
+    const response = await processPartialResponse(event, handleRecord, processor, {
       skipGroupOnError: true,
       throwOnFullBatchFailure: false,
     });
+    if (options.retry && response.batchItemFailures.length > 0) {
+      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+      const records = event.Records.filter((r) => failed.has(r.messageId)).flatMap(asFailedRecord);
+      await showFailedRecordsSoon(options.retry, records, logger);
+    }
+    return response;
   };
 }

@@ -163,6 +163,7 @@ const FUNCTIONS = {
       'src/usage/adapters/dynamodb',
       'src/aws/ssm.ts',
       'src/queue/sqs-batch.ts',
+      'src/queue/sqs-retry.ts', // failed records visible again soon (ChangeMessageVisibilityBatch)
     ],
     actions: [
       'logs:CreateLogStream',
@@ -454,6 +455,22 @@ describe('queue, timeouts and retries', () => {
     const sqs = Object.values(events).find((e) => e.Type === 'SQS')!;
     expect(sqs.Properties.Queue).toEqual({ 'Fn::GetAtt': ['MessageQueue', 'Arn'] });
     expect(sqs.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+
+  it('a failed record comes back soon: the worker knows its queue and may change a message’s visibility there', () => {
+    // src/queue/sqs-retry.ts sets a failed record's visibility to seconds (ChangeMessageVisibility)
+    // on QUEUE_URL; without either it would return only after the queue's 5,400 s timeout.
+    for (const params of Object.values(SCENARIOS)) {
+      expect(envOf('WorkerFunction', params).QUEUE_URL).toEqual({ Ref: 'MessageQueue' });
+      const consume = statements('WorkerRole', params).find((s) => s.Sid === 'ConsumeQueue')!;
+      expect(asList(consume.Action)).toContain('sqs:ChangeMessageVisibility');
+      expect(consume.Resource).toEqual({ 'Fn::GetAtt': ['MessageQueue', 'Arn'] });
+    }
+    expect(
+      codeActions(ROOT, ['src/queue/sqs-batch.ts', 'src/queue/sqs-retry.ts']).actions.has(
+        'sqs:ChangeMessageVisibility',
+      ),
+    ).toBe(true);
   });
 
   it('worker/API memory leaves room for one ~200 MB agent process; ephemeral storage set', () => {

@@ -1,3 +1,4 @@
+import { awsClientOptions } from '../../aws/index.js';
 import { createEmfMetrics } from '../../core/metrics.js';
 import { createSqsBatchHandler, type SqsBatchResponse, type SqsEvent } from '../../queue/sqs-batch.js';
 import { buildDeps } from '../build-deps.js';
@@ -11,6 +12,7 @@ import type { AppDeps } from '../types.js';
 import { usageReader } from '../usage-reader.js';
 import { conversationServiceFor } from '../conversations.js';
 import type { LambdaEnv } from './env.js';
+import type { SqsRetryOptions } from '../../queue/sqs-retry.js';
 
 export type WorkerHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
 
@@ -19,8 +21,9 @@ export type WorkerHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
  * runner (cloud storage, lease, resume, budgets, usage), the reply by the message's own tenant's
  * bot. Tenants come from OMNICLOUD_TENANTS_FILE (a file inside the image) or the environment.
  * Partial batch failures keep the failed message (and the later ones of its conversation) on the
- * queue; 5 receives → DLQ. Photos and documents are downloaded into the tenant's S3 file prefix
- * before the turn. Album parts are not held back here (AWS assembles the batches, one record
+ * queue, visible again after 5, 15, 45, 135 s (QUEUE_URL names the event source's queue; without
+ * it, after the queue's visibility timeout); 5 receives → DLQ. Photos and documents are downloaded
+ * into the tenant's S3 file prefix before the turn. Album parts are not held back here (AWS assembles the batches, one record
  * each): each part is its own turn, in order (see `ALBUM_SETTLE_MS` in queue/merge.ts).
  */
 export async function buildWorkerHandler(
@@ -35,7 +38,9 @@ export async function buildWorkerHandler(
     quiet: true,
   });
   try {
+    const retry = await retryOf(env, app);
     const handler = createSqsBatchHandler({
+      ...(retry ? { retry } : {}),
       handler: createTenantWorkers({
         tenants: app.tenants,
         runner: app.runner,
@@ -56,4 +61,16 @@ export async function buildWorkerHandler(
     await app.close();
     throw err;
   }
+}
+
+/** The SQS client that makes failed records visible again soon (none without QUEUE_URL). */
+async function retryOf(env: LambdaEnv['env'], app: AppDeps): Promise<SqsRetryOptions | undefined> {
+  if (!env.QUEUE_URL) {
+    app.logger.warn(
+      'worker: QUEUE_URL unset, a failed message comes back after the queue visibility timeout',
+    );
+    return undefined;
+  }
+  const { createSqsClient } = await import('../../aws/sqs.js');
+  return { client: createSqsClient(awsClientOptions(env, 'SQS')), queueUrl: env.QUEUE_URL };
 }
