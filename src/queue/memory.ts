@@ -2,7 +2,6 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { QueueError } from './errors.js';
-import { createFairSlots, defaultTenantCap } from './fair-slots.js';
 import { albumSettleDelay, ALBUM_SETTLE_MS, coalesce, mergeAll, type BusyPolicy } from './merge.js';
 import {
   decodeQueuedMessage,
@@ -29,12 +28,6 @@ export interface MemoryQueueOptions {
   dedupeWindowMs?: number;
   /** Conversations processed at the same time (default 4; each runs one message at a time). */
   concurrency?: number;
-  /**
-   * Fair share per tenant: while another tenant's message waits for a slot, a tenant already
-   * running this many turns gets no further slot (default `max(1, ceil(concurrency / 4))`). A lone
-   * tenant still uses every slot; `concurrency` (or more) turns the cap off.
-   */
-  tenantSlotCap?: number;
   onDeadLetter?: DeadLetterHandler;
   /** Whether a tenant's waiting agent items are merged into one turn (default: every tenant merges). */
   busy?: BusyPolicy;
@@ -44,10 +37,7 @@ export interface MemoryQueueOptions {
   logger?: Logger;
 }
 
-/**
- * The in-process per-conversation FIFO (local mode): same semantics as the SQS FIFO adapter, plus
- * fair share between tenants for its `concurrency` slots (`tenantSlotCap`, fair-slots.ts).
- */
+/** The in-process per-conversation FIFO (local mode): same semantics as the SQS FIFO adapter. */
 export interface MemoryQueue extends ConversationQueue, QueueConsumer {
   /** Resolves when every conversation lane is empty (tests, graceful shutdown). */
   idle(): Promise<void>;
@@ -67,8 +57,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   const lanes = new Map<string, Lane>();
   const seen = new Map<string, number>();
   const stopping = new AbortController();
-  const concurrency = options.concurrency ?? 4;
-  const slots = createFairSlots(concurrency, options.tenantSlotCap ?? defaultTenantCap(concurrency));
+  const slots = createSemaphore(options.concurrency ?? 4);
   const busy = options.busy ?? mergeAll;
   const settleMs = options.albumSettleMs ?? ALBUM_SETTLE_MS;
 
@@ -88,7 +77,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     for (let receiveCount = 1; ; receiveCount++) {
       const delivery = { receiveCount, maxReceives };
       try {
-        await slots.run(message.key.tenant, () => options.handler(message, delivery));
+        await slots.run(() => options.handler(message, delivery));
         return;
       } catch (err) {
         if (receiveCount >= maxReceives) {
@@ -174,4 +163,22 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+function createSemaphore(limit: number): { run<T>(fn: () => Promise<T>): Promise<T> } {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    async run(fn) {
+      if (active < limit) active++;
+      else await new Promise<void>((resolve) => waiting.push(resolve)); // the slot is handed over
+      try {
+        return await fn();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else active--;
+      }
+    },
+  };
 }
