@@ -44,11 +44,14 @@ export interface RawUsageTurn {
 }
 
 export interface RawUsageBackend {
-  /** One counter as stored (expired or not), or null. */
+  /**
+   * One counter as stored (expired or not), or null. A backend that spreads a counter over
+   * several items (DynamoDB's usage shards) returns their sum, with the latest expiry.
+   */
   readCounter(tenant: TenantId, name: string): Promise<RawUsageCounter | null>;
   /** Every raw turn record of a tenant, oldest first. */
   listTurns(tenant: TenantId): Promise<RawUsageTurn[]>;
-  /** Every usage key of a tenant as the backend names it (counter names and turn ids). */
+  /** Every usage key of a tenant as the backend names it (counter names and turn ids), one per item. */
   listTenantKeys(tenant: TenantId): Promise<string[]>;
 }
 
