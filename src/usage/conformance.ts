@@ -13,7 +13,7 @@ import type { UsageStore } from './types.js';
  * checked through `raw`, which reads the backend with its own queries and its own spelling of the
  * layout (docs/tenants.md), so a bug mirrored in the adapter's read and write paths still fails.
  *
- * Counter names used by the suite (the tenant is the partition / `tenant` column):
+ * Counter names used by the suite (the tenant is the `tenant` column / the prefix of the DynamoDB `pk`):
  * `tenant#day#2025-01-31`, `tenant#month#2025-01`, `tenant#all`, `user#<id>#…`, `conv#<chat>:<thread>#…`.
  */
 export interface RawUsageCounter {
