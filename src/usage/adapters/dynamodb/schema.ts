@@ -13,7 +13,7 @@ import { InvalidUsageError } from '../../errors.js';
  * no shard key of one tenant is another tenant's id or shard key. All items of one turn (its nine
  * counters and its raw record) go to the shard of its conversation; a read sums the same counter
  * over the N shards plus the legacy key `pk` = tenant, where releases before the shards wrote
- * (counted until those items expire: one retention period after the upgrade).
+ * (counted until those items expire: at most the retention + 31 days after the upgrade).
  *
  * | item    | sk                                                | attributes                                         |
  * |---------|---------------------------------------------------|----------------------------------------------------|
@@ -26,7 +26,7 @@ import { InvalidUsageError } from '../../errors.js';
 export const USAGE_PREFIX = 'usage#';
 export const USAGE_TURN_PREFIX = 'usage#turn#';
 
-/** Shards per tenant unless configured (`OMNICLOUD_USAGE_SHARDS`): ~800 turns/s of one tenant on writes. */
+/** Shards per tenant unless configured (`OMNICLOUD_USAGE_SHARDS`): ~630–800 turns/s of one tenant on writes. */
 export const DEFAULT_USAGE_SHARDS = 8;
 /** A budget check reads ≤ 4 counters × (N shards + the legacy key): with N ≤ 24 one BatchGetItem (≤ 100 keys). */
 export const MAX_USAGE_SHARDS = 24;

@@ -48,65 +48,74 @@ function mixedTurn(i: number): UsageTurn {
   };
 }
 
+/** Five turns at a time: 50 requests, the SDK's socket limit. */
 async function recordAll(store: UsageStore, turns: UsageTurn[]): Promise<void> {
-  for (let i = 0; i < turns.length; i += 20)
-    await Promise.all(turns.slice(i, i + 20).map((t) => store.record(t)));
+  for (let i = 0; i < turns.length; i += 5)
+    await Promise.all(turns.slice(i, i + 5).map((t) => store.record(t)));
 }
 
-describe('dynamodb usage shards', () => {
-  it("writes every usage item of a turn to its conversation's shard and none under pk = tenant", async () => {
-    const { doc } = clients();
-    const table = await newTable();
-    const store = createDynamoUsageStore({ dynamo: doc, table, clock: new ManualClock(NOW) });
-    const raw = createDynamoUsageRaw({ doc, table });
-    const turns = Array.from({ length: 40 }, (_, i) => ({ ...mixedTurn(i), at: NOW }));
-    await recordAll(store, turns);
+/** The tests recording 40–160 turns (400–1,600 writes) on DynamoDB Local, on 2 shared cores. */
+const SLOW = 180_000;
 
-    // The whole table, read without the adapter: every usage item sits on a shard key of acme.
-    const scanned = (await doc.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];
-    const usage = scanned.filter((i) => String(i.sk).startsWith('usage#'));
-    expect(usage.filter((i) => i.pk === 'acme')).toEqual([]);
-    expect(
-      (
-        await doc.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': 'acme' },
-          }),
-        )
-      ).Items,
-    ).toEqual([]);
-    // Each item is on the shard of its turn's conversation (the hash computed by raw, not the
-    // adapter): turns and conversation counters on exactly that one, tenant and user counters once
-    // on each shard their turns went to.
-    const pkOf = (t: UsageTurn) => raw.expectedPk(ACME, t.chat, t.thread);
-    const tenantPks = new Set(turns.map(pkOf));
-    const userPks = (u: number) => new Set(turns.filter((t) => t.userId === u).map(pkOf));
-    const expected = (sk: string): string[] => {
-      const conv = /^usage#conv#([^:]+):([^#]+)#/.exec(sk);
-      if (conv) return [raw.expectedPk(ACME, conv[1] as string, conv[2] as string)];
-      const user = /^usage#user#(\d+)#/.exec(sk);
-      if (user) return [...userPks(Number(user[1]))];
-      if (sk.startsWith('usage#tenant#')) return [...tenantPks];
-      throw new Error(`unexpected usage item ${sk}`);
-    };
-    for (const item of usage) {
-      const sk = String(item.sk);
-      expect(String(item.pk)).toMatch(/^acme#u[0-7]$/);
-      if (sk.startsWith('usage#turn#')) {
-        expect(item.pk).toBe(raw.expectedPk(ACME, String(item.chat), String(item.thread)));
-      } else {
-        expect(expected(sk), sk).toContain(item.pk);
+describe('dynamodb usage shards', () => {
+  it(
+    "writes every usage item of a turn to its conversation's shard and none under pk = tenant",
+    async () => {
+      const { doc } = clients();
+      const table = await newTable();
+      const store = createDynamoUsageStore({ dynamo: doc, table, clock: new ManualClock(NOW) });
+      const raw = createDynamoUsageRaw({ doc, table });
+      const turns = Array.from({ length: 40 }, (_, i) => ({ ...mixedTurn(i), at: NOW }));
+      await recordAll(store, turns);
+
+      // The whole table, read without the adapter: every usage item sits on a shard key of acme.
+      const scanned =
+        (await doc.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];
+      const usage = scanned.filter((i) => String(i.sk).startsWith('usage#'));
+      expect(usage.filter((i) => i.pk === 'acme')).toEqual([]);
+      expect(
+        (
+          await doc.send(
+            new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': 'acme' },
+            }),
+          )
+        ).Items,
+      ).toEqual([]);
+      // Each item is on the shard of its turn's conversation (the hash computed by raw, not the
+      // adapter): turns and conversation counters on exactly that one, tenant and user counters once
+      // on each shard their turns went to.
+      const pkOf = (t: UsageTurn) => raw.expectedPk(ACME, t.chat, t.thread);
+      const tenantPks = new Set(turns.map(pkOf));
+      const userPks = (u: number) => new Set(turns.filter((t) => t.userId === u).map(pkOf));
+      const expected = (sk: string): string[] => {
+        const conv = /^usage#conv#([^:]+):([^#]+)#/.exec(sk);
+        if (conv) return [raw.expectedPk(ACME, conv[1] as string, conv[2] as string)];
+        const user = /^usage#user#(\d+)#/.exec(sk);
+        if (user) return [...userPks(Number(user[1]))];
+        if (sk.startsWith('usage#tenant#')) return [...tenantPks];
+        throw new Error(`unexpected usage item ${sk}`);
+      };
+      for (const item of usage) {
+        const sk = String(item.sk);
+        expect(String(item.pk)).toMatch(/^acme#u[0-7]$/);
+        if (sk.startsWith('usage#turn#')) {
+          expect(item.pk).toBe(raw.expectedPk(ACME, String(item.chat), String(item.thread)));
+        } else {
+          expect(expected(sk), sk).toContain(item.pk);
+        }
       }
-    }
-    const userCounters = [100, 101, 102, 103, 104].reduce((n, u) => n + 3 * userPks(u).size, 0);
-    expect(usage).toHaveLength(40 + 40 * 3 + 3 * tenantPks.size + userCounters);
-    expect(tenantPks.size).toBeGreaterThanOrEqual(7);
-    expect(usage.filter((i) => i.sk === 'usage#tenant#day#2025-01-31')).toHaveLength(tenantPks.size);
-    expect(await raw.readCounter(ACME, 'tenant#day#2025-01-31')).toMatchObject({ turns: 40 });
-    expect((await store.summary({ tenant: ACME }, 'day')).turns).toBe(40);
-  });
+      const userCounters = [100, 101, 102, 103, 104].reduce((n, u) => n + 3 * userPks(u).size, 0);
+      expect(usage).toHaveLength(40 + 40 * 3 + 3 * tenantPks.size + userCounters);
+      expect(tenantPks.size).toBeGreaterThanOrEqual(7);
+      expect(usage.filter((i) => i.sk === 'usage#tenant#day#2025-01-31')).toHaveLength(tenantPks.size);
+      expect(await raw.readCounter(ACME, 'tenant#day#2025-01-31')).toMatchObject({ turns: 40 });
+      expect((await store.summary({ tenant: ACME }, 'day')).turns).toBe(40);
+    },
+    SLOW,
+  );
 
   it('still counts usage written under the legacy key (pk = tenant) by earlier releases', async () => {
     const { doc } = clients();
@@ -195,51 +204,55 @@ describe('dynamodb usage shards', () => {
     expect(items.filter((i) => i.pk !== 'acme')).toHaveLength(10);
   });
 
-  it('gives the totals of the SQLite adapter for the same turns, for every scope, window and budget', async () => {
-    const { doc } = clients();
-    const table = await newTable();
-    const clock = new ManualClock(FEB_1 + 12 * 3600_000);
-    const dynamo = createDynamoUsageStore({ dynamo: doc, table, clock });
-    const sqlite = createSqliteUsageStore({ db: new Database(':memory:'), clock });
-    const turns = Array.from({ length: 160 }, (_, i) => mixedTurn(i));
-    await Promise.all([recordAll(dynamo, turns), recordAll(sqlite, turns)]);
-    const shards = new Set((await createDynamoUsageRaw({ doc, table }).listItems(ACME)).map((i) => i.pk));
-    expect(shards.size).toBe(8);
+  it(
+    'gives the totals of the SQLite adapter for the same turns, for every scope, window and budget',
+    async () => {
+      const { doc } = clients();
+      const table = await newTable();
+      const clock = new ManualClock(FEB_1 + 12 * 3600_000);
+      const dynamo = createDynamoUsageStore({ dynamo: doc, table, clock });
+      const sqlite = createSqliteUsageStore({ db: new Database(':memory:'), clock });
+      const turns = Array.from({ length: 160 }, (_, i) => mixedTurn(i));
+      await Promise.all([recordAll(dynamo, turns), recordAll(sqlite, turns)]);
+      const shards = new Set((await createDynamoUsageRaw({ doc, table }).listItems(ACME)).map((i) => i.pk));
+      expect(shards.size).toBe(8);
 
-    const scopes: UsageScope[] = [
-      { tenant: ACME },
-      ...[100, 101, 102, 103, 104].map((userId) => ({ tenant: ACME, userId })),
-      ...turns.slice(0, 40).map((t) => ({ tenant: ACME, chat: t.chat, thread: t.thread })),
-    ];
-    const instants = [Date.UTC(2025, 0, 30, 6), Date.UTC(2025, 0, 31, 18), FEB_1 + 3600_000];
-    let compared = 0;
-    for (const now of instants) {
-      for (const scope of scopes) {
-        for (const window of ['day', 'month', 'all'] as const) {
-          const [a, b] = await Promise.all([
-            dynamo.summary(scope, window, now),
-            sqlite.summary(scope, window, now),
-          ]);
-          expect(a, `${JSON.stringify(scope)} ${window} ${now}`).toEqual(b);
-          compared++;
+      const scopes: UsageScope[] = [
+        { tenant: ACME },
+        ...[100, 101, 102, 103, 104].map((userId) => ({ tenant: ACME, userId })),
+        ...turns.slice(0, 40).map((t) => ({ tenant: ACME, chat: t.chat, thread: t.thread })),
+      ];
+      const instants = [Date.UTC(2025, 0, 30, 6), Date.UTC(2025, 0, 31, 18), FEB_1 + 3600_000];
+      let compared = 0;
+      for (const now of instants) {
+        for (const scope of scopes) {
+          for (const window of ['day', 'month', 'all'] as const) {
+            const [a, b] = await Promise.all([
+              dynamo.summary(scope, window, now),
+              sqlite.summary(scope, window, now),
+            ]);
+            expect(a, `${JSON.stringify(scope)} ${window} ${now}`).toEqual(b);
+            compared++;
+          }
         }
       }
-    }
-    expect(compared).toBe(3 * 46 * 3);
-    expect((await dynamo.summary({ tenant: ACME }, 'all')).turns).toBe(160);
-    const budgets = { tenant: { dayUsd: 2, monthUsd: 5 }, user: { dayUsd: 0.5, monthUsd: 0.9 } };
-    for (const userId of [100, 101, 102, 103, 104, undefined]) {
-      for (const now of instants) {
-        const check = { tenant: ACME, estimateUsd: 0.01, ...(userId === undefined ? {} : { userId }) };
-        const [a, b]: BudgetDecision[] = await Promise.all([
-          dynamo.checkBudget(check, budgets, now),
-          sqlite.checkBudget(check, budgets, now),
-        ]);
-        expect(a).toEqual(b);
+      expect(compared).toBe(3 * 46 * 3);
+      expect((await dynamo.summary({ tenant: ACME }, 'all')).turns).toBe(160);
+      const budgets = { tenant: { dayUsd: 2, monthUsd: 5 }, user: { dayUsd: 0.5, monthUsd: 0.9 } };
+      for (const userId of [100, 101, 102, 103, 104, undefined]) {
+        for (const now of instants) {
+          const check = { tenant: ACME, estimateUsd: 0.01, ...(userId === undefined ? {} : { userId }) };
+          const [a, b]: BudgetDecision[] = await Promise.all([
+            dynamo.checkBudget(check, budgets, now),
+            sqlite.checkBudget(check, budgets, now),
+          ]);
+          expect(a).toEqual(b);
+        }
       }
-    }
-    await sqlite.close();
-  });
+      await sqlite.close();
+    },
+    SLOW,
+  );
 
   it('keeps the totals when the shard count is raised (every shard read, old ones included)', async () => {
     const { doc } = clients();
