@@ -67,7 +67,12 @@ export async function buildStores(env: AppEnv, logger: Logger): Promise<Stores> 
     logger: logger.child({ component: 'sessions:cloud' }),
     approvalRetentionDays: env.OMNICLOUD_USAGE_RETENTION_DAYS,
   });
-  const usage = await openDynamoUsageStore({ dynamo: clients.dynamo, table, ...retention });
+  const usage = await openDynamoUsageStore({
+    dynamo: clients.dynamo,
+    table,
+    shards: env.OMNICLOUD_USAGE_SHARDS,
+    ...retention,
+  });
   return stores(storage, usage, () => clients.destroy());
 }
 

@@ -43,3 +43,15 @@ describe('schedule sync variables (EventBridge Scheduler target)', () => {
     expect(() => parseEnv({ ...ok, [name]: value })).toThrow(new RegExp(name));
   });
 });
+
+describe('OMNICLOUD_USAGE_SHARDS', () => {
+  it('is unset by default (the DynamoDB usage store then uses 8) and takes 1–24', () => {
+    expect(parseEnv({}).OMNICLOUD_USAGE_SHARDS).toBeUndefined();
+    expect(parseEnv({ OMNICLOUD_USAGE_SHARDS: '1' }).OMNICLOUD_USAGE_SHARDS).toBe(1);
+    expect(parseEnv({ OMNICLOUD_USAGE_SHARDS: '16' }).OMNICLOUD_USAGE_SHARDS).toBe(16);
+  });
+
+  it.each(['0', '25', '1.5', 'eight'])('refuses %j with an error naming the variable', (value) => {
+    expect(() => parseEnv({ OMNICLOUD_USAGE_SHARDS: value })).toThrow(/OMNICLOUD_USAGE_SHARDS/);
+  });
+});

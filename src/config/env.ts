@@ -53,6 +53,12 @@ export const ENV_SCHEMA = z.object({
   OMNICLOUD_TELEGRAM_TENANTS: z.string().min(1).optional(),
   /** Days usage records and counters are kept after their period ends (default 400). */
   OMNICLOUD_USAGE_RETENTION_DAYS: positiveInt.optional(),
+  /**
+   * Cloud storage: DynamoDB partition keys a tenant's usage is spread over (`<tenant>#u<k>`), 1–24,
+   * default 8 (docs/scale.md §8.2). Raise it for a tenant above ~800 turns/s; never lower it within
+   * the retention (the dropped shards' counts would go unread).
+   */
+  OMNICLOUD_USAGE_SHARDS: z.coerce.number().int().min(1).max(24).optional(),
   /** CloudWatch namespace of the EMF metrics the Lambda functions emit (turns, cost, dedupe hits). */
   OMNICLOUD_METRICS_NAMESPACE: z.string().min(1).default('OmniCloud'),
   /** PATH handed to the agent's tools (Bash, stdio MCP servers). */

@@ -13,7 +13,7 @@ import type { UsageStore } from './types.js';
  * checked through `raw`, which reads the backend with its own queries and its own spelling of the
  * layout (docs/tenants.md), so a bug mirrored in the adapter's read and write paths still fails.
  *
- * Counter names used by the suite (the tenant is the partition / `tenant` column):
+ * Counter names used by the suite (the tenant is the `tenant` column / the prefix of the DynamoDB `pk`):
  * `tenant#day#2025-01-31`, `tenant#month#2025-01`, `tenant#all`, `user#<id>#…`, `conv#<chat>:<thread>#…`.
  */
 export interface RawUsageCounter {
@@ -44,11 +44,14 @@ export interface RawUsageTurn {
 }
 
 export interface RawUsageBackend {
-  /** One counter as stored (expired or not), or null. */
+  /**
+   * One counter as stored (expired or not), or null. A backend that spreads a counter over
+   * several items (DynamoDB's usage shards) returns their sum, with the latest expiry.
+   */
   readCounter(tenant: TenantId, name: string): Promise<RawUsageCounter | null>;
   /** Every raw turn record of a tenant, oldest first. */
   listTurns(tenant: TenantId): Promise<RawUsageTurn[]>;
-  /** Every usage key of a tenant as the backend names it (counter names and turn ids). */
+  /** Every usage key of a tenant as the backend names it (counter names and turn ids), one per item. */
   listTenantKeys(tenant: TenantId): Promise<string[]>;
 }
 

@@ -5,7 +5,8 @@ import type { UsageScope, UsageTurn, UsageWindow } from './types.js';
 
 /**
  * The one place usage keys are built, from validated parts only. A counter key names a scope and
- * a period inside a tenant (the tenant itself is the SQLite `tenant` column / the DynamoDB `pk`):
+ * a period inside a tenant (the tenant itself is the SQLite `tenant` column / the DynamoDB `pk`,
+ * spread over usage shards `<tenant>#u<k>`):
  *
  *   tenant#day#2025-01-31        user#<userId>#month#2025-01        conv#<chat>:<thread>#all
  */

@@ -196,9 +196,15 @@ describe('multi-tenant Lambda deployment (ingress zip + worker image) against lo
     expect(alphaSession).toMatch(/^[0-9a-f-]{36}$/);
     expect(betaSession).toMatch(/^[0-9a-f-]{36}$/);
     expect(alphaSession).not.toBe(betaSession);
-    // Usage items live in each tenant's own partition.
-    expect(alphaItems.some((i) => String(i['sk']).startsWith('usage#'))).toBe(true);
-    expect(betaItems.some((i) => String(i['sk']).startsWith('usage#user#'))).toBe(true);
+    // Usage items live on each tenant's own usage shards (`<tenant>#u<k>`, 8 by default), none
+    // under the tenant's session partition.
+    const usageItems = async (tenant: string) =>
+      (await Promise.all(Array.from({ length: 8 }, (_, k) => items(`${tenant}#u${k}`)))).flat();
+    const [alphaUsage, betaUsage] = await Promise.all([usageItems('alpha'), usageItems('beta')]);
+    expect(alphaUsage.some((i) => String(i['sk']).startsWith('usage#'))).toBe(true);
+    expect(betaUsage.some((i) => String(i['sk']).startsWith('usage#user#'))).toBe(true);
+    expect([...alphaItems, ...betaItems].some((i) => String(i['sk']).startsWith('usage#'))).toBe(false);
+    expect(alphaUsage.some((i) => JSON.stringify(i).includes(betaSession))).toBe(false);
     // Transcripts: heads and table parts in each tenant's own partition, keyed by its own session;
     // S3 objects (large parts, segments), if any, under each tenant's prefix only.
     const transcriptSks = (list: typeof alphaItems, tenant: string, session: string) =>

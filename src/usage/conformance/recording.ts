@@ -132,6 +132,56 @@ export function recordingTests(harness: UsageConformanceHarness): void {
       await other.close();
     });
 
+    it("sums a tenant's and a user's turns over many conversations", async () => {
+      const s = subject();
+      // 48 conversations (two threads per chat), 2 turns each, alternating users: a backend that
+      // spreads a tenant's items (DynamoDB's usage shards) must still add every turn once.
+      const turns = Array.from({ length: 96 }, (_, i) =>
+        turn(s, {
+          chat: parseChatId(-1_000_000_000_000 - (i % 24)),
+          thread: parseThreadId(i % 48 < 24 ? 'main' : 7),
+          userId: i % 3 === 0 ? 43 : 42,
+          costUsd: (i + 1) * 0.001,
+          tokens: { input: i, output: 1, cacheCreation: 0, cacheRead: 2 * i },
+        }),
+      );
+      for (let i = 0; i < turns.length; i += 16) {
+        await Promise.all(turns.slice(i, i + 16).map((t) => s.store.record(t)));
+      }
+      const expected = (ts: UsageTurn[]) => ({
+        turns: ts.length,
+        tokens: {
+          input: ts.reduce((a, t) => a + t.tokens.input, 0),
+          output: ts.length,
+          cacheCreation: 0,
+          cacheRead: ts.reduce((a, t) => a + t.tokens.cacheRead, 0),
+        },
+        costUsd: ts.reduce((a, t) => a + Math.round(t.costUsd * 1_000_000), 0) / 1_000_000,
+      });
+      for (const window of ['day', 'month', 'all'] as const) {
+        expect(await s.store.summary({ tenant: TENANT_A }, window)).toEqual(expected(turns));
+        for (const userId of [42, 43]) {
+          expect(await s.store.summary({ tenant: TENANT_A, userId }, window)).toEqual(
+            expected(turns.filter((t) => t.userId === userId)),
+          );
+        }
+      }
+      const one = turns[5] as UsageTurn;
+      expect(
+        await s.store.summary({ tenant: TENANT_A, chat: one.chat, thread: one.thread }, 'month'),
+      ).toEqual(expected(turns.filter((t) => t.chat === one.chat && t.thread === one.thread)));
+      expect(await s.raw.readCounter(TENANT_A, 'tenant#all')).toMatchObject({
+        turns: 96,
+        costMicroUsd: 4_656_000,
+      });
+      expect(await s.raw.listTurns(TENANT_A)).toHaveLength(96);
+      const limit = { tenant: { dayUsd: 4.656 } };
+      expect((await s.store.checkBudget({ tenant: TENANT_A }, limit)).allowed).toBe(false);
+      expect(await s.store.checkBudget({ tenant: TENANT_A }, { tenant: { dayUsd: 4.657 } })).toEqual({
+        allowed: true,
+      });
+    });
+
     it('keeps counters across a restart', async () => {
       const s = subject();
       await s.store.record(turn(s));

@@ -7,18 +7,23 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, translate } from '../../../aws/index.js';
 import { StorageError } from '../../../core/errors.js';
-import type { CounterValues, CounterWrite, StoredTurn } from '../../counters.js';
+import { ZERO, type CounterValues, type CounterWrite, type StoredTurn } from '../../counters.js';
 import { createUsageStore, type UsageBackend, type UsageStoreOptions } from '../../store.js';
 import type { UsageStore } from '../../types.js';
-import { counterSk, turnSk } from './schema.js';
+import { counterSk, readPks, shardOf, shardPk, turnSk, usageShards } from './schema.js';
 
-export { USAGE_PREFIX, USAGE_TURN_PREFIX } from './schema.js';
+export { DEFAULT_USAGE_SHARDS, MAX_USAGE_SHARDS, USAGE_PREFIX, USAGE_TURN_PREFIX } from './schema.js';
 
 export interface DynamoUsageStoreOptions extends UsageStoreOptions {
   /** Document client (`removeUndefinedValues`); built by the caller, e.g. `createCloudClients`. */
   dynamo: DynamoDBDocumentClient;
   /** The sessions' table (`pk`/`sk` strings, TTL attribute `ttl`). */
   table: string;
+  /**
+   * Usage shards per tenant (`pk` = `<tenant>#u<k>`), 1–24, default 8. Raise it freely; lowering
+   * it hides the counts of the dropped shards until they expire (docs/tenants.md).
+   */
+  shards?: number;
 }
 
 const MAX_ATTEMPTS = 10;
@@ -43,19 +48,34 @@ function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value ?? 0);
 }
 
+/** `sum` plus one stored counter item (one shard's share). */
+function add(sum: CounterValues, item: Record<string, unknown>): CounterValues {
+  return {
+    turns: sum.turns + num(item.turns),
+    input: sum.input + num(item.inputTokens),
+    output: sum.output + num(item.outputTokens),
+    cacheCreation: sum.cacheCreation + num(item.cacheCreationTokens),
+    cacheRead: sum.cacheRead + num(item.cacheReadTokens),
+    costMicroUsd: sum.costMicroUsd + num(item.costMicroUsd),
+  };
+}
+
 /**
  * Usage in DynamoDB: every counter is bumped with one atomic `ADD` (no read-modify-write, so
  * concurrent workers never lose an update); an expired counter still waiting for TTL deletion is
  * replaced by a conditional Put instead. The raw turn is one Put. Each item is atomic on its own;
  * the turn's items are written in parallel, not in one transaction (transactions would conflict
- * on the hot tenant counters).
+ * on the hot tenant counters). All items of a turn go to its conversation's shard (`schema.ts`);
+ * a read sums each counter over the shards and the legacy unsharded key.
  */
 export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageStore {
   const { dynamo: doc, table } = options;
+  const shards = usageShards(options.shards);
+  const pkOf = (turn: StoredTurn) => shardPk(turn.tenant, shardOf(turn.chat, turn.thread, shards));
 
   async function bump(turn: StoredTurn, counter: CounterWrite, now: number): Promise<void> {
     const v = turn.values;
-    const key = { pk: turn.tenant, sk: counterSk(counter.key) };
+    const key = { pk: pkOf(turn), sk: counterSk(counter.key) };
     const ttl = Math.ceil(counter.expiresAt / 1000);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       try {
@@ -123,7 +143,7 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
       new PutCommand({
         TableName: table,
         Item: {
-          pk: turn.tenant,
+          pk: pkOf(turn),
           sk: turnSk(turn.at, randomBytes(8).toString('hex')),
           kind: 'usage-turn',
           chat: turn.chat,
@@ -157,9 +177,12 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
     async read(tenant, keys, now) {
       const out = new Map<string, CounterValues>();
       const bySk = new Map(keys.map((key) => [counterSk(key), key]));
-      // One BatchGetItem for every counter a budget check needs (4 for tenant + user, day +
-      // month): one round trip before the model is asked instead of four concurrent GetItems.
-      let pending: Array<Record<string, unknown>> = [...bySk.keys()].map((sk) => ({ pk: tenant, sk }));
+      // One BatchGetItem for every counter a check needs on every shard and the legacy key (a
+      // budget check of tenant + user, day + month: 4 × (8 + 1) = 36 keys): one round trip
+      // before the model is asked. Each shard's value is added; expired items count as absent.
+      let pending: Array<Record<string, unknown>> = readPks(tenant, shards).flatMap((pk) =>
+        [...bySk.keys()].map((sk) => ({ pk, sk })),
+      );
       try {
         for (let attempt = 0; pending.length > 0; attempt++) {
           if (attempt >= MAX_BATCH_READ_ATTEMPTS) {
@@ -174,14 +197,7 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
           for (const item of res.Responses?.[table] ?? []) {
             const key = bySk.get(String(item.sk));
             if (key === undefined || num(item.expiresAt) <= now) continue;
-            out.set(key, {
-              turns: num(item.turns),
-              input: num(item.inputTokens),
-              output: num(item.outputTokens),
-              cacheCreation: num(item.cacheCreationTokens),
-              cacheRead: num(item.cacheReadTokens),
-              costMicroUsd: num(item.costMicroUsd),
-            });
+            out.set(key, add(out.get(key) ?? ZERO, item));
           }
           pending = [...(res.UnprocessedKeys?.[table]?.Keys ?? []), ...pending.slice(100)];
         }
