@@ -7,6 +7,8 @@
  * - `errors.ts`: `translate(source, operation, err)` → `StorageError` (`storage_throttled` /
  *   `storage_error`, message `[source] operation failed: Name (HTTP n): msg`), `call()`, and the
  *   predicates `isConditionalCheckFailed`, `cancellationCodes`, `isNotFound`, `isThrottled`, `httpStatus`;
+ * - `own-write.ts`: `newWriteId`, `notOwnWrite`, `isOwnWrite` — a write recognising its own
+ *   earlier attempt after a lost response;
  * - `capacity.ts`: DynamoDB consumed-capacity helpers;
  * - `retry.ts`: the one retry policy (`RETRY_POLICY`, `createRetryStrategy`);
  * - `config.ts`: client options, credentials and endpoints from the environment.
@@ -30,6 +32,7 @@ export {
   translate,
   type RawAttribute,
 } from './errors.js';
+export { isOwnWrite, newWriteId, notOwnWrite } from './own-write.js';
 export { CONSUMED_TOTAL, consumedUnits } from './capacity.js';
 export {
   createRetryStrategy,

@@ -1,4 +1,5 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { processInGroups } from './groups.js';
@@ -19,8 +20,14 @@ export interface SqsConsumerOptions {
   handler: QueueHandler;
   /** Long-poll wait per ReceiveMessage (default 20 s, the SQS maximum). */
   waitTimeSeconds?: number;
-  /** Visibility timeout requested on receive and renewed while a message runs (default 60 s). */
+  /** Visibility timeout a received message gets once it reached us, renewed while it runs (default 60 s). */
   visibilityTimeoutSeconds?: number;
+  /**
+   * Visibility timeout asked for on receive (default 10 s, at most `visibilityTimeoutSeconds`):
+   * the longest a message stays hidden when the receive's response is lost on the way. Messages
+   * that arrive are extended to `visibilityTimeoutSeconds` at once.
+   */
+  receiveVisibilitySeconds?: number;
   /** A failed message (and the rest of its group in the batch) becomes visible again after this (default 5 s). */
   retryDelaySeconds?: number;
   /** Messages per receive (1–10, default 10). */
@@ -41,16 +48,25 @@ export interface SqsConsumerOptions {
  * conversation's messages in order and conversations concurrently, deletes on success, keeps
  * extending the visibility of a running message, and makes failed ones visible again after
  * `retryDelaySeconds`. Dead-lettering is the queue's redrive policy.
+ *
+ * A receive whose response is lost (SQS handed the messages out, we never saw them) must not hide
+ * them for minutes: each receive call carries a fresh `ReceiveRequestAttemptId`, which the SDK's
+ * retry re-sends, and real SQS FIFO answers that retry with the same messages (within 5 min). Peers
+ * that ignore it (fauxqs, moto) — and a lost retry too — are bounded by the short visibility the
+ * receive asks for (`receiveVisibilitySeconds`); a batch that arrives is extended to the full
+ * visibility at once and kept invisible, waiting messages included, until each is done.
  */
 export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
   const logger = options.logger ?? silentLogger;
   const visibility = options.visibilityTimeoutSeconds ?? 60;
+  const receiveVisibility = Math.min(visibility, options.receiveVisibilitySeconds ?? 10);
   const maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
   const abort = new AbortController();
 
-  const setVisibility = async (message: Message, seconds: number): Promise<void> => {
+  /** Whether the change was made (a failure is logged: the next heartbeat tries again). */
+  const setVisibility = async (message: Message, seconds: number): Promise<boolean> => {
     const { ChangeMessageVisibilityCommand } = await import('@aws-sdk/client-sqs');
-    await options.client
+    return options.client
       .send(
         new ChangeMessageVisibilityCommand({
           QueueUrl: options.queueUrl,
@@ -58,7 +74,40 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
           VisibilityTimeout: seconds,
         }),
       )
-      .catch((err: unknown) => logger.warn('queue: visibility change failed', { error: errorMessage(err) }));
+      .then(
+        () => true,
+        (err: unknown) => {
+          logger.warn('queue: visibility change failed', { error: errorMessage(err) });
+          return false;
+        },
+      );
+  };
+
+  /**
+   * Keeps a batch's messages invisible from the moment they arrive until each is deleted or handed
+   * back: extended to the full visibility at once (they were received with the short one), then
+   * again every half visibility; a failed extension is tried again on the next tick (every half
+   * receive visibility), before the short visibility runs out.
+   */
+  const keepInvisible = (messages: Message[]) => {
+    const extendedAt = new Map<Message, number>(messages.map((m) => [m, -Infinity]));
+    const extend = (): void => {
+      const now = Date.now();
+      for (const [m, at] of extendedAt) {
+        if (now - at < (visibility * 1000) / 2) continue;
+        extendedAt.set(m, now); // no second call while one is under way
+        void setVisibility(m, visibility).then((ok) => {
+          if (!ok && extendedAt.has(m)) extendedAt.set(m, -Infinity);
+        });
+      }
+    };
+    extend();
+    const timer = setInterval(extend, (receiveVisibility * 1000) / 2);
+    return {
+      /** Done with these (deleted, or about to be handed back): no more extensions. */
+      forget: (done: readonly Message[]) => done.forEach((m) => extendedAt.delete(m)),
+      stop: () => clearInterval(timer),
+    };
   };
 
   const receiveCountOf = (message: Message): number =>
@@ -74,15 +123,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
     // An undecodable body throws here (retried, then dead-lettered by the redrive policy).
     const decoded = unit.message ?? decodeQueuedMessage(first.Body ?? '');
     const receiveCount = Math.max(...unit.items.map(receiveCountOf));
-    const heartbeat = setInterval(
-      () => unit.items.forEach((m) => void setVisibility(m, visibility)),
-      (visibility * 1000) / 2,
-    );
-    try {
-      await options.handler(decoded, { receiveCount, maxReceives });
-    } finally {
-      clearInterval(heartbeat);
-    }
+    await options.handler(decoded, { receiveCount, maxReceives });
     for (const message of unit.items) {
       await options.client.send(
         new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle }),
@@ -162,19 +203,26 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
     const releasing = Promise.all(held.map(release));
     messages = ready.map((p) => p.item);
     const units = coalesce(ready, options.busy ?? mergeAll);
+    const invisible = keepInvisible(messages);
     let started = 0;
-    const failed = await processInGroups(
-      units,
-      (u) => (u.items[0] ? groupOf(u.items[0]) : ''),
-      async (u) => {
-        started += u.items.length;
-        try {
-          await runUnit(u);
-        } finally {
-          inFlight -= u.items.length;
-        }
-      },
-    );
+    let failed: Awaited<ReturnType<typeof processInGroups<Unit<Message>>>>;
+    try {
+      failed = await processInGroups(
+        units,
+        (u) => (u.items[0] ? groupOf(u.items[0]) : ''),
+        async (u) => {
+          started += u.items.length;
+          try {
+            await runUnit(u);
+            invisible.forget(u.items);
+          } finally {
+            inFlight -= u.items.length;
+          }
+        },
+      );
+    } finally {
+      invisible.stop();
+    }
     inFlight -= messages.length - started; // later messages of a failed group never ran
     await releasing;
     for (const { item, error } of failed) {
@@ -195,8 +243,10 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
         QueueUrl: options.queueUrl,
         MaxNumberOfMessages: max,
         WaitTimeSeconds: options.waitTimeSeconds ?? 20,
-        VisibilityTimeout: visibility,
+        VisibilityTimeout: receiveVisibility,
         MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId', 'SentTimestamp'],
+        // Fresh per call; the SDK's retries of this call re-send it (real SQS FIFO: same messages).
+        ReceiveRequestAttemptId: randomUUID(),
       }),
       { abortSignal: abort.signal },
     );

@@ -21,7 +21,6 @@ import { FORUM } from '../telegram/updates.js';
 import {
   earlierCount,
   makeConversations,
-  repliesOf,
   saidText,
   unescapeMarkdown,
   type TestConversation,
@@ -35,7 +34,8 @@ import {
   type FaultProxy,
   type ProxyStats,
 } from './support/fault-proxy.js';
-import { printFigures, scaled } from './support/figures.js';
+import { attribute, describeAttribution, type MessageLife } from './support/attribution.js';
+import { percentile, printFigures, scaled } from './support/figures.js';
 import { createFifoQueue, type FifoQueue } from './support/sqs.js';
 import { checkConversation } from './support/transcripts.js';
 import { updateIdOf } from '../../src/queue/message.js';
@@ -43,10 +43,12 @@ import { updateIdOf } from '../../src/queue/message.js';
 /**
  * Storage faults: fault-injecting proxies in front of S3 (fauxqs), DynamoDB (DynamoDB Local) and SQS
  * (fauxqs). The whole Telegram pipeline runs through them with the real runner and cloud storage
- * (the shared retry policy of src/aws, 4 attempts). Phase 1: ~20 % of requests to all three services get a
- * 5xx, the service's own throttling error, a connection reset, a lost response or added latency →
- * retries stay bounded, every message is answered or told a clear error, stored transcripts stay
- * intact. Phase 2: 100 % of S3/DynamoDB requests fail → the turn fails with a storage error, the
+ * (the shared retry policy of src/aws, 4 attempts). Phase 1: a fault-free baseline with the same counts,
+ * then ~20 % of requests to all three services get a 5xx, the service's own throttling error, a
+ * connection reset, a lost response or added latency → retries stay bounded, nothing is lost or
+ * duplicated, stored transcripts stay intact, and every message slower than 2 × the baseline's p99
+ * is attributed to the faults that hit it (the proxies' fault logs); the p99 is reported against
+ * issue 18's bound (2 × fault-free p99 + one visibility timeout). Phase 2: 100 % of S3/DynamoDB requests fail → the turn fails with a storage error, the
  * queue retries it, the user is told once, and the message lands in the FIFO DLQ after 5 receives.
  * Phase 3: sustained faults — an outage drains a client's retry quota, then turns run under ~20 %
  * faults, once with the SDK's standard retry mode (the configuration before `src/aws/retry.ts`)
@@ -58,6 +60,10 @@ const PER_CONV = scaled('FAULT_PER_CONV', 3);
 const RATE = 0.2;
 const SEED = scaled('FAULT_SEED', randomInt(1, 2 ** 31));
 const MAX_ATTEMPTS = 4;
+/** The queue's visibility timeout, and the consumer's while a message runs. */
+const VISIBILITY_S = 30;
+/** The visibility a receive asks for: what a lost receive can cost on the peers. */
+const RECEIVE_VISIBILITY_S = 5;
 
 let peers: CloudPeers;
 let bucket: string;
@@ -92,17 +98,27 @@ beforeAll(async () => {
   });
   storage = createCloudStorage({ s3: clients.s3, dynamo: clients.dynamo, bucket, table });
   direct = createCloudStorage({ s3: peers.s3, dynamo: peers.doc, bucket, table, cacheBytes: 0 });
-  fifo = await createFifoQueue(peers.fauxqs, { visibilityTimeoutSeconds: 30 });
+  fifo = await createFifoQueue(peers.fauxqs, { visibilityTimeoutSeconds: VISIBILITY_S });
   const sqs = fifo.clientFor(sqsProxy.url, MAX_ATTEMPTS);
   p = await startPipeline({
     runner: h.runnerWith({ storage }),
-    queueFactory: fifo.factory(sqs, { retryDelaySeconds: 1 }, (handler) => async (message, delivery) => {
-      deliveries.set(updateIdOf(message) ?? -1, [
-        ...(deliveries.get(updateIdOf(message) ?? -1) ?? []),
-        delivery.receiveCount,
-      ]);
-      await handler(message, delivery);
-    }),
+    // One final answer per message (no streamed drafts): a slow turn's first draft is not its answer.
+    live: { enabled: false },
+    queueFactory: fifo.factory(
+      sqs,
+      {
+        retryDelaySeconds: 1,
+        visibilityTimeoutSeconds: VISIBILITY_S,
+        receiveVisibilitySeconds: RECEIVE_VISIBILITY_S,
+      },
+      (handler) => async (message, delivery) => {
+        deliveries.set(updateIdOf(message) ?? -1, [
+          ...(deliveries.get(updateIdOf(message) ?? -1) ?? []),
+          delivery.receiveCount,
+        ]);
+        await handler(message, delivery);
+      },
+    ),
   });
   p.api.setChat(FORUM);
 }, 120_000);
@@ -136,92 +152,153 @@ async function postUntilAccepted(conv: TestConversation, i: number): Promise<num
   }
 }
 
-/** Answers (replies or error messages) to a message, by `reply_parameters.message_id`. */
-function answersTo(conv: TestConversation, i: number): string[] {
+/** The `sendMessage` calls answering a message (replies or errors), by `reply_parameters.message_id`. */
+function answerCalls(conv: TestConversation, i: number) {
   const messageId = conv.update(i).message?.message_id;
   return p.api
     .callsTo('sendMessage')
     .filter(
       (c) => (c.params.reply_parameters as { message_id?: number } | undefined)?.message_id === messageId,
-    )
-    .map((c) => unescapeMarkdown(String(c.params.text)));
+    );
+}
+
+/** Answers (replies or error messages) to a message, as the user reads them. */
+function answersTo(conv: TestConversation, i: number): string[] {
+  return answerCalls(conv, i).map((c) => unescapeMarkdown(String(c.params.text)));
+}
+
+/** What one phase of the ~20 % test measured. */
+interface PhaseResult {
+  total: number;
+  webhookAttempts: number;
+  ok: number;
+  toldError: number;
+  lost: number;
+  duplicateReplies: number;
+  duplicateTurns: number;
+  missingTurns: number;
+  corrupt: number;
+  errorTexts: Map<string, number>;
+  /** Messages not answered normally: the text and what it got (first 200 characters). */
+  otherwise: string[];
+  details: string[];
+  /** Webhook → first answer, per answered message (ms). */
+  latencies: number[];
+  /** Each answered message's life, for attributing faults to it. */
+  lives: MessageLife[];
+}
+
+/** Posts CONVERSATIONS × PER_CONV messages through the pipeline, waits for answers, checks everything. */
+async function runPhase(tag: string): Promise<PhaseResult> {
+  const conversations = makeConversations(CONVERSATIONS, PER_CONV, tag);
+  const total = CONVERSATIONS * PER_CONV;
+  const postedAt = new Map<string, number>();
+  let webhookAttempts = 0;
+  await Promise.all(
+    conversations.map(async (conv) => {
+      for (let i = 0; i < conv.texts.length; i++) {
+        postedAt.set(conv.texts[i] as string, Date.now());
+        webhookAttempts += await postUntilAccepted(conv, i);
+      }
+    }),
+  );
+  const answered = (): number =>
+    conversations.reduce((n, c) => n + c.texts.filter((_, i) => answersTo(c, i).length > 0).length, 0);
+  await p.api.waitFor(() => answered() >= total, 540_000).catch(() => undefined);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+
+  const r: PhaseResult = {
+    total,
+    webhookAttempts,
+    ok: 0,
+    toldError: 0,
+    lost: 0,
+    duplicateReplies: 0,
+    duplicateTurns: 0,
+    missingTurns: 0,
+    corrupt: 0,
+    errorTexts: new Map(),
+    otherwise: [],
+    details: [],
+    latencies: [],
+    lives: [],
+  };
+  for (const conv of conversations) {
+    const stored = await checkConversation(direct, conv.key);
+    if (stored.problems.length > 0) {
+      r.corrupt++;
+      r.details.push(`${conv.name}: ${stored.problems.join('; ')}`);
+    }
+    conv.texts.forEach((text, i) => {
+      const answers = answersTo(conv, i);
+      if (answers.length === 0) r.lost++;
+      if (answers.length > 1) r.duplicateReplies += answers.length - 1;
+      const normal = answers.find((a) => saidText(a) === text && earlierCount(a) !== undefined);
+      if (normal) r.ok++;
+      else if (answers.length > 0) {
+        r.toldError++;
+        const key = (answers[0] as string).slice(0, 70);
+        r.errorTexts.set(key, (r.errorTexts.get(key) ?? 0) + 1);
+        r.otherwise.push(`"${text}" → ${answers.join(' | ').slice(0, 200)}`);
+      }
+      const n = stored.userTexts.filter((t) => t === text).length;
+      if (n > 1) r.duplicateTurns += n - 1;
+      if (n === 0 && normal) {
+        r.missingTurns++;
+        r.details.push(`${conv.name}: "${text}" was answered but is not in the stored transcript`);
+      }
+      const at = postedAt.get(text);
+      const first = answerCalls(conv, i)[0];
+      if (at !== undefined && first) {
+        r.latencies.push(first.at - at);
+        r.lives.push({
+          label: `${conv.name} #${i}`,
+          key: conv.key,
+          sessionIds: stored.sessionId ? [stored.sessionId] : [],
+          texts: conv.texts,
+          postedAt: at,
+          answeredAt: first.at,
+        });
+      }
+    });
+  }
+  return r;
 }
 
 describe('storage faults through a fault-injecting proxy', () => {
   it(
-    `~${RATE * 100} % faults on S3, DynamoDB and SQS: bounded retries, nothing lost, transcripts intact`,
+    `fault-free baseline, then ~${RATE * 100} % faults on S3, DynamoDB and SQS: bounded retries, nothing lost or duplicated, every slow message attributed, transcripts intact`,
     {
       timeout: 600_000,
     },
     async () => {
+      // 1. The same pipeline and counts without faults: the latency the target is measured against.
+      for (const proxy of [s3Proxy, ddbProxy, sqsProxy]) proxy.setDecide(() => undefined);
+      const baseline = await runPhase('baseline');
+      const freeP99 = percentile(baseline.latencies, 99);
+
+      // 2. ~20 % faults, lost responses included.
       const random = seededRandom(SEED);
       const decide = randomFaults({ rate: RATE, random, lostResponses: true });
       for (const proxy of [s3Proxy, ddbProxy, sqsProxy]) {
         proxy.resetStats();
         proxy.setDecide(decide);
       }
-      const conversations = makeConversations(CONVERSATIONS, PER_CONV, 'faults');
-      const total = CONVERSATIONS * PER_CONV;
-      const postedAt = new Map<string, number>();
-      let webhookAttempts = 0;
-      await Promise.all(
-        conversations.map(async (conv) => {
-          for (let i = 0; i < conv.texts.length; i++) {
-            postedAt.set(conv.texts[i] as string, Date.now());
-            const attempts = await postUntilAccepted(conv, i);
-            webhookAttempts += attempts;
-          }
-        }),
-      );
-      const answered = (): number =>
-        conversations.reduce((n, c) => n + c.texts.filter((_, i) => answersTo(c, i).length > 0).length, 0);
-      await p.api.waitFor(() => answered() >= total, 540_000).catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const faulted = await runPhase('faults');
       const stats = [s3Proxy, ddbProxy, sqsProxy].map((x) => structuredClone(x.stats));
       for (const proxy of [s3Proxy, ddbProxy, sqsProxy]) proxy.setDecide(() => undefined);
+      const faultedP99 = percentile(faulted.latencies, 99);
 
-      let lost = 0;
-      let ok = 0;
-      let toldError = 0;
-      let duplicateReplies = 0;
-      let duplicateTurns = 0;
-      let missingTurns = 0;
-      let corrupt = 0;
-      const errorTexts = new Map<string, number>();
-      const details: string[] = [];
-      const latencies: number[] = [];
-      for (const conv of conversations) {
-        const stored = await checkConversation(direct, conv.key);
-        if (stored.problems.length > 0) {
-          corrupt++;
-          details.push(`${conv.name}: ${stored.problems.join('; ')}`);
-        }
-        conv.texts.forEach((text, i) => {
-          const answers = answersTo(conv, i);
-          if (answers.length === 0) lost++;
-          if (answers.length > 1) duplicateReplies += answers.length - 1;
-          const normal = answers.find((a) => saidText(a) === text && earlierCount(a) !== undefined);
-          if (normal) ok++;
-          else if (answers.length > 0) {
-            toldError++;
-            const key = (answers[0] as string).slice(0, 70);
-            errorTexts.set(key, (errorTexts.get(key) ?? 0) + 1);
-          }
-          const n = stored.userTexts.filter((t) => t === text).length;
-          if (n > 1) duplicateTurns += n - 1;
-          if (n === 0 && normal) {
-            missingTurns++;
-            details.push(`${conv.name}: "${text}" was answered but is not in the stored transcript`);
-          }
-        });
-        for (const reply of repliesOf(p.api, conv)) {
-          const at = postedAt.get(saidText(reply) ?? '');
-          const call = p.api
-            .callsTo('sendMessage')
-            .find((c) => unescapeMarkdown(String(c.params.text)) === reply);
-          if (at !== undefined && call) latencies.push(call.at - at);
-        }
-      }
+      // 3. Every slow message (> 2 × the fault-free p99) and the faults that hit it.
+      const slowMs = 2 * freeP99;
+      const attributed = attribute(
+        faulted.lives,
+        stats.flatMap((x) => x.faultLog),
+      ).filter((a) => a.latencyMs > slowMs);
+      const unexplained = attributed.filter((a) => a.own.length === 0 && a.shared.length === 0);
+      const bound = 2 * freeP99 + RECEIVE_VISIBILITY_S * 1000;
+      const issueBound = 2 * freeP99 + VISIBILITY_S * 1000;
+
       const byService = (name: string, s: ProxyStats): Record<string, number> => ({
         [`${name} requests`]: s.requests,
         [`${name} faults injected`]: faultsOf([s]),
@@ -232,36 +309,84 @@ describe('storage faults through a fault-injecting proxy', () => {
       for (const s of stats)
         for (const [k, v] of Object.entries(s.faults))
           faultKinds[`fault: ${k}`] = (faultKinds[`fault: ${k}`] ?? 0) + v;
+      const perOperation = stats.flatMap((s, i) =>
+        Object.entries(s.byOperation)
+          .filter(([, o]) => Object.keys(o.faults).length > 0)
+          .map(
+            ([op, o]) =>
+              `${['S3', 'DynamoDB', 'SQS'][i]} ${op}: ${o.requests} requests, ${o.retries} retries, faults ${Object.entries(
+                o.faults,
+              )
+                .map(([k, v]) => `${k} ×${v}`)
+                .join(', ')}`,
+          ),
+      );
       await printFigures({
-        suite: `storage faults: ~${RATE * 100} % of S3/DynamoDB/SQS requests (seed ${SEED})`,
+        suite: `storage faults: fault-free baseline, then ~${RATE * 100} % of S3/DynamoDB/SQS requests (seed ${SEED})`,
         counts: {
-          'messages sent': total,
-          'webhook attempts (Telegram-style retries)': webhookAttempts,
-          'answered normally': ok,
-          'told a clear error': toldError,
-          lost,
-          'duplicate replies': duplicateReplies,
-          'duplicate turns (transcript)': duplicateTurns,
-          'answered but missing from transcript': missingTurns,
-          'corrupt transcripts': corrupt,
+          'messages sent per phase': baseline.total,
+          'baseline: answered normally': baseline.ok,
+          'baseline: told a clear error': baseline.toldError,
+          'baseline: lost': baseline.lost,
+          'webhook attempts (Telegram-style retries)': faulted.webhookAttempts,
+          'answered normally': faulted.ok,
+          'told a clear error': faulted.toldError,
+          lost: faulted.lost,
+          'duplicate replies': faulted.duplicateReplies,
+          'duplicate turns (transcript)': faulted.duplicateTurns,
+          'answered but missing from transcript': faulted.missingTurns,
+          'corrupt transcripts': faulted.corrupt,
           ...byService('S3', stats[0] as ProxyStats),
           ...byService('DynamoDB', stats[1] as ProxyStats),
           ...byService('SQS', stats[2] as ProxyStats),
           ...faultKinds,
           'messages in the DLQ': await fifo.deadLetterCount(),
+          'fault-free p99 (ms)': Math.round(freeP99),
+          'faulted p99 (ms)': Math.round(faultedP99),
+          [`bound 2 × fault-free p99 + receive visibility ${RECEIVE_VISIBILITY_S} s (ms)`]: Math.round(bound),
+          [`bound 2 × fault-free p99 + visibility ${VISIBILITY_S} s (issue 18's target, ms)`]:
+            Math.round(issueBound),
+          'faulted p99 within the receive-visibility bound': faultedP99 <= bound ? 1 : 0,
+          'faulted p99 within the target': faultedP99 <= issueBound ? 1 : 0,
+          'slow messages (> 2 × fault-free p99)': attributed.length,
+          'slow, a fault of its own conversation': attributed.filter((a) => a.own.length > 0).length,
+          'slow, only shared faults (tenant-wide items, keyless receives)': attributed.filter(
+            (a) => a.own.length === 0 && a.shared.length > 0,
+          ).length,
+          'slow, unexplained': unexplained.length,
         },
-        latencies: { 'webhook → reply': latencies },
-        notes: [...[...errorTexts].map(([t, n]) => `${n}× error told: ${t}`), ...details.slice(0, 10)],
+        latencies: { 'baseline: webhook → reply': baseline.latencies, 'webhook → reply': faulted.latencies },
+        notes: [
+          ...attributed.map((a) => `slow: ${describeAttribution(a)}`),
+          // The slowest three whether slow or not: what the faults cost when none crossed the line.
+          ...attribute(
+            faulted.lives,
+            stats.flatMap((x) => x.faultLog),
+          )
+            .sort((a, b) => b.latencyMs - a.latencyMs)
+            .slice(0, 3)
+            .map((a) => `slowest: ${describeAttribution(a)}`),
+          ...baseline.otherwise.map((o) => `baseline, not answered normally: ${o}`),
+          ...faulted.otherwise.map((o) => `not answered normally: ${o}`),
+          ...perOperation,
+          ...[...faulted.errorTexts].map(([t, n]) => `${n}× error told: ${t}`),
+          ...faulted.details.slice(0, 10),
+        ],
       });
 
-      expect(lost).toBe(0);
-      expect(corrupt).toBe(0);
-      expect(missingTurns).toBe(0);
-      expect(details).toEqual([]);
+      expect(baseline.lost).toBe(0);
+      expect(faulted.lost).toBe(0);
+      expect(faulted.duplicateReplies).toBe(0);
+      expect(faulted.duplicateTurns).toBe(0);
+      expect(faulted.corrupt).toBe(0);
+      expect(faulted.missingTurns).toBe(0);
+      expect(faulted.details).toEqual([]);
       // Bounded: no call was tried more than maxAttempts times by the AWS SDK.
       for (const s of stats) expect(s.maxAttempt).toBeLessThanOrEqual(MAX_ATTEMPTS);
       expect(faultsOf(stats)).toBeGreaterThan(0);
-      expect(ok).toBeGreaterThan(0);
+      expect(faulted.ok).toBeGreaterThan(0);
+      // Every slow message has a cause in the fault log.
+      expect(unexplained.map(describeAttribution)).toEqual([]);
     },
   );
 

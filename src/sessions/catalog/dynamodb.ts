@@ -14,7 +14,15 @@ import {
   sameConversation,
   type ConversationKey,
 } from '../../core/keys.js';
-import { call, cancellationCodes, isConditionalCheckFailed, translate } from '../../aws/index.js';
+import {
+  call,
+  cancellationCodes,
+  isConditionalCheckFailed,
+  isOwnWrite,
+  newWriteId,
+  notOwnWrite,
+  translate,
+} from '../../aws/index.js';
 import { queryPrefix } from '../adapters/cloud/prefix-query.js';
 import type { SessionCatalog, SessionFilter, SessionInfo } from '../types.js';
 import {
@@ -62,6 +70,8 @@ interface SessionItem {
   historyUntil: number;
   keepUntil: number;
   ttl: number;
+  /** The last turn's random write id: its retry after a lost response recognises it. */
+  writeId?: string;
 }
 
 export function sessionSk(key: ConversationKey, sessionId: string): string {
@@ -174,7 +184,11 @@ export function createDynamoSessionCatalog(deps: {
    * entry was found gone). Resolves `'entry'` when a kept entry won the race, `'ref'` when the id
    * item names another conversation.
    */
-  async function putNew(info: SessionInfo, previous?: ConversationKey): Promise<'ok' | 'entry' | 'ref'> {
+  async function putNew(
+    info: SessionInfo,
+    previous?: ConversationKey,
+    writeId?: string,
+  ): Promise<'ok' | 'entry' | 'ref'> {
     const refUntil = now() + REF_LIFE_MS;
     const owner = previous ?? info.key;
     try {
@@ -184,7 +198,7 @@ export function createDynamoSessionCatalog(deps: {
             {
               Put: {
                 TableName: table,
-                Item: { ...toItem(info), refUntil },
+                Item: { ...toItem(info), refUntil, ...(writeId !== undefined ? { writeId } : {}) },
                 ConditionExpression: 'attribute_not_exists(pk) OR keepUntil <= :now',
                 ExpressionAttributeValues: { ':now': now() },
               },
@@ -251,6 +265,9 @@ export function createDynamoSessionCatalog(deps: {
       const Key = { pk: k.tenant, sk: sessionSk(k, id) };
       const title = sessionTitle(turn.title);
       let previous: ConversationKey | undefined;
+      // Stored by every write of this turn: the client's retry of an update whose response was
+      // lost must not add the turn and its cost twice (`ADD`); it finds its own id and reads back.
+      const writeId = newWriteId();
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const at = Math.floor(turn.at);
         const until = historyUntil(at);
@@ -262,13 +279,14 @@ export function createDynamoSessionCatalog(deps: {
               TableName: table,
               Key,
               UpdateExpression:
-                'SET updatedAt = :at, historyUntil = :hu, keepUntil = :keep, #ttl = :ttl' +
+                'SET updatedAt = :at, historyUntil = :hu, keepUntil = :keep, #ttl = :ttl, #wid = :wid' +
                 (turn.model !== null ? ', #model = :model' : '') +
                 (title !== '' ? ', #title = if_not_exists(#title, :title)' : '') +
                 ' ADD turns :one, costUsd :cost',
-              ConditionExpression: 'attribute_exists(pk) AND keepUntil > :now',
+              ConditionExpression: `attribute_exists(pk) AND keepUntil > :now AND ${notOwnWrite('#wid', ':wid')}`,
               ExpressionAttributeNames: {
                 '#ttl': 'ttl',
+                '#wid': 'writeId',
                 ...(turn.model !== null ? { '#model': 'model' } : {}),
                 ...(title !== '' ? { '#title': 'title' } : {}),
               },
@@ -280,22 +298,28 @@ export function createDynamoSessionCatalog(deps: {
                 ':one': 1,
                 ':cost': turnCost(turn.costUsd),
                 ':now': now(),
+                ':wid': writeId,
                 ...(turn.model !== null ? { ':model': turn.model } : {}),
                 ...(title !== '' ? { ':title': title } : {}),
               },
               ReturnValues: 'ALL_NEW',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
           );
           const attributes = res.Attributes ?? {};
           if (Number(attributes.refUntil ?? 0) - now() < REF_REFRESH_MS) await refreshRef(k, id);
           return toInfo(k.tenant, attributes);
         } catch (err) {
+          if (isOwnWrite(err, 'writeId', writeId)) {
+            const mine = await entryAt(k, id);
+            if (mine) return mine;
+          }
           if (!isConditionalCheckFailed(err)) throw translate(SOURCE, `recordTurn ${id}`, err);
         }
         // Absent or no longer kept here: a new entry with its id item, unless the id is another
         // conversation's (its id item says so) or a concurrent turn just made the entry.
         const fresh = withTurn(null, k, id, turn);
-        const outcome = await putNew(fresh, previous);
+        const outcome = await putNew(fresh, previous, writeId);
         if (outcome === 'ok') return fresh;
         if (outcome === 'ref') previous = await staleRef(k, id);
       }

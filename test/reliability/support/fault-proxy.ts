@@ -12,7 +12,9 @@ import type { AddressInfo, Socket } from 'node:net';
  * error in the service's own format, reset the connection (before or after the peer saw the
  * request — the latter is a lost response with an unknown outcome), add latency, or hold it until
  * a promise settles. It counts requests, faults, and SDK retries (the AWS SDK's
- * `amz-sdk-request: attempt=N` header), so a suite can prove retries were bounded.
+ * `amz-sdk-request: attempt=N` header), so a suite can prove retries were bounded — in total and
+ * per operation — and logs every injected fault with the keys it concerned (`faultLog`), so a
+ * suite can attribute a slow message to the faults that hit its conversation.
  */
 export type Service = 's3' | 'dynamodb' | 'sqs' | 'telegram' | 'other';
 
@@ -49,6 +51,35 @@ export interface ProxyStats {
   maxAttempt: number;
   /** Requests per operation. */
   operations: Record<string, number>;
+  /** Per operation: requests, SDK retries and faults by label. */
+  byOperation: Record<string, OperationStats>;
+  /** Every fault injected, in order. */
+  faultLog: FaultRecord[];
+}
+
+export interface OperationStats {
+  requests: number;
+  retries: number;
+  faults: Record<string, number>;
+}
+
+/** One injected fault: when, where, what, and the keys the request (or its lost response) named. */
+export interface FaultRecord {
+  /** `Date.now()` when the fault was injected (a lost response: when it was dropped). */
+  at: number;
+  service: Service;
+  operation: string;
+  /** The fault's label (`lost-response`, `reset`, `delay`, `DynamoDB InternalServerError 500`…). */
+  kind: string;
+  attempt: number;
+  /**
+   * What the request concerned, where the proxy can read it: DynamoDB `pk`/`sk` values (and a
+   * Query's key values), S3 object keys, SQS `group:<MessageGroupId>` (a send, a lost receive's
+   * messages, a delete or visibility change by a receipt handle seen before) and `body:<body>` of
+   * the messages a lost receive carried. Empty when nothing was readable (e.g. a receive refused
+   * before SQS answered).
+   */
+  keys: string[];
 }
 
 export interface FaultProxy {
@@ -71,11 +102,27 @@ export async function startFaultProxy(options: { target: string; decide?: Decide
     retries: 0,
     maxAttempt: 0,
     operations: {},
+    byOperation: {},
+    faultLog: [],
   });
   let stats = fresh();
   const sockets = new Set<Socket>();
-  const count = (label: string): void => {
+  /** SQS receipt handle → message group, from the receive responses seen (deletes name handles only). */
+  const groupsByHandle = new Map<string, string>();
+  const opStats = (operation: string): OperationStats =>
+    (stats.byOperation[operation] ??= { requests: 0, retries: 0, faults: {} });
+  const count = (label: string, request: ProxiedRequest, keys?: string[]): void => {
     stats.faults[label] = (stats.faults[label] ?? 0) + 1;
+    const op = opStats(request.operation);
+    op.faults[label] = (op.faults[label] ?? 0) + 1;
+    stats.faultLog.push({
+      at: Date.now(),
+      service: request.service,
+      operation: request.operation,
+      kind: label,
+      attempt: request.attempt,
+      keys: keys ?? requestKeys(request, groupsByHandle),
+    });
   };
 
   const forward = (req: ProxiedRequest, onResponse: (res: IncomingMessage) => void, onError: () => void) => {
@@ -103,27 +150,30 @@ export async function startFaultProxy(options: { target: string; decide?: Decide
         const request = describe(incoming, body);
         stats.requests++;
         stats.operations[request.operation] = (stats.operations[request.operation] ?? 0) + 1;
+        const op = opStats(request.operation);
+        op.requests++;
+        if (request.attempt > 1) op.retries++;
         if (request.attempt > 1) stats.retries++;
         stats.maxAttempt = Math.max(stats.maxAttempt, request.attempt);
         const fault = decide(request);
         const decidedIn = epoch;
         if (fault?.kind === 'reset') {
-          count('reset');
+          count('reset', request);
           incoming.socket.destroy();
           return;
         }
         if (fault?.kind === 'error') {
-          count(fault.label);
+          count(fault.label, request);
           res.writeHead(fault.status, { ...fault.headers, 'content-length': Buffer.byteLength(fault.body) });
           res.end(fault.body);
           return;
         }
         if (fault?.kind === 'delay') {
-          count('delay');
+          count('delay', request);
           await new Promise((resolve) => setTimeout(resolve, fault.ms));
         }
         if (fault?.kind === 'hold') {
-          count('hold');
+          count('hold', request);
           await fault.until.catch(() => undefined);
         }
         // The client went away meanwhile (e.g. a killed worker): the request is never sent on.
@@ -134,12 +184,26 @@ export async function startFaultProxy(options: { target: string; decide?: Decide
             // A response lost under a policy that was replaced meanwhile (e.g. a long poll that
             // began in an earlier phase of a test) is delivered: each phase sees only its own faults.
             if (fault?.kind === 'lost-response' && decidedIn === epoch) {
-              count('lost-response');
-              upstream.resume();
-              upstream.on('end', () => incoming.socket.destroy());
+              const chunks: Buffer[] = [];
+              upstream.on('data', (c: Buffer) => chunks.push(c));
+              upstream.on('end', () => {
+                // What the client never saw: for a receive, the messages SQS handed out.
+                const lostKeys = [
+                  ...requestKeys(request, groupsByHandle),
+                  ...responseKeys(request, Buffer.concat(chunks), groupsByHandle),
+                ];
+                count('lost-response', request, [...new Set(lostKeys)]);
+                incoming.socket.destroy();
+              });
               return;
             }
             res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+            if (request.service === 'sqs' && request.operation === 'ReceiveMessage') {
+              // Learn receipt handle → group (a later fault on a delete names only the handle).
+              const chunks: Buffer[] = [];
+              upstream.on('data', (c: Buffer) => chunks.push(c));
+              upstream.on('end', () => void responseKeys(request, Buffer.concat(chunks), groupsByHandle));
+            }
             upstream.pipe(res);
           },
           () => incoming.socket.destroy(),
@@ -197,6 +261,77 @@ function describe(incoming: IncomingMessage, body: Buffer): ProxiedRequest {
     operation = s3Operation(method, url);
   }
   return { method, url, headers, body, service, operation, attempt };
+}
+
+/** JSON body of a request or response, or undefined. */
+function json(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every `pk`/`sk` string value anywhere in a DynamoDB JSON body (keys, items, transactions, batches). */
+function dynamoKeys(value: unknown, out: Set<string>): void {
+  if (Array.isArray(value)) value.forEach((v) => dynamoKeys(v, out));
+  else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      const s = (v as { S?: unknown } | null)?.S;
+      if ((k === 'pk' || k === 'sk') && typeof s === 'string') out.add(s);
+      else dynamoKeys(v, out);
+    }
+  }
+}
+
+/** The keys a request names (see `FaultRecord.keys`). */
+function requestKeys(request: ProxiedRequest, groupsByHandle: Map<string, string>): string[] {
+  const out = new Set<string>();
+  if (request.service === 'dynamodb') {
+    const body = json(request.body) as { ExpressionAttributeValues?: Record<string, { S?: unknown }> };
+    dynamoKeys(body, out);
+    if (request.operation === 'Query') {
+      for (const v of Object.values(body?.ExpressionAttributeValues ?? {}))
+        if (typeof v?.S === 'string') out.add(v.S);
+    }
+  } else if (request.service === 's3') {
+    const path = decodeURIComponent(request.url.split('?')[0] ?? '');
+    const key = path.split('/').filter(Boolean).slice(1).join('/');
+    if (key) out.add(key);
+  } else if (request.service === 'sqs') {
+    const body = json(request.body) as {
+      MessageGroupId?: unknown;
+      ReceiptHandle?: unknown;
+      Entries?: Array<{ MessageGroupId?: unknown; ReceiptHandle?: unknown }>;
+    };
+    for (const e of [body ?? {}, ...(body?.Entries ?? [])]) {
+      if (typeof e.MessageGroupId === 'string') out.add(`group:${e.MessageGroupId}`);
+      const group = typeof e.ReceiptHandle === 'string' ? groupsByHandle.get(e.ReceiptHandle) : undefined;
+      if (group) out.add(`group:${group}`);
+    }
+  }
+  return [...out];
+}
+
+/** The keys an SQS receive response carries (and its receipt handles → groups, remembered). */
+function responseKeys(request: ProxiedRequest, body: Buffer, groupsByHandle: Map<string, string>): string[] {
+  if (request.service !== 'sqs' || request.operation !== 'ReceiveMessage') return [];
+  const out: string[] = [];
+  const messages =
+    (
+      json(body) as {
+        Messages?: Array<{ ReceiptHandle?: string; Body?: string; Attributes?: Record<string, string> }>;
+      }
+    )?.Messages ?? [];
+  for (const m of messages) {
+    const group = m.Attributes?.MessageGroupId;
+    if (group) {
+      out.push(`group:${group}`);
+      if (m.ReceiptHandle) groupsByHandle.set(m.ReceiptHandle, group);
+    }
+    if (m.Body !== undefined) out.push(`body:${m.Body}`);
+  }
+  return out;
 }
 
 function s3Operation(method: string, url: string): string {

@@ -45,7 +45,9 @@ function dynamoRaw(doc: DynamoDBDocumentClient, table: string): RawScheduleBacke
       if (indexed !== (item !== undefined)) throw new Error(`raw: index and item of ${name} disagree`);
       if (!item) return null;
       if ('ttl' in item) throw new Error(`raw: schedule ${name} has a ttl`);
-      const { pk, sk: _sk, kind, ...fields } = item;
+      // `writeId`: the last replace's own-write marker (a lost response's retry recognises it).
+      const { pk, sk: _sk, kind, writeId, ...fields } = item;
+      if (writeId !== undefined && typeof writeId !== 'string') throw new Error(`raw: ${name} writeId`);
       if (kind !== 'schedule') throw new Error(`raw: schedule ${name} has kind ${String(kind)}`);
       return { tenant: pk, ...fields } as ScheduleRecord;
     },

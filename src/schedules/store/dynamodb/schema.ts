@@ -8,7 +8,7 @@ import { RATE_UNITS, type RateUnit, type ScheduleName, type ScheduleRecord } fro
  *
  * | item           | sk                | attributes                                                         |
  * |----------------|-------------------|--------------------------------------------------------------------|
- * | schedule       | `sched#<name>`    | the record's fields (`timing`, `target` as maps), `version`; no `ttl` |
+ * | schedule       | `sched#<name>`    | the record's fields (`timing`, `target` as maps), `version`, `writeId` (last replace, see writes.ts); no `ttl` |
  * | schedule index | `schedidx`        | `names` (string set of the tenant's schedule names): the limit     |
  * | claim          | `claim#<key>`     | `value`, `count`, `expiresAt` (epoch ms), `ttl` (its epoch seconds, rounded up), `nonce` |
  *

@@ -1,8 +1,17 @@
-import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  call,
   cancellationCodes,
   conditionFailedItem,
   isConditionalCheckFailed,
+  isOwnWrite,
+  newWriteId,
+  notOwnWrite,
   translate,
 } from '../../../aws/index.js';
 import type { TenantId } from '../../../core/ids.js';
@@ -42,7 +51,12 @@ function cancelledItem(err: unknown): Record<string, { N?: string } | undefined>
 export const conflict = (name: string, current: number, expected: number) =>
   new ScheduleConflictError(`[${SOURCE}] ${name} is at version ${current}, not ${expected}`);
 
-/** Replaces an existing record; `null` when there is none. */
+/**
+ * Replaces an existing record; `null` when there is none. The update stores a random `writeId` and
+ * refuses to apply where it is stored already: the client's retry of an attempt whose response was
+ * lost would otherwise add to `version` twice, or fail `version = expected` on our own write and
+ * report a conflict. It recognises its own write (the item the failed condition found) instead.
+ */
 export async function replaceSchedule(
   { doc, table }: ScheduleTable,
   record: ScheduleRecord,
@@ -50,8 +64,9 @@ export async function replaceSchedule(
 ): Promise<ScheduleRecord | null> {
   const attrs = scheduleAttributes(record);
   for (const field of BOOKKEEPING) if (record[field] !== undefined) attrs[field] = record[field];
-  const names: Record<string, string> = { '#version': 'version' };
-  const values: Record<string, unknown> = { ':one': 1 };
+  const writeId = newWriteId();
+  const names: Record<string, string> = { '#version': 'version', '#wid': 'writeId' };
+  const values: Record<string, unknown> = { ':one': 1, ':wid': writeId };
   const sets = Object.entries(attrs).map(([k, v]) => {
     names[`#${k}`] = k;
     values[`:${k}`] = v;
@@ -61,7 +76,8 @@ export async function replaceSchedule(
     names[`#${k}`] = k;
     return `#${k}`;
   });
-  let condition = 'attribute_exists(sk)';
+  sets.push('#wid = :wid');
+  let condition = `attribute_exists(sk) AND ${notOwnWrite('#wid', ':wid')}`;
   if (expected !== undefined) {
     condition += ' AND #version = :expected';
     values[':expected'] = expected;
@@ -83,6 +99,12 @@ export async function replaceSchedule(
     return toRecord(record.tenant, out.Attributes ?? {});
   } catch (err) {
     if (!isConditionalCheckFailed(err)) throw translate(SOURCE, `put ${sk}`, err);
+    if (isOwnWrite(err, 'writeId', writeId)) {
+      const mine = await call(SOURCE, `put ${sk} (read back)`, () =>
+        doc.send(new GetCommand({ TableName: table, Key: { pk: record.tenant, sk }, ConsistentRead: true })),
+      );
+      if (mine.Item) return toRecord(record.tenant, mine.Item);
+    }
     const found = conditionFailedItem(err);
     if (!found) return null;
     throw conflict(record.name, foundVersion(found), expected ?? 0);

@@ -11,7 +11,14 @@ import { parseSessionId, type SessionId, type TenantId } from '../../../core/ids
 import { conversationKey, conversationKeyString, type ConversationKey } from '../../../core/keys.js';
 import { parseApprovalId } from '../../../approvals/ids.js';
 import type { ConversationMap, ConversationRecord } from '../../types.js';
-import { call, isConditionalCheckFailed, translate } from '../../../aws/index.js';
+import {
+  call,
+  isConditionalCheckFailed,
+  isOwnWrite,
+  newWriteId,
+  notOwnWrite,
+  translate,
+} from '../../../aws/index.js';
 import { parseSettingsChange, sessionTurns, settingsAfter, withSettings } from '../../settings.js';
 import { queryPrefix } from './prefix-query.js';
 import { CONVERSATION_PREFIX, conversationSk, type ConversationItem } from './schema.js';
@@ -71,7 +78,11 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
 
   /**
    * A live record is updated in place (`update`, conditional on being live); an absent or expired
-   * one is replaced by `item` (conditional on still being so). Racing writers retry.
+   * one is replaced by `item` (conditional on still being so). Racing writers retry. Every write
+   * of one call stores the same random `writeId`, and the update refuses to apply where it is
+   * already stored: the client's retry of an attempt whose response was lost (or the update after
+   * our own Put's lost response) would otherwise count a turn twice (`ADD turns`). It recognises
+   * its own write instead (the item the failed condition found) and reads the record back.
    */
   async function upsert(
     key: ConversationKey,
@@ -88,6 +99,7 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
       item: ConversationItem;
     },
   ): Promise<ConversationRecord> {
+    const writeId = newWriteId();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = clock.now();
       const expiresAt = now + RETENTION_MS;
@@ -97,15 +109,18 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
           new UpdateCommand({
             TableName: table,
             Key: keyOf(key),
-            UpdateExpression: update,
-            ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-            ExpressionAttributeNames: { '#ttl': 'ttl', ...names },
-            ExpressionAttributeValues: values,
+            // Every plan's update starts with its SET clause.
+            UpdateExpression: update.replace(/^SET /, 'SET #wid = :wid, '),
+            ConditionExpression: `attribute_exists(pk) AND expiresAt > :now AND ${notOwnWrite('#wid', ':wid')}`,
+            ExpressionAttributeNames: { '#ttl': 'ttl', '#wid': 'writeId', ...names },
+            ExpressionAttributeValues: { ...values, ':wid': writeId },
             ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
         return toRecord(key.tenant, res.Attributes ?? {});
       } catch (err) {
+        if (isOwnWrite(err, 'writeId', writeId)) return readBack(key, what);
         if (!isConditionalCheckFailed(err))
           throw translate(source, `${what} ${conversationKeyString(key)}`, err);
       }
@@ -113,7 +128,7 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
         await doc.send(
           new PutCommand({
             TableName: table,
-            Item: item,
+            Item: { ...item, writeId },
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
             ExpressionAttributeValues: { ':now': now },
           }),
@@ -127,6 +142,14 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
     throw new StorageError(`[sessions:cloud] ${what} of ${conversationKeyString(key)} kept conflicting`, {
       code: 'storage_contention',
     });
+  }
+
+  /** The record as our own write left it (found after a lost response). */
+  async function readBack(key: ConversationKey, what: string): Promise<ConversationRecord> {
+    const res = await call(source, `${what} ${conversationKeyString(key)} (read back)`, () =>
+      doc.send(new GetCommand({ TableName: table, Key: keyOf(key), ConsistentRead: true })),
+    );
+    return toRecord(key.tenant, res.Item ?? {});
   }
 
   return {

@@ -194,6 +194,8 @@ export interface ConversationItem {
   /** The conversation's own model and agent (`configure`); kept by touch and switchTo. */
   model?: string;
   agent?: string;
+  /** The last write's random id: its retry after a lost response recognises it (conversations.ts). */
+  writeId?: string;
 }
 
 export interface TurnItem {

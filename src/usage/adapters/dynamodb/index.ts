@@ -5,7 +5,13 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, translate } from '../../../aws/index.js';
+import {
+  isConditionalCheckFailed,
+  isOwnWrite,
+  newWriteId,
+  notOwnWrite,
+  translate,
+} from '../../../aws/index.js';
 import { StorageError } from '../../../core/errors.js';
 import { ZERO, type CounterValues, type CounterWrite, type StoredTurn } from '../../counters.js';
 import { createUsageStore, type UsageBackend, type UsageStoreOptions } from '../../store.js';
@@ -43,6 +49,12 @@ const NAMES = {
 };
 
 const SOURCE = 'usage:dynamodb';
+/**
+ * Recent-writer slots per counter item (`bump0`…`bump7`): a turn's bump stores its random id in
+ * the slot its id picks and refuses to apply where that slot holds it already.
+ */
+const BUMP_SLOTS = 8;
+const bumpSlot = (writeId: string): string => `bump${parseInt(writeId.slice(0, 4), 16) % BUMP_SLOTS}`;
 
 function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value ?? 0);
@@ -63,7 +75,13 @@ function add(sum: CounterValues, item: Record<string, unknown>): CounterValues {
 /**
  * Usage in DynamoDB: every counter is bumped with one atomic `ADD` (no read-modify-write, so
  * concurrent workers never lose an update); an expired counter still waiting for TTL deletion is
- * replaced by a conditional Put instead. The raw turn is one Put. Each item is atomic on its own;
+ * replaced by a conditional Put instead. A bump whose response was lost is retried by the client
+ * with the same request; the turn's random write id in one of `BUMP_SLOTS` slots of the item
+ * makes that retry fail its condition on our own write (recognised, so nothing is counted twice)
+ * instead of adding again. Other turns bumping the same counter in between overwrite the slot only
+ * if their id picks the same one (1 in 8 each), so on a hot tenant counter a retry can still very
+ * rarely count twice; the cost is ≤ 8 × ~25 bytes per counter item (no extra write unit: counters
+ * stay far below 1 KB) and nothing per read. The raw turn is one Put. Each item is atomic on its own;
  * the turn's items are written in parallel, not in one transaction (transactions would conflict
  * on the hot tenant counters). All items of a turn go to its conversation's shard (`schema.ts`);
  * a read sums each counter over the shards and the legacy unsharded key.
@@ -73,10 +91,11 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
   const shards = usageShards(options.shards);
   const pkOf = (turn: StoredTurn) => shardPk(turn.tenant, shardOf(turn.chat, turn.thread, shards));
 
-  async function bump(turn: StoredTurn, counter: CounterWrite, now: number): Promise<void> {
+  async function bump(turn: StoredTurn, counter: CounterWrite, now: number, writeId: string): Promise<void> {
     const v = turn.values;
     const key = { pk: pkOf(turn), sk: counterSk(counter.key) };
     const ttl = Math.ceil(counter.expiresAt / 1000);
+    const slot = bumpSlot(writeId);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       try {
         await doc.send(
@@ -84,10 +103,11 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
             TableName: table,
             Key: key,
             UpdateExpression:
-              'SET #kind = :kind, #updated = :now, #exp = :exp, #ttl = :ttl ADD #turns :turns, #in :in, #out :out, #cc :cc, #cr :cr, #cost :cost',
-            ConditionExpression: 'attribute_not_exists(pk) OR #exp > :now',
-            ExpressionAttributeNames: NAMES,
+              'SET #kind = :kind, #updated = :now, #exp = :exp, #ttl = :ttl, #slot = :wid ADD #turns :turns, #in :in, #out :out, #cc :cc, #cr :cr, #cost :cost',
+            ConditionExpression: `(attribute_not_exists(pk) OR #exp > :now) AND ${notOwnWrite('#slot', ':wid')}`,
+            ExpressionAttributeNames: { ...NAMES, '#slot': slot },
             ExpressionAttributeValues: {
+              ':wid': writeId,
               ':kind': 'usage-counter',
               ':now': now,
               ':exp': counter.expiresAt,
@@ -99,10 +119,12 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
               ':cr': v.cacheRead,
               ':cost': v.costMicroUsd,
             },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
         return;
       } catch (err) {
+        if (isOwnWrite(err, slot, writeId)) return; // our own bump, applied by a lost attempt
         if (!isConditionalCheckFailed(err)) throw err;
       }
       // Expired but not yet deleted by TTL: start it afresh (unless a concurrent writer just did).
@@ -122,6 +144,7 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
               updatedAt: now,
               expiresAt: counter.expiresAt,
               ttl,
+              [slot]: writeId,
             },
             ConditionExpression: 'attribute_not_exists(pk) OR #exp <= :now',
             ExpressionAttributeNames: { '#exp': 'expiresAt' },
@@ -168,7 +191,8 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
   const backend: UsageBackend = {
     async write(turn, counters, now) {
       try {
-        await Promise.all([putTurn(turn), ...counters.map((c) => bump(turn, c, now))]);
+        const writeId = newWriteId();
+        await Promise.all([putTurn(turn), ...counters.map((c) => bump(turn, c, now, writeId))]);
       } catch (err) {
         throw translate(SOURCE, `record for ${turn.tenant}`, err);
       }

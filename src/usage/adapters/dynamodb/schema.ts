@@ -17,7 +17,7 @@ import { InvalidUsageError } from '../../errors.js';
  *
  * | item    | sk                                                | attributes                                         |
  * |---------|---------------------------------------------------|----------------------------------------------------|
- * | counter | `usage#<counter key>` e.g. `usage#tenant#day#2025-01-31`, `usage#user#42#month#2025-01`, `usage#conv#<chat>:<thread>#all` | `turns`, `inputTokens`, `outputTokens`, `cacheCreationTokens`, `cacheReadTokens`, `costMicroUsd`, `updatedAt`, `expiresAt`, `ttl` |
+ * | counter | `usage#<counter key>` e.g. `usage#tenant#day#2025-01-31`, `usage#user#42#month#2025-01`, `usage#conv#<chat>:<thread>#all` | `turns`, `inputTokens`, `outputTokens`, `cacheCreationTokens`, `cacheReadTokens`, `costMicroUsd`, `updatedAt`, `expiresAt`, `ttl`, `bump0`…`bump7` (recent turns' write ids: a lost response's retry is not counted twice) |
  * | turn    | `usage#turn#<ISO time>#<random>`                  | `chat`, `thread`, `userId?`, `sessionId`, `model`, token counts, `costMicroUsd`, `durationMs`, `at`, `expiresAt`, `ttl` |
  *
  * `ttl` (epoch seconds) is the table's TTL attribute; `expiresAt` is the same instant in ms, used
