@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ExportFormat } from '../../conversations/types.js';
+import { SETTING_RE } from '../../sessions/settings.js';
 import { ApiError } from '../errors.js';
 import { readJson, validate } from '../validation.js';
 
@@ -52,6 +53,7 @@ const SETTING = z
   .string({ error: 'must be a string (a model alias or agent name) or null' })
   .min(1, 'must not be empty; null clears it')
   .max(200, 'at most 200 characters')
+  .regex(SETTING_RE, 'use 1–200 characters A-Z, a-z, 0-9 and . _ : / @ [ ] -')
   .nullable()
   .optional();
 
