@@ -380,6 +380,15 @@ describe('conversations', () => {
       headers: auth(),
     });
     expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { issues: Array<{ path: string }> } }).error.issues).toEqual([
+      expect.objectContaining({ path: 'subpath' }),
+    ]);
+    // A format it does not know is a 400 naming it, not JSONL under another name.
+    const md = await app().request('/v1/conversations/acme/42/7/transcript?format=md', { headers: auth() });
+    expect(md.status).toBe(400);
+    expect(((await md.json()) as { error: { issues: Array<{ path: string }> } }).error.issues).toEqual([
+      expect.objectContaining({ path: 'format' }),
+    ]);
 
     const all = await app().request('/v1/conversations/acme/42/7/transcript?format=json', {
       headers: auth(),
