@@ -40,33 +40,39 @@ const thread = z.union(
   },
 );
 
-export const SCHEDULE_SPEC_SCHEMA = z
-  .strictObject({
-    name: z.string({ error: 'must be a name' }).regex(SCHEDULE_NAME_RE, {
-      error: 'must be 1–40 characters a-z, 0-9, _ and -, starting with a letter or digit',
-    }),
-    cron: z.string().max(100, { error: 'must be at most 100 characters' }).optional(),
-    every: z.string().max(40, { error: 'must be like 30m, 2h or 1d' }).optional(),
-    timezone: z.string().max(64).default('UTC'),
-    prompt: z
-      .string({ error: 'must be the text each run sends' })
-      .trim()
-      .min(1, { error: 'must not be empty' })
-      .max(MAX_PROMPT_CHARS, { error: `must be at most ${MAX_PROMPT_CHARS} characters` }),
-    target: z.strictObject(
-      { chat: chatId, thread: thread.optional() },
-      { error: 'must be { chat, thread? }' },
-    ),
-    model: z
-      .string()
-      .regex(/^[A-Za-z0-9._:/@[\]-]{1,200}$/, { error: 'must be a model alias (haiku, sonnet, opus) or id' })
-      .optional(),
-    agent: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be an agent name from agents.json' })
-      .optional(),
-    enabled: z.boolean({ error: 'must be true or false' }).default(true),
-  })
+/**
+ * The fields of a written schedule, each checked on its own and without defaults: what
+ * `SCHEDULE_SPEC_SCHEMA` checks first, and what a `PATCH` body may set (its fields are checked here
+ * before the merged spec is checked whole).
+ */
+export const SCHEDULE_FIELDS = z.strictObject({
+  name: z.string({ error: 'must be a name' }).regex(SCHEDULE_NAME_RE, {
+    error: 'must be 1–40 characters a-z, 0-9, _ and -, starting with a letter or digit',
+  }),
+  cron: z.string().max(100, { error: 'must be at most 100 characters' }).optional(),
+  every: z.string().max(40, { error: 'must be like 30m, 2h or 1d' }).optional(),
+  timezone: z.string().max(64),
+  prompt: z
+    .string({ error: 'must be the text each run sends' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_PROMPT_CHARS, { error: `must be at most ${MAX_PROMPT_CHARS} characters` }),
+  target: z.strictObject({ chat: chatId, thread: thread.optional() }, { error: 'must be { chat, thread? }' }),
+  model: z
+    .string()
+    .regex(/^[A-Za-z0-9._:/@[\]-]{1,200}$/, { error: 'must be a model alias (haiku, sonnet, opus) or id' })
+    .optional(),
+  agent: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be an agent name from agents.json' })
+    .optional(),
+  enabled: z.boolean({ error: 'must be true or false' }),
+});
+
+export const SCHEDULE_SPEC_SCHEMA = SCHEDULE_FIELDS.extend({
+  timezone: SCHEDULE_FIELDS.shape.timezone.default('UTC'),
+  enabled: SCHEDULE_FIELDS.shape.enabled.default(true),
+})
   .superRefine((value, ctx) => {
     if ((value.cron === undefined) === (value.every === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['cron'], message: 'set exactly one of cron and every' });

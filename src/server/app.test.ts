@@ -244,13 +244,19 @@ describe('POST /v1/chat', () => {
     expect(body.error.message).toContain('user_message');
   });
 
-  it('hostile ids → 400 invalid_id', async () => {
-    const res = await app().request(
-      '/v1/chat',
-      json({ user_message: 'x', chat_id: '../../etc', tenant: 'acme' }),
-    );
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_id');
+  it('hostile ids → 400 naming the field (the id grammar is part of the schema)', async () => {
+    for (const [body, field] of [
+      [{ chat_id: '../../etc', tenant: 'acme' }, 'chat_id'],
+      [{ chat_id: 'ops', thread_id: 'a.b' }, 'thread_id'],
+      [{ chat_id: 'ops', tenant: 'x'.repeat(33) }, 'tenant'],
+      [{ chat_id: 'ops', model: 'haiku\u0000--help' }, 'model'],
+    ] as const) {
+      const res = await app().request('/v1/chat', json({ user_message: 'x', ...body }));
+      expect(res.status, field).toBe(400);
+      const { error } = (await res.json()) as { error: { code: string; issues: Array<{ path: string }> } };
+      expect(error.code).toBe('invalid_request');
+      expect(error.issues.map((i) => i.path)).toEqual([field]);
+    }
   });
 
   it('malformed JSON → 400 malformed_json; empty body too', async () => {
@@ -374,6 +380,15 @@ describe('conversations', () => {
       headers: auth(),
     });
     expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { issues: Array<{ path: string }> } }).error.issues).toEqual([
+      expect.objectContaining({ path: 'subpath' }),
+    ]);
+    // A format it does not know is a 400 naming it, not JSONL under another name.
+    const md = await app().request('/v1/conversations/acme/42/7/transcript?format=md', { headers: auth() });
+    expect(md.status).toBe(400);
+    expect(((await md.json()) as { error: { issues: Array<{ path: string }> } }).error.issues).toEqual([
+      expect.objectContaining({ path: 'format' }),
+    ]);
 
     const all = await app().request('/v1/conversations/acme/42/7/transcript?format=json', {
       headers: auth(),

@@ -6,8 +6,8 @@ import type { ConversationRecord, ConversationSettings, SettingsChange } from '.
  * is one of the tenant's model aliases or agents is the caller's check (`conversations/`).
  */
 
-/** A model alias or id, an agent name: the characters of the tenants file's `model`, ≤ 200. */
-const SETTING_RE = /^[A-Za-z0-9._:/@[\]-]{1,200}$/;
+/** A model alias or id, an agent name: the characters of the tenants file's `model`, ≤ 200 (also the API's pattern for them). */
+export const SETTING_RE = /^[A-Za-z0-9._:/@[\]-]{1,200}$/;
 
 /** A valid setting value, or `InvalidIdError` (nothing is written). */
 export function parseSettingValue(field: 'model' | 'agent', value: unknown): string {

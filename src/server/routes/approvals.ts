@@ -10,7 +10,7 @@ import {
 import type { AgentRunner, TurnRequest, TurnResult } from '../../agent/types.js';
 import type { Clock } from '../../core/clock.js';
 import { InvalidIdError } from '../../core/errors.js';
-import { isTenantId, type TenantId } from '../../core/ids.js';
+import { TENANT_RE, type TenantId } from '../../core/ids.js';
 import { conversationKeyString } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import { assertTenantAllowed, type ApiPrincipal } from '../auth.js';
@@ -30,10 +30,7 @@ export const APPROVAL_REQUEST = z
     decision: z.enum(APPROVAL_DECISIONS, {
       error: `must be one of ${APPROVAL_DECISIONS.map((d) => `"${d}"`).join(', ')}`,
     }),
-    tenant: z
-      .string()
-      .refine(isTenantId, "use 1–32 characters a-z, 0-9 and '-' (not at the ends)")
-      .optional(),
+    tenant: z.string().regex(TENANT_RE, "use 1–32 characters a-z, 0-9 and '-' (not at the ends)").optional(),
     /** Answer with Server-Sent Events (as `Accept: text/event-stream` does); `false` never streams. */
     stream: z.boolean().optional(),
   })

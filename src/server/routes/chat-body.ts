@@ -59,7 +59,7 @@ async function readMultipart(c: Context): Promise<ChatBody> {
 
 /**
  * Text fields as the JSON body would have them: `stream` `true`/`false` (or `1`/`0`) as a boolean,
- * a numeric `message_time` as epoch seconds (or ms), empty fields as absent.
+ * a numeric `message_time` (JSON number syntax) as epoch seconds (or ms), empty fields as absent.
  */
 function formFields(fields: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -71,6 +71,7 @@ function formFields(fields: Record<string, string>): Record<string, unknown> {
   if (stream === 'true' || stream === '1') out['stream'] = true;
   if (stream === 'false' || stream === '0') out['stream'] = false;
   const time = fields['message_time'];
-  if (time !== undefined && /^\d+(\.\d+)?$/.test(time)) out['message_time'] = Number(time);
+  // A number as JSON writes it (`1764633600`, `1.5`, `1e-7`), so any time a JSON body may carry can be sent.
+  if (time !== undefined && /^\d+(\.\d+)?(e[+-]?\d+)?$/i.test(time)) out['message_time'] = Number(time);
   return out;
 }

@@ -16,6 +16,7 @@ import type { ApiEnv } from '../context.js';
 import { notFound } from '../errors.js';
 import { conversationKeyOf as keyOf } from './conversation-key.js';
 import { statJson } from './session-json.js';
+import { queryId, transcriptFormat } from './session-query.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -79,9 +80,9 @@ export function conversationRoutes(deps: { storage: Storage; logger: Logger }): 
 
   app.get('/:tenant/:chat/:thread/transcript', async (c) => {
     const key = keyOf(c);
-    const subpath = parseSubpath(c.req.query('subpath'));
+    const subpath = queryId('subpath', c.req.query('subpath'), parseSubpath);
 
-    if (c.req.query('format') === 'json') {
+    if (transcriptFormat(c.req.query('format')) === 'json') {
       const exported = await exportConversation(storage, key);
       if (!exported) throw notFound('conversation_not_found', 'no conversation with this tenant/chat/thread');
       if (!exported.transcripts[0]?.entries) throw historyMissing(exported.sessionId);

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { parseTenantId, type TenantId } from '../../core/ids.js';
 import {
+  SCHEDULE_FIELDS,
   SCHEDULE_SPEC_SCHEMA,
   parseScheduleName,
   writtenSpec,
@@ -15,18 +16,17 @@ import { ApiError } from '../errors.js';
 import { readJson, validate } from '../validation.js';
 import { scheduleJson } from './schedule-json.js';
 
-/** `PATCH` body: any field of the written spec but `name`, plus `paused`; `null` clears model/agent. */
-const PATCH_BODY = z.strictObject({
-  cron: z.unknown().optional(),
-  every: z.unknown().optional(),
-  timezone: z.unknown().optional(),
-  prompt: z.unknown().optional(),
-  target: z.unknown().optional(),
-  model: z.unknown().optional(),
-  agent: z.unknown().optional(),
-  enabled: z.unknown().optional(),
-  paused: z.boolean({ error: 'must be true or false' }).optional(),
-});
+/**
+ * `PATCH` body: any field of the written spec but `name` (each checked like `POST`'s), plus
+ * `paused`; `null` clears model/agent.
+ */
+export const PATCH_BODY = SCHEDULE_FIELDS.omit({ name: true })
+  .partial()
+  .extend({
+    model: SCHEDULE_FIELDS.shape.model.unwrap().nullable().optional(),
+    agent: SCHEDULE_FIELDS.shape.agent.unwrap().nullable().optional(),
+    paused: z.boolean({ error: 'must be true or false' }).optional(),
+  });
 
 function tenantOf(c: Context<ApiEnv>): TenantId {
   const tenant = parseTenantId(c.req.param('tenant'));

@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ExportFormat } from '../../conversations/types.js';
+import { InvalidIdError } from '../../core/errors.js';
+import { SETTING_RE } from '../../sessions/settings.js';
 import { ApiError } from '../errors.js';
 import { readJson, validate } from '../validation.js';
 
@@ -25,6 +27,27 @@ export function queryFormat(value: string | undefined): ExportFormat {
   const format = EXPORT_FORMATS.find((f) => f === value);
   if (!format) throw invalidQuery('format', `must be one of: ${EXPORT_FORMATS.join(', ')}`);
   return format;
+}
+
+/** `GET …/transcript?format=jsonl|json` (default `jsonl`): any other value is a 400, never silently JSONL. */
+export function transcriptFormat(value: string | undefined): 'jsonl' | 'json' {
+  if (value === undefined || value === 'jsonl') return 'jsonl';
+  if (value === 'json') return 'json';
+  throw invalidQuery('format', 'must be one of: jsonl, json');
+}
+
+/**
+ * A query parameter read by an id parser (`parseChatId`, `parseSubpath`…): absent stays undefined;
+ * a malformed one stays a 400 `invalid_id`, now naming the parameter like every other field.
+ */
+export function queryId<T>(field: string, value: string | undefined, parse: (v: string) => T): T | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parse(value);
+  } catch (err) {
+    if (!(err instanceof InvalidIdError)) throw err;
+    throw new ApiError(400, 'invalid_id', err.message, [{ path: field, message: err.message }]);
+  }
 }
 
 /** A query parameter that must not be empty when given (`?chat=` is a mistake, not "any chat"). */
@@ -52,6 +75,7 @@ const SETTING = z
   .string({ error: 'must be a string (a model alias or agent name) or null' })
   .min(1, 'must not be empty; null clears it')
   .max(200, 'at most 200 characters')
+  .regex(SETTING_RE, 'use 1–200 characters A-Z, a-z, 0-9 and . _ : / @ [ ] -')
   .nullable()
   .optional();
 

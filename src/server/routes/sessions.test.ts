@@ -330,8 +330,8 @@ describe('GET /v1/conversations/:tenant/sessions', () => {
     await bad('?thread=main', 400, 'invalid_request', 'thread');
     await bad('?chat=', 400, 'invalid_request', 'chat');
     await bad('?chat=ops&thread=', 400, 'invalid_request', 'thread');
-    await bad('?chat=..%2Fx', 400, 'invalid_id');
-    await bad('?chat=ops&thread=a%3Ab', 400, 'invalid_id');
+    await bad('?chat=..%2Fx', 400, 'invalid_id', 'chat');
+    await bad('?chat=ops&thread=a%3Ab', 400, 'invalid_id', 'thread');
     await bad('?limit=0', 400, 'invalid_request', 'limit');
     expect((await call('GET', 'beta/sessions')).status).toBe(403);
     expect((await call('GET', 'Beta/sessions')).status).toBe(400);

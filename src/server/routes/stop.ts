@@ -12,7 +12,7 @@ import { conversationKeyOf } from './conversation-key.js';
 export type StopRequester = Pick<LeaseManager, 'requestStop'>;
 
 const TURN = z.number().int('must be a positive integer').positive('must be a positive integer');
-const STOP_REQUEST = z.object({ turn: TURN.optional() });
+export const STOP_REQUEST = z.object({ turn: TURN.optional() });
 
 /** `?turn=` as a positive integer (digits only: `1e3`, `0x10`, `+1` are refused). */
 function queryTurn(value: string | undefined): number | undefined {

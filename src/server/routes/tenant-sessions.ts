@@ -6,7 +6,7 @@ import type { SessionFilter } from '../../sessions/types.js';
 import { assertTenantAllowed } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import { sessionDetailJson, sessionInfoJson, sessionJson } from './session-json.js';
-import { queryFormat, queryLimit, queryValue, threadNeedsChat } from './session-query.js';
+import { queryFormat, queryId, queryLimit, queryValue, threadNeedsChat } from './session-query.js';
 
 /**
  * A lowercase UUID, as `parseSessionId` takes it. `GET|DELETE /:tenant/sessions/:session` match
@@ -27,9 +27,11 @@ function filterOf(c: Context<ApiEnv>): SessionFilter {
   const chat = queryValue(c, 'chat');
   const thread = queryValue(c, 'thread');
   if (thread !== undefined && chat === undefined) throw threadNeedsChat();
+  const chatId = queryId('chat', chat, parseChatId);
+  const threadId = queryId('thread', thread, parseThreadId);
   return {
-    ...(chat !== undefined ? { chat: parseChatId(chat) } : {}),
-    ...(thread !== undefined ? { thread: parseThreadId(thread) } : {}),
+    ...(chatId !== undefined ? { chat: chatId } : {}),
+    ...(threadId !== undefined ? { thread: threadId } : {}),
     limit: queryLimit(c.req.query('limit'), DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT),
   };
 }
