@@ -28,7 +28,9 @@ export function turnChoice(input: {
   const dropped: TurnChoice['dropped'] = [];
   let model = request.model;
   if (model === undefined && settings.model !== undefined) {
-    model = policy?.models?.[settings.model];
+    // Own aliases only: a stored `constructor` alias the tenant has since removed must not find Object's.
+    const models = policy?.models;
+    model = models && Object.hasOwn(models, settings.model) ? models[settings.model] : undefined;
     if (model === undefined) dropped.push({ setting: 'model', value: settings.model });
   }
   let agent = request.agent;

@@ -1,24 +1,54 @@
 import { z } from 'zod';
+import { DAY_MS } from '../core/clock.js';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
+import { TENANT_RE } from '../core/ids.js';
+import { MAX_PATH_CHARS, MAX_TELEGRAM_USERS } from '../tenants/limits.js';
 
 /**
  * The only place that reads `process.env`. Everything else receives the parsed `AppEnv`.
  * The variable names here are the single source of truth: template.yaml and the docs use the same.
  */
+/**
+ * Bounds (issue 18: whatever is accepted, the code behind it can use). Linux passes at most
+ * 128 KiB per environment string (MAX_ARG_STRLEN): no value can be longer.
+ */
+const MAX_VALUE_CHARS = 131_072;
+/** URLs (endpoints, the Bot API root). */
+const MAX_URL_CHARS = 2048;
+/** Names and ids: models, regions, profiles, tables, buckets, queue URLs, SSM parameter names. */
+const MAX_NAME_CHARS = 2048;
+/** Secrets: API keys, bot tokens, STS session tokens (a few KB at most). */
+const MAX_SECRET_CHARS = 16_384;
+/** A turn's (and a model request's) longest timeout: a day, far below the 2^31-1 ms a timer holds. */
+const MAX_TIMEOUT_MS = DAY_MS;
+/** Days usage records are kept: ten years (TTLs and expiry dates stay far inside a JS Date). */
+const MAX_RETENTION_DAYS = 3650;
+
+const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+const url = z.string().max(MAX_URL_CHARS, `must be at most ${MAX_URL_CHARS} characters`).url();
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
-const csv = z.string().transform((v) =>
+const csv = text(MAX_VALUE_CHARS).transform((v) =>
   v
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0),
 );
-const positiveInt = z.coerce.number().int().positive();
+/** Telegram user ids, comma-separated (every consumer gets numbers, never NaN). */
+const userIds = csv
+  .pipe(
+    z
+      .array(z.string().regex(/^\d{1,15}$/, 'must be comma-separated Telegram user ids (positive integers)'))
+      .max(MAX_TELEGRAM_USERS, `must list at most ${MAX_TELEGRAM_USERS} users`),
+  )
+  .meta({ pattern: `^[0-9, ]{0,${MAX_TELEGRAM_USERS * 17}}$` }); // what the pipe accepts, for the bounds audit
+/** Milliseconds a timer waits: at least 1, at most `max` (a longer delay would fire at once). */
+const timeoutMs = (max: number) => z.coerce.number().int().positive().max(max, `must be at most ${max} ms`);
 /** Digits only: an empty value or `-1` is refused instead of coerced. */
 const tokenMs = z
   .string()
-  .regex(/^\d+$/, 'must be a whole number of milliseconds (0 = no delay)')
+  .regex(/^\d{1,5}$/, 'must be a whole number of milliseconds (0 = no delay)')
   .transform(Number)
   .pipe(z.number().max(60_000, 'must be at most 60000 ms'));
 
@@ -28,31 +58,34 @@ export const ENV_SCHEMA = z.object({
   /** Default: `warn` in the terminal chat, `info` in servers and Lambda. */
   OMNICLOUD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   /** Embedded storage and per-tenant workspaces live here. */
-  OMNICLOUD_DATA_DIR: z.string().min(1).default('./.data'),
+  OMNICLOUD_DATA_DIR: text(MAX_PATH_CHARS).min(1).default('./.data'),
   /**
    * Where each tenant's agent runs (cwd with its skills, the binary's config dir, home, temp):
    * `<dir>/<tenant>/…`. Default `<OMNICLOUD_DATA_DIR>/tenants`. Disposable: history lives in storage.
    */
-  OMNICLOUD_WORKSPACE_DIR: z.string().min(1).optional(),
+  OMNICLOUD_WORKSPACE_DIR: text(MAX_PATH_CHARS).min(1).optional(),
   /** Agent configuration folder (agents.json, mcp.json, skills/, system_prompt.md). */
-  OMNICLOUD_CONFIG_DIR: z.string().min(1).optional(),
+  OMNICLOUD_CONFIG_DIR: text(MAX_PATH_CHARS).min(1).optional(),
   /** `sqlite` (embedded, default) or `cloud` (S3 + DynamoDB). */
   OMNICLOUD_STORAGE: z.enum(['sqlite', 'cloud']).default('sqlite'),
   /** Force the offline demo model even when credentials are present. */
   OMNICLOUD_OFFLINE_MODEL: bool.default(false),
   /** Offline demo model: milliseconds before each word of a `stream <N> words` answer (0 = no delay). */
   OMNICLOUD_DEMO_TOKEN_MS: tokenMs.default(50),
-  OMNICLOUD_TENANT: z.string().default('default'),
+  OMNICLOUD_TENANT: z
+    .string()
+    .regex(TENANT_RE, "must be a tenant id: 1–32 characters a-z, 0-9 and '-' (not at the ends)")
+    .default('default'),
   /** Tenants file (YAML/JSON; docs/tenants.md). Unset: one tenant (OMNICLOUD_TENANT) from these variables. */
-  OMNICLOUD_TENANTS_FILE: z.string().min(1).optional(),
+  OMNICLOUD_TENANTS_FILE: text(MAX_PATH_CHARS).min(1).optional(),
   /**
    * The webhook ingress Lambda's tenant routes (its zip carries no tenants file): compact JSON
    * `{"<tenant>":{"botToken":{"ssm":"…"},"webhookSecret":{"ssm":"…"},"allowedUsers":[…]}}` with
    * secret references only. Unset: the single tenant from TELEGRAM_BOT_TOKEN / TELEGRAM_WEBHOOK_SECRET.
    */
-  OMNICLOUD_TELEGRAM_TENANTS: z.string().min(1).optional(),
+  OMNICLOUD_TELEGRAM_TENANTS: text(MAX_VALUE_CHARS).min(1).optional(),
   /** Days usage records and counters are kept after their period ends (default 400). */
-  OMNICLOUD_USAGE_RETENTION_DAYS: positiveInt.optional(),
+  OMNICLOUD_USAGE_RETENTION_DAYS: z.coerce.number().int().positive().max(MAX_RETENTION_DAYS).optional(),
   /**
    * Cloud storage: DynamoDB partition keys a tenant's usage is spread over (`<tenant>#u<k>`), 1–24,
    * default 8 (docs/scale.md §8.2). Raise it for a tenant above ~800 turns/s; never lower it within
@@ -60,17 +93,17 @@ export const ENV_SCHEMA = z.object({
    */
   OMNICLOUD_USAGE_SHARDS: z.coerce.number().int().min(1).max(24).optional(),
   /** CloudWatch namespace of the EMF metrics the Lambda functions emit (turns, cost, dedupe hits). */
-  OMNICLOUD_METRICS_NAMESPACE: z.string().min(1).default('OmniCloud'),
+  OMNICLOUD_METRICS_NAMESPACE: text(255).min(1).default('OmniCloud'),
   /** PATH handed to the agent's tools (Bash, stdio MCP servers). */
-  PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
+  PATH: text(MAX_VALUE_CHARS).default('/usr/local/bin:/usr/bin:/bin'),
 
   // Agent turn limits (a turn must fit a worker's time budget).
-  OMNICLOUD_TURN_TIMEOUT_MS: positiveInt.default(600_000),
+  OMNICLOUD_TURN_TIMEOUT_MS: timeoutMs(MAX_TIMEOUT_MS).default(600_000),
   OMNICLOUD_MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
-  OMNICLOUD_MODEL_TIMEOUT_MS: positiveInt.default(120_000),
-  OMNICLOUD_MAX_AGENT_TURNS: positiveInt.default(30),
+  OMNICLOUD_MODEL_TIMEOUT_MS: timeoutMs(MAX_TIMEOUT_MS).default(120_000),
+  OMNICLOUD_MAX_AGENT_TURNS: z.coerce.number().int().positive().max(1000).default(30),
   /** How long the binary waits for an MCP server to connect (a hanging one stalls the turn this long). */
-  OMNICLOUD_MCP_TIMEOUT_MS: positiveInt.default(5_000),
+  OMNICLOUD_MCP_TIMEOUT_MS: timeoutMs(600_000).default(5_000),
   /**
    * Live agent processes kept between turns (one per recently active conversation; ~200 MB each).
    * `0` turns warm conversations off (every turn starts the binary and resumes from the store).
@@ -105,37 +138,37 @@ export const ENV_SCHEMA = z.object({
   OMNICLOUD_DISALLOWED_TOOLS: csv.optional(),
 
   // Model provider: Anthropic API (key, optional compatible base URL) or Amazon Bedrock.
-  ANTHROPIC_API_KEY: z.string().optional(),
-  ANTHROPIC_AUTH_TOKEN: z.string().optional(),
-  ANTHROPIC_BASE_URL: z.string().url().optional(),
-  ANTHROPIC_MODEL: z.string().optional(),
-  ANTHROPIC_DEFAULT_HAIKU_MODEL: z.string().optional(),
-  ANTHROPIC_DEFAULT_SONNET_MODEL: z.string().optional(),
-  ANTHROPIC_DEFAULT_OPUS_MODEL: z.string().optional(),
+  ANTHROPIC_API_KEY: text(MAX_SECRET_CHARS).optional(),
+  ANTHROPIC_AUTH_TOKEN: text(MAX_SECRET_CHARS).optional(),
+  ANTHROPIC_BASE_URL: url.optional(),
+  ANTHROPIC_MODEL: text(MAX_NAME_CHARS).optional(),
+  ANTHROPIC_DEFAULT_HAIKU_MODEL: text(MAX_NAME_CHARS).optional(),
+  ANTHROPIC_DEFAULT_SONNET_MODEL: text(MAX_NAME_CHARS).optional(),
+  ANTHROPIC_DEFAULT_OPUS_MODEL: text(MAX_NAME_CHARS).optional(),
   CLAUDE_CODE_USE_BEDROCK: bool.default(false),
-  ANTHROPIC_BEDROCK_BASE_URL: z.string().url().optional(),
-  AWS_REGION: z.string().optional(),
-  AWS_ACCESS_KEY_ID: z.string().optional(),
-  AWS_SECRET_ACCESS_KEY: z.string().optional(),
-  AWS_SESSION_TOKEN: z.string().optional(),
-  AWS_PROFILE: z.string().optional(),
-  AWS_SHARED_CREDENTIALS_FILE: z.string().optional(),
-  AWS_BEARER_TOKEN_BEDROCK: z.string().optional(),
+  ANTHROPIC_BEDROCK_BASE_URL: url.optional(),
+  AWS_REGION: text(MAX_NAME_CHARS).optional(),
+  AWS_ACCESS_KEY_ID: text(MAX_SECRET_CHARS).optional(),
+  AWS_SECRET_ACCESS_KEY: text(MAX_SECRET_CHARS).optional(),
+  AWS_SESSION_TOKEN: text(MAX_SECRET_CHARS).optional(),
+  AWS_PROFILE: text(MAX_NAME_CHARS).optional(),
+  AWS_SHARED_CREDENTIALS_FILE: text(MAX_PATH_CHARS).optional(),
+  AWS_BEARER_TOKEN_BEDROCK: text(MAX_SECRET_CHARS).optional(),
   /** The original's dedicated Bedrock credentials (win over the role's when set). */
-  BEDROCK_ACCESS_KEY_ID: z.string().optional(),
-  BEDROCK_SECRET_ACCESS_KEY: z.string().optional(),
+  BEDROCK_ACCESS_KEY_ID: text(MAX_SECRET_CHARS).optional(),
+  BEDROCK_SECRET_ACCESS_KEY: text(MAX_SECRET_CHARS).optional(),
 
   // Cloud storage.
-  SESSION_BUCKET: z.string().optional(),
-  SESSION_TABLE: z.string().optional(),
-  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
-  AWS_ENDPOINT_URL_DYNAMODB: z.string().url().optional(),
+  SESSION_BUCKET: text(MAX_NAME_CHARS).optional(),
+  SESSION_TABLE: text(MAX_NAME_CHARS).optional(),
+  AWS_ENDPOINT_URL_S3: url.optional(),
+  AWS_ENDPOINT_URL_DYNAMODB: url.optional(),
 
   // Telegram.
-  TELEGRAM_BOT_TOKEN: z.string().optional(),
-  TELEGRAM_WEBHOOK_SECRET: z.string().optional(),
-  TELEGRAM_API_ROOT: z.string().url().optional(),
-  TELEGRAM_ALLOWED_USERS: csv.optional(),
+  TELEGRAM_BOT_TOKEN: text(MAX_SECRET_CHARS).optional(),
+  TELEGRAM_WEBHOOK_SECRET: text(MAX_SECRET_CHARS).optional(),
+  TELEGRAM_API_ROOT: url.optional(),
+  TELEGRAM_ALLOWED_USERS: userIds.optional(),
   /** Groups without Topics: `ignore` (default) or `respond` (the whole group is one conversation). */
   TELEGRAM_NON_FORUM_GROUPS: z.enum(['ignore', 'respond']).optional(),
   /** Live replies: the answer streamed (drafts / an edited message) and tool progress with a Stop button. Default on. */
@@ -153,10 +186,10 @@ export const ENV_SCHEMA = z.object({
   OMNICLOUD_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
 
   // Queue (AWS).
-  QUEUE_URL: z.string().optional(),
+  QUEUE_URL: text(MAX_NAME_CHARS).optional(),
   /** DynamoDB table of the webhook ingress's idempotency records (update_id dedupe), AWS only. */
-  DEDUPE_TABLE: z.string().optional(),
-  AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
+  DEDUPE_TABLE: text(MAX_NAME_CHARS).optional(),
+  AWS_ENDPOINT_URL_SQS: url.optional(),
 
   // Schedules on AWS (docs/schedules.md): the EventBridge Scheduler target of the schedule sync.
   /** Scheduler group holding one schedule per stored schedule (the stack's ScheduleGroup). */
@@ -167,37 +200,39 @@ export const ENV_SCHEMA = z.object({
   /** Role Scheduler assumes to send runs to the queue (the stack's SchedulerRole). */
   OMNICLOUD_SCHEDULE_ROLE_ARN: z
     .string()
+    .max(MAX_NAME_CHARS)
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN')
     .optional(),
   /** ARN of the FIFO work queue (QUEUE_URL's queue) every schedule sends its runs to. */
   OMNICLOUD_QUEUE_ARN: z
     .string()
+    .max(MAX_NAME_CHARS)
     .regex(/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,75}\.fifo$/, 'must be the ARN of a FIFO queue')
     .optional(),
-  AWS_ENDPOINT_URL_SCHEDULER: z.string().url().optional(),
+  AWS_ENDPOINT_URL_SCHEDULER: url.optional(),
 
   // Agent HTTP API.
   API_AUTH_MODE: z.enum(['token', 'iam']).default('token'),
-  API_AUTH_TOKEN: z.string().optional(),
+  API_AUTH_TOKEN: text(MAX_SECRET_CHARS).optional(),
   /** Tenants the API token (or IAM caller) may address: comma-separated ids, or `*` for all. Default: OMNICLOUD_TENANT. */
   API_AUTH_TENANTS: csv.optional(),
   /**
    * Single-tenant mode: the token of `POST /v1/events/<OMNICLOUD_TENANT>` (Bearer, or the password of
    * an SNS subscription URL's Basic credentials). Unset: the alert endpoint is off. docs/events.md.
    */
-  OMNICLOUD_EVENTS_TOKEN: z.string().optional(),
+  OMNICLOUD_EVENTS_TOKEN: text(MAX_SECRET_CHARS).optional(),
   /** Heartbeat of a streamed `POST /v1/chat` (an SSE `: ping` comment), in ms. */
   API_SSE_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(300_000).default(15_000),
 
   // Secrets in AWS: NAMES of SSM SecureString parameters (or `/aws/reference/secretsmanager/<id>`),
   // resolved at cold start by config/secrets.ts into the variable of the same name without `_PARAM`.
-  TELEGRAM_BOT_TOKEN_PARAM: z.string().optional(),
-  TELEGRAM_WEBHOOK_SECRET_PARAM: z.string().optional(),
-  API_AUTH_TOKEN_PARAM: z.string().optional(),
-  ANTHROPIC_API_KEY_PARAM: z.string().optional(),
-  BEDROCK_ACCESS_KEY_ID_PARAM: z.string().optional(),
-  BEDROCK_SECRET_ACCESS_KEY_PARAM: z.string().optional(),
-  AWS_BEARER_TOKEN_BEDROCK_PARAM: z.string().optional(),
+  TELEGRAM_BOT_TOKEN_PARAM: text(MAX_NAME_CHARS).optional(),
+  TELEGRAM_WEBHOOK_SECRET_PARAM: text(MAX_NAME_CHARS).optional(),
+  API_AUTH_TOKEN_PARAM: text(MAX_NAME_CHARS).optional(),
+  ANTHROPIC_API_KEY_PARAM: text(MAX_NAME_CHARS).optional(),
+  BEDROCK_ACCESS_KEY_ID_PARAM: text(MAX_NAME_CHARS).optional(),
+  BEDROCK_SECRET_ACCESS_KEY_PARAM: text(MAX_NAME_CHARS).optional(),
+  AWS_BEARER_TOKEN_BEDROCK_PARAM: text(MAX_NAME_CHARS).optional(),
 });
 
 export type AppEnv = z.infer<typeof ENV_SCHEMA>;
@@ -225,7 +260,8 @@ function parseWith<S extends z.ZodObject>(schema: S, source: Record<string, stri
   if (result.success) return result.data;
   const issues: ConfigIssue[] = result.error.issues.map((issue) => ({
     file: 'environment',
-    field: issue.path.join('.'),
+    // The variable (an item of a comma-separated list is still that variable).
+    field: String(issue.path[0] ?? ''),
     message: issue.message,
   }));
   throw new ConfigError(issues);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BusyMessages } from '../queue/merge.js';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
+import { boundedRecord } from '../core/schema-bounds.js';
 
 /** Names the bot handles itself; a config file cannot redefine them. */
 export const BUILTIN_COMMANDS = [
@@ -39,9 +40,17 @@ const staticCommand = z.object({
   text: z.string().min(1).max(4096),
 });
 
+/** Telegram's `setMyCommands` takes at most 100 commands; the built-in ones come first. */
+const MAX_CONFIGURED_COMMANDS = 100 - BUILTIN_COMMANDS.length;
+
 /** The `commands` file: `{ commands: { <name>: {type: agent|static, …} } }`. */
 export const commandsFileSchema = z.object({
-  commands: z.record(z.string(), z.discriminatedUnion('type', [agentCommand, staticCommand])).default({}),
+  commands: boundedRecord(
+    // Names are checked below (one message for a bad or built-in name); the pattern is declared for the audit.
+    z.string().meta({ pattern: NAME_RE.source }),
+    z.discriminatedUnion('type', [agentCommand, staticCommand]),
+    MAX_CONFIGURED_COMMANDS,
+  ).default({}),
 });
 
 export type AgentCommand = z.infer<typeof agentCommand>;

@@ -65,8 +65,9 @@ describe('tenants file: files policy', () => {
   });
 
   it.each([
-    ['0', 'must be > 0'],
-    ['-5', 'must be > 0'],
+    ['0', 'must be at least 1/1024 (1 KB)'],
+    ['-5', 'must be at least 1/1024 (1 KB)'],
+    ['1e-9', 'must be at least 1/1024 (1 KB)'],
     ['51', 'must be ≤ 50 (the Bot API uploads at most 50 MB; it downloads at most 20 MB)'],
     ['ten', 'must be a number of megabytes'],
   ])('refuses maxMb %s', (value, message) => {

@@ -1,8 +1,17 @@
 import { z } from 'zod';
 import { FILE_KINDS } from '../files/types.js';
 import { MAX_MODEL_ALIASES, MODEL_ALIAS_RE, RESERVED_MODEL_ALIASES } from './models.js';
-import { parseSecretRef } from './secret-ref.js';
-import type { SecretRef } from './types.js';
+import { TENANT_RE } from '../core/ids.js';
+import {
+  MAX_BUDGET_USD,
+  MAX_FILE_MB,
+  MAX_PATH_CHARS,
+  MAX_TELEGRAM_USERS,
+  MAX_TENANTS,
+  MAX_TOKEN_REFS,
+  MIN_FILE_MB,
+} from './limits.js';
+import { SECRET_REF_SCHEMA } from './secret-ref.js';
 
 /**
  * The tenants file (YAML; JSON is valid YAML too). Unknown fields are errors, so a typo never
@@ -36,12 +45,10 @@ import type { SecretRef } from './types.js';
  *     files: { maxMb: 10, allow: [image, pdf, text] }   # default: every kind, 20 MB
  * ```
  */
-const secretRef = z.unknown().transform((value, ctx): SecretRef => {
-  const parsed = parseSecretRef(value);
-  if ('ref' in parsed) return parsed.ref;
-  ctx.addIssue({ code: 'custom', message: parsed.error });
-  return z.NEVER;
-});
+const secretRef = SECRET_REF_SCHEMA;
+const tokenRefs = z
+  .array(secretRef)
+  .max(MAX_TOKEN_REFS, { error: `must list at most ${MAX_TOKEN_REFS} tokens` });
 
 const modelId = z
   .string()
@@ -50,36 +57,50 @@ const modelId = z
 const usd = z
   .number({ error: 'must be a number of USD' })
   .finite()
-  .min(0, { error: 'must be ≥ 0 (0 refuses every turn)' });
+  .min(0, { error: 'must be ≥ 0 (0 refuses every turn)' })
+  .max(MAX_BUDGET_USD, { error: `must be at most ${MAX_BUDGET_USD} USD` });
 
 const budgetLimit = z.strictObject({ dayUsd: usd.optional(), monthUsd: usd.optional() });
 
-const telegramUserId = z.unknown().transform((value, ctx): number => {
-  const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
-  if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) return n;
-  ctx.addIssue({ code: 'custom', message: 'must be a Telegram user id (a positive integer)' });
-  return z.NEVER;
-});
+const telegramUserId = z
+  .unknown()
+  .transform((value, ctx): number => {
+    const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
+    if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) return n;
+    ctx.addIssue({ code: 'custom', message: 'must be a Telegram user id (a positive integer)' });
+    return z.NEVER;
+  })
+  // What the transform accepts, for the bounds audit (a number, or digits as YAML may quote them).
+  .meta({
+    anyOf: [
+      { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+      { type: 'string', pattern: '^[1-9][0-9]{0,14}$' },
+    ],
+  });
+const telegramUsers = z
+  .array(telegramUserId)
+  .max(MAX_TELEGRAM_USERS, { error: `must list at most ${MAX_TELEGRAM_USERS} users` });
 
 const tenant = z.strictObject({
   configDir: z
     .string({ error: 'must be the path of the agent-config folder (relative to this file)' })
-    .min(1),
+    .min(1)
+    .max(MAX_PATH_CHARS, { error: `must be at most ${MAX_PATH_CHARS} characters` }),
   telegram: z
     .strictObject({
       botToken: secretRef,
       webhookSecret: secretRef.optional(),
-      allowedUsers: z.array(telegramUserId).optional(),
-      approvers: z.array(telegramUserId).optional(),
+      allowedUsers: telegramUsers.optional(),
+      approvers: telegramUsers.optional(),
       nonForumGroups: z.enum(['ignore', 'respond'], { error: "must be 'ignore' or 'respond'" }).optional(),
       editedMessages: z.enum(['ignore', 'new-turn'], { error: "must be 'ignore' or 'new-turn'" }).optional(),
       busyMessages: z.enum(['merge', 'one-by-one'], { error: "must be 'merge' or 'one-by-one'" }).optional(),
     })
     .optional(),
-  api: z.strictObject({ tokens: z.array(secretRef).default([]) }).optional(),
+  api: z.strictObject({ tokens: tokenRefs.default([]) }).optional(),
   events: z
     .strictObject({
-      tokens: z.array(secretRef).min(1, { error: 'must list at least one token (or drop `events`)' }),
+      tokens: tokenRefs.min(1, { error: 'must list at least one token (or drop `events`)' }),
     })
     .optional(),
   model: modelId.optional(),
@@ -107,6 +128,7 @@ const tenant = z.strictObject({
     .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= MAX_MODEL_ALIASES, {
       error: `must name 1–${MAX_MODEL_ALIASES} models`,
     })
+    .meta({ minProperties: 1, maxProperties: MAX_MODEL_ALIASES })
     .optional(),
   provider: z.enum(['anthropic', 'bedrock']).optional(),
   budgets: z.strictObject({ tenant: budgetLimit.optional(), user: budgetLimit.optional() }).optional(),
@@ -114,14 +136,18 @@ const tenant = z.strictObject({
     .strictObject({
       maxMb: z
         .number({ error: 'must be a number of megabytes' })
-        .positive({ error: 'must be > 0' })
-        .max(50, { error: 'must be ≤ 50 (the Bot API uploads at most 50 MB; it downloads at most 20 MB)' })
+        .min(MIN_FILE_MB, { error: 'must be at least 1/1024 (1 KB)' })
+        .max(MAX_FILE_MB, {
+          error: `must be ≤ ${MAX_FILE_MB} (the Bot API uploads at most 50 MB; it downloads at most 20 MB)`,
+        })
         .optional(),
       allow: z
         .array(z.enum(FILE_KINDS, { error: `must be one of ${FILE_KINDS.join(', ')}` }), {
           error: `must be a list of kinds (${FILE_KINDS.join(', ')})`,
         })
         .refine((kinds) => new Set(kinds).size === kinds.length, { error: 'must name each kind once' })
+        // Each kind once: at most as many as there are kinds (declared for the bounds audit).
+        .meta({ maxItems: FILE_KINDS.length })
         .optional(),
     })
     .optional(),
@@ -129,8 +155,17 @@ const tenant = z.strictObject({
 
 export const TENANTS_FILE_SCHEMA = z.strictObject({
   version: z.literal(1, { error: 'must be 1' }),
-  admin: z.strictObject({ apiTokens: z.array(secretRef).default([]) }).optional(),
-  tenants: z.record(z.string(), tenant, { error: 'must map tenant ids to tenant settings' }),
+  admin: z.strictObject({ apiTokens: tokenRefs.default([]) }).optional(),
+  tenants: z
+    // The loader checks each id (`parseTenantId`, one message everywhere); the pattern is declared
+    // for the bounds audit.
+    .record(z.string().meta({ pattern: TENANT_RE.source }), tenant, {
+      error: 'must map tenant ids to tenant settings',
+    })
+    .refine((t) => Object.keys(t).length <= MAX_TENANTS, {
+      error: `must list at most ${MAX_TENANTS} tenants`,
+    })
+    .meta({ minProperties: 1, maxProperties: MAX_TENANTS }),
 });
 
 export type TenantsFile = z.infer<typeof TENANTS_FILE_SCHEMA>;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { SecretRef } from './types.js';
 
 /**
@@ -119,3 +120,26 @@ export function describeSecretRef(ref: SecretRef): string {
     kind === 'env' ? 'environment variable' : kind === 'ssm' ? 'SSM parameter' : 'Secrets Manager secret';
   return `${label} ${secretRefName(ref)}`;
 }
+
+/**
+ * A secret reference at a config boundary (tenants file, webhook routes): `parseSecretRef` is the
+ * check (its messages say why a value is refused without repeating it). Its JSON Schema is
+ * declared as metadata, so the bounds audit and generated cases see the shapes and name rules the
+ * transform enforces.
+ */
+export const SECRET_REF_SCHEMA = z
+  .unknown()
+  .transform((value, ctx): SecretRef => {
+    const parsed = parseSecretRef(value);
+    if ('ref' in parsed) return parsed.ref;
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  })
+  .meta({
+    anyOf: SECRET_REF_KINDS.map((kind) => ({
+      type: 'object',
+      properties: { [kind]: { type: 'string', pattern: NAME_RULES[kind].re.source } },
+      required: [kind],
+      additionalProperties: false,
+    })),
+  });

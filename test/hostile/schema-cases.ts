@@ -25,6 +25,7 @@ export interface JsonSchema {
   additionalProperties?: boolean | JsonSchema;
   propertyNames?: JsonSchema;
   maxProperties?: number;
+  minProperties?: number;
   items?: JsonSchema;
   prefixItems?: JsonSchema[];
   minItems?: number;
@@ -221,9 +222,13 @@ class Generator {
     if (extra && typeof extra === 'object') {
       const keyNode = node.propertyNames ?? { type: 'string', minLength: 1, maxLength: 20 };
       const keys = this.valid(keyNode, depth + 1) as fc.Arbitrary<string>;
-      const maxKeys = Math.min(node.maxProperties ?? this.typicalItems, this.typicalItems);
+      const minKeys = node.minProperties ?? 0;
+      const maxKeys = Math.max(minKeys, Math.min(node.maxProperties ?? this.typicalItems, this.typicalItems));
       return fc
-        .tuple(known, fc.dictionary(keys, this.valid(extra, depth + 1), { maxKeys, noNullPrototype: true }))
+        .tuple(
+          known,
+          fc.dictionary(keys, this.valid(extra, depth + 1), { minKeys, maxKeys, noNullPrototype: true }),
+        )
         .map(([a, b]) => ({ ...b, ...a }));
     }
     return known;

@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { DEFAULT_FILE_POLICY } from '../../files/types.js';
+import { DEFAULT_FILE_POLICY, MAX_SEND_BYTES } from '../../files/types.js';
 import type { AppEnv } from '../../config/env.js';
 import { ConfigError, type ConfigIssue } from '../../core/errors.js';
-import { isTenantId, parseTenantId, type TenantId } from '../../core/ids.js';
+import { isTenantId, parseTenantId, TENANT_RE, type TenantId } from '../../core/ids.js';
+import { boundedRecord } from '../../core/schema-bounds.js';
+import { MAX_TELEGRAM_USERS, MAX_TENANTS } from '../../tenants/limits.js';
 import { sharedReferences } from '../../tenants/load.js';
-import { parseSecretRef } from '../../tenants/secret-ref.js';
+import { SECRET_REF_SCHEMA } from '../../tenants/secret-ref.js';
 import { resolveSecrets, type SecretResolver } from '../../tenants/secrets.js';
-import type { SecretRef, TenantConfig, TenantsConfig } from '../../tenants/types.js';
+import type { TenantConfig, TenantsConfig } from '../../tenants/types.js';
 
 /** One tenant's webhook route with its secrets read: what the ingress needs, nothing more. */
 export interface TelegramRoute {
@@ -27,22 +29,21 @@ export interface TelegramRoute {
 
 const SOURCE = 'OMNICLOUD_TELEGRAM_TENANTS';
 
-const secretRef = z.unknown().transform((value, ctx): SecretRef => {
-  const parsed = parseSecretRef(value);
-  if ('ref' in parsed) return parsed.ref;
-  ctx.addIssue({ code: 'custom', message: parsed.error });
-  return z.NEVER;
-});
 const route = z.strictObject({
-  botToken: secretRef,
-  webhookSecret: secretRef,
-  allowedUsers: z.array(z.number().int().positive()).optional(),
-  approvers: z.array(z.number().int().positive()).optional(),
+  botToken: SECRET_REF_SCHEMA,
+  webhookSecret: SECRET_REF_SCHEMA,
+  allowedUsers: z.array(z.number().int().positive()).max(MAX_TELEGRAM_USERS).optional(),
+  approvers: z.array(z.number().int().positive()).max(MAX_TELEGRAM_USERS).optional(),
   nonForumGroups: z.enum(['ignore', 'respond']).optional(),
   editedMessages: z.enum(['ignore', 'new-turn']).optional(),
-  maxFileBytes: z.number().int().positive().optional(),
+  maxFileBytes: z.number().int().positive().max(MAX_SEND_BYTES).optional(),
 });
-const ROUTES_SCHEMA = z.record(z.string(), route);
+/** OMNICLOUD_TELEGRAM_TENANTS: tenant id (checked by `parseTenantId`; pattern declared for the audit) → route. */
+export const ROUTES_SCHEMA = boundedRecord(
+  z.string().meta({ pattern: TENANT_RE.source }),
+  route,
+  MAX_TENANTS,
+).meta({ minProperties: 1 });
 
 /**
  * The value of OMNICLOUD_TELEGRAM_TENANTS for a tenants file: every tenant with a bot and a

@@ -2,7 +2,17 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentDefinition } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
+import { boundedRecord } from '../../core/schema-bounds.js';
 import { errnoCode, fieldPath, isNotFound, readJsonFile, type IssueList } from './issues.js';
+import {
+  MAX_AGENTS,
+  MAX_COMMENT_CHARS,
+  MAX_DESCRIPTION_CHARS,
+  MAX_KEY_CHARS,
+  MAX_LIST_ITEMS,
+  MAX_PATH_CHARS,
+  MAX_PROMPT_FILE_CHARS,
+} from './limits.js';
 import { NAME_RE, NAME_RULE } from './names.js';
 
 export const AGENTS_FILE = 'agents.json';
@@ -55,20 +65,38 @@ export const BUILTIN_TOOLS: ReadonlySet<string> = new Set([
   'ReadMcpResource',
 ]);
 
-const agentSchema = z.strictObject({
-  $comment: z.string().optional(),
-  description: z.string().trim().min(1, 'must be a non-empty string'),
-  prompt_file: z.string().min(1, 'must be a path relative to the config folder'),
-  tools: z.array(z.string()).optional(),
+/** One subagent of agents.json. */
+export const AGENT_SCHEMA = z.strictObject({
+  $comment: z.string().max(MAX_COMMENT_CHARS).optional(),
+  description: z
+    .string()
+    .trim()
+    .min(1, 'must be a non-empty string')
+    .max(MAX_DESCRIPTION_CHARS, `must be at most ${MAX_DESCRIPTION_CHARS} characters`),
+  prompt_file: z
+    .string()
+    .min(1, 'must be a path relative to the config folder')
+    .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`),
+  tools: z
+    .array(z.string().max(MAX_KEY_CHARS, `must be at most ${MAX_KEY_CHARS} characters`))
+    .max(MAX_LIST_ITEMS, `must list at most ${MAX_LIST_ITEMS} tools`)
+    .optional(),
   model: z
     .string()
+    .max(MAX_KEY_CHARS, `must be at most ${MAX_KEY_CHARS} characters`)
     .refine(
       (m) => (AGENT_MODEL_ALIASES as readonly string[]).includes(m) || FULL_MODEL_RE.test(m),
       `must be one of ${AGENT_MODEL_ALIASES.join(', ')} or a full model id (claude-…, a Bedrock model id or ARN)`,
     )
     .optional(),
 });
-const fileSchema = z.record(z.string(), z.unknown());
+/** agents.json: name → definition; each entry is checked on its own (`AGENT_SCHEMA`) so every problem is listed. */
+export const AGENTS_FILE_SCHEMA = boundedRecord(
+  // Names are checked with `NAME_RE` below (one message); the pattern is declared for the bounds audit.
+  z.string().meta({ pattern: NAME_RE.source }),
+  z.unknown(),
+  MAX_AGENTS,
+);
 
 /**
  * Reads and validates `agents.json` (optional) into the SDK's `agents` option. `mcpServers` holds
@@ -84,15 +112,22 @@ export async function loadAgents(
   const agents: Record<string, AgentDefinition> = {};
   const read = await readJsonFile(dir, AGENTS_FILE, issues);
   if (read.kind !== 'ok') return agents;
-  const file = fileSchema.safeParse(read.value);
+  const file = AGENTS_FILE_SCHEMA.safeParse(read.value);
   if (!file.success) {
-    issues.add(AGENTS_FILE, '', 'expected an object mapping agent names to definitions');
+    const tooMany = typeof read.value === 'object' && read.value !== null && !Array.isArray(read.value);
+    issues.add(
+      AGENTS_FILE,
+      '',
+      tooMany
+        ? `must define at most ${MAX_AGENTS} agents`
+        : 'expected an object mapping agent names to definitions',
+    );
     return agents;
   }
   for (const [name, raw] of Object.entries(file.data)) {
     if (!NAME_RE.test(name)) issues.add(AGENTS_FILE, fieldPath([name]), `invalid agent name: ${NAME_RULE}`);
     const before = issues.size;
-    const parsed = agentSchema.safeParse(raw);
+    const parsed = AGENT_SCHEMA.safeParse(raw);
     if (!parsed.success) issues.addZod(AGENTS_FILE, [name], parsed.error);
     // Check tools and prompt_file even when other fields are wrong, so one run reports everything.
     const fields = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
@@ -172,6 +207,8 @@ async function readInside(
     return fail(isNotFound(err) ? `file not found: ${rel}` : `cannot read ${rel} (${errnoCode(err)})`);
   }
   if (text.trim() === '') return fail(`${rel} is empty`);
+  if (text.length > MAX_PROMPT_FILE_CHARS)
+    return fail(`${rel} is longer than ${MAX_PROMPT_FILE_CHARS} characters (it is sent with every request)`);
   return text.trim();
 }
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { boundedRecord } from '../../core/schema-bounds.js';
 import type { IssueList } from './issues.js';
 import {
   EVENT_SOURCES,
@@ -16,6 +17,8 @@ export const EVENTS_FILE = 'events.yaml';
 export { EVENT_SOURCES, isTemplateField, PLACEHOLDER_RE, TEMPLATE_FIELDS, type EventRoute };
 
 const glob = z.string().min(1).max(200);
+/** Labels one route matches on (each one an alert must carry). */
+const MAX_LABELS = 50;
 const ROUTE = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, {
     error: 'must be 1–40 characters a-z, 0-9, _ and - (starting with a letter or digit)',
@@ -27,14 +30,17 @@ const ROUTE = z.strictObject({
       state: z.string().min(1).max(40).optional(),
       topicArn: z
         .array(
-          z.string().regex(/^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/, {
-            error: 'must be an SNS topic ARN',
-          }),
+          z
+            .string()
+            .max(512)
+            .regex(/^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/, {
+              error: 'must be an SNS topic ARN',
+            }),
         )
         .min(1)
         .max(50)
         .optional(),
-      labels: z.record(z.string().min(1).max(200), glob).optional(),
+      labels: boundedRecord(z.string().min(1).max(200), glob, MAX_LABELS).optional(),
     })
     .default({}),
   prompt: z
@@ -81,7 +87,8 @@ const ROUTE = z.strictObject({
     .default({ max: 5, perMinutes: 60 }),
 });
 
-const EVENTS_SCHEMA = z.strictObject({
+/** events.yaml. */
+export const EVENTS_SCHEMA = z.strictObject({
   version: z.literal(1, { error: 'must be 1' }),
   routes: z.array(ROUTE).max(100).default([]),
 });

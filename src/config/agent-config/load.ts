@@ -7,6 +7,7 @@ import { AGENTS_FILE, loadAgents } from './agents.js';
 import { loadEventRoutes } from './events.js';
 import type { EnvRecord } from './interpolate.js';
 import { errnoCode, IssueList, isNotFound } from './issues.js';
+import { MAX_PROMPT_FILE_CHARS } from './limits.js';
 import { loadMcp, MCP_FILE } from './mcp.js';
 import { loadPermissions, PERMISSIONS_FILE } from './permissions.js';
 import { loadSchedules } from './schedules.js';
@@ -78,6 +79,14 @@ async function loadSystemPrompt(root: string, issues: IssueList): Promise<string
   }
   if (text.trim() === '') {
     issues.add(SYSTEM_PROMPT_FILE, '', 'is empty: delete it to use the default system prompt');
+    return undefined;
+  }
+  if (text.length > MAX_PROMPT_FILE_CHARS) {
+    issues.add(
+      SYSTEM_PROMPT_FILE,
+      '',
+      `is longer than ${MAX_PROMPT_FILE_CHARS} characters (it is sent with every request)`,
+    );
     return undefined;
   }
   return text.trim();

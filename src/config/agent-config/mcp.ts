@@ -5,40 +5,73 @@ import type {
   McpStdioServerConfig,
 } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
+import { boundedRecord } from '../../core/schema-bounds.js';
 import { hasReference, interpolate, type EnvRecord } from './interpolate.js';
 import { fieldPath, readJsonFile, type IssueList } from './issues.js';
+import {
+  MAX_COMMENT_CHARS,
+  MAX_KEY_CHARS,
+  MAX_LIST_ITEMS,
+  MAX_MCP_SERVERS,
+  MAX_MCP_TIMEOUT_MS,
+  MAX_PATH_CHARS,
+  MAX_URL_CHARS,
+  MAX_VALUE_CHARS,
+} from './limits.js';
 import { NAME_RE, NAME_RULE, RESERVED_MCP_NAMES } from './names.js';
 import type { McpServerSummary } from './types.js';
 
 export const MCP_FILE = 'mcp.json';
 
 const common = {
-  $comment: z.string().optional(),
+  $comment: z.string().max(MAX_COMMENT_CHARS).optional(),
   /** false: validated, summarised, but not passed to the SDK. Default true. */
   enabled: z.boolean().optional(),
   /** List the server's tools directly instead of deferring them behind ToolSearch. */
   alwaysLoad: z.boolean().optional(),
   /** Per-call tool timeout in ms (the SDK ignores values below 1000). */
-  timeout: z.number().int().min(1000).optional(),
+  timeout: z
+    .number()
+    .int()
+    .min(1000)
+    .max(MAX_MCP_TIMEOUT_MS, `must be at most ${MAX_MCP_TIMEOUT_MS} ms (a day)`)
+    .optional(),
 };
-const stringMap = z.record(z.string(), z.string());
+const stringMap = boundedRecord(
+  z.string().max(MAX_KEY_CHARS),
+  z.string().max(MAX_VALUE_CHARS, `must be at most ${MAX_VALUE_CHARS} characters`),
+  MAX_LIST_ITEMS,
+);
 
 const remoteSchema = z.strictObject({
   ...common,
   type: z.enum(['http', 'sse']),
-  url: z.string().min(1, 'must be a non-empty URL'),
+  url: z
+    .string()
+    .min(1, 'must be a non-empty URL')
+    .max(MAX_URL_CHARS, `must be at most ${MAX_URL_CHARS} characters`),
   headers: stringMap.optional(),
 });
 const stdioSchema = z.strictObject({
   ...common,
   type: z.literal('stdio').optional(),
-  command: z.string().min(1, 'must be a non-empty command'),
-  args: z.array(z.string()).optional(),
+  command: z
+    .string()
+    .min(1, 'must be a non-empty command')
+    .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`),
+  args: z
+    .array(z.string().max(MAX_VALUE_CHARS, `must be at most ${MAX_VALUE_CHARS} characters`))
+    .max(MAX_LIST_ITEMS, `must list at most ${MAX_LIST_ITEMS} arguments`)
+    .optional(),
   env: stringMap.optional(),
 });
-const fileSchema = z.strictObject({
-  $comment: z.string().optional(),
-  mcpServers: z.record(z.string(), z.unknown()),
+/** One server of mcp.json: remote (`http`/`sse` + url) or stdio (command). */
+export const MCP_SERVER_SCHEMA = z.union([remoteSchema, stdioSchema]);
+/** mcp.json; each server is checked on its own (`MCP_SERVER_SCHEMA`) so every problem is listed. */
+export const MCP_FILE_SCHEMA = z.strictObject({
+  $comment: z.string().max(MAX_COMMENT_CHARS).optional(),
+  // Names are checked with `NAME_RE` below (one message); the pattern is declared for the bounds audit.
+  mcpServers: boundedRecord(z.string().meta({ pattern: NAME_RE.source }), z.unknown(), MAX_MCP_SERVERS),
 });
 
 export interface LoadedMcp {
@@ -68,7 +101,7 @@ export async function loadMcp(
     // A missing file has no servers; an invalid one already has its issue.
     return result;
   }
-  const parsed = fileSchema.safeParse(read.value);
+  const parsed = MCP_FILE_SCHEMA.safeParse(read.value);
   if (!parsed.success) {
     issues.addZod(MCP_FILE, [], parsed.error);
     return result;

@@ -4,6 +4,7 @@ import type { PermissionsConfig } from '../../approvals/permissions.js';
 import { mcpName, parseRule, SPECIFIER_TOOLS } from '../../approvals/rules.js';
 import { BUILTIN_TOOLS } from './agents.js';
 import { fieldPath, readJsonFile, type IssueList } from './issues.js';
+import { MAX_COMMENT_CHARS } from './limits.js';
 
 export const PERMISSIONS_FILE = 'permissions.json';
 export const MAX_RULES_PER_LIST = 500;
@@ -12,8 +13,9 @@ export const MAX_RULE_CHARS = 1000;
 const ruleList = z
   .array(z.string().max(MAX_RULE_CHARS, `must be at most ${MAX_RULE_CHARS} characters`))
   .max(MAX_RULES_PER_LIST, `must hold at most ${MAX_RULES_PER_LIST} rules`);
-const fileSchema = z.strictObject({
-  $comment: z.string().optional(),
+/** permissions.json. */
+export const PERMISSIONS_FILE_SCHEMA = z.strictObject({
+  $comment: z.string().max(MAX_COMMENT_CHARS).optional(),
   allow: ruleList.optional(),
   ask: ruleList.optional(),
   deny: ruleList.optional(),
@@ -55,7 +57,7 @@ export async function loadPermissions(
     );
     return fallback;
   }
-  const parsed = fileSchema.safeParse(read.value);
+  const parsed = PERMISSIONS_FILE_SCHEMA.safeParse(read.value);
   if (!parsed.success) issues.addZod(PERMISSIONS_FILE, [], parsed.error);
   // Check the rules even when another field is wrong, so one run reports everything.
   const raw = read.value as Record<string, unknown>;

@@ -12,7 +12,7 @@ const ENTRY_SHAPE =
   'must be a schedule: name, cron or every, prompt, target, and optionally timezone, model, agent, enabled';
 
 /** The file around the entries; each entry is checked on its own by `SCHEDULE_SPEC_SCHEMA`. */
-const fileSchema = z.strictObject({
+export const SCHEDULES_FILE_SCHEMA = z.strictObject({
   version: z.literal(1, { error: 'must be 1' }),
   schedules: z
     .array(z.unknown(), { error: 'must be a list of schedules' })
@@ -52,7 +52,7 @@ export async function loadSchedules(
     issues.add(SCHEDULES_FILE, '', 'the file is empty: expected `version: 1` and `schedules:` (a list)');
     return [];
   }
-  const file = fileSchema.safeParse(content);
+  const file = SCHEDULES_FILE_SCHEMA.safeParse(content);
   if (!file.success) {
     issues.addZod(SCHEDULES_FILE, [], file.error);
     return [];

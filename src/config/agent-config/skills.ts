@@ -3,6 +3,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { boundedRecord } from '../../core/schema-bounds.js';
+import { MAX_COMMENT_CHARS, MAX_KEY_CHARS, MAX_LIST_ITEMS } from './limits.js';
 import { errnoCode, isNotFound, type IssueList } from './issues.js';
 import { NAME_RE, NAME_RULE } from './names.js';
 import { hashFiles, scanTree } from './tree.js';
@@ -25,17 +27,19 @@ const INTERPRETERS: Record<string, string> = {
 // Characters that need no shell quoting, so the permission rule matches the command verbatim.
 const SAFE_PATH_RE = /^[A-Za-z0-9._/-]+$/;
 
-const frontmatterSchema = z.strictObject({
-  name: z.string(),
+/** The frontmatter of a SKILL.md (after `allowed-tools` is read). */
+export const SKILL_FRONTMATTER_SCHEMA = z.strictObject({
+  name: z.string().max(MAX_KEY_CHARS, `must be at most ${MAX_KEY_CHARS} characters`),
   description: z
     .string()
     .trim()
     .min(1, 'must be a non-empty string')
     .max(1024, 'must be at most 1024 characters'),
-  license: z.string().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  model: z.string().optional(),
-  'argument-hint': z.string().optional(),
+  license: z.string().max(MAX_COMMENT_CHARS).optional(),
+  // Free-form and never read: kept in the installed SKILL.md as written (the file is ≤ MAX_SKILL_BYTES).
+  metadata: boundedRecord(z.string().max(MAX_KEY_CHARS), z.unknown(), MAX_LIST_ITEMS).optional(),
+  model: z.string().max(MAX_KEY_CHARS).optional(),
+  'argument-hint': z.string().max(MAX_KEY_CHARS).optional(),
   'disable-model-invocation': z.boolean().optional(),
   'user-invocable': z.boolean().optional(),
 });
@@ -169,7 +173,7 @@ function parseSkillMd(
     );
     delete fm['allowed-tools'];
   }
-  const parsed = frontmatterSchema.safeParse(fm);
+  const parsed = SKILL_FRONTMATTER_SCHEMA.safeParse(fm);
   if (!parsed.success) {
     issues.addZod(file, [], parsed.error);
     // Still return the name, so a name/folder mismatch is reported in the same run.
