@@ -18,9 +18,11 @@ export const DEFAULT_TENANT = 'default' as TenantId;
 /** Thread of a conversation that has no topic (private chats, the CLI without `--thread`). */
 export const DEFAULT_THREAD = 'main' as ThreadId;
 
-const TENANT_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+/** A tenant id's grammar (wire schemas check it too, so a key that decodes always parses). */
+export const TENANT_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 // Telegram chat ids are signed integers; API callers may use short slugs. No dots, slashes, colons.
-const SEGMENT_RE = /^-?[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+/** A chat or thread id's grammar. */
+export const SEGMENT_RE = /^-?[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 const REQUEST_ID_RE = /^[A-Za-z0-9:_-]{1,128}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
