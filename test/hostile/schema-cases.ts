@@ -255,10 +255,13 @@ class Generator {
       if (node.minLength) out.push(at('x'.repeat(node.minLength - 1), `minLength ${node.minLength}`));
     }
     if (type === 'number' || type === 'integer') {
-      if (node.maximum !== undefined) out.push(at(biggerThan(node.maximum), `maximum ${node.maximum}`));
+      // No JSON number is past ±Number.MAX_VALUE: such a bound (any finite number) cannot be broken.
+      if (node.maximum !== undefined && node.maximum < Number.MAX_VALUE)
+        out.push(at(biggerThan(node.maximum), `maximum ${node.maximum}`));
       if (node.exclusiveMaximum !== undefined)
         out.push(at(node.exclusiveMaximum, `exclusiveMaximum ${node.exclusiveMaximum}`));
-      if (node.minimum !== undefined) out.push(at(smallerThan(node.minimum), `minimum ${node.minimum}`));
+      if (node.minimum !== undefined && node.minimum > -Number.MAX_VALUE)
+        out.push(at(smallerThan(node.minimum), `minimum ${node.minimum}`));
       if (node.exclusiveMinimum !== undefined)
         out.push(at(node.exclusiveMinimum, `exclusiveMinimum ${node.exclusiveMinimum}`));
       if (type === 'integer') out.push(at(fractionNear(node), 'integer'));
