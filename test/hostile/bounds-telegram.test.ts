@@ -153,6 +153,26 @@ describe('bounds: Telegram updates → ingress → queue → worker', () => {
     await h?.close();
   });
 
+  it('regressions: a date past a Date, a reply whose text is not a string → 400 naming the field', async () => {
+    const post = (message: Record<string, unknown>) =>
+      app.request('/telegram/default', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+        body: JSON.stringify({
+          update_id: 900_000,
+          message: { message_id: 1, date: 0, chat: { id: 5, type: 'private' }, text: 'hi', ...message },
+        }),
+      });
+    const late = await post({ date: MAX_EPOCH_MS / 1000 + 1 });
+    expect(late.status).toBe(400);
+    expect(await late.text()).toContain('message.date');
+    const reply = await post({
+      reply_to_message: { message_id: 2, date: 0, chat: { id: 5, type: 'private' }, text: ['x'] },
+    });
+    expect(reply.status).toBe(400);
+    expect(await reply.text()).toContain('message.reply_to_message.text');
+  });
+
   it('audit: every field the update schema names has an upper bound', () => {
     const issues = boundIssues(UPDATE_SCHEMA);
     expect(boundIssues(UPDATE_SCHEMA, passThrough(issues))).toEqual([]);
