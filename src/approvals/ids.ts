@@ -4,7 +4,8 @@ import type { ApprovalId } from './types.js';
 
 // Never a leading '-' or '_': an id is a command-line argument (`omnicloud approve ID …`), and a
 // leading '-' would read as an option.
-const APPROVAL_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{21}$/;
+/** An approval id's grammar. */
+export const APPROVAL_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{21}$/;
 
 /**
  * A new approval id: 128 random bits as base64url (22 characters; fits Telegram's 64-byte callback

@@ -7,6 +7,11 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() };
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * The largest epoch a JavaScript `Date` holds, in ms (100,000,000 days after 1970): a time past it
+ * is an Invalid Date (`toISOString` throws). Wire formats bound their epoch fields by it.
+ */
+export const MAX_EPOCH_MS = 8.64e15;
 /** Conversations expire this long after their last turn (DynamoDB TTL / S3 lifecycle use the same horizon). */
 export const CONVERSATION_RETENTION_DAYS = 25;
 /** Turn-ledger records (exactly-once turns on queue re-delivery) expire this long after their last write. */

@@ -9,9 +9,10 @@ export function boundedRecord<K extends z.core.$ZodRecordKey, V extends z.ZodTyp
   key: K,
   value: V,
   maxKeys: number,
+  params?: { error?: string },
 ) {
   return z
-    .record(key, value)
+    .record(key, value, params)
     .refine((record) => Object.keys(record).length <= maxKeys, `at most ${maxKeys} entries`)
     .meta({ maxProperties: maxKeys });
 }

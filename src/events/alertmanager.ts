@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { EventFormatError } from './errors.js';
-import { oneLine, parseEventTime, parseOrThrow, textOf } from './bounds.js';
+import { boundedRecord } from '../core/schema-bounds.js';
+import { BODY_BOUNDS, oneLine, parseEventTime, parseOrThrow, textOf } from './bounds.js';
 import { MAX_RAW_CHARS, type InboundEvent } from './types.js';
 
-const labelMap = z.record(z.string().max(200), z.string().max(4096));
+const labelMap = boundedRecord(
+  z.string().max(BODY_BOUNDS.maxKeyLength),
+  z.string().max(4096),
+  BODY_BOUNDS.maxKeys,
+);
 
 const ALERT = z.object({
   status: z.enum(['firing', 'resolved']),
@@ -16,7 +21,7 @@ const ALERT = z.object({
 });
 
 /** Alertmanager's webhook body (version 4): one notification for one group of alerts. */
-const WEBHOOK = z.object({
+export const ALERTMANAGER_WEBHOOK = z.object({
   version: z.literal('4', { error: 'must be "4" (the Alertmanager webhook format)' }),
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().max(200).optional(),
@@ -44,7 +49,7 @@ const listOf = (m: Record<string, string>) =>
  * resolution is not.
  */
 export function normaliseAlertmanager(body: unknown): InboundEvent {
-  const w = parseOrThrow(WEBHOOK, body);
+  const w = parseOrThrow(ALERTMANAGER_WEBHOOK, body);
   const starts = w.alerts.map((a, i) => {
     const t = parseEventTime(a.startsAt);
     if (t === undefined)

@@ -51,14 +51,17 @@ export function assertBounded(value: unknown, path = '', depth = 0): void {
   }
 }
 
-/** Epoch ms of an ISO time (CloudWatch's `+0000` offsets too), or undefined when not 2000–2200. */
+/**
+ * Epoch ms of an ISO time (CloudWatch's `+0000` offsets too) or of a number, whole (a fraction of a
+ * millisecond is dropped: the work item's `occurredAt` is an integer), or undefined when not 2000–2200.
+ */
 export function parseEventTime(value: unknown): number | undefined {
   let ms: number;
   if (typeof value === 'number') ms = value;
   else if (typeof value === 'string' && value.length <= 40) {
     ms = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
   } else return undefined;
-  return Number.isFinite(ms) && ms >= MIN_EVENT_TIME && ms < MAX_EVENT_TIME ? ms : undefined;
+  return Number.isFinite(ms) && ms >= MIN_EVENT_TIME && ms < MAX_EVENT_TIME ? Math.floor(ms) : undefined;
 }
 
 /** One line: control characters and runs of whitespace become one space; cut to `max` with `…`. */

@@ -4,9 +4,12 @@ import { MAX_RAW_CHARS, type InboundEvent } from './types.js';
 import { oneLine, parseEventTime, parseOrThrow, textOf } from './bounds.js';
 
 const str = (max: number) => z.string().max(max);
+/** Any JSON number (finite: `assertBounded` refuses `1e400` before parsing), declared as bounded. */
+const finite = z.number().min(-Number.MAX_VALUE).max(Number.MAX_VALUE);
 
 /** The fields of a CloudWatch alarm state-change message that we use (others are kept in `raw`). */
-const ALARM = z.object({
+/** A CloudWatch alarm state change (an SNS notification's `Message`). */
+export const CLOUDWATCH_ALARM = z.object({
   AlarmName: str(255).min(1),
   AlarmDescription: str(1024).nullish(),
   AWSAccountId: str(20).optional(),
@@ -21,10 +24,10 @@ const ALARM = z.object({
       MetricName: str(255).optional(),
       Namespace: str(255).optional(),
       Statistic: str(40).optional(),
-      Threshold: z.number().optional(),
+      Threshold: finite.optional(),
       ComparisonOperator: str(64).optional(),
-      Period: z.number().optional(),
-      EvaluationPeriods: z.number().optional(),
+      Period: finite.optional(),
+      EvaluationPeriods: finite.optional(),
       Dimensions: z
         .array(z.object({ name: str(255), value: str(1024) }))
         .max(30)
@@ -43,7 +46,7 @@ export function looksLikeAlarm(value: unknown): boolean {
  * retries and duplicate deliveries carry other MessageIds but the same three.
  */
 export function normaliseAlarm(message: unknown, topicArn: string, prefix: string): InboundEvent {
-  const a = parseOrThrow(ALARM, message, prefix);
+  const a = parseOrThrow(CLOUDWATCH_ALARM, message, prefix);
   const occurredAt = parseEventTime(a.StateChangeTime);
   if (occurredAt === undefined) {
     throw new EventFormatError(`${prefix}.StateChangeTime`, 'must be a time between 2000 and 2200');

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { canonicalJson, oneLine, parseEventTime, parseOrThrow, textOf } from './bounds.js';
+import { boundedRecord } from '../core/schema-bounds.js';
+import {
+  BODY_BOUNDS,
+  MAX_EVENT_TIME,
+  MIN_EVENT_TIME,
+  canonicalJson,
+  oneLine,
+  parseEventTime,
+  parseOrThrow,
+  textOf,
+} from './bounds.js';
 import { MAX_RAW_CHARS, type InboundEvent } from './types.js';
 
 const printable = (max: number) =>
@@ -19,10 +29,15 @@ export const GENERIC_EVENT = z.strictObject({
   state: printable(40).optional(),
   severity: printable(40).optional(),
   time: z
-    .union([z.string().max(40), z.number()], { error: 'must be an ISO time or epoch milliseconds' })
+    .union([z.string().max(40), z.number().min(MIN_EVENT_TIME).lt(MAX_EVENT_TIME)], {
+      error: 'must be an ISO time or epoch milliseconds',
+    })
     .refine((v) => parseEventTime(v) !== undefined, { error: 'must be a time between 2000 and 2200' })
     .optional(),
-  details: z.record(z.string().max(200), z.unknown(), { error: 'must be an object' }).optional(),
+  // Free-form JSON: its nesting, strings and arrays are bounded by `assertBounded` before parsing.
+  details: boundedRecord(z.string().max(BODY_BOUNDS.maxKeyLength), z.unknown(), BODY_BOUNDS.maxKeys, {
+    error: 'must be an object',
+  }).optional(),
 });
 
 /**

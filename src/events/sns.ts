@@ -10,7 +10,7 @@ const TOPIC_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]{1,30}:\d{12}:[A-Za-
  * or used are kept; everything signed is a string, exactly as received, because the string-to-sign
  * is rebuilt from these values.
  */
-const SNS_ENVELOPE = z.object({
+export const SNS_ENVELOPE = z.object({
   Type: z.enum(SNS_TYPES, { error: `must be one of ${SNS_TYPES.join(', ')}` }),
   MessageId: z.string().min(1).max(100),
   TopicArn: z.string().regex(TOPIC_ARN_RE, { error: 'must be an SNS topic ARN' }),

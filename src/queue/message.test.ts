@@ -228,8 +228,8 @@ describe('work item codec', () => {
     rejects(JSON.stringify({ ...agentWire(), kind: 'approve' }), /unknown work item kind "approve"/);
     rejects(JSON.stringify({ ...agentWire(), kind: undefined }), /unknown work item kind undefined/);
     rejects(JSON.stringify({ ...agentWire(), kind: 7 }), /unknown work item kind 7/);
-    rejects('[1,2]', /unknown work item kind/);
-    rejects('null', /unknown work item kind/);
+    rejects('[1,2]', /body must be a JSON object, got an array/);
+    rejects('null', /body must be a JSON object, got null/);
   });
 
   it('rejects wrong types and missing fields', () => {
@@ -248,8 +248,8 @@ describe('work item codec', () => {
       /invalid agent work item/,
     );
     rejects(
-      JSON.stringify({ ...agentWire(), key: { tenant: 'acme', chat: 'x:y', thread: '' } }),
-      /invalid conversation key/,
+      JSON.stringify({ ...agentWire(), key: { tenant: 'acme', chat: 'x:y', thread: 'main' } }),
+      /key\.chat: must be a chat id/,
     );
   });
 

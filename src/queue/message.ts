@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { APPROVAL_DECISIONS } from '../approvals/types.js';
-import { isApprovalId } from '../approvals/ids.js';
+import { APPROVAL_ID_RE } from '../approvals/ids.js';
 import type { ApprovalId } from '../approvals/types.js';
+import { MAX_EPOCH_MS } from '../core/clock.js';
+import { SEGMENT_RE, TENANT_RE } from '../core/ids.js';
 import { conversationKey, conversationKeyString } from '../core/keys.js';
 import { errorMessage } from '../core/errors.js';
 import { QueueMessageFormatError } from './errors.js';
@@ -57,7 +59,15 @@ import { MAX_SESSIONS_SHOWN, type QueuedKind, type QueuedMessage, type WorkSourc
  */
 const int = z.number().int().safe();
 
-const key = z.strictObject({ tenant: z.string(), chat: z.string(), thread: z.string() });
+/** The conversation, in `core/ids.ts`' grammar: a key that decodes always parses (and is bounded). */
+const key = z.strictObject({
+  tenant: z.string().regex(TENANT_RE, { error: 'must be a tenant id' }),
+  chat: z.string().regex(SEGMENT_RE, { error: 'must be a chat id' }),
+  thread: z.string().regex(SEGMENT_RE, { error: 'must be a thread id' }),
+});
+
+/** When a message was sent (epoch ms): within a `Date`'s range, so it always renders as a time. */
+const messageTime = int.min(0).max(MAX_EPOCH_MS);
 
 const telegramSource = z.strictObject({
   type: z.literal('telegram'),
@@ -159,12 +169,13 @@ const quote = z.strictObject({
   fromBot: z.boolean(),
 });
 
-const WIRE = z.discriminatedUnion('kind', [
+/** The work item's wire schema (today's format, documented above). */
+export const QUEUE_WIRE_SCHEMA = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('agent'),
     ...base,
     text: z.string().max(64_000),
-    messageTime: int.nonnegative(),
+    messageTime,
     attachments: z.array(attachment).max(MAX_WIRE_ATTACHMENTS).optional(),
     mediaGroupId: z.string().min(1).max(64).optional(),
     sender: author.optional(),
@@ -198,7 +209,7 @@ const WIRE = z.discriminatedUnion('kind', [
     ...base,
     approvalId: z
       .string()
-      .refine(isApprovalId, { error: 'must be an approval id (22 characters base64url)' })
+      .regex(APPROVAL_ID_RE, { error: 'must be an approval id (22 characters base64url)' })
       .transform((id) => id as ApprovalId),
     decision: z.enum(APPROVAL_DECISIONS),
     byName: z.string().max(128).optional(),
@@ -212,13 +223,13 @@ const WIRE = z.discriminatedUnion('kind', [
  * on the queue when this version deploys are still in it; they are read into today's shape rather
  * than dead-lettered. Only the encoder of today's format exists.
  */
-const LEGACY = z
+export const LEGACY_QUEUE_WIRE_SCHEMA = z
   .strictObject({
     key,
     updateId: int.nonnegative(),
     kind: z.enum(['agent', 'reset', 'debug', 'cost']),
     text: z.string().max(64_000),
-    messageTime: int.nonnegative(),
+    messageTime,
     chatId: int,
     threadId: int.positive().optional(),
     replyToMessageId: int.positive().optional(),
@@ -239,10 +250,10 @@ const LEGACY = z
   });
 
 const isLegacy = (raw: unknown): boolean =>
-  typeof raw === 'object' && raw !== null && !('source' in raw) && 'updateId' in raw;
+  typeof raw === 'object' && raw !== null && !('source' in raw) && ('updateId' in raw || 'chatId' in raw);
 
 /** Every kind the codec accepts (the `kind` options of the wire schema). */
-export const QUEUED_KINDS: readonly QueuedKind[] = WIRE.options.map((o) => o.shape.kind.value);
+export const QUEUED_KINDS: readonly QueuedKind[] = QUEUE_WIRE_SCHEMA.options.map((o) => o.shape.kind.value);
 
 /** The Telegram update id of a work item that came from one (undefined for a proactive run). */
 export function updateIdOf(message: Pick<QueuedMessage, 'source'>): number | undefined {
@@ -293,16 +304,20 @@ export function decodeQueuedMessage(body: string): QueuedMessage {
   } catch (err) {
     throw new QueueMessageFormatError(`[queue] body is not JSON: ${errorMessage(err)}`, { cause: err });
   }
-  const kind = typeof raw === 'object' && raw !== null ? (raw as { kind?: unknown }).kind : undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    const got = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : `a ${typeof raw}`;
+    throw new QueueMessageFormatError(`[queue] body must be a JSON object, got ${got}`);
+  }
+  const kind = (raw as { kind?: unknown }).kind;
   if (typeof kind !== 'string' || !(QUEUED_KINDS as readonly string[]).includes(kind)) {
     const named = typeof kind === 'string' ? `"${kind.slice(0, 64)}"` : String(kind);
     throw new QueueMessageFormatError(
       `[queue] unknown work item kind ${named} (known: ${QUEUED_KINDS.join(', ')})`,
     );
   }
-  const parsed = isLegacy(raw) ? LEGACY.safeParse(raw) : WIRE.safeParse(raw);
+  const parsed = isLegacy(raw) ? LEGACY_QUEUE_WIRE_SCHEMA.safeParse(raw) : QUEUE_WIRE_SCHEMA.safeParse(raw);
   if (!parsed.success) {
-    throw new QueueMessageFormatError(`[queue] invalid ${kind} work item: ${parsed.error.message}`);
+    throw new QueueMessageFormatError(`[queue] invalid ${kind} work item: ${issuesText(parsed.error)}`);
   }
   try {
     return { ...parsed.data, key: conversationKey(parsed.data.key) };
@@ -311,4 +326,17 @@ export function decodeQueuedMessage(body: string): QueuedMessage {
       cause: err,
     });
   }
+}
+
+/** Each issue as `path: message` (`key.tenant: must be a tenant id`), so the error names its field. */
+function issuesText(error: z.ZodError): string {
+  const at = (path: readonly PropertyKey[]) => path.map(String).join('.') || '(root)';
+  return error.issues
+    .flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((k) => `${at([...issue.path, k])}: unknown field`)
+        : [`${at(issue.path)}: ${issue.message}`],
+    )
+    .slice(0, 5)
+    .join('; ');
 }

@@ -183,12 +183,12 @@ class Generator {
       min = Math.max(Math.ceil(min), -SAFE);
       max = Math.min(Math.floor(max), SAFE);
       const edges = [min, max, ...(min <= 0 && max >= 0 ? [0] : []), Math.min(max, min + 1)];
+      // Small numbers when the range has any (a range such as epoch ms of 2000–2200 has none).
+      const small = { min: Math.max(min, -1000), max: Math.min(max, 1000) };
       return fc.oneof(
         fc.constantFrom(...edges),
         fc.bigInt({ min: BigInt(min), max: BigInt(max) }).map(Number),
-        fc
-          .integer({ min: Math.max(min, -1000), max: Math.min(max, 1000) })
-          .filter((n) => n >= min && n <= max),
+        ...(small.min <= small.max ? [fc.integer(small)] : []),
       );
     }
     const edges = [min, max, ...(min <= 0 && max >= 0 ? [0] : [])];
@@ -260,10 +260,13 @@ class Generator {
       if (node.minLength) out.push(at('x'.repeat(node.minLength - 1), `minLength ${node.minLength}`));
     }
     if (type === 'number' || type === 'integer') {
-      if (node.maximum !== undefined) out.push(at(biggerThan(node.maximum), `maximum ${node.maximum}`));
+      // No JSON number is past ±Number.MAX_VALUE: such a bound (any finite number) cannot be broken.
+      if (node.maximum !== undefined && node.maximum < Number.MAX_VALUE)
+        out.push(at(biggerThan(node.maximum), `maximum ${node.maximum}`));
       if (node.exclusiveMaximum !== undefined)
         out.push(at(node.exclusiveMaximum, `exclusiveMaximum ${node.exclusiveMaximum}`));
-      if (node.minimum !== undefined) out.push(at(smallerThan(node.minimum), `minimum ${node.minimum}`));
+      if (node.minimum !== undefined && node.minimum > -Number.MAX_VALUE)
+        out.push(at(smallerThan(node.minimum), `minimum ${node.minimum}`));
       if (node.exclusiveMinimum !== undefined)
         out.push(at(node.exclusiveMinimum, `exclusiveMinimum ${node.exclusiveMinimum}`));
       if (type === 'integer') out.push(at(fractionNear(node), 'integer'));
