@@ -15,38 +15,49 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
+/** What a request is counted under (undefined: not counted). `body` is the whole request body. */
+export type Classify = (req: IncomingMessage, body: Buffer) => string | undefined;
+
 function operation(req: IncomingMessage): string {
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string') return `dynamodb:${target.split('.').pop() ?? target}`;
   return `s3:${req.method ?? '?'}`;
 }
 
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+export async function startCountingProxy(
+  target: string,
+  classify: Classify = operation,
+): Promise<CountingProxy> {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true });
   const counts = new Map<string, number>();
   const server = createServer((req, res) => {
-    const op = operation(req);
-    counts.set(op, (counts.get(op) ?? 0) + 1);
-    const out = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        agent,
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    out.on('error', (err) => {
-      res.writeHead(502);
-      res.end(String(err));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const key = classify(req, body);
+      if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+      const out = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent,
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      out.on('error', (err) => {
+        res.writeHead(502);
+        res.end(String(err));
+      });
+      out.end(body);
     });
-    req.pipe(out);
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,5 +1,5 @@
-import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { startCountingProxy } from './counting-proxy.js';
 
 /**
  * A pass-through HTTP proxy in front of DynamoDB Local that counts write requests by partition
@@ -17,59 +17,24 @@ export interface PartitionProxy {
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 
-function pkOf(body: string): string | undefined {
-  const parsed = JSON.parse(body) as { Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
-  return parsed.Item?.pk?.S ?? parsed.Key?.pk?.S;
+function writePk(req: IncomingMessage, body: Buffer): string | undefined {
+  const op =
+    String(req.headers['x-amz-target'] ?? '')
+      .split('.')
+      .pop() ?? '';
+  if (!WRITES.has(op)) return undefined;
+  const parsed = JSON.parse(body.toString('utf8')) as {
+    Item?: { pk?: { S?: string } };
+    Key?: { pk?: { S?: string } };
+  };
+  return parsed.Item?.pk?.S ?? parsed.Key?.pk?.S ?? '?';
 }
 
 export async function startPartitionProxy(target: string): Promise<PartitionProxy> {
-  const upstream = new URL(target);
-  const agent = new Agent({ keepAlive: true });
-  const writes = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const op =
-        String(req.headers['x-amz-target'] ?? '')
-          .split('.')
-          .pop() ?? '';
-      if (WRITES.has(op)) {
-        const pk = pkOf(body.toString('utf8')) ?? '?';
-        writes.set(pk, (writes.get(pk) ?? 0) + 1);
-      }
-      const out = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-          agent,
-        },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      out.on('error', (err) => {
-        res.writeHead(502);
-        res.end(String(err));
-      });
-      out.end(body);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const proxy = await startCountingProxy(target, writePk);
   return {
-    url: `http://127.0.0.1:${port}`,
-    writesByPk: () => new Map(writes),
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      agent.destroy();
-    },
+    url: proxy.url,
+    writesByPk: () => new Map(Object.entries(proxy.counts())),
+    close: () => proxy.close(),
   };
 }
