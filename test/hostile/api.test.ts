@@ -27,7 +27,15 @@ import {
   malformedJson,
   trickyText,
 } from './arbitraries.js';
-import { RUNS, SEED, STACK_TRACE_RE, createFigures, since, watchCrashes } from './figures.js';
+import {
+  RUNS,
+  SEED,
+  STACK_TRACE_RE,
+  createFigures,
+  since,
+  watchCrashes,
+  yieldToEventLoop,
+} from './figures.js';
 
 /**
  * Fuzzes the agent HTTP API (`POST /v1/chat`, `GET|DELETE /v1/conversations/:tenant/:chat/:thread`,
@@ -267,6 +275,7 @@ describe('hostile input: agent HTTP API', () => {
     try {
       await fc.assert(
         fc.asyncProperty(apiCase, async ({ auth, request }) => {
+          await yieldToEventLoop();
           const headers: Record<string, string> =
             auth.header !== undefined ? { authorization: auth.header } : {};
           let path: string;

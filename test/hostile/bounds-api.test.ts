@@ -19,7 +19,7 @@ import { SETTINGS_PATCH } from '../../src/server/routes/session-query.js';
 import { STOP_REQUEST } from '../../src/server/routes/stop.js';
 import { createSqliteStorage, type SqliteStorage } from '../../src/sessions/adapters/sqlite/index.js';
 import { judge } from './bounds-support.js';
-import { RUNS, SEED, createFigures, since, watchCrashes } from './figures.js';
+import { RUNS, SEED, createFigures, since, watchCrashes, yieldToEventLoop } from './figures.js';
 import { boundIssues, schemaCases, type SchemaCase } from './schema-cases.js';
 
 /**
@@ -170,6 +170,7 @@ async function runChatCases(
   try {
     await fc.assert(
       fc.asyncProperty(cases, async (generated) => {
+        await yieldToEventLoop();
         const started = performance.now();
         const { res, c } = await send(generated);
         const text = await res.text();

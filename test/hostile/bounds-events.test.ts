@@ -13,7 +13,7 @@ import { localUrlPolicy, startSnsFixture, type SnsFixture } from '../../src/even
 import { decodeQueuedMessage, encodeQueuedMessage } from '../../src/queue/message.js';
 import type { QueuedMessage } from '../../src/queue/types.js';
 import { createMemoryClaimStore } from '../../src/schedules/store/memory.js';
-import { RUNS, SEED, createFigures, since, watchCrashes } from './figures.js';
+import { RUNS, SEED, createFigures, since, watchCrashes, yieldToEventLoop } from './figures.js';
 import { boundIssues, namesBrokenField, schemaCases, type SchemaCase } from './schema-cases.js';
 import { startWorkerHarness, type WorkerHarness } from './worker-harness.js';
 
@@ -142,6 +142,7 @@ describe('bounds: events → route → queue → worker', () => {
     try {
       await fc.assert(
         fc.asyncProperty(cases, async (c) => {
+          await yieldToEventLoop();
           clock.advance(3_600_000); // past the route's rate window
           queued.length = 0;
           const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };

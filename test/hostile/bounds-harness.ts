@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { ConfigError, errorMessage } from '../../src/core/errors.js';
-import { RUNS, createFigures, since, type Figures } from './figures.js';
+import { RUNS, createFigures, since, type Figures, yieldToEventLoop } from './figures.js';
 import { namesBrokenField, schemaCases, type CaseOptions, type SchemaCase } from './schema-cases.js';
 
 /**
@@ -47,6 +47,7 @@ export async function checkConfigBoundary<T>(b: ConfigBoundary<T>): Promise<Figu
   try {
     await fc.assert(
       fc.asyncProperty(schemaCases(b.schema, b.options), async (raw) => {
+        await yieldToEventLoop();
         const c = b.prepare ? b.prepare(raw) : raw;
         if (c === undefined) {
           figures.record('skipped (not expressible here)', 0);

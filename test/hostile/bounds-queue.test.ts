@@ -11,7 +11,7 @@ import {
 } from '../../src/queue/message.js';
 import { createSqsBatchHandler } from '../../src/queue/sqs-batch.js';
 import type { QueuedMessage } from '../../src/queue/types.js';
-import { RUNS, SEED, createFigures, since, watchCrashes } from './figures.js';
+import { RUNS, SEED, createFigures, since, watchCrashes, yieldToEventLoop } from './figures.js';
 import { boundIssues, jsonSchemaOf, namesBrokenField, schemaCases, type SchemaCase } from './schema-cases.js';
 import { startWorkerHarness, type WorkerHarness } from './worker-harness.js';
 
@@ -83,6 +83,7 @@ describe('bounds: queue work items', () => {
     try {
       await fc.assert(
         fc.asyncProperty(cases, async (c) => {
+          await yieldToEventLoop();
           const body = JSON.stringify(c.value);
           const start = performance.now();
           let decoded: QueuedMessage | undefined;

@@ -26,7 +26,7 @@ import { SETTINGS_PATCH } from '../../src/server/routes/session-query.js';
 import { STOP_REQUEST } from '../../src/server/routes/stop.js';
 import { createSqliteStorage, type SqliteStorage } from '../../src/sessions/adapters/sqlite/index.js';
 import { errorOf, judge, type Judged } from './bounds-support.js';
-import { RUNS, SEED, createFigures, since, watchCrashes } from './figures.js';
+import { RUNS, SEED, createFigures, since, watchCrashes, yieldToEventLoop } from './figures.js';
 import { schemaCases, type SchemaCase } from './schema-cases.js';
 
 /**
@@ -98,6 +98,7 @@ async function property<T>(
   try {
     await fc.assert(
       fc.asyncProperty(cases, async (c) => {
+        await yieldToEventLoop();
         const started = performance.now();
         const judged = await step(c);
         if (judged.kind === 'valid') counts.accepted++;

@@ -6,7 +6,7 @@ import { SCHEDULE_SPEC_SCHEMA, parseScheduleSpec } from '../../src/schedules/spe
 import { eventBridgeExpression, nextDue } from '../../src/schedules/timing.js';
 import type { ScheduleSpec } from '../../src/schedules/types.js';
 import { scheduledWork } from '../../src/schedules/work.js';
-import { RUNS, SEED, createFigures, since, watchCrashes } from './figures.js';
+import { RUNS, SEED, createFigures, since, watchCrashes, yieldToEventLoop } from './figures.js';
 import { boundIssues, namesBrokenField, schemaCases } from './schema-cases.js';
 import { startWorkerHarness, type WorkerHarness } from './worker-harness.js';
 
@@ -110,6 +110,7 @@ describe('bounds: schedules → next run → EventBridge → queue → worker', 
     try {
       await fc.assert(
         fc.asyncProperty(specs, async (c) => {
+          await yieldToEventLoop();
           const start = performance.now();
           let spec: ScheduleSpec;
           try {

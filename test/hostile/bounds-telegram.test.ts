@@ -11,7 +11,7 @@ import { createMemoryDeduper } from '../../src/telegram/dedupe/index.js';
 import { createIngress } from '../../src/telegram/ingress/ingress.js';
 import { UPDATE_SCHEMA } from '../../src/telegram/ingress/update-shape.js';
 import { mountTelegramWebhook } from '../../src/telegram/ingress/webhook.js';
-import { RUNS, SEED, createFigures, since, watchCrashes } from './figures.js';
+import { RUNS, SEED, createFigures, since, watchCrashes, yieldToEventLoop } from './figures.js';
 import { boundIssues, namesBrokenField, schemaCases, type BoundIssue } from './schema-cases.js';
 import { startWorkerHarness, type WorkerHarness } from './worker-harness.js';
 
@@ -187,6 +187,7 @@ describe('bounds: Telegram updates → ingress → queue → worker', () => {
     try {
       await fc.assert(
         fc.asyncProperty(fc.oneof(updates, human, withContext), async (c) => {
+          await yieldToEventLoop();
           ingressErrors.length = 0;
           outcomes = [];
           internals = [];

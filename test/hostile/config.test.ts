@@ -7,7 +7,7 @@ import { loadAgentConfig } from '../../src/config/agent-config/index.js';
 import { ConfigError, errorMessage } from '../../src/core/errors.js';
 import { parseTenantsFile } from '../../src/tenants/index.js';
 import { TRAVERSAL_SEGMENTS, decodeLoosely, trickyText } from './arbitraries.js';
-import { RUNS, SEED, createFigures, since, watchCrashes, type Figures } from './figures.js';
+import { RUNS, SEED, createFigures, since, watchCrashes, type Figures, yieldToEventLoop } from './figures.js';
 
 /**
  * Fuzzes the agent-config loader (agents.json, mcp.json, skills/<name>/SKILL.md, system_prompt.md
@@ -271,6 +271,7 @@ describe('hostile input: configuration loaders', () => {
     try {
       await fc.assert(
         fc.asyncProperty(configCase, async (c) => {
+          await yieldToEventLoop();
           const dir = join(base, `case-${caseNo++}`);
           await mkdir(join(dir, 'agents'), { recursive: true });
           await writeFile(join(dir, 'agents', 'helper.md'), c.promptBody);
@@ -398,6 +399,7 @@ describe('hostile input: configuration loaders', () => {
     try {
       await fc.assert(
         fc.asyncProperty(yamlDoc, async (text) => {
+          await yieldToEventLoop();
           const started = performance.now();
           let outcome: unknown;
           try {

@@ -103,3 +103,11 @@ export const since = (start: number): number => performance.now() - start;
 
 /** A body a reply must never contain: a stack frame, a source path, a dependency path. */
 export const STACK_TRACE_RE = /\n\s+at\s|node_modules|\.ts:\d+|\.js:\d+:\d+/;
+
+/**
+ * Lets the event loop run timers and I/O (vitest's worker RPC among them). A property whose cases
+ * only await in-process work (Hono's `app.request`, SQLite, parsers) runs on microtasks alone, and
+ * a run longer than vitest's 60 s RPC timeout then fails the whole run with "Timeout calling
+ * onTaskUpdate". Every async property of these suites awaits this first in each case.
+ */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

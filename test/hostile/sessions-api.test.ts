@@ -13,7 +13,16 @@ import { createLogger } from '../../src/core/logger.js';
 import { createApiApp, createTokenAuth } from '../../src/server/index.js';
 import { createSqliteStorage, type SqliteStorage } from '../../src/sessions/adapters/sqlite/index.js';
 import { TRAVERSAL_SEGMENTS, deepBody, hostileSegment, malformedJson, trickyText } from './arbitraries.js';
-import { RUNS, SEED, STACK_TRACE_RE, createFigures, since, watchCrashes, type Figures } from './figures.js';
+import {
+  RUNS,
+  SEED,
+  STACK_TRACE_RE,
+  createFigures,
+  since,
+  watchCrashes,
+  type Figures,
+  yieldToEventLoop,
+} from './figures.js';
 
 /**
  * Fuzzes the session and settings routes of issue 17 over real SQLite and the real conversation
@@ -542,6 +551,7 @@ async function runCases(figures: Figures, arb: fc.Arbitrary<Case>, seedOffset: n
   let ownData = 0;
   await fc.assert(
     fc.asyncProperty(authHeader, arb, async (auth, c) => {
+      await yieldToEventLoop();
       reseeded += await reseed();
       // fetch's Request refuses a GET with a body.
       const body = c.method === 'GET' ? { cls: 'none' as const, text: undefined } : c.body;

@@ -20,7 +20,16 @@ import {
   malformedJson,
   trickyText,
 } from './arbitraries.js';
-import { RUNS, SEED, STACK_TRACE_RE, createFigures, since, watchCrashes, type Figures } from './figures.js';
+import {
+  RUNS,
+  SEED,
+  STACK_TRACE_RE,
+  createFigures,
+  since,
+  watchCrashes,
+  type Figures,
+  yieldToEventLoop,
+} from './figures.js';
 
 /**
  * Fuzzes `POST /telegram/:tenant` (the Hono route and the API Gateway v2 Lambda handler) with
@@ -446,6 +455,7 @@ describe('hostile input: Telegram webhook', () => {
     try {
       await fc.assert(
         fc.asyncProperty(webhookCase, async (c) => {
+          await yieldToEventLoop();
           const before = enqueued.length;
           const started = performance.now();
           const res = await app.request(`/telegram/${c.tenant}`, {
@@ -502,6 +512,7 @@ describe('hostile input: Telegram webhook', () => {
     try {
       await fc.assert(
         fc.asyncProperty(eventCase, async (e) => {
+          await yieldToEventLoop();
           const before = enqueued.length;
           const secretHeader =
             e.headerCase === 'lower'
