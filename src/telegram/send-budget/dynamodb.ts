@@ -1,5 +1,6 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../../aws/index.js';
+import { conditionFailedItem, isConditionalCheckFailed } from '../../aws/index.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { createMemorySendBudget, perBot } from './memory.js';
@@ -11,116 +12,140 @@ export interface DynamoSendBudgetOptions {
   /** The storage table: `pk`/`sk` strings, TTL attribute `ttl`. */
   table: string;
   bot: BotRef;
-  /** Slots per calendar second, whichever worker takes them. */
+  /** Slots per second, whichever worker takes them. */
   perSecond: number;
-  /** Seconds ahead a reply may be booked; past that it is sent unpaced (auto-retry waits out a 429). Default 60. */
-  horizonSeconds?: number;
+  clock?: Clock;
   logger?: Logger;
 }
 
-/** Items live this long past their second (TTL removes them; nobody reads an old second). */
+/** One item counts the slots of this many seconds. */
+export const SEND_BUDGET_WINDOW_SECONDS = 60;
+/** Items live this long past their window (TTL removes them; nobody reads an old window). */
 export const SEND_BUDGET_TTL_SECONDS = 120;
+/** Conditional writes one reservation may try before it gives up and is paced in-process. */
+const MAX_ATTEMPTS = 6;
 
 /**
- * `<tenant>#tgsend#<bot>` / `<epoch second>`: one item per bot-second, under its own partition
- * key (never the tenant's: that partition is hot, docs/scale.md §7), starting with the tenant.
+ * `<tenant>#tgsend#<bot>` / `<window start, epoch seconds>`: one item per bot and minute, under
+ * its own partition key (never the tenant's alone: that partition is hot, docs/scale.md §7).
  */
-export function sendBudgetKey(bot: BotRef, second: number): { pk: string; sk: string } {
-  return { pk: `${bot.tenant}#tgsend#${bot.botId}`, sk: String(second) };
+export function sendBudgetKey(bot: BotRef, windowStart: number): { pk: string; sk: string } {
+  return { pk: `${bot.tenant}#tgsend#${bot.botId}`, sk: String(windowStart) };
 }
 
 /**
- * A bot's budget shared by every worker (Lambda): the item of second `s` counts the slots taken
- * in it (`n`), and slot `n` is due at `s·1000 + (n−1)·1000/perSecond` — at most `perSecond` a
- * calendar second, evenly spaced, so no window of a second holds many more. One conditional
- * `UpdateItem` per call (1 WCU): `n = if_not_exists(n, first−1) + 1` if `n < perSecond`, where
- * `first` is the first slot not already past (an idle second starts at now, not at its start).
- * A slot found already past (the second was opened earlier, then idle) is skipped with one more
- * `ADD`; a full second costs a failed condition (1 WCU) and is remembered, so this worker books
- * after it next time. A store error fails open: logged once, the call paced in-process.
+ * A bot's budget shared by every worker (Lambda): the item of a window counts the slots handed
+ * out in it (`n`), and slot `n` is due at `start + (n−1)·1000/perSecond` — evenly spaced, so no
+ * second holds more than `perSecond`, whichever worker sends. A reservation is one conditional
+ * `UpdateItem` (1 WCU): `n = n + 1` while the next slot is not already past (`n ≥ first − 1`,
+ * `first` being the slot at the call's time). An idle bot's counter lags behind the clock: the
+ * failed condition returns it, and one more write moves it to `first` (2 WCU in all). `now` calls
+ * take a slot only if it is due now (typing and live updates never book ahead). Slots are booked
+ * one round trip ahead (the time a write takes, measured), so a slot has not passed when its
+ * answer arrives. A store error fails open: logged once, the call paced in-process.
  */
 export function createDynamoSendBudget(options: DynamoSendBudgetOptions): SendBudget {
   const { dynamo, table, bot, perSecond } = options;
+  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const horizon = options.horizonSeconds ?? 60;
   const intervalMs = 1000 / perSecond;
+  const slots = SEND_BUDGET_WINDOW_SECONDS * perSecond;
   const fallback = createMemorySendBudget(perSecond);
-  /** The last second this worker found full. */
-  let fullThrough = 0;
+  /** A write's round trip (ms), smoothed: slots are booked this far ahead. */
+  let lead = 20;
   let failing = false;
 
-  const slotAt = (second: number, n: number): number => second * 1000 + (n - 1) * intervalMs;
-
-  /** Take the next slot of `second`, starting at slot `first`: its number, or undefined when full. */
-  const take = async (second: number, first: number): Promise<number | undefined> => {
+  /** Try to take slot ≥ `first` of a window; the slot's number, or why not. */
+  const take = async (
+    window: number,
+    first: number,
+    top: number,
+  ): Promise<{ n: number } | { found: number | undefined }> => {
+    const started = clock.now();
     try {
       const out = await dynamo.send(
         new UpdateCommand({
           TableName: table,
-          Key: sendBudgetKey(bot, second),
+          Key: sendBudgetKey(bot, window),
           UpdateExpression: 'SET #n = if_not_exists(#n, :base) + :one, #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n BETWEEN :base AND :top',
           ExpressionAttributeNames: { '#n': 'n', '#ttl': 'ttl' },
           ExpressionAttributeValues: {
             ':base': first - 1,
+            ':top': top - 1,
             ':one': 1,
-            ':limit': perSecond,
-            ':ttl': second + SEND_BUDGET_TTL_SECONDS,
+            ':ttl': window + SEND_BUDGET_WINDOW_SECONDS + SEND_BUDGET_TTL_SECONDS,
           },
           ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return Number(out.Attributes?.n);
+      return { n: Number(out.Attributes?.n) };
     } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
-      throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
+      const n = conditionFailedItem(err)?.n?.N;
+      return { found: n === undefined ? undefined : Number(n) };
+    } finally {
+      lead = 0.8 * lead + 0.2 * (clock.now() - started);
     }
   };
 
-  /** Skip `k` slots that went past unused and take the one after them: its number, or undefined when that overflows. */
-  const skip = async (second: number, k: number): Promise<number | undefined> => {
+  /** Move a lagging counter (`found` < `first − 1`) to `first`: true when this write did. */
+  const catchUp = async (window: number, first: number, found: number): Promise<boolean> => {
     try {
-      const out = await dynamo.send(
+      await dynamo.send(
         new UpdateCommand({
           TableName: table,
-          Key: sendBudgetKey(bot, second),
-          UpdateExpression: 'ADD #n :k',
-          ConditionExpression: '#n <= :most',
+          Key: sendBudgetKey(bot, window),
+          UpdateExpression: 'SET #n = :first',
+          ConditionExpression: '#n = :found',
           ExpressionAttributeNames: { '#n': 'n' },
-          ExpressionAttributeValues: { ':k': k, ':most': perSecond - k },
-          ReturnValues: 'UPDATED_NEW',
+          ExpressionAttributeValues: { ':first': first, ':found': found },
         }),
       );
-      return Number(out.Attributes?.n);
+      return true;
     } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   };
 
   const book = async (notBefore: number, mode: SendMode): Promise<number | undefined> => {
-    const own = Math.floor(notBefore / 1000);
-    const last = mode === 'now' ? Math.floor((notBefore + intervalMs) / 1000) : own + horizon;
-    for (let second = Math.max(own, fullThrough + 1); second <= last; second++) {
-      const from = Math.max(notBefore, second * 1000);
-      const first = Math.ceil((from - second * 1000) / intervalMs) + 1;
-      if (first > perSecond) continue; // every slot of this second is already past
-      let n = await take(second, first);
-      if (n !== undefined && slotAt(second, n) < from - intervalMs) n = await skip(second, first - n);
-      if (n === undefined) {
-        fullThrough = Math.max(fullThrough, second);
+    let from = Math.max(notBefore, clock.now() + lead);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const window = Math.floor(from / 1000 / SEND_BUDGET_WINDOW_SECONDS) * SEND_BUDGET_WINDOW_SECONDS;
+      const start = window * 1000;
+      const first = Math.ceil((from - start) / intervalMs) + 1;
+      if (first > slots) {
+        from = start + SEND_BUDGET_WINDOW_SECONDS * 1000;
         continue;
       }
-      const at = Math.max(slotAt(second, n), notBefore);
-      return mode === 'now' && at > notBefore + intervalMs ? undefined : at;
+      const top = mode === 'now' ? first : slots;
+      const got = await take(window, first, top);
+      if ('n' in got) {
+        const at = start + (got.n - 1) * intervalMs;
+        // Answered later than booked for (a slow store): that slot has gone; book again from now.
+        if (at < clock.now() - intervalMs) {
+          from = clock.now() + lead;
+          continue;
+        }
+        return Math.max(at, notBefore);
+      }
+      if (got.found === undefined) continue;
+      if (got.found >= first - 1) {
+        if (mode === 'now') return undefined; // booked ahead by replies: typing and live updates skip
+        from = start + SEND_BUDGET_WINDOW_SECONDS * 1000; // this window is full
+        continue;
+      }
+      if (await catchUp(window, first, got.found))
+        return Math.max(start + (first - 1) * intervalMs, notBefore);
     }
     if (mode === 'now') return undefined;
-    logger.warn('telegram: send budget booked beyond its horizon; sending unpaced', {
+    logger.warn('telegram: send budget found no slot; sending paced in this process only', {
       tenant: bot.tenant,
       bot: bot.botId,
-      horizonSeconds: horizon,
     });
-    return notBefore;
+    return fallback.reserve(notBefore, mode);
   };
 
   return {
@@ -146,11 +171,6 @@ export function createDynamoSendBudget(options: DynamoSendBudgetOptions): SendBu
 
 /** Every bot's shared budget on the storage table (one per bot, made on first use). */
 export function createDynamoSendBudgets(options: Omit<DynamoSendBudgetOptions, 'bot'>): SendBudgets {
-  return perBot((bot) =>
-    createDynamoSendBudget({
-      ...options,
-      bot,
-      logger: (options.logger ?? silentLogger).child({ component: 'telegram:send-budget' }),
-    }),
-  );
+  const logger = (options.logger ?? silentLogger).child({ component: 'telegram:send-budget' });
+  return perBot((bot) => createDynamoSendBudget({ ...options, bot, logger }));
 }

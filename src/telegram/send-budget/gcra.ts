@@ -7,6 +7,8 @@ export interface Gcra {
   next(now: number): number;
   /** Take the slot at `at` (a time `next` allowed, or later): the calls after it are paced from there. */
   take(at: number): void;
+  /** A call went at `at` (later than its slot, maybe): the next one is paced from there. */
+  sentAt(at: number): void;
   /** The theoretical arrival time: once it is in the past the key holds no state worth keeping. */
   readonly idleAfter: number;
 }
@@ -20,6 +22,9 @@ export function createGcra(intervalMs: number, burst = 1): Gcra {
     next: (now) => Math.max(now, tat - tolerance),
     take(at) {
       tat = Math.max(tat, at) + intervalMs;
+    },
+    sentAt(at) {
+      tat = Math.max(tat, at + intervalMs);
     },
     get idleAfter() {
       return tat;

@@ -29,7 +29,18 @@ interface ChatState {
   gcra: Gcra;
   /** The reservation in progress (calls of one chat reserve in order). */
   tail: Promise<unknown>;
+  /** Calls of this chat reserved or reserving and not yet gone. */
+  pending: number;
 }
+
+/**
+ * A reply that wakes this much after its slot (a busy event loop, a slow store's answer) books
+ * again rather than go in the slots of the calls after it: late calls bunch, and bunches are what
+ * Telegram answers with 429. At most `MAX_REBOOKS` times, and only when no later call of its chat
+ * is waiting (its order comes first).
+ */
+export const LATE_MS = 25;
+const MAX_REBOOKS = 2;
 
 /**
  * How late a `now` call may still go (it waits that little): live updates are timed by their own
@@ -51,14 +62,18 @@ export function createSendPacer(deps: SendPacerDeps): SendPacer {
     let chat = chats.get(chatId);
     if (!chat) {
       if (chats.size >= PRUNE_AT) prune(clock.now());
-      chat = { gcra: createGcra(chatId > 0 ? chatIntervalMs : groupIntervalMs), tail: Promise.resolve() };
+      chat = {
+        gcra: createGcra(chatId > 0 ? chatIntervalMs : groupIntervalMs),
+        tail: Promise.resolve(),
+        pending: 0,
+      };
       chats.set(chatId, chat);
     }
     return chat;
   };
 
   const prune = (now: number): void => {
-    for (const [id, chat] of chats) if (chat.gcra.idleAfter < now) chats.delete(id);
+    for (const [id, chat] of chats) if (chat.pending === 0 && chat.gcra.idleAfter < now) chats.delete(id);
   };
 
   const reserve = async (chat: ChatState, mode: SendMode): Promise<number | undefined> => {
@@ -82,11 +97,23 @@ export function createSendPacer(deps: SendPacerDeps): SendPacer {
   return {
     schedule,
     async acquire(chatId, mode) {
-      const at = await schedule(chatId, mode);
-      if (at === undefined) return false;
-      const wait = at - clock.now();
-      if (wait > 0) await sleep(wait);
-      return true;
+      const chat = chatId === undefined ? undefined : chatOf(chatId);
+      if (chat) chat.pending++;
+      try {
+        for (let booked = 0; ; booked++) {
+          const at = await schedule(chatId, mode);
+          if (at === undefined) return false;
+          const wait = at - clock.now();
+          if (wait > 0) await sleep(wait);
+          const late = clock.now() - at > LATE_MS;
+          if (late && mode === 'wait' && chat?.pending === 1 && booked < MAX_REBOOKS) continue;
+          // A call that goes later than its slot paces the chat's next one from when it went.
+          chat?.gcra.sentAt(clock.now());
+          return true;
+        }
+      } finally {
+        if (chat) chat.pending--;
+      }
     },
   };
 }
