@@ -37,12 +37,13 @@ export function sendBudgetKey(bot: BotRef, windowStart: number): { pk: string; s
  * A bot's budget shared by every worker (Lambda): the item of a window counts the slots handed
  * out in it (`n`), and slot `n` is due at `start + (n−1)·1000/perSecond` — evenly spaced, so no
  * second holds more than `perSecond`, whichever worker sends. A reservation is one conditional
- * `UpdateItem` (1 WCU): `n = n + 1` while the next slot is not already past (`n ≥ first − 1`,
- * `first` being the slot at the call's time). An idle bot's counter lags behind the clock: the
- * failed condition returns it, and one more write moves it to `first` (2 WCU in all). `now` calls
- * take a slot only if it is due now (typing and live updates never book ahead). Slots are booked
- * one round trip ahead (the time a write takes, measured), so a slot has not passed when its
- * answer arrives. A store error fails open: logged once, the call paced in-process.
+ * `UpdateItem` (1 WCU): while the bot is busy, `n = n + 1` if the next slot is not already past
+ * (`n ≥ first − 1`, `first` being the slot at the call's time); while it is below its rate, the
+ * counter lags behind the clock and the write moves it to `first` (`n < first − 1`). Each worker
+ * tries first the one its last write found true; a wrong guess costs one failed write (2 WCU),
+ * whose `ALL_OLD` tells which it is. `now` calls take a slot only if it is due now (typing and
+ * live updates never book ahead). Slots are booked one round trip ahead (the time a write takes,
+ * measured), so a slot has not passed when its answer arrives. A store error fails open: logged once, the call paced in-process.
  */
 export function createDynamoSendBudget(options: DynamoSendBudgetOptions): SendBudget {
   const { dynamo, table, bot, perSecond } = options;
@@ -53,6 +54,8 @@ export function createDynamoSendBudget(options: DynamoSendBudgetOptions): SendBu
   const fallback = createMemorySendBudget(perSecond);
   /** A write's round trip (ms), smoothed: slots are booked this far ahead. */
   let lead = 20;
+  /** Whether the counter was last found behind the clock: then the jump is tried first. */
+  let behind = true;
   let failing = false;
 
   /** Try to take slot ≥ `first` of a window; the slot's number, or why not. */
@@ -90,23 +93,35 @@ export function createDynamoSendBudget(options: DynamoSendBudgetOptions): SendBu
     }
   };
 
-  /** Move a lagging counter (`found` < `first − 1`) to `first`: true when this write did. */
-  const catchUp = async (window: number, first: number, found: number): Promise<boolean> => {
+  /**
+   * Move a counter that lags behind the clock (`n < first − 1`, or no item yet) to `first`, taking
+   * slot `first`: true when this write did, else the counter it found (at or ahead of the clock).
+   */
+  const jump = async (window: number, first: number): Promise<true | { found: number | undefined }> => {
+    const started = clock.now();
     try {
       await dynamo.send(
         new UpdateCommand({
           TableName: table,
           Key: sendBudgetKey(bot, window),
-          UpdateExpression: 'SET #n = :first',
-          ConditionExpression: '#n = :found',
-          ExpressionAttributeNames: { '#n': 'n' },
-          ExpressionAttributeValues: { ':first': first, ':found': found },
+          UpdateExpression: 'SET #n = :first, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :base',
+          ExpressionAttributeNames: { '#n': 'n', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':first': first,
+            ':base': first - 1,
+            ':ttl': window + SEND_BUDGET_WINDOW_SECONDS + SEND_BUDGET_TTL_SECONDS,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return true;
     } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
+      const n = conditionFailedItem(err)?.n?.N;
+      return { found: n === undefined ? undefined : Number(n) };
+    } finally {
+      lead = 0.8 * lead + 0.2 * (clock.now() - started);
     }
   };
 
@@ -121,6 +136,17 @@ export function createDynamoSendBudget(options: DynamoSendBudgetOptions): SendBu
         continue;
       }
       const top = mode === 'now' ? first : slots;
+      if (behind) {
+        // The last write found the counter behind the clock (a bot below its rate): jump it.
+        const jumped = await jump(window, first);
+        if (jumped === true) return Math.max(start + (first - 1) * intervalMs, notBefore);
+        behind = false;
+        if (jumped.found !== undefined && jumped.found >= top) {
+          if (mode === 'now') return undefined;
+          from = start + SEND_BUDGET_WINDOW_SECONDS * 1000;
+          continue;
+        }
+      }
       const got = await take(window, first, top);
       if ('n' in got) {
         const at = start + (got.n - 1) * intervalMs;
@@ -131,14 +157,12 @@ export function createDynamoSendBudget(options: DynamoSendBudgetOptions): SendBu
         }
         return Math.max(at, notBefore);
       }
-      if (got.found === undefined) continue;
-      if (got.found >= first - 1) {
-        if (mode === 'now') return undefined; // booked ahead by replies: typing and live updates skip
-        from = start + SEND_BUDGET_WINDOW_SECONDS * 1000; // this window is full
+      if (got.found === undefined || got.found < first - 1) {
+        behind = true; // the counter lags (or its item expired): jump it next
         continue;
       }
-      if (await catchUp(window, first, got.found))
-        return Math.max(start + (first - 1) * intervalMs, notBefore);
+      if (mode === 'now') return undefined; // booked ahead by replies: typing and live updates skip
+      from = start + SEND_BUDGET_WINDOW_SECONDS * 1000; // this window is full
     }
     if (mode === 'now') return undefined;
     logger.warn('telegram: send budget found no slot; sending paced in this process only', {
