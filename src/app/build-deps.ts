@@ -113,6 +113,7 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
       tenants,
       storage: stores.storage,
       usage: stores.usage,
+      sendBudgets: stores.sendBudgets,
       runner: options.metrics ? withTurnMetrics(runner, options.metrics) : runner,
       provider,
       warm,

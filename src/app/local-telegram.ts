@@ -9,6 +9,7 @@ import { createSqliteDeduper } from '../telegram/dedupe/sqlite.js';
 import { accessPolicyOf } from '../telegram/config.js';
 import { createTelegramService, registerCommandMenu, type TelegramService } from '../telegram/index.js';
 import { mountTelegramWebhook, type WebhookTenant } from '../telegram/ingress/index.js';
+import { botIdOf } from '../telegram/send-budget/types.js';
 import type { ResolvedTenant } from '../tenants/index.js';
 import { liveOptionsOf } from './live-options.js';
 import { loadTelegramCommands } from './telegram-commands.js';
@@ -90,6 +91,9 @@ export async function startLocalTelegram(
         proactive: proactiveStoresOf(app.storage),
         schedules: { service: proactive.service, claims: app.storage.claims },
         live: liveOptionsOf(env),
+        ...(app.sendBudgets
+          ? { sendBudget: app.sendBudgets({ tenant: tenant.id, botId: botIdOf(tenant.secrets.botToken) }) }
+          : {}),
         logger: app.logger.child({ component: 'telegram', tenant: tenant.id }),
       });
       services.set(tenant.id, service);

@@ -3,12 +3,18 @@ import type { AppEnv } from '../config/env.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Storage } from '../sessions/types.js';
+import type { SendBudgets } from '../telegram/send-budget/types.js';
 import type { UsageStore } from '../usage/index.js';
 
 /** Sessions and usage, on the same backend: one SQLite file, or one S3 bucket + DynamoDB table. */
 export interface Stores {
   storage: Storage;
   usage: UsageStore;
+  /**
+   * Each Telegram bot's send budget (`TELEGRAM_SEND_PER_SECOND`): in-process with SQLite, shared
+   * between workers through the table with cloud storage; undefined when set to 0.
+   */
+  sendBudgets: SendBudgets | undefined;
   close(): Promise<void>;
 }
 
@@ -36,7 +42,7 @@ export async function buildStores(env: AppEnv, logger: Logger): Promise<Stores> 
         throw err;
       },
     );
-    return stores(storage, usage);
+    return stores(storage, usage, await localSendBudgets(env));
   }
   const missing = (['SESSION_BUCKET', 'SESSION_TABLE'] as const).filter((name) => !env[name]);
   if (missing.length > 0) {
@@ -73,13 +79,36 @@ export async function buildStores(env: AppEnv, logger: Logger): Promise<Stores> 
     shards: env.OMNICLOUD_USAGE_SHARDS,
     ...retention,
   });
-  return stores(storage, usage, () => clients.destroy());
+  const perSecond = env.TELEGRAM_SEND_PER_SECOND;
+  const sendBudgets =
+    perSecond > 0
+      ? (await import('../telegram/send-budget/dynamodb.js')).createDynamoSendBudgets({
+          dynamo: clients.dynamo,
+          table,
+          perSecond,
+          logger,
+        })
+      : undefined;
+  return stores(storage, usage, sendBudgets, () => clients.destroy());
 }
 
-function stores(storage: Storage, usage: UsageStore, afterClose?: () => void): Stores {
+/** In-process send budgets (one process sends for its bots), or none. */
+async function localSendBudgets(env: AppEnv): Promise<SendBudgets | undefined> {
+  if (env.TELEGRAM_SEND_PER_SECOND === 0) return undefined;
+  const { createMemorySendBudgets } = await import('../telegram/send-budget/memory.js');
+  return createMemorySendBudgets(env.TELEGRAM_SEND_PER_SECOND);
+}
+
+function stores(
+  storage: Storage,
+  usage: UsageStore,
+  sendBudgets: SendBudgets | undefined,
+  afterClose?: () => void,
+): Stores {
   return {
     storage,
     usage,
+    sendBudgets,
     async close() {
       await usage.close();
       await storage.close();

@@ -3,6 +3,7 @@ import { ConfigError } from '../core/errors.js';
 import type { TenantId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { QueueHandler } from '../queue/types.js';
+import { botIdOf, type SendBudgets } from '../telegram/send-budget/types.js';
 import { createTenantBot } from '../telegram/tenant-bot.js';
 import type { LiveOptions } from '../telegram/worker/live/index.js';
 import type { TelegramApprovals } from '../telegram/approvals/index.js';
@@ -28,6 +29,8 @@ export interface TenantWorkersDeps {
   files?: WorkerFiles;
   /** Scheduled runs and alert investigations (`proactiveStoresOf`). */
   proactive?: ProactiveStores;
+  /** Each bot's send budget (`AppDeps.sendBudgets`: shared between workers with cloud storage). */
+  sendBudgets?: SendBudgets | undefined;
   logger: Logger;
 }
 
@@ -45,6 +48,9 @@ export function createTenantWorkers(deps: TenantWorkersDeps): QueueHandler {
       tenant: t.id,
       token: t.secrets.botToken,
       ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}),
+      ...(deps.sendBudgets
+        ? { sendBudget: deps.sendBudgets({ tenant: t.id, botId: botIdOf(t.secrets.botToken) }) }
+        : {}),
       logger: deps.logger.child({ tenant: t.id }),
       worker: {
         runner: deps.runner,

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { Storage } from '../sessions/types.js';
 import type { ResolvedTenants } from '../tenants/index.js';
 import type { UsageStore } from '../usage/index.js';
+import type { SendBudgets } from '../telegram/send-budget/types.js';
 
 /** Everything a process needs, built once by `buildDeps(env)` and injected everywhere. */
 export interface AppDeps {
@@ -19,6 +20,8 @@ export interface AppDeps {
   /** Usage accounting and budgets, on the same backend as `storage`. */
   usage: UsageStore;
   runner: AgentRunner;
+  /** Each Telegram bot's send budget (`Stores.sendBudgets`); undefined: not paced. */
+  sendBudgets?: SendBudgets | undefined;
   provider: ModelProvider;
   /** Live agent processes between turns (`/debug` and metrics read its stats). */
   warm: WarmPool;

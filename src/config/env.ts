@@ -179,6 +179,11 @@ export const ENV_SCHEMA = z.object({
   TELEGRAM_LIVE_GROUP_EDIT_MS: z.coerce.number().int().min(100).max(60_000).optional(),
   /** After this long without progress the status message says so (default 60000 ms). */
   TELEGRAM_LIVE_STALL_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
+  /**
+   * Calls per second per bot paced before sending (Telegram: ~30; default 28). Shared between
+   * workers through the storage table with OMNICLOUD_STORAGE=cloud, in-process otherwise. 0: off.
+   */
+  TELEGRAM_SEND_PER_SECOND: z.coerce.number().int().min(0).max(1000).default(28),
   /** Edited messages: `ignore` (default) or `new-turn` (the edited text is queued as a new turn). */
   TELEGRAM_EDITED_MESSAGES: z.enum(['ignore', 'new-turn']).optional(),
   /** Messages sent while a turn runs: `merge` (default: answered together in one next turn) or `one-by-one`. */

@@ -3,6 +3,8 @@ import { Bot, BotError, GrammyError, HttpError, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import { sendBudgetTransformer } from './send-budget/transformer.js';
+import type { SendPacer } from './send-budget/pacer.js';
 
 export interface TelegramBotOptions {
   token: string;
@@ -12,11 +14,17 @@ export interface TelegramBotOptions {
   apiRoot?: string;
   /** Longest `retry_after` (s) worth waiting for on 429 (default 60; longer fails the call). */
   maxRetryAfterSeconds?: number;
+  /**
+   * Telegram's flood limits paced before each counted call (`send-budget/`): replies wait for their
+   * slot instead of collecting 429s. Installed before auto-retry, so a retry takes a slot too.
+   */
+  sendPacer?: SendPacer;
   logger?: Logger;
 }
 
 /**
- * A grammY bot with outgoing 429s honoured (`retry_after`, auto-retry) and one `bot.catch` that
+ * A grammY bot with outgoing calls paced by the send budget (when given), 429s honoured
+ * (`retry_after`, auto-retry) and one `bot.catch` that
  * logs what failed: the API refused (`GrammyError`), the network failed (`HttpError`), or our code
  * threw. The ingress/worker middleware is installed by the caller.
  */
@@ -26,6 +34,7 @@ export function createTelegramBot(options: TelegramBotOptions): Bot {
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
     client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) },
   });
+  if (options.sendPacer) bot.api.config.use(sendBudgetTransformer(options.sendPacer, 'wait'));
   bot.api.config.use(autoRetry({ maxDelaySeconds: options.maxRetryAfterSeconds ?? 60, maxRetryAttempts: 5 }));
   bot.catch((err) => logger.error('telegram: update failed', describeBotError(err)));
   return bot;

@@ -13,6 +13,7 @@ import type { TelegramApprovals } from './approvals/index.js';
 import type { TelegramSchedules } from './ingress/schedule/types.js';
 import type { TurnStops } from './ingress/stops.js';
 import { mountTelegramWebhook } from './ingress/webhook.js';
+import type { SendBudget } from './send-budget/types.js';
 import { createTenantBot } from './tenant-bot.js';
 import type { LiveOptions } from './worker/live/index.js';
 import type { WorkerFiles } from './worker/receive-files.js';
@@ -53,6 +54,8 @@ export interface TelegramServiceDeps {
   typingIntervalMs?: number;
   /** Live replies (streamed answer, tool progress); default on. */
   live?: LiveOptions;
+  /** The bot's send budget (Telegram's flood limits paced before sending); default none. */
+  sendBudget?: SendBudget;
   logger?: Logger;
 }
 
@@ -91,6 +94,7 @@ export function createTelegramService(deps: TelegramServiceDeps): TelegramServic
     token: deps.token,
     ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
     ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}),
+    ...(deps.sendBudget ? { sendBudget: deps.sendBudget } : {}),
     logger,
     ingress: {
       queue,

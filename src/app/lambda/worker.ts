@@ -52,6 +52,7 @@ export async function buildWorkerHandler(
         live: liveOptionsOf(env),
         files: telegramFilesOf(app.storage, app.tenants),
         proactive: proactiveStoresOf(app.storage),
+        sendBudgets: app.sendBudgets,
         logger: app.logger,
       }),
       logger: app.logger,

@@ -159,7 +159,7 @@ export function createLiveReply(deps: LiveReplyDeps): LiveReply {
     const fields = { chatId: target.chatId, update: kind, error: errorMessage(err) };
     if (failure.kind === 'rate_limited') {
       budget.pauseUntil(clock.now() + failure.retryAfterMs);
-      logger.info('telegram: live updates paused by a 429', {
+      logger.info('telegram: live updates paused (a 429, or no send slot free now)', {
         ...fields,
         retryAfterMs: failure.retryAfterMs,
       });
