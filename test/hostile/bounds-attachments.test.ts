@@ -5,6 +5,8 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import type { Message } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { SEND_FILE_INPUT } from '../../src/agent/send-file.js';
 import { openSendable } from '../../src/agent/send-file-path.js';
 import { buildUserMessage, withAttachmentNotes } from '../../src/agent/user-content.js';
 import { conversationKey, type ConversationKey } from '../../src/core/keys.js';
@@ -24,6 +26,7 @@ import { createSqliteStorage, type SqliteStorage } from '../../src/sessions/adap
 import { contentOf } from '../../src/telegram/ingress/attachments.js';
 import { UNICODE_TRICKS } from './arbitraries.js';
 import { RUNS, SEED, createFigures, since, watchCrashes } from './figures.js';
+import { boundIssues } from './schema-cases.js';
 
 /**
  * Issue 18 for files (attachments): hostile and extreme names (traversal, NUL, bidi overrides,
@@ -146,6 +149,10 @@ afterAll(async () => {
 });
 
 describe('bounds: attachments (names, sizes, kinds) through ingest into the real file store', () => {
+  it("audit: send_file's input is bounded (the API's attachments are audited with CHAT_REQUEST)", () => {
+    expect(boundIssues(z.object(SEND_FILE_INPUT))).toEqual([]);
+  });
+
   it(`${RUNS} files: stored only under the tenant's namespace, refused only with FileRefusedError, names shown sanitised`, async () => {
     const figures = createFigures('attachments → sanitizeFileName → ingestFile → SQLite storage file store');
     const crashes = watchCrashes();
