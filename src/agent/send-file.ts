@@ -38,6 +38,17 @@ export const SEND_FILE_TOOL = `mcp__${OMNICLOUD_MCP_SERVER}__send_file`;
 export const MAX_CAPTION_CHARS = 1024;
 /** Files one turn may send (a turn's result, with its files, is kept in the turn ledger). */
 export const MAX_FILES_PER_TURN = 20;
+/** Characters of the path the agent gives (Linux's PATH_MAX). */
+const MAX_SEND_PATH_CHARS = 4096;
+
+/** `send_file`'s input, as the SDK validates it before the tool runs. */
+export const SEND_FILE_INPUT = {
+  path: z
+    .string()
+    .max(MAX_SEND_PATH_CHARS)
+    .describe("The file: relative to the conversation's files folder, or absolute inside it"),
+  caption: z.string().max(MAX_CAPTION_CHARS).optional().describe('Text shown with the file'),
+};
 
 /** Anything may be sent, up to the Bot API's upload limit. */
 const SEND_POLICY: FilePolicy = { maxBytes: MAX_SEND_BYTES, allow: FILE_KINDS };
@@ -128,19 +139,7 @@ export function createFileOutbox(deps: { store: FileStore; logger: Logger; clock
         // tools): described in every request, it cost a warm turn ~6–10 ms before the model was
         // asked (docs/benchmarks.md §6, issue 15 rerun); one more round trip when a file is sent.
         alwaysLoad: false,
-        tools: [
-          tool(
-            'send_file',
-            DESCRIPTION,
-            {
-              path: z
-                .string()
-                .describe("The file: relative to the conversation's files folder, or absolute inside it"),
-              caption: z.string().max(MAX_CAPTION_CHARS).optional().describe('Text shown with the file'),
-            },
-            (args) => send(sessionId, args),
-          ),
-        ],
+        tools: [tool('send_file', DESCRIPTION, SEND_FILE_INPUT, (args) => send(sessionId, args))],
       });
     },
     begin(sessionId, turn) {

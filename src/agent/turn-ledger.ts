@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { REQUEST_ID_RE } from '../core/ids.js';
 import { conversationKey, type ConversationKey } from '../core/keys.js';
 import { isFileId } from '../files/ids.js';
+import { MAX_NAME_BYTES, isSanitizedName } from '../files/names.js';
 import { FILE_KINDS, type FileId, type SentFile } from '../files/types.js';
 import { TURN_ERROR_CODES, type TurnResult } from './types.js';
 
@@ -14,11 +16,28 @@ export const MAX_STORED_RESPONSE_CHARS = 64_000;
 /** `error_code` of a turn that was stored but whose reply could not be read back. */
 export const TURN_INTERRUPTED = 'turn_interrupted';
 
+const CUT_NOTE = '\n\n[reply cut: it was too long to keep]';
+/** Characters of a stored error message (a longer one is stored cut). */
+const MAX_STORED_ERROR_CHARS = 8_000;
+/** Characters of a stored session id or model (longer ones are stored cut; real ones are far shorter). */
+const MAX_STORED_ID_CHARS = 256;
+/** Files of one stored result: `send_file` allows 20 per turn (`MAX_FILES_PER_TURN`). */
+const MAX_STORED_FILES = 100;
+/** The largest epoch ms a `Date` holds. */
+const MAX_EPOCH_MS = 8.64e15;
+/** Bytes of a sent file: the Bot API's upload limit is 50 MB; this leaves room. */
+const MAX_STORED_FILE_BYTES = 2 ** 40;
+/** Telegram's caption limit (`MAX_CAPTION_CHARS` of send_file). */
+const MAX_STORED_CAPTION_CHARS = 1024;
+
+/** A count or amount (tokens, turns, dollars): never negative, at most 2^53 - 1. */
+const amount = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
+
 const USAGE = z.object({
-  input_tokens: z.number(),
-  output_tokens: z.number(),
-  cache_creation_input_tokens: z.number(),
-  cache_read_input_tokens: z.number(),
+  input_tokens: amount,
+  output_tokens: amount,
+  cache_creation_input_tokens: amount,
+  cache_read_input_tokens: amount,
 });
 
 function isConversationKey(value: unknown): value is ConversationKey {
@@ -36,36 +55,48 @@ const SENT_FILE: z.ZodType<SentFile> = z
     id: z.custom<FileId>(isFileId),
     key: z.custom<ConversationKey>(isConversationKey),
     direction: z.enum(['in', 'out']),
-    name: z.string(),
-    size: z.number(),
-    mime: z.string(),
+    // Sanitised, as every stored file's name: one path segment, shown to the user as it is.
+    name: z.string().max(MAX_NAME_BYTES).refine(isSanitizedName, 'must be a sanitised file name'),
+    size: z.number().int().min(0).max(MAX_STORED_FILE_BYTES),
+    mime: z.string().max(255),
     kind: z.enum(FILE_KINDS),
-    createdAt: z.number(),
-    caption: z.string().optional(),
+    createdAt: z.number().int().min(0).max(MAX_EPOCH_MS),
+    caption: z.string().max(MAX_STORED_CAPTION_CHARS).optional(),
   })
   .transform(({ caption, ...file }) => (caption === undefined ? file : { ...file, caption }));
 
-const STORED = z.object({
-  response: z.string(),
-  session_id: z.string(),
-  cost_usd: z.number(),
-  num_turns: z.number(),
+/**
+ * A stored result, as decoded (never trusted blindly: a record that does not decode is replayed as
+ * `turn_interrupted`). Every string, number and list bounded; `encodeTurnResult` cuts what it stores
+ * to these bounds, so whatever it stores decodes.
+ */
+export const STORED_TURN_RESULT = z.object({
+  response: z.string().max(MAX_STORED_RESPONSE_CHARS + CUT_NOTE.length),
+  session_id: z.string().max(MAX_STORED_ID_CHARS),
+  cost_usd: amount,
+  num_turns: amount,
   is_error: z.boolean(),
-  error_message: z.string().nullable(),
+  error_message: z.string().max(MAX_STORED_ERROR_CHARS).nullable(),
   error_code: z.enum(TURN_ERROR_CODES).nullable(),
   usage: USAGE,
-  model: z.string().nullable(),
-  duration_ms: z.number(),
-  files: z.array(SENT_FILE).optional(),
+  model: z.string().max(MAX_STORED_ID_CHARS).nullable(),
+  duration_ms: z.number().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
+  files: z.array(SENT_FILE).max(MAX_STORED_FILES).optional(),
 });
 
 export function encodeTurnResult(result: TurnResult): string {
   const { replayed: _replayed, delivered: _delivered, ...stored } = result;
   const response =
     stored.response.length > MAX_STORED_RESPONSE_CHARS
-      ? `${stored.response.slice(0, MAX_STORED_RESPONSE_CHARS)}\n\n[reply cut: it was too long to keep]`
+      ? `${stored.response.slice(0, MAX_STORED_RESPONSE_CHARS)}${CUT_NOTE}`
       : stored.response;
-  return JSON.stringify({ ...stored, response });
+  return JSON.stringify({
+    ...stored,
+    response,
+    session_id: stored.session_id.slice(0, MAX_STORED_ID_CHARS),
+    error_message: stored.error_message?.slice(0, MAX_STORED_ERROR_CHARS) ?? null,
+    model: stored.model?.slice(0, MAX_STORED_ID_CHARS) ?? null,
+  });
 }
 
 /** `text` parsed as JSON and checked against `schema`, or `null` (a stored record is never trusted blindly). */
@@ -81,7 +112,7 @@ function decodeStored<T>(schema: z.ZodType<T>, text: string | undefined): T | nu
 
 /** The stored result, or `null` if the record holds something else. */
 export function decodeTurnResult(text: string | undefined): TurnResult | null {
-  return decodeStored(STORED, text);
+  return decodeStored(STORED_TURN_RESULT, text);
 }
 
 const NO_USAGE = {
@@ -145,14 +176,18 @@ export interface MergedMarker {
   attempt: number;
 }
 
-const MERGED = z.object({ merged_into: z.string(), attempt: z.number() });
+/** A merged marker as decoded: `merged_into` a request id the ledger can look up, `attempt` an epoch ms. */
+export const MERGED_MARKER = z.object({
+  merged_into: z.string().regex(REQUEST_ID_RE),
+  attempt: z.number().int().min(0).max(MAX_EPOCH_MS),
+});
 
 export function encodeMergedMarker(marker: MergedMarker): string {
   return JSON.stringify(marker);
 }
 
 export function decodeMergedMarker(text: string | undefined): MergedMarker | null {
-  return decodeStored(MERGED, text);
+  return decodeStored(MERGED_MARKER, text);
 }
 
 /** What a merged message's own request gets back: it was answered by the turn it was merged into. */

@@ -25,7 +25,8 @@ export const TENANT_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
  * slugs. No dots, slashes, colons. Boundary schemas use it as their pattern.
  */
 export const SEGMENT_RE = /^-?[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
-const REQUEST_ID_RE = /^[A-Za-z0-9:_-]{1,128}$/;
+/** A request id (the turn ledger's key part): 1–128 characters A-Z, a-z, 0-9, ':', '_' and '-'. */
+export const REQUEST_ID_RE = /^[A-Za-z0-9:_-]{1,128}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function describe(value: unknown): string {

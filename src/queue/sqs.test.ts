@@ -123,6 +123,77 @@ describe('SQS FIFO wire format', () => {
   });
 });
 
+describe('SQS consumer: undecodable bodies (issue 18)', () => {
+  it('each is retried and dead-lettered by the redrive policy; other conversations run at once, its own after it', async () => {
+    const { queueUrl, dlqUrl } = await createQueuePair();
+    const over = queuedMessage('9', 9);
+    // Not JSON, wrong shape, a field past its bound, an unknown kind, a huge body: one conversation each.
+    const bad = [
+      'not json at all',
+      '{"not":"a queued message"}',
+      JSON.stringify({ ...over, messageTime: 1e20 }),
+      JSON.stringify({ ...over, kind: 'launch' }),
+      `"${'x'.repeat(200_000)}"`,
+    ];
+    const badGroups = bad.map((_, i) => `default:${100 + i}:main`);
+    for (const [i, body] of bad.entries()) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: body,
+          MessageGroupId: badGroups[i],
+          MessageDeduplicationId: `bad-${i}`,
+        }),
+      );
+      // A good message behind it in its own conversation.
+      const behind = queuedMessage(String(100 + i), 1000 + i);
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: encodeQueuedMessage(behind),
+          MessageGroupId: messageGroupId(behind),
+          MessageDeduplicationId: `behind-${i}`,
+        }),
+      );
+    }
+    const queue = createSqsQueue({ client, queueUrl });
+    for (let i = 0; i < 5; i++) await queue.enqueue(queuedMessage(String(200 + i), 2000 + i));
+    const handled: number[] = [];
+    let deadAtFirstOther = -1;
+    const consumer = createSqsConsumer({
+      client,
+      queueUrl,
+      waitTimeSeconds: 1,
+      retryDelaySeconds: 0,
+      handler: async (m) => {
+        handled.push(updateIdOf(m) ?? -1);
+        if (deadAtFirstOther === -1 && (updateIdOf(m) ?? 0) >= 2000) deadAtFirstOther = dead.length;
+      },
+    });
+    const dead: string[] = [];
+    const deadline = Date.now() + 60_000;
+    while (handled.length < 10 && Date.now() < deadline) {
+      const out = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      dead.push(...(out.Messages ?? []).map((m) => m.Body ?? ''));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await consumer.stop();
+    const out = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    dead.push(...(out.Messages ?? []).map((m) => m.Body ?? ''));
+    // The other conversations ran before any bad body was dead-lettered: nothing waited for them.
+    expect(deadAtFirstOther).toBe(0);
+    expect(handled.filter((id) => id >= 2000).sort()).toEqual([2000, 2001, 2002, 2003, 2004]);
+    // Each bad body went to the DLQ; the message behind it in its conversation ran after, once.
+    expect(dead.sort()).toEqual([...bad].sort());
+    expect(handled.filter((id) => id >= 1000 && id < 2000).sort()).toEqual([1000, 1001, 1002, 1003, 1004]);
+    expect(handled).toHaveLength(10);
+  });
+});
+
 describe('SQS consumer: albums', () => {
   it('holds an album part younger than the settle window, then hands it out once (first delivery)', async () => {
     const { queueUrl, dlqUrl } = await createQueuePair();

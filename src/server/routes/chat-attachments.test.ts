@@ -269,6 +269,27 @@ describe('POST /v1/chat refuses files with a clear answer, storing nothing and r
     await nothingHappened();
   });
 
+  it('a name of 1025 characters → 400 naming the field in both forms; 1024 is stored (sanitised) in both', async () => {
+    const long = `${'n'.repeat(1020)}.txt`;
+    const over = `${'n'.repeat(1021)}.txt`;
+    const json = await postJson(app(), {
+      ...message,
+      attachments: [{ name: over, data: LOG.toString('base64') }],
+    });
+    expect(json.status).toBe(400);
+    expect((await errorOf(json)).issues?.map((i) => i.path)).toEqual(['attachments.0.name']);
+    const multipart = await postForm(app(), form(message, [{ name: over, bytes: LOG }]));
+    expect(multipart.status).toBe(400);
+    expect((await errorOf(multipart)).issues?.map((i) => i.path)).toEqual(['file']);
+    await nothingHappened();
+    expect((await postForm(app(), form(message, [{ name: long, bytes: LOG }]))).status).toBe(200);
+    const okJson = await postJson(app(), {
+      ...message,
+      attachments: [{ name: long, data: LOG.toString('base64') }],
+    });
+    expect(okJson.status).toBe(200);
+  });
+
   it('11 files → 400 (JSON and multipart)', async () => {
     const eleven = Array.from({ length: 11 }, (_, i) => ({ name: `f${i}.txt`, bytes: LOG }));
     const json = await postJson(app(), {

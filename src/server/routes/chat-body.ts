@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { uploadFromBase64, uploadFromFile, type Upload } from '../attachments/upload.js';
 import { ApiError } from '../errors.js';
 import { readJson, validate } from '../validation.js';
-import { CHAT_REQUEST, MAX_ATTACHMENTS, type ChatRequest } from './chat-request.js';
+import { CHAT_REQUEST, MAX_ATTACHMENT_NAME, MAX_ATTACHMENTS, type ChatRequest } from './chat-request.js';
 
 /** A `POST /v1/chat` body: the message fields and the files sent with it, in order. */
 export interface ChatBody {
@@ -42,6 +42,9 @@ async function readMultipart(c: Context): Promise<ChatBody> {
     if (name === FILE_FIELD) {
       if (typeof value === 'string' || value.name === '')
         throw invalid(FILE_FIELD, 'must be a file part with a filename');
+      // The JSON form's limit (`attachments[].name`), so both forms accept the same names.
+      if (value.name.length > MAX_ATTACHMENT_NAME)
+        throw invalid(FILE_FIELD, `the filename must be at most ${MAX_ATTACHMENT_NAME} characters`);
       uploads.push(uploadFromFile(FILE_FIELD, value));
       continue;
     }

@@ -43,8 +43,14 @@ const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/
 /** Base64 characters of the largest file any tenant may allow (`MAX_SEND_BYTES`; the tenant's own cap is checked once decoded). */
 const MAX_ATTACHMENT_BASE64 = base64Length(MAX_SEND_BYTES);
 
+/**
+ * Characters of a file name as sent (JSON `attachments[].name`, a multipart part's filename):
+ * Telegram's own `file_name` limit. Names are sanitised to at most `MAX_NAME_BYTES` when stored.
+ */
+export const MAX_ATTACHMENT_NAME = 1024;
+
 const ATTACHMENT = z.object({
-  name: z.string().min(1, 'must not be empty').max(1024),
+  name: z.string().min(1, 'must not be empty').max(MAX_ATTACHMENT_NAME),
   data: z
     .string()
     .min(1, 'must not be empty')

@@ -1,4 +1,5 @@
 import type { Message, PhotoSize } from 'grammy/types';
+import { sanitizeFileName } from '../../files/names.js';
 import type { TelegramAttachment } from '../../queue/types.js';
 import { texts } from './texts.js';
 
@@ -68,7 +69,8 @@ export function contentOf(message: Message, policy: IngressFilePolicy): MessageC
   }
   const doc = message.document;
   if (doc) {
-    const label = doc.file_name ? `"${doc.file_name}"` : 'The document';
+    // Shown to the user: sanitised like the stored name (no bidi overrides, controls or paths).
+    const label = doc.file_name ? `"${sanitizeFileName(doc.file_name, 'document')}"` : 'The document';
     if (doc.file_size !== undefined && doc.file_size > cap) {
       return { type: 'refused', reply: texts.fileTooLarge(label, doc.file_size, cap) };
     }
