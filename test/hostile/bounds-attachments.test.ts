@@ -25,7 +25,7 @@ import { FILE_KINDS, type FileKind, type FilePolicy, type StoredFile } from '../
 import { createSqliteStorage, type SqliteStorage } from '../../src/sessions/adapters/sqlite/index.js';
 import { contentOf } from '../../src/telegram/ingress/attachments.js';
 import { UNICODE_TRICKS } from './arbitraries.js';
-import { RUNS, SEED, createFigures, since, watchCrashes } from './figures.js';
+import { RUNS, SEED, createFigures, since, watchCrashes, yieldToEventLoop } from './figures.js';
 import { boundIssues } from './schema-cases.js';
 
 /**
@@ -169,6 +169,7 @@ describe('bounds: attachments (names, sizes, kinds) through ingest into the real
           policyArb,
           fc.constantFrom('in' as const, 'out' as const),
           async (name, content, key, policy, direction) => {
+            await yieldToEventLoop();
             const bytes = CONTENTS[content] as Buffer;
             const started = performance.now();
             const tags = [content, name === undefined ? 'no name' : nameClass(name)];

@@ -7,7 +7,7 @@ import { conversationKey } from '../../src/core/keys.js';
 import type { Lease } from '../../src/sessions/types.js';
 import { createSqliteStorage, type SqliteStorage } from '../../src/sessions/adapters/sqlite/index.js';
 import { parseStopData, stopButtonData } from '../../src/telegram/ingress/stops.js';
-import { RUNS, SEED, createFigures, since } from './figures.js';
+import { RUNS, SEED, createFigures, since, yieldToEventLoop } from './figures.js';
 import { UNICODE_TRICKS, trickyText } from './arbitraries.js';
 
 /**
@@ -66,6 +66,7 @@ describe('bounds: Stop button data', () => {
           fc.string({ minLength: 1, maxLength: 64 }),
         ),
         async (data) => {
+          await yieldToEventLoop();
           const start = performance.now();
           const turn = parseStopData(data);
           const tag = utf8Bytes(data) > 64 ? 'over 64 bytes' : 'within 64 bytes';
