@@ -1,6 +1,7 @@
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFauxqs, type FauxqsPeer } from '../../test/peers/fauxqs.js';
+import { queueDepth } from '../../test/peers/queue-depth.js';
 import { startFaultProxy, type FaultProxy } from '../../test/reliability/support/fault-proxy.js';
 import { createSqsClient } from '../aws/sqs.js';
 import { createLogger } from '../core/logger.js';
@@ -127,16 +128,7 @@ describe('SQS consumer: a receive whose response was lost', () => {
       await consumer.stop();
     }
     expect(runs).toEqual([80]);
-    const attrs = await direct.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    expect(attrs.Attributes).toMatchObject({
-      ApproximateNumberOfMessages: '0',
-      ApproximateNumberOfMessagesNotVisible: '0',
-    });
+    expect(await queueDepth(direct, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it('a lost send, visibility change or delete response is harmless: once, nothing left, no retry', async () => {
@@ -169,15 +161,6 @@ describe('SQS consumer: a receive whose response was lost', () => {
     expect(proxy.stats.faults['lost-response']).toBe(3);
     expect(runs).toEqual([90]);
     expect(lines.filter((l) => l.includes('will retry'))).toEqual([]);
-    const attrs = await direct.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    expect(attrs.Attributes).toMatchObject({
-      ApproximateNumberOfMessages: '0',
-      ApproximateNumberOfMessagesNotVisible: '0',
-    });
+    expect(await queueDepth(direct, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 });

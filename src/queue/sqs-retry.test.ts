@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFauxqs, type FauxqsPeer } from '../../test/peers/fauxqs.js';
+import { queueDepth } from '../../test/peers/queue-depth.js';
 import { createLogger } from '../core/logger.js';
 import { queuedMessage } from './conformance.js';
 import { encodeQueuedMessage, messageGroupId, updateIdOf } from './message.js';
@@ -131,16 +132,7 @@ describe('createSqsBatchHandler: a failed record comes back soon (fauxqs FIFO, 5
     expect(again.map((r) => [r.messageId, r.attributes.ApproximateReceiveCount])).toEqual([[failedId, '2']]);
     expect(await invoke(handle, queueUrl, again)).toEqual([]);
     expect(handled).toEqual([2, 1]);
-    const attrs = await client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    expect(attrs.Attributes).toMatchObject({
-      ApproximateNumberOfMessages: '0',
-      ApproximateNumberOfMessagesNotVisible: '0',
-    });
+    expect(await queueDepth(client, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   }, 30_000);
 
   it('without `retry` (before the fix) the failed record stays invisible: not back within 8 s', async () => {
