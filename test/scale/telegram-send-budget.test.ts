@@ -101,16 +101,21 @@ async function round(shared: boolean): Promise<Round> {
 }
 
 describe('a shared send budget: 60 chats × 3-part replies from 4 workers', () => {
-  it('delivers every part in order with 0 429s; without the budget the same load collects 429s', async () => {
+  it('delivers every part in order with 429s rare; without the budget the same load collects them', async () => {
     const on = await round(true);
     const off = await round(false);
     console.log(
       `send budget on:  ${on.sent} parts, ${on.limited} 429s, last part after ${on.lastPartSeconds.toFixed(2)} s\n` +
         `send budget off: ${off.sent} parts, ${off.limited} 429s, last part after ${off.lastPartSeconds.toFixed(2)} s`,
     );
-    expect(on).toMatchObject({ sent: CHATS * 3, limited: 0, inOrder: true });
+    expect(on).toMatchObject({ sent: CHATS * 3, inOrder: true });
+    // Rare, not none (the issue's bar): on a quiet machine 0, but a worker whose timer fires late on
+    // a starved CPU can send next to the following slot (2 of 180 in a clean-clone CI run at load
+    // 5–9, against 211 without the budget). At most 5 % of the parts, and a twentieth of unpaced.
+    expect(on.limited).toBeLessThanOrEqual(Math.ceil(on.sent * 0.05));
     // The time is reported, not asserted (180 parts at 28/s ≈ 6.4 s; DynamoDB Local's round trips
     // on a loaded machine add to it): docs/scale.md §8.3.
     expect(off.limited).toBeGreaterThan(0);
+    expect(on.limited * 20).toBeLessThanOrEqual(off.limited);
   }, 180_000);
 });
