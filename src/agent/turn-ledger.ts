@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_EPOCH_MS } from '../core/clock.js';
 import { REQUEST_ID_RE } from '../core/ids.js';
 import { conversationKey, type ConversationKey } from '../core/keys.js';
 import { isFileId } from '../files/ids.js';
@@ -23,8 +24,6 @@ const MAX_STORED_ERROR_CHARS = 8_000;
 const MAX_STORED_ID_CHARS = 256;
 /** Files of one stored result: `send_file` allows 20 per turn (`MAX_FILES_PER_TURN`). */
 const MAX_STORED_FILES = 100;
-/** The largest epoch ms a `Date` holds. */
-const MAX_EPOCH_MS = 8.64e15;
 /** Bytes of a sent file: the Bot API's upload limit is 50 MB; this leaves room. */
 const MAX_STORED_FILE_BYTES = 2 ** 40;
 /** Telegram's caption limit (`MAX_CAPTION_CHARS` of send_file). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { base64Length } from '../../agent/user-content.js';
+import { MAX_EPOCH_MS } from '../../core/clock.js';
 import { SEGMENT_RE, TENANT_RE } from '../../core/ids.js';
 import { MAX_SEND_BYTES } from '../../files/types.js';
 import { SETTING_RE } from '../../sessions/settings.js';
@@ -9,9 +10,6 @@ const id = z.union([
   z.string().regex(SEGMENT_RE, "use an integer or 1–64 characters A-Z, a-z, 0-9, '_' and '-'"),
   z.number().int(),
 ]);
-
-/** The largest epoch a JavaScript `Date` holds, in ms (100,000,000 days after 1970). */
-const MAX_EPOCH_MS = 8.64e15;
 
 /**
  * Message time: ISO-8601 date-time (RFC 3339: years 0000–9999, `Z`, an offset or none) or epoch
