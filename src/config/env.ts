@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedText } from '../core/schema-bounds.js';
 import { DAY_MS } from '../core/clock.js';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import { TENANT_RE } from '../core/ids.js';
@@ -24,12 +25,11 @@ const MAX_TIMEOUT_MS = DAY_MS;
 /** Days usage records are kept: ten years (TTLs and expiry dates stay far inside a JS Date). */
 const MAX_RETENTION_DAYS = 3650;
 
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-const url = z.string().max(MAX_URL_CHARS, `must be at most ${MAX_URL_CHARS} characters`).url();
+const url = boundedText(MAX_URL_CHARS).url();
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
-const csv = text(MAX_VALUE_CHARS).transform((v) =>
+const csv = boundedText(MAX_VALUE_CHARS).transform((v) =>
   v
     .split(',')
     .map((s) => s.trim())
@@ -58,14 +58,14 @@ export const ENV_SCHEMA = z.object({
   /** Default: `warn` in the terminal chat, `info` in servers and Lambda. */
   OMNICLOUD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   /** Embedded storage and per-tenant workspaces live here. */
-  OMNICLOUD_DATA_DIR: text(MAX_PATH_CHARS).min(1).default('./.data'),
+  OMNICLOUD_DATA_DIR: boundedText(MAX_PATH_CHARS).min(1).default('./.data'),
   /**
    * Where each tenant's agent runs (cwd with its skills, the binary's config dir, home, temp):
    * `<dir>/<tenant>/…`. Default `<OMNICLOUD_DATA_DIR>/tenants`. Disposable: history lives in storage.
    */
-  OMNICLOUD_WORKSPACE_DIR: text(MAX_PATH_CHARS).min(1).optional(),
+  OMNICLOUD_WORKSPACE_DIR: boundedText(MAX_PATH_CHARS).min(1).optional(),
   /** Agent configuration folder (agents.json, mcp.json, skills/, system_prompt.md). */
-  OMNICLOUD_CONFIG_DIR: text(MAX_PATH_CHARS).min(1).optional(),
+  OMNICLOUD_CONFIG_DIR: boundedText(MAX_PATH_CHARS).min(1).optional(),
   /** `sqlite` (embedded, default) or `cloud` (S3 + DynamoDB). */
   OMNICLOUD_STORAGE: z.enum(['sqlite', 'cloud']).default('sqlite'),
   /** Force the offline demo model even when credentials are present. */
@@ -77,13 +77,13 @@ export const ENV_SCHEMA = z.object({
     .regex(TENANT_RE, "must be a tenant id: 1–32 characters a-z, 0-9 and '-' (not at the ends)")
     .default('default'),
   /** Tenants file (YAML/JSON; docs/tenants.md). Unset: one tenant (OMNICLOUD_TENANT) from these variables. */
-  OMNICLOUD_TENANTS_FILE: text(MAX_PATH_CHARS).min(1).optional(),
+  OMNICLOUD_TENANTS_FILE: boundedText(MAX_PATH_CHARS).min(1).optional(),
   /**
    * The webhook ingress Lambda's tenant routes (its zip carries no tenants file): compact JSON
    * `{"<tenant>":{"botToken":{"ssm":"…"},"webhookSecret":{"ssm":"…"},"allowedUsers":[…]}}` with
    * secret references only. Unset: the single tenant from TELEGRAM_BOT_TOKEN / TELEGRAM_WEBHOOK_SECRET.
    */
-  OMNICLOUD_TELEGRAM_TENANTS: text(MAX_VALUE_CHARS).min(1).optional(),
+  OMNICLOUD_TELEGRAM_TENANTS: boundedText(MAX_VALUE_CHARS).min(1).optional(),
   /** Days usage records and counters are kept after their period ends (default 400). */
   OMNICLOUD_USAGE_RETENTION_DAYS: z.coerce.number().int().positive().max(MAX_RETENTION_DAYS).optional(),
   /**
@@ -93,9 +93,9 @@ export const ENV_SCHEMA = z.object({
    */
   OMNICLOUD_USAGE_SHARDS: z.coerce.number().int().min(1).max(24).optional(),
   /** CloudWatch namespace of the EMF metrics the Lambda functions emit (turns, cost, dedupe hits). */
-  OMNICLOUD_METRICS_NAMESPACE: text(255).min(1).default('OmniCloud'),
+  OMNICLOUD_METRICS_NAMESPACE: boundedText(255).min(1).default('OmniCloud'),
   /** PATH handed to the agent's tools (Bash, stdio MCP servers). */
-  PATH: text(MAX_VALUE_CHARS).default('/usr/local/bin:/usr/bin:/bin'),
+  PATH: boundedText(MAX_VALUE_CHARS).default('/usr/local/bin:/usr/bin:/bin'),
 
   // Agent turn limits (a turn must fit a worker's time budget).
   OMNICLOUD_TURN_TIMEOUT_MS: timeoutMs(MAX_TIMEOUT_MS).default(600_000),
@@ -138,35 +138,35 @@ export const ENV_SCHEMA = z.object({
   OMNICLOUD_DISALLOWED_TOOLS: csv.optional(),
 
   // Model provider: Anthropic API (key, optional compatible base URL) or Amazon Bedrock.
-  ANTHROPIC_API_KEY: text(MAX_SECRET_CHARS).optional(),
-  ANTHROPIC_AUTH_TOKEN: text(MAX_SECRET_CHARS).optional(),
+  ANTHROPIC_API_KEY: boundedText(MAX_SECRET_CHARS).optional(),
+  ANTHROPIC_AUTH_TOKEN: boundedText(MAX_SECRET_CHARS).optional(),
   ANTHROPIC_BASE_URL: url.optional(),
-  ANTHROPIC_MODEL: text(MAX_NAME_CHARS).optional(),
-  ANTHROPIC_DEFAULT_HAIKU_MODEL: text(MAX_NAME_CHARS).optional(),
-  ANTHROPIC_DEFAULT_SONNET_MODEL: text(MAX_NAME_CHARS).optional(),
-  ANTHROPIC_DEFAULT_OPUS_MODEL: text(MAX_NAME_CHARS).optional(),
+  ANTHROPIC_MODEL: boundedText(MAX_NAME_CHARS).optional(),
+  ANTHROPIC_DEFAULT_HAIKU_MODEL: boundedText(MAX_NAME_CHARS).optional(),
+  ANTHROPIC_DEFAULT_SONNET_MODEL: boundedText(MAX_NAME_CHARS).optional(),
+  ANTHROPIC_DEFAULT_OPUS_MODEL: boundedText(MAX_NAME_CHARS).optional(),
   CLAUDE_CODE_USE_BEDROCK: bool.default(false),
   ANTHROPIC_BEDROCK_BASE_URL: url.optional(),
-  AWS_REGION: text(MAX_NAME_CHARS).optional(),
-  AWS_ACCESS_KEY_ID: text(MAX_SECRET_CHARS).optional(),
-  AWS_SECRET_ACCESS_KEY: text(MAX_SECRET_CHARS).optional(),
-  AWS_SESSION_TOKEN: text(MAX_SECRET_CHARS).optional(),
-  AWS_PROFILE: text(MAX_NAME_CHARS).optional(),
-  AWS_SHARED_CREDENTIALS_FILE: text(MAX_PATH_CHARS).optional(),
-  AWS_BEARER_TOKEN_BEDROCK: text(MAX_SECRET_CHARS).optional(),
+  AWS_REGION: boundedText(MAX_NAME_CHARS).optional(),
+  AWS_ACCESS_KEY_ID: boundedText(MAX_SECRET_CHARS).optional(),
+  AWS_SECRET_ACCESS_KEY: boundedText(MAX_SECRET_CHARS).optional(),
+  AWS_SESSION_TOKEN: boundedText(MAX_SECRET_CHARS).optional(),
+  AWS_PROFILE: boundedText(MAX_NAME_CHARS).optional(),
+  AWS_SHARED_CREDENTIALS_FILE: boundedText(MAX_PATH_CHARS).optional(),
+  AWS_BEARER_TOKEN_BEDROCK: boundedText(MAX_SECRET_CHARS).optional(),
   /** The original's dedicated Bedrock credentials (win over the role's when set). */
-  BEDROCK_ACCESS_KEY_ID: text(MAX_SECRET_CHARS).optional(),
-  BEDROCK_SECRET_ACCESS_KEY: text(MAX_SECRET_CHARS).optional(),
+  BEDROCK_ACCESS_KEY_ID: boundedText(MAX_SECRET_CHARS).optional(),
+  BEDROCK_SECRET_ACCESS_KEY: boundedText(MAX_SECRET_CHARS).optional(),
 
   // Cloud storage.
-  SESSION_BUCKET: text(MAX_NAME_CHARS).optional(),
-  SESSION_TABLE: text(MAX_NAME_CHARS).optional(),
+  SESSION_BUCKET: boundedText(MAX_NAME_CHARS).optional(),
+  SESSION_TABLE: boundedText(MAX_NAME_CHARS).optional(),
   AWS_ENDPOINT_URL_S3: url.optional(),
   AWS_ENDPOINT_URL_DYNAMODB: url.optional(),
 
   // Telegram.
-  TELEGRAM_BOT_TOKEN: text(MAX_SECRET_CHARS).optional(),
-  TELEGRAM_WEBHOOK_SECRET: text(MAX_SECRET_CHARS).optional(),
+  TELEGRAM_BOT_TOKEN: boundedText(MAX_SECRET_CHARS).optional(),
+  TELEGRAM_WEBHOOK_SECRET: boundedText(MAX_SECRET_CHARS).optional(),
   TELEGRAM_API_ROOT: url.optional(),
   TELEGRAM_ALLOWED_USERS: userIds.optional(),
   /** Groups without Topics: `ignore` (default) or `respond` (the whole group is one conversation). */
@@ -191,9 +191,9 @@ export const ENV_SCHEMA = z.object({
   OMNICLOUD_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
 
   // Queue (AWS).
-  QUEUE_URL: text(MAX_NAME_CHARS).optional(),
+  QUEUE_URL: boundedText(MAX_NAME_CHARS).optional(),
   /** DynamoDB table of the webhook ingress's idempotency records (update_id dedupe), AWS only. */
-  DEDUPE_TABLE: text(MAX_NAME_CHARS).optional(),
+  DEDUPE_TABLE: boundedText(MAX_NAME_CHARS).optional(),
   AWS_ENDPOINT_URL_SQS: url.optional(),
 
   // Schedules on AWS (docs/schedules.md): the EventBridge Scheduler target of the schedule sync.
@@ -218,26 +218,26 @@ export const ENV_SCHEMA = z.object({
 
   // Agent HTTP API.
   API_AUTH_MODE: z.enum(['token', 'iam']).default('token'),
-  API_AUTH_TOKEN: text(MAX_SECRET_CHARS).optional(),
+  API_AUTH_TOKEN: boundedText(MAX_SECRET_CHARS).optional(),
   /** Tenants the API token (or IAM caller) may address: comma-separated ids, or `*` for all. Default: OMNICLOUD_TENANT. */
   API_AUTH_TENANTS: csv.optional(),
   /**
    * Single-tenant mode: the token of `POST /v1/events/<OMNICLOUD_TENANT>` (Bearer, or the password of
    * an SNS subscription URL's Basic credentials). Unset: the alert endpoint is off. docs/events.md.
    */
-  OMNICLOUD_EVENTS_TOKEN: text(MAX_SECRET_CHARS).optional(),
+  OMNICLOUD_EVENTS_TOKEN: boundedText(MAX_SECRET_CHARS).optional(),
   /** Heartbeat of a streamed `POST /v1/chat` (an SSE `: ping` comment), in ms. */
   API_SSE_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(300_000).default(15_000),
 
   // Secrets in AWS: NAMES of SSM SecureString parameters (or `/aws/reference/secretsmanager/<id>`),
   // resolved at cold start by config/secrets.ts into the variable of the same name without `_PARAM`.
-  TELEGRAM_BOT_TOKEN_PARAM: text(MAX_NAME_CHARS).optional(),
-  TELEGRAM_WEBHOOK_SECRET_PARAM: text(MAX_NAME_CHARS).optional(),
-  API_AUTH_TOKEN_PARAM: text(MAX_NAME_CHARS).optional(),
-  ANTHROPIC_API_KEY_PARAM: text(MAX_NAME_CHARS).optional(),
-  BEDROCK_ACCESS_KEY_ID_PARAM: text(MAX_NAME_CHARS).optional(),
-  BEDROCK_SECRET_ACCESS_KEY_PARAM: text(MAX_NAME_CHARS).optional(),
-  AWS_BEARER_TOKEN_BEDROCK_PARAM: text(MAX_NAME_CHARS).optional(),
+  TELEGRAM_BOT_TOKEN_PARAM: boundedText(MAX_NAME_CHARS).optional(),
+  TELEGRAM_WEBHOOK_SECRET_PARAM: boundedText(MAX_NAME_CHARS).optional(),
+  API_AUTH_TOKEN_PARAM: boundedText(MAX_NAME_CHARS).optional(),
+  ANTHROPIC_API_KEY_PARAM: boundedText(MAX_NAME_CHARS).optional(),
+  BEDROCK_ACCESS_KEY_ID_PARAM: boundedText(MAX_NAME_CHARS).optional(),
+  BEDROCK_SECRET_ACCESS_KEY_PARAM: boundedText(MAX_NAME_CHARS).optional(),
+  AWS_BEARER_TOKEN_BEDROCK_PARAM: boundedText(MAX_NAME_CHARS).optional(),
 });
 
 export type AppEnv = z.infer<typeof ENV_SCHEMA>;

@@ -16,3 +16,8 @@ export function boundedRecord<K extends z.core.$ZodRecordKey, V extends z.ZodTyp
     .refine((record) => Object.keys(record).length <= maxKeys, `at most ${maxKeys} entries`)
     .meta({ maxProperties: maxKeys });
 }
+
+/** A string of at most `max` characters, with the message every boundary uses for it. */
+export function boundedText(max: number) {
+  return z.string().max(max, `must be at most ${max} characters`);
+}

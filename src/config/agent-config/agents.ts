@@ -2,7 +2,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentDefinition } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
-import { boundedRecord } from '../../core/schema-bounds.js';
+import { boundedRecord, boundedText } from '../../core/schema-bounds.js';
 import { errnoCode, fieldPath, isNotFound, readJsonFile, type IssueList } from './issues.js';
 import {
   MAX_AGENTS,
@@ -78,7 +78,7 @@ export const AGENT_SCHEMA = z.strictObject({
     .min(1, 'must be a path relative to the config folder')
     .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`),
   tools: z
-    .array(z.string().max(MAX_KEY_CHARS, `must be at most ${MAX_KEY_CHARS} characters`))
+    .array(boundedText(MAX_KEY_CHARS))
     .max(MAX_LIST_ITEMS, `must list at most ${MAX_LIST_ITEMS} tools`)
     .optional(),
   model: z

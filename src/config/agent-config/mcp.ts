@@ -5,7 +5,7 @@ import type {
   McpStdioServerConfig,
 } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
-import { boundedRecord } from '../../core/schema-bounds.js';
+import { boundedRecord, boundedText } from '../../core/schema-bounds.js';
 import { hasReference, interpolate, type EnvRecord } from './interpolate.js';
 import { fieldPath, readJsonFile, type IssueList } from './issues.js';
 import {
@@ -37,11 +37,7 @@ const common = {
     .max(MAX_MCP_TIMEOUT_MS, `must be at most ${MAX_MCP_TIMEOUT_MS} ms (a day)`)
     .optional(),
 };
-const stringMap = boundedRecord(
-  z.string().max(MAX_KEY_CHARS),
-  z.string().max(MAX_VALUE_CHARS, `must be at most ${MAX_VALUE_CHARS} characters`),
-  MAX_LIST_ITEMS,
-);
+const stringMap = boundedRecord(z.string().max(MAX_KEY_CHARS), boundedText(MAX_VALUE_CHARS), MAX_LIST_ITEMS);
 
 const remoteSchema = z.strictObject({
   ...common,
@@ -60,7 +56,7 @@ const stdioSchema = z.strictObject({
     .min(1, 'must be a non-empty command')
     .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`),
   args: z
-    .array(z.string().max(MAX_VALUE_CHARS, `must be at most ${MAX_VALUE_CHARS} characters`))
+    .array(boundedText(MAX_VALUE_CHARS))
     .max(MAX_LIST_ITEMS, `must list at most ${MAX_LIST_ITEMS} arguments`)
     .optional(),
   env: stringMap.optional(),

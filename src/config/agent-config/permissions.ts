@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedText } from '../../core/schema-bounds.js';
 import { DEFAULT_PERMISSIONS } from '../../approvals/defaults.js';
 import type { PermissionsConfig } from '../../approvals/permissions.js';
 import { mcpName, parseRule, SPECIFIER_TOOLS } from '../../approvals/rules.js';
@@ -11,7 +12,7 @@ export const MAX_RULES_PER_LIST = 500;
 export const MAX_RULE_CHARS = 1000;
 
 const ruleList = z
-  .array(z.string().max(MAX_RULE_CHARS, `must be at most ${MAX_RULE_CHARS} characters`))
+  .array(boundedText(MAX_RULE_CHARS))
   .max(MAX_RULES_PER_LIST, `must hold at most ${MAX_RULES_PER_LIST} rules`);
 /** permissions.json. */
 export const PERMISSIONS_FILE_SCHEMA = z.strictObject({

@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { boundedRecord } from '../../core/schema-bounds.js';
+import { boundedRecord, boundedText } from '../../core/schema-bounds.js';
 import { MAX_COMMENT_CHARS, MAX_KEY_CHARS, MAX_LIST_ITEMS } from './limits.js';
 import { errnoCode, isNotFound, type IssueList } from './issues.js';
 import { NAME_RE, NAME_RULE } from './names.js';
@@ -29,7 +29,7 @@ const SAFE_PATH_RE = /^[A-Za-z0-9._/-]+$/;
 
 /** The frontmatter of a SKILL.md (after `allowed-tools` is read). */
 export const SKILL_FRONTMATTER_SCHEMA = z.strictObject({
-  name: z.string().max(MAX_KEY_CHARS, `must be at most ${MAX_KEY_CHARS} characters`),
+  name: boundedText(MAX_KEY_CHARS),
   description: z
     .string()
     .trim()
