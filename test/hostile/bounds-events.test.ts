@@ -81,6 +81,18 @@ const dotted = (path: string, format: Format): string => {
   return format === 'cloudwatch' ? p.replace(/^Message\.?/, '') : p;
 };
 
+/** The real event routes over a memory claim store, queueing through the wire format into `queued`. */
+function eventApp(clock: ManualClock, queued: QueuedMessage[]) {
+  return eventRoutes({
+    tenants: () => ({ tokens: [TOKEN], routes }),
+    claims: createMemoryClaimStore({ clock }),
+    queue: { enqueue: async (item) => void queued.push(decodeQueuedMessage(encodeQueuedMessage(item))) },
+    logger: silentLogger,
+    snsUrlPolicy: localUrlPolicy,
+    clock,
+  });
+}
+
 describe('bounds: events → route → queue → worker', () => {
   let h: WorkerHarness;
   let sns: SnsFixture;
@@ -103,13 +115,7 @@ describe('bounds: events → route → queue → worker', () => {
   it('regression: a fractional epoch-ms time is an accepted event that queues (was a 503: occurredAt not an integer)', async () => {
     const clock = new ManualClock(Date.parse('2026-12-02T04:00:00Z'));
     const queued: QueuedMessage[] = [];
-    const app = eventRoutes({
-      tenants: () => ({ tokens: [TOKEN], routes }),
-      claims: createMemoryClaimStore({ clock }),
-      queue: { enqueue: async (item) => void queued.push(decodeQueuedMessage(encodeQueuedMessage(item))) },
-      logger: silentLogger,
-      clock,
-    });
+    const app = eventApp(clock, queued);
     const res = await app.request('/acme', {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}` },
@@ -124,14 +130,7 @@ describe('bounds: events → route → queue → worker', () => {
     const crashes = watchCrashes();
     const clock = new ManualClock(Date.parse('2026-12-02T04:00:00Z'));
     const queued: QueuedMessage[] = [];
-    const app = eventRoutes({
-      tenants: () => ({ tokens: [TOKEN], routes }),
-      claims: createMemoryClaimStore({ clock }),
-      queue: { enqueue: async (item) => void queued.push(decodeQueuedMessage(encodeQueuedMessage(item))) },
-      logger: silentLogger,
-      snsUrlPolicy: localUrlPolicy,
-      clock,
-    });
+    const app = eventApp(clock, queued);
     let accepted = 0;
     let refused = 0;
     const cases = fc.oneof(
