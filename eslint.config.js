@@ -28,6 +28,10 @@ const LAYERS = {
     forbidden: [...TOP, 'sessions', 'usage', 'server'],
     why: 'telegram/ declares the interfaces it needs (worker-types.ts) and the app fills them',
   },
+  server: {
+    forbidden: [...TOP, 'console'],
+    why: 'server/ is the API; the console is a face on it, mounted by app/',
+  },
   app: { forbidden: ['cli', 'entry'], why: 'app/ is the composition root; cli/ and entry/ sit on it' },
   cli: { forbidden: ['entry'], why: 'entry/ files are process entry points; nothing imports them' },
   entry: { forbidden: [], why: 'entry/ may import anything' },
@@ -39,7 +43,7 @@ function layerRules(folder, { forbidden, why }, extra = {}) {
   const regex = `^(\\.\\./)+(${names.join('|')})(/|$)`;
   const message = `${why} (layer rule in eslint.config.js)`;
   return {
-    files: [`src/${folder}/**/*.ts`],
+    files: [`src/${folder}/**/*.{ts,tsx}`],
     ...extra,
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex, message }] }],
@@ -73,6 +77,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: globals.node } },
+  // The console's browser script (bundled by scripts/build-console.ts): the DOM, not Node.
+  { files: ['src/console/client/**/*.ts'], languageOptions: { globals: globals.browser } },
   { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     rules: {

@@ -56,3 +56,13 @@ export function buildApiAuth(env: AppEnv, tenants: ResolvedTenants): ApiAuth {
   if (issues.length > 0) throw new ConfigError(issues);
   return createTokenAuth(grants);
 }
+
+/**
+ * The tokens a browser may sign in to the console with: the API's bearer tokens (after
+ * `buildApiAuth` checked them). None in IAM mode: the console is served only with token auth.
+ */
+export function consoleGrants(env: AppEnv, tenants: ResolvedTenants): TokenGrant[] | undefined {
+  if (env.API_AUTH_MODE === 'iam') return undefined;
+  if (tenants.source !== null) return tokenGrants(tenants);
+  return [{ token: env.API_AUTH_TOKEN ?? '', tenants: tenantScopeFromEnv(env), label: 'env' }];
+}

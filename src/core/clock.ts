@@ -6,7 +6,8 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export const HOUR_MS = 60 * 60 * 1000;
+export const DAY_MS = 24 * HOUR_MS;
 /**
  * The largest epoch a JavaScript `Date` holds, in ms (100,000,000 days after 1970): a time past it
  * is an Invalid Date (`toISOString` throws). Wire formats bound their epoch fields by it.

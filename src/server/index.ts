@@ -16,7 +16,14 @@ export {
   type TokenGrant,
 } from './auth.js';
 export type { ApiEnv } from './context.js';
-export { ApiError, type ApiErrorBody, type ApiFieldIssue } from './errors.js';
+export {
+  ApiError,
+  errorReply,
+  forbidden,
+  unauthorized,
+  type ApiErrorBody,
+  type ApiFieldIssue,
+} from './errors.js';
 export { approvalJson } from './routes/approval-list.js';
 export { APPROVAL_REQUEST, type ApprovalReader } from './routes/approvals.js';
 export { CHAT_REQUEST, MAX_ATTACHMENTS, acceptsEventStream, type ChatRequest } from './routes/chat.js';

@@ -1,0 +1,2 @@
+/** The chat page's live parts. */
+export function initChat(): void {}

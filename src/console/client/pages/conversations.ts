@@ -1,0 +1,2 @@
+/** The conversations page's live parts. */
+export function initConversations(): void {}

@@ -1,0 +1,2 @@
+/** The login page's live parts. */
+export function initLogin(): void {}

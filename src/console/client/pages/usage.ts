@@ -1,0 +1,2 @@
+/** The usage page's live parts. */
+export function initUsage(): void {}
