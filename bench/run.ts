@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- <name> [args…]]`: runs one benchmark (`runner`, `sessions`, `warm`, `ingress`, `scale`, `live`, `approvals`, `attachments`, `proactive`, `conversations`, `usage`) or all
+ * `npm run bench [-- <name> [args…]]`: runs one benchmark (`runner`, `sessions`, `warm`, `ingress`, `scale`, `live`, `approvals`, `attachments`, `proactive`, `conversations`, `usage`, `console`) or all
  * of them, each in its own process so their memory figures do not mix. Each ends with one JSON
  * line; method and results are in docs/benchmarks.md.
  */
@@ -18,6 +18,7 @@ const BENCHES = [
   'proactive',
   'conversations',
   'usage',
+  'console',
 ] as const;
 const [name, ...args] = process.argv.slice(2);
 
