@@ -105,7 +105,10 @@ export function splitTurns(entries: readonly SessionStoreEntry[]): SessionStoreE
 }
 
 /** Each turn's cost: the session's cost shared by weighted tokens (`undefined` when it cannot be). */
-export function turnCosts(weights: readonly number[], sessionCostUsd: number | undefined): Array<number | undefined> {
+export function turnCosts(
+  weights: readonly number[],
+  sessionCostUsd: number | undefined,
+): Array<number | undefined> {
   const total = weights.reduce((sum, w) => sum + w, 0);
   if (sessionCostUsd === undefined || !(total > 0)) return weights.map(() => undefined);
   return weights.map((w) => (sessionCostUsd * w) / total);
@@ -131,7 +134,10 @@ export function buildTranscriptModel(
   }
   if (!main) return { turns: null, subagentsByCall, unlinked: streams };
 
-  const segments = splitTurns(main).map((entries) => ({ read: readTranscript(entries), own: tokensOf(entries) }));
+  const segments = splitTurns(main).map((entries) => ({
+    read: readTranscript(entries),
+    own: tokensOf(entries),
+  }));
   for (const { read } of segments) {
     for (const [call, result] of read.results) {
       const stream = result.agentId === undefined ? undefined : byName.get(`agent-${result.agentId}`);

@@ -17,7 +17,10 @@ const load = (name: string): SessionStoreEntry[] =>
 const real = {
   transcripts: [
     { subpath: null, entries: load('real-main.jsonl') },
-    { subpath: 'subagents/agent-a170c9b403c81220d', entries: load('real-subagents_agent-a170c9b403c81220d.jsonl') },
+    {
+      subpath: 'subagents/agent-a170c9b403c81220d',
+      entries: load('real-subagents_agent-a170c9b403c81220d.jsonl'),
+    },
   ],
 };
 
@@ -26,8 +29,17 @@ const html = (exported: Parameters<typeof TranscriptView>[0]['exported'], costUs
 
 let uuid = 0;
 const user = (text: string): SessionStoreEntry =>
-  ({ type: 'user', uuid: `u${++uuid}`, timestamp: '2026-11-20T08:30:00.000Z', message: { role: 'user', content: text } }) as SessionStoreEntry;
-const assistant = (id: string, content: unknown[], usage = { input_tokens: 100, output_tokens: 10 }): SessionStoreEntry =>
+  ({
+    type: 'user',
+    uuid: `u${++uuid}`,
+    timestamp: '2026-11-20T08:30:00.000Z',
+    message: { role: 'user', content: text },
+  }) as SessionStoreEntry;
+const assistant = (
+  id: string,
+  content: unknown[],
+  usage = { input_tokens: 100, output_tokens: 10 },
+): SessionStoreEntry =>
   ({
     type: 'assistant',
     uuid: `a${++uuid}`,
@@ -80,9 +92,15 @@ describe('TranscriptView', () => {
   it('renders the real session: turns with cost, messages, folded tool calls, the subagent under its call', () => {
     const out = html(real, 0.5);
     expect(out).toContain('<section class="turn" aria-label="Turn 1">');
-    expect(out).toMatch(/Turn 1<span class="turn-facts"> · [\d,]+ in · [\d,]+ out tokens · \$0\.\d{4}<\/span>/);
-    expect(out).toContain('<details class="tool failed"><summary><span class="tool-name">Bash</span> · echo hello');
-    expect(out).toMatch(/<details class="tool"><summary><span class="tool-name">Agent<\/span>[^]*?<details class="subagent"><summary>Subagent agent-a170c9b403c81220d · researcher · Ask researcher/);
+    expect(out).toMatch(
+      /Turn 1<span class="turn-facts"> · [\d,]+ in · [\d,]+ out tokens · \$0\.\d{4}<\/span>/,
+    );
+    expect(out).toContain(
+      '<details class="tool failed"><summary><span class="tool-name">Bash</span> · echo hello',
+    );
+    expect(out).toMatch(
+      /<details class="tool"><summary><span class="tool-name">Agent<\/span>[^]*?<details class="subagent"><summary>Subagent agent-a170c9b403c81220d · researcher · Ask researcher/,
+    );
     expect(out).toContain('<time datetime="2026-11-20T08:30:00.000Z">2026-11-20 08:30:00 UTC</time>');
     expect(out).toContain('Attached <strong>');
     expect(htmlFindings(out)).toEqual([]);
@@ -104,7 +122,12 @@ describe('TranscriptView', () => {
             user(hostile),
             assistant('m1', [
               { type: 'text', text: hostile },
-              { type: 'tool_use', id: 't1', name: '<img src=x onerror=alert(1)>', input: { command: 'cat evil\u202Etxt.exe <script>' } },
+              {
+                type: 'tool_use',
+                id: 't1',
+                name: '<img src=x onerror=alert(1)>',
+                input: { command: 'cat evil\u202Etxt.exe <script>' },
+              },
             ]),
             toolResult('t1', '<script>alert(2)</script>\u0000 ![b](http://127.0.0.1:9/beacon)'),
             assistant('m2', [{ type: 'thinking', thinking: '<img src=x onerror=alert(3)>' }]),

@@ -3,7 +3,12 @@ import { formatTime, TOOL_TEXT_MAX_CHARS } from '../../conversations/markdown/in
 import type { Part, ReadTranscript, TranscriptItem } from '../../conversations/markdown/types.js';
 import type { ConversationExport } from '../../sessions/conversation-view.js';
 import { renderMarkdown } from './markdown.js';
-import { buildTranscriptModel, type SubagentStream, type Tokens, type TranscriptModel } from './transcript-model.js';
+import {
+  buildTranscriptModel,
+  type SubagentStream,
+  type Tokens,
+  type TranscriptModel,
+} from './transcript-model.js';
 import { inertText } from './untrusted.js';
 
 /**
@@ -168,7 +173,9 @@ function Item(props: { item: TranscriptItem; read: ReadTranscript; ctx: Context 
     case 'command_output':
       return (
         <details class="event">
-          <summary>{item.kind === 'compact_summary' ? 'Summary the conversation continued from' : 'Command output'}</summary>
+          <summary>
+            {item.kind === 'compact_summary' ? 'Summary the conversation continued from' : 'Command output'}
+          </summary>
           <Literal text={item.text} label={item.kind === 'compact_summary' ? 'summary' : 'command output'} />
         </details>
       );
@@ -194,7 +201,10 @@ function tokenLine(t: Tokens): string {
 }
 
 /** The transcript of one session (main stream in turns, subagents folded under their calls). */
-export function TranscriptView(props: { exported: Pick<ConversationExport, 'transcripts'>; costUsd?: number }) {
+export function TranscriptView(props: {
+  exported: Pick<ConversationExport, 'transcripts'>;
+  costUsd?: number;
+}) {
   const model = buildTranscriptModel(props.exported, props.costUsd);
   const ctx: Context = { model, shown: new Set() };
   if (model.turns === null) {
