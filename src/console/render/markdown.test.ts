@@ -46,6 +46,8 @@ describe('renderMarkdown: hostile input stays text', () => {
     '[x][r]\n\n[r]: javascript:alert(1)',
     '[x][r]\n\n[r]: data:text/html,x',
     '[x]\n\n[x]: vbscript:y',
+    '[empty]()',
+    '[empty](<>)',
   ])('no link for %j', (input) => {
     const html = renderMarkdown(input);
     expect(html).not.toContain('<a ');

@@ -16,6 +16,24 @@ const md = new MarkdownIt({ html: false, linkify: false, typographer: false, bre
 // `java&#x09;script:` and ` javascript:` all fail this allow-list.
 md.validateLink = (url) => SAFE_LINK.test(url);
 
+// A link whose address failed the check keeps its text but gets no anchor (markdown-it would
+// otherwise emit `href=""`, e.g. for `[a]()`).
+md.core.ruler.push('drop_empty_links', (state) => {
+  for (const block of state.tokens) {
+    if (!block.children) continue;
+    const dropped: boolean[] = [];
+    block.children = block.children.filter((token) => {
+      if (token.type === 'link_open') {
+        const drop = !token.attrGet('href');
+        dropped.push(drop);
+        return !drop;
+      }
+      if (token.type === 'link_close') return !dropped.pop();
+      return true;
+    });
+  }
+});
+
 const defaultLinkOpen =
   md.renderer.rules.link_open ??
   ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
