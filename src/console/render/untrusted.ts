@@ -12,5 +12,5 @@ const codePoint = (ch: string): string =>
  * removed. HTML escaping is the renderer's job (hono/jsx escapes every interpolation).
  */
 export function inertText(text: string): string {
-  return text.replace(BIDI_CONTROLS, codePoint).replace(/\u0000/g, '');
+  return text.replace(BIDI_CONTROLS, codePoint).replaceAll('\u0000', '');
 }
