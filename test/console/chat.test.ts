@@ -92,6 +92,16 @@ describe('chat page (real binary, offline demo model, Chromium)', () => {
     expect(await page.locator('#turns .answer').last().textContent()).toContain('hi-from-bash');
   }, 90_000);
 
+  it('shows a subagent call as a line naming the subagent, with its report in the answer', async () => {
+    await newConversation();
+    await send('ask subagent general-purpose: count the open incidents');
+    const block = await finished();
+    const line = block.locator('li.tool', { hasText: '→ subagent general-purpose' });
+    expect(await line.locator('.tool-name').textContent()).toBe('Agent');
+    expect(await line.getAttribute('class')).toBe('tool ok');
+    expect(await block.locator('.answer').textContent()).toContain('count the open incidents');
+  }, 90_000);
+
   it('asks inline before a state-changing tool call; Allow once runs it and its output appears', async () => {
     await newConversation();
     const marker = join(tmpdir(), `console-approve-${Date.now()}`);
@@ -130,13 +140,48 @@ describe('chat page (real binary, offline demo model, Chromium)', () => {
     await expect.poll(() => page.locator('#chat-status').textContent()).toMatch(/Stopping…|Stopped\./);
     await turn.locator('.turn-note', { hasText: 'Stopped.' }).waitFor({ timeout: 10_000 });
     const stoppedMs = Date.now() - started;
-    expect(stoppedMs).toBeLessThan(5_000);
+    expect(stoppedMs).toBeLessThan(6_000);
     expect(await words(turn.locator('.answer'))).toBeLessThan(3000);
     console.log(`[chat.test] Stop → stopped result in ${stoppedMs} ms`);
     const next = await send('are you still there?');
     await finished();
     expect(await next.locator('.answer').textContent()).toContain('are you still there?');
   }, 90_000);
+
+  it('a stream cut before the result says so; "Get the answer" re-sends with the same request id and the turn ran once', async () => {
+    const chat = await newConversation();
+    // The real answer, cut before its result event (as a dropped connection leaves it).
+    await page.route(
+      '**/v1/chat',
+      async (route) => {
+        const real = await route.fetch();
+        const body = await real.text();
+        await route.fulfill({ response: real, body: body.slice(0, body.indexOf('event: result')) });
+      },
+      { times: 1 },
+    );
+    const turn = await send('stream 5 words');
+    await turn.getByRole('alert').filter({ hasText: 'connection was lost' }).waitFor({ timeout: 60_000 });
+    expect(await words(turn.locator('.answer').first())).toBe(5);
+    await turn.getByRole('button', { name: 'Get the answer' }).click();
+    const block = await finished();
+    expect(await words(block.locator('.answer'))).toBe(5);
+    const listed = await page.request.get(`/v1/conversations/default/${chat}/main`);
+    expect(((await listed.json()) as { conversation: { turns: number } }).conversation.turns).toBe(1);
+  }, 90_000);
+
+  it('shows the API refusing a file and gives the message and its files back', async () => {
+    await newConversation();
+    await page
+      .getByLabel('Attach files')
+      .setInputFiles({ name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) });
+    const turn = await send('read this');
+    await turn.getByRole('alert').filter({ hasText: 'empty.txt is empty' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByLabel('Message').inputValue()).toBe('read this');
+    expect(await page.locator('#chips li', { hasText: 'empty.txt' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Remove empty.txt' }).click();
+    expect(await page.locator('#chips li').count()).toBe(0);
+  }, 60_000);
 
   it('sends files picked in the file input and dropped on the conversation; the model is shown them', async () => {
     await newConversation();
@@ -186,10 +231,10 @@ describe('chat page (real binary, offline demo model, Chromium)', () => {
     expect(await readFile((await download.path())!, 'utf8')).toBe('host,cpu\nweb-1,97\n');
   }, 120_000);
 
-  it('renders a hostile answer inert: no dialog, no image, no script, no javascript: link', async () => {
+  it('renders a hostile answer inert: no dialog, no image, no script, no javascript: link, bidi shown', async () => {
     await newConversation();
     const hostile =
-      'quote this <img src=x onerror=alert(1)> <script>alert(2)</script> [x](javascript:alert(3))';
+      'quote this <img src=x onerror=alert(1)> <script>alert(2)</script> [x](javascript:alert(3)) invoice\u202Efdp.exe';
     const turn = await send(hostile);
     const block = await finished();
     const check = async (scope: Locator): Promise<void> => {
@@ -198,6 +243,9 @@ describe('chat page (real binary, offline demo model, Chromium)', () => {
     };
     expect(await block.locator('.answer').textContent()).toContain('<img src=x onerror=alert(1)>');
     await check(turn);
+    const shown = (await turn.textContent()) ?? '';
+    expect(shown).toContain('invoice[U+202E]fdp.exe');
+    expect(shown).not.toContain('\u202E');
     await page.reload();
     await check(page.locator('#turns'));
     expect(await page.locator('#turns .answer').last().textContent()).toContain('onerror=alert(1)');

@@ -65,6 +65,9 @@ export function wireApproval(
       } else {
         box.classList.add('decided');
         box.querySelector('.approval-actions')?.remove();
+        // The focused button is gone: keep keyboard focus on the request, not the page's start.
+        box.tabIndex = -1;
+        box.focus();
       }
     });
   }

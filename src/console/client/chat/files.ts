@@ -14,12 +14,13 @@ export class FileTray {
     private readonly announce: (text: string) => void,
   ) {}
 
-  add(files: Iterable<File>): void {
+  /** Adds files to the tray (`announce`: say so in the status line). */
+  add(files: Iterable<File>, announce = true): void {
     const added = [...files];
     if (added.length === 0) return;
     this.files.push(...added);
     this.render();
-    this.announce(`Attached ${added.map((f) => f.name).join(', ')}.`);
+    if (announce) this.announce(`Attached ${added.map((f) => f.name).join(', ')}.`);
   }
 
   /** The files for the message being sent; the tray is empty afterwards. */

@@ -1,4 +1,4 @@
-import { el } from './dom.js';
+import { el, inert } from './dom.js';
 import { errorMessage, formatSize, readResult, type TurnResultView } from './result.js';
 import { readSse } from './sse.js';
 import { ToolLines, type ToolStart } from './tools.js';
@@ -14,7 +14,9 @@ export interface AgentBlock {
 /** How a streamed turn ended. */
 export type TurnOutcome =
   | { kind: 'result'; result: TurnResultView }
-  /** The API refused the request (4xx/5xx before streaming) or the turn failed (`error` event). */
+  /** The API refused the request before any turn ran (a 4xx/5xx JSON error, e.g. a file the tenant refuses). */
+  | { kind: 'refused'; message: string }
+  /** The turn failed (`error` event). */
   | { kind: 'error'; message: string }
   /** The connection ended before the result: the turn still completes on the server. */
   | { kind: 'dropped' };
@@ -65,7 +67,7 @@ export async function streamTurn(
 ): Promise<TurnOutcome> {
   if (!response.ok || !response.body) {
     const json = await response.json().catch(() => undefined);
-    return { kind: 'error', message: errorMessage(json, `the API answered ${response.status}`) };
+    return { kind: 'refused', message: errorMessage(json, `the API answered ${response.status}`) };
   }
   try {
     for await (const { event, data } of readSse(response.body)) {
@@ -75,7 +77,7 @@ export async function streamTurn(
           if (typeof d['turn'] === 'number') onTurnStarted(d['turn']);
           break;
         case 'text':
-          if (typeof d['delta'] === 'string') block.answer.append(d['delta']);
+          if (typeof d['delta'] === 'string') block.answer.append(inert(d['delta']));
           break;
         case 'tool_start':
           block.tools.start(toolStart(d));
@@ -121,7 +123,8 @@ export async function showResult(
   block.tools.finish();
   const stopped = result.error_code === 'turn_stopped';
   if (!result.is_error) await swapInAnswer(block.answer, answerPath);
-  else if (block.answer.textContent === '' && result.response) block.answer.textContent = result.response;
+  else if (block.answer.textContent === '' && result.response)
+    block.answer.textContent = inert(result.response);
   if (stopped) block.after.append(el('p', { class: 'turn-note' }, 'Stopped.'));
   else if (result.is_error)
     block.after.append(

@@ -3,23 +3,11 @@ import { approvalBox, wireApproval, type Decision } from '../chat/approvals.js';
 import { el, must } from '../chat/dom.js';
 import { FileTray } from '../chat/files.js';
 import { errorMessage } from '../chat/result.js';
+import { chatRequest, droppedNote, SSE_ACCEPT, type Conversation } from '../chat/send.js';
 import { agentBlock, showResult, streamTurn, userBlock, type AgentBlock } from '../chat/turn.js';
 
-/** The conversation `#chat` names (its data attributes, set by the server from validated ids). */
-interface Conversation {
-  tenant: string;
-  chat: string;
-  thread: string;
-  answerPath: string;
-}
-
-const SSE = { accept: 'text/event-stream' };
-
-/** A request id per message: a re-send of the same message (after a dropped connection) runs once. */
-function newRequestId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return `web-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
+const obj = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /**
  * The chat page's live parts: sending a message (`POST /v1/chat`, streamed), Stop, approvals
@@ -35,7 +23,6 @@ export function initChat(): void {
     answerPath: root.dataset['answer'] ?? '',
   };
   const turns = must<HTMLElement>(root, '#turns');
-  const form = must<HTMLFormElement>(root, '#composer');
   const message = must<HTMLTextAreaElement>(root, '#message');
   const input = must<HTMLInputElement>(root, '#files');
   const send = must<HTMLButtonElement>(root, '#send');
@@ -51,15 +38,17 @@ export function initChat(): void {
     input.value = '';
   });
 
-  const conversationPath = `/v1/conversations/${[conv.tenant, conv.chat, conv.thread].map(encodeURIComponent).join('/')}`;
   let running = false;
   let turn: number | undefined;
 
-  /** Runs one streamed turn into `block`: Stop shown meanwhile, the result or what went wrong after. */
+  /**
+   * Runs one streamed turn into `block`: Stop shown meanwhile, then the result (and an approval
+   * request it ends on), the error, or the dropped connection. `refused`: the API ran nothing.
+   */
   const run = async (
     request: () => Promise<Response>,
     block: AgentBlock,
-    retry?: () => void,
+    on: { retry?: () => void; refused?: () => void } = {},
   ): Promise<void> => {
     running = true;
     turn = undefined;
@@ -73,6 +62,7 @@ export function initChat(): void {
       ? await streamTurn(response, block, (n) => (turn = n))
       : ({ kind: 'dropped' } as const);
     block.root.setAttribute('aria-busy', 'false');
+    block.tools.finish();
     if (outcome.kind === 'result') {
       await showResult(block, outcome.result, conv.answerPath);
       const pending = outcome.result.pending_approval;
@@ -82,46 +72,25 @@ export function initChat(): void {
         wireApproval(box, decide);
         say(`The agent asks to run ${pending.tool}: allow or deny it below.`);
       } else say(outcome.result.error_code === 'turn_stopped' ? 'Stopped.' : 'The agent answered.');
-    } else if (outcome.kind === 'error') {
-      block.tools.finish();
+    } else if (outcome.kind === 'dropped') {
+      block.after.append(droppedNote(on.retry));
+      say('The connection was lost.');
+    } else {
       block.after.append(el('p', { class: 'turn-error', role: 'alert' }, outcome.message));
       say('');
-    } else {
-      block.tools.finish();
-      dropped(block, retry);
+      if (outcome.kind === 'refused') on.refused?.();
     }
     running = false;
     stop.hidden = true;
     send.disabled = false;
   };
 
-  /** The connection ended mid-turn: the turn completes on the server; offer to fetch it again. */
-  const dropped = (block: AgentBlock, retry?: () => void): void => {
-    const note = el(
-      'p',
-      { class: 'turn-error', role: 'alert' },
-      'The connection was lost; the turn still completes on the server. ',
-    );
-    if (retry) {
-      const again = el('button', { type: 'button' }, 'Get the answer');
-      again.addEventListener('click', () => {
-        note.remove();
-        retry();
-      });
-      note.append(again, ' ');
-    }
-    const reload = el('button', { type: 'button' }, 'Reload the conversation');
-    reload.addEventListener('click', () => location.reload());
-    note.append(reload);
-    block.after.append(note);
-    say('The connection was lost.');
-  };
-
+  /** Sends a decision; the continued turn streams into a block below the request. */
   const decide = async (id: string, decision: Decision, box: HTMLElement): Promise<string | undefined> => {
     if (running) return 'A turn is running; wait for it or stop it first.';
     const response = await apiFetch(`/v1/approvals/${encodeURIComponent(id)}`, {
       method: 'POST',
-      headers: { ...SSE, 'content-type': 'application/json' },
+      headers: { ...SSE_ACCEPT, 'content-type': 'application/json' },
       body: JSON.stringify({ decision, tenant: conv.tenant }),
     }).catch(() => undefined);
     if (!response) return 'The decision could not be sent (network).';
@@ -140,42 +109,31 @@ export function initChat(): void {
     if (running) return say('A turn is running: wait for its answer or stop it.');
     if (text.trim() === '') return say('Write a message first.');
     const files = tray.take();
-    const requestId = newRequestId();
-    const body = (): BodyInit => {
-      const fields = {
-        tenant: conv.tenant,
-        chat_id: conv.chat,
-        thread_id: conv.thread,
-        user_message: text,
-        request_id: requestId,
-      };
-      if (files.length === 0) return JSON.stringify(fields);
-      const form = new FormData();
-      for (const [name, value] of Object.entries(fields)) form.append(name, value);
-      for (const file of files) form.append('file', file, file.name);
-      return form;
-    };
-    const request = (): Promise<Response> =>
-      apiFetch('/v1/chat', {
-        method: 'POST',
-        headers: files.length === 0 ? { ...SSE, 'content-type': 'application/json' } : SSE,
-        body: body(),
-      });
+    const request = chatRequest(conv, text, files);
     turns.querySelector('.empty')?.remove();
     const block = agentBlock();
-    turns.append(el('article', { class: 'turn' }, userBlock(text, files), block.root));
+    const article = el('article', { class: 'turn' }, userBlock(text, files), block.root);
+    turns.append(article);
+    article.scrollIntoView({ block: 'nearest' });
     message.value = '';
     const go = (target: AgentBlock): void => {
-      void run(request, target, () => {
-        const next = agentBlock();
-        target.root.after(next.root);
-        go(next);
+      void run(request, target, {
+        retry: () => {
+          const next = agentBlock();
+          target.root.after(next.root);
+          go(next);
+        },
+        // Nothing ran: the message and its files go back to the box, to fix and send again.
+        refused: () => {
+          if (message.value === '') message.value = text;
+          tray.add(files, false);
+        },
       });
     };
     go(block);
   };
 
-  form.addEventListener('submit', (e) => {
+  must<HTMLFormElement>(root, '#composer').addEventListener('submit', (e) => {
     e.preventDefault();
     submit();
   });
@@ -188,7 +146,8 @@ export function initChat(): void {
   stop.addEventListener('click', async () => {
     stop.disabled = true;
     say('Stopping…');
-    const response = await apiFetch(`${conversationPath}/stop`, {
+    const path = [conv.tenant, conv.chat, conv.thread].map(encodeURIComponent).join('/');
+    const response = await apiFetch(`/v1/conversations/${path}/stop`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(turn === undefined ? {} : { turn }),
@@ -200,6 +159,3 @@ export function initChat(): void {
     stop.disabled = false;
   });
 }
-
-const obj = (v: unknown): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
