@@ -2,7 +2,7 @@ import { summarizeInput } from '../../agent/events.js';
 import { readTranscript } from '../../conversations/markdown/entries.js';
 import type { Part, ReadTranscript, ToolResult } from '../../conversations/markdown/types.js';
 import type { ConversationKey } from '../../core/keys.js';
-import { exportConversation } from '../../sessions/conversation-view.js';
+import { exportConversation, type ConversationExport } from '../../sessions/conversation-view.js';
 import type { Storage } from '../../sessions/types.js';
 
 /**
@@ -44,16 +44,20 @@ export interface ChatHistory {
 /** The conversation's turns so far; `null` when it has no session (or its history is missing). */
 export async function readChatHistory(storage: Storage, key: ConversationKey): Promise<ChatHistory | null> {
   const exported = await exportConversation(storage, key);
-  const mainEntries = exported?.transcripts[0]?.entries;
-  if (!exported || !mainEntries) return null;
+  return exported ? chatHistory(exported) : null;
+}
+
+/** A session's exported transcripts as turns (`null` when its main transcript is missing). */
+export function chatHistory(exported: ConversationExport): ChatHistory | null {
+  const mainEntries = exported.transcripts[0]?.entries;
+  if (!mainEntries) return null;
   const main = readTranscript(mainEntries);
   const streams = exported.transcripts
     .slice(1)
     .flatMap((t) =>
       t.entries && t.subpath ? [{ subpath: t.subpath, read: readTranscript(t.entries) }] : [],
     );
-  const subagents = subagentStreams(main, streams);
-  return { sessionId: exported.sessionId, turns: turnsOf(main, subagents) };
+  return { sessionId: exported.sessionId, turns: turnsOf(main, subagentStreams(main, streams)) };
 }
 
 /** The text the agent answered in the last turn (its text blocks, a blank line apart): the final answer. */
