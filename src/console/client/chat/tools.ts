@@ -41,9 +41,9 @@ export class ToolLines {
       said,
       el('span', { class: 'tool-name' }, call.name),
     );
-    if (call.summary) li.append(' ', el('code', { class: 'tool-input' }, call.summary));
-    if (call.subagent) li.append(' ', el('span', { class: 'tool-sub' }, `→ subagent ${call.subagent}`));
-    li.append(' ', time);
+    if (call.summary) li.append(el('code', { class: 'tool-input' }, call.summary));
+    if (call.subagent) li.append(el('span', { class: 'tool-sub' }, `→ subagent ${call.subagent}`));
+    li.append(time);
     this.parentList(call.parentId).append(li);
     this.lines.set(call.id, { li, state, said, time, startedAt: performance.now(), done: false });
     this.tick();
