@@ -89,6 +89,20 @@ describe('withConsoleSessions (the API accepting a signed-in console)', () => {
       ).toBe(401);
     }
     expect(await statusOf(request('POST', withCookie({ ...csrf, origin: ORIGIN })))).toBe(200);
+    // A form post from a no-referrer page: `Origin: null`, and the browser's own word on the site.
+    expect(
+      await statusOf(
+        request('POST', withCookie({ ...csrf, origin: 'null', 'sec-fetch-site': 'same-origin' })),
+      ),
+    ).toBe(200);
+    expect(
+      await statusOf(
+        request(
+          'POST',
+          withCookie({ ...csrf, origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' }),
+        ),
+      ),
+    ).toBe(401);
     expect(await statusOf(request('POST', withCookie({ ...csrf, 'sec-fetch-site': 'same-origin' })))).toBe(
       200,
     );

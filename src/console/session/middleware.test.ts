@@ -64,6 +64,9 @@ describe('requireSession', () => {
     expect((await post({ ...type, 'sec-fetch-site': 'same-site' }, body)).status).toBe(403);
     expect((await post({ ...type, origin: 'https://evil.example' }, body)).status).toBe(403);
     expect((await post({ ...type, origin: ORIGIN }, body)).status).toBe(200);
+    // What Chromium sends for a console form (the pages are Referrer-Policy: no-referrer).
+    expect((await post({ ...type, origin: 'null', 'sec-fetch-site': 'same-origin' }, body)).status).toBe(200);
+    expect((await post({ ...type, origin: 'null' }, body)).status).toBe(403);
   });
 
   it('a fetch with the x-csrf-token header acts', async () => {
