@@ -40,7 +40,9 @@ function LoginPage(props: { next: string; refusal?: Refusal }) {
             spellcheck={false}
             required
           />
-          <button type="submit">Sign in</button>
+          <button type="submit" class="primary">
+            Sign in
+          </button>
         </form>
       </section>
     </Page>
