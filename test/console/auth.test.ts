@@ -54,13 +54,12 @@ async function freshPage(): Promise<{ context: BrowserContext; page: Page }> {
   });
   page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
   page.on('console', (m) => {
-    // A 401/403 page is an expected refusal; Chromium notes its status as a console error.
-    if (
-      m.type() === 'error' &&
-      !/^Failed to load resource: the server responded with a status of 40[13]/.test(m.text())
-    ) {
-      errors.push(`${page.url()}: ${m.text()}`);
-    }
+    if (m.type() !== 'error') return;
+    // Expected refusals (401/403) are noted by Chromium as errors; so is the /favicon.ico a
+    // non-console response (a /v1 JSON or a plain-text refusal shown as a page) makes it ask for.
+    const refusal = /^Failed to load resource: the server responded with a status of 40[13]/.test(m.text());
+    const favicon = new URL(m.location().url || page.url()).pathname === '/favicon.ico';
+    if (!refusal && !favicon) errors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
   });
   return { context, page };
 }
@@ -130,6 +129,8 @@ describe('console sign-in and security in Chromium', () => {
     expect(refused?.status()).toBe(403);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not allowed');
     expect(await page.getByRole('alert').textContent()).toContain('outside this caller');
+    // Still signed in there: the way out is on the page.
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
     expect((await page.request.get('/v1/usage/beta')).status()).toBe(403);
     expect((await page.request.get('/v1/usage/alpha')).status()).toBe(200);
   });
