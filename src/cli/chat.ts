@@ -36,6 +36,8 @@ export interface ChatIO {
 export type ChatDeps = Pick<AppDeps, 'runner' | 'storage' | 'provider' | 'close'> & {
   warm: Pick<WarmPool, 'describe'>;
   tenants?: Pick<ResolvedTenants, 'tenants'>;
+  /** Lines the interactive chat shows under its model line (`npm start`: the web console's address). */
+  banner?: readonly string[];
 };
 
 export const CHAT_HELP = `Usage: omnicloud chat [-m TEXT] [--file PATH]... [--tenant T] [--chat C] [--thread H] [--json]
@@ -168,6 +170,7 @@ async function interactive(
 ): Promise<number> {
   io.err(`omnicloud chat — conversation ${conversationKeyString(key)}`);
   io.err(`model: ${describeProvider(app.provider)}`);
+  for (const line of app.banner ?? []) io.err(line);
   io.err('type /help for commands, /exit to quit');
   // A person at a terminal: start a process ahead so a new conversation's first answer (and the
   // first after /new) skips the binary's start-up. Nothing depends on it.

@@ -2,7 +2,7 @@ import { startApiServer } from '../app/serve.js';
 import { parseEnv } from '../config/env.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
-/** `omnicloud serve`: run the agent HTTP API until SIGINT/SIGTERM. */
+/** `omnicloud serve`: run the agent HTTP API (and the web console under `/console`) until SIGINT/SIGTERM. */
 export async function runServe(
   argv: string[],
   rawEnv: Record<string, string | undefined>,
@@ -14,8 +14,11 @@ export async function runServe(
     throw new UsageError(`--port must be an integer 0–65535, got ${JSON.stringify(values.port)}`);
   }
   const server = await startApiServer(parseEnv(rawEnv), { rawEnv, host: values.host, port });
+  err(`omnicloud: agent API on ${server.url} (POST /v1/chat, Authorization: Bearer <API_AUTH_TOKEN>).`);
   err(
-    `omnicloud: agent API on ${server.url} (POST /v1/chat, Authorization: Bearer <API_AUTH_TOKEN>). Ctrl-C to stop.`,
+    server.consoleUrl
+      ? `omnicloud: web console on ${server.consoleUrl} (sign in with an API token). Ctrl-C to stop.`
+      : 'omnicloud: web console off (API_AUTH_MODE=iam or OMNICLOUD_CONSOLE=0). Ctrl-C to stop.',
   );
   await new Promise<void>((done) => {
     process.once('SIGINT', done);

@@ -1,4 +1,5 @@
 import { buildDeps } from '../app/build-deps.js';
+import { startLocalConsole, withLocalConsoleToken } from '../app/local-console.js';
 import type { AppEnv } from '../config/env.js';
 import { runChat, type ChatIO } from './chat.js';
 
@@ -9,8 +10,9 @@ export function startRunsBots(env: AppEnv): boolean {
 
 /**
  * `omnicloud start` (and `npm start`): the Telegram bots when a bot token or a tenants file is set,
- * otherwise the interactive terminal chat. Embedded storage, no credentials needed. The bots (and
- * grammY) are loaded only when chosen.
+ * otherwise the interactive terminal chat, with the agent HTTP API and web console beside it on
+ * 127.0.0.1:OMNICLOUD_PORT (its address and a one-click sign-in link under the model line).
+ * Embedded storage, no credentials needed. The bots (and grammY) are loaded only when chosen.
  */
 export async function runStart(
   env: AppEnv,
@@ -21,5 +23,17 @@ export async function runStart(
     const { runLocalBots } = await import('../app/local.js');
     return runLocalBots(env, rawEnv);
   }
-  return runChat([], io, () => buildDeps(env, { rawEnv, defaultLogLevel: 'warn' }));
+  return runChat([], io, async () => {
+    const { env: local, token } = withLocalConsoleToken(env);
+    const deps = await buildDeps(local, { rawEnv, defaultLogLevel: 'warn' });
+    const web = await startLocalConsole(deps, token);
+    return {
+      ...deps,
+      banner: web.lines,
+      async close() {
+        await web.close();
+        await deps.close();
+      },
+    };
+  });
 }

@@ -189,6 +189,12 @@ export const ENV_SCHEMA = z.object({
   /** Messages sent while a turn runs: `merge` (default: answered together in one next turn) or `one-by-one`. */
   TELEGRAM_BUSY_MESSAGES: z.enum(['merge', 'one-by-one']).optional(),
   OMNICLOUD_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  /**
+   * The web console under `/console` of the agent HTTP API (docs/console.md): served wherever the
+   * API is, with token auth (`omnicloud serve`, the Lambda Function URL with ApiAuthMode=token, and
+   * next to `npm start`'s terminal chat). `0` turns it off; the API stays. Default on.
+   */
+  OMNICLOUD_CONSOLE: bool.default(true),
 
   // Queue (AWS).
   QUEUE_URL: boundedText(MAX_NAME_CHARS).optional(),

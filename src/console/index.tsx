@@ -58,17 +58,32 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     app.route('/t/:tenant', pages(deps));
   }
 
-  app.notFound((c) => c.html(<ErrorPage status={404} message="There is no such page." />, 404));
+  // A signed-in browser keeps its way out (home link, sign-out) on an error page.
+  app.notFound((c) =>
+    c.html(
+      <ErrorPage status={404} message="There is no such page." csrfToken={c.get('session')?.csrfToken} />,
+      404,
+    ),
+  );
   app.onError((err, c) => {
     const { status, body } = errorReply(err, `${c.req.method} ${c.req.path}`, deps.logger);
-    return c.html(<ErrorPage status={status} message={body.error.message} />, status as 400);
+    const csrfToken = c.get('session')?.csrfToken;
+    return c.html(
+      <ErrorPage status={status} message={body.error.message} csrfToken={csrfToken} />,
+      status as 400,
+    );
   });
   return app;
 }
 
-function ErrorPage(props: { status: number; message: string }) {
+/** A refusal or failure as a page: what went wrong in words, and the way back. */
+function ErrorPage(props: { status: number; message: string; csrfToken?: string | undefined }) {
   return (
-    <Page title={`Error ${props.status}`} page="error">
+    <Page
+      title={`Error ${props.status}`}
+      page="error"
+      {...(props.csrfToken ? { csrfToken: props.csrfToken } : {})}
+    >
       <h1>
         {props.status === 403 ? 'Not allowed' : props.status === 404 ? 'Not found' : 'Something went wrong'}
       </h1>

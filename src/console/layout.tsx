@@ -53,9 +53,14 @@ export function Page(props: PageProps) {
           Skip to content
         </a>
         <header class="top">
-          <a class="brand" href="/console">
-            OmniCloud console
-          </a>
+          {/* Signed out, the brand is plain text: from the top, Tab goes skip link → first field. */}
+          {props.csrfToken ? (
+            <a class="brand" href="/console">
+              OmniCloud console
+            </a>
+          ) : (
+            <span class="brand">OmniCloud console</span>
+          )}
           {tenant ? (
             <nav aria-label="Tenant">
               <span class="tenant" title="tenant">

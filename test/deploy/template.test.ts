@@ -560,6 +560,24 @@ describe('environment and secrets', () => {
     }
   });
 
+  it('WebConsole: the API function serves /console unless off (and only token mode has a ConsoleUrl)', () => {
+    const token = SCENARIOS['Bedrock with explicit model ARNs, token API']!;
+    const on = envOf('ApiFunction', token)['OMNICLOUD_CONSOLE'];
+    const off = envOf('ApiFunction', { ...token, WebConsole: 'off' })['OMNICLOUD_CONSOLE'];
+    expect([on, off]).toEqual(['1', '0']);
+    for (const value of [on, off])
+      expect(ENV_SCHEMA.shape.OMNICLOUD_CONSOLE.safeParse(value).success).toBe(true);
+    const served = (params: Record<string, Json>) =>
+      createEvaluator(template, params).condition('ConsoleServed');
+    expect(served(token)).toBe(true);
+    expect(served({ ...token, WebConsole: 'off' })).toBe(false);
+    expect(served(SCENARIOS['defaults (Bedrock, IAM API)']!)).toBe(false);
+    expect(
+      (template as unknown as { Outputs: Record<string, { Condition?: string }> }).Outputs['ConsoleUrl']
+        ?.Condition,
+    ).toBe('ConsoleServed');
+  });
+
   it('the ingress gets the sessions table its lease statement names (the table, never the bucket)', () => {
     for (const params of Object.values(SCENARIOS)) {
       const env = envOf('IngressFunction', params);

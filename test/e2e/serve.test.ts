@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ServeHandle } from '../../src/app/serve.js';
 import { parseEnv } from '../../src/config/env.js';
+import { waitUntil } from '../support/child-processes.js';
 
 /** `omnicloud serve`: the Lambda's Hono app on Node over HTTP, with the real runner and offline model. */
 const TOKEN = 'local-api-token-8d1f3b5a7c9e2d4f6a8b0c1e3f5a7b9d';
@@ -112,4 +114,50 @@ describe('omnicloud serve (agent HTTP API on Node)', () => {
     );
     expect(await download.text()).toBe(log);
   });
+});
+
+describe('omnicloud serve (the command)', () => {
+  it('prints the API and web console addresses; the console answers there; SIGTERM stops it', async () => {
+    const root = resolve(import.meta.dirname, '../..');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'src/entry/cli.ts'), 'serve', '--port', '0'],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+          HOME: dir,
+          TMPDIR: dir,
+          OMNICLOUD_DATA_DIR: join(dir, 'cli-data'),
+          OMNICLOUD_LOG_LEVEL: 'warn',
+          API_AUTH_TOKEN: TOKEN,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      const line =
+        /omnicloud: web console on (http:\/\/127\.0\.0\.1:\d+\/console) \(sign in with an API token\)/;
+      await waitUntil(() => line.test(stderr), 30_000, 'the console line');
+      expect(stderr).toMatch(/omnicloud: agent API on http:\/\/127\.0\.0\.1:\d+ \(POST \/v1\/chat/);
+      const consoleUrl = line.exec(stderr)?.[1] ?? '';
+      const login = await fetch(`${consoleUrl}/login`);
+      expect(login.status).toBe(200);
+      expect(await login.text()).toContain('<label for="token">API token</label>');
+      const signIn = await fetch(`${consoleUrl}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: new URL(consoleUrl).origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: TOKEN }).toString(),
+      });
+      expect(signIn.status).toBe(303);
+      expect(signIn.headers.get('set-cookie')).toMatch(/^omni_console=.*; HttpOnly; SameSite=Strict$/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
 });

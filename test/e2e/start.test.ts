@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -68,9 +69,39 @@ function start(env: Record<string, string>): Started {
   };
 }
 
+/** `console: <url>` and the one-click sign-in link `npm start` prints under the model line. */
+const CONSOLE_LINES =
+  /model: OFFLINE DEMO MODEL[^\n]*\nconsole: (http:\/\/127\.0\.0\.1:\d+\/console)\n {2}sign in \(this run only\): (\S+)\n/;
+
 describe('npm start', () => {
-  it('without a bot token runs the terminal chat', async () => {
-    const run = start({});
+  it('without a bot token runs the terminal chat, with the web console beside it', async () => {
+    const run = start({ OMNICLOUD_PORT: '0' });
+    await waitUntil(() => CONSOLE_LINES.test(run.stderr()), 30_000, 'the console lines');
+    const [, consoleUrl = '', link = ''] = CONSOLE_LINES.exec(run.stderr()) ?? [];
+    const origin = new URL(consoleUrl).origin;
+    expect(link).toMatch(new RegExp(`^${origin}/console/login#token=[\\w-]{43}$`));
+    const token = decodeURIComponent(link.slice(link.indexOf('#token=') + '#token='.length));
+    // The console answers there, and this run's token (from the link) signs in.
+    const login = await fetch(`${origin}/console/login`);
+    expect(login.status).toBe(200);
+    expect(login.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const signIn = await fetch(`${origin}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    expect(signIn.status).toBe(303);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^omni_console=/);
+    const home = await fetch(`${origin}/console`, { headers: { cookie }, redirect: 'manual' });
+    expect(home.headers.get('location')).toBe('/console/t/default/chat');
+    // The same token is the API's bearer token for this run.
+    const usage = await fetch(`${origin}/v1/usage/default`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(usage.status).toBe(200);
+
     run.write('hello from the terminal\n');
     run.write('/debug\n');
     run.write('/exit\n');
@@ -81,7 +112,31 @@ describe('npm start', () => {
     // The conversation's agent process stayed alive for the next message.
     expect(run.stdout()).toMatch(/agent: +live process \(pid \d+/);
     expect(api.calls).toHaveLength(0);
+    // The token is printed once, for the person, and nowhere else (no log line carries it).
+    expect((run.stderr() + run.stdout()).split(token).length - 1).toBe(1);
+    // The console stopped with the chat.
+    await expect(fetch(`${origin}/console/login`)).rejects.toThrow();
   }, 90_000);
+
+  it('with the console port taken, says so and the terminal chat runs on', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const run = start({ OMNICLOUD_PORT: String(port) });
+      await waitUntil(() => run.stderr().includes('type /help'), 30_000, 'the chat to start');
+      run.write('/help\n');
+      run.write('/exit\n');
+      run.endInput();
+      expect(await run.exited).toBe(0);
+      expect(run.stderr()).toContain(
+        `console: not started — 127.0.0.1:${port} is in use (set OMNICLOUD_PORT to a free port, or 0 for any); the terminal chat runs without it`,
+      );
+      expect(run.stdout()).toContain('Usage: omnicloud chat');
+    } finally {
+      await new Promise<void>((done) => taken.close(() => done()));
+    }
+  }, 60_000);
 
   it('with a bot token runs the bot: it polls Telegram, answers, and stops on SIGTERM', async () => {
     const run = start({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot });

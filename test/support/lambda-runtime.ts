@@ -17,8 +17,8 @@ import type {
  *   and installs a first-write hook writing the JSON prelude, then 8 NUL bytes
  *   (src/stream/http-response-stream.ts): what a Function URL in RESPONSE_STREAM mode turns into
  *   the HTTP status line and headers.
- * - the invocation requires a promise, awaits it, then fails unless the stream was ended
- *   (src/runtime/streaming-invoke-processor.ts).
+ * - the invocation requires a promise, awaits it and the RAPID request (done once the stream has
+ *   finished), then fails unless the stream finished (src/runtime/streaming-invoke-processor.ts).
  */
 export const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 export const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
@@ -126,7 +126,11 @@ export async function invokeStreaming(
   const result: unknown = (handler as StreamingHandler)(event, stream, { awsRequestId: 'req-stream-1' });
   if (!(result instanceof Promise)) throw new Error('Streaming does not support non-async handlers.');
   await result;
-  if (!stream.writableFinished) throw new Error('Response stream is not finished.');
+  // The runtime then awaits its request to RAPID, which completes once the stream has finished (an
+  // `end()` just before the handler returned finishes on the next tick); a stream never ended would
+  // hold that request until the timeout, reported here at once.
+  if (!stream.writableEnded) throw new Error('Response stream is not finished.');
+  if (!stream.writableFinished) await new Promise((done) => stream.once('finish', done));
   return stream;
 }
 

@@ -9,13 +9,28 @@ export function loginPath(next: string): string {
   return `/console/login?next=${encodeURIComponent(next)}`;
 }
 
-/** A same-site path under `/console` to come back to after sign-in; anything else is the home page. */
+const HOME = '/console';
+const PROBE_ORIGIN = 'http://console.invalid';
+
+/**
+ * A same-origin path under `/console` to come back to after sign-in; anything else is the home
+ * page. The path is resolved as the browser would (`..`, `%2e%2e`, `//host`, schemes) and must
+ * stay on this origin and under `/console`; backslashes and control characters are refused outright.
+ */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/console') || next.startsWith('//') || /[\\\r\n\t]/.test(next)) {
-    return '/console';
+  if (!next?.startsWith('/') || next.includes('\\') || hasControl(next)) return HOME;
+  let url: URL;
+  try {
+    url = new URL(next, PROBE_ORIGIN);
+  } catch {
+    return HOME;
   }
-  return next;
+  if (url.origin !== PROBE_ORIGIN) return HOME;
+  if (url.pathname !== HOME && !url.pathname.startsWith(`${HOME}/`)) return HOME;
+  return `${url.pathname}${url.search}`;
 }
+
+const hasControl = (text: string): boolean => [...text].some((ch) => ch <= '\u001f' || ch === '\u007f');
 
 /**
  * Pages behind sign-in: a valid cookie sets `session`; without one, a GET is sent to the sign-in

@@ -24,8 +24,10 @@ export function cookieValue(header: string | null | undefined, name: string): st
 
 /**
  * Whether a state-changing request may act for this session: the browser says it came from this
- * origin (`Sec-Fetch-Site: same-origin`, or an `Origin` equal to the request's own), and it carries
- * the session's CSRF token. Either alone would do against today's browsers; both are cheap.
+ * origin, and it carries the session's CSRF token. "Came from this origin" is `Sec-Fetch-Site:
+ * same-origin` where the browser sends it (every current one), else an `Origin` equal to the
+ * request's own. A form post from a page with `Referrer-Policy: no-referrer` (every console page)
+ * carries `Origin: null`, so `null` is no evidence either way; any other Origin must be ours.
  */
 export function csrfAllowed(
   request: Request,
@@ -34,10 +36,9 @@ export function csrfAllowed(
 ): boolean {
   const site = request.headers.get('sec-fetch-site');
   const origin = request.headers.get('origin');
-  const own = new URL(request.url).origin;
-  if (site !== null && site !== 'same-origin') return false;
-  if (origin !== null && origin !== own && !forwardedOriginMatches(request, origin)) return false;
-  if (site === null && origin === null) return false;
+  const named = origin !== null && origin !== 'null';
+  const ours = named && (origin === new URL(request.url).origin || forwardedOriginMatches(request, origin));
+  if (site !== null ? site !== 'same-origin' || (named && !ours) : !ours) return false;
   return presented !== undefined && constantTimeEqual(presented, session.csrfToken);
 }
 
