@@ -11,8 +11,11 @@ export const MAX_HISTORY_DAYS = 90;
 
 /** `days` as a whole number 1–90, else `InvalidUsageError` naming the field. */
 export function historyDays(days: unknown): number {
-  if (typeof days === 'number' && Number.isSafeInteger(days) && days >= 1 && days <= MAX_HISTORY_DAYS) return days;
-  throw new InvalidUsageError(`[usage] days must be a whole number from 1 to ${MAX_HISTORY_DAYS}, got ${String(days)}`);
+  if (typeof days === 'number' && Number.isSafeInteger(days) && days >= 1 && days <= MAX_HISTORY_DAYS)
+    return days;
+  throw new InvalidUsageError(
+    `[usage] days must be a whole number from 1 to ${MAX_HISTORY_DAYS}, got ${String(days)}`,
+  );
 }
 
 function tokens(v: CounterValues): TokenCounts {
@@ -42,7 +45,14 @@ export async function readDaily(
       key: counterKey({ kind: 'model', segment }, { window: 'day', key: date }),
     })),
   );
-  const perModel = modelKeys.length > 0 ? await backend.read(tenant, modelKeys.map((m) => m.key), now) : new Map();
+  const perModel =
+    modelKeys.length > 0
+      ? await backend.read(
+          tenant,
+          modelKeys.map((m) => m.key),
+          now,
+        )
+      : new Map();
 
   return dates.map((date) => {
     const v = totals.get(dayKeyOf(date)) ?? ZERO;
@@ -51,7 +61,14 @@ export async function readDaily(
       .flatMap((m) => {
         const mv = perModel.get(m.key);
         return mv
-          ? [{ model: decodeModel(m.segment), turns: mv.turns, tokens: tokens(mv), costUsd: mv.costMicroUsd / 1_000_000 }]
+          ? [
+              {
+                model: decodeModel(m.segment),
+                turns: mv.turns,
+                tokens: tokens(mv),
+                costUsd: mv.costMicroUsd / 1_000_000,
+              },
+            ]
           : [];
       })
       .sort((a, b) => b.costUsd - a.costUsd || b.turns - a.turns || (a.model < b.model ? -1 : 1));

@@ -141,7 +141,11 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
                 ? ' AND (attribute_not_exists(#models) OR size(#models) < :maxModels OR contains(#models, :modelName))'
                 : ''
             }`,
-            ExpressionAttributeNames: { ...NAMES, '#slot': slot, ...(withModel ? { '#models': 'models' } : {}) },
+            ExpressionAttributeNames: {
+              ...NAMES,
+              '#slot': slot,
+              ...(withModel ? { '#models': 'models' } : {}),
+            },
             ExpressionAttributeValues: {
               ':wid': writeId,
               ':kind': 'usage-counter',
@@ -245,30 +249,35 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
     async read(tenant, keys, now) {
       const out = new Map<string, CounterValues>();
       const bySk = new Map(keys.map((key) => [counterSk(key), key]));
-      // One BatchGetItem for every counter a check needs on every shard and the legacy key (a
-      // budget check of tenant + user, day + month: 4 × (8 + 1) = 36 keys): one round trip
-      // before the model is asked. Each shard's value is added; expired items count as absent.
-      let pending: Array<Record<string, unknown>> = readPks(tenant, shards).flatMap((pk) =>
-        [...bySk.keys()].map((sk) => ({ pk, sk })),
+      // One BatchGetItem (≤ 100 keys) for every counter a check needs on every shard and the
+      // legacy key (a budget check of tenant + user, day + month: 4 × (8 + 1) = 36 keys): one round
+      // trip before the model is asked. Longer reads (the console's 30-day history: 270 day keys)
+      // are split into batches of 100, read in parallel. Each shard's value is added; expired
+      // items count as absent.
+      const all = readPks(tenant, shards).flatMap((pk) => [...bySk.keys()].map((sk) => ({ pk, sk })));
+      const batches = Array.from({ length: Math.ceil(all.length / 100) }, (_, i) =>
+        all.slice(i * 100, i * 100 + 100),
       );
-      try {
+      const readBatch = async (batch: Array<Record<string, unknown>>): Promise<void> => {
+        let pending = batch;
         for (let attempt = 0; pending.length > 0; attempt++) {
           if (attempt >= MAX_BATCH_READ_ATTEMPTS) {
             throw new Error(`${pending.length} counters left unprocessed after ${attempt} attempts`);
           }
           if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
           const res = await doc.send(
-            new BatchGetCommand({
-              RequestItems: { [table]: { Keys: pending.slice(0, 100), ConsistentRead: true } },
-            }),
+            new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
           );
           for (const item of res.Responses?.[table] ?? []) {
             const key = bySk.get(String(item.sk));
             if (key === undefined || num(item.expiresAt) <= now) continue;
             out.set(key, add(out.get(key) ?? ZERO, item));
           }
-          pending = [...(res.UnprocessedKeys?.[table]?.Keys ?? []), ...pending.slice(100)];
+          pending = res.UnprocessedKeys?.[table]?.Keys ?? [];
         }
+      };
+      try {
+        await Promise.all(batches.map(readBatch));
       } catch (err) {
         throw translate(SOURCE, `read counters of ${tenant}`, err);
       }
