@@ -52,6 +52,24 @@ describe('usage chart geometry', () => {
     expect(render(<DailyCostChart days={[day('2025-01-01', [])]} />)).not.toContain('class="budget"');
   });
 
+  it('keeps a tiny day visible next to a large budget, without moving the scale', () => {
+    const g = chartGeometry(
+      [
+        day('2025-01-01', [
+          ['a', 0.001, 1],
+          ['b', 0.001, 1],
+        ]),
+        day('2025-01-02', [['a', 5, 1]]),
+      ],
+      5,
+    );
+    expect(g.maxUsd).toBe(5);
+    const tiny = g.bars[0]?.segments ?? [];
+    expect(tiny.reduce((s, x) => s + x.height, 0)).toBeCloseTo(3, 6);
+    expect(tiny[0]?.height).toBeCloseTo(tiny[1]?.height ?? 0, 6);
+    expect(g.bars[1]?.segments[0]?.y).toBeCloseTo(g.budgetY ?? -1, 6);
+  });
+
   it('renders empty data as an empty chart that says so', () => {
     const days = [day('2025-01-01', []), day('2025-01-02', [])];
     const g = chartGeometry(days);
@@ -95,7 +113,7 @@ describe('usage chart geometry', () => {
   it('uses no inline style and scales by its viewBox', () => {
     const svg = render(<DailyCostChart days={[day('2025-01-01', [['a', 1, 1]])]} dailyBudgetUsd={1} />);
     expect(svg).not.toMatch(/style=/);
-    expect(svg).toContain('viewBox="0 0 640 240"');
+    expect(svg).toContain('viewBox="0 0 640 260"');
     expect(svg).not.toMatch(/<svg[^>]* width=/);
   });
 });

@@ -15,8 +15,10 @@ export const MAX_SERIES = 5;
 export const OTHER = 'other';
 
 const WIDTH = 640;
-const HEIGHT = 240;
-const PAD = { top: 12, right: 8, bottom: 28, left: 52 };
+const HEIGHT = 260;
+const PAD = { top: 12, right: 8, bottom: 34, left: 72 };
+/** A day with any cost shows at least this tall (viewBox units), however small next to the budget. */
+const MIN_BAR = 3;
 const PLOT_W = WIDTH - PAD.left - PAD.right;
 const PLOT_H = HEIGHT - PAD.top - PAD.bottom;
 
@@ -98,12 +100,14 @@ export function chartGeometry(days: readonly UsageDay[], dailyBudgetUsd?: number
       hasOther = true;
     }
     parts.sort((a, b) => a.index - b.index);
-    let base = 0;
+    // Stacked from the axis up; a bar shorter than MIN_BAR is stretched to it (its parts in proportion).
+    const full = (d.costUsd / maxUsd) * PLOT_H;
+    const stretch = full > 0 && full < MIN_BAR ? MIN_BAR / full : 1;
+    let bottom = PAD.top + PLOT_H;
     const segments = parts.map((p): ChartSegment => {
-      const y = yOf(base + p.costUsd, maxUsd);
-      const height = yOf(base, maxUsd) - y;
-      base += p.costUsd;
-      return { ...p, y, height };
+      const height = (p.costUsd / maxUsd) * PLOT_H * stretch;
+      bottom -= height;
+      return { ...p, y: bottom, height };
     });
     return {
       date: d.date,
