@@ -103,7 +103,7 @@ describe('usage, approvals and schedules pages in Chromium (390 px)', () => {
     // Readable at phone width: the chart scales to the viewport, nothing scrolls sideways.
     const box = await chart.boundingBox();
     expect(box?.width).toBeLessThanOrEqual(390);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.locator('html').evaluate((el) => el.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot(page, 'usage');
     console.info(`[usage page] first render ${firstRender} ms`);
   }, 60_000);

@@ -2,9 +2,9 @@ import { apiFetch } from '../csrf.js';
 
 /**
  * The usage, approvals and schedules pages (main.ts starts this for all three). The pages are
- * server-rendered and complete without script; on the schedules page the Pause / Resume forms are
- * sent as `PATCH /v1/schedules/:tenant/:name` (the API's own route, CSRF header) and the page
- * reloads to show the stored state. A failure is said in the form's live region.
+ * server-rendered and complete without script for reading; on the schedules page the Pause / Resume
+ * forms are sent as `PATCH /v1/schedules/:tenant/:name` (the API's own route, CSRF header) and the
+ * page reloads to show the stored state. A failure is said in the form's live region.
  */
 export function initUsage(): void {
   if (document.body.dataset['page'] !== 'schedules') return;
@@ -28,9 +28,6 @@ async function togglePaused(form: HTMLFormElement): Promise<void> {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ paused }),
-      // The page's policy is no-referrer, which makes a browser send `Origin: null` on a PATCH;
-      // same-origin lets the API see this origin (its CSRF check compares it).
-      referrerPolicy: 'same-origin',
     });
     if (!res.ok) {
       const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
