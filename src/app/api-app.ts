@@ -36,6 +36,7 @@ export function apiAppFor(deps: AppDeps, proactive?: ApiProactive): Hono<ApiEnv>
     storage: deps.storage,
     conversations,
     usage: deps.usage,
+    budgets: (tenant) => deps.tenants.tenants.get(tenant)?.budgets,
     auth: sessions ? withConsoleSessions(bearer, sessions, clock) : bearer,
     logger: deps.logger,
     clock,

@@ -109,6 +109,11 @@ export interface ApprovalStore {
   grants(key: ConversationKey, sessionId: SessionId): Promise<string[]>;
   /** Requests of a conversation, newest first (pending and resolved: the audit trail); limit 50 by default, at most 200. */
   list(key: ConversationKey, options?: { limit?: number }): Promise<ApprovalRecord[]>;
+  /**
+   * Requests of every conversation of a tenant, newest first (the tenant's audit log: the console's
+   * approvals page); same order, limits and retention as `list`.
+   */
+  listTenant(tenant: TenantId, options?: { limit?: number }): Promise<ApprovalRecord[]>;
 }
 
 /** The decision a turn carries when it continues a deferred call (`TurnRequest.approval`). */

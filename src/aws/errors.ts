@@ -39,6 +39,8 @@ export interface RawAttribute {
   S?: string;
   N?: string;
   BOOL?: boolean;
+  /** A string set (e.g. the usage day counters' `models`). */
+  SS?: string[];
 }
 
 /**

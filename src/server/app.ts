@@ -10,7 +10,7 @@ import type { ScheduleService } from '../schedules/index.js';
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '../files/types.js';
 import { eventRoutes, type EventRoutesDeps } from '../events/index.js';
 import type { Storage } from '../sessions/types.js';
-import type { UsageStore } from '../usage/index.js';
+import type { Budgets, UsageStore } from '../usage/index.js';
 import type { ApiAuth } from './auth.js';
 import type { ApiEnv } from './context.js';
 import { ApiError, errorResponse, notFound } from './errors.js';
@@ -31,8 +31,10 @@ export interface ApiAppDeps {
   storage: Storage;
   auth: ApiAuth;
   logger: Logger;
-  /** Serves `GET /v1/usage/:tenant` when given. */
+  /** Serves `GET /v1/usage/:tenant` and `…/:tenant/daily` when given. */
   usage?: UsageStore;
+  /** A tenant's budgets, shown with its usage history (`GET /v1/usage/:tenant/daily`). */
+  budgets?: (tenant: TenantId) => Budgets | undefined;
   /** Largest accepted request body (default 256 KiB); larger → 413 `payload_too_large`. */
   maxBodyBytes?: number;
   /**
@@ -169,7 +171,10 @@ export function createApiApp(deps: ApiAppDeps): Hono<ApiEnv> {
     '/v1/conversations',
     stopRoutes({ stops: deps.stops ?? deps.storage.leases, logger: deps.logger }),
   );
-  if (deps.usage) app.route('/v1/usage', usageRoutes({ usage: deps.usage, clock }));
+  if (deps.usage) {
+    const budgets = deps.budgets;
+    app.route('/v1/usage', usageRoutes({ usage: deps.usage, clock, ...(budgets ? { budgets } : {}) }));
+  }
   if (deps.schedules) {
     app.route('/v1/schedules', scheduleRoutes({ schedules: deps.schedules, now: () => clock.now() }));
   }

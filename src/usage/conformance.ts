@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import type { ManualClock } from '../core/clock.js';
 import type { TenantId } from '../core/ids.js';
 import { budgetTests } from './conformance/budgets.js';
+import { historyTests } from './conformance/history.js';
 import { isolationTests } from './conformance/isolation.js';
 import { recordingTests } from './conformance/recording.js';
 import { rolloverTests } from './conformance/rollover.js';
@@ -14,7 +15,8 @@ import type { UsageStore } from './types.js';
  * layout (docs/tenants.md), so a bug mirrored in the adapter's read and write paths still fails.
  *
  * Counter names used by the suite (the tenant is the `tenant` column / the prefix of the DynamoDB `pk`):
- * `tenant#day#2025-01-31`, `tenant#month#2025-01`, `tenant#all`, `user#<id>#…`, `conv#<chat>:<thread>#…`.
+ * `tenant#day#2025-01-31`, `tenant#month#2025-01`, `tenant#all`, `user#<id>#…`, `conv#<chat>:<thread>#…`,
+ * `model#<encoded model>#day#2025-01-31`.
  */
 export interface RawUsageCounter {
   turns: number;
@@ -49,6 +51,11 @@ export interface RawUsageBackend {
    * several items (DynamoDB's usage shards) returns their sum, with the latest expiry.
    */
   readCounter(tenant: TenantId, name: string): Promise<RawUsageCounter | null>;
+  /**
+   * The model set stored on a counter (the tenant's day counter), as stored: encoded model ids,
+   * sorted; over shards their union. Null when the counter is absent or has no set.
+   */
+  readModelSet(tenant: TenantId, name: string): Promise<string[] | null>;
   /** Every raw turn record of a tenant, oldest first. */
   listTurns(tenant: TenantId): Promise<RawUsageTurn[]>;
   /** Every usage key of a tenant as the backend names it (counter names and turn ids), one per item. */
@@ -78,5 +85,6 @@ export function runUsageConformance(harness: UsageConformanceHarness): void {
     rolloverTests(harness);
     isolationTests(harness);
     budgetTests(harness);
+    historyTests(harness);
   });
 }

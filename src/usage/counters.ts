@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseChatId, parseTenantId, parseThreadId, type TenantId } from '../core/ids.js';
 import { InvalidUsageError } from './errors.js';
 import { ceilToSecond, dayEnd, dayKey, monthEnd, monthKey } from './periods.js';
@@ -9,9 +10,13 @@ import type { UsageScope, UsageTurn, UsageWindow } from './types.js';
  * spread over usage shards `<tenant>#u<k>`):
  *
  *   tenant#day#2025-01-31        user#<userId>#month#2025-01        conv#<chat>:<thread>#all
+ *   model#<encoded model>#day#2025-01-31   (per-model day counters; the segment is `encodeModel`'s)
  */
 export type CounterScope =
-  { kind: 'tenant' } | { kind: 'user'; userId: string } | { kind: 'conv'; chat: string; thread: string };
+  | { kind: 'tenant' }
+  | { kind: 'user'; userId: string }
+  | { kind: 'conv'; chat: string; thread: string }
+  | { kind: 'model'; segment: string };
 
 export type Period = { window: 'day'; key: string } | { window: 'month'; key: string } | { window: 'all' };
 
@@ -23,6 +28,11 @@ export interface CounterValues {
   cacheCreation: number;
   cacheRead: number;
   costMicroUsd: number;
+  /**
+   * Only on a tenant's day counter: the encoded models (`encodeModel`) its turns ran on that day,
+   * at most `MAX_MODELS_PER_DAY` (the index the per-model day counters are read by).
+   */
+  models?: readonly string[];
 }
 
 /** A validated turn ready to store, with its retention expiry (epoch ms, whole seconds). */
@@ -43,6 +53,46 @@ export interface StoredTurn {
 export interface CounterWrite {
   key: string;
   expiresAt: number;
+  /** Add this encoded model to the counter's model set (the tenant's day counter only), unless full. */
+  model?: string;
+}
+
+/**
+ * Models listed per tenant-day (the set on `tenant#day#…`). A turn on a model beyond them is still
+ * counted in its own per-model counter and in the day total; the day's figures show it as "other".
+ */
+export const MAX_MODELS_PER_DAY = 20;
+
+/** Longest encoded model segment kept readable (a DynamoDB sort key has at most 1,024 bytes). */
+const MAX_MODEL_SEGMENT = 400;
+
+/**
+ * A model id as one key segment: `encodeURIComponent` (so `#`, `:`, `/` of Bedrock ARNs and any
+ * other character are safe), `%` alone for "no model" (the empty string), and `%%<32 hex>` (a
+ * SHA-256 prefix) for an id whose encoding is longer than 400 characters (or has a lone surrogate). Neither form can be
+ * the encoding of an id: `encodeURIComponent` writes `%` only before two hex digits.
+ */
+export function encodeModel(model: string): string {
+  if (model === '') return '%';
+  let encoded: string | undefined;
+  try {
+    encoded = encodeURIComponent(model);
+  } catch {
+    encoded = undefined; // a lone surrogate: hashed below
+  }
+  if (encoded !== undefined && encoded.length <= MAX_MODEL_SEGMENT) return encoded;
+  return `%%${createHash('sha256').update(model).digest('hex').slice(0, 32)}`;
+}
+
+/** The model id of an `encodeModel` segment ('' for no model); a hashed or malformed segment is returned as is. */
+export function decodeModel(segment: string): string {
+  if (segment === '%') return '';
+  if (segment.startsWith('%%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 const USER_RE = /^-?[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
@@ -82,7 +132,9 @@ export function counterKey(scope: CounterScope, period: Period): string {
       ? 'tenant'
       : scope.kind === 'user'
         ? `user#${scope.userId}`
-        : `conv#${scope.chat}:${scope.thread}`;
+        : scope.kind === 'conv'
+          ? `conv#${scope.chat}:${scope.thread}`
+          : `model#${scope.segment}`;
   return period.window === 'all' ? `${s}#all` : `${s}#${period.window}#${period.key}`;
 }
 
@@ -128,18 +180,31 @@ export function storedTurn(turn: UsageTurn, retentionMs: number): StoredTurn {
   };
 }
 
-/** The nine counters a turn adds to (tenant, conversation and user — the last only with a user id). */
+/**
+ * The ten counters a turn adds to: day, month and all of the tenant, the conversation and the user
+ * (the user's only with a user id), plus the tenant's per-model day counter. The tenant's day
+ * counter also adds the model to its model set (the index of the per-model counters).
+ */
 export function countersOf(turn: StoredTurn, retentionMs: number): CounterWrite[] {
   const scopes: CounterScope[] = [{ kind: 'tenant' }, { kind: 'conv', chat: turn.chat, thread: turn.thread }];
   if (turn.userId !== null) scopes.push({ kind: 'user', userId: turn.userId });
+  const day = periodOf('day', turn.at);
+  const dayExpiry = ceilToSecond(dayEnd(turn.at) + retentionMs);
   const periods: Array<[Period, number]> = [
-    [periodOf('day', turn.at), ceilToSecond(dayEnd(turn.at) + retentionMs)],
+    [day, dayExpiry],
     [periodOf('month', turn.at), ceilToSecond(monthEnd(turn.at) + retentionMs)],
     [periodOf('all', turn.at), turn.expiresAt],
   ];
-  return scopes.flatMap((scope) =>
-    periods.map(([period, expiresAt]) => ({ key: counterKey(scope, period), expiresAt })),
+  const model = encodeModel(turn.model);
+  const writes: CounterWrite[] = scopes.flatMap((scope) =>
+    periods.map(([period, expiresAt]) =>
+      scope.kind === 'tenant' && period.window === 'day'
+        ? { key: counterKey(scope, period), expiresAt, model }
+        : { key: counterKey(scope, period), expiresAt },
+    ),
   );
+  writes.push({ key: counterKey({ kind: 'model', segment: model }, day), expiresAt: dayExpiry });
+  return writes;
 }
 
 export const ZERO: CounterValues = Object.freeze({

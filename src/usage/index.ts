@@ -21,7 +21,11 @@ export type {
   UsageTotals,
   UsageTurn,
   UsageWindow,
+  UsageDay,
+  UsageModelDay,
 } from './types.js';
+export { MAX_HISTORY_DAYS, historyDays } from './history.js';
+export { MAX_MODELS_PER_DAY } from './counters.js';
 export type { SqliteUsageStore, SqliteUsageStoreOptions } from './adapters/sqlite/index.js';
 export type { DynamoUsageStoreOptions } from './adapters/dynamodb/index.js';
 export { USAGE_RETENTION_DAYS, type UsageStoreOptions } from './store.js';

@@ -14,6 +14,7 @@ import {
   type StoredTurn,
 } from './counters.js';
 import { InvalidUsageError } from './errors.js';
+import { readDaily } from './history.js';
 import type { UsageStore, UsageTotals } from './types.js';
 
 /** Default retention of raw turn records and counters (13 months of monthly history, and then some). */
@@ -26,7 +27,10 @@ export const USAGE_RETENTION_DAYS = 400;
 export interface UsageBackend {
   /** Keep the raw turn and atomically add its values to every counter (creating or restarting expired ones). */
   write(turn: StoredTurn, counters: readonly CounterWrite[], now: number): Promise<void>;
-  /** Read counters of one tenant; absent and expired counters are left out of the map. */
+  /**
+   * Read counters of one tenant; absent and expired counters are left out of the map. A counter
+   * written with `CounterWrite.model` comes back with its `models` set.
+   */
   read(tenant: TenantId, keys: readonly string[], now: number): Promise<Map<string, CounterValues>>;
   close(): Promise<void>;
 }
@@ -94,6 +98,10 @@ export function createUsageStore(backend: UsageBackend, options: UsageStoreOptio
       const spent = (scope: 'tenant' | 'user', period: 'day' | 'month') =>
         (values.get(keyOf(scope, period))?.costMicroUsd ?? 0) / 1_000_000;
       return decideBudget(limits, spent, estimate, now, `this bot (tenant "${tenant}")`);
+    },
+
+    async daily(tenant, days, now = clock.now()) {
+      return readDaily(backend, parseTenantId(tenant), days, now);
     },
 
     close: () => backend.close(),

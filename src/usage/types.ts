@@ -42,6 +42,25 @@ export interface UsageTotals {
   costUsd: number;
 }
 
+/** One model's share of a day (`model` is '' for turns where the model never answered). */
+export interface UsageModelDay {
+  model: string;
+  turns: number;
+  tokens: TokenCounts;
+  costUsd: number;
+}
+
+/**
+ * One UTC day of a tenant's usage, for charts. `models` is the split by model, most expensive
+ * first; it may add up to less than the day (turns recorded before per-model counters existed, or
+ * on models beyond the `MAX_MODELS_PER_DAY` listed that day): the rest is "other".
+ */
+export interface UsageDay extends UsageTotals {
+  /** `YYYY-MM-DD` (UTC). */
+  date: string;
+  models: UsageModelDay[];
+}
+
 /** USD limits of one scope; an omitted limit is unlimited, `0` refuses every turn. */
 export interface BudgetLimit {
   dayUsd?: number;
@@ -94,5 +113,11 @@ export interface UsageStore {
    * reported (that is when the next turn can run). Users' budgets apply only when `userId` is given.
    */
   checkBudget(check: BudgetCheck, budgets: Budgets | undefined, now?: number): Promise<BudgetDecision>;
+  /**
+   * A tenant's last `days` UTC days (1–`MAX_HISTORY_DAYS`, today last), each with its split by
+   * model. Reads counters by key only (the day counters, then the per-model counters their model
+   * sets name): never a scan. A bad `days` throws `InvalidUsageError` (400).
+   */
+  daily(tenant: TenantId, days: number, now?: number): Promise<UsageDay[]>;
   close(): Promise<void>;
 }

@@ -118,6 +118,17 @@ export function createMemoryApprovalStore(
       }
       return mine.sort(newestFirst).slice(0, limit);
     },
+
+    async listTenant(tenant, options) {
+      const prefix = `${checkTenant(tenant)}#`;
+      const limit = listLimit(options);
+      const all: ApprovalRecord[] = [];
+      for (const [name] of state.records) {
+        const record = name.startsWith(prefix) ? read(name) : null;
+        if (record) all.push(record);
+      }
+      return all.sort(newestFirst).slice(0, limit);
+    },
   };
 }
 

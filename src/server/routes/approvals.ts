@@ -22,7 +22,7 @@ import { readJson, validate } from '../validation.js';
 import { acceptsEventStream } from './chat.js';
 
 /** What the approval routes read of storage (`storage.approvals` fills it): one request, a conversation's trail. */
-export type ApprovalReader = Pick<ApprovalStore, 'get' | 'list'>;
+export type ApprovalReader = Pick<ApprovalStore, 'get' | 'list' | 'listTenant'>;
 
 /** `POST /v1/approvals/:id` body. Unlike `/v1/chat` (the original's contract), unknown fields are refused. */
 export const APPROVAL_REQUEST = z

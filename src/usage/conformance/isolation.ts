@@ -35,9 +35,9 @@ export function isolationTests(harness: UsageConformanceHarness): void {
       await s.store.record(turn(s, { tenant: TENANT_B, chat: conv.chat, userId: 42 }));
       const a = await s.raw.listTenantKeys(TENANT_A);
       const b = await s.raw.listTenantKeys(TENANT_B);
-      // 9 counters + 1 turn each; the same counter names exist in both, under different tenants.
-      expect(a).toHaveLength(10);
-      expect(b).toHaveLength(10);
+      // 10 counters (9 + the model's day counter) + 1 turn each; the same names in both, under different tenants.
+      expect(a).toHaveLength(11);
+      expect(b).toHaveLength(11);
       expect((await s.raw.listTurns(TENANT_B)).map((t) => t.chat)).toEqual(['100']);
       expect(await s.raw.readCounter(TENANT_A, 'user#42#all')).toMatchObject({ turns: 1 });
       expect(await s.raw.readCounter(TENANT_B, 'user#42#all')).toMatchObject({ turns: 1 });

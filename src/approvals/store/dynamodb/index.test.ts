@@ -41,9 +41,18 @@ function dynamoRaw(doc: DynamoDBDocumentClient, table: string, tenants: string[]
           ConsistentRead: true,
         }),
       );
-      // Every request has its log item, with the same TTL.
+      // Every request has its log item and its tenant log item, with the same TTL.
       if (log.Items?.length !== 1 || log.Items[0]?.ttl !== item.ttl)
         throw new Error(`raw: no log item for ${id}`);
+      const tenantLog = await doc.send(
+        new GetCommand({
+          TableName: table,
+          Key: { pk: tenant, sk: `apprtlog#${String(item.createdAt).padStart(13, '0')}#${id}` },
+          ConsistentRead: true,
+        }),
+      );
+      if (tenantLog.Item?.id !== id || tenantLog.Item?.ttl !== item.ttl)
+        throw new Error(`raw: no tenant log item for ${id}`);
       return {
         conversation: `${tenant}:${item.chat}:${item.thread}`,
         status: item.status,

@@ -23,17 +23,19 @@ import {
   listLimit,
 } from '../record.js';
 import { createDynamoGrants } from './grants.js';
-import { listApprovals } from './list.js';
-import { SOURCE, approvalLogSk, approvalSk, liveItem, toRecord } from './schema.js';
+import { listApprovals, listTenantApprovals } from './list.js';
+import { SOURCE, approvalLogSk, approvalSk, liveItem, tenantLogSk, toRecord } from './schema.js';
 
 export {
   APPROVAL_LOG_PREFIX,
+  APPROVAL_TENANT_LOG_PREFIX,
   APPROVAL_PREFIX,
   GRANT_PREFIX,
   approvalLogPrefix,
   approvalLogSk,
   approvalSk,
   grantSk,
+  tenantLogSk,
 } from './schema.js';
 
 export interface DynamoApprovalStoreOptions {
@@ -49,7 +51,7 @@ const MAX_CREATE_ATTEMPTS = 8;
 
 /**
  * Approval requests, grants and the per-conversation audit log as items of the sessions' table
- * (layout: `schema.ts`). `create` is one transaction (request + log item), `resolve` one
+ * (layout: `schema.ts`). `create` is one transaction (request + conversation and tenant log items), `resolve` one
  * conditional update on `status = 'pending'`.
  */
 export function createDynamoApprovalStore(options: DynamoApprovalStoreOptions): ApprovalStore {
@@ -85,6 +87,7 @@ export function createDynamoApprovalStore(options: DynamoApprovalStoreOptions): 
         ttl,
       };
       const log = { pk: tenant, sk: approvalLogSk(r), kind: 'approval-log', id: r.id, keepUntil: until, ttl };
+      const tenantLog = { ...log, sk: tenantLogSk(r), kind: 'approval-tenant-log' };
       for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
         try {
           await doc.send(
@@ -99,6 +102,7 @@ export function createDynamoApprovalStore(options: DynamoApprovalStoreOptions): 
                   },
                 },
                 { Put: { TableName: table, Item: log } },
+                { Put: { TableName: table, Item: tenantLog } },
               ],
             }),
           );
@@ -187,6 +191,10 @@ export function createDynamoApprovalStore(options: DynamoApprovalStoreOptions): 
 
     async list(key, options) {
       return listApprovals({ doc, table }, checkKey(key), listLimit(options), now());
+    },
+
+    async listTenant(tenant, options) {
+      return listTenantApprovals({ doc, table }, checkTenant(tenant), listLimit(options), now());
     },
   };
 }

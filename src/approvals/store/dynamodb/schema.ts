@@ -13,16 +13,19 @@ import { isStatus } from '../record.js';
  * |----------|------------------------------------------------------|---------------------------------------------|
  * | request  | `appr#<tenant>#<id>`                                 | the record's fields (`chat`, `thread` for the key), `keepUntil`, `ttl` |
  * | log      | `apprlog#<tenant>:<chat>:<thread>#<createdAt, 13 digits>#<id>` | `id`, `keepUntil`, `ttl`           |
+ * | tenant log | `apprtlog#<createdAt, 13 digits>#<id>`             | `id`, `keepUntil`, `ttl`                    |
  * | grants   | `grant#<tenant>:<chat>:<thread>#<sessionId>`         | `rules` (list, in grant order), `expiresAt`, `ttl` |
  *
  * The log item is the conversation's index: `list` is one Query on its prefix, newest first
- * (`ScanIndexForward: false`), then a BatchGetItem of the requests. `create` writes both in one
- * transaction, so every request is listed. `keepUntil` = `expiresAt` + retention (ms), `ttl` the
+ * (`ScanIndexForward: false`), then a BatchGetItem of the requests; the tenant log item does the
+ * same for `listTenant` across conversations. `create` writes all three in one transaction, so
+ * every request is listed (requests created before the tenant log existed are in `list` only). `keepUntil` = `expiresAt` + retention (ms), `ttl` the
  * same in epoch seconds; expired items read as absent until DynamoDB deletes them.
  */
 export const APPROVAL_PREFIX = 'appr#';
 export const APPROVAL_LOG_PREFIX = 'apprlog#';
 export const GRANT_PREFIX = 'grant#';
+export const APPROVAL_TENANT_LOG_PREFIX = 'apprtlog#';
 
 export function approvalSk(tenant: TenantId, id: ApprovalId): string {
   return `${APPROVAL_PREFIX}${tenant}#${id}`;
@@ -34,6 +37,15 @@ export function approvalLogPrefix(key: ConversationKey): string {
 
 export function approvalLogSk(record: Pick<ApprovalRecord, 'key' | 'createdAt' | 'id'>): string {
   return `${approvalLogPrefix(record.key)}${String(record.createdAt).padStart(13, '0')}#${record.id}`;
+}
+
+/** The prefix of every tenant log item (the partition is the tenant's). */
+export function tenantLogPrefix(): string {
+  return APPROVAL_TENANT_LOG_PREFIX;
+}
+
+export function tenantLogSk(record: Pick<ApprovalRecord, 'createdAt' | 'id'>): string {
+  return `${APPROVAL_TENANT_LOG_PREFIX}${String(record.createdAt).padStart(13, '0')}#${record.id}`;
 }
 
 export function grantSk(key: ConversationKey, sessionId: SessionId): string {

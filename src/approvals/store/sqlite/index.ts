@@ -66,6 +66,10 @@ export function createSqliteApprovalStore(
       `SELECT * FROM approvals WHERE ${conv} AND keep_until > @now
        ORDER BY created_at DESC, id DESC LIMIT @limit`,
     ),
+    listTenant: db.prepare<Record<string, string | number>, Row>(
+      `SELECT * FROM approvals WHERE tenant = @tenant AND keep_until > @now
+       ORDER BY created_at DESC, id DESC LIMIT @limit`,
+    ),
     grants: db.prepare<Record<string, string | number>, string>(
       `SELECT rule FROM approval_grants WHERE ${conv} AND session_id = @sessionId AND expires_at > @now ORDER BY seq`,
     ),
@@ -195,6 +199,11 @@ export function createSqliteApprovalStore(
         limit: listLimit(options),
       };
       return guarded('list', () => q.list.all(params)).map(toRecord);
+    },
+
+    async listTenant(tenant, options) {
+      const params = { tenant: checkTenant(tenant), now: now(), limit: listLimit(options) };
+      return guarded('listTenant', () => q.listTenant.all(params)).map(toRecord);
     },
   };
 }

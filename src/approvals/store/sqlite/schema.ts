@@ -9,7 +9,8 @@ import { isStatus } from '../record.js';
 /**
  * The approval tables, created by the sessions' `prepareDatabase` in the same file (tables are
  * only ever added with `IF NOT EXISTS`). `approvals`: one row per (tenant, id), kept until
- * `keep_until` = `expires_at` + retention; `approval_grants`: one row per granted rule of a
+ * `keep_until` = `expires_at` + retention (indexed by conversation for `list`, by tenant and time
+ * for `listTenant`); `approval_grants`: one row per granted rule of a
  * (conversation, session), in `seq` order, all expiring together 25 days after the last grant.
  */
 export const APPROVALS_DDL = `
@@ -38,6 +39,7 @@ CREATE TABLE IF NOT EXISTS approvals (
 );
 CREATE INDEX IF NOT EXISTS approvals_by_conversation ON approvals (tenant, chat, thread, created_at, id);
 CREATE INDEX IF NOT EXISTS approvals_by_expiry ON approvals (keep_until);
+CREATE INDEX IF NOT EXISTS approvals_by_tenant ON approvals (tenant, created_at, id);
 
 CREATE TABLE IF NOT EXISTS approval_grants (
   tenant      TEXT NOT NULL,

@@ -6,6 +6,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  conditionFailedItem,
   isConditionalCheckFailed,
   isOwnWrite,
   newWriteId,
@@ -13,7 +14,13 @@ import {
   translate,
 } from '../../../aws/index.js';
 import { StorageError } from '../../../core/errors.js';
-import { ZERO, type CounterValues, type CounterWrite, type StoredTurn } from '../../counters.js';
+import {
+  MAX_MODELS_PER_DAY,
+  ZERO,
+  type CounterValues,
+  type CounterWrite,
+  type StoredTurn,
+} from '../../counters.js';
 import { createUsageStore, type UsageBackend, type UsageStoreOptions } from '../../store.js';
 import type { UsageStore } from '../../types.js';
 import { counterSk, readPks, shardOf, shardPk, turnSk, usageShards } from './schema.js';
@@ -60,9 +67,31 @@ function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value ?? 0);
 }
 
+/**
+ * A bump's condition failed on a live item whose model set is full (and lacks the model): the
+ * model is not listed that day. Read from the item the failure returned (`ALL_OLD`).
+ */
+function modelSetFull(err: unknown, now: number): boolean {
+  const old = conditionFailedItem(err);
+  const exp = Number(old?.['expiresAt']?.N ?? 0);
+  const size = old?.['models']?.SS?.length ?? 0;
+  return exp > now && size >= MAX_MODELS_PER_DAY;
+}
+
+/** The union of a counter's model sets over its shards (at most `MAX_MODELS_PER_DAY` listed). */
+function mergeModels(sum: CounterValues, item: Record<string, unknown>): readonly string[] | undefined {
+  const set = item.models;
+  if (!(set instanceof Set)) return sum.models;
+  const merged = new Set(sum.models ?? []);
+  for (const m of set) if (typeof m === 'string' && merged.size < MAX_MODELS_PER_DAY) merged.add(m);
+  return [...merged];
+}
+
 /** `sum` plus one stored counter item (one shard's share). */
 function add(sum: CounterValues, item: Record<string, unknown>): CounterValues {
+  const models = mergeModels(sum, item);
   return {
+    ...(models ? { models } : {}),
     turns: sum.turns + num(item.turns),
     input: sum.input + num(item.inputTokens),
     output: sum.output + num(item.outputTokens),
@@ -96,16 +125,27 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
     const key = { pk: pkOf(turn), sk: counterSk(counter.key) };
     const ttl = Math.ceil(counter.expiresAt / 1000);
     const slot = bumpSlot(writeId);
+    // The tenant's day counter adds the model to its string set, unless the set is full (then the
+    // bump is redone without it: the turn still counts in the day and in its model's counter).
+    let model = counter.model;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const withModel = model !== undefined;
       try {
         await doc.send(
           new UpdateCommand({
             TableName: table,
             Key: key,
-            UpdateExpression:
-              'SET #kind = :kind, #updated = :now, #exp = :exp, #ttl = :ttl, #slot = :wid ADD #turns :turns, #in :in, #out :out, #cc :cc, #cr :cr, #cost :cost',
-            ConditionExpression: `(attribute_not_exists(pk) OR #exp > :now) AND ${notOwnWrite('#slot', ':wid')}`,
-            ExpressionAttributeNames: { ...NAMES, '#slot': slot },
+            UpdateExpression: `SET #kind = :kind, #updated = :now, #exp = :exp, #ttl = :ttl, #slot = :wid ADD #turns :turns, #in :in, #out :out, #cc :cc, #cr :cr, #cost :cost${withModel ? ', #models :model' : ''}`,
+            ConditionExpression: `(attribute_not_exists(pk) OR #exp > :now) AND ${notOwnWrite('#slot', ':wid')}${
+              withModel
+                ? ' AND (attribute_not_exists(#models) OR size(#models) < :maxModels OR contains(#models, :modelName))'
+                : ''
+            }`,
+            ExpressionAttributeNames: {
+              ...NAMES,
+              '#slot': slot,
+              ...(withModel ? { '#models': 'models' } : {}),
+            },
             ExpressionAttributeValues: {
               ':wid': writeId,
               ':kind': 'usage-counter',
@@ -118,6 +158,9 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
               ':cc': v.cacheCreation,
               ':cr': v.cacheRead,
               ':cost': v.costMicroUsd,
+              ...(withModel
+                ? { ':model': new Set([model]), ':modelName': model, ':maxModels': MAX_MODELS_PER_DAY }
+                : {}),
             },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -126,6 +169,10 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
       } catch (err) {
         if (isOwnWrite(err, slot, writeId)) return; // our own bump, applied by a lost attempt
         if (!isConditionalCheckFailed(err)) throw err;
+        if (withModel && modelSetFull(err, now)) {
+          model = undefined;
+          continue;
+        }
       }
       // Expired but not yet deleted by TTL: start it afresh (unless a concurrent writer just did).
       try {
@@ -145,6 +192,7 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
               expiresAt: counter.expiresAt,
               ttl,
               [slot]: writeId,
+              ...(counter.model !== undefined ? { models: new Set([counter.model]) } : {}),
             },
             ConditionExpression: 'attribute_not_exists(pk) OR #exp <= :now',
             ExpressionAttributeNames: { '#exp': 'expiresAt' },
@@ -201,30 +249,35 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
     async read(tenant, keys, now) {
       const out = new Map<string, CounterValues>();
       const bySk = new Map(keys.map((key) => [counterSk(key), key]));
-      // One BatchGetItem for every counter a check needs on every shard and the legacy key (a
-      // budget check of tenant + user, day + month: 4 × (8 + 1) = 36 keys): one round trip
-      // before the model is asked. Each shard's value is added; expired items count as absent.
-      let pending: Array<Record<string, unknown>> = readPks(tenant, shards).flatMap((pk) =>
-        [...bySk.keys()].map((sk) => ({ pk, sk })),
+      // One BatchGetItem (≤ 100 keys) for every counter a check needs on every shard and the
+      // legacy key (a budget check of tenant + user, day + month: 4 × (8 + 1) = 36 keys): one round
+      // trip before the model is asked. Longer reads (the console's 30-day history: 270 day keys)
+      // are split into batches of 100, read in parallel. Each shard's value is added; expired
+      // items count as absent.
+      const all = readPks(tenant, shards).flatMap((pk) => [...bySk.keys()].map((sk) => ({ pk, sk })));
+      const batches = Array.from({ length: Math.ceil(all.length / 100) }, (_, i) =>
+        all.slice(i * 100, i * 100 + 100),
       );
-      try {
+      const readBatch = async (batch: Array<Record<string, unknown>>): Promise<void> => {
+        let pending = batch;
         for (let attempt = 0; pending.length > 0; attempt++) {
           if (attempt >= MAX_BATCH_READ_ATTEMPTS) {
             throw new Error(`${pending.length} counters left unprocessed after ${attempt} attempts`);
           }
           if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
           const res = await doc.send(
-            new BatchGetCommand({
-              RequestItems: { [table]: { Keys: pending.slice(0, 100), ConsistentRead: true } },
-            }),
+            new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
           );
           for (const item of res.Responses?.[table] ?? []) {
             const key = bySk.get(String(item.sk));
             if (key === undefined || num(item.expiresAt) <= now) continue;
             out.set(key, add(out.get(key) ?? ZERO, item));
           }
-          pending = [...(res.UnprocessedKeys?.[table]?.Keys ?? []), ...pending.slice(100)];
+          pending = res.UnprocessedKeys?.[table]?.Keys ?? [];
         }
+      };
+      try {
+        await Promise.all(batches.map(readBatch));
       } catch (err) {
         throw translate(SOURCE, `read counters of ${tenant}`, err);
       }

@@ -73,6 +73,12 @@ export function createDynamoUsageRaw(deps: {
       return counter;
     },
 
+    async readModelSet(tenant, name) {
+      const items = (await queryAll(tenant, `usage#${name}`)).filter((i) => i.sk === `usage#${name}`);
+      const sets = items.flatMap((i) => (i.models instanceof Set ? [[...(i.models as Set<string>)]] : []));
+      return sets.length === 0 ? null : [...new Set(sets.flat())].sort();
+    },
+
     async listTurns(tenant) {
       const items = await queryAll(tenant, 'usage#turn#');
       return items

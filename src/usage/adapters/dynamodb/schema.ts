@@ -10,7 +10,7 @@ import { InvalidUsageError } from '../../errors.js';
  *   `pk` = `<tenant>#u<k>`, k = a stable hash of the turn's conversation (`<chat>:<thread>`) mod N
  *
  * Every key starts with the validated tenant id and tenant ids cannot contain `#` (core/ids.ts), so
- * no shard key of one tenant is another tenant's id or shard key. All items of one turn (its nine
+ * no shard key of one tenant is another tenant's id or shard key. All items of one turn (its ten
  * counters and its raw record) go to the shard of its conversation; a read sums the same counter
  * over the N shards plus the legacy key `pk` = tenant, where releases before the shards wrote
  * (counted until those items expire: at most the retention + 31 days after the upgrade).
@@ -18,6 +18,7 @@ import { InvalidUsageError } from '../../errors.js';
  * | item    | sk                                                | attributes                                         |
  * |---------|---------------------------------------------------|----------------------------------------------------|
  * | counter | `usage#<counter key>` e.g. `usage#tenant#day#2025-01-31`, `usage#user#42#month#2025-01`, `usage#conv#<chat>:<thread>#all` | `turns`, `inputTokens`, `outputTokens`, `cacheCreationTokens`, `cacheReadTokens`, `costMicroUsd`, `updatedAt`, `expiresAt`, `ttl`, `bump0`…`bump7` (recent turns' write ids: a lost response's retry is not counted twice) |
+ * | model day | `usage#model#<encodeModel(model)>#day#2025-01-31` (counters.ts) | as a counter; the tenant's day counter `usage#tenant#day#…` also holds `models`, a string set of the encoded models of that day (≤ `MAX_MODELS_PER_DAY`; `ADD` in the same `UpdateItem`) |
  * | turn    | `usage#turn#<ISO time>#<random>`                  | `chat`, `thread`, `userId?`, `sessionId`, `model`, token counts, `costMicroUsd`, `durationMs`, `at`, `expiresAt`, `ttl` |
  *
  * `ttl` (epoch seconds) is the table's TTL attribute; `expiresAt` is the same instant in ms, used

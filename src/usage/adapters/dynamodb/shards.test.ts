@@ -95,7 +95,7 @@ describe('dynamodb usage shards', () => {
         if (conv) return [raw.expectedPk(ACME, conv[1] as string, conv[2] as string)];
         const user = /^usage#user#(\d+)#/.exec(sk);
         if (user) return [...userPks(Number(user[1]))];
-        if (sk.startsWith('usage#tenant#')) return [...tenantPks];
+        if (sk.startsWith('usage#tenant#') || sk.startsWith('usage#model#')) return [...tenantPks];
         throw new Error(`unexpected usage item ${sk}`);
       };
       for (const item of usage) {
@@ -108,7 +108,8 @@ describe('dynamodb usage shards', () => {
         }
       }
       const userCounters = [100, 101, 102, 103, 104].reduce((n, u) => n + 3 * userPks(u).size, 0);
-      expect(usage).toHaveLength(40 + 40 * 3 + 3 * tenantPks.size + userCounters);
+      // Turns, conversation counters, tenant day/month/all + the model's day counter, user counters.
+      expect(usage).toHaveLength(40 + 40 * 3 + 4 * tenantPks.size + userCounters);
       expect(tenantPks.size).toBeGreaterThanOrEqual(7);
       expect(usage.filter((i) => i.sk === 'usage#tenant#day#2025-01-31')).toHaveLength(tenantPks.size);
       expect(await raw.readCounter(ACME, 'tenant#day#2025-01-31')).toMatchObject({ turns: 40 });
@@ -201,7 +202,7 @@ describe('dynamodb usage shards', () => {
       'usage#user#42#day#2025-01-31',
       'usage#user#43#day#2025-01-31',
     ]);
-    expect(items.filter((i) => i.pk !== 'acme')).toHaveLength(10);
+    expect(items.filter((i) => i.pk !== 'acme')).toHaveLength(11);
   });
 
   it(

@@ -3,7 +3,12 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { OmniError, StorageError, errorMessage } from '../../../core/errors.js';
 import type { TenantId } from '../../../core/ids.js';
-import type { CounterValues, CounterWrite, StoredTurn } from '../../counters.js';
+import {
+  MAX_MODELS_PER_DAY,
+  type CounterValues,
+  type CounterWrite,
+  type StoredTurn,
+} from '../../counters.js';
 import { createUsageStore, type UsageBackend, type UsageStoreOptions } from '../../store.js';
 import type { UsageStore } from '../../types.js';
 import { prepareUsageTables } from './schema.js';
@@ -34,6 +39,13 @@ interface CounterRow {
   cache_creation_tokens: number;
   cache_read_tokens: number;
   cost_micro_usd: number;
+  models: string | null;
+}
+
+/** A row's model set (JSON array of strings); anything else reads as none. */
+function modelsOf(json: string): string[] {
+  const parsed: unknown = JSON.parse(json);
+  return Array.isArray(parsed) ? parsed.filter((m): m is string => typeof m === 'string') : [];
 }
 
 function translate(operation: string, err: unknown): Error {
@@ -55,7 +67,8 @@ function guarded<T>(operation: string, fn: () => T): T {
 }
 
 /**
- * Usage in SQLite: each `record` is one IMMEDIATE transaction (raw row + nine counter upserts), so
+ * Usage in SQLite: each `record` is one IMMEDIATE transaction (raw row + ten counter upserts; the
+ * tenant's day counter also adds the model to its `models` JSON set), so
  * totals stay exact with several processes on one file. Expired rows read as absent and are
  * purged at most hourly by the writer.
  */
@@ -88,8 +101,9 @@ export function createSqliteUsageStore(options: SqliteUsageStoreOptions): Sqlite
     ),
     bump: db.prepare(
       `INSERT INTO usage_counters (tenant, counter, turns, input_tokens, output_tokens, cache_creation_tokens,
-         cache_read_tokens, cost_micro_usd, updated_at, expires_at)
-       VALUES (@tenant, @counter, @turns, @input, @output, @cacheCreation, @cacheRead, @costMicroUsd, @now, @expiresAt)
+         cache_read_tokens, cost_micro_usd, updated_at, expires_at, models)
+       VALUES (@tenant, @counter, @turns, @input, @output, @cacheCreation, @cacheRead, @costMicroUsd, @now, @expiresAt,
+         CASE WHEN @model IS NULL THEN NULL ELSE json_array(@model) END)
        ON CONFLICT (tenant, counter) DO UPDATE SET
          turns = excluded.turns + CASE WHEN expires_at <= @now THEN 0 ELSE turns END,
          input_tokens = excluded.input_tokens + CASE WHEN expires_at <= @now THEN 0 ELSE input_tokens END,
@@ -99,7 +113,12 @@ export function createSqliteUsageStore(options: SqliteUsageStoreOptions): Sqlite
          cache_read_tokens = excluded.cache_read_tokens + CASE WHEN expires_at <= @now THEN 0 ELSE cache_read_tokens END,
          cost_micro_usd = excluded.cost_micro_usd + CASE WHEN expires_at <= @now THEN 0 ELSE cost_micro_usd END,
          updated_at = @now,
-         expires_at = excluded.expires_at`,
+         expires_at = excluded.expires_at,
+         models = CASE
+           WHEN expires_at <= @now OR models IS NULL THEN excluded.models
+           WHEN @model IS NULL OR json_array_length(models) >= @maxModels
+             OR EXISTS (SELECT 1 FROM json_each(models) WHERE value = @model) THEN models
+           ELSE json_insert(models, '$[#]', @model) END`,
     ),
     read: db.prepare<[string, string, number], CounterRow>(
       'SELECT * FROM usage_counters WHERE tenant = ? AND counter = ? AND expires_at > ?',
@@ -128,7 +147,15 @@ export function createSqliteUsageStore(options: SqliteUsageStoreOptions): Sqlite
       expiresAt: turn.expiresAt,
     });
     for (const c of counters) {
-      q.bump.run({ tenant: turn.tenant, counter: c.key, ...turn.values, now, expiresAt: c.expiresAt });
+      q.bump.run({
+        tenant: turn.tenant,
+        counter: c.key,
+        ...turn.values,
+        now,
+        expiresAt: c.expiresAt,
+        model: c.model ?? null,
+        maxModels: MAX_MODELS_PER_DAY,
+      });
     }
   });
 
@@ -149,6 +176,7 @@ export function createSqliteUsageStore(options: SqliteUsageStoreOptions): Sqlite
               cacheCreation: row.cache_creation_tokens,
               cacheRead: row.cache_read_tokens,
               costMicroUsd: row.cost_micro_usd,
+              ...(row.models === null ? {} : { models: modelsOf(row.models) }),
             });
           }
         }

@@ -23,6 +23,14 @@ export function openSqliteUsageRaw(file: string): RawUsageBackend & { close(): v
       return row ?? null;
     },
 
+    async readModelSet(tenant: TenantId, name: string) {
+      const json = db
+        .prepare('SELECT models FROM usage_counters WHERE tenant = ? AND counter = ?')
+        .pluck()
+        .get(tenant, name) as string | null | undefined;
+      return typeof json === 'string' ? (JSON.parse(json) as string[]).sort() : null;
+    },
+
     async listTurns(tenant: TenantId) {
       return db
         .prepare(

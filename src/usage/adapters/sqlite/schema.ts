@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 
 /** Version of the usage tables, kept in `usage_meta` (the database's `user_version` belongs to sessions). */
-export const USAGE_SCHEMA_VERSION = 1;
+export const USAGE_SCHEMA_VERSION = 2;
 
 /**
  * Usage lives in its own tables, so it can share the sessions' database file. `usage_counters` has
  * one row per (tenant, counter key) — see `counters.ts` for the keys; `usage_turns` one row per turn.
- * Costs are integer micro-dollars; times and `expires_at` are epoch ms.
+ * Costs are integer micro-dollars; times and `expires_at` are epoch ms. `models` (v2) is a JSON array
+ * of encoded model ids, set on a tenant's day counter only (`CounterValues.models`), else NULL.
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS usage_meta (
@@ -25,6 +26,7 @@ CREATE TABLE IF NOT EXISTS usage_counters (
   cost_micro_usd         INTEGER NOT NULL,
   updated_at             INTEGER NOT NULL,
   expires_at             INTEGER NOT NULL,
+  models                 TEXT,
   PRIMARY KEY (tenant, counter)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS usage_counters_by_expiry ON usage_counters (expires_at);
@@ -59,6 +61,11 @@ export function prepareUsageTables(db: Database.Database): void {
     const version = row ? Number(row.value) : 0;
     if (version > USAGE_SCHEMA_VERSION) {
       throw new Error(`usage tables v${version} are newer than this build (v${USAGE_SCHEMA_VERSION})`);
+    }
+    if (version < 2) {
+      // v1 → v2: the tenant day counters' model sets (older rows simply have none).
+      const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('usage_counters');
+      if (!columns.includes('models')) db.exec('ALTER TABLE usage_counters ADD COLUMN models TEXT');
     }
     if (version < USAGE_SCHEMA_VERSION) {
       db.prepare(

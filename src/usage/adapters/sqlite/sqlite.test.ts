@@ -88,7 +88,30 @@ describe('sqlite usage store', () => {
     clock.advance(40 * 24 * 3600 * 1000);
     await usage.record({ ...turn, at: clock.now() });
     expect(db.prepare('SELECT count(*) FROM usage_turns').pluck().get()).toBe(1);
-    expect(db.prepare('SELECT count(*) FROM usage_counters').pluck().get()).toBe(6);
+    // tenant and conversation × day, month, all, and the model's day counter.
+    expect(db.prepare('SELECT count(*) FROM usage_counters').pluck().get()).toBe(7);
+    db.close();
+  });
+
+  it('upgrades v1 usage tables (no model sets) in place: old days read with no model split', async () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE usage_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO usage_meta VALUES ('schema_version', '1');
+      CREATE TABLE usage_counters (tenant TEXT NOT NULL, counter TEXT NOT NULL, turns INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cache_creation_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL, cost_micro_usd INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL, PRIMARY KEY (tenant, counter)) WITHOUT ROWID;`);
+    const clock = new ManualClock(Date.UTC(2025, 0, 31, 12));
+    db.prepare(
+      `INSERT INTO usage_counters VALUES ('acme', 'tenant#day#2025-01-31', 2, 1, 1, 0, 0, 700000, 0, ?)`,
+    ).run(Date.UTC(2026, 0, 1));
+    const usage = createSqliteUsageStore({ db, clock });
+    expect(await usage.daily(turn.tenant, 1)).toMatchObject([{ turns: 2, costUsd: 0.7, models: [] }]);
+    await usage.record({ ...turn, at: clock.now() });
+    expect(await usage.daily(turn.tenant, 1)).toMatchObject([
+      { turns: 3, costUsd: 1.2, models: [{ model: 'm', turns: 1, costUsd: 0.5 }] },
+    ]);
+    expect(db.prepare("SELECT value FROM usage_meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
     db.close();
   });
 
