@@ -49,6 +49,18 @@ async function send(text: string, p: Page = page): Promise<Locator> {
 }
 
 /** The last agent block of the conversation, once its turn ended (its cost line is shown). */
+/**
+ * Clicks an approval button and waits for the continued turn's own block to finish: the block of
+ * the turn that asked is already finished, so `finished()` alone could return it.
+ */
+async function decide(button: Locator): Promise<Locator> {
+  const metas = page.locator('#turns .msg.agent .turn-meta');
+  const before = await metas.count();
+  await button.click();
+  await expect.poll(() => metas.count(), { timeout: 60_000 }).toBeGreaterThan(before);
+  return page.locator('#turns .msg.agent').last();
+}
+
 async function finished(p: Page = page, timeout = 60_000): Promise<Locator> {
   const block = p.locator('#turns .msg.agent').last();
   await block.locator('.turn-meta').waitFor({ timeout });
@@ -120,8 +132,7 @@ describe('chat page (real binary, offline demo model, Chromium)', () => {
     expect(await box.locator('.approval-call').textContent()).toContain(`touch ${marker}`);
     expect(existsSync(marker)).toBe(false);
     await screenshot(page, 'chat-approval');
-    await box.getByRole('button', { name: 'Allow once' }).click();
-    const block = await finished();
+    const block = await decide(box.getByRole('button', { name: 'Allow once' }));
     expect(await block.locator('.answer').textContent()).toContain('ran-it');
     expect(existsSync(marker)).toBe(true);
     expect(await box.locator('.approval-outcome').textContent()).toBe('Allowed once.');
@@ -141,8 +152,7 @@ describe('chat page (real binary, offline demo model, Chromium)', () => {
     await page.goto(`/console/t/default/chat/${chat}/main`);
     const box = page.locator('.approval');
     expect(await box.locator('.approval-call').textContent()).toContain(`touch ${marker}`);
-    await box.getByRole('button', { name: 'Deny' }).click();
-    await finished();
+    await decide(box.getByRole('button', { name: 'Deny' }));
     expect(await box.locator('.approval-outcome').textContent()).toBe('Denied.');
     expect(existsSync(marker)).toBe(false);
   }, 120_000);

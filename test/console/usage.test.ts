@@ -144,11 +144,9 @@ describe('usage, approvals and schedules pages in Chromium (390 px)', () => {
     expect(await row.getAttribute('data-paused')).toBe('false');
     expect(await row.locator('td[data-label="Next run"]').textContent()).toMatch(/UTC$/);
 
-    await Promise.all([
-      page.waitForURL(`**/console/t/${TENANT}/schedules`),
-      row.getByRole('button', { name: 'Pause schedule nightly-check' }).click(),
-    ]);
-    await page.reload();
+    // The page's script sends the PATCH and reloads the page itself: wait for the reloaded row.
+    await row.getByRole('button', { name: 'Pause schedule nightly-check' }).click();
+    await page.waitForSelector('tr[data-schedule="nightly-check"][data-paused="true"]');
     expect(await row.getAttribute('data-paused')).toBe('true');
     expect(await row.locator('td[data-label="Next run"]').textContent()).toBe('–');
     const viaApi = (await (await api('GET', `/v1/schedules/${TENANT}/nightly-check`)).json()) as {
@@ -157,11 +155,9 @@ describe('usage, approvals and schedules pages in Chromium (390 px)', () => {
     expect(viaApi.paused).toBe(true);
     await screenshot(page, 'schedules');
 
-    await Promise.all([
-      page.waitForURL(`**/console/t/${TENANT}/schedules`),
-      row.getByRole('button', { name: 'Resume schedule nightly-check' }).click(),
-    ]);
-    await page.reload();
+    // The page's script sends the PATCH and reloads the page itself: wait for the reloaded row.
+    await row.getByRole('button', { name: 'Resume schedule nightly-check' }).click();
+    await page.waitForSelector('tr[data-schedule="nightly-check"][data-paused="false"]');
     expect(await row.getAttribute('data-paused')).toBe('false');
   }, 60_000);
 

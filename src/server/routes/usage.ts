@@ -1,13 +1,10 @@
 import { Hono } from 'hono';
 import type { Clock } from '../../core/clock.js';
 import { parseTenantId, type TenantId } from '../../core/ids.js';
-import {
-  MAX_HISTORY_DAYS,
-  type Budgets,
-  type UsageDay,
-  type UsageStore,
-  type UsageTotals,
-} from '../../usage/index.js';
+// The value from its own module: `usage/index.ts` also holds the adapters' lazy imports, which a
+// bundle of the server must not pull in (test/deploy/bundle.test.ts).
+import { MAX_HISTORY_DAYS } from '../../usage/history.js';
+import type { Budgets, UsageDay, UsageStore, UsageTotals } from '../../usage/index.js';
 import { assertTenantAllowed } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import { ApiError } from '../errors.js';
