@@ -1,4 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFauxqs, type FauxqsPeer } from '../../test/peers/fauxqs.js';
 import { queueDepth } from '../../test/peers/queue-depth.js';
@@ -6,7 +6,7 @@ import { startFaultProxy, type FaultProxy } from '../../test/reliability/support
 import { createSqsClient } from '../aws/sqs.js';
 import { createLogger } from '../core/logger.js';
 import { queuedMessage } from './conformance.js';
-import { updateIdOf } from './message.js';
+import { encodeQueuedMessage, messageGroupId, updateIdOf } from './message.js';
 import { createSqsConsumer } from './sqs-consumer.js';
 import { createSqsQueue } from './sqs-producer.js';
 
@@ -149,6 +149,8 @@ describe('SQS consumer: a receive whose response was lost', () => {
       logger: createLogger({ level: 'warn', write: (line) => lines.push(line) }),
       handler: async (m) => {
         runs.push(updateIdOf(m) ?? -1);
+        // Past a quarter of the receive visibility (0.75 s): only then is the message extended.
+        await new Promise((r) => setTimeout(r, 2500));
       },
     });
     try {
@@ -159,8 +161,109 @@ describe('SQS consumer: a receive whose response was lost', () => {
       proxy.setDecide(() => undefined);
     }
     expect(proxy.stats.faults['lost-response']).toBe(3);
+    expect(proxy.stats.operations.ChangeMessageVisibility).toBeGreaterThanOrEqual(1);
     expect(runs).toEqual([90]);
     expect(lines.filter((l) => l.includes('will retry'))).toEqual([]);
     expect(await queueDepth(direct, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+});
+
+describe('SQS consumer: visibility extensions', () => {
+  it('messages done within a quarter of the receive visibility cost no visibility change', async () => {
+    const queueUrl = fifoQueue();
+    const producer = createSqsQueue({ client: direct, queueUrl });
+    for (let i = 0; i < 6; i++) await producer.enqueue(queuedMessage(String(20 + (i % 3)), 200 + i));
+    proxy.resetStats();
+    proxy.setDecide(() => undefined);
+    const runs: number[] = [];
+    const consumer = createSqsConsumer({
+      client: proxied,
+      queueUrl,
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: 30,
+      receiveVisibilitySeconds: 4,
+      handler: async (m) => {
+        runs.push(updateIdOf(m) ?? -1);
+      },
+    });
+    try {
+      await waitUntil(() => runs.length >= 6, 20_000);
+      await new Promise((r) => setTimeout(r, 4500)); // past the receive visibility: a late tick shows
+    } finally {
+      await consumer.stop();
+    }
+    expect([...runs].sort()).toEqual([200, 201, 202, 203, 204, 205]);
+    expect(proxy.stats.operations.ChangeMessageVisibility ?? 0).toBe(0);
+    expect(proxy.stats.operations.DeleteMessage).toBe(6);
+    expect(await queueDepth(direct, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it("a message waiting behind its conversation's earlier one is extended before its receive visibility runs out", async () => {
+    // fauxqs hands out one message per group at a time, so a batch with two of one conversation
+    // (which real SQS FIFO returns) comes from a stub client.
+    const first = queuedMessage('30', 300);
+    const second = queuedMessage('30', 301);
+    const group = messageGroupId(first);
+    const received: Message[] = [first, second].map((m, i) => ({
+      MessageId: `id-${i}`,
+      ReceiptHandle: `handle-${i}`,
+      Body: encodeQueuedMessage(m),
+      Attributes: { ApproximateReceiveCount: '1', MessageGroupId: group, SentTimestamp: '0' },
+    }));
+    const calls: Array<{ at: number; command: string; handle?: string; seconds?: number }> = [];
+    let handedOut = false;
+    const stub = {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        const name = command.constructor.name;
+        const input = command.input as { ReceiptHandle?: string; VisibilityTimeout?: number };
+        calls.push({
+          at: Date.now(),
+          command: name,
+          handle: input.ReceiptHandle,
+          seconds: input.VisibilityTimeout,
+        });
+        if (name === 'ReceiveMessageCommand') {
+          if (handedOut) {
+            await new Promise((r) => setTimeout(r, 50));
+            return { Messages: [] };
+          }
+          handedOut = true;
+          return { Messages: received };
+        }
+        return {};
+      },
+    } as unknown as SQSClient;
+    const runs: number[] = [];
+    const started = Date.now();
+    const consumer = createSqsConsumer({
+      client: stub,
+      queueUrl: 'stub.fifo',
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: 30,
+      receiveVisibilitySeconds: 2,
+      busy: () => 'one-by-one', // the second waits for the first instead of joining its turn
+      handler: async (m) => {
+        runs.push(updateIdOf(m) ?? -1);
+        if (runs.length === 1) await new Promise((r) => setTimeout(r, 2500)); // 1.25 × receive visibility
+      },
+    });
+    try {
+      await waitUntil(() => runs.length >= 2, 10_000);
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await consumer.stop();
+    }
+    expect(runs).toEqual([300, 301]);
+    const extended = calls.filter((c) => c.command === 'ChangeMessageVisibilityCommand');
+    // Both extended once, to the full visibility, after a quarter of the receive visibility
+    // (0.5 s) and well before all of it (2 s).
+    expect(extended.map((c) => c.handle).sort()).toEqual(['handle-0', 'handle-1']);
+    expect(extended.every((c) => c.seconds === 30)).toBe(true);
+    for (const c of extended) {
+      expect(c.at - started).toBeGreaterThanOrEqual(375);
+      expect(c.at - started).toBeLessThan(2000);
+    }
+    const deleted = calls.filter((c) => c.command === 'DeleteMessageCommand').map((c) => c.handle);
+    expect(deleted).toEqual(['handle-0', 'handle-1']);
   });
 });

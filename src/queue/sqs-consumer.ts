@@ -24,8 +24,8 @@ export interface SqsConsumerOptions {
   visibilityTimeoutSeconds?: number;
   /**
    * Visibility timeout asked for on receive (default 10 s, at most `visibilityTimeoutSeconds`):
-   * the longest a message stays hidden when the receive's response is lost on the way. Messages
-   * that arrive are extended to `visibilityTimeoutSeconds` at once.
+   * the longest a message stays hidden when the receive's response is lost on the way. A message
+   * still held when a quarter of it has passed is extended to `visibilityTimeoutSeconds`.
    */
   receiveVisibilitySeconds?: number;
   /** A failed message (and the rest of its group in the batch) becomes visible again after this (default 5 s). */
@@ -53,8 +53,9 @@ export interface SqsConsumerOptions {
  * them for minutes: each receive call carries a fresh `ReceiveRequestAttemptId`, which the SDK's
  * retry re-sends, and real SQS FIFO answers that retry with the same messages (within 5 min). Peers
  * that ignore it (fauxqs, moto) — and a lost retry too — are bounded by the short visibility the
- * receive asks for (`receiveVisibilitySeconds`); a batch that arrives is extended to the full
- * visibility at once and kept invisible, waiting messages included, until each is done.
+ * receive asks for (`receiveVisibilitySeconds`); a message of a batch still held when a quarter of
+ * that has passed — waiting messages included — is extended to the full visibility and kept
+ * invisible until it is done.
  */
 export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
   const logger = options.logger ?? silentLogger;
@@ -85,27 +86,33 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
 
   /**
    * Keeps a batch's messages invisible from the moment they arrive until each is deleted or handed
-   * back: extended to the full visibility at once (they were received with the short one), then
-   * again every half visibility; a failed extension is tried again on the next tick (every half
-   * receive visibility), before the short visibility runs out.
+   * back. They were received with the short visibility: one still held when a quarter of it has
+   * passed (waiting behind its conversation's earlier message, or running long) is extended to the
+   * full visibility, then again every half visibility. A message done before that costs no call,
+   * and most are: extending every message on arrival was one more request per message, which cost
+   * the ingress benchmark its SQS p99 (docs/benchmarks.md §3). Ticks come every eighth of the
+   * receive visibility, so a failed or slow extension is tried again several times before the
+   * short visibility runs out.
    */
   const keepInvisible = (messages: Message[]) => {
-    const extendedAt = new Map<Message, number>(messages.map((m) => [m, -Infinity]));
+    const tickMs = (receiveVisibility * 1000) / 8;
+    const firstDue = Date.now() + 2 * tickMs;
+    /** When each message's next extension is due (Infinity: one is under way). */
+    const dueAt = new Map<Message, number>(messages.map((m) => [m, firstDue]));
     const extend = (): void => {
       const now = Date.now();
-      for (const [m, at] of extendedAt) {
-        if (now - at < (visibility * 1000) / 2) continue;
-        extendedAt.set(m, now); // no second call while one is under way
+      for (const [m, due] of dueAt) {
+        if (now < due - tickMs / 2) continue; // a timer may fire a little before its time
+        dueAt.set(m, Infinity); // no second call while one is under way
         void setVisibility(m, visibility).then((ok) => {
-          if (!ok && extendedAt.has(m)) extendedAt.set(m, -Infinity);
+          if (dueAt.has(m)) dueAt.set(m, ok ? now + (visibility * 1000) / 2 : -Infinity);
         });
       }
     };
-    extend();
-    const timer = setInterval(extend, (receiveVisibility * 1000) / 2);
+    const timer = setInterval(extend, tickMs);
     return {
       /** Done with these (deleted, or about to be handed back): no more extensions. */
-      forget: (done: readonly Message[]) => done.forEach((m) => extendedAt.delete(m)),
+      forget: (done: readonly Message[]) => done.forEach((m) => dueAt.delete(m)),
       stop: () => clearInterval(timer),
     };
   };
