@@ -35,13 +35,19 @@ interface Timing {
 
 /** Read in the page: `load` from Navigation Timing, first contentful paint from Paint Timing. */
 const TIMING_SCRIPT = `new Promise((resolve) => {
-  const read = () => {
+  const loaded = new Promise((ok) => (document.readyState === 'complete' ? ok() : addEventListener('load', () => ok())));
+  const painted = new Promise((ok) => {
+    const po = new PerformanceObserver((list) => {
+      const e = list.getEntriesByName('first-contentful-paint')[0];
+      if (e) { po.disconnect(); ok(e.startTime); }
+    });
+    po.observe({ type: 'paint', buffered: true });
+    setTimeout(() => { po.disconnect(); ok(NaN); }, 5000);
+  });
+  Promise.all([loaded, painted]).then(([, fcp]) => {
     const nav = performance.getEntriesByType('navigation')[0];
-    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-    resolve({ fcp: fcp ? fcp.startTime : NaN, load: nav.loadEventStart });
-  };
-  if (document.readyState === 'complete') setTimeout(read, 0);
-  else addEventListener('load', () => setTimeout(read, 0));
+    resolve({ fcp, load: nav.loadEventStart });
+  });
 })`;
 
 const RESOURCES_SCRIPT = `[location.href, ...performance.getEntriesByType('resource').map((e) => e.name)]`;
