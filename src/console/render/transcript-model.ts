@@ -1,6 +1,7 @@
 import type { SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
 import { readTranscript } from '../../conversations/markdown/entries.js';
 import type { ReadTranscript } from '../../conversations/markdown/types.js';
+import { linkSubagents, subagentName } from '../../conversations/markdown/subagents.js';
 import { readUserEntry } from '../../conversations/markdown/user-entry.js';
 import { isRecord } from '../../core/guards.js';
 import type { ConversationExport } from '../../sessions/conversation-view.js';
@@ -122,28 +123,20 @@ export function buildTranscriptModel(
   const streams = exported.transcripts
     .filter((t): t is { subpath: string; entries: SessionStoreEntry[] | null } => t.subpath !== null)
     .map((t) => ({
-      name: t.subpath.replace(/^subagents\//, '') || t.subpath,
+      name: subagentName(t.subpath),
       read: t.entries ? readTranscript(t.entries) : null,
       tokens: t.entries ? tokensOf(t.entries) : ZERO,
     }));
-  const byName = new Map(streams.map((s) => [s.name, s]));
-  const subagentsByCall = new Map<string, SubagentStream>();
-  for (const stream of streams) {
-    const call = stream.read?.agent?.toolUseId;
-    if (call !== undefined) subagentsByCall.set(call, stream);
-  }
-  if (!main) return { turns: null, subagentsByCall, unlinked: streams };
+  if (!main) return { turns: null, subagentsByCall: linkSubagents(streams, []), unlinked: streams };
 
   const segments = splitTurns(main).map((entries) => ({
     read: readTranscript(entries),
     own: tokensOf(entries),
   }));
-  for (const { read } of segments) {
-    for (const [call, result] of read.results) {
-      const stream = result.agentId === undefined ? undefined : byName.get(`agent-${result.agentId}`);
-      if (stream && !subagentsByCall.has(call)) subagentsByCall.set(call, stream);
-    }
-  }
+  const subagentsByCall = linkSubagents(
+    streams,
+    segments.flatMap(({ read }) => [...read.results]),
+  );
   const tokens = segments.map(({ read, own }) => {
     const started = [...callsOf(read)].flatMap((id) => subagentsByCall.get(id) ?? []);
     return started.map((s) => s.tokens).reduce(add, own);

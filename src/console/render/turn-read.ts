@@ -1,5 +1,6 @@
 import { summarizeInput } from '../../agent/events.js';
 import { readTranscript } from '../../conversations/markdown/entries.js';
+import { linkSubagents, subagentName } from '../../conversations/markdown/subagents.js';
 import type { Part, ReadTranscript, ToolResult } from '../../conversations/markdown/types.js';
 import type { ConversationKey } from '../../core/keys.js';
 import { exportConversation, type ConversationExport } from '../../sessions/conversation-view.js';
@@ -55,9 +56,11 @@ export function chatHistory(exported: ConversationExport): ChatHistory | null {
   const streams = exported.transcripts
     .slice(1)
     .flatMap((t) =>
-      t.entries && t.subpath ? [{ subpath: t.subpath, read: readTranscript(t.entries) }] : [],
+      t.entries && t.subpath ? [{ name: subagentName(t.subpath), read: readTranscript(t.entries) }] : [],
     );
-  return { sessionId: exported.sessionId, turns: turnsOf(main, subagentStreams(main, streams)) };
+  const linked = linkSubagents(streams, main.results);
+  const subagents = new Map([...linked].map(([call, stream]) => [call, stream.read]));
+  return { sessionId: exported.sessionId, turns: turnsOf(main, subagents) };
 }
 
 /** The text the agent answered in the last turn (its text blocks, a blank line apart): the final answer. */
@@ -68,27 +71,6 @@ export function lastAnswer(history: ChatHistory | null): string {
     .flatMap((s) => (s.type === 'text' ? [s.text] : []))
     .join('\n\n')
     .trim();
-}
-
-/**
- * Subagent streams by the tool_use id of the call that started them: the stream's own
- * `agent_metadata` names the call; failing that, the call's result names the agent.
- */
-function subagentStreams(
-  main: ReadTranscript,
-  streams: ReadonlyArray<{ subpath: string; read: ReadTranscript }>,
-): Map<string, ReadTranscript> {
-  const byCall = new Map<string, ReadTranscript>();
-  const bySubpath = new Map(streams.map((s) => [s.subpath, s.read]));
-  for (const { read } of streams) {
-    const callId = read.agent?.toolUseId;
-    if (callId !== undefined) byCall.set(callId, read);
-  }
-  for (const [callId, result] of main.results) {
-    const read = result.agentId ? bySubpath.get(`subagents/agent-${result.agentId}`) : undefined;
-    if (read && !byCall.has(callId)) byCall.set(callId, read);
-  }
-  return byCall;
 }
 
 function turnsOf(main: ReadTranscript, subagents: Map<string, ReadTranscript>): ChatTurn[] {

@@ -3,6 +3,7 @@ import { readTranscript } from './entries.js';
 import type { Part, ReadTranscript, TranscriptItem } from './types.js';
 import { details, literal, renderThinking, renderToolCall, type SubagentLink } from './folded.js';
 import { embedMarkdown, inlineCode, plainInline } from './markdown-safety.js';
+import { linkSubagents, subagentName } from './subagents.js';
 
 /**
  * One session's stored transcripts as a Markdown document a person can read (issue 17,
@@ -190,35 +191,18 @@ function firstModel(streams: readonly Stream[]): string | undefined {
   return undefined;
 }
 
-/** `agent-<id>` of `subagents/agent-<id>` (any other subpath as it is). */
-function subagentName(subpath: string): string {
-  return subpath.replace(/^subagents\//, '') || subpath;
-}
-
-/**
- * Which subagent stream each Agent/Task call started: the stream's own `agent_metadata` names the
- * call (`toolUseId`); failing that, the call's result names the agent (`toolUseResult.agentId`).
- */
+/** Each Agent/Task call's subagent section (`linkSubagents`), with its GitHub anchor when predictable. */
 function subagentLinks(streams: readonly Stream[]): Map<string, SubagentLink> {
-  const links = new Map<string, SubagentLink>();
-  const byName = new Map<string, SubagentLink>();
-  for (const stream of streams) {
-    if (stream.subpath === null) continue;
+  const named = streams.flatMap((stream) => {
+    if (stream.subpath === null) return [];
     const name = subagentName(stream.subpath);
     // GitHub's anchor of `## Subagent <name>`, when the name keeps it predictable.
-    const link = {
+    const link: SubagentLink = {
       name,
       anchor: /^[A-Za-z0-9-]+$/.test(name) ? `subagent-${name.toLowerCase()}` : undefined,
     };
-    byName.set(name, link);
-    const toolUseId = stream.read?.agent?.toolUseId;
-    if (toolUseId !== undefined) links.set(toolUseId, link);
-  }
-  for (const stream of streams) {
-    for (const [id, result] of stream.read?.results ?? []) {
-      const link = result.agentId === undefined ? undefined : byName.get(`agent-${result.agentId}`);
-      if (link && !links.has(id)) links.set(id, link);
-    }
-  }
-  return links;
+    return [{ name, read: stream.read, link }];
+  });
+  const results = streams.flatMap((stream) => [...(stream.read?.results ?? [])]);
+  return new Map([...linkSubagents(named, results)].map(([call, stream]) => [call, stream.link]));
 }
