@@ -2,7 +2,6 @@ import type { Hono } from 'hono';
 import type { AppEnv } from '../config/env.js';
 import { consoleRoutes, createConsoleSessions, withConsoleSessions } from '../console/index.js';
 import { systemClock } from '../core/clock.js';
-import type { TenantId } from '../core/ids.js';
 import { DEFAULT_FILE_POLICY } from '../files/types.js';
 import { createApiApp } from '../server/index.js';
 import type { ApiEnv } from '../server/context.js';
@@ -30,7 +29,6 @@ export function apiAppFor(deps: AppDeps, proactive?: ApiProactive): Hono<ApiEnv>
   const bearer = buildApiAuth(deps.env, deps.tenants);
   const grants = consoleServed(deps.env) ? consoleGrants(deps.env, deps.tenants) : undefined;
   const sessions = grants ? createConsoleSessions(grants) : undefined;
-  const budgets = (tenant: TenantId) => deps.tenants.tenants.get(tenant)?.budgets;
   const app = createApiApp({
     ...(proactive ? { schedules: proactive.schedules } : {}),
     ...(proactive?.events ? { events: proactive.events } : {}),
@@ -38,7 +36,7 @@ export function apiAppFor(deps: AppDeps, proactive?: ApiProactive): Hono<ApiEnv>
     storage: deps.storage,
     conversations,
     usage: deps.usage,
-    budgets,
+    budgets: (tenant) => deps.tenants.tenants.get(tenant)?.budgets,
     auth: sessions ? withConsoleSessions(bearer, sessions, clock) : bearer,
     logger: deps.logger,
     clock,
@@ -57,7 +55,7 @@ export function apiAppFor(deps: AppDeps, proactive?: ApiProactive): Hono<ApiEnv>
         usage: deps.usage,
         ...(proactive ? { schedules: proactive.schedules } : {}),
         tenants: [...deps.tenants.tenants.keys()],
-        budgets,
+        budgets: (tenant) => deps.tenants.tenants.get(tenant)?.budgets,
         clock,
         logger: deps.logger,
       }),

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import {
   conditionFailedItem,
   isConditionalCheckFailed,
@@ -8,7 +13,6 @@ import {
   notOwnWrite,
   translate,
 } from '../../../aws/index.js';
-import { batchGetAll } from '../../../aws/batch-get.js';
 import { StorageError } from '../../../core/errors.js';
 import {
   MAX_MODELS_PER_DAY,
@@ -36,6 +40,8 @@ export interface DynamoUsageStoreOptions extends UsageStoreOptions {
 }
 
 const MAX_ATTEMPTS = 10;
+/** BatchGetItem rounds for unprocessed keys (DynamoDB returns them under throttling). */
+const MAX_BATCH_READ_ATTEMPTS = 5;
 const NAMES = {
   '#turns': 'turns',
   '#in': 'inputTokens',
@@ -246,19 +252,34 @@ export function createDynamoUsageStore(options: DynamoUsageStoreOptions): UsageS
       // One BatchGetItem (≤ 100 keys) for every counter a check needs on every shard and the
       // legacy key (a budget check of tenant + user, day + month: 4 × (8 + 1) = 36 keys): one round
       // trip before the model is asked. Longer reads (the console's 30-day history: 270 day keys)
-      // take one request per 100 keys (`batchGetAll`, which also retries unprocessed keys). Each
-      // shard's value is added; expired items count as absent.
-      const items = await batchGetAll({
-        doc,
-        table,
-        keys: readPks(tenant, shards).flatMap((pk) => [...bySk.keys()].map((sk) => ({ pk, sk }))),
-        source: SOURCE,
-        what: `usage counters of ${tenant}`,
-      });
-      for (const item of items) {
-        const key = bySk.get(String(item.sk));
-        if (key === undefined || num(item.expiresAt) <= now) continue;
-        out.set(key, add(out.get(key) ?? ZERO, item));
+      // are split into batches of 100, read in parallel. Each shard's value is added; expired
+      // items count as absent.
+      const all = readPks(tenant, shards).flatMap((pk) => [...bySk.keys()].map((sk) => ({ pk, sk })));
+      const batches = Array.from({ length: Math.ceil(all.length / 100) }, (_, i) =>
+        all.slice(i * 100, i * 100 + 100),
+      );
+      const readBatch = async (batch: Array<Record<string, unknown>>): Promise<void> => {
+        let pending = batch;
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt >= MAX_BATCH_READ_ATTEMPTS) {
+            throw new Error(`${pending.length} counters left unprocessed after ${attempt} attempts`);
+          }
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+          const res = await doc.send(
+            new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
+          );
+          for (const item of res.Responses?.[table] ?? []) {
+            const key = bySk.get(String(item.sk));
+            if (key === undefined || num(item.expiresAt) <= now) continue;
+            out.set(key, add(out.get(key) ?? ZERO, item));
+          }
+          pending = res.UnprocessedKeys?.[table]?.Keys ?? [];
+        }
+      };
+      try {
+        await Promise.all(batches.map(readBatch));
+      } catch (err) {
+        throw translate(SOURCE, `read counters of ${tenant}`, err);
       }
       return out;
     },
