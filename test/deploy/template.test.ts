@@ -578,6 +578,28 @@ describe('environment and secrets', () => {
     ).toBe('ConsoleServed');
   });
 
+  it('WorkerQueuePollers: standard mode caps turns by WorkerMaxConcurrency; set, the event source is provisioned instead (never both)', () => {
+    const defaults = SCENARIOS['defaults (Bedrock, IAM API)']!;
+    const source = (params: Record<string, Json>) => {
+      const events = props('WorkerFunction').Events as { Conversations: { Properties: Json } };
+      return createEvaluator(template, params).resolve(events.Conversations.Properties) as Record<
+        string,
+        Json
+      >;
+    };
+    const standard = source(defaults);
+    expect(standard['ScalingConfig']).toEqual({ MaximumConcurrency: 5 });
+    expect(standard['ProvisionedPollerConfig']).toBeUndefined();
+    const provisioned = source({ ...defaults, WorkerQueuePollers: 500 });
+    expect(provisioned['ProvisionedPollerConfig']).toEqual({ MinimumPollers: 2, MaximumPollers: 500 });
+    expect(provisioned['ScalingConfig']).toBeUndefined();
+    // One message per invocation and partial batch responses in both modes.
+    for (const s of [standard, provisioned]) {
+      expect(s['BatchSize']).toBe(1);
+      expect(s['FunctionResponseTypes']).toEqual(['ReportBatchItemFailures']);
+    }
+  });
+
   it('the ingress gets the sessions table its lease statement names (the table, never the bucket)', () => {
     for (const params of Object.values(SCENARIOS)) {
       const env = envOf('IngressFunction', params);
