@@ -2,23 +2,16 @@
  * Scale simulation: `npm run bench -- scale [--shape team|platform|saas] [--seed 1] [--fixes]`.
  * A discrete-event simulation of a synthetic day per deployment shape (docs/scale.md): the
  * per-conversation FIFO, Lambda concurrency and cold starts, DynamoDB hot keys, Telegram and model
- * rate limits, and cost — driven by the per-turn figures we measured. With `--fixes` each shape is
- * run again with the proposed fixes (fair share, a shared Telegram send budget with a reply
- * outbox, sharded keys).
+ * rate limits, and cost — driven by the per-turn figures we measured. "today" is the code as it is;
+ * with `--fixes` each shape also runs as the release the plan started from ("before": every item
+ * under the tenant's key, no send budget) and with the fixes still proposed (fair share on Lambda,
+ * a reply outbox).
  * Deterministic for a seed. Ends with one JSON line.
  */
 import { parseArgs } from 'node:util';
 import { runShape, type ShapeReport } from './scale/model.js';
 import { formatReports } from './scale/report.js';
-import { SHAPES, shapeByName, type Settings } from './scale/shapes.js';
-
-const FIXES: Partial<Settings> = {
-  policy: 'fair',
-  telegram: 'budget',
-  replies: 'outbox',
-  keys: 'sharded',
-  usageShards: 8,
-};
+import { BEFORE, PROPOSED, SHAPES, shapeByName } from './scale/shapes.js';
 
 function main(): void {
   const { values } = parseArgs({
@@ -35,8 +28,9 @@ function main(): void {
     if (!shape)
       throw new Error(`[bench:scale] unknown shape "${values.shape}"; choose team, platform or saas`);
     process.stderr.write(`simulating ${shape.name}: ${shape.description}\n`);
+    if (values.fixes) reports.push({ variant: 'before', report: runShape(shape, BEFORE, seed) });
     reports.push({ variant: 'today', report: runShape(shape, {}, seed) });
-    if (values.fixes) reports.push({ variant: 'fixes', report: runShape(shape, FIXES, seed) });
+    if (values.fixes) reports.push({ variant: 'proposed', report: runShape(shape, PROPOSED, seed) });
   }
   process.stdout.write(`${formatReports(reports)}\n`);
   const summary = Object.fromEntries(

@@ -104,7 +104,7 @@ export function runShape(shape: Shape, overrides: Overrides = {}, seed = 1): Sha
   let failed = 0;
   let model429 = 0;
   const D = PER_TURN.dynamodb;
-  const usageWcu = 10;
+  const usageWcu = D.usageWcu;
 
   // Partition keys as numbers: a tenant's pk, a conversation's pk, a usage shard's pk.
   const CONV_PK = 1e8;
@@ -159,16 +159,28 @@ export function runShape(shape: Shape, overrides: Overrides = {}, seed = 1): Sha
       const before = dynamo.counts.partitionWriteThrottles + dynamo.counts.counterItemThrottles;
       const shard = rng.int(settings.usageShards);
       const sessionWcu = D.endWcu - usageWcu + D.compactionWcu;
-      usage.dynamoWcu += sessionWcu + usageWcu;
-      dynamo.write(sessionKey(job), sessionWcu, undefined, (ok) => {
-        if (!ok) return finish(false);
+      usage.dynamoWcu += sessionWcu + usageWcu + D.catalogWcu;
+      const usageWrites = (): void => {
         const counter = COUNTER_ITEM + job.tenant * 64 + shard;
-        dynamo.write(usageKey(job, shard), usageWcu, counter, (ok2) => {
+        dynamo.write(usageKey(job, shard), usageWcu, counter, (ok) => {
           if (dynamo.counts.partitionWriteThrottles + dynamo.counts.counterItemThrottles > before)
             throttled = true;
-          if (!ok2) return finish(false);
+          if (!ok) return finish(false);
           reply();
         });
+      };
+      if (settings.keys === 'tenant') {
+        // Session items, the catalog entry and (below) usage all on the tenant's key.
+        dynamo.write(sessionKey(job), sessionWcu + D.catalogWcu, undefined, (ok) =>
+          ok ? usageWrites() : finish(false),
+        );
+        return;
+      }
+      // Sharded: session items on the conversation's key; the catalog entry is the one write left
+      // on the tenant's own key (§8.1).
+      dynamo.write(sessionKey(job), sessionWcu, undefined, (ok) => {
+        if (!ok) return finish(false);
+        dynamo.write(job.tenant, D.catalogWcu, undefined, (ok2) => (ok2 ? usageWrites() : finish(false)));
       });
     };
 

@@ -11,15 +11,23 @@ export const PER_TURN = {
     /** Ledger lookup (1) + conversation map GetItem (1) + one Query for the session's heads (1); all consistent. */
     startRcu: 3,
     /**
-     * At the end: the SDK's two appends (54, sessions bench ÷ 2), 9 usage counters + 1 raw usage
-     * turn (10, `countersOf`), map touch (1), ledger `done` with the result (3, ~2 KB item),
-     * `delivered` (3, same item), lease release (1), ~1 heartbeat (1).
+     * At the end: the SDK's two appends (54, sessions bench ÷ 2), 10 usage counters + 1 raw usage
+     * turn (11, `countersOf`; the 10th is the per-model day counter), map touch (1), ledger `done`
+     * with the result (3, ~2 KB item), `delivered` (3, same item), lease release (1), ~1 heartbeat (1).
      */
-    endWcu: 73,
+    endWcu: 74,
+    /** Of `endWcu`, the usage items (on a usage shard key since §8.2). */
+    usageWcu: 11,
+    /**
+     * The session catalog's conditional `UpdateItem` (`sess#…`, src/sessions/catalog/dynamodb.ts), a
+     * small item: the one per-turn write left on `pk` = tenant once session items are keyed by
+     * conversation and session (§8.1).
+     */
+    catalogWcu: 1,
     /** Compaction later deletes each table part (~22 WCU per ~20 KB part, sessions bench), amortised. */
     compactionWcu: 22,
-    /** Requests a turn sends: 3 reads + 2 start writes + 2 appends + 10 usage + 5 other writes. */
-    requests: 22,
+    /** Requests a turn sends: 3 reads + 2 start writes + 2 appends + 11 usage + 6 other writes (catalog included). */
+    requests: 24,
     /** Tenant counters written once per turn each (`usage#tenant#day|month|all`): the hottest items. */
     tenantCounterItems: 3,
     /** A cold resume (no warm cache in this container) reads the table parts: ~20 KB each = 5 RCU. */
@@ -73,4 +81,7 @@ export const PER_TURN = {
 
 /** Write units one turn costs the tenant's partition, all told. */
 export const TURN_WCU =
-  PER_TURN.dynamodb.startWcu + PER_TURN.dynamodb.endWcu + PER_TURN.dynamodb.compactionWcu;
+  PER_TURN.dynamodb.startWcu +
+  PER_TURN.dynamodb.endWcu +
+  PER_TURN.dynamodb.catalogWcu +
+  PER_TURN.dynamodb.compactionWcu;

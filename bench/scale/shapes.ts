@@ -39,14 +39,21 @@ export interface Shape {
 
 const SERVICE = { medianS: 12, sigma: 0.7 };
 const LAMBDA = { coldStartS: 2.5, idleTtlS: 600 };
+/** The code as it is: usage sharded (§8.2), send budget (§8.3), session keys out of the tenant partition (§8.1). */
 const BASE: Omit<Settings, 'maxConcurrency' | 'modelRpm'> = {
   model: 'sonnet',
   policy: 'arrival',
-  telegram: 'retry',
+  telegram: 'budget',
   replies: 'worker',
-  keys: 'tenant',
-  usageShards: 1,
+  keys: 'sharded',
+  usageShards: 8,
 };
+
+/** The release the plan was written against (1 Dec 2026): every session and usage item under the tenant's key, no send budget. */
+export const BEFORE: Partial<Settings> = { telegram: 'retry', keys: 'tenant', usageShards: 1 };
+
+/** Proposed, not built on Lambda: fair share (per-tenant queues, §8.4) and a reply outbox (§7 row 5). */
+export const PROPOSED: Partial<Settings> = { policy: 'fair', replies: 'outbox' };
 const DAY = { fromS: 0, toS: 86_400 };
 const HOUR = 3600;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { modelCostPerTurn } from '../../bench/scale/costs.js';
 import { runShape } from '../../bench/scale/model.js';
-import { shapeByName, type Shape } from '../../bench/scale/shapes.js';
+import { BEFORE, shapeByName, type Shape } from '../../bench/scale/shapes.js';
 import { dayProfile, turnsPerDay } from '../../bench/scale/traffic.js';
 
 const team = shapeByName('team') as Shape;
@@ -20,7 +20,7 @@ describe('scale simulation: a whole shape', () => {
   });
 
   it('a fix changes the outcome, not the traffic: the same messages arrive in every variant', () => {
-    const today = runShape(team, {}, 5);
+    const today = runShape(team, { telegram: 'retry' }, 5);
     const fixed = runShape(team, { telegram: 'budget' }, 5);
     expect(fixed.turns).toBe(today.turns);
     expect(today.telegram_429_per_chat).toBeGreaterThan(0);
@@ -35,9 +35,9 @@ describe('scale simulation: a whole shape', () => {
       window: { fromS: 0, toS: 120 },
       settings: { ...team.settings, maxConcurrency: 1_000, modelRpm: 100_000 },
     };
-    const today = runShape(hot, {}, 1);
-    expect(today.dynamo_write_throttles).toBeGreaterThan(0);
-    expect(today.hot_partitions).toBe(1);
+    const before = runShape(hot, BEFORE, 1);
+    expect(before.dynamo_write_throttles).toBeGreaterThan(0);
+    expect(before.hot_partitions).toBe(1);
     const sharded = runShape(hot, { keys: 'sharded', usageShards: 8 }, 1);
     expect(sharded.dynamo_write_throttles).toBe(0);
     expect(sharded.turns_failed).toBe(0);
