@@ -18,8 +18,10 @@ export interface SessionHeads {
   /** The current head of `addr` (`null`: the stream was never written). */
   head(addr: TranscriptAddress): Promise<HeadItem | null>;
   /**
-   * The partition a new stream of `addr`'s session is created in: where the session's other heads
-   * live (a session found at the legacy `pk` = tenant stays there), else the session's own.
+   * The partition a new stream of `addr` is created in (after `head(addr)` found none): a subagent
+   * stream goes where its session's heads live (a session found at the legacy `pk` = tenant stays
+   * there); a main stream — the first of a session, the SDK writes it before any subagent's — to the
+   * session's own partition.
    */
   partition(addr: TranscriptAddress): Promise<string>;
   /** Subpaths of the session's streams. */
@@ -46,11 +48,12 @@ export function createSessionHeads(heads: HeadStore, fenced: boolean): SessionHe
     },
     async partition(addr) {
       const own = sessionPk(addr.tenant, addr.sessionId);
-      if (!heads.legacy) return own;
       if (snapshot && covers(addr.tenant, addr.sessionId)) {
         const [first] = snapshot.bySk.values();
         return first?.pk ?? own;
       }
+      // A main stream is the session's first: `head` found it at neither key, so the session is new.
+      if (addr.subpath === undefined || !heads.legacy) return own;
       return (await heads.locate(addr.tenant, addr.sessionId))?.pk ?? own;
     },
     async subpaths(tenant, sessionId) {
