@@ -58,13 +58,13 @@ export function createConversationIndex(deps: ConversationIndexDeps) {
   const ttlFor = (itemTtl: number): number => markerTtl(CONVERSATION_MARKERS, itemTtl);
 
   /**
-   * After a write of the item at its own partition (`item`: as written): if its marker is due,
-   * write the marker, then the item's new `indexTtl` (marker first: it must outlive the item).
+   * After a write of the item at its own partition (`item`: as written): if its ttl passed its
+   * marker's, write the marker, then the item's new `indexTtl` (marker first: it must outlive the item).
    */
   async function refresh(key: ConversationKey, item: Record<string, unknown>, now: number): Promise<void> {
     if (item.pk !== conversationPk(key)) return;
     const current = typeof item.indexTtl === 'number' ? item.indexTtl : undefined;
-    if (!markerDue(CONVERSATION_MARKERS, current, now)) return;
+    if (!markerDue(current, Number(item.ttl))) return;
     const ttl = ttlFor(Number(item.ttl));
     if (!(await put(key, ttl, now))) return;
     await call(SOURCE, `UpdateItem indexTtl ${conversationSk(key)}`, () =>

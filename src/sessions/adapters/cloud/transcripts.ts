@@ -131,7 +131,7 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
       ttl: Math.ceil((now + HEAD_RETENTION_MS) / 1000),
     };
     let index: IndexMarker | undefined;
-    if (addr.subpath === undefined && next.pk !== addr.tenant && markerDue(MARKERS, base.indexTtl, now)) {
+    if (addr.subpath === undefined && next.pk !== addr.tenant && markerDue(base.indexTtl, next.ttl)) {
       next.indexTtl = markerTtl(MARKERS, next.ttl);
       index = markerItem(addr.tenant, next.sk, HEAD_INDEX_KIND, next.indexTtl);
     }
