@@ -24,6 +24,7 @@ import {
   HEAD_INDEX_KIND,
   partName,
   partToken,
+  sessionPk,
   type HeadItem,
   type IndexMarker,
   type TablePartItem,
@@ -288,9 +289,12 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
     }
     // Heads first: a reader then sees "no session" rather than a head with missing parts; then the
     // parts (in the heads' partition), then the session marker (a listing skips it meanwhile).
+    // With no head left (a delete retried after a crash) a session's parts are looked for in its
+    // own partition.
     sessionHeads.forget();
-    for (const sk of found?.sks ?? []) await heads.remove(found!.pk, sk);
-    if (found) await tableParts.removeAll(found.pk, addr, whole);
+    if (found) for (const sk of found.sks) await heads.remove(found.pk, sk);
+    const partsAt = found?.pk ?? (whole ? sessionPk(addr.tenant, addr.sessionId) : null);
+    if (partsAt !== null) await tableParts.removeAll(partsAt, addr, whole);
     if (whole) await heads.removeIndex(addr.tenant, headSk(addr));
     state.forgetPrefix(transcriptId(addr));
     if (addr.subpath === undefined) {
