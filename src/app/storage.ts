@@ -72,6 +72,7 @@ export async function buildStores(env: AppEnv, logger: Logger): Promise<Stores> 
     table,
     logger: logger.child({ component: 'sessions:cloud' }),
     approvalRetentionDays: env.OMNICLOUD_USAGE_RETENTION_DAYS,
+    legacyKeys: env.OMNICLOUD_SESSION_LEGACY_KEYS,
   });
   const usage = await openDynamoUsageStore({
     dynamo: clients.dynamo,

@@ -85,12 +85,15 @@ describe('omnicloud sessions on cloud storage (fauxqs + DynamoDB Local)', () => 
 
     expect((await run(['import', file, '--chat', '-1005', '--yes'])).code).toBe(0);
     const keys = await w.raw.listTenantKeys(tenant);
-    // Small transcripts live inline in their DynamoDB head item (larger ones in S3 chunks).
+    // Small transcripts live inline in their DynamoDB head item (larger ones in S3 chunks), in the
+    // session's partition; the session and the conversation are listed by markers on the tenant's.
     expect(keys).toEqual(
       expect.arrayContaining([
+        `dynamodb:${tenant}#s#${sid}/head#${tenant}#${sid}#`,
+        `dynamodb:${tenant}#s#${sid}/head#${tenant}#${sid}#subagents/agent-q`,
         `dynamodb:${tenant}/head#${tenant}#${sid}#`,
-        `dynamodb:${tenant}/head#${tenant}#${sid}#subagents/agent-q`,
         `dynamodb:${tenant}/sess#${tenant}:-1005:main#${sid}`,
+        `dynamodb:${tenant}#c#-1005:main/conv#${tenant}:-1005:main`,
         `dynamodb:${tenant}/conv#${tenant}:-1005:main`,
       ]),
     );
@@ -103,7 +106,7 @@ describe('omnicloud sessions on cloud storage (fauxqs + DynamoDB Local)', () => 
     const show = await run(['show', sid]);
     expect(show.out.join('\n')).toMatch(
       new RegExp(
-        `^location +dynamodb://${w.table}/${tenant}/head#${tenant}#${sid}# \\+ s3://${w.bucket}/`,
+        `^location +dynamodb://${w.table}/${tenant}#s#${sid}/head#${tenant}#${sid}# \\+ s3://${w.bucket}/`,
         'm',
       ),
     );

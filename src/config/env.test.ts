@@ -44,6 +44,18 @@ describe('schedule sync variables (EventBridge Scheduler target)', () => {
   });
 });
 
+describe('OMNICLOUD_SESSION_LEGACY_KEYS', () => {
+  it('is on by default and takes 0 or 1', () => {
+    expect(parseEnv({}).OMNICLOUD_SESSION_LEGACY_KEYS).toBe(true);
+    expect(parseEnv({ OMNICLOUD_SESSION_LEGACY_KEYS: '1' }).OMNICLOUD_SESSION_LEGACY_KEYS).toBe(true);
+    expect(parseEnv({ OMNICLOUD_SESSION_LEGACY_KEYS: '0' }).OMNICLOUD_SESSION_LEGACY_KEYS).toBe(false);
+  });
+
+  it.each(['true', 'no', '2', ''])('refuses %j with an error naming the variable', (value) => {
+    expect(() => parseEnv({ OMNICLOUD_SESSION_LEGACY_KEYS: value })).toThrow(/OMNICLOUD_SESSION_LEGACY_KEYS/);
+  });
+});
+
 describe('OMNICLOUD_USAGE_SHARDS', () => {
   it('is unset by default (the DynamoDB usage store then uses 8) and takes 1–24', () => {
     expect(parseEnv({}).OMNICLOUD_USAGE_SHARDS).toBeUndefined();

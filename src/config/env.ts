@@ -92,6 +92,15 @@ export const ENV_SCHEMA = z.object({
    * the retention (the dropped shards' counts would go unread).
    */
   OMNICLOUD_USAGE_SHARDS: z.coerce.number().int().min(1).max(24).optional(),
+  /**
+   * Cloud storage: `1` (default) also reads session items where releases before docs/scale.md §8.1
+   * wrote them (`pk` = tenant); `0` stops those reads — safe once the last such item has expired:
+   * 50 days after the upgrade (heads; conversations 25, turn ledger 7).
+   */
+  OMNICLOUD_SESSION_LEGACY_KEYS: z
+    .enum(['0', '1'])
+    .default('1')
+    .transform((v) => v === '1'),
   /** CloudWatch namespace of the EMF metrics the Lambda functions emit (turns, cost, dedupe hits). */
   OMNICLOUD_METRICS_NAMESPACE: boundedText(255).min(1).default('OmniCloud'),
   /** PATH handed to the agent's tools (Bash, stdio MCP servers). */

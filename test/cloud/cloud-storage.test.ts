@@ -422,7 +422,9 @@ describe('cloud storage: resume', () => {
         [, gone] = (await w.raw.listTableParts(k)).map((p) => p.sk).sort() as [string, string];
         await cloud
           .peers()
-          .doc.send(new DeleteCommand({ TableName: w.table, Key: { pk: 'acme', sk: gone } }));
+          .doc.send(
+            new DeleteCommand({ TableName: w.table, Key: { pk: `acme#s#${k.sessionId}`, sk: gone } }),
+          );
       }
       const reader = w.container();
       const err = await reader.transcripts.load(k).then(
@@ -483,11 +485,16 @@ describe('cloud storage: tenants', () => {
     expect(await s.transcripts.load({ projectKey: 'acme', sessionId: b.sessionId })).toBeNull();
     const rawA = await w.raw.listTenantKeys('acme' as TenantId);
     expect(rawA.filter((x) => x.startsWith('s3:')).length).toBeGreaterThan(0);
-    expect(rawA.filter((x) => x.startsWith(`dynamodb:acme/part#acme#${a.sessionId}#`)).length).toBe(1);
+    // Heads and parts in the session's partition, its marker on the tenant's (docs/scale.md §8.1).
+    const own = `dynamodb:acme#s#${a.sessionId}/`;
+    expect(rawA.filter((x) => x.startsWith(`${own}part#acme#${a.sessionId}#`)).length).toBe(1);
+    expect(rawA).toContain(`dynamodb:acme/head#acme#${a.sessionId}#`);
     expect(
       rawA.every(
         (x) =>
-          (x.startsWith('s3:tenants/acme/sessions/') || x.startsWith('dynamodb:acme/')) &&
+          (x.startsWith('s3:tenants/acme/sessions/') ||
+            x.startsWith('dynamodb:acme/') ||
+            x.startsWith(own)) &&
           !x.includes(b.sessionId),
       ),
     ).toBe(true);
@@ -521,7 +528,10 @@ describe('cloud storage: AWS errors', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(StorageError);
-    expect((err as Error).message).toMatch(/^\[sessions:cloud\] GetItem head .*ResourceNotFoundException/);
+    // The head is read at the session's key and the legacy one at once (docs/scale.md §8.1).
+    expect((err as Error).message).toMatch(
+      /^\[sessions:cloud\] BatchGetItem \(2 heads\).*ResourceNotFoundException/,
+    );
   });
 });
 

@@ -5,7 +5,7 @@ import { createDynamoClient, toDocumentClient } from '../../src/aws/dynamodb.js'
 import { LeaseConflictError } from '../../src/core/errors.js';
 import { parseSessionId, type ChatId, type TenantId, type ThreadId } from '../../src/core/ids.js';
 import { conversationKey } from '../../src/core/keys.js';
-import { leaseSk } from '../../src/sessions/adapters/cloud/schema.js';
+import { conversationPk, leaseSk } from '../../src/sessions/adapters/cloud/schema.js';
 import { readSessionItem } from '../../src/sessions/catalog/dynamodb.js';
 import { scheduleRecord } from '../../src/schedules/store/conformance/fixtures.js';
 import { createDynamoUsageStore } from '../../src/usage/adapters/dynamodb/index.js';
@@ -85,7 +85,7 @@ describe('a conditional write whose response was lost', () => {
     // The lease the caller holds is the one stored: same owner, token and expiry.
     const { Item } = await cloud
       .peers()
-      .doc.send(new GetCommand({ TableName: w.table, Key: { pk: 'acme', sk: leaseSk(key) } }));
+      .doc.send(new GetCommand({ TableName: w.table, Key: { pk: conversationPk(key), sk: leaseSk(key) } }));
     expect(Item).toMatchObject({ owner: lease.owner, token: lease.token, expiresAt: lease.expiresAt });
     // Still a single writer: another worker is refused while it is held…
     await expect(direct.leases.acquire(key, { ttlMs: 60_000, waitMs: 0 })).rejects.toBeInstanceOf(

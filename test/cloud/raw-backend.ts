@@ -8,7 +8,10 @@ import type { RawBackend } from '../../src/sessions/conformance.js';
 /**
  * Reads the cloud backend directly with plain S3/DynamoDB calls and its own spelling of the
  * layout (documented in docs/storage.md), sharing no code with the adapter — so a bug mirrored in
- * the adapter's read and write paths still fails the suite.
+ * the adapter's read and write paths still fails the suite. Session items live in their own
+ * partitions (`<tenant>#s#<session>`, `<tenant>#c#<chat>:<thread>`); an item written by a release
+ * before docs/scale.md §8.1 under `pk` = tenant (same sort key) is read there when the new key has
+ * none. A tenant's keys are every item whose `pk` is the tenant or starts with `<tenant>#`.
  */
 export function createRawCloudBackend(deps: {
   s3: S3Client;
@@ -52,37 +55,44 @@ export function createRawCloudBackend(deps: {
     return text;
   }
 
-  async function readHead(key: SessionKey): Promise<Record<string, unknown> | null> {
-    const sk = `head#${key.projectKey}#${key.sessionId}#${key.subpath ?? ''}`;
-    const res = await doc.send(
-      new GetCommand({ TableName: table, Key: { pk: key.projectKey, sk }, ConsistentRead: true }),
-    );
-    return res.Item ?? null;
+  /** The item at `sk` in partition `pk`, else a legacy item of `kind` at the tenant's partition. */
+  async function getAt(pk: string, tenant: string, sk: string, kind: string) {
+    for (const at of [pk, tenant]) {
+      const res = await doc.send(
+        new GetCommand({ TableName: table, Key: { pk: at, sk }, ConsistentRead: true }),
+      );
+      if (res.Item && res.Item.kind === kind) return res.Item;
+    }
+    return null;
   }
 
-  /** Every table part item of the session (main and subpaths), sorted by key. */
+  async function readHead(key: SessionKey): Promise<Record<string, unknown> | null> {
+    const sk = `head#${key.projectKey}#${key.sessionId}#${key.subpath ?? ''}`;
+    return getAt(`${key.projectKey}#s#${key.sessionId}`, key.projectKey, sk, 'head');
+  }
+
+  /** Every table part item of the session (main and subpaths), sorted by key, in both layouts. */
   async function listTableParts(key: SessionKey): Promise<Array<{ sk: string; text: string }>> {
     const out: Array<{ sk: string; text: string }> = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await doc.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': key.projectKey,
-            ':prefix': `part#${key.projectKey}#${key.sessionId}#`,
-          },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? []) {
-        out.push({ sk: String(item.sk), text: Buffer.from(item.body as Uint8Array).toString('utf8') });
-      }
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return out;
+    for (const pk of [`${key.projectKey}#s#${key.sessionId}`, key.projectKey]) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await doc.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': pk, ':prefix': `part#${key.projectKey}#${key.sessionId}#` },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of res.Items ?? []) {
+          out.push({ sk: String(item.sk), text: Buffer.from(item.body as Uint8Array).toString('utf8') });
+        }
+        start = res.LastEvaluatedKey;
+      } while (start);
+    }
+    return out.sort((a, b) => (a.sk < b.sk ? -1 : 1));
   }
 
   return {
@@ -107,9 +117,10 @@ export function createRawCloudBackend(deps: {
       for (const t of head.parts as string[]) {
         const [seq36, nonce, where] = t.split('.');
         if (where === 'd') {
+          // A part lives in its head's partition.
           const sk = `part#${key.projectKey}#${key.sessionId}#${key.subpath ?? ''}#${t}`;
           const res = await doc.send(
-            new GetCommand({ TableName: table, Key: { pk: key.projectKey, sk }, ConsistentRead: true }),
+            new GetCommand({ TableName: table, Key: { pk: String(head.pk), sk }, ConsistentRead: true }),
           );
           const body = res.Item?.body as Uint8Array | undefined;
           if (!body) throw new Error(`raw: missing table part ${sk}`);
@@ -134,10 +145,10 @@ export function createRawCloudBackend(deps: {
       let start: Record<string, unknown> | undefined;
       do {
         const res = await doc.send(
-          new QueryCommand({
+          new ScanCommand({
             TableName: table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': tenant },
+            FilterExpression: 'pk = :pk OR begins_with(pk, :own)',
+            ExpressionAttributeValues: { ':pk': tenant, ':own': `${tenant}#` },
             ExclusiveStartKey: start,
           }),
         );
@@ -161,10 +172,7 @@ export function createRawCloudBackend(deps: {
 
     async readTurn(key: ConversationKey, requestId: string) {
       const sk = `turn#${key.tenant}:${key.chat}:${key.thread}#${requestId}`;
-      const res = await doc.send(
-        new GetCommand({ TableName: table, Key: { pk: key.tenant, sk }, ConsistentRead: true }),
-      );
-      const item = res.Item;
+      const item = await getAt(`${key.tenant}#c#${key.chat}:${key.thread}`, key.tenant, sk, 'turn');
       if (!item) return null;
       return {
         state: String(item.state),
@@ -178,10 +186,7 @@ export function createRawCloudBackend(deps: {
 
     async readConversation(key: ConversationKey) {
       const sk = `conv#${key.tenant}:${key.chat}:${key.thread}`;
-      const res = await doc.send(
-        new GetCommand({ TableName: table, Key: { pk: key.tenant, sk }, ConsistentRead: true }),
-      );
-      const item = res.Item;
+      const item = await getAt(`${key.tenant}#c#${key.chat}:${key.thread}`, key.tenant, sk, 'conversation');
       if (!item) return null;
       return {
         sessionId: String(item.sessionId),

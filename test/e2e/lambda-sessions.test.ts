@@ -154,7 +154,10 @@ describe('conversation management through the Lambda handlers', () => {
     } as unknown as Update;
     expect(await step(tap)).toMatch(/^Continuing the session from .*: the first question \(1 turn\)/);
     const conversation = await peers.doc.send(
-      new GetCommand({ TableName: table, Key: { pk: 'default', sk: `conv#default:${USER.id}:main` } }),
+      new GetCommand({
+        TableName: table,
+        Key: { pk: `default#c#${USER.id}:main`, sk: `conv#default:${USER.id}:main` },
+      }),
     );
     expect(JSON.stringify(conversation.Item)).toContain(String(data).slice(3));
 

@@ -129,19 +129,28 @@ describe('Lambda handlers against local peers', () => {
     expect(replies.at(-1)).toContain(DEMO_LABEL.replace(/[[\]]/g, ''));
     expect(replies.at(-1)).toContain('no earlier user messages');
 
-    // Persisted in the peers: the transcript's head and parts in the tenant's DynamoDB partition
-    // (parts this small are table parts, not S3 objects), the conversation beside them.
+    // Persisted in the peers: the conversation in its own partition (`<tenant>#c#<chat>:<thread>`),
+    // the transcript's head and parts in the session's (`<tenant>#s#<session>`; parts this small are
+    // table parts, not S3 objects), a session marker on the tenant's.
+    const conversation = await peers.doc.send(
+      new GetCommand({
+        TableName: table,
+        Key: { pk: `default#c#${USER.id}:main`, sk: `conv#default:${USER.id}:main` },
+      }),
+    );
+    const session = String(conversation.Item?.['sessionId']);
     const stored = await peers.doc.send(
       new QueryCommand({
         TableName: table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :part)',
-        ExpressionAttributeValues: { ':pk': 'default', ':part': 'part#default#' },
+        ExpressionAttributeValues: { ':pk': `default#s#${session}`, ':part': `part#default#${session}#` },
       }),
     );
     expect(stored.Count).toBeGreaterThan(0);
-    const conversation = await peers.doc.send(
-      new GetCommand({ TableName: table, Key: { pk: 'default', sk: `conv#default:${USER.id}:main` } }),
+    const marker = await peers.doc.send(
+      new GetCommand({ TableName: table, Key: { pk: 'default', sk: `head#default#${session}#` } }),
     );
+    expect(marker.Item?.['kind']).toBe('head-index');
     expect(conversation.Item?.['ttl']).toBeGreaterThan(Date.now() / 1000 + 24 * 24 * 3600);
     await worker.app.close();
 

@@ -190,9 +190,18 @@ describe('multi-tenant Lambda deployment (ingress zip + worker image) against lo
     expect(betaApi.sentTexts()[0]).not.toContain('hello alpha cloud');
 
     const [alphaItems, betaItems] = await Promise.all([items('alpha'), items('beta')]);
-    const conv = (list: typeof alphaItems) => list.find((i) => i['sk'] === `conv#${i['pk']}:${USER.id}:main`);
-    const alphaSession = String(conv(alphaItems)?.['sessionId']);
-    const betaSession = String(conv(betaItems)?.['sessionId']);
+    // Each conversation in its own partition (`<tenant>#c#<chat>:<thread>`), listed through a
+    // marker on the tenant's; no session item of a turn on the tenant partition itself.
+    const [alphaConv, betaConv] = await Promise.all([
+      items(`alpha#c#${USER.id}:main`),
+      items(`beta#c#${USER.id}:main`),
+    ]);
+    const conv = (list: typeof alphaItems) => list.find((i) => String(i['sk']).startsWith('conv#'));
+    for (const i of [...alphaItems, ...betaItems]) {
+      expect(['head', 'part', 'conversation', 'lease', 'turn']).not.toContain(i['kind']);
+    }
+    const alphaSession = String(conv(alphaConv)?.['sessionId']);
+    const betaSession = String(conv(betaConv)?.['sessionId']);
     expect(alphaSession).toMatch(/^[0-9a-f-]{36}$/);
     expect(betaSession).toMatch(/^[0-9a-f-]{36}$/);
     expect(alphaSession).not.toBe(betaSession);
@@ -205,18 +214,28 @@ describe('multi-tenant Lambda deployment (ingress zip + worker image) against lo
     expect(betaUsage.some((i) => String(i['sk']).startsWith('usage#user#'))).toBe(true);
     expect([...alphaItems, ...betaItems].some((i) => String(i['sk']).startsWith('usage#'))).toBe(false);
     expect(alphaUsage.some((i) => JSON.stringify(i).includes(betaSession))).toBe(false);
-    // Transcripts: heads and table parts in each tenant's own partition, keyed by its own session;
-    // S3 objects (large parts, segments), if any, under each tenant's prefix only.
+    // Transcripts: heads and table parts in each session's own partition (`<tenant>#s#<session>`),
+    // keyed by its own session; S3 objects (large parts, segments), if any, under each tenant's prefix only.
+    const [alphaSessionItems, betaSessionItems] = await Promise.all([
+      items(`alpha#s#${alphaSession}`),
+      items(`beta#s#${betaSession}`),
+    ]);
     const transcriptSks = (list: typeof alphaItems, tenant: string, session: string) =>
       list
         .map((i) => String(i['sk']))
         .filter(
           (sk) => sk.startsWith(`head#${tenant}#${session}#`) || sk.startsWith(`part#${tenant}#${session}#`),
         );
-    expect(transcriptSks(alphaItems, 'alpha', alphaSession).some((sk) => sk.startsWith('part#'))).toBe(true);
-    expect(transcriptSks(betaItems, 'beta', betaSession).some((sk) => sk.startsWith('part#'))).toBe(true);
-    expect(alphaItems.some((i) => JSON.stringify(i).includes(betaSession))).toBe(false);
-    expect(betaItems.some((i) => JSON.stringify(i).includes(alphaSession))).toBe(false);
+    expect(transcriptSks(alphaSessionItems, 'alpha', alphaSession).some((sk) => sk.startsWith('part#'))).toBe(
+      true,
+    );
+    expect(transcriptSks(betaSessionItems, 'beta', betaSession).some((sk) => sk.startsWith('part#'))).toBe(
+      true,
+    );
+    const alphaAll = [...alphaItems, ...alphaConv, ...alphaSessionItems];
+    const betaAll = [...betaItems, ...betaConv, ...betaSessionItems];
+    expect(alphaAll.some((i) => JSON.stringify(i).includes(betaSession))).toBe(false);
+    expect(betaAll.some((i) => JSON.stringify(i).includes(alphaSession))).toBe(false);
     expect(
       (await s3Keys('')).every((k) => k.startsWith('tenants/alpha/') || k.startsWith('tenants/beta/')),
     ).toBe(true);

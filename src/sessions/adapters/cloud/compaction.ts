@@ -108,7 +108,7 @@ export function createCompactor(deps: CompactorDeps) {
           ? head.segments.slice(0, -1)
           : head.segments;
       const merge = pieces(head).slice(keep.length);
-      const bytes = Buffer.concat(await reader.readBytes(addr, merge));
+      const bytes = Buffer.concat(await reader.readBytes(addr, head, merge));
       const merged = merge.flatMap((p) => (p.where === 'table' ? [p.token] : []));
       const now = Math.floor(clock.now());
       const created: ObjectRef[] = [];
@@ -129,7 +129,7 @@ export function createCompactor(deps: CompactorDeps) {
         await discard(created.map((r) => objectKey(addr, r.name)));
         return null;
       }
-      await removeTableParts(addr, merged);
+      await removeTableParts(addr, head.pk, merged);
       await collectGarbage(addr, next);
       return next;
     } catch (err) {
@@ -158,10 +158,10 @@ export function createCompactor(deps: CompactorDeps) {
     if (dead.length > 0) await discard(dead);
   }
 
-  async function removeTableParts(addr: TranscriptAddress, tokens: string[]): Promise<void> {
+  async function removeTableParts(addr: TranscriptAddress, pk: string, tokens: string[]): Promise<void> {
     if (tokens.length === 0) return;
     try {
-      await tableParts.removeMany(addr, tokens);
+      await tableParts.removeMany(pk, addr, tokens);
     } catch (err) {
       logger.warn('[sessions:cloud] could not delete merged table parts (their TTL will)', {
         stream: transcriptId(addr),

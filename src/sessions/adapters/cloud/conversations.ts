@@ -20,8 +20,10 @@ import {
   translate,
 } from '../../../aws/index.js';
 import { parseSettingsChange, sessionTurns, settingsAfter, withSettings } from '../../settings.js';
-import { queryPrefix } from './prefix-query.js';
-import { CONVERSATION_PREFIX, conversationSk, type ConversationItem } from './schema.js';
+import { batchGetAll } from '../../../aws/batch-get.js';
+import { silentLogger, type Logger } from '../../../core/logger.js';
+import { createConversationIndex } from './conversation-index.js';
+import { conversationPk, conversationSk, type ConversationItem } from './schema.js';
 
 const RETENTION_MS = CONVERSATION_RETENTION_DAYS * DAY_MS;
 const MAX_ATTEMPTS = 10;
@@ -30,7 +32,12 @@ export interface ConversationDeps {
   doc: DynamoDBDocumentClient;
   table: string;
   clock: Clock;
+  /** Read (and keep writing) legacy items at `pk` = tenant too (default true; schema.ts). */
+  legacy?: boolean;
+  logger?: Logger;
 }
+
+type ItemKey = { pk: string; sk: string };
 
 function toRecord(tenant: TenantId, item: Record<string, unknown>): ConversationRecord {
   const c = item as Partial<ConversationItem>;
@@ -48,14 +55,22 @@ function toRecord(tenant: TenantId, item: Record<string, unknown>): Conversation
 }
 
 /**
- * The conversation map as one item per conversation in the tenant's partition. `ttl` (seconds)
- * lets DynamoDB delete it 25 days after the last turn; until it does, an expired item reads as
- * absent and the next `touch` starts it afresh.
+ * The conversation map as one item per conversation in the conversation's own partition (listed
+ * through a marker on the tenant's, `conversation-index.ts`). `ttl` (seconds) lets DynamoDB delete
+ * it 25 days after the last turn; until it does, an expired item reads as absent and the next
+ * `touch` starts it afresh. A legacy item (`pk` = tenant, earlier releases) is read and updated
+ * where it is while legacy reads are on; new items go to the new key only.
  */
 export function createCloudConversations(deps: ConversationDeps): ConversationMap {
   const { doc, table, clock } = deps;
+  const legacy = deps.legacy ?? true;
+  const logger = deps.logger ?? silentLogger;
   const source = 'sessions:cloud:conversations';
-  const keyOf = (key: ConversationKey) => ({ pk: key.tenant, sk: conversationSk(key) });
+  const index = createConversationIndex({ doc, table, legacy });
+  const keyOf = (key: ConversationKey): ItemKey => ({ pk: conversationPk(key), sk: conversationSk(key) });
+  /** Where a conversation's item may be: its own key, then (legacy reads on) the tenant's. */
+  const places = (key: ConversationKey): ItemKey[] =>
+    legacy ? [keyOf(key), { pk: key.tenant, sk: conversationSk(key) }] : [keyOf(key)];
 
   const newItem = (
     key: ConversationKey,
@@ -104,36 +119,45 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
       const now = clock.now();
       const expiresAt = now + RETENTION_MS;
       const { update, values, names, item } = plan(now, expiresAt, Math.ceil(expiresAt / 1000));
-      try {
-        const res = await doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: keyOf(key),
-            // Every plan's update starts with its SET clause.
-            UpdateExpression: update.replace(/^SET /, 'SET #wid = :wid, '),
-            ConditionExpression: `attribute_exists(pk) AND expiresAt > :now AND ${notOwnWrite('#wid', ':wid')}`,
-            ExpressionAttributeNames: { '#ttl': 'ttl', '#wid': 'writeId', ...names },
-            ExpressionAttributeValues: { ...values, ':wid': writeId },
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
-        return toRecord(key.tenant, res.Attributes ?? {});
-      } catch (err) {
-        if (isOwnWrite(err, 'writeId', writeId)) return readBack(key, what);
-        if (!isConditionalCheckFailed(err))
-          throw translate(source, `${what} ${conversationKeyString(key)}`, err);
+      // A live item is updated where it lives (its own key first, then the legacy one).
+      for (const at of places(key)) {
+        try {
+          const res = await doc.send(
+            new UpdateCommand({
+              TableName: table,
+              Key: at,
+              // Every plan's update starts with its SET clause.
+              UpdateExpression: update.replace(/^SET /, 'SET #wid = :wid, '),
+              ConditionExpression: `attribute_exists(pk) AND expiresAt > :now AND ${notOwnWrite('#wid', ':wid')}`,
+              ExpressionAttributeNames: { '#ttl': 'ttl', '#wid': 'writeId', ...names },
+              ExpressionAttributeValues: { ...values, ':wid': writeId },
+              ReturnValues: 'ALL_NEW',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          );
+          const written = res.Attributes ?? {};
+          await refreshIndex(key, written, now);
+          return toRecord(key.tenant, written);
+        } catch (err) {
+          if (isOwnWrite(err, 'writeId', writeId)) return readBack(key, at, what);
+          if (!isConditionalCheckFailed(err))
+            throw translate(source, `${what} ${conversationKeyString(key)}`, err);
+        }
       }
+      // None live: a new item at its own key, its marker first (a marker may outlive its item, never
+      // the other way round).
+      const created = { ...item, ...keyOf(key), writeId, indexTtl: index.ttlFor(item.ttl) };
+      if (!(await index.put(key, created.indexTtl, now))) continue;
       try {
         await doc.send(
           new PutCommand({
             TableName: table,
-            Item: { ...item, writeId },
+            Item: created,
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
             ExpressionAttributeValues: { ':now': now },
           }),
         );
-        return toRecord(key.tenant, item as unknown as Record<string, unknown>);
+        return toRecord(key.tenant, created as unknown as Record<string, unknown>);
       } catch (err) {
         if (!isConditionalCheckFailed(err))
           throw translate(source, `${what} ${conversationKeyString(key)}`, err);
@@ -144,21 +168,42 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
     });
   }
 
-  /** The record as our own write left it (found after a lost response). */
-  async function readBack(key: ConversationKey, what: string): Promise<ConversationRecord> {
+  /** The marker refresh after a write (best effort: a failure is retried by the next write). */
+  async function refreshIndex(key: ConversationKey, written: Record<string, unknown>, now: number) {
+    await index.refresh(key, written, now).catch((err: unknown) => {
+      logger.warn('[sessions:cloud] could not refresh a conversation marker (the next write retries)', {
+        conversation: conversationKeyString(key),
+        err,
+      });
+    });
+  }
+
+  /** The record as our own write left it at `at` (found after a lost response). */
+  async function readBack(key: ConversationKey, at: ItemKey, what: string): Promise<ConversationRecord> {
     const res = await call(source, `${what} ${conversationKeyString(key)} (read back)`, () =>
-      doc.send(new GetCommand({ TableName: table, Key: keyOf(key), ConsistentRead: true })),
+      doc.send(new GetCommand({ TableName: table, Key: at, ConsistentRead: true })),
     );
     return toRecord(key.tenant, res.Item ?? {});
   }
 
+  /** The stored item (strongly consistent): at its own key, else at the legacy one (one BatchGetItem). */
+  async function read(key: ConversationKey): Promise<Record<string, unknown> | undefined> {
+    const own = keyOf(key);
+    if (!legacy) {
+      const res = await call(source, `GetItem ${conversationKeyString(key)}`, () =>
+        doc.send(new GetCommand({ TableName: table, Key: own, ConsistentRead: true })),
+      );
+      return res.Item;
+    }
+    const items = await batchGetAll({ doc, table, keys: places(key), source, what: 'conversations' });
+    return items.find((i) => i.pk === own.pk) ?? items.find((i) => i.kind === 'conversation');
+  }
+
   return {
     async get(key) {
-      const res = await call(source, `GetItem ${conversationKeyString(key)}`, () =>
-        doc.send(new GetCommand({ TableName: table, Key: keyOf(key), ConsistentRead: true })),
-      );
-      if (!res.Item || Number(res.Item.expiresAt) <= clock.now()) return null;
-      return toRecord(key.tenant, res.Item);
+      const item = await read(key);
+      if (!item || Number(item.expiresAt) <= clock.now()) return null;
+      return toRecord(key.tenant, item);
     },
 
     async touch(key, sessionId: SessionId, options) {
@@ -227,17 +272,23 @@ export function createCloudConversations(deps: ConversationDeps): ConversationMa
       }));
     },
 
+    // Both keys: the item at its own, and at the tenant's its marker (or its legacy item).
     async remove(key) {
-      const res = await call(source, `DeleteItem ${conversationKeyString(key)}`, () =>
-        doc.send(new DeleteCommand({ TableName: table, Key: keyOf(key), ReturnValues: 'ALL_OLD' })),
+      const [own, atTenant] = await Promise.all(
+        [keyOf(key), { pk: key.tenant, sk: conversationSk(key) }].map((at) =>
+          call(source, `DeleteItem ${conversationKeyString(key)}`, () =>
+            doc.send(new DeleteCommand({ TableName: table, Key: at, ReturnValues: 'ALL_OLD' })),
+          ).then((res) => res.Attributes),
+        ),
       );
-      if (!res.Attributes || Number(res.Attributes.expiresAt) <= clock.now()) return null;
-      return toRecord(key.tenant, res.Attributes);
+      const old = own ?? (legacy && atTenant?.kind === 'conversation' ? atTenant : undefined);
+      if (!old || Number(old.expiresAt) <= clock.now()) return null;
+      return toRecord(key.tenant, old);
     },
 
     async list(tenant) {
       const now = clock.now();
-      const items = await queryPrefix({ doc, table }, source, tenant, `${CONVERSATION_PREFIX}${tenant}:`);
+      const items = await index.items(tenant);
       return items.filter((item) => Number(item.expiresAt) > now).map((item) => toRecord(tenant, item));
     },
   };

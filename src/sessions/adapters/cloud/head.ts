@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../../core/clock.js';
 import type { SessionId, TenantId } from '../../../core/ids.js';
+import { batchGetAll } from '../../../aws/batch-get.js';
 import { transcriptId, type TranscriptAddress } from '../../../core/keys.js';
 import type { Lease } from '../../types.js';
 import {
@@ -18,15 +19,20 @@ import {
   isConditionalCheckFailed,
   translate,
 } from '../../../aws/index.js';
+import { listMainHeads, type ListedHead } from './head-listing.js';
 import { queryPrefix } from './prefix-query.js';
 import { itemSize } from './item-size.js';
 import type { TransferMetrics } from './objects.js';
 import {
+  conversationPk,
   headSk,
+  HEAD_INDEX_KIND,
   leaseSk,
   parseHead,
   sessionHeadsPrefix,
+  sessionPk,
   type HeadItem,
+  type IndexMarker,
   type TablePartItem,
 } from './schema.js';
 
@@ -42,27 +48,49 @@ export interface CommitOptions {
    * `seq`, so `seq` alone would let a writer holding a stale head merge pieces already merged).
    */
   samePieces?: boolean;
+  /** The session's index marker on the tenant partition, (re)written in the same transaction. */
+  index?: IndexMarker;
+}
+
+/** Where a session's heads were found (`pk`: its partition, new or legacy) and their sort keys. */
+export interface SessionLocation {
+  pk: string;
+  sks: string[];
 }
 
 /** The DynamoDB side of transcript heads: read, conditional commit, query, delete. */
 export interface HeadStore {
   /** The DynamoDB table holding heads and table parts. */
   readonly table: string;
-  /** The current head (strongly consistent read), or `null` if the stream was never written. */
+  /** Whether heads are also looked for under the legacy `pk` = tenant (schema.ts). */
+  readonly legacy: boolean;
+  /**
+   * The current head (strongly consistent read), or `null` if the stream was never written: at the
+   * session's partition, else (legacy reads on) at the tenant's — one BatchGetItem of both keys.
+   */
   read(addr: TranscriptAddress): Promise<HeadItem | null>;
   /**
-   * Write `next` if the stored head is still `prev` (same `seq`; absent for `null`). An existing
+   * Write `next` (at `next.pk`) if the stored head is still `prev` (same `seq`; absent for `null`). An existing
    * head is changed with one `UpdateItem` carrying only the attributes that differ (lists that only
    * grew are `list_append`ed). With `fence`, the write is a transaction that also checks the lease
    * item (token, owner, not expired): `'fenced'` if that check failed. With `part`, the part item
    * is created in the same transaction: it exists exactly when the head that references it does.
+   * With `index`, the session marker is put in the same transaction.
    */
   commit(prev: HeadItem | null, next: HeadItem, options?: CommitOptions): Promise<CommitResult>;
-  /** Every head of a session (main and subpaths), whole, by sort key: one consistent Query. */
+  /**
+   * Every head of a session (main and subpaths), whole, by sort key: one consistent Query of the
+   * session's partition (a second of the legacy one when legacy reads are on and the first found none).
+   */
   readSession(tenant: TenantId, sessionId: SessionId): Promise<Map<string, HeadItem>>;
-  /** Heads of a tenant whose sort key starts with `prefix` (projected to `attributes`). */
-  query(tenant: string, prefix: string, attributes: string[]): Promise<Array<Record<string, unknown>>>;
-  remove(tenant: string, sk: string): Promise<void>;
+  /** Where the session's heads live and their sort keys (`null`: no head anywhere); as `readSession`. */
+  locate(tenant: TenantId, sessionId: SessionId): Promise<SessionLocation | null>;
+  /** The main heads of a tenant's sessions (projected to `sk`, `mtime` and `attributes`), by session id order. */
+  listMain(tenant: TenantId, attributes: string[]): Promise<ListedHead[]>;
+  /** Delete one head at its partition. */
+  remove(pk: string, sk: string): Promise<void>;
+  /** Delete the session marker at `sk` of the tenant's partition, if it is one (never a legacy head). */
+  removeIndex(tenant: TenantId, sk: string): Promise<void>;
 }
 
 export interface HeadStoreDeps {
@@ -70,6 +98,8 @@ export interface HeadStoreDeps {
   table: string;
   clock: Clock;
   metrics: TransferMetrics;
+  /** Read the legacy layout too (default true; `OMNICLOUD_SESSION_LEGACY_KEYS`). */
+  legacy?: boolean;
 }
 
 const KEY_ATTRIBUTES = new Set(['pk', 'sk']);
@@ -129,6 +159,7 @@ export function updateFor(prev: HeadItem, next: HeadItem): Update {
 
 export function createHeadStore(deps: HeadStoreDeps): HeadStore {
   const { doc, table, clock, metrics } = deps;
+  const legacy = deps.legacy ?? true;
   const source = 'sessions:cloud';
   const queryDeps = { doc, table, metrics };
 
@@ -136,7 +167,7 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
     return {
       ConditionCheck: {
         TableName: table,
-        Key: { pk: fence.key.tenant, sk: leaseSk(fence.key) },
+        Key: { pk: conversationPk(fence.key), sk: leaseSk(fence.key) },
         ConditionExpression: '#token = :token AND #owner = :owner AND #exp > :now',
         ExpressionAttributeNames: { '#token': 'token', '#owner': 'owner', '#exp': 'expiresAt' },
         ExpressionAttributeValues: { ':token': fence.token, ':owner': fence.owner, ':now': clock.now() },
@@ -166,7 +197,7 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
     next: HeadItem,
     options: CommitOptions = {},
   ): Promise<CommitResult> {
-    const { fence, part, samePieces } = options;
+    const { fence, part, samePieces, index } = options;
     const key = { pk: next.pk, sk: next.sk };
     const update = prev ? updateFor(prev, next) : null;
     if (update && prev && samePieces) {
@@ -178,9 +209,10 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
     }
     if (update && update.UpdateExpression === '' && !part) return 'ok';
     const create = { ConditionExpression: 'attribute_not_exists(pk)' };
-    const tx = fence !== undefined || part !== undefined;
+    const tx = fence !== undefined || part !== undefined || index !== undefined;
     const items = () => [
       ...(fence ? [leaseCheck(fence)] : []),
+      ...(index ? [{ Put: { TableName: table, Item: index } }] : []),
       ...(part ? [{ Put: { TableName: table, Item: part, ...create } }] : []),
       update
         ? { Update: { TableName: table, Key: key, ...update } }
@@ -208,39 +240,89 @@ export function createHeadStore(deps: HeadStoreDeps): HeadStore {
     }
   }
 
+  /** Heads (kind `head` only: the tenant partition also holds session markers at head sort keys). */
+  async function findSession(
+    tenant: TenantId,
+    sessionId: SessionId,
+    attributes?: string[],
+  ): Promise<{ pk: string; items: Array<Record<string, unknown>> } | null> {
+    const prefix = sessionHeadsPrefix(tenant, sessionId);
+    const projection = attributes && ['pk', 'sk', 'kind', ...attributes];
+    const pks = legacy ? [sessionPk(tenant, sessionId), tenant] : [sessionPk(tenant, sessionId)];
+    for (const pk of pks) {
+      const items = (await queryPrefix(queryDeps, source, pk, prefix, projection)).filter(
+        (i) => i.kind === 'head',
+      );
+      if (items.length > 0) return { pk, items };
+    }
+    return null;
+  }
+
   return {
     table,
+    legacy,
     async read(addr) {
-      const res = await call(source, `GetItem head ${transcriptId(addr)}`, () =>
-        doc.send(
-          new GetCommand({
-            TableName: table,
-            Key: { pk: addr.tenant, sk: headSk(addr) },
-            ConsistentRead: true,
-            ...CONSUMED_TOTAL,
-          }),
-        ),
-      );
-      metrics.dynamoReads += 1;
-      metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
-      return parseHead(res.Item, transcriptId(addr));
+      const sk = headSk(addr);
+      const own = { pk: sessionPk(addr.tenant, addr.sessionId), sk };
+      if (!legacy) {
+        const res = await call(source, `GetItem head ${transcriptId(addr)}`, () =>
+          doc.send(new GetCommand({ TableName: table, Key: own, ConsistentRead: true, ...CONSUMED_TOTAL })),
+        );
+        metrics.dynamoReads += 1;
+        metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
+        return parseHead(res.Item, transcriptId(addr));
+      }
+      const items = await batchGetAll({
+        doc,
+        table,
+        keys: [own, { pk: addr.tenant, sk }],
+        source,
+        what: 'heads',
+        extra: CONSUMED_TOTAL,
+        onResponse: (res) => {
+          metrics.dynamoReads += 1;
+          metrics.dynamoReadUnits += consumedUnits(res.ConsumedCapacity);
+        },
+      });
+      const found =
+        items.find((i) => i.pk === own.pk) ?? items.find((i) => i.pk === addr.tenant && i.kind === 'head');
+      return parseHead(found, transcriptId(addr));
     },
     commit,
     async readSession(tenant, sessionId) {
-      const prefix = sessionHeadsPrefix(tenant, sessionId);
       const found = new Map<string, HeadItem>();
-      for (const item of await queryPrefix(queryDeps, source, tenant, prefix)) {
+      for (const item of (await findSession(tenant, sessionId))?.items ?? []) {
         const head = parseHead(item, String(item.sk));
         if (head) found.set(head.sk, head);
       }
       return found;
     },
-    query: (tenant, prefix, attributes) => queryPrefix(queryDeps, source, tenant, prefix, attributes),
-    async remove(tenant, sk) {
+    async locate(tenant, sessionId) {
+      const found = await findSession(tenant, sessionId, []);
+      return found && { pk: found.pk, sks: found.items.map((i) => String(i.sk)) };
+    },
+    listMain: (tenant, attributes) => listMainHeads({ doc, table, metrics, legacy }, tenant, attributes),
+    async remove(pk, sk) {
       await call(source, `DeleteItem ${sk}`, () =>
-        doc.send(new DeleteCommand({ TableName: table, Key: { pk: tenant, sk } })),
+        doc.send(new DeleteCommand({ TableName: table, Key: { pk, sk } })),
       );
       metrics.dynamoWrites += 1;
+    },
+    async removeIndex(tenant, sk) {
+      try {
+        await doc.send(
+          new DeleteCommand({
+            TableName: table,
+            Key: { pk: tenant, sk },
+            ConditionExpression: '#kind = :kind',
+            ExpressionAttributeNames: { '#kind': 'kind' },
+            ExpressionAttributeValues: { ':kind': HEAD_INDEX_KIND },
+          }),
+        );
+        metrics.dynamoWrites += 1;
+      } catch (err) {
+        if (!isConditionalCheckFailed(err)) throw translate(source, `DeleteItem marker ${sk}`, err);
+      }
     },
   };
 }

@@ -5,7 +5,7 @@ import { FencedWriteError, LeaseConflictError } from '../../../core/errors.js';
 import { conversationKeyString, type ConversationKey } from '../../../core/keys.js';
 import type { Lease, LeaseManager } from '../../types.js';
 import { call, conditionFailedItem, isConditionalCheckFailed, translate } from '../../../aws/index.js';
-import { leaseSk } from './schema.js';
+import { conversationPk, leaseSk } from './schema.js';
 
 export const DEFAULT_LEASE_TTL_MS = 60_000;
 const POLL_MS = 50;
@@ -19,7 +19,9 @@ export interface LeaseDeps {
 }
 
 /**
- * Leases as one DynamoDB item per conversation. The item is never deleted on release (only
+ * Leases as one DynamoDB item per conversation, in the conversation's partition (new key only: a
+ * lease lives seconds to minutes, so one written by an earlier release under `pk` = tenant is
+ * never read — docs/scale.md §8.1). The item is never deleted on release (only
  * emptied), so `token` — incremented by every successful acquire — is a fencing token that only
  * grows. Expiry is judged with the injected clock.
  */
@@ -36,7 +38,7 @@ export function createCloudLeases(deps: LeaseDeps): LeaseManager {
       const res = await doc.send(
         new UpdateCommand({
           TableName: table,
-          Key: { pk: key.tenant, sk: leaseSk(key) },
+          Key: { pk: conversationPk(key), sk: leaseSk(key) },
           UpdateExpression:
             'SET #token = if_not_exists(#token, :zero) + :one, #owner = :owner, #exp = :exp, #ttl = :ttl, #kind = :kind',
           ConditionExpression: 'attribute_not_exists(pk) OR #exp <= :now',
@@ -99,7 +101,7 @@ export function createCloudLeases(deps: LeaseDeps): LeaseManager {
         await doc.send(
           new UpdateCommand({
             TableName: table,
-            Key: { pk: lease.key.tenant, sk: leaseSk(lease.key) },
+            Key: { pk: conversationPk(lease.key), sk: leaseSk(lease.key) },
             UpdateExpression: 'SET #exp = :exp, #ttl = :ttl',
             ConditionExpression: '#token = :token AND #owner = :owner',
             ExpressionAttributeNames: {
@@ -133,7 +135,7 @@ export function createCloudLeases(deps: LeaseDeps): LeaseManager {
           doc.send(
             new UpdateCommand({
               TableName: table,
-              Key: { pk: lease.key.tenant, sk: leaseSk(lease.key) },
+              Key: { pk: conversationPk(lease.key), sk: leaseSk(lease.key) },
               UpdateExpression: 'SET #owner = :empty, #exp = :zero',
               ConditionExpression: '#token = :token AND #owner = :owner',
               ExpressionAttributeNames: { '#token': 'token', '#owner': 'owner', '#exp': 'expiresAt' },
@@ -160,7 +162,7 @@ export function createCloudLeases(deps: LeaseDeps): LeaseManager {
         const res = await doc.send(
           new UpdateCommand({
             TableName: table,
-            Key: { pk: key.tenant, sk: leaseSk(key) },
+            Key: { pk: conversationPk(key), sk: leaseSk(key) },
             UpdateExpression: 'SET #stop = #token',
             ConditionExpression: `#owner <> :empty AND #exp > :now${turn === undefined ? '' : ' AND #token = :turn'}`,
             ExpressionAttributeNames: {
@@ -205,7 +207,7 @@ export function createCloudLeases(deps: LeaseDeps): LeaseManager {
       doc.send(
         new GetCommand({
           TableName: table,
-          Key: { pk: key.tenant, sk: leaseSk(key) },
+          Key: { pk: conversationPk(key), sk: leaseSk(key) },
           ConsistentRead: true,
           ProjectionExpression: '#token, #stop, #owner, #exp',
           ExpressionAttributeNames: {

@@ -53,10 +53,14 @@ export function createStreamReader(objects: ObjectStore, tableParts: TablePartSt
     );
   }
 
-  /** The table parts among `list` (one BatchGetItem per 100), by token. */
-  async function tableBodies(addr: TranscriptAddress, list: Piece[]): Promise<Map<string, Buffer>> {
+  /** The table parts among `list` (one BatchGetItem per 100, in the head's partition `pk`), by token. */
+  async function tableBodies(
+    pk: string,
+    addr: TranscriptAddress,
+    list: Piece[],
+  ): Promise<Map<string, Buffer>> {
     const tokens = list.flatMap((p) => (p.where === 'table' ? [p.token] : []));
-    return tokens.length === 0 ? new Map() : tableParts.getMany(addr, tokens);
+    return tokens.length === 0 ? new Map() : tableParts.getMany(pk, addr, tokens);
   }
 
   /**
@@ -68,7 +72,7 @@ export function createStreamReader(objects: ObjectStore, tableParts: TablePartSt
   async function readAll(addr: TranscriptAddress, head: HeadItem): Promise<SessionStoreEntry[]> {
     const refs = pieces(head);
     const parsed: Array<JsonlParser | null> = new Array<JsonlParser | null>(refs.length).fill(null);
-    const fromTable = tableBodies(addr, refs);
+    const fromTable = tableBodies(head.pk, addr, refs);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < refs.length) {
@@ -142,10 +146,10 @@ export function createStreamReader(objects: ObjectStore, tableParts: TablePartSt
     return parser;
   }
 
-  /** The bytes of pieces, in order (compaction), each required to exist. */
-  async function readBytes(addr: TranscriptAddress, list: Piece[]): Promise<Buffer[]> {
+  /** The bytes of pieces of the stream whose head is `head`, in order (compaction), each required to exist. */
+  async function readBytes(addr: TranscriptAddress, head: HeadItem, list: Piece[]): Promise<Buffer[]> {
     const out = new Array<Buffer>(list.length);
-    const fromTable = tableBodies(addr, list);
+    const fromTable = tableBodies(head.pk, addr, list);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < list.length) {
@@ -185,7 +189,7 @@ export function createStreamReader(objects: ObjectStore, tableParts: TablePartSt
       const bytes =
         ref.where === 'object'
           ? await objects.get(objectKey(addr, ref.name))
-          : ((await tableParts.getMany(addr, [ref.token])).get(ref.token) ?? null);
+          : ((await tableParts.getMany(head.pk, addr, [ref.token])).get(ref.token) ?? null);
       if (bytes === null) break; // a load reports it; the window is best-effort here
       const parser = new JsonlParser();
       parser.push(bytes);

@@ -1,6 +1,6 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { StorageError } from '../../../core/errors.js';
-import type { RequestId, TenantId } from '../../../core/ids.js';
+import type { RequestId, SessionId, TenantId } from '../../../core/ids.js';
 import {
   conversationKeyString,
   transcriptId,
@@ -10,29 +10,49 @@ import {
 } from '../../../core/keys.js';
 
 /**
- * Single-table DynamoDB layout. Partition key `pk` = tenant id, so one Query lists a tenant's
- * sessions or conversations and no key of tenant A can ever address tenant B's partition.
+ * Single-table DynamoDB layout. Every partition key starts with the validated tenant id: tenant ids
+ * are `[a-z0-9-]` (`core/ids.ts`), so the text before the first `#` of a `pk` is always its tenant,
+ * and no key built here can be another tenant's id, one of its usage shards `<tenant>#u<k>`, its send
+ * budget `<tenant>#tgsend#…`, or one of its session / conversation partitions (session ids are UUIDs,
+ * chat and thread ids have no `#` or `:`).
  *
- * | item         | sk                                   | written by                       |
- * |--------------|--------------------------------------|----------------------------------|
- * | session head | `head#<tenant>#<session>#<subpath?>` | every append (conditional Update)|
- * | table part   | `part#<tenant>#<session>#<subpath?>#<token>` | an append, in the head's transaction; deleted by compaction |
- * | conversation | `conv#<tenant>:<chat>:<thread>`      | `touch` (conditional Update)     |
- * | lease        | `lease#<tenant>:<chat>:<thread>`     | acquire/heartbeat/release        |
- * | turn ledger  | `turn#<tenant>:<chat>:<thread>#<req>`| runner: begin/complete/delivered |
- * | approval     | `appr#<tenant>#<approvalId>`         | approvals: create (with its log item, one transaction), resolve (conditional on `pending`), setNotice |
- * | approval log | `apprlog#<tenant>:<chat>:<thread>#<createdAt, 13 digits>#<approvalId>` | create; the conversation's audit index (`list` = one Query, newest first) |
- * | grants       | `grant#<tenant>:<chat>:<thread>#<session>` | approvals: grant (`rules` list, conditional append) |
- * | schedule     | `sched#<name>`                       | schedules: create (with the index, one transaction), replace (conditional on `version`), setTopic, markDue, remove |
- * | sched. index | `schedidx`                           | schedules: create/remove (`names` string set; `size(names) < 100` is the per-tenant limit) |
- * | claim        | `claim#<key>`                        | claims: putIfAbsent, increment (conditional on absent/expired, or under the limit), delete |
+ * A turn's writes go to per-session and per-conversation partitions (docs/scale.md §8.1); the
+ * tenant's own partition (`pk` = tenant) keeps the listings (index markers, written when a session or
+ * conversation is created), the catalog and the stores that are not per turn.
+ *
+ * | item         | pk                        | sk                                   | written by                       |
+ * |--------------|---------------------------|--------------------------------------|----------------------------------|
+ * | session head | `<tenant>#s#<session>`    | `head#<tenant>#<session>#<subpath?>` | every append (conditional Update)|
+ * | table part   | its head's pk             | `part#<tenant>#<session>#<subpath?>#<token>` | an append, in the head's transaction; deleted by compaction |
+ * | session marker | tenant                  | the main head's sk, `kind: 'head-index'` | the main head's creation (same transaction); refreshed with it (`indexTtl`) |
+ * | conversation | `<tenant>#c#<chat>:<thread>` | `conv#<tenant>:<chat>:<thread>`   | `touch` (conditional Update)     |
+ * | conv. marker | tenant                    | the conversation's sk, `kind: 'conversation-index'` | the conversation's creation; refreshed (`indexTtl`) |
+ * | lease        | `<tenant>#c#<chat>:<thread>` | `lease#<tenant>:<chat>:<thread>`  | acquire/heartbeat/release        |
+ * | turn ledger  | `<tenant>#c#<chat>:<thread>` | `turn#<tenant>:<chat>:<thread>#<req>`| runner: begin/complete/delivered |
+ * | approval     | tenant | `appr#<tenant>#<approvalId>`         | approvals: create (with its log item, one transaction), resolve (conditional on `pending`), setNotice |
+ * | approval log | tenant | `apprlog#<tenant>:<chat>:<thread>#<createdAt, 13 digits>#<approvalId>` | create; the conversation's audit index (`list` = one Query, newest first) |
+ * | grants       | tenant | `grant#<tenant>:<chat>:<thread>#<session>` | approvals: grant (`rules` list, conditional append) |
+ * | schedule     | tenant | `sched#<name>`                       | schedules: create (with the index, one transaction), replace (conditional on `version`), setTopic, markDue, remove |
+ * | sched. index | tenant | `schedidx`                           | schedules: create/remove (`names` string set; `size(names) < 100` is the per-tenant limit) |
+ * | claim        | tenant | `claim#<key>`                        | claims: putIfAbsent, increment (conditional on absent/expired, or under the limit), delete |
+ *
+ * The session catalog (`sess#…`, one small UpdateItem a turn), usage (its own shards) and dedupe
+ * keep their own partitions (`catalog/dynamodb.ts`, `usage/adapters/dynamodb/schema.ts`).
+ *
+ * **Legacy layout** (releases before §8.1): heads, table parts, conversations, leases and ledger
+ * records under `pk` = tenant with the same sort keys. An item lives where it was found: reads
+ * look at the new key and, while legacy reads are on (`OMNICLOUD_SESSION_LEGACY_KEYS`, default on),
+ * at the legacy one; an item found there keeps being written there (a head's parts follow the
+ * head's `pk`); new items go to the new keys only. Leases are read and written at the new key only.
  *
  * `ttl` (epoch seconds) is the table's TTL attribute: conversations 25 days after the last turn,
  * heads 2× that (the S3 lifecycle horizon), leases a day after expiry, turn-ledger records 7 days
  * after their last write, approval requests and their log items `expiresAt` + the usage retention
  * (400 days by default), grants 25 days after the last grant, claims at their expiry (rounded up
- * to the second); schedules and their index never expire. Item layouts of the approvals:
- * `approvals/store/dynamodb/schema.ts`; of schedules and claims: `schedules/store/dynamodb/schema.ts`.
+ * to the second); schedules and their index never expire. A marker expires one retention period
+ * after the item it indexes (the item's `indexTtl`), so it always outlives it. Item layouts of the
+ * approvals: `approvals/store/dynamodb/schema.ts`; of schedules and claims:
+ * `schedules/store/dynamodb/schema.ts`.
  */
 export const PK = 'pk';
 export const SK = 'sk';
@@ -43,6 +63,32 @@ export const PART_PREFIX = 'part#';
 export const CONVERSATION_PREFIX = 'conv#';
 export const LEASE_PREFIX = 'lease#';
 export const TURN_PREFIX = 'turn#';
+
+/** `kind` of the tenant-partition markers that list sessions and conversations. */
+export const HEAD_INDEX_KIND = 'head-index';
+export const CONVERSATION_INDEX_KIND = 'conversation-index';
+
+/** Partition of every head and table part of one session (main and subpaths). */
+export function sessionPk(tenant: TenantId, sessionId: SessionId): string {
+  return `${tenant}#s#${sessionId}`;
+}
+
+/** Partition of one conversation's map item, lease and turn-ledger records. */
+export function conversationPk(key: ConversationKey): string {
+  return `${key.tenant}#c#${key.chat}:${key.thread}`;
+}
+
+/**
+ * A small item on the tenant's partition naming a session or conversation that lives in its own
+ * partition (same `sk` as the item it indexes), so listings stay one strongly consistent Query
+ * plus one BatchGetItem.
+ */
+export interface IndexMarker {
+  pk: string;
+  sk: string;
+  kind: typeof HEAD_INDEX_KIND | typeof CONVERSATION_INDEX_KIND;
+  ttl: number;
+}
 
 /** `CreateTable` input for the storage table (tests, the deployment template mirrors it). */
 export function tableDefinition(tableName: string): CreateTableCommandInput {
@@ -124,6 +170,8 @@ export interface HeadItem {
   tail: string[];
   /** Main stream only: the SDK's session summary `data` (foldSessionSummary), as JSON. */
   summary?: string;
+  /** Main stream at its own partition only: the `ttl` of its session marker (refreshed when due). */
+  indexTtl?: number;
 }
 
 /** S3 object name of an object part's token (`part-<seq12>-<nonce>.jsonl`, so names sort in append order). */
@@ -196,6 +244,8 @@ export interface ConversationItem {
   agent?: string;
   /** The last write's random id: its retry after a lost response recognises it (conversations.ts). */
   writeId?: string;
+  /** At its own partition only: the `ttl` of its conversation marker (refreshed when due). */
+  indexTtl?: number;
 }
 
 export interface TurnItem {

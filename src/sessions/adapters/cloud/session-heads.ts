@@ -1,7 +1,7 @@
 import type { SessionId, TenantId } from '../../../core/ids.js';
 import type { TranscriptAddress } from '../../../core/keys.js';
 import type { HeadStore } from './head.js';
-import { headIdentity, headSk, sessionHeadsPrefix, type HeadItem } from './schema.js';
+import { headIdentity, headSk, sessionPk, type HeadItem } from './schema.js';
 
 /**
  * Where a transcript store gets heads from. The SDK resumes a session with `load(main)`,
@@ -17,6 +17,13 @@ import { headIdentity, headSk, sessionHeadsPrefix, type HeadItem } from './schem
 export interface SessionHeads {
   /** The current head of `addr` (`null`: the stream was never written). */
   head(addr: TranscriptAddress): Promise<HeadItem | null>;
+  /**
+   * The partition a new stream of `addr` is created in (after `head(addr)` found none): a subagent
+   * stream goes where its session's heads live (a session found at the legacy `pk` = tenant stays
+   * there); a main stream — the first of a session, the SDK writes it before any subagent's — to the
+   * session's own partition.
+   */
+  partition(addr: TranscriptAddress): Promise<string>;
   /** Subpaths of the session's streams. */
   subpaths(tenant: TenantId, sessionId: SessionId): Promise<string[]>;
   /** This store committed `head` (or compacted into it). */
@@ -39,10 +46,20 @@ export function createSessionHeads(heads: HeadStore, fenced: boolean): SessionHe
       if (snapshot && covers(addr.tenant, addr.sessionId)) return snapshot.bySk.get(headSk(addr)) ?? null;
       return heads.read(addr);
     },
+    async partition(addr) {
+      const own = sessionPk(addr.tenant, addr.sessionId);
+      if (snapshot && covers(addr.tenant, addr.sessionId)) {
+        const [first] = snapshot.bySk.values();
+        return first?.pk ?? own;
+      }
+      // A main stream is the session's first: `head` found it at neither key, so the session is new.
+      if (addr.subpath === undefined || !heads.legacy) return own;
+      return (await heads.locate(addr.tenant, addr.sessionId))?.pk ?? own;
+    },
     async subpaths(tenant, sessionId) {
       const sks = covers(tenant, sessionId)
         ? [...snapshot!.bySk.keys()]
-        : (await heads.query(tenant, sessionHeadsPrefix(tenant, sessionId), ['sk'])).map((i) => String(i.sk));
+        : ((await heads.locate(tenant, sessionId))?.sks ?? []);
       return sks.map((sk) => headIdentity(sk).subpath).filter((s) => s !== '');
     },
     committed(addr, head) {

@@ -37,6 +37,11 @@ export interface CloudStorageOptions {
   owner?: string;
   /** Days approval records are kept after their deadline (default: the usage retention's, 400). */
   approvalRetentionDays?: number;
+  /**
+   * Also read session items where releases before docs/scale.md §8.1 wrote them (`pk` = tenant),
+   * and keep writing such an item there (default true; `OMNICLOUD_SESSION_LEGACY_KEYS`).
+   */
+  legacyKeys?: boolean;
 }
 
 export interface CloudStorage extends Storage {
@@ -54,13 +59,15 @@ export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
   const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
   const cache = createTranscriptCache(cacheBytes);
   const clock = options.clock ?? systemClock;
+  const legacy = options.legacyKeys ?? true;
+  const logger = options.logger ?? silentLogger;
   const deps: TranscriptDeps = {
-    heads: createHeadStore({ doc, table: options.table, clock, metrics }),
+    heads: createHeadStore({ doc, table: options.table, clock, metrics, legacy }),
     objects: createObjectStore(options.s3, options.bucket, metrics),
     tableParts: createTablePartStore({ doc, table: options.table, metrics }),
     cache,
     clock,
-    logger: options.logger ?? silentLogger,
+    logger,
     compaction: { ...DEFAULT_COMPACTION, ...options.compaction },
     state: new StreamState(),
   };
@@ -68,14 +75,14 @@ export function createCloudStorage(options: CloudStorageOptions): CloudStorage {
     kind: 'cloud',
     transcripts: createCloudTranscripts(deps),
     transcriptsFor: (lease) => createCloudTranscripts(deps, lease),
-    conversations: createCloudConversations({ doc, table: options.table, clock }),
+    conversations: createCloudConversations({ doc, table: options.table, clock, legacy, logger }),
     leases: createCloudLeases({
       doc,
       table: options.table,
       clock,
       ownerPrefix: options.owner ?? `${hostname()}:${process.pid}`,
     }),
-    turns: createCloudTurns({ doc, table: options.table, clock }),
+    turns: createCloudTurns({ doc, table: options.table, clock, legacy }),
     files: createS3FileStore(options.s3, options.bucket),
     approvals: createDynamoApprovalStore({
       doc,

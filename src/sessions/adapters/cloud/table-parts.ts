@@ -13,16 +13,20 @@ const DELETE_BATCH = 25;
 const MAX_ROUNDS = 8;
 const SOURCE = 'sessions:cloud';
 
-/** Parts kept as DynamoDB items (see `TablePartItem`); written only through `HeadStore.commit`. */
+/**
+ * Parts kept as DynamoDB items (see `TablePartItem`); written only through `HeadStore.commit`. A
+ * part lives in its head's partition (`pk`: the session's, or the tenant's for a legacy head), so
+ * every method takes the head's `pk`, never one derived from the address.
+ */
 export interface TablePartStore {
-  /** The item for a part of `addr` (to pass to `HeadStore.commit`). */
-  item(addr: TranscriptAddress, token: string, body: Buffer, ttl: number): TablePartItem;
+  /** The item for a part of `addr` whose head is at `pk` (to pass to `HeadStore.commit`). */
+  item(pk: string, addr: TranscriptAddress, token: string, body: Buffer, ttl: number): TablePartItem;
   /** The bodies of the given parts (strongly consistent); a part that does not exist is absent from the map. */
-  getMany(addr: TranscriptAddress, tokens: string[]): Promise<Map<string, Buffer>>;
+  getMany(pk: string, addr: TranscriptAddress, tokens: string[]): Promise<Map<string, Buffer>>;
   /** Delete the given parts of `addr`. */
-  removeMany(addr: TranscriptAddress, tokens: string[]): Promise<void>;
+  removeMany(pk: string, addr: TranscriptAddress, tokens: string[]): Promise<void>;
   /** Delete every part of the stream (`wholeSession`: of main and every subpath). */
-  removeAll(addr: TranscriptAddress, wholeSession: boolean): Promise<void>;
+  removeAll(pk: string, addr: TranscriptAddress, wholeSession: boolean): Promise<void>;
 }
 
 export interface TablePartDeps {
@@ -44,11 +48,9 @@ function unprocessed(what: string, count: number): StorageError {
 export function createTablePartStore(deps: TablePartDeps): TablePartStore {
   const { doc, table, metrics } = deps;
 
-  async function deleteKeys(tenant: string, sks: string[]): Promise<void> {
+  async function deleteKeys(pk: string, sks: string[]): Promise<void> {
     for (let i = 0; i < sks.length; i += DELETE_BATCH) {
-      let requests = sks
-        .slice(i, i + DELETE_BATCH)
-        .map((sk) => ({ DeleteRequest: { Key: { pk: tenant, sk } } }));
+      let requests = sks.slice(i, i + DELETE_BATCH).map((sk) => ({ DeleteRequest: { Key: { pk, sk } } }));
       for (let round = 0; requests.length > 0; round++) {
         if (round === MAX_ROUNDS) throw unprocessed('BatchWriteItem', requests.length);
         if (round > 0) await pauseBeforeRound(round);
@@ -63,17 +65,17 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
   }
 
   return {
-    item(addr, token, body, ttl) {
-      return { pk: addr.tenant, sk: tablePartSk(addr, token), kind: 'part', body, ttl };
+    item(pk, addr, token, body, ttl) {
+      return { pk, sk: tablePartSk(addr, token), kind: 'part', body, ttl };
     },
 
-    async getMany(addr, tokens) {
+    async getMany(pk, addr, tokens) {
       const found = new Map<string, Buffer>();
       const bySk = new Map(tokens.map((t) => [tablePartSk(addr, t), t]));
       const items = await batchGetAll({
         doc,
         table,
-        keys: [...bySk.keys()].map((sk) => ({ pk: addr.tenant, sk })),
+        keys: [...bySk.keys()].map((sk) => ({ pk, sk })),
         source: SOURCE,
         what: 'parts',
         request: {
@@ -96,19 +98,17 @@ export function createTablePartStore(deps: TablePartDeps): TablePartStore {
       return found;
     },
 
-    async removeMany(addr, tokens) {
+    async removeMany(pk, addr, tokens) {
       await deleteKeys(
-        addr.tenant,
+        pk,
         tokens.map((t) => tablePartSk(addr, t)),
       );
     },
 
-    async removeAll(addr, wholeSession) {
-      const items = await queryPrefix(deps, SOURCE, addr.tenant, tablePartsPrefix(addr, wholeSession), [
-        'sk',
-      ]);
+    async removeAll(pk, addr, wholeSession) {
+      const items = await queryPrefix(deps, SOURCE, pk, tablePartsPrefix(addr, wholeSession), ['sk']);
       await deleteKeys(
-        addr.tenant,
+        pk,
         items.map((i) => String(i.sk)),
       );
     },

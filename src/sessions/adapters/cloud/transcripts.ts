@@ -17,15 +17,16 @@ import { extendWindow, freshEntries } from './dedupe.js';
 import type { HeadStore } from './head.js';
 import { JsonlParser, toJsonl } from './jsonl.js';
 import type { ObjectStore } from './objects.js';
+import { markerDue, markerItem, markerTtl } from './index-markers.js';
 import { createStreamReader, label, MissingPieceError, objectKey } from './reader.js';
 import {
-  headIdentity,
   headSk,
-  HEAD_PREFIX,
+  HEAD_INDEX_KIND,
   partName,
   partToken,
-  sessionHeadsPrefix,
+  sessionPk,
   type HeadItem,
+  type IndexMarker,
   type TablePartItem,
 } from './schema.js';
 import { contentTag, type StreamState } from './state.js';
@@ -35,6 +36,8 @@ import type { TablePartStore } from './table-parts.js';
 
 /** Heads (and the S3 lifecycle rule) outlive the conversation map by this factor of the retention. */
 export const HEAD_RETENTION_MS = 2 * CONVERSATION_RETENTION_DAYS * DAY_MS;
+/** Session markers live one head retention beyond their head (index-markers.ts). */
+const MARKERS = { retentionMs: HEAD_RETENTION_MS };
 
 const MAX_COMMIT_ATTEMPTS = 25;
 /** Loads that found a piece gone because a compaction moved the head meanwhile start over this often. */
@@ -51,9 +54,10 @@ export interface TranscriptDeps {
   state: StreamState;
 }
 
-function newHead(addr: TranscriptAddress, now: number): HeadItem {
+/** A stream's first head, in partition `pk` (`SessionHeads.partition`). */
+function newHead(addr: TranscriptAddress, pk: string, now: number): HeadItem {
   return {
-    pk: addr.tenant,
+    pk,
     sk: headSk(addr),
     kind: 'head',
     gen: nonce(),
@@ -108,6 +112,7 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
   /**
    * Build the next head for `batch`: inline, or referencing a new part — a table part to create
    * with the head, or an S3 object uploaded here (its key returned, to delete if the commit fails).
+   * A main head in its session's partition carries its session marker along when one is due.
    */
   async function prepare(
     addr: TranscriptAddress,
@@ -115,9 +120,9 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
     head: HeadItem | null,
     body: Buffer,
     stored: SessionStoreEntry[],
-  ): Promise<{ next: HeadItem; partKey: string | null; tablePart?: TablePartItem }> {
+  ): Promise<{ next: HeadItem; partKey: string | null; tablePart?: TablePartItem; index?: IndexMarker }> {
     const now = Math.floor(clock.now());
-    const base = head ?? newHead(addr, now);
+    const base = head ?? newHead(addr, await sessionHeads.partition(addr), now);
     const next: HeadItem = {
       ...base,
       seq: base.seq + 1,
@@ -126,12 +131,31 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
       mtime: now,
       ttl: Math.ceil((now + HEAD_RETENTION_MS) / 1000),
     };
+    let index: IndexMarker | undefined;
+    if (addr.subpath === undefined && next.pk !== addr.tenant && markerDue(base.indexTtl, next.ttl)) {
+      next.indexTtl = markerTtl(MARKERS, next.ttl);
+      index = markerItem(addr.tenant, next.sk, HEAD_INDEX_KIND, next.indexTtl);
+    }
+    const { partKey, tablePart } = await place(addr, key, head, base, next, body, stored, now);
+    return { next, partKey, tablePart, index };
+  }
+
+  async function place(
+    addr: TranscriptAddress,
+    key: SessionKey,
+    head: HeadItem | null,
+    base: HeadItem,
+    next: HeadItem,
+    body: Buffer,
+    stored: SessionStoreEntry[],
+    now: number,
+  ): Promise<{ partKey: string | null; tablePart?: TablePartItem }> {
     if (addr.subpath === undefined) next.summary = await foldSummary(head, key, stored, now);
     const inline =
       body.byteLength <= policy.inlineBytes && tailBytes(base) + body.byteLength <= policy.tailBytes;
     if (inline) {
       next.tail = [...base.tail, ...body.toString('utf8').split('\n').slice(0, -1)];
-      return { next, partKey: null };
+      return { partKey: null };
     }
     // The part carries the inline entries before it along.
     const part =
@@ -142,10 +166,10 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
     next.partBytes = base.partBytes + part.byteLength;
     next.partsAt = base.partsAt || now;
     next.tail = [];
-    if (inTable) return { next, partKey: null, tablePart: tableParts.item(addr, token, part, next.ttl) };
+    if (inTable) return { partKey: null, tablePart: tableParts.item(next.pk, addr, token, part, next.ttl) };
     const partKey = objectKey(addr, partName(token));
     await objects.put(partKey, part);
-    return { next, partKey };
+    return { partKey };
   }
 
   async function append(key: SessionKey, entries: SessionStoreEntry[]): Promise<void> {
@@ -167,14 +191,16 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
         if (batch.length === 0) return;
         const body = toJsonl(batch);
         const stored = storedForm(body);
-        const { next, partKey, tablePart } = await prepare(addr, key, head, body, stored);
-        const result = await heads.commit(head, next, { fence, part: tablePart }).catch((err: unknown) => {
-          // Unknown outcome (e.g. a lost response): forget what we knew; a retry re-reads the head.
-          state.set(id, null);
-          sessionHeads.forget();
-          cache.delete(id);
-          throw err;
-        });
+        const { next, partKey, tablePart, index } = await prepare(addr, key, head, body, stored);
+        const result = await heads
+          .commit(head, next, { fence, part: tablePart, index })
+          .catch((err: unknown) => {
+            // Unknown outcome (e.g. a lost response): forget what we knew; a retry re-reads the head.
+            state.set(id, null);
+            sessionHeads.forget();
+            cache.delete(id);
+            throw err;
+          });
         if (result !== 'ok') {
           state.set(id, null);
           sessionHeads.forget();
@@ -249,26 +275,27 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
     );
   }
 
-  async function mainHeads(projectKey: string, attributes: string[]) {
-    const tenant = tenantFromProjectKey(projectKey);
-    const items = await heads.query(tenant, `${HEAD_PREFIX}${tenant}#`, ['sk', 'mtime', ...attributes]);
-    return items
-      .map((item) => ({ item, ...headIdentity(String(item.sk)) }))
-      .filter((h) => h.subpath === '' && h.sessionId !== '');
-  }
+  const mainHeads = (projectKey: string, attributes: string[]) =>
+    heads.listMain(tenantFromProjectKey(projectKey), attributes);
 
   async function remove(key: SessionKey): Promise<void> {
     const addr = transcriptAddress(key);
-    const sks =
-      addr.subpath === undefined
-        ? (await heads.query(addr.tenant, sessionHeadsPrefix(addr.tenant, addr.sessionId), ['sk'])).map((i) =>
-            String(i.sk),
-          )
-        : [headSk(addr)];
-    // Heads first: a reader then sees "no session" rather than a head with missing parts.
+    const whole = addr.subpath === undefined;
+    let found: { pk: string; sks: string[] } | null;
+    if (whole) found = await heads.locate(addr.tenant, addr.sessionId);
+    else {
+      const head = await heads.read(addr);
+      found = head && { pk: head.pk, sks: [head.sk] };
+    }
+    // Heads first: a reader then sees "no session" rather than a head with missing parts; then the
+    // parts (in the heads' partition), then the session marker (a listing skips it meanwhile).
+    // With no head left (a delete retried after a crash) a session's parts are looked for in its
+    // own partition.
     sessionHeads.forget();
-    for (const sk of sks) await heads.remove(addr.tenant, sk);
-    await tableParts.removeAll(addr, addr.subpath === undefined);
+    if (found) for (const sk of found.sks) await heads.remove(found.pk, sk);
+    const partsAt = found?.pk ?? (whole ? sessionPk(addr.tenant, addr.sessionId) : null);
+    if (partsAt !== null) await tableParts.removeAll(partsAt, addr, whole);
+    if (whole) await heads.removeIndex(addr.tenant, headSk(addr));
     state.forgetPrefix(transcriptId(addr));
     if (addr.subpath === undefined) {
       cache.deletePrefix(transcriptId(addr));
@@ -313,7 +340,7 @@ export function createCloudTranscripts(deps: TranscriptDeps, fence?: Lease): Tra
         bytes: head.bytes,
         mtime: head.mtime,
         // The head and recent parts are DynamoDB items; compacted segments are S3 objects.
-        location: `dynamodb://${heads.table}/${addr.tenant}/${headSk(addr)} + s3://${objects.bucket}/${transcriptPrefix(addr)}`,
+        location: `dynamodb://${heads.table}/${head.pk}/${head.sk} + s3://${objects.bucket}/${transcriptPrefix(addr)}`,
       };
     },
   };
