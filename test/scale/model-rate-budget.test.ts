@@ -218,7 +218,7 @@ describe('model request budget per tenant (real binary, 3 containers, provider 4
         )
           .map((c) => `${c.tenant[0]}${c.count}`)
           .join(' ')}; ${waited.length} flood turns waited ` +
-        `(${waited.reduce((n, r) => n + r.waits.length, 0)} waits); quiet turns waited ${quiet.reduce((n, r) => n + r.waits.length, 0)} times; ` +
+        `(${waited.reduce((n, r) => n + r.waits.length, 0)} waits, ${(waited.reduce((n, r) => n + r.waits.reduce((m, w) => m + w, 0), 0) / 1000).toFixed(1)} s announced in all, at most ${(Math.max(...waited.map((r) => r.waits.reduce((m, w) => m + w, 0))) / 1000).toFixed(1)} s for one turn); quiet turns waited ${quiet.reduce((n, r) => n + r.waits.length, 0)} times; ` +
         `last flood turn after ${(lastFlood / 1000).toFixed(1)} s, last quiet turn after ${(lastQuiet / 1000).toFixed(1)} s`,
     );
     for (const r of all)
