@@ -11,6 +11,8 @@ export interface TenantTurnPolicy {
   /** The model aliases a conversation may choose (`/model`): alias → what the SDK is given. */
   models?: Readonly<Record<string, string>>;
   budgets?: Budgets;
+  /** The tenant's model-request budget (`budgets.modelRequestsPerMinute`), shared by every container. */
+  modelRequestsPerMinute?: number;
 }
 
 /** The policy of a tenant (undefined: no default model, no budgets). */

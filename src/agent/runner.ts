@@ -30,6 +30,7 @@ import { createApprovalFlow, pendingApproval, type TurnApprovals } from './appro
 import { createApprovalGate } from './approval-gate.js';
 import { turnChoice } from './choice.js';
 import { createEventTranslator, safeListener } from './events.js';
+import { createModelRateGate, ModelRateLimitedError, type ModelRateLimiter } from './model-rate/index.js';
 import { executeTurn, type TurnExecution } from './execute.js';
 import { createExactlyOnce } from './exactly-once.js';
 import { turnOptions, type AgentOptions } from './options.js';
@@ -41,6 +42,7 @@ import {
   isTurnErrorCode,
   type AgentRunner,
   type TurnErrorCode,
+  type TurnEvent,
   type TurnRequest,
   type TurnResult,
 } from './types.js';
@@ -66,6 +68,11 @@ export interface AgentRunnerDeps {
   usage?: UsageStore;
   /** Per-tenant default model and budgets (the tenants file). */
   tenantPolicy?: TenantPolicyResolver;
+  /**
+   * The model-request budget shared by every container (`model-rate/`): used for tenants whose
+   * policy has `modelRequestsPerMinute`. Without it no request waits.
+   */
+  modelRate?: ModelRateLimiter;
   /**
    * Live agent processes kept between turns (`warm/pool.ts`). Without one (or with `max` 0) every
    * turn starts the binary and resumes from the store.
@@ -137,6 +144,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     : undefined;
   const once = createExactlyOnce({ storage: deps.storage, clock, logger: deps.logger });
   const gate = createApprovalGate(deps.logger.child({ component: 'agent:approvals' }));
+  const rateGate = deps.modelRate
+    ? createModelRateGate(deps.modelRate, deps.logger.child({ component: 'agent:model-rate' }))
+    : undefined;
   const approvalFlow = createApprovalFlow({ approvals: deps.storage.approvals, logger: deps.logger });
   const outbox = createFileOutbox({
     store: deps.storage.files,
@@ -322,6 +332,10 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         durationMs: clock.now() - started,
       });
     }
+    const emit = safeListener(request.onEvent, log);
+    // The turn's first model request takes a slot of the tenant's budget (waiting while it is full).
+    const waited = await firstModelSlot(attempt, emit);
+    if (waited) return waited;
     const agent = unwrap(resolved);
     if (request.agent !== undefined && agent.profile.agents[request.agent] === undefined) {
       throw new OmniError(
@@ -415,12 +429,12 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       }
       const prepared = unwrap(await files);
       const message = approvals.continuation ? null : await userMessageOf(parts, dir);
-      const emit = safeListener(request.onEvent, log);
       const events = createEventTranslator();
       emit?.({ type: 'turn_started', turn: lease.token });
       const sent: SentFile[] = [];
       const endGate = gate.begin(sessionId, approvals.gate);
       const endOutbox = outbox.begin(sessionId, { key, dir, files: sent });
+      const rate = beginRateTurn(sessionId, key.tenant, abort, stop, emit);
       execution = await executeTurn(deps.storage, pool, {
         key,
         message,
@@ -433,7 +447,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         spare,
         fingerprint,
         live: {
-          stop,
+          stop: rate.stop,
           onMessage: (message) => {
             const produced = events.translate(message);
             if (emit) for (const event of produced) emit(event);
@@ -443,6 +457,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       }).finally(() => {
         endGate();
         endOutbox();
+        rate.end();
       });
       const { turn } = execution;
       const deferred = await recordDeferred(
@@ -455,15 +470,18 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       );
       const result = withFiles(
         withApprovals(
-          toTurnResult(turn, {
-            sessionId: turn.sessionId ?? sessionId,
-            costBefore: execution.costBefore,
-            loadFailure: execution.loadFailure,
-            aborted: abort.signal.aborted ? abort.signal.reason : undefined,
-            stopped: stop.aborted,
-            partialText: events.streamedText(),
-            durationMs: clock.now() - started,
-          }),
+          rateLimited(
+            rate.limited(),
+            toTurnResult(turn, {
+              sessionId: turn.sessionId ?? sessionId,
+              costBefore: execution.costBefore,
+              loadFailure: execution.loadFailure,
+              aborted: abort.signal.aborted ? abort.signal.reason : undefined,
+              stopped: stop.aborted,
+              partialText: events.streamedText(),
+              durationMs: clock.now() - started,
+            }),
+          ),
           { approvals, deferred, streamed: events.streamedText() },
         ),
         sent,
@@ -526,6 +544,75 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   }
 
   /**
+   * Takes the slot of the turn's first model request from the tenant's budget, waiting while the
+   * window is full (the caller sees `model_wait` events). Undefined when the turn may go on; a
+   * stopped or aborted wait ends the turn with that result (nothing ran or was written). No slot
+   * within the maximum wait throws `ModelRateLimitedError` (429: a queue tries the message later).
+   */
+  async function firstModelSlot(
+    attempt: LeasedAttempt,
+    emit: ((event: TurnEvent) => void) | undefined,
+  ): Promise<TurnResult | undefined> {
+    const { request, lease, abort, stop, started, log } = attempt;
+    const key = request.key;
+    const perMinute = deps.tenantPolicy?.(key.tenant)?.modelRequestsPerMinute;
+    if (!deps.modelRate || perMinute === undefined) return undefined;
+    try {
+      const slot = await deps.modelRate.take(key.tenant, perMinute, {
+        signal: AbortSignal.any([abort.signal, stop]),
+        onWait: (wait) => emit?.({ type: 'model_wait', waitMs: wait.waitMs }),
+      });
+      if (slot.waitedMs > 0) log.info('turn waited for model capacity', { waited_ms: slot.waitedMs });
+      return undefined;
+    } catch (err) {
+      // Nothing is written under this lease: a live process stays current.
+      pool?.carry(key, lease.token);
+      if (err instanceof ModelRateLimitedError)
+        log.warn('turn refused: no model capacity', { error: err.message });
+      if (!stop.aborted && !abort.signal.aborted) throw err;
+      const mapped = await deps.storage.conversations.get(key);
+      const ctx = {
+        sessionId: mapped?.sessionId ?? '',
+        costBefore: 0,
+        loadFailure: undefined,
+        aborted: abort.signal.reason,
+        durationMs: clock.now() - started,
+      };
+      return stop.aborted
+        ? failure(ctx, 'turn_stopped', '[agent] the turn was stopped by request')
+        : failure(ctx, 'turn_aborted', `[agent] the turn was stopped: ${errorMessage(abort.signal.reason)}`);
+    }
+  }
+
+  /**
+   * The turn's state for the model-rate hook (its tool calls' follow-up requests): registered by
+   * session id while the turn runs. `stop` is what interrupts the turn: a stop request, or no
+   * model capacity within the maximum wait (`limited()` then says so).
+   */
+  function beginRateTurn(
+    sessionId: string,
+    tenant: TenantId,
+    abort: AbortController,
+    stop: AbortSignal,
+    emit: ((event: TurnEvent) => void) | undefined,
+  ): { stop: AbortSignal; limited: () => ModelRateLimitedError | undefined; end: () => void } {
+    if (!rateGate) return { stop, limited: () => undefined, end: () => undefined };
+    const ended = new AbortController();
+    let limited: ModelRateLimitedError | undefined;
+    const end = rateGate.begin(sessionId, {
+      tenant,
+      perMinute: () => deps.tenantPolicy?.(tenant)?.modelRequestsPerMinute,
+      signal: AbortSignal.any([abort.signal, stop]),
+      onWait: (wait) => emit?.({ type: 'model_wait', waitMs: wait.waitMs }),
+      onLimited: (err) => {
+        limited = err;
+        ended.abort(err);
+      },
+    });
+    return { stop: AbortSignal.any([stop, ended.signal]), limited: () => limited, end };
+  }
+
+  /**
    * The approval request a turn ended on: the call the gate deferred, once the SDK confirms the turn
    * ended on it (`terminal_reason: 'tool_deferred'`). Stored before the turn is recorded, so any
    * container can take the decision.
@@ -581,9 +668,26 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     });
     const maxTurns = deps.limits.maxTurns;
     const approvals = agent.profile.approvals;
+    // Every tool call goes through the tenant's policy; `ask` defers it (approval-gate.ts). With a
+    // model-request budget, each call first takes a slot for its follow-up request (model-rate/).
+    const rated = rateGate && deps.tenantPolicy?.(tenant)?.modelRequestsPerMinute !== undefined;
+    const preToolUse = [
+      ...(rated ? (rateGate.hooks().PreToolUse ?? []) : []),
+      ...(approvals ? (gate.hooks(approvals.policy).PreToolUse ?? []) : []),
+    ];
+    const hooks = preToolUse.length > 0 ? { PreToolUse: preToolUse } : undefined;
     return {
       env,
-      fingerprint: pool ? processFingerprint({ agent, env, model, maxTurns, mainAgent }) : '',
+      fingerprint: pool
+        ? processFingerprint({
+            agent,
+            env,
+            model,
+            maxTurns,
+            mainAgent,
+            ...(rated ? { modelRate: true } : {}),
+          })
+        : '',
       options: {
         ...turnOptions({
           agent,
@@ -596,8 +700,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         // send_file reads only inside the conversation's folder: never asked about (the tenants'
         // approvals policy allows it too, see `toolPolicy` in app/tenant-agents.ts).
         allowedTools: [...new Set([...agent.profile.tools.allowedTools, SEND_FILE_TOOL])],
-        // Every tool call goes through the tenant's policy; `ask` defers it (approval-gate.ts).
-        ...(approvals ? { hooks: gate.hooks(approvals.policy) } : {}),
+        ...(hooks ? { hooks } : {}),
       },
     };
   }
@@ -831,6 +934,22 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 function unwrap<T>(settled: Settled<T>): T {
   if (!settled.ok) throw settled.error;
   return settled.value;
+}
+
+/**
+ * A turn that ended because its tenant's model-request budget had no slot within the maximum wait
+ * (the hook stopped it before a tool call's follow-up request): an error result that names
+ * `model_rate_limited`, with what was answered until then. Its `error_code` is `model_api_error`:
+ * a code of its own must also get its words in telegram/worker/error-text.ts (not done here).
+ */
+function rateLimited(limited: ModelRateLimitedError | undefined, result: TurnResult): TurnResult {
+  if (!limited) return result;
+  return {
+    ...result,
+    is_error: true,
+    error_code: 'model_api_error',
+    error_message: `${limited.message} (${limited.code})`,
+  };
 }
 
 interface ResultContext {

@@ -169,7 +169,12 @@ export type TurnEvent =
       subagent?: string;
     }
   | { type: 'tool_end'; id: string; isError: boolean }
-  | { type: 'tool_progress'; id: string; name: string; elapsedS: number };
+  | { type: 'tool_progress'; id: string; name: string; elapsedS: number }
+  /**
+   * The tenant's model-request budget is used up for now (`model-rate/`): the turn waits `waitMs`
+   * before its next model request is tried again.
+   */
+  | { type: 'model_wait'; waitMs: number };
 
 /** A message merged into another message's turn (`TurnRequest.merged`), with its own context. */
 export interface MergedMessage extends MessageContext {

@@ -1,3 +1,4 @@
+import { createModelRateLimiter } from '../agent/model-rate/index.js';
 import { createAgentRunner } from '../agent/runner.js';
 import { hostMemoryBudget, warmMaxFor } from '../agent/warm/limits.js';
 import { createWarmPool } from '../agent/warm/pool.js';
@@ -92,8 +93,20 @@ export async function buildDeps(env: AppEnv, options: BuildDepsOptions = {}): Pr
       tenants: agents.resolve,
       tenantPolicy: (tenant) => {
         const t = tenants.tenants.get(tenant);
-        return t ? { model: t.model, models: modelAliases(t), budgets: t.budgets } : undefined;
+        if (!t) return undefined;
+        const perMinute = t.budgets?.modelRequestsPerMinute;
+        return {
+          model: t.model,
+          models: modelAliases(t),
+          budgets: t.budgets,
+          ...(perMinute !== undefined ? { modelRequestsPerMinute: perMinute } : {}),
+        };
       },
+      // One counter per tenant and minute in the claims store every container shares.
+      modelRate: createModelRateLimiter({
+        counter: stores.storage.claims,
+        logger: logger.child({ component: 'agent:model-rate' }),
+      }),
       provider,
       models: modelSelection(env),
       limits: {

@@ -96,6 +96,13 @@ export function createTurnRenderer(sinks: RenderSinks): TurnRenderer {
           openTool = null;
           return;
         }
+        case 'model_wait':
+          newline();
+          write(
+            'status',
+            `⏳ waiting for model capacity (${Math.max(1, Math.ceil(event.waitMs / 1000))} s)\n`,
+          );
+          return;
         case 'turn_started':
         case 'tool_progress':
           return; // nothing to show: the tool's line is already there

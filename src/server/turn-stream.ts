@@ -43,6 +43,8 @@ export function sseEventData(event: TurnEvent): Record<string, unknown> {
       return { id: event.id, isError: event.isError };
     case 'tool_progress':
       return { id: event.id, name: event.name, elapsedS: event.elapsedS };
+    case 'model_wait':
+      return { waitMs: event.waitMs };
   }
 }
 

@@ -7,6 +7,7 @@ export type {
   ResolvedTenant,
   ResolvedTenants,
   SecretRef,
+  TenantBudgets,
   TenantConfig,
   TenantSecrets,
   TenantsConfig,

@@ -13,6 +13,11 @@ export const MAX_TELEGRAM_USERS = 1000;
 export const MAX_TOKEN_REFS = 10;
 /** A daily or monthly budget, in USD: far above any real limit, still exact in cents and in the counters. */
 export const MAX_BUDGET_USD = 1_000_000;
+/**
+ * `budgets.modelRequestsPerMinute`: far above any provider tier (custom limits included), and a
+ * per-window count the claims counter keeps exactly.
+ */
+export const MAX_MODEL_REQUESTS_PER_MINUTE = 1_000_000;
 /** Longest `configDir` (Linux PATH_MAX). */
 export const MAX_PATH_CHARS = 4096;
 /**

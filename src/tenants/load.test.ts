@@ -227,6 +227,28 @@ tenants:
     expect(issues.find((i) => i.field === 'tenants.acme.budgets.tenant.dayUsd')?.message).toContain('≥ 0');
   });
 
+  it('reads a model request budget and names the field when it is not a whole number ≥ 1', () => {
+    const ok = parse(withTenant('budgets: { modelRequestsPerMinute: 600, tenant: { dayUsd: 5 } }'));
+    expect(ok.tenants.get('acme' as never)?.budgets).toEqual({
+      modelRequestsPerMinute: 600,
+      tenant: { dayUsd: 5 },
+    });
+    const field = 'tenants.acme.budgets.modelRequestsPerMinute';
+    const cases: Array<[string, RegExp]> = [
+      ['0', /≥ 1/],
+      ['-5', /≥ 1/],
+      ['2.5', /whole number/],
+      ['"600"', /whole number/],
+      ['2000000', /at most 1000000/],
+    ];
+    for (const [value, message] of cases) {
+      const issues = issuesOf(() => parse(withTenant(`budgets: { modelRequestsPerMinute: ${value} }`)));
+      expect(issues, value).toEqual([{ field, message: expect.stringMatching(message) }]);
+    }
+    // The message names the file and the field, like every other setting.
+    expect(() => parse(withTenant('budgets: { modelRequestsPerMinute: 0 }'))).toThrow(`${file} → ${field}`);
+  });
+
   it.each([
     { field: 'nonForumGroups', values: ['respond'], wrong: 'sometimes', allowed: "'ignore' or 'respond'" },
     {

@@ -5,6 +5,7 @@ import { TENANT_RE } from '../core/ids.js';
 import {
   MAX_BUDGET_USD,
   MAX_FILE_MB,
+  MAX_MODEL_REQUESTS_PER_MINUTE,
   MAX_PATH_CHARS,
   MAX_TELEGRAM_USERS,
   MAX_TENANTS,
@@ -42,6 +43,7 @@ import { SECRET_REF_SCHEMA } from './secret-ref.js';
  *     budgets:
  *       tenant: { dayUsd: 20, monthUsd: 300 }
  *       user: { dayUsd: 5 }
+ *       modelRequestsPerMinute: 600    # turns wait for capacity above it (all containers together)
  *     files: { maxMb: 10, allow: [image, pdf, text] }   # default: every kind, 20 MB
  * ```
  */
@@ -61,6 +63,15 @@ const usd = z
   .max(MAX_BUDGET_USD, { error: `must be at most ${MAX_BUDGET_USD} USD` });
 
 const budgetLimit = z.strictObject({ dayUsd: usd.optional(), monthUsd: usd.optional() });
+
+/** Model requests a minute for the whole tenant, counted across containers (docs/scale.md §8.7). */
+const modelRequestsPerMinute = z
+  .number({ error: 'must be a whole number of model requests per minute' })
+  .int({ error: 'must be a whole number of model requests per minute' })
+  .min(1, { error: 'must be ≥ 1 (omit it for no limit)' })
+  .max(MAX_MODEL_REQUESTS_PER_MINUTE, {
+    error: `must be at most ${MAX_MODEL_REQUESTS_PER_MINUTE} requests per minute`,
+  });
 
 const telegramUserId = z
   .unknown()
@@ -131,7 +142,13 @@ const tenant = z.strictObject({
     .meta({ minProperties: 1, maxProperties: MAX_MODEL_ALIASES })
     .optional(),
   provider: z.enum(['anthropic', 'bedrock']).optional(),
-  budgets: z.strictObject({ tenant: budgetLimit.optional(), user: budgetLimit.optional() }).optional(),
+  budgets: z
+    .strictObject({
+      tenant: budgetLimit.optional(),
+      user: budgetLimit.optional(),
+      modelRequestsPerMinute: modelRequestsPerMinute.optional(),
+    })
+    .optional(),
   files: z
     .strictObject({
       maxMb: z

@@ -18,6 +18,8 @@ export function summarizeTenant(tenant: TenantConfig): string[] {
     ? [
         tenant.budgets.tenant && `tenant ${usd(tenant.budgets.tenant)}`,
         tenant.budgets.user && `per user ${usd(tenant.budgets.user)}`,
+        tenant.budgets.modelRequestsPerMinute !== undefined &&
+          `${tenant.budgets.modelRequestsPerMinute} model requests/min`,
       ].filter(Boolean)
     : [];
   return [

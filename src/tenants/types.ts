@@ -48,9 +48,17 @@ export interface TenantConfig {
   models?: Readonly<Record<string, string>>;
   /** Model provider for this tenant; must be one the deployment has credentials for. */
   provider?: 'anthropic' | 'bedrock';
-  budgets?: Budgets;
+  budgets?: TenantBudgets;
   /** Files users may send (kinds, size cap); absent: `DEFAULT_FILE_POLICY` (everything up to 20 MB). */
   files?: FilePolicy;
+}
+
+/**
+ * A tenant's budgets: USD for the tenant and per user (usage/), and its model requests per minute
+ * (counted across containers by the runner, agent/model-rate/).
+ */
+export interface TenantBudgets extends Budgets {
+  modelRequestsPerMinute?: number;
 }
 
 /** Every tenant of a deployment, from a tenants file or (single tenant) from the environment. */

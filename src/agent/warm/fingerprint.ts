@@ -35,12 +35,22 @@ export function processFingerprint(input: {
   maxTurns: number;
   /** The main-thread agent (`TurnRequest.agent`), if any. */
   mainAgent?: string | undefined;
+  /** The process has the model-request budget's hook (`model-rate/`): hooks are fixed at start. */
+  modelRate?: boolean;
 }): string {
   const env = Object.entries(input.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha256')
     .update(
       JSON.stringify(
-        [input.agent, env, input.model ?? null, input.maxTurns, input.mainAgent ?? null],
+        [
+          input.agent,
+          env,
+          input.model ?? null,
+          input.maxTurns,
+          input.mainAgent ?? null,
+          // Only when set, so processes without a budget keep the fingerprint they had.
+          ...(input.modelRate === true ? ['model-rate'] : []),
+        ],
         byValueOrIdentity,
       ),
     )
