@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFairSlots, tenantCapOf } from './fair-slots.js';
+import { createFairSlots, fairOrder, tenantCapOf } from './fair-slots.js';
 
 /** A unit the test finishes by hand; `started` tells whether the pool gave it a slot yet. */
 interface Unit {
@@ -112,5 +112,35 @@ describe('createFairSlots', () => {
     await expect(slots.run('a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(slots.running()).toBe(0);
     await expect(slots.run('a', () => Promise.resolve(7))).resolves.toBe(7);
+  });
+});
+
+describe('fairOrder', () => {
+  it("puts a batch's conversations round the tenants by what each runs, keeping each conversation's units in order", () => {
+    // [tenant, conversation, n]: the flood (3 running) came first in the batch.
+    const units: Array<[string, string, number]> = [
+      ['flood', 'f1', 1],
+      ['flood', 'f1', 2],
+      ['flood', 'f2', 1],
+      ['quiet', 'q1', 1],
+      ['quiet', 'q2', 1],
+      ['quiet', 'q1', 2],
+    ];
+    const running = (tenant: string): number => (tenant === 'flood' ? 3 : 0);
+    const ordered = fairOrder(
+      units,
+      (u) => u[1],
+      (u) => u[0],
+      running,
+    );
+    expect(ordered.map((u) => `${u[1]}.${u[2]}`)).toEqual(['q1.1', 'q1.2', 'q2.1', 'f1.1', 'f1.2', 'f2.1']);
+    // Nobody running: tenants alternate, first come first within a rank.
+    const even = fairOrder(
+      units,
+      (u) => u[1],
+      (u) => u[0],
+      () => 0,
+    );
+    expect(even.map((u) => u[1])).toEqual(['f1', 'f1', 'q1', 'q1', 'f2', 'q2']);
   });
 });

@@ -64,3 +64,28 @@ export function createFairSlots(slots: number, tenantCap: number = tenantCapOf(s
     waiting: () => queue.length,
   };
 }
+
+/**
+ * The order in which units received together ask for slots, so that free slots go round the
+ * tenants like freed ones do: the k-th conversation of a tenant in the batch sorts by the tenant's
+ * running units + k (stable; a conversation's units keep their order and stay together). Without
+ * it a batch's first units would take the free slots whatever their tenant holds.
+ */
+export function fairOrder<T>(
+  units: readonly T[],
+  groupOf: (unit: T) => string,
+  tenantOf: (unit: T) => string,
+  running: (tenant: string) => number,
+): T[] {
+  const rank = new Map<string, number>();
+  const seen = new Map<string, number>();
+  for (const unit of units) {
+    const group = groupOf(unit);
+    if (rank.has(group)) continue;
+    const tenant = tenantOf(unit);
+    const k = seen.get(tenant) ?? 0;
+    seen.set(tenant, k + 1);
+    rank.set(group, running(tenant) + k);
+  }
+  return [...units].sort((a, b) => (rank.get(groupOf(a)) ?? 0) - (rank.get(groupOf(b)) ?? 0));
+}

@@ -2,7 +2,7 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { createFairSlots, DEFAULT_TENANT_SHARE, tenantCapOf } from './fair-slots.js';
+import { createFairSlots, DEFAULT_TENANT_SHARE, fairOrder, tenantCapOf } from './fair-slots.js';
 import { processInGroups } from './groups.js';
 import {
   albumSettleDelay,
@@ -190,6 +190,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
   const settling = new Set<string>();
   const settleMs = options.albumSettleMs ?? ALBUM_SETTLE_MS;
   const groupOf = (m: Message): string => m.Attributes?.MessageGroupId ?? m.MessageId ?? '';
+  const unitGroup = (u: Unit<Message>): string => (u.items[0] ? groupOf(u.items[0]) : '');
   const firstDelivery = (m: Message): boolean => {
     const released = settling.delete(m.MessageId ?? '');
     return receiveCountOf(m) === 1 || released;
@@ -244,24 +245,25 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
     const { ready, held } = holdUnsettled(decoded);
     const releasing = Promise.all(held.map(release));
     messages = ready.map((p) => p.item);
-    const units = coalesce(ready, options.busy ?? mergeAll);
+    const units = fairOrder(
+      coalesce(ready, options.busy ?? mergeAll),
+      unitGroup,
+      (u) => u.message?.key.tenant ?? '',
+      slots.running,
+    );
     const invisible = keepInvisible(messages);
     let started = 0;
     let failed: Awaited<ReturnType<typeof processInGroups<Unit<Message>>>>;
     try {
-      failed = await processInGroups(
-        units,
-        (u) => (u.items[0] ? groupOf(u.items[0]) : ''),
-        async (u) => {
-          started += u.items.length;
-          try {
-            await runUnit(u);
-            invisible.forget(u.items);
-          } finally {
-            done(u.items.length);
-          }
-        },
-      );
+      failed = await processInGroups(units, unitGroup, async (u) => {
+        started += u.items.length;
+        try {
+          await runUnit(u);
+          invisible.forget(u.items);
+        } finally {
+          done(u.items.length);
+        }
+      });
     } finally {
       invisible.stop();
     }
