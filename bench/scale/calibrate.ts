@@ -111,7 +111,8 @@ async function replay(
 
 async function runMemory(trace: TraceItem[], slots: number): Promise<Side> {
   return replay(trace, async (handler) => {
-    const q = createMemoryQueue({ handler: (m) => handler(m), concurrency: slots });
+    // One turn per message, like the trace (the default merges a conversation's waiting messages).
+    const q = createMemoryQueue({ handler: (m) => handler(m), concurrency: slots, busy: () => 'one-by-one' });
     return { enqueue: (m) => q.enqueue(m), stop: () => q.stop() };
   });
 }
@@ -166,6 +167,7 @@ async function runSqs(
         handler: (m) => handler(m),
         waitTimeSeconds: 1,
         maxInFlight: slots,
+        busy: () => 'one-by-one',
       });
       return { enqueue: (m) => producer.enqueue(m), stop: () => consumer.stop() };
     });
