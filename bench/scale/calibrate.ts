@@ -7,7 +7,8 @@
  * is replayed open loop through (a) the real in-process queue and (b) the real SQS FIFO producer
  * and long-polling consumer on fauxqs, with a handler that holds each turn for its drawn time,
  * then through the simulation with the same slots: its dispatcher for the in-process queue, its
- * model of the long-polling consumer's batches (`sqs-consumer-model.ts`) for SQS. Queue delay = handler start − the
+ * model of the long-polling consumer (`sqs-consumer-model.ts`, its rules since §8.6, and the batch rules before
+ * them as `simulated_batch_rules`) for SQS. Queue delay = handler start − the
  * moment the message was handed to the queue. Prints one JSON line per queue with both sides.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -111,7 +112,8 @@ async function replay(
 
 async function runMemory(trace: TraceItem[], slots: number): Promise<Side> {
   return replay(trace, async (handler) => {
-    const q = createMemoryQueue({ handler: (m) => handler(m), concurrency: slots });
+    // One turn per message, like the trace (the default merges a conversation's waiting messages).
+    const q = createMemoryQueue({ handler: (m) => handler(m), concurrency: slots, busy: () => 'one-by-one' });
     return { enqueue: (m) => q.enqueue(m), stop: () => q.stop() };
   });
 }
@@ -166,6 +168,7 @@ async function runSqs(
         handler: (m) => handler(m),
         waitTimeSeconds: 1,
         maxInFlight: slots,
+        busy: () => 'one-by-one',
       });
       return { enqueue: (m) => producer.enqueue(m), stop: () => consumer.stop() };
     });
@@ -203,14 +206,19 @@ async function main(): Promise<void> {
     const measured = sqs ?? (await runMemory(trace, slots));
     // The in-process queue is the dispatcher itself; the SQS consumer has its own batch rules and
     // the SDK round trips measured just before the run.
-    const simulated = sqs
-      ? simulateSqsConsumer(trace, {
-          slots,
-          receiveLatencyS: sqs.receiveS,
-          deleteLatencyS: sqs.deleteS,
-          waitTimeS: 1,
-        })
-      : simulate(trace, slots, 0);
+    const sqsModel = (rules: 'batch' | 'units') =>
+      sqs
+        ? simulateSqsConsumer(trace, {
+            slots,
+            receiveLatencyS: sqs.receiveS,
+            deleteLatencyS: sqs.deleteS,
+            waitTimeS: 1,
+            rules,
+          })
+        : undefined;
+    // The consumer's rules since §8.6; the batch rules before it are printed beside them for the record.
+    const simulated = sqsModel('units') ?? simulate(trace, slots, 0);
+    const before = sqsModel('batch');
     process.stdout.write(
       `${JSON.stringify({
         bench: 'scale-calibration',
@@ -225,6 +233,7 @@ async function main(): Promise<void> {
           : {}),
         measured: summary(measured),
         simulated: summary(simulated),
+        ...(before ? { simulated_batch_rules: summary(before) } : {}),
         load_avg_1m: round((await import('node:os')).loadavg()[0] ?? 0, 2),
       })}\n`,
     );

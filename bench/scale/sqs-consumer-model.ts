@@ -9,8 +9,17 @@ export interface SqsConsumerModelOptions {
   receiveLatencyS: number;
   /** Long-poll wait when the queue has nothing available (s). */
   waitTimeS: number;
-  /** Round trip of the DeleteMessage after each handler, while the message still holds its slot (s). */
+  /** Round trip of the DeleteMessage after each handler (s). */
   deleteLatencyS: number;
+  /**
+   * The consumer's rules: `batch` (before §8.6, the default: kept for the record) — every received
+   * message holds a slot until deleted, a full consumer waits for a whole batch; `units` (since
+   * §8.6) — a slot is held only while a handler runs, received messages wait outside the slots,
+   * the consumer holds at most `slots + lookAhead` and receives again as soon as any is deleted.
+   */
+  rules?: 'batch' | 'units';
+  /** `units` only: messages held beyond the slots (default max(1, floor(slots / 2)), as the consumer). */
+  lookAhead?: number;
 }
 
 interface Msg {
@@ -26,6 +35,7 @@ interface Msg {
  *   in flight until it is deleted (so a batch's later messages of one group hold slots while they
  *   wait for the earlier ones), and when full waits for a whole batch to finish before it
  *   receives again.
+ * That is `rules: 'batch'`; `rules: 'units'` models the consumer since §8.6 (see the option).
  * Used by the calibration to compare against the real consumer on fauxqs.
  */
 export function simulateSqsConsumer(
@@ -36,7 +46,27 @@ export function simulateSqsConsumer(
   const delay = createSample();
   const pending: Msg[] = [];
   const locked = new Set<number>();
+  const units = options.rules === 'units';
+  /** Received messages held at most (`units`: beyond the slots by the look-ahead). */
+  const capacity = units
+    ? options.slots + (options.lookAhead ?? Math.max(1, Math.floor(options.slots / 2)))
+    : options.slots;
   let inFlight = 0;
+  /** `units`: handlers running, and the starts waiting for a slot in arrival order. */
+  let running = 0;
+  const ready: Array<() => void> = [];
+  const whenSlotFree = (start: () => void): void => {
+    if (running < options.slots) {
+      running++;
+      start();
+    } else ready.push(start);
+  };
+  const freeSlot = (): void => {
+    const next = ready.shift();
+    if (next)
+      next(); // handed over
+    else running--;
+  };
   let blocked = false;
   let polling: { max: number } | undefined;
   let pollTimer = 0;
@@ -80,12 +110,27 @@ export function simulateSqsConsumer(
           }
           return;
         }
-        delay.add(sim.now - m.arrival);
-        sim.after(m.item.serviceS + options.deleteLatencyS, () => {
+        const deleted = (): void => {
           inFlight--;
           finished++;
           last = sim.now;
+          if (units && blocked) {
+            blocked = false;
+            receive();
+          }
           next(i + 1);
+        };
+        if (!units) {
+          delay.add(sim.now - m.arrival);
+          sim.after(m.item.serviceS + options.deleteLatencyS, deleted);
+          return;
+        }
+        whenSlotFree(() => {
+          delay.add(sim.now - m.arrival);
+          sim.after(m.item.serviceS, () => {
+            freeSlot();
+            sim.after(options.deleteLatencyS, deleted);
+          });
         });
       };
       next(0);
@@ -112,11 +157,11 @@ export function simulateSqsConsumer(
 
   function receive(): void {
     if (polling || finished === trace.length) return;
-    if (inFlight >= options.slots) {
+    if (inFlight >= capacity) {
       blocked = true;
       return;
     }
-    const max = Math.min(10, options.slots - inFlight);
+    const max = Math.min(10, capacity - inFlight);
     if (deliver(max)) return;
     polling = { max };
     const timer = ++pollTimer;

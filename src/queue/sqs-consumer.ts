@@ -2,6 +2,7 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import { createFairSlots, DEFAULT_TENANT_SHARE, fairOrder, tenantCapOf } from './fair-slots.js';
 import { processInGroups } from './groups.js';
 import {
   albumSettleDelay,
@@ -34,8 +35,21 @@ export interface SqsConsumerOptions {
   maxMessages?: number;
   /** The redrive policy's maxReceiveCount (default 5); handed to the handler. */
   maxReceives?: number;
-  /** Messages received but not finished at most (default 10). */
+  /** Handler calls running at once (default 10): a slot is held only while a unit's handler runs. */
   maxInFlight?: number;
+  /**
+   * Messages received beyond `maxInFlight` that may wait, invisible, for a slot or behind their
+   * conversation's earlier message (default `max(1, floor(maxInFlight / 2))`): the consumer
+   * receives only while received-and-not-done < `maxInFlight + lookAhead`. It is also what lets
+   * the consumer see another tenant's work while one tenant's messages fill the slots.
+   */
+  lookAhead?: number;
+  /**
+   * Fair share (0–1, default 0.5; 1 = off): while another tenant's unit waits for a slot, a tenant
+   * already running `ceil(maxInFlight × tenantShare)` units gets no further slot. Work conserving:
+   * with nobody else waiting a tenant may use every slot. The tenant is the message's `key.tenant`.
+   */
+  tenantShare?: number;
   /** Whether a tenant's agent items received together are merged into one turn (default: every tenant merges). */
   busy?: BusyPolicy;
   /** An album's first part waits this long after it was sent for the other parts (`ALBUM_SETTLE_MS`). */
@@ -48,6 +62,13 @@ export interface SqsConsumerOptions {
  * conversation's messages in order and conversations concurrently, deletes on success, keeps
  * extending the visibility of a running message, and makes failed ones visible again after
  * `retryDelaySeconds`. Dead-lettering is the queue's redrive policy.
+ *
+ * Slots (`maxInFlight`) count running handler calls only; messages received together wait,
+ * invisible, outside the slots (behind their conversation's earlier message, or for a slot —
+ * shared fairly between tenants, `fair-slots.ts`), and the consumer receives again as soon as any
+ * unit is done while fewer than `maxInFlight + lookAhead` messages are held. A capped tenant's
+ * message is never handed back to the queue to make room: every receive counts towards the
+ * redrive's `maxReceiveCount`.
  *
  * A receive whose response is lost (SQS handed the messages out, we never saw them) must not hide
  * them for minutes: each receive call carries a fresh `ReceiveRequestAttemptId`, which the SDK's
@@ -62,6 +83,12 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
   const visibility = options.visibilityTimeoutSeconds ?? 60;
   const receiveVisibility = Math.min(visibility, options.receiveVisibilitySeconds ?? 10);
   const maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
+  const maxInFlight = options.maxInFlight ?? 10;
+  const capacity = maxInFlight + (options.lookAhead ?? Math.max(1, Math.floor(maxInFlight / 2)));
+  const slots = createFairSlots(
+    maxInFlight,
+    tenantCapOf(maxInFlight, options.tenantShare ?? DEFAULT_TENANT_SHARE),
+  );
   const abort = new AbortController();
 
   /** Whether the change was made (a failure is logged: the next heartbeat tries again). */
@@ -125,12 +152,14 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
    * turn): all of them stay invisible while it runs and are deleted once it succeeded.
    */
   const runUnit = async (unit: Unit<Message>): Promise<void> => {
-    const { DeleteMessageCommand } = await import('@aws-sdk/client-sqs');
     const first = unit.items[0] as Message;
     // An undecodable body throws here (retried, then dead-lettered by the redrive policy).
     const decoded = unit.message ?? decodeQueuedMessage(first.Body ?? '');
     const receiveCount = Math.max(...unit.items.map(receiveCountOf));
-    await options.handler(decoded, { receiveCount, maxReceives });
+    // The slot is asked for at once (no await before it), so a unit is waiting in the pool from
+    // the moment its batch arrived; it is held for the handler only, not for the deletes.
+    await slots.run(decoded.key.tenant, () => options.handler(decoded, { receiveCount, maxReceives }));
+    const { DeleteMessageCommand } = await import('@aws-sdk/client-sqs');
     for (const message of unit.items) {
       await options.client.send(
         new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle }),
@@ -138,9 +167,15 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
     }
   };
 
-  const maxInFlight = options.maxInFlight ?? 10;
   const batches = new Set<Promise<void>>();
-  let inFlight = 0;
+  /** Received and not yet deleted or handed back (running, waiting for a slot, or settling). */
+  let held = 0;
+  let wake: () => void = () => undefined;
+  /** Messages are done with: the loop may receive again at once. */
+  const done = (count: number): void => {
+    held -= count;
+    if (count > 0) wake();
+  };
 
   const decodeOrUndefined = (message: Message) => {
     try {
@@ -155,6 +190,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
   const settling = new Set<string>();
   const settleMs = options.albumSettleMs ?? ALBUM_SETTLE_MS;
   const groupOf = (m: Message): string => m.Attributes?.MessageGroupId ?? m.MessageId ?? '';
+  const unitGroup = (u: Unit<Message>): string => (u.items[0] ? groupOf(u.items[0]) : '');
   const firstDelivery = (m: Message): boolean => {
     const released = settling.delete(m.MessageId ?? '');
     return receiveCountOf(m) === 1 || released;
@@ -196,7 +232,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
         await setVisibility(m, 0);
       }
     } finally {
-      inFlight -= messages.length;
+      done(messages.length);
     }
   };
 
@@ -209,28 +245,29 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
     const { ready, held } = holdUnsettled(decoded);
     const releasing = Promise.all(held.map(release));
     messages = ready.map((p) => p.item);
-    const units = coalesce(ready, options.busy ?? mergeAll);
+    const units = fairOrder(
+      coalesce(ready, options.busy ?? mergeAll),
+      unitGroup,
+      (u) => u.message?.key.tenant ?? '',
+      slots.running,
+    );
     const invisible = keepInvisible(messages);
     let started = 0;
     let failed: Awaited<ReturnType<typeof processInGroups<Unit<Message>>>>;
     try {
-      failed = await processInGroups(
-        units,
-        (u) => (u.items[0] ? groupOf(u.items[0]) : ''),
-        async (u) => {
-          started += u.items.length;
-          try {
-            await runUnit(u);
-            invisible.forget(u.items);
-          } finally {
-            inFlight -= u.items.length;
-          }
-        },
-      );
+      failed = await processInGroups(units, unitGroup, async (u) => {
+        started += u.items.length;
+        try {
+          await runUnit(u);
+          invisible.forget(u.items);
+        } finally {
+          done(u.items.length);
+        }
+      });
     } finally {
       invisible.stop();
     }
-    inFlight -= messages.length - started; // later messages of a failed group never ran
+    done(messages.length - started); // later messages of a failed group never ran
     await releasing;
     for (const { item, error } of failed) {
       for (const message of item.items) {
@@ -261,16 +298,17 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
   };
 
   // Keeps polling while batches run: FIFO group locking guarantees a conversation with a message
-  // in flight is not handed out again, so other conversations never wait for a slow turn.
+  // in flight is not handed out again, so other conversations never wait for a slow turn. When
+  // the consumer holds all it may, it waits for any unit (not a whole batch) to be done.
   const loop = async (): Promise<void> => {
     while (!abort.signal.aborted) {
-      if (inFlight >= maxInFlight) {
-        await Promise.race(batches);
+      if (held >= capacity) {
+        await new Promise<void>((resolve) => (wake = resolve));
         continue;
       }
       let messages: Message[];
       try {
-        messages = await receive(Math.min(10, maxInFlight - inFlight));
+        messages = await receive(Math.min(10, capacity - held));
       } catch (err) {
         if (abort.signal.aborted) break;
         logger.error('queue: receive failed', { error: errorMessage(err) });
@@ -278,7 +316,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): QueueConsumer {
         continue;
       }
       if (messages.length === 0) continue;
-      inFlight += messages.length;
+      held += messages.length;
       const batch = processBatch(messages).finally(() => batches.delete(batch));
       batches.add(batch);
     }
