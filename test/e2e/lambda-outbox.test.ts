@@ -16,13 +16,14 @@ import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-ap
 import { startCloudPeers, type CloudPeers } from '../peers/index.js';
 import { queueDepth } from '../peers/queue-depth.js';
 import { privateText, USER } from '../telegram/updates.js';
+import { bookWhenModelAsked } from '../support/book-when-asked.js';
 import { telegramWebhookEvent } from '../support/webhook-event.js';
 
 /**
  * The reply outbox end to end on the worker Lambda's handler (docs/scale.md §8.8): webhook → SQS
  * FIFO (fauxqs, the deployment's 5,400 s visibility timeout) → worker turn with the real SDK binary
  * against the offline model, cloud storage on DynamoDB Local, the bot's shared send budget at
- * 1/s and already booked ~25 s ahead by other workers. The turn's invocation returns without
+ * 1/s and booked ~20 s ahead by other workers while the turn runs. The turn's invocation returns without
  * waiting for the reply's slot, its record reported failed and invisible; it comes back at the
  * slot, the recorded reply reaches the fake Bot API once, the model is not asked again, and the
  * conversation's second message, sent meanwhile, is answered after it.
@@ -36,7 +37,7 @@ let queueUrl: string;
 let table: string;
 
 const WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef';
-const BOOKED_AHEAD_S = 25;
+const BOOKED_AHEAD_S = 20;
 
 beforeAll(async () => {
   [peers, telegram, model] = await Promise.all([
@@ -122,14 +123,19 @@ async function invoke(
 
 describe('the reply outbox on the worker Lambda (fauxqs FIFO, DynamoDB Local budget, real SDK binary)', () => {
   it('a turn whose bot is booked far ahead frees its invocation; the reply comes back at its slot, once, in order, without the model', async () => {
-    // Other workers booked the bot's shared budget ~25 s ahead (1/s: 25 replies waiting).
+    // Other workers book the bot's shared budget ~20 s ahead (1/s: 20 replies waiting).
     const budget: SendBudget = createDynamoSendBudget({
       dynamo: peers.doc,
       table,
       bot: { tenant: DEFAULT_TENANT, botId: botIdOf(telegram.token) },
       perSecond: 1,
     });
-    for (let i = 0; i < BOOKED_AHEAD_S; i++) await budget.reserve(Date.now(), 'wait');
+    // Booked when the turn asks the model, so the slot is still far when the turn ends, however
+    // long the turn takes on a loaded machine.
+    const booked = bookWhenModelAsked(model, async () => {
+      const until = Date.now() + BOOKED_AHEAD_S * 1000;
+      while ((await budget.nextSlot(Date.now())) < until) await budget.reserve(Date.now(), 'wait');
+    });
 
     const ingress = await buildIngressHandler(await loadLambdaEnv(env));
     expect(
@@ -140,6 +146,7 @@ describe('the reply outbox on the worker Lambda (fauxqs FIFO, DynamoDB Local bud
     const worker = await buildWorkerHandler(await loadLambdaEnv(env));
     try {
       const deferred = await invoke(worker.handler, first);
+      expect(booked()).toBe(1);
       expect(deferred.failed).toEqual([first[0]?.messageId]);
       const returnedAt = Date.now();
       const slotAt = await budget.nextSlot(returnedAt);

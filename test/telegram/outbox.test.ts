@@ -6,6 +6,7 @@ import type { AgentWork, Delivery } from '../../src/queue/types.js';
 import { createMemorySendBudget } from '../../src/telegram/send-budget/memory.js';
 import { createTenantBot } from '../../src/telegram/tenant-bot.js';
 import { startAgentHarness, type AgentHarness } from '../support/agent-harness.js';
+import { bookWhenModelAsked } from '../support/book-when-asked.js';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.js';
 
 /**
@@ -41,42 +42,48 @@ function work(text: string, chat = CHAT): AgentWork {
   };
 }
 
-/** The tenant's worker as wired in production (`createTenantBot`), its bot's budget booked `aheadMs`. */
-async function workerBookedAhead(aheadMs: number) {
+/**
+ * The tenant's worker as wired in production (`createTenantBot`). With `aheadMs`, the bot's budget
+ * is booked that far ahead (other chats' replies) when the turn asks the model, so its reply's slot
+ * is that far off when the turn ends, however long the turn took on a loaded machine.
+ */
+function tenantWorker(aheadMs = 0) {
   const budget = createMemorySendBudget(PER_SECOND);
-  for (let i = 0; i < (aheadMs * PER_SECOND) / 1000; i++) await budget.reserve(Date.now(), 'wait');
+  const booked = bookWhenModelAsked(h.model, async () => {
+    while ((await budget.nextSlot(Date.now())) < Date.now() + aheadMs)
+      await budget.reserve(Date.now(), 'wait');
+  });
   const { worker } = createTenantBot({
     tenant: DEFAULT_TENANT,
     token: api.token,
     apiRoot: api.apiRoot,
     botInfo: api.botInfo,
     sendBudget: budget,
-    // Defer a reply whose slot is more than 1 s away (production: 10 s), so the test waits little.
+    // Defer a reply whose slot is more than 2 s away (production: 10 s), so the test waits little.
     worker: {
       runner: h.runner,
       live: { enabled: false },
-      outbox: { nextSlot: budget.nextSlot, deferAfterMs: 1000 },
+      outbox: { nextSlot: budget.nextSlot, deferAfterMs: 2000 },
     },
   });
-  return worker;
+  return { worker, booked };
 }
 
 const mayDefer: Delivery = { receiveCount: 1, maxReceives: 5, defer: true };
 
 describe('worker: the reply outbox', () => {
   it('defers a far reply when allowed; the next delivery sends the recorded result once, model not asked again', async () => {
-    // Booked 12 s ahead: after the turn (a few seconds with the real binary) its slot is still far.
-    const worker = await workerBookedAhead(12_000);
+    const { worker, booked } = tenantWorker(8000);
     const message = work('deferred hello');
-    const started = Date.now();
     const err = await worker(message, mayDefer).then(
       () => undefined,
       (e: unknown) => e,
     );
+    expect(booked()).toBe(1);
     expect(err).toBeInstanceOf(DeliveryDeferredError);
-    // Deferred to the bot's next slot: the end of the 120 slots booked at 10/s, not now.
-    expect((err as DeliveryDeferredError).untilMs).toBeGreaterThan(Date.now() + 1000);
-    expect((err as DeliveryDeferredError).untilMs).toBeLessThanOrEqual(started + 12_100);
+    // Deferred to the bot's next slot: after the ~80 slots booked at 10/s, not now.
+    expect((err as DeliveryDeferredError).untilMs).toBeGreaterThan(Date.now() + 2000);
+    expect((err as DeliveryDeferredError).untilMs).toBeLessThanOrEqual(Date.now() + 8200);
     expect(api.sentTexts({ chatId: CHAT })).toEqual([]); // no reply and no "sorry, it failed"
     const record = await h.storage.turns.get(key, parseRequestId(`tg:${message.source.updateId}`));
     expect(record?.state).toBe('done');
@@ -100,11 +107,11 @@ describe('worker: the reply outbox', () => {
   }, 60_000);
 
   it('a near slot, or a delivery that may not defer, is answered as before', async () => {
-    const near = await workerBookedAhead(0);
+    const near = tenantWorker().worker;
     await near(work('near slot'), mayDefer);
     expect(api.sentTexts({ chatId: CHAT }).at(-1)).toContain('near slot');
 
-    const far = await workerBookedAhead(2000);
+    const far = tenantWorker(3000).worker;
     await far(work('no defer allowed', CHAT + 1), { receiveCount: 1, maxReceives: 5 });
     expect(api.sentTexts({ chatId: CHAT + 1 }).at(-1)).toContain('no defer allowed');
   }, 60_000);
