@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import { systemClock, type Clock } from '../core/clock.js';
+import { DeliveryDeferredError } from '../core/delivery-deferred.js';
 import { errorMessage, FilesUnavailableError, OmniError } from '../core/errors.js';
 import type { ApprovalId, ApprovalRecord } from '../approvals/types.js';
 import {
@@ -287,7 +288,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
 
   /**
    * Hands the result to `request.deliver` while the lease is still held (unless an earlier attempt
-   * delivered it), then records the delivery. Without `deliver` the caller delivers the result.
+   * delivered it), then records the delivery. Without `deliver` the caller delivers the result. A
+   * `DeliveryDeferredError` from `deliver` is rethrown (nothing marked delivered).
    */
   async function deliverLeased(
     request: TurnRequest,
@@ -300,6 +302,9 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     try {
       delivered = await request.deliver(result);
     } catch (err) {
+      // The reply outbox: the result stays recorded, not delivered; the lease is released as usual
+      // and the caller's queue brings the request back, answered then from the ledger.
+      if (err instanceof DeliveryDeferredError) throw err;
       log.error('delivering the turn result failed', { error: errorMessage(err) });
     }
     if (delivered && requestId) await once.markDelivered(request.key, requestId);

@@ -108,7 +108,9 @@ export interface TurnRequest extends MessageContext {
    * Delivers the result to the user while the runner still holds the conversation's lease, so a
    * concurrent re-delivery of the same message waits until the reply is out and recorded. Resolve
    * `true` once it reached the user (the runner then marks it delivered in the turn ledger). Not
-   * called when an earlier attempt already delivered this request's result.
+   * called when an earlier attempt already delivered this request's result. Throwing
+   * `DeliveryDeferredError` (the reply outbox) leaves it recorded and not delivered: the runner
+   * releases the lease and rethrows it, and a repeat of the request delivers it then.
    */
   deliver?: (result: TurnResult) => Promise<boolean>;
   /**

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { AgentRunner } from '../agent/types.js';
+import { DeliveryDeferredError } from '../core/delivery-deferred.js';
 import { conversationKey } from '../core/keys.js';
 import { createEmfMetrics } from '../core/metrics.js';
 import { createMemoryDeduper } from '../telegram/dedupe/index.js';
@@ -27,6 +29,34 @@ describe('EMF metrics', () => {
       Dimensions: [['tenant']],
     });
     expect(record).toMatchObject({ tenant: 'acme', TurnLatency: 1234, TurnErrors: 1, PersistenceErrors: 1 });
+  });
+
+  it('a deferred reply: its turn reported once when deferred, with RepliesDeferred, and the error passed on', async () => {
+    const lines: string[] = [];
+    const metrics = createEmfMetrics({ namespace: 'n', write: (l) => lines.push(l) });
+    const inner = createFakeRunner(() => ({ cost_usd: 0.25, duration_ms: 900 }));
+    const deferring: AgentRunner = {
+      ...inner,
+      async runTurn(request) {
+        const result = await inner.runTurn(request);
+        await request.deliver?.(result);
+        return result;
+      },
+    };
+    const runner = withTurnMetrics(deferring, metrics);
+    const untilMs = Date.now() + 30_000;
+    const turn = runner.runTurn({
+      key: conversationKey({ tenant: 'acme', chat: '1' }),
+      text: 'hi',
+      deliver: () => Promise.reject(new DeliveryDeferredError(untilMs)),
+    });
+    await expect(turn).rejects.toMatchObject({ code: 'delivery_deferred', untilMs });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      tenant: 'acme',
+      TurnCostUsd: 0.25,
+      RepliesDeferred: 1,
+    });
   });
 
   it('counts dedupe hits, not first deliveries', async () => {

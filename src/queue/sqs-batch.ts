@@ -1,9 +1,10 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { DeliveryDeferredError } from '../core/delivery-deferred.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { decodeQueuedMessage } from './message.js';
 import { showFailedRecordsSoon, type FailedRecord, type SqsRetryOptions } from './sqs-retry.js';
-import { DEFAULT_MAX_RECEIVES, type QueueHandler } from './types.js';
+import { DEFAULT_MAX_RECEIVES, type Delivery, type QueueHandler } from './types.js';
 
 /** The parts of a Lambda SQS event record we read. */
 export interface SqsEventRecord {
@@ -48,6 +49,11 @@ export interface SqsBatchHandlerOptions {
  * Records run one after another, groups included (the FIFO processor never runs them in
  * parallel). That loses nothing today: the worker's event source mapping has `BatchSize: 1`
  * (template.yaml), so every invocation carries one record of one conversation.
+ *
+ * With `retry`, a handler may defer a record (`Delivery.defer`, the reply outbox): its
+ * `DeliveryDeferredError` is logged at info (not a failure), the record reported like a failed
+ * one — FIFO keeps the conversation's later messages behind it — and made visible again at the
+ * error's `untilMs` instead of after a retry delay.
  */
 export function createSqsBatchHandler(
   options: SqsBatchHandlerOptions,
@@ -56,31 +62,58 @@ export function createSqsBatchHandler(
   const logger = options.logger ?? silentLogger;
   const receiveCountOf = (record: SqsEventRecord): number =>
     Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
-  const asFailedRecord = (record: SqsEventRecord): FailedRecord[] => {
-    const { messageId, receiptHandle } = record;
-    if (!receiptHandle) return [];
+  /** Deferring needs a record made visible again at a time, and two receives left (never the DLQ). */
+  const deliveryOf = (record: SqsEventRecord): Delivery => {
     const receiveCount = receiveCountOf(record);
-    return [{ messageId, receiptHandle, receiveCount, lastReceive: receiveCount >= maxReceives }];
+    const defer = options.retry !== undefined && receiveCount <= maxReceives - 2;
+    return { receiveCount, maxReceives, ...(defer ? { defer: true as const } : {}) };
   };
-  const handleRecord = async (record: SqsEventRecord): Promise<void> => {
+  const asFailedRecord =
+    (deferred: ReadonlyMap<string, number>) =>
+    (record: SqsEventRecord): FailedRecord[] => {
+      const { messageId, receiptHandle } = record;
+      if (!receiptHandle) return [];
+      const receiveCount = receiveCountOf(record);
+      const visibleAt = deferred.get(messageId);
+      return [
+        {
+          messageId,
+          receiptHandle,
+          receiveCount,
+          lastReceive: receiveCount >= maxReceives,
+          ...(visibleAt !== undefined ? { visibleAt } : {}),
+        },
+      ];
+    };
+  /** Runs one record; a deferred one is reported failed (its group waits behind it), noted with its time. */
+  const handleRecord = (deferred: Map<string, number>) => async (record: SqsEventRecord) => {
     try {
       const message = decodeQueuedMessage(record.body);
-      await options.handler(message, { receiveCount: receiveCountOf(record), maxReceives });
+      await options.handler(message, deliveryOf(record));
     } catch (err) {
-      logger.warn('queue: sqs record failed', { messageId: record.messageId, error: errorMessage(err) });
+      if (err instanceof DeliveryDeferredError) {
+        deferred.set(record.messageId, err.untilMs);
+        logger.info('queue: sqs record deferred until its reply can be sent', {
+          messageId: record.messageId,
+          untilMs: err.untilMs,
+        });
+      } else {
+        logger.warn('queue: sqs record failed', { messageId: record.messageId, error: errorMessage(err) });
+      }
       throw err;
     }
   };
   return async (event) => {
     // A processor per invocation: it keeps the batch's state, and calls must not share it.
     const processor = new SqsFifoPartialProcessorAsync();
-    const response = await processPartialResponse(event, handleRecord, processor, {
+    const deferred = new Map<string, number>();
+    const response = await processPartialResponse(event, handleRecord(deferred), processor, {
       skipGroupOnError: true,
       throwOnFullBatchFailure: false,
     });
     if (options.retry && response.batchItemFailures.length > 0) {
       const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-      const records = event.Records.filter((r) => failed.has(r.messageId)).flatMap(asFailedRecord);
+      const records = event.Records.filter((r) => failed.has(r.messageId)).flatMap(asFailedRecord(deferred));
       await showFailedRecordsSoon(options.retry, records, logger);
     }
     return response;

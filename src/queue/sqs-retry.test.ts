@@ -8,11 +8,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFauxqs, type FauxqsPeer } from '../../test/peers/fauxqs.js';
 import { queueDepth } from '../../test/peers/queue-depth.js';
+import { DeliveryDeferredError } from '../core/delivery-deferred.js';
 import { createLogger } from '../core/logger.js';
 import { queuedMessage } from './conformance.js';
 import { encodeQueuedMessage, messageGroupId, updateIdOf } from './message.js';
 import { createSqsBatchHandler, type SqsBatchHandlerOptions, type SqsEventRecord } from './sqs-batch.js';
-import { retryDelaySeconds } from './sqs-retry.js';
+import { MAX_VISIBILITY_SECONDS, retryDelaySeconds, secondsUntil } from './sqs-retry.js';
+import type { Delivery } from './types.js';
 
 /**
  * A failed Lambda record comes back soon (docs/scale.md §8.5): the batch handler against a real
@@ -239,5 +241,71 @@ describe('createSqsBatchHandler: a failed record comes back soon (fauxqs FIFO, 5
     expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain(
       'queue: visibility change failed',
     );
+  });
+});
+
+describe('the reply outbox: a deferred record comes back at its time (fauxqs FIFO)', () => {
+  it('secondsUntil rounds up, at least 1 s, at most SQS’s 12 h', () => {
+    expect(secondsUntil(10_001, 0)).toBe(11);
+    expect(secondsUntil(5, 10)).toBe(1);
+    expect(secondsUntil(90_000_000, 0)).toBe(MAX_VISIBILITY_SECONDS);
+  });
+
+  it('deferred until ~3 s ahead: reported, invisible (its group too), received again near then with receive count 2; logged at info', async () => {
+    const queueUrl = createQueue();
+    const lines: string[] = [];
+    const deliveries: Array<{ update: number | undefined; delivery: Delivery }> = [];
+    let untilMs = 0;
+    const handle = createSqsBatchHandler({
+      handler: async (m, delivery) => {
+        deliveries.push({ update: updateIdOf(m), delivery });
+        if (updateIdOf(m) === 1 && delivery.receiveCount === 1) {
+          untilMs = Date.now() + 3000;
+          throw new DeliveryDeferredError(untilMs);
+        }
+      },
+      retry: { client, queueUrl },
+      logger: createLogger({ write: (line) => lines.push(line) }),
+    });
+    await send(queueUrl, '1', 1);
+    await send(queueUrl, '1', 2); // the same conversation, after it
+    const first = await receive(queueUrl, 1);
+    expect(first).toHaveLength(1); // one per group: update 2 waits behind update 1
+    expect(await invoke(handle, queueUrl, first)).toEqual([first[0]?.messageId]);
+    expect(deliveries[0]).toEqual({ update: 1, delivery: { receiveCount: 1, maxReceives: 5, defer: true } });
+    expect(await receive(queueUrl, 1)).toEqual([]); // neither update 1 nor (FIFO) update 2
+    const again = await receiveWithin(queueUrl, 10);
+    const backAfter = Date.now();
+    expect(again.map((r) => [r.messageId, r.attributes.ApproximateReceiveCount])).toEqual([
+      [first[0]?.messageId, '2'],
+    ]);
+    expect(backAfter).toBeGreaterThanOrEqual(untilMs - 1000); // not before its time (1 s rounding)
+    expect(await invoke(handle, queueUrl, again)).toEqual([]);
+    const next = await receiveWithin(queueUrl, 5);
+    expect(await invoke(handle, queueUrl, next)).toEqual([]);
+    expect(deliveries.map((d) => d.update)).toEqual([1, 1, 2]); // order kept
+    const logged = lines.map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(logged.filter((l) => l.msg.includes('deferred')).map((l) => l.level)).toEqual(['info']);
+    expect(logged.filter((l) => l.level === 'warn')).toEqual([]);
+  }, 30_000);
+
+  it('defer is offered only with `retry` and while two receives remain', async () => {
+    const offered: Array<[number, boolean]> = [];
+    const record = (count: number): SqsEventRecord => ({
+      messageId: `m${count}`,
+      body: encodeQueuedMessage(queuedMessage('1', count)),
+      attributes: { ApproximateReceiveCount: String(count), MessageGroupId: 'g' },
+    });
+    const handler = async (_m: unknown, d: Delivery) => void offered.push([d.receiveCount, d.defer === true]);
+    const withRetry = createSqsBatchHandler({ handler, retry: { client, queueUrl: createQueue() } });
+    for (const n of [1, 3, 4, 5]) await withRetry({ Records: [record(n)] });
+    await createSqsBatchHandler({ handler })({ Records: [record(1)] });
+    expect(offered).toEqual([
+      [1, true],
+      [3, true],
+      [4, false],
+      [5, false],
+      [1, false],
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
@@ -9,6 +10,7 @@ export interface SqsRetryOptions {
   queueUrl: string;
   /** Seconds until a failed record is received again (default `retryDelaySeconds`: 5, 15, 45, 135 s). */
   delaySeconds?: (receiveCount: number) => number;
+  clock?: Clock;
 }
 
 /** A record reported failed: its receipt handle and how often it was received. */
@@ -18,6 +20,16 @@ export interface FailedRecord {
   receiveCount: number;
   /** Its last receive (the redrive's maxReceiveCount): visible at once, so the redrive moves it to the DLQ. */
   lastReceive: boolean;
+  /** Deferred (the reply outbox): visible again at this time (epoch ms) instead of after a retry delay. */
+  visibleAt?: number;
+}
+
+/** SQS's longest visibility timeout (12 h). */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+
+/** Seconds until `visibleAt`, rounded up: at least 1, at most SQS's 12 h. */
+export function secondsUntil(visibleAt: number, now: number): number {
+  return Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil((visibleAt - now) / 1000)));
 }
 
 /**
@@ -39,7 +51,8 @@ const BATCH_LIMIT = 10;
  * while one message of a group is invisible SQS hands out no later message of that group, and the
  * batch handler reports the rest of a failed group as failed too. A record on its last receive is
  * made visible at once: the next receive finds it past the redrive's maxReceiveCount and moves it
- * to the DLQ (and its alarm) without waiting out a delay. Never throws: a record whose
+ * to the DLQ (and its alarm) without waiting out a delay. A deferred record (`visibleAt`) becomes
+ * visible at that time, capped at 12 h (never on a last receive: `Delivery.defer` excludes it). Never throws: a record whose
  * change failed is logged and comes back after the queue's timeout, as it would have anyway.
  */
 export async function showFailedRecordsSoon(
@@ -48,6 +61,13 @@ export async function showFailedRecordsSoon(
   logger: Logger,
 ): Promise<void> {
   const delay = options.delaySeconds ?? retryDelaySeconds;
+  const clock = options.clock ?? systemClock;
+  const timeout = (r: FailedRecord): number =>
+    r.visibleAt !== undefined
+      ? secondsUntil(r.visibleAt, clock.now())
+      : r.lastReceive
+        ? 0
+        : delay(r.receiveCount);
   try {
     const { ChangeMessageVisibilityBatchCommand } = await import('@aws-sdk/client-sqs');
     for (let start = 0; start < records.length; start += BATCH_LIMIT) {
@@ -59,7 +79,7 @@ export async function showFailedRecordsSoon(
             Entries: chunk.map((r, i) => ({
               Id: `r${start + i}`,
               ReceiptHandle: r.receiptHandle,
-              VisibilityTimeout: r.lastReceive ? 0 : delay(r.receiveCount),
+              VisibilityTimeout: timeout(r),
             })),
           }),
         )

@@ -258,6 +258,14 @@ export interface Delivery {
   receiveCount: number;
   /** After this many failed receives the message is dead-lettered (5). */
   maxReceives: number;
+  /**
+   * The handler may defer this message: throwing `DeliveryDeferredError` (core/delivery-deferred)
+   * brings it back at the error's `untilMs`, in its place in the conversation's order, without
+   * counting as a failure (the reply outbox). Set by the SQS batch handler when it can make a
+   * record visible again at a given time, and only while at least two receives remain, so a
+   * deferral never dead-letters the message; absent elsewhere (the in-process queue waits).
+   */
+  defer?: true;
 }
 
 /**

@@ -32,7 +32,8 @@ export interface TenantBot {
  * with its ingress (`createIngressBot`, which the webhook Lambda uses alone so its bundle carries
  * no worker code), then the worker on the bot's API with the tenant's logger. With a send budget,
  * one pacer serves both of the worker's APIs: the bot's (replies wait for their slot) and the live
- * one (drafts, edits, "typing…" go only when a slot is free now).
+ * one (drafts, edits, "typing…" go only when a slot is free now), and the budget tells the worker
+ * when a reply's slot is far (the reply outbox: a queue that can bring the work back defers it).
  */
 export function createTenantBot(
   options: TenantBotOptions & { worker: TenantBotOptions['worker'] & object },
@@ -56,7 +57,13 @@ export function createTenantBot(options: TenantBotOptions): TenantBot {
     tenant: options.tenant,
     bot,
     worker: worker
-      ? createTelegramWorker({ ...worker, ...(live ? { liveApi: live } : {}), api: bot.api, logger })
+      ? createTelegramWorker({
+          ...(sendBudget ? { outbox: { nextSlot: (now: number) => sendBudget.nextSlot(now) } } : {}),
+          ...worker,
+          ...(live ? { liveApi: live } : {}),
+          api: bot.api,
+          logger,
+        })
       : undefined,
   };
 }

@@ -132,3 +132,45 @@ describe('createDynamoSendBudget (DynamoDB Local)', () => {
     expect(lines.filter((l) => l.includes('shared send budget unavailable'))).toHaveLength(1);
   });
 });
+
+describe('createDynamoSendBudget: nextSlot (the reply outbox reads how far the bot is booked)', () => {
+  it('an idle bot: now, and nothing is written', async () => {
+    const bot = freshBot();
+    expect(await worker(bot).nextSlot(S + 250)).toBe(S + 250);
+    expect(await items(bot)).toEqual([]);
+  });
+
+  it('a bot booked ahead by another worker: the slot its next reply would get, nothing taken', async () => {
+    const bot = freshBot();
+    const [a, b] = [worker(bot, 5), worker(bot, 5)];
+    await Promise.all(Array.from({ length: 12 }, () => a.reserve(S, 'wait')));
+    const before = await items(bot);
+    // 12 slots at 5/s from S: the 13th is due 2.4 s in; B reads it without taking it.
+    expect(await b.nextSlot(S + 10)).toBe(S + 2400);
+    expect(await b.nextSlot(S + 10)).toBe(S + 2400);
+    expect(await items(bot)).toEqual(before);
+    expect(await b.reserve(S + 10, 'wait')).toBe(S + 2400);
+    expect(await a.nextSlot(S + 10)).toBe(S + 2600);
+  });
+
+  it('a full minute: the next window’s slot', async () => {
+    const bot = freshBot();
+    const a = worker(bot, 1);
+    const times = await Promise.all(Array.from({ length: 62 }, () => a.reserve(S, 'wait')));
+    expect(Math.max(...(times as number[]))).toBe(S + 61_000);
+    expect(await worker(bot, 1).nextSlot(S + 5)).toBe(S + 62_000);
+  });
+
+  it('fails open: a store error answers now (the reply is sent as before), logged', async () => {
+    const lines: string[] = [];
+    const budget = createDynamoSendBudget({
+      dynamo: clients().doc,
+      table: 'no-such-table',
+      bot: freshBot(),
+      perSecond: 30,
+      logger: createLogger({ write: (line) => lines.push(line) }),
+    });
+    expect(await budget.nextSlot(S + 7)).toBe(S + 7);
+    expect(lines.filter((l) => l.includes('send budget unreadable'))).toHaveLength(1);
+  });
+});

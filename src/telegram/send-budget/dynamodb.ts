@@ -1,4 +1,4 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionFailedItem, isConditionalCheckFailed } from '../../aws/index.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
@@ -24,6 +24,8 @@ export const SEND_BUDGET_WINDOW_SECONDS = 60;
 export const SEND_BUDGET_TTL_SECONDS = 120;
 /** Conditional writes one reservation may try before it gives up and is paced in-process. */
 const MAX_ATTEMPTS = 6;
+/** Full windows `nextSlot` looks past before it answers "after these" (5 minutes booked: far anyway). */
+const MAX_WINDOWS_READ = 5;
 
 /**
  * `<tenant>#tgsend#<bot>` / `<window start, epoch seconds>`: one item per bot and minute, under
@@ -172,7 +174,39 @@ export function createDynamoSendBudget(options: DynamoSendBudgetOptions): SendBu
     return fallback.reserve(notBefore, mode);
   };
 
+  /** The next free slot from `now`: one consistent read of the window's counter (a full window: the next). */
+  const next = async (now: number): Promise<number> => {
+    let window = Math.floor(now / 1000 / SEND_BUDGET_WINDOW_SECONDS) * SEND_BUDGET_WINDOW_SECONDS;
+    for (let read = 0; read < MAX_WINDOWS_READ; read++, window += SEND_BUDGET_WINDOW_SECONDS) {
+      const out = await dynamo.send(
+        new GetCommand({
+          TableName: table,
+          Key: sendBudgetKey(bot, window),
+          ProjectionExpression: '#n',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ConsistentRead: true,
+        }),
+      );
+      const n = out.Item?.['n'] === undefined ? 0 : Number(out.Item['n']);
+      // Slot n + 1 is the next one handed out, due at start + n·interval (a lagging counter: now).
+      if (n < slots) return Math.max(now, window * 1000 + n * intervalMs);
+    }
+    return Math.max(now, window * 1000);
+  };
+
   return {
+    async nextSlot(now) {
+      try {
+        return await next(now);
+      } catch (err) {
+        logger.warn('telegram: shared send budget unreadable; reply sent without deferring', {
+          tenant: bot.tenant,
+          bot: bot.botId,
+          error: errorMessage(err),
+        });
+        return now;
+      }
+    },
     async reserve(notBefore, mode) {
       try {
         const at = await book(notBefore, mode);

@@ -25,6 +25,11 @@ export function createMemorySendBudget(perSecond: number): SendBudget {
       taken.add(slot);
       return Promise.resolve(timeOf(slot));
     },
+    nextSlot(now: number) {
+      let slot = Math.ceil((now * perSecond) / 1000);
+      while (taken.has(slot)) slot++;
+      return Promise.resolve(Math.max(now, timeOf(slot)));
+    },
   };
 }
 

@@ -93,6 +93,7 @@ describe('send pacer', () => {
         for (let i = 0; i < turns; i++) await Promise.resolve();
         return inner.reserve(notBefore, mode);
       },
+      nextSlot: (now) => inner.nextSlot(now),
     };
     const { pacer } = pacerAt(30, jumbled);
     const parts = await Promise.all(Array.from({ length: 8 }, () => pacer.schedule(9, 'wait')));

@@ -16,6 +16,12 @@ export interface SendBudget {
    * Never rejects: a store that fails is logged once and the call paced in-process (fail open).
    */
   reserve(notBefore: number, mode: SendMode): Promise<number | undefined>;
+  /**
+   * When (epoch ms, ≥ `now`) the next `wait` reservation made now would be due, nothing taken: how
+   * far the bot is booked ahead (the reply outbox defers a reply whose slot is far). Never rejects:
+   * a store that fails answers `now` (fail open: the reply is sent and paced as before).
+   */
+  nextSlot(now: number): Promise<number>;
 }
 
 /** Which bot a budget is for: keys carry both (a tenant's bot, or two bots of one tenant). */

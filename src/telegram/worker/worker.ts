@@ -1,6 +1,7 @@
 import { Api, GrammyError, InputFile } from 'grammy';
 import type { AgentRunner, MergedMessage, TurnRequest, TurnResult } from '../../agent/types.js';
 import type { StoredFile } from '../../files/types.js';
+import { DeliveryDeferredError } from '../../core/delivery-deferred.js';
 import { OmniError, errorMessage } from '../../core/errors.js';
 import { QueueMessageFormatError } from '../../queue/errors.js';
 import { conversationKeyString, type ConversationKey } from '../../core/keys.js';
@@ -22,6 +23,7 @@ import { deliverWithRetry } from './deliver.js';
 import { failureText } from './error-text.js';
 import { createLiveReply, type LiveOptions } from './live/index.js';
 import { messageContextOf } from './message-context.js';
+import { deferralOf, type ReplyOutbox } from './outbox.js';
 import { createProactiveHandler, type ProactiveStores } from './proactive.js';
 import { receiveFiles, type NotReceived, type WorkerFiles } from './receive-files.js';
 import { sendPlain, type ReplyTarget } from './reply.js';
@@ -75,6 +77,12 @@ export interface TelegramWorkerDeps {
    * item is refused as a format error (dead-lettered).
    */
   proactive?: ProactiveStores;
+  /**
+   * The reply outbox: with it, a turn whose queue delivery may be deferred (`Delivery.defer`) and
+   * whose bot's next send slot is far (`ReplyOutbox.deferAfterMs`) is not answered now: its
+   * recorded result is sent when the queue brings the message back. Without it replies wait.
+   */
+  outbox?: ReplyOutbox;
   clock?: Clock;
   logger?: Logger;
 }
@@ -88,6 +96,8 @@ export interface LiveTurn {
   approval?: ApprovalWork;
   /** Shows some results its own way instead (a proactive run's budget notice); `true` = handled. */
   intercept?: (result: TurnResult) => Promise<boolean>;
+  /** The queue may bring this work back later (`Delivery.defer`): a reply whose slot is far is deferred. */
+  defer?: boolean;
 }
 
 /** Runs a turn with a live reply in `target` and delivers its result under the lease. */
@@ -107,10 +117,11 @@ export type RunLive = (
  */
 export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   const logger = deps.logger ?? silentLogger;
+  const clock = deps.clock ?? systemClock;
   const { api } = deps;
   const liveApi = deps.liveApi ?? new Api(api.token, api.options);
   const approvals = deps.approvals
-    ? createWorkerApprovals({ api, approvals: deps.approvals, clock: deps.clock ?? systemClock, logger })
+    ? createWorkerApprovals({ api, approvals: deps.approvals, clock, logger })
     : undefined;
 
   /** Sends a status message; `false` (logged, never thrown) if it could not be sent. */
@@ -131,7 +142,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     conversations: deps.conversations,
     notify,
     showCancelled: approvals?.showCancelled,
-    clock: deps.clock ?? systemClock,
+    clock,
     logger,
   });
 
@@ -182,7 +193,10 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     // The runner calls this under the conversation's lease, so a re-delivery of the same update
     // (which waits for the lease) sees the reply recorded as sent and does not send it again.
     let handed = false;
-    const deliverUnderLease = (result: TurnResult): Promise<boolean> => {
+    const deliverUnderLease = async (result: TurnResult): Promise<boolean> => {
+      // Before anything of the answer is sent: a far slot frees the worker (the ledger has the result).
+      const until = turn.defer && deps.outbox ? await deferralOf(deps.outbox, clock.now()) : undefined;
+      if (until !== undefined) throw new DeliveryDeferredError(until);
       handed = true;
       return deliverAll(result);
     };
@@ -280,7 +294,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     return stored;
   };
 
-  const runAgent = async (message: AgentWork, target: ReplyTarget): Promise<void> => {
+  const runAgent = async (message: AgentWork, target: ReplyTarget, defer: boolean): Promise<void> => {
     const parts = [message, ...(message.merged ?? [])];
     // A re-delivery of an update whose turn is recorded: the runner answers it from the turn
     // ledger without reading any file, so its files are not downloaded (and stored) again.
@@ -299,7 +313,8 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
       ...messageContextOf(m),
       ...withFiles(i + 1),
     }));
-    await runLive({ key: message.key, requestId: telegramRequestId(message.source) }, target, {
+    const turn = { key: message.key, requestId: telegramRequestId(message.source), defer };
+    await runLive(turn, target, {
       text: message.text,
       messageTime: new Date(message.messageTime),
       ...(message.source.userId !== undefined ? { userId: String(message.source.userId) } : {}),
@@ -312,10 +327,10 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   };
 
   /** A tap on an approval button: continue the deferred call with the decision. */
-  const runApproval = (message: ApprovalWork, target: ReplyTarget): Promise<void> => {
+  const runApproval = (message: ApprovalWork, target: ReplyTarget, defer: boolean): Promise<void> => {
     const by = String(message.source.userId ?? '');
     return runLive(
-      { key: message.key, requestId: telegramRequestId(message.source), approval: message },
+      { key: message.key, requestId: telegramRequestId(message.source), approval: message, defer },
       target,
       {
         text: '',
@@ -353,11 +368,12 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
   };
 
   /** One case per kind of work: a new kind fails to compile until it is handled here. */
-  const run = async (message: TelegramWork, target: ReplyTarget): Promise<void> => {
+  const run = async (message: TelegramWork, target: ReplyTarget, delivery: Delivery): Promise<void> => {
+    const defer = delivery.defer === true;
     switch (message.kind) {
       case 'agent':
         // A merged turn answers the newest of its messages.
-        return runAgent(message, message.merged?.at(-1)?.source.replyTo ?? target);
+        return runAgent(message, message.merged?.at(-1)?.source.replyTo ?? target, defer);
       case 'reset': {
         const reset = await deps.runner.resetConversation(message.key);
         await notify(target, texts.resetDone);
@@ -366,7 +382,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
         return;
       }
       case 'approval':
-        return runApproval(message, target);
+        return runApproval(message, target, defer);
       case 'debug':
         return sendTranscript(message, target);
       case 'cost':
@@ -388,7 +404,7 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
         stores: deps.proactive,
         runLive,
         isTransient: isTransientError,
-        clock: deps.clock ?? systemClock,
+        clock,
         logger,
       })
     : undefined;
@@ -404,8 +420,18 @@ export function createTelegramWorker(deps: TelegramWorkerDeps): QueueHandler {
     }
     const target: ReplyTarget = message.source.replyTo;
     try {
-      await run(message, target);
+      await run(message, target, delivery);
     } catch (err) {
+      if (err instanceof DeliveryDeferredError) {
+        // Not a failure: the reply is recorded and comes back with the message; the user is told nothing.
+        logger.info('telegram: reply deferred until its bot has a send slot', {
+          conversation: conversationKeyString(message.key),
+          kind: message.kind,
+          receiveCount: delivery.receiveCount,
+          untilMs: err.untilMs,
+        });
+        throw err;
+      }
       const transient = isTransientError(err);
       const last = delivery.receiveCount >= delivery.maxReceives;
       logger.error('telegram: queued message failed', {
