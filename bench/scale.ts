@@ -4,8 +4,8 @@
  * per-conversation FIFO, Lambda concurrency and cold starts, DynamoDB hot keys, Telegram and model
  * rate limits, and cost — driven by the per-turn figures we measured. "today" is the code as it is;
  * with `--fixes` each shape also runs as the release the plan started from ("before": every item
- * under the tenant's key, no send budget) and with the fixes still proposed (fair share on Lambda,
- * a reply outbox).
+ * under the tenant's key, no send budget, replies held by the worker) and with the fix still
+ * proposed (fair share on Lambda).
  * Deterministic for a seed. Ends with one JSON line.
  */
 import { parseArgs } from 'node:util';

@@ -39,21 +39,29 @@ export interface Shape {
 
 const SERVICE = { medianS: 12, sigma: 0.7 };
 const LAMBDA = { coldStartS: 2.5, idleTtlS: 600 };
-/** The code as it is: usage sharded (§8.2), send budget (§8.3), session keys out of the tenant partition (§8.1). */
+/**
+ * The code as it is: usage sharded (§8.2), send budget (§8.3), session keys out of the tenant
+ * partition (§8.1), the reply outbox on Lambda (§8.8: a reply whose slot is > 10 s away frees its worker).
+ */
 const BASE: Omit<Settings, 'maxConcurrency' | 'modelRpm'> = {
   model: 'sonnet',
   policy: 'arrival',
   telegram: 'budget',
-  replies: 'worker',
+  replies: 'outbox',
   keys: 'sharded',
   usageShards: 8,
 };
 
 /** The release the plan was written against (1 Dec 2026): every session and usage item under the tenant's key, no send budget. */
-export const BEFORE: Partial<Settings> = { telegram: 'retry', keys: 'tenant', usageShards: 1 };
+export const BEFORE: Partial<Settings> = {
+  telegram: 'retry',
+  replies: 'worker',
+  keys: 'tenant',
+  usageShards: 1,
+};
 
-/** Proposed, not built on Lambda: fair share (per-tenant queues, §8.4) and a reply outbox (§7 row 5). */
-export const PROPOSED: Partial<Settings> = { policy: 'fair', replies: 'outbox' };
+/** Proposed, not built on Lambda: fair share (per-tenant queues, §8.4). */
+export const PROPOSED: Partial<Settings> = { policy: 'fair' };
 const DAY = { fromS: 0, toS: 86_400 };
 const HOUR = 3600;
 
